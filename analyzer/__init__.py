@@ -1,0 +1,3 @@
+"""fleetiac: static analysis of Azure Kubernetes Fleet Manager infrastructure code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,190 @@
+"""The plain data structures handed from one stage to the next.
+
+Files -> front end (parse + evaluate, per language) -> ``FileResult`` with canonical ``Resource``s ->
+graph -> policies -> ``Finding``s -> reporters.
+
+Canonical resources
+-------------------
+Both front ends describe what the code declares with the same :class:`Resource` shape, so a policy is
+written once. ``kind`` and ``props`` follow this table (every value is a :mod:`analyzer.values` value:
+plain, :class:`~analyzer.values.Unknown` or :class:`~analyzer.values.ResourceRef`; a prop that the
+code does not set is absent or ``None``):
+
+=====================  ===========================================================================
+kind                   props
+=====================  ===========================================================================
+fleet                  ``hub`` (bool: ARM/azapi ``properties.hubProfile`` present; azurerm: False),
+                       ``hub_profile_ignored`` (True when an azurerm ``hub_profile`` block is written),
+                       ``identity_type``, ``hub_agent_subnet``, ``hub_vnet_integration``,
+                       ``hub_api_server_subnet``
+member                 ``fleet`` (ref/ARM id), ``cluster`` (ref/ARM id), ``group``, ``labels``
+update_strategy        ``fleet``, ``stages``: list of stage dicts (below)
+update_run             ``fleet``, ``strategy`` (ref/ARM id or None), ``stages`` (inline, or None),
+                       ``upgrade_type``, ``kubernetes_version``, ``node_image_selection``
+auto_upgrade_profile   ``fleet``, ``channel``, ``strategy``, ``disabled``, ``target_kubernetes_version``,
+                       ``long_term_support``, ``node_image_selection``
+managed_namespace      ``fleet``
+cluster                ``flavor`` ("aks" or "arc"), ``kubernetes_version``, ``support_plan``,
+                       ``auto_upgrade_channel``, ``node_os_upgrade_channel``
+resource_group         (name only)
+subscription           ``subscription_id``
+role_assignment        ``principal``, ``role`` (built-in name, role definition ID or GUID string, a ref
+                       to a ``role_definition``, or unknown), ``scope`` (ref/ARM id/unknown; None means
+                       the deployment's target scope, given by ``target_scope``: "resourceGroup",
+                       "subscription", "managementGroup" or "tenant")
+role_definition        ``role_name``, ``role_id`` (GUID), ``actions``, ``not_actions``
+identity               ``principal_id``
+manifest               ``api_version``, ``manifest_kind``, ``namespace``, ``body`` (the whole object)
+=====================  ===========================================================================
+
+A stage dict is ``{"name", "groups": [{"name", "max_concurrency", "before_gates", "after_gates"}],
+"after_wait", "max_concurrency", "before_gates", "after_gates"}``. Locations of nested values use
+dotted keys: ``stages[0]``, ``stages[0].name``, ``stages[0].groups[1].name``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Level(str, Enum):
+    """A finding's level; the order matters for ``--fail-on``."""
+
+    NOTE = "note"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"note": 1, "warning": 2, "error": 3}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A span in a source file. ``path`` is POSIX, relative to the report root; lines are 1-based."""
+
+    path: str
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def sort_key(self) -> tuple[str, int, int]:
+        return (self.path, self.line, self.column)
+
+
+@dataclass(slots=True)
+class Resource:
+    """One thing the scanned code declares, in the canonical shape described in the module doc."""
+
+    key: str
+    """Unique graph key, stable across runs (e.g. ``infra/fleet:azurerm_kubernetes_fleet_member.a``)."""
+    address: str
+    """What the user calls it: ``azurerm_kubernetes_fleet_member.a``, ``module.x.y["k"]``, ``fleetMember``."""
+    kind: str
+    source_type: str
+    """The type as written: ``azurerm_kubernetes_fleet_member``, ``Microsoft.ContainerService/fleets``."""
+    language: str
+    """``terraform`` or ``bicep``."""
+    location: Location
+    """The block's (declaration's) first line."""
+    name: Any = None
+    resource_group: Any = None
+    """Name of the resource group the resource lives in (a value)."""
+    subscription: Any = None
+    arm_type: str | None = None
+    """``Microsoft.ContainerService/fleets/members`` etc., when the resource is an ARM resource."""
+    existing: bool = False
+    """Declared elsewhere (Bicep ``existing``, Terraform data source): a reference, not a declaration."""
+    props: dict[str, Any] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    """Where each prop (dotted key) is written; :meth:`where` falls back to the block."""
+
+    def where(self, *keys: str) -> Location:
+        """The location of the first of ``keys`` that is written, else of the block."""
+        for key in keys:
+            loc = self.locations.get(key)
+            if loc is not None:
+                return loc
+        return self.location
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.props.get(key, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem the analyzer met in a file (it could not read or parse it)."""
+
+    location: Location
+    message: str
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What a front end hands on for one file or one evaluated unit (a Terraform module, a Bicep file)."""
+
+    resources: list[Resource] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A rule's metadata, as the catalog, ``explain`` and the reporters show it."""
+
+    id: str
+    name: str
+    level: Level
+    summary: str
+    doc: str
+    tags: tuple[str, ...] = ()
+
+    @property
+    def family(self) -> str:
+        return self.id[:5]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem at one place."""
+
+    rule_id: str
+    level: Level
+    message: str
+    location: Location
+    resource: str = ""
+    """The address of the resource the finding is reported on (empty for file-level diagnostics)."""
+    hint: str = ""
+    related: tuple[str, ...] = ()
+    """Addresses of the other resources involved (cluster, operator's grants, strategy...)."""
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (*self.location.sort_key(), self.rule_id, self.resource, self.message)
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable key that does not move when lines are added above the finding."""
+        import hashlib
+
+        text = "\x1f".join((self.rule_id, self.location.path, self.resource, self.message))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything a reporter needs; reporters never see the graph."""
+
+    findings: list[Finding]
+    """Sorted, deduplicated findings to show."""
+    rules: dict[str, RuleInfo]
+    """Every rule that was run (reporters describe the ones they need; SARIF lists them all)."""
+    root: str
+    """The report root as an absolute POSIX path (paths in findings are relative to it)."""
+    files_scanned: int
+    tool_version: str
+    as_of: str
+    """The evaluation date (ISO), for version rules."""
+    skipped: list[Finding] = field(default_factory=list)
+    """FIAC902 decisions skipped for unknown values (shown only with ``--show-unknown``)."""

@@ -1,0 +1,101 @@
+"""The values the evaluators produce and the policies read.
+
+A value is a plain Python value (``str``, ``int``, ``float``, ``bool``, ``None``, ``list``, ``dict``)
+or one of the two symbolic values below. Both front ends (Terraform and Bicep) produce them, so
+policies never need to know which language a value came from.
+
+- :class:`Unknown` is a value that cannot be resolved statically. It carries the canonical text of
+  the expression it came from (``data.azurerm_client_config.current.object_id``, ``var.deployer_id``,
+  ``deployer().objectId``): two unknowns with the same text are the same unknown value, which is how
+  principals are compared when their value cannot be known.
+- :class:`ResourceRef` is an attribute of a resource declared in the scanned code whose value is
+  not known statically but whose *identity* is (``azurerm_kubernetes_fleet_manager.fleet.id`` is
+  "the id of that fleet"). The graph turns these into edges.
+
+Rules never fire on an unknown value: :func:`is_known` is the test they use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value the evaluator could not resolve; ``text`` is its canonical source expression."""
+
+    text: str
+    reason: str = field(default="", compare=False, hash=False)
+
+    def __str__(self) -> str:
+        return f"({self.text})"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """An attribute (``id``, ``principal_id``, ...) of a resource declared in the scanned code.
+
+    ``key`` is the graph key of that resource (:attr:`analyzer.model.Resource.key`).
+    """
+
+    key: str
+    attr: str = "id"
+
+    def __str__(self) -> str:
+        return f"{self.key}.{self.attr}"
+
+
+def is_known(value: Any) -> bool:
+    """True when ``value`` contains no :class:`Unknown` anywhere (deeply)."""
+    if isinstance(value, Unknown):
+        return False
+    if isinstance(value, dict):
+        return all(is_known(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(is_known(v) for v in value)
+    return True
+
+
+def first_unknown(value: Any) -> Unknown | None:
+    """The first :class:`Unknown` found in ``value`` (depth first), or None."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, dict):
+        items = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return None
+    for item in items:
+        found = first_unknown(item)
+        if found is not None:
+            return found
+    return None
+
+
+def identity_text(value: Any) -> str | None:
+    """A stable comparison key for a principal or other identity-like value.
+
+    Known strings compare case-insensitively (object IDs are GUIDs); unknown values compare by the
+    canonical text of their expression; references by the resource and attribute. ``None`` when the
+    value cannot serve as an identity (e.g. a list).
+    """
+    if isinstance(value, str):
+        return value.strip().lower()
+    if isinstance(value, Unknown):
+        return "expr:" + value.text
+    if isinstance(value, ResourceRef):
+        return f"ref:{value.key}.{value.attr}"
+    return None
+
+
+def display(value: Any) -> str:
+    """How a value is named in a finding's message."""
+    if isinstance(value, Unknown):
+        return value.text
+    if isinstance(value, ResourceRef):
+        return f"{value.key}.{value.attr}"
+    if isinstance(value, str):
+        return value
+    return repr(value)
