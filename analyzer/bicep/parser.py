@@ -1,0 +1,584 @@
+"""Parse ``.bicep`` and ``.bicepparam`` text into the plain syntax tree of :mod:`analyzer.bicep.ast`.
+
+pycep-parser's own transformer loses meaning (literals look like identifiers, operators have no
+precedence, interpolations stay raw text, no positions below a declaration), so we run pycep's Lark
+grammar ourselves, keeping every token (parentheses included: the grammar drops them otherwise and
+``(a + b) * c`` could not be told from ``a + b * c``), and convert that tree here. Operator chains
+come out of the grammar as right-leaning, precedence-free nests; we flatten each chain back into its
+token sequence and re-parse it with Bicep's precedence.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedInput
+from pycep.main import LARK_GRAMMAR
+
+from analyzer.bicep.ast import (
+    BINARY_PRECEDENCE,
+    UNARY_PRECEDENCE,
+    Array,
+    Binary,
+    Call,
+    Decl,
+    Expr,
+    For,
+    Ident,
+    IfBody,
+    Index,
+    Interp,
+    Lit,
+    Member,
+    MethodCall,
+    ModuleDecl,
+    Obj,
+    Opaque,
+    Pair,
+    ParsedBicep,
+    ParsedParams,
+    ResourceDecl,
+    Ternary,
+    Unary,
+)
+from analyzer.model import Diagnostic, Location
+
+_PARSER: Lark | None = None
+
+
+def lark_parser() -> Lark:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = Lark(
+            grammar=LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True, cache=True,
+            keep_all_tokens=True,
+        )
+    return _PARSER
+
+
+class BicepSyntaxError(Exception):
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
+
+
+def parse_file(text: str, display: str) -> ParsedBicep | Diagnostic:
+    """Parse one ``.bicep`` file; a file that cannot be parsed gives a located :class:`Diagnostic`."""
+    try:
+        return _parse_bicep(text, display)
+    except BicepSyntaxError as exc:
+        return Diagnostic(Location(display, exc.line, exc.col), f"cannot parse Bicep: {exc}")
+    except UnexpectedInput as exc:
+        return Diagnostic(Location(display, max(exc.line, 1), max(exc.column, 1)), _lark_message(exc))
+    except RecursionError:
+        return Diagnostic(Location(display, 1, 1), "cannot parse Bicep: the file is nested too deeply")
+    except (LarkError, ValueError, TypeError) as exc:
+        return Diagnostic(Location(display, 1, 1), f"cannot parse Bicep: {exc}")
+
+
+def parse_params_file(text: str, display: str) -> ParsedParams | Diagnostic:
+    """Parse one ``.bicepparam`` file (pycep rejects them: ``using`` is not in its grammar).
+
+    The file is rewritten to a Bicep file with the same layout (``using`` blanked, ``param`` turned into
+    ``var  `` of the same width), so the expression parser and every position can be reused as is.
+    """
+    using: str | None = None
+    using_line = 1
+    param_lines: set[int] = set()
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        m = re.match(r"^(\s*)using\s+('(?:[^'\\]|\\.)*'|none)\s*(//.*)?\r?$", line)
+        if m:
+            using = None if m.group(2) == "none" else m.group(2)[1:-1]
+            using_line = number
+            lines[number - 1] = " " * len(line.rstrip("\r"))
+            continue
+        m = re.match(r"^(\s*)param(\s)", line)
+        if m:
+            param_lines.add(number)
+            lines[number - 1] = m.group(1) + "var  " + line[m.end(1) + 5:]
+    result = parse_file("\n".join(lines), display)
+    if isinstance(result, Diagnostic):
+        return Diagnostic(result.location, result.message.replace("Bicep", "Bicep parameters", 1))
+    out = ParsedParams(path=display, using=using, using_line=using_line)
+    for name, decl in result.vars.items():
+        (out.params if decl.line in param_lines else out.vars)[name] = decl
+    return out
+
+
+def parse_expression(text: str, line: int, col: int) -> Expr:
+    """Parse ``text`` (an expression found at ``line``:``col`` of a file) into an expression node."""
+    prefix = "var __fleetiac_expr = "
+    wrapped = prefix + text + "\n"
+    tree = lark_parser().parse(wrapped)
+    element = next(c for c in tree.children if isinstance(c, Tree))
+    value = _children(element)[-1]
+    return _Converter(wrapped, line, col - len(prefix)).expr(value)
+
+
+def _lark_message(exc: UnexpectedInput) -> str:
+    token = getattr(exc, "token", None)
+    if token is not None and str(token).strip():
+        return f"cannot parse Bicep: unexpected {str(token)!r}"
+    char = getattr(exc, "char", None)
+    if char:
+        return f"cannot parse Bicep: unexpected character {char!r}"
+    return "cannot parse Bicep: unexpected end of input"
+
+
+def _parse_bicep(text: str, display: str) -> ParsedBicep:
+    parsed = ParsedBicep(path=display)
+    if not text.strip():
+        return parsed
+    if text.count("'''") % 2:
+        line = text[: text.rfind("'''")].count("\n") + 1
+        raise BicepSyntaxError("unterminated multi-line string", line, 1)
+    if not text.endswith("\n"):
+        text += "\n"
+    tree = lark_parser().parse(text)
+    conv = _Converter(text, 0, 0)
+    for element in tree.children:
+        if isinstance(element, Tree):
+            conv.declaration(element, parsed)
+    return parsed
+
+
+def _children(node: Tree) -> list[Any]:
+    """The meaningful children: no placeholders, newlines or comments."""
+    return [
+        c for c in node.children
+        if c is not None and not (isinstance(c, Token) and (c.type in _TRIVIA))
+    ]
+
+
+_TRIVIA = {"NEWLINE", "_NEWLINE", "_CPP_COMMENT_NL", "CPP_COMMENT", "C_COMMENT", "SH_COMMENT"}
+_ESCAPES = {"\\": "\\", "'": "'", "n": "\n", "r": "\r", "t": "\t", "$": "$"}
+_OPERATOR_TREES = {
+    "operator", "greater_than_or_equals", "greater_than", "less_than_or_equals", "less_than", "equals",
+    "not_equals", "equals_case_insens", "not_equals_case_insens", "and_op", "or_op", "not_op", "coalesce",
+    "conditional", "add", "divide", "minus", "modulo", "multiply", "substract", "index_accessor",
+    "function_accessor", "nested_resource_accessor", "property_accessor",
+}
+
+
+class _Op:
+    """An operator token in a flattened chain."""
+
+    __slots__ = ("col", "line", "sym")
+
+    def __init__(self, sym: str, line: int, col: int) -> None:
+        self.sym = sym
+        self.line = line
+        self.col = col
+
+
+class _Postfix:
+    """A delimited postfix part of a chain: ``[index]`` or ``.listKeys(...)``."""
+
+    __slots__ = ("args", "col", "index", "line", "name", "safe")
+
+    def __init__(self, line: int, col: int, *, index: Expr | None = None, name: str = "",
+                 args: tuple[Expr, ...] = (), safe: bool = False) -> None:
+        self.line = line
+        self.col = col
+        self.index = index
+        self.name = name
+        self.args = args
+        self.safe = safe
+
+
+_Item = Expr | _Op | _Postfix
+
+
+class _Converter:
+    """Lark tree -> :mod:`ast` nodes. ``line_off``/``col_off`` shift positions of a sub-parse
+    (an interpolation hole) back to where its text sits in the file."""
+
+    def __init__(self, text: str, line_off: int, col_off: int) -> None:
+        self.text = text
+        self.line_off = line_off
+        self.col_off = col_off
+
+    # -- positions ---------------------------------------------------------------------------------
+    def pos(self, node: Tree | Token) -> tuple[int, int]:
+        if isinstance(node, Token):
+            line, col = node.line or 1, node.column or 1
+        else:
+            line, col = node.meta.line, node.meta.column
+        if self.line_off == 0 and self.col_off == 0:
+            return line, col
+        if line == 1:
+            return self.line_off, col + self.col_off
+        return self.line_off + line - 1, col
+
+    def source(self, node: Tree) -> str:
+        return " ".join(self.text[node.meta.start_pos: node.meta.end_pos].split())
+
+    # -- declarations ------------------------------------------------------------------------------
+    def declaration(self, node: Tree, parsed: ParsedBicep) -> None:
+        kind = node.data
+        kids = _children(node)
+        if kind == "scope":
+            parsed.target_scope = self.string_value(kids[-1])
+            return
+        if kind in {"param", "var", "output"}:
+            name_tok = _after(kids, kind)
+            line, col = self.pos(name_tok)
+            value = _after(kids, "=")
+            decl = Decl(str(name_tok), None if value is None else self.expr(value), line, col)
+            getattr(parsed, f"{kind}s" if kind != "var" else "vars")[decl.name] = decl
+            return
+        if kind == "resource":
+            parsed.resources.append(self.resource(node, kids))
+            return
+        if kind == "module":
+            name_tok = _after(kids, "module")
+            path_node = next(k for k in kids if isinstance(k, Tree) and k.data == "module_path")
+            line, col = self.pos(_keyword(kids, "module"))
+            body = self.expr(_after(kids, "="))
+            parsed.modules.append(
+                ModuleDecl(str(name_tok), self.string_value(_children(path_node)[0]), body, line, col)
+            )
+
+    def resource(self, node: Tree, kids: list[Any]) -> ResourceDecl:
+        name_tok = _after(kids, "resource")
+        type_node = kids[kids.index(name_tok) + 1]
+        type_tok = _children(type_node)[0] if isinstance(type_node, Tree) else type_node
+        existing = any(isinstance(k, Token) and k.type == "EXISTING" for k in kids)
+        line, col = self.pos(_keyword(kids, "resource"))
+        body = self.expr(_after(kids, "="))
+        return ResourceDecl(str(name_tok), self.string_value(type_tok), existing, body, line, col)
+
+    # -- strings -----------------------------------------------------------------------------------
+    def string_value(self, tok: Token) -> str:
+        value = self.string(tok)
+        if isinstance(value, Lit) and isinstance(value.value, str):
+            return value.value
+        line, col = self.pos(tok)
+        raise BicepSyntaxError("an interpolated string is not allowed here", line, col)
+
+    def string(self, tok: Token) -> Lit | Interp:
+        """Decode a single-quoted string: escapes, and ``${...}`` holes parsed as expressions."""
+        raw = str(tok)
+        line, col = self.pos(tok)
+        parts: list[str | Expr] = []
+        buf: list[str] = []
+        i, end = 1, len(raw) - 1
+        while i < end:
+            ch = raw[i]
+            if ch == "\\" and i + 1 < end:
+                nxt = raw[i + 1]
+                if nxt == "u" and raw.startswith("{", i + 2):
+                    close = raw.index("}", i + 3)
+                    buf.append(chr(int(raw[i + 3: close], 16)))
+                    i = close + 1
+                    continue
+                if nxt not in _ESCAPES:
+                    l2, c2 = _offset(raw, i, line, col)
+                    raise BicepSyntaxError(f"invalid escape sequence '\\{nxt}'", l2, c2)
+                buf.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if ch == "$" and raw.startswith("{", i + 1):
+                close = _hole_end(raw, i + 2)
+                if buf:
+                    parts.append("".join(buf))
+                    buf = []
+                l2, c2 = _offset(raw, i + 2, line, col)
+                parts.append(parse_expression(raw[i + 2: close], l2, c2))
+                i = close + 1
+                continue
+            buf.append(ch)
+            i += 1
+        if buf:
+            parts.append("".join(buf))
+        if all(isinstance(p, str) for p in parts):
+            return Lit(line, col, "".join(parts))  # type: ignore[arg-type]
+        return Interp(line, col, tuple(parts))
+
+    # -- expressions -------------------------------------------------------------------------------
+    def expr(self, node: Any) -> Expr:
+        if isinstance(node, Token):
+            return self.token(node)
+        kind = node.data
+        line, col = self.pos(node)
+        if kind in _OPERATOR_TREES or (kind == "value_brackets" and not _has(node, "(")):
+            items: list[_Item] = []
+            self.flatten(node, items)
+            return _ChainParser(items).parse()
+        if kind == "value_brackets":
+            inner = [c for c in _children(node) if isinstance(c, Tree)]
+            return self.expr(inner[0])
+        if kind in {"null", "true", "false"}:
+            return Lit(line, col, {"null": None, "true": True, "false": False}[kind])
+        if kind == "int_type":
+            tok = _children(node)[-1]
+            line, col = self.pos(tok)
+            return Lit(line, col, int(str(tok)))
+        if kind == "string":
+            return self.token(_children(node)[-1])
+        if kind == "multi_line_string":
+            raw = str(_children(node)[-1])[3:-3]
+            # Bicep drops a line break right after the opening quotes.
+            raw = raw[2:] if raw.startswith("\r\n") else raw[1:] if raw.startswith("\n") else raw
+            return Lit(line, col, raw)
+        if kind == "array":
+            return Array(line, col, tuple(self.expr(c) for c in _children(node) if isinstance(c, Tree)))
+        if kind == "object":
+            return self.obj(node)
+        if kind == "function":
+            return self.call(node)
+        if kind == "loop":
+            return self.loop(node)
+        if kind == "deploy_condition":
+            trees = [c for c in _children(node) if isinstance(c, Tree)]
+            return IfBody(line, col, self.expr(trees[0]), self.expr(trees[1]))
+        return Opaque(line, col, self.source(node))
+
+    def token(self, tok: Token) -> Expr:
+        line, col = self.pos(tok)
+        if tok.type == "STRING":
+            return Ident(line, col, str(tok))
+        if tok.type in {"QUOTED_INTERPOLATION", "QUOTED_STRING"}:
+            return self.string(tok)
+        if tok.type == "INT":
+            return Lit(line, col, int(str(tok)))
+        return Opaque(line, col, str(tok))
+
+    def obj(self, node: Tree) -> Obj:
+        line, col = self.pos(node)
+        pairs: list[Pair] = []
+        resources: list[ResourceDecl] = []
+        for child in _children(node):
+            if not isinstance(child, Tree):
+                continue
+            if child.data == "child_resource":
+                resources.append(self.resource(child, _children(child)))
+                continue
+            kids = _children(child)
+            key_tok = _children(kids[0])[0]
+            kline, kcol = self.pos(key_tok)
+            if key_tok.type in {"QUOTED_INTERPOLATION", "QUOTED_STRING"}:
+                decoded = self.string(key_tok)
+                key: str | Expr = decoded.value if isinstance(decoded, Lit) else decoded  # type: ignore[assignment]
+            else:
+                key = str(key_tok)
+            value = next(k for k in kids[1:] if isinstance(k, Tree))
+            pairs.append(Pair(kline, kcol, key, self.expr(value)))
+        return Obj(line, col, tuple(pairs), tuple(resources))
+
+    def call(self, node: Tree) -> Expr:
+        kids = _children(node)
+        head = kids[0]
+        line, col = self.pos(head)
+        name = str(head)[:-1]
+        name = re.sub(r"^(sys|az)\.", "", name)
+        args = tuple(self.expr(c) for c in kids[1:] if isinstance(c, Tree))
+        return Call(line, col, name, args)
+
+    def loop(self, node: Tree) -> For:
+        line, col = self.pos(node)
+        trees = [c for c in _children(node) if isinstance(c, Tree)]
+        spec, body = trees[0], trees[-1]
+        filt: Expr | None = None
+        if len(trees) == 3:
+            cond = trees[1]
+            call = self.expr(cond)
+            if not (isinstance(call, Call) and call.name == "if" and len(call.args) == 1):
+                fl, fc = self.pos(cond)
+                raise BicepSyntaxError("a loop filter must be if(<condition>)", fl, fc)
+            filt = call.args[0]
+        names = [str(t) for t in _children(spec) if isinstance(t, Token) and t.type == "STRING"]
+        iterable = next(c for c in _children(spec) if isinstance(c, Tree))
+        item = names[0]
+        index = names[1] if len(names) > 1 else None
+        return For(line, col, item, index, self.expr(iterable), filt, self.expr(body))
+
+    # -- operator chains ---------------------------------------------------------------------------
+    def flatten(self, node: Any, out: list[_Item]) -> None:
+        """Append the tokens of an operator chain, in source order, to ``out``."""
+        if isinstance(node, Token):
+            out.append(self.token(node))
+            return
+        kind = node.data
+        if kind == "value_brackets" and _has(node, "("):
+            out.append(self.expr(node))
+            return
+        if kind not in _OPERATOR_TREES and kind != "value_brackets":
+            out.append(self.expr(node))
+            return
+        kids = _children(node)
+        if kind == "index_accessor":
+            self.flatten(kids[0], out)
+            line, col = self.pos(kids[1])
+            safe = any(isinstance(k, Token) and str(k) == "?" for k in kids)
+            index = next(k for k in kids[2:] if isinstance(k, Tree))
+            out.append(_Postfix(line, col, index=self.expr(index), safe=safe))
+            return
+        if kind == "function_accessor":
+            self.flatten(kids[0], out)
+            name_tok = next(k for k in kids if isinstance(k, Token) and k.type == "LIST_FUNC_NAME")
+            line, col = self.pos(name_tok)
+            args = tuple(self.expr(k) for k in kids[1:] if isinstance(k, Tree))
+            out.append(_Postfix(line, col, name=str(name_tok), args=args))
+            return
+        if kind == "nested_resource_accessor":
+            out.append(Opaque(*self.pos(node), text=self.source(node)))
+            return
+        previous_dot = False
+        for kid in kids:
+            if isinstance(kid, Token) and kid.type not in {"STRING", "QUOTED_INTERPOLATION", "INT"}:
+                sym = str(kid)
+                if sym == "!" and kind == "value_brackets":
+                    continue  # the non-null assertion changes nothing we evaluate
+                line, col = self.pos(kid)
+                if sym == "?" and previous_dot:
+                    out[-1] = _Op(".?", out[-1].line, out[-1].col)  # type: ignore[union-attr]
+                else:
+                    out.append(_Op(sym, line, col))
+                previous_dot = sym == "."
+                continue
+            previous_dot = False
+            self.flatten(kid, out)
+
+
+class _ChainParser:
+    """Precedence climbing over a flattened operator chain (Bicep precedence, see ast.py)."""
+
+    def __init__(self, items: list[_Item]) -> None:
+        self.items = items
+        self.i = 0
+
+    def parse(self) -> Expr:
+        result = self.expression(0)
+        if self.i != len(self.items):
+            raise self.error("unexpected operator")
+        return result
+
+    def error(self, message: str) -> BicepSyntaxError:
+        item = self.items[min(self.i, len(self.items) - 1)]
+        return BicepSyntaxError(message, item.line, item.col)
+
+    def peek(self) -> _Item | None:
+        return self.items[self.i] if self.i < len(self.items) else None
+
+    def take(self) -> _Item:
+        item = self.peek()
+        if item is None:
+            raise self.error("incomplete expression")
+        self.i += 1
+        return item
+
+    def expression(self, min_bp: int) -> Expr:
+        left = self.prefix()
+        while True:
+            op = self.peek()
+            if not isinstance(op, _Op):
+                if op is None:
+                    return left
+                raise self.error("missing operator")
+            if op.sym == "?":
+                if min_bp > 1:
+                    return left
+                self.i += 1
+                then = self.expression(0)
+                colon = self.take()
+                if not (isinstance(colon, _Op) and colon.sym == ":"):
+                    raise self.error("expected ':' in a conditional expression")
+                other = self.expression(1)
+                left = Ternary(left.line, left.col, left, then, other)
+                continue
+            if op.sym == ":":
+                return left
+            bp = BINARY_PRECEDENCE.get(op.sym)
+            if bp is None:
+                raise self.error(f"unexpected {op.sym!r}")
+            if bp <= min_bp:
+                return left
+            self.i += 1
+            right = self.expression(bp)
+            left = Binary(left.line, left.col, op.sym, left, right)
+
+    def prefix(self) -> Expr:
+        item = self.take()
+        if isinstance(item, _Op):
+            if item.sym not in {"!", "-"}:
+                raise BicepSyntaxError(f"unexpected {item.sym!r}", item.line, item.col)
+            operand = self.expression(UNARY_PRECEDENCE)
+            if item.sym == "-" and isinstance(operand, Lit) and isinstance(operand.value, int) \
+                    and not isinstance(operand.value, bool):
+                return Lit(item.line, item.col, -operand.value)
+            return Unary(item.line, item.col, item.sym, operand)
+        if isinstance(item, _Postfix):
+            raise BicepSyntaxError("unexpected accessor", item.line, item.col)
+        return self.postfix(item)
+
+    def postfix(self, left: Expr) -> Expr:
+        while True:
+            item = self.peek()
+            if isinstance(item, _Postfix):
+                self.i += 1
+                if item.index is not None:
+                    left = Index(left.line, left.col, left, item.index, item.safe)
+                else:
+                    left = MethodCall(left.line, left.col, left, item.name, item.args)
+                continue
+            if isinstance(item, _Op) and item.sym in {".", ".?"}:
+                self.i += 1
+                name = self.take()
+                if isinstance(name, Ident):
+                    left = Member(left.line, left.col, left, name.name, item.sym == ".?")
+                elif isinstance(name, Call):
+                    left = MethodCall(left.line, left.col, left, name.name, name.args)
+                else:
+                    raise BicepSyntaxError("expected a property name", item.line, item.col)
+                continue
+            return left
+
+
+def _has(node: Tree, sym: str) -> bool:
+    return any(isinstance(c, Token) and str(c) == sym for c in node.children)
+
+
+def _keyword(kids: list[Any], word: str) -> Token:
+    return next(k for k in kids if isinstance(k, Token) and str(k) == word)
+
+
+def _after(kids: list[Any], word: str) -> Any:
+    """The child right after the keyword token ``word`` (None when it is last)."""
+    for i, kid in enumerate(kids):
+        if isinstance(kid, Token) and str(kid) == word:
+            return kids[i + 1] if i + 1 < len(kids) else None
+    return None
+
+
+def _offset(raw: str, index: int, line: int, col: int) -> tuple[int, int]:
+    """Line and column of ``raw[index]`` for a token starting at ``line``:``col``."""
+    before = raw[:index]
+    newlines = before.count("\n")
+    if newlines == 0:
+        return line, col + index
+    return line + newlines, index - before.rfind("\n")
+
+
+def _hole_end(raw: str, start: int) -> int:
+    """Index of the ``}`` closing an interpolation hole opened just before ``start``."""
+    depth = 0
+    i = start
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "'":
+            i += 1
+            while i < len(raw) and raw[i] != "'":
+                i += 2 if raw[i] == "\\" else 1
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    raise ValueError("unterminated interpolation")
