@@ -1,0 +1,123 @@
+"""The Bicep front end: ``.bicep`` and ``.bicepparam`` files -> evaluated units of canonical resources.
+
+Each file is parsed once, on its own, into plain data (:func:`parse_source`), so parsing can move to
+worker processes or a cache. Units are then formed: a root template (one no other scanned file calls as
+a local module, or one a ``.bicepparam`` is ``using``) is evaluated once per parameter file, or once
+with its defaults when it has none. Files that cannot be read or parsed become a unit of their own
+holding only their diagnostic, so each is reported exactly once.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from analyzer.bicep.ast import ParsedBicep, ParsedParams
+from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext, _module_path
+from analyzer.bicep.parser import parse_file, parse_params_file
+from analyzer.discovery import SourceFile
+from analyzer.model import Diagnostic, FileResult, Location
+from analyzer.values import ResourceRef
+
+__all__ = ["BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
+
+
+@dataclass
+class BicepUnit:
+    template: str
+    """Display path of the root template."""
+    variant: str | None
+    """Display path of the ``.bicepparam`` used, or None."""
+    result: FileResult
+
+
+def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
+    """Read and parse one file; never raises."""
+    try:
+        text = file.path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Diagnostic(Location(file.display, 1, 1), f"cannot read file: {exc}")
+    if file.language == "bicepparam" or file.display.lower().endswith(".bicepparam"):
+        return parse_params_file(text, file.display)
+    return parse_file(text, file.display)
+
+
+def load_bicep(files: list[SourceFile]) -> list[BicepUnit]:
+    parsed = {f.display: parse_source(f) for f in files}
+    return build_units(parsed)
+
+
+def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> list[BicepUnit]:
+    """Units from already parsed files (display path -> parse result)."""
+    units: list[BicepUnit] = []
+    templates = {p: r for p, r in parsed.items() if isinstance(r, ParsedBicep)}
+    called: set[str] = set()
+    for path, template in templates.items():
+        for module in template.modules:
+            target = _module_path(path, module.path)
+            if target is not None and target != path:
+                called.add(target)
+    variants: dict[str, list[ParsedParams]] = {}
+    for path, result in sorted(parsed.items()):
+        if isinstance(result, Diagnostic):
+            units.append(BicepUnit(path, None, FileResult([], [result])))
+        elif isinstance(result, ParsedParams):
+            if result.using is None:
+                continue
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), result.using))
+            if target in templates:
+                variants.setdefault(target, []).append(result)
+            elif not isinstance(parsed.get(target), Diagnostic):
+                message = f"the template this parameter file is using is not scanned: {result.using}"
+                units.append(BicepUnit(path, None, FileResult([], [Diagnostic(
+                    Location(path, result.using_line, 1), message)])))
+    for path in sorted(templates):
+        if path in called and path not in variants:
+            continue
+        param_files = variants.get(path)
+        if param_files:
+            for params in sorted(param_files, key=lambda p: p.path):
+                units.append(evaluate_unit(templates, path, params))
+        else:
+            units.append(evaluate_unit(templates, path, None))
+    return units
+
+
+def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedParams | None) -> BicepUnit:
+    """Evaluate one root template with one parameter file (or its defaults); never raises."""
+    variant = params.path if params is not None else None
+    try:
+        ctx = UnitContext(files=templates)
+        values = _param_values(ctx, params) if params is not None else {}
+        root = Instance(ctx, templates[path], values, f"{path}#", "", RG_NAME, SUBSCRIPTION_ID)
+        root.emit()
+        _link_children_by_name(ctx)
+        return BicepUnit(path, variant, FileResult(ctx.resources, []))
+    except RecursionError:
+        message = "cannot evaluate Bicep: the template is nested too deeply"
+    except Exception as exc:  # an evaluator bug must not stop the scan of the other files
+        message = f"cannot evaluate Bicep: internal error {type(exc).__name__}: {exc}"
+    return BicepUnit(path, variant, FileResult([], [Diagnostic(Location(path, 1, 1), message)]))
+
+
+def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:
+    """Evaluate a parameter file's assignments (they may use its own ``var``s)."""
+    holder = ParsedBicep(path=params.path, vars=dict(params.vars))
+    instance = Instance(ctx, holder, {}, f"{params.path}#", "", RG_NAME, SUBSCRIPTION_ID)
+    return {
+        name: instance.publish(instance.eval(decl.value, {}), decl.value)
+        for name, decl in params.params.items()
+        if decl.value is not None
+    }
+
+
+def _link_children_by_name(ctx: UnitContext) -> None:
+    """A child named ``'fleet/member'`` belongs to the one declared fleet of that name, if unique."""
+    fleets: dict[str, list[str]] = {}
+    for resource in ctx.resources:
+        if resource.kind == "fleet" and isinstance(resource.name, str):
+            fleets.setdefault(resource.name.lower(), []).append(resource.key)
+    for resource, parent_name in ctx.by_name_children:
+        keys = fleets.get(parent_name.lower(), [])
+        if len(keys) == 1:
+            resource.props["fleet"] = ResourceRef(keys[0], "id")

@@ -1,0 +1,530 @@
+"""Evaluate a parsed Bicep template (and the local modules it calls) into canonical resources.
+
+Values follow :mod:`analyzer.values`: anything the evaluator cannot resolve is an ``Unknown`` carrying
+the canonical text of the expression it came from, never a guess. Objects and arrays are evaluated
+into containers that remember where each key and item is written, so every prop gets the location
+of the property a user must change.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer.bicep import ast as A
+from analyzer.bicep.ast import render
+from analyzer.bicep.values import Collection, LDict, LList, ModHandle, Partial, ResHandle, ScopeVal
+from analyzer.model import Location, Resource
+from analyzer.values import ResourceRef, Unknown
+
+KINDS: dict[str, str] = {
+    "microsoft.containerservice/fleets": "fleet",
+    "microsoft.containerservice/fleets/members": "member",
+    "microsoft.containerservice/fleets/updatestrategies": "update_strategy",
+    "microsoft.containerservice/fleets/updateruns": "update_run",
+    "microsoft.containerservice/fleets/autoupgradeprofiles": "auto_upgrade_profile",
+    "microsoft.containerservice/fleets/managednamespaces": "managed_namespace",
+    "microsoft.containerservice/managedclusters": "cluster",
+    "microsoft.kubernetes/connectedclusters": "cluster",
+    "microsoft.authorization/roleassignments": "role_assignment",
+    "microsoft.authorization/roledefinitions": "role_definition",
+    "microsoft.managedidentity/userassignedidentities": "identity",
+    "microsoft.network/virtualnetworks": "virtual_network",
+    "microsoft.network/virtualnetworks/subnets": "subnet",
+    "microsoft.resources/resourcegroups": "resource_group",
+}
+RG_NAME = Unknown("resourceGroup().name")
+SUBSCRIPTION_ID = Unknown("subscription().subscriptionId")
+MAX_MODULE_DEPTH = 16
+_GUID_NAMESPACE = uuid.UUID("6f1c2a52-3c38-4a4e-9f0e-5b1d2f7a9e41")
+
+
+@dataclass
+class UnitContext:
+    """What every instance of one unit shares: the parsed files and the resources emitted so far."""
+
+    files: dict[str, Any]
+    """Display path -> ParsedBicep (only successfully parsed templates)."""
+    resources: list[Resource] = field(default_factory=list)
+    by_name_children: list[tuple[Resource, str]] = field(default_factory=list)
+
+
+@dataclass
+class Copy:
+    """One copy of a resource or module declaration (one loop iteration, or the only one)."""
+
+    decl: Any
+    key: str
+    address: str
+    env: dict[str, Any]
+    body: A.Expr
+    arm_type: str
+    parent: Copy | None = None
+
+
+class _Missing:
+    pass
+
+
+MISSING = _Missing()
+
+
+class Instance:
+    """One evaluation of one template with given parameter values and deployment scope."""
+
+    def __init__(self, ctx: UnitContext, parsed: Any, params: dict[str, Any], key_prefix: str,
+                 address_prefix: str, rg: Any, sub: Any, depth: int = 0) -> None:
+        self.ctx = ctx
+        self.file = parsed
+        self.params_in = params
+        self.key_prefix = key_prefix
+        self.address_prefix = address_prefix
+        self.sub = sub
+        self.target_scope = parsed.target_scope
+        self.rg = rg if self.target_scope == "resourceGroup" else None
+        self.depth = depth
+        self.cache: dict[str, Any] = {}
+        self.busy: set[str] = set()
+        self.decls: dict[str, tuple[Any, str | None]] = {}
+        for decl in parsed.resources:
+            self._register(decl, None)
+        self.modules = {m.symbol: m for m in parsed.modules}
+        self.copy_cache: dict[str, list[Copy]] = {}
+        self.module_cache: dict[str, list[Copy]] = {}
+        self.children: dict[str, Instance | None] = {}
+
+    def _register(self, decl: A.ResourceDecl, parent: str | None) -> None:
+        symbol = decl.symbol if parent is None else f"{parent}::{decl.symbol}"
+        self.decls[symbol] = (decl, parent)
+        body = _object_of(decl.body)
+        if body is not None:
+            for child in body.resources:
+                self._register(child, symbol)
+
+    def loc(self, node: Any) -> Location:
+        return Location(self.file.path, node.line, node.col)
+
+    # -- symbols -----------------------------------------------------------------------------------
+    def lookup(self, name: str, env: dict[str, Any], node: A.Expr) -> Any:
+        if name in env:
+            return env[name]
+        if name in self.file.params:
+            return self.param(name)
+        if name in self.file.vars:
+            return self.var(name)
+        if name in self.decls:
+            copies = self.copies(name)
+            if _is_looped(self.decls[name][0].body):
+                return Collection(tuple(self.handle(c) for c in copies), name)
+            return self.handle(copies[0]) if copies else Unknown(name, "condition is false")
+        if name in self.modules:
+            copies = self.module_copies(name)
+            if _is_looped(self.modules[name].body):
+                return Collection(tuple(ModHandle(self, c, name) for c in copies), name)
+            return ModHandle(self, copies[0], name) if copies else Unknown(name, "condition is false")
+        return Unknown(render(node), "unresolved name")
+
+    def param(self, name: str) -> Any:
+        if name in self.params_in:
+            return self.params_in[name]
+        decl = self.file.params[name]
+        if decl.value is None:
+            return Unknown(name, "parameter without a value")
+        value = decl.value
+        return self._cached("param:" + name, lambda: self.publish(self.eval(value, {}), value), name)
+
+    def var(self, name: str) -> Any:
+        decl = self.file.vars[name]
+        return self._cached("var:" + name, lambda: self.eval(decl.value, {}), name)
+
+    def _cached(self, key: str, compute: Any, text: str) -> Any:
+        if key in self.cache:
+            return self.cache[key]
+        if key in self.busy:
+            return Unknown(text, "cycle")
+        self.busy.add(key)
+        try:
+            value = compute()
+        finally:
+            self.busy.discard(key)
+        self.cache[key] = value
+        return value
+
+    def handle(self, copy: Copy) -> ResHandle:
+        return ResHandle(copy.key, KINDS.get(copy.arm_type.lower()), copy.arm_type, self, copy)
+
+    # -- copies ------------------------------------------------------------------------------------
+    def copies(self, symbol: str) -> list[Copy]:
+        if symbol in self.copy_cache:
+            return self.copy_cache[symbol]
+        if "copies:" + symbol in self.busy:
+            return []
+        self.busy.add("copies:" + symbol)
+        try:
+            decl, parent = self.decls[symbol]
+            out: list[Copy] = []
+            if parent is None:
+                arm_type = _strip_version(decl.type)
+                out = self._expand(decl, {}, self.key_prefix + decl.symbol, self.address_prefix + decl.symbol,
+                                   arm_type, None)
+            else:
+                for pcopy in self.copies(parent):
+                    arm_type = _child_type(pcopy.arm_type, decl.type)
+                    out += self._expand(decl, dict(pcopy.env), f"{pcopy.key}::{decl.symbol}",
+                                        f"{pcopy.address}::{decl.symbol}", arm_type, pcopy)
+        finally:
+            self.busy.discard("copies:" + symbol)
+        self.copy_cache[symbol] = out
+        return out
+
+    def _expand(self, decl: Any, env: dict[str, Any], key: str, address: str, arm_type: str,
+                parent: Copy | None) -> list[Copy]:
+        """The copies a declaration body gives: one, none (false condition) or one per loop item."""
+        body = decl.body
+        if isinstance(body, A.IfBody):
+            if self.eval(body.cond, env) is False:
+                return []
+            return [Copy(decl, key, address, env, body.body, arm_type, parent)]
+        if not isinstance(body, A.For):
+            return [Copy(decl, key, address, env, body, arm_type, parent)]
+        out: list[Copy] = []
+        inner = body.body
+        for index, item_env in self.iterate(body, env):
+            if body.filter is not None and self.eval(body.filter, item_env) is False:
+                continue
+            copy_body = inner.body if isinstance(inner, A.IfBody) else inner
+            if isinstance(inner, A.IfBody) and self.eval(inner.cond, item_env) is False:
+                continue
+            out.append(
+                Copy(decl, f"{key}[{index}]", f"{address}[{index}]", item_env, copy_body, arm_type, parent)
+            )
+        return out
+
+    def iterate(self, loop: A.For, env: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """(index text, environment) per iteration; one placeholder iteration when the array is unknown,
+        so a looped declaration never disappears (its values are then unknown)."""
+        items = self.eval(loop.iterable, env)
+        if isinstance(items, Collection):
+            items = list(items.items)
+        if not isinstance(items, list):
+            text = render(loop.iterable)
+            item_env = dict(env)
+            item_env[loop.item] = Unknown(f"{text}[*]", "unknown loop array")
+            if loop.index:
+                item_env[loop.index] = Unknown(f"indexOf({text})", "unknown loop array")
+            return [("*", item_env)]
+        out = []
+        for i, item in enumerate(items):
+            item_env = dict(env)
+            item_env[loop.item] = item
+            if loop.index:
+                item_env[loop.index] = i
+            out.append((str(i), item_env))
+        return out
+
+    def name_of(self, copy: Copy) -> Any:
+        body = copy.body
+        if not isinstance(body, A.Obj):
+            return Unknown(render(body))
+        pair = _pair(body, "name")
+        if pair is None:
+            return None
+        value = pair.value
+        return self._cached("name:" + copy.key, lambda: self.publish(self.eval(value, copy.env), value),
+                            render(value))
+
+    # -- modules -----------------------------------------------------------------------------------
+    def module_copies(self, symbol: str) -> list[Copy]:
+        if symbol not in self.module_cache:
+            decl = self.modules[symbol]
+            self.module_cache[symbol] = self._expand(decl, {}, self.key_prefix + symbol,
+                                                     self.address_prefix + symbol, "", None)
+        return self.module_cache[symbol]
+
+    def module_instance(self, copy: Copy) -> Instance | None:
+        if copy.key in self.children:
+            return self.children[copy.key]
+        self.children[copy.key] = None
+        decl = copy.decl
+        path = _module_path(self.file.path, decl.path)
+        parsed = self.ctx.files.get(path) if path else None
+        if parsed is None or self.depth >= MAX_MODULE_DEPTH or not isinstance(copy.body, A.Obj):
+            return None
+        params: dict[str, Any] = {}
+        pair = _pair(copy.body, "params")
+        if pair is not None:
+            value = self.publish(self.eval(pair.value, copy.env), pair.value)
+            if isinstance(value, dict):
+                params = dict(value)
+        rg, sub = self.rg, self.sub
+        scope_pair = _pair(copy.body, "scope")
+        if scope_pair is not None:
+            scope = self.eval(scope_pair.value, copy.env)
+            if isinstance(scope, ScopeVal):
+                rg = scope.name if scope.kind == "resourceGroup" else None
+                sub = scope.sub if scope.kind in {"resourceGroup", "subscription"} else None
+            elif isinstance(scope, ResHandle) and scope.kind == "resource_group":
+                rg = scope.owner.name_of(scope.copy)
+            else:
+                rg = Unknown(f"{render(scope_pair.value)}.name")
+        elif parsed.target_scope == "subscription":
+            rg = None
+        child_key = f"{copy.key}/{path}#"
+        child_address = f"{copy.address}/"
+        instance = Instance(self.ctx, parsed, params, child_key, child_address, rg, sub, self.depth + 1)
+        self.children[copy.key] = instance
+        return instance
+
+    def outputs(self) -> LDict:
+        out = LDict()
+        for name, decl in self.file.outputs.items():
+            out[name] = self._cached("output:" + name,
+                                     lambda d=decl: self.publish(self.eval(d.value, {}), d.value), name)
+            out.locs[name] = Location(self.file.path, decl.line, decl.col)
+        return out
+
+    # -- emission ----------------------------------------------------------------------------------
+    def emit(self) -> None:
+        for symbol in self.decls:
+            for copy in self.copies(symbol):
+                self.emit_copy(copy)
+        for symbol in self.modules:
+            for copy in self.module_copies(symbol):
+                child = self.module_instance(copy)
+                if child is not None:
+                    child.emit()
+
+    def emit_copy(self, copy: Copy) -> None:
+        kind = KINDS.get(copy.arm_type.lower())
+        if kind is None or not isinstance(copy.body, A.Obj):
+            return
+        from analyzer.bicep.resources import build_resource
+
+        resource, parent_name = build_resource(self, copy, kind)
+        self.ctx.resources.append(resource)
+        if parent_name is not None:
+            self.ctx.by_name_children.append((resource, parent_name))
+
+    # -- evaluation --------------------------------------------------------------------------------
+    def publish(self, value: Any, node: A.Expr) -> Any:
+        """The public value of an evaluation result (references become ``ResourceRef``)."""
+        if isinstance(value, ResHandle):
+            return ResourceRef(value.key, "id")
+        if isinstance(value, (ScopeVal, Collection, ModHandle)):
+            return Unknown(render(node))
+        if isinstance(value, Partial):
+            return Unknown(value.text)
+        return value
+
+    def eval(self, node: A.Expr, env: dict[str, Any]) -> Any:
+        try:
+            return self._eval(node, env)
+        except RecursionError:
+            return Unknown(render(node), "nested too deeply")
+
+    def _eval(self, node: A.Expr, env: dict[str, Any]) -> Any:
+        if isinstance(node, A.Lit):
+            return node.value
+        if isinstance(node, A.Interp):
+            out = []
+            for part in node.parts:
+                if isinstance(part, str):
+                    out.append(part)
+                    continue
+                value = self.publish(self.eval(part, env), part)
+                text = _to_text(value)
+                if text is None:
+                    return Unknown(render(node))
+                out.append(text)
+            return "".join(out)
+        if isinstance(node, A.Ident):
+            return self.lookup(node.name, env, node)
+        if isinstance(node, A.Member):
+            return self.member(node, env)
+        if isinstance(node, A.Index):
+            return self.index(node, env)
+        if isinstance(node, A.Call):
+            from analyzer.bicep.functions import call
+
+            return call(self, node, env)
+        if isinstance(node, A.Unary):
+            value = self.eval(node.operand, env)
+            if node.op == "!" and isinstance(value, bool):
+                return not value
+            if node.op == "-" and _is_int(value):
+                return -value
+            return Unknown(render(node))
+        if isinstance(node, A.Binary):
+            from analyzer.bicep.functions import binary
+
+            return binary(self, node, env)
+        if isinstance(node, A.Ternary):
+            cond = self.eval(node.cond, env)
+            if isinstance(cond, bool):
+                return self.eval(node.then if cond else node.other, env)
+            return Unknown(render(node))
+        if isinstance(node, A.Array):
+            arr = LList()
+            for item in node.items:
+                arr.append(self.publish(self.eval(item, env), item))
+                arr.locs.append(self.loc(item))
+            return arr
+        if isinstance(node, A.Obj):
+            obj = LDict()
+            for pair in node.pairs:
+                key = pair.key if isinstance(pair.key, str) else self.eval(pair.key, env)
+                if not isinstance(key, str):
+                    return Unknown(render(node))
+                obj[key] = self.publish(self.eval(pair.value, env), pair.value)
+                obj.locs[key] = self.loc(pair)
+            return obj
+        if isinstance(node, A.For):
+            arr = LList()
+            for _index, item_env in self.iterate(node, env):
+                if node.filter is not None:
+                    keep = self.eval(node.filter, item_env)
+                    if keep is False:
+                        continue
+                    if not isinstance(keep, bool):
+                        return Unknown(render(node))
+                if _index == "*":
+                    return Unknown(render(node))
+                arr.append(self.publish(self.eval(node.body, item_env), node.body))
+                arr.locs.append(self.loc(node.body))
+            return arr
+        return Unknown(render(node))
+
+    def member(self, node: A.Member, env: dict[str, Any]) -> Any:
+        obj = self.eval(node.obj, env)
+        name = node.name
+        if isinstance(obj, ResHandle):
+            if name == "id":
+                return ResourceRef(obj.key, "id")
+            if name == "name":
+                return obj.owner.name_of(obj.copy)
+            if name == "type":
+                return obj.arm_type
+            return Partial(obj, (name,), render(node))
+        if isinstance(obj, Partial):
+            path = (*obj.path, name)
+            if path == ("properties", "principalId") and obj.handle.kind == "identity":
+                return ResourceRef(obj.handle.key, "principal_id")
+            return Partial(obj.handle, path, render(node))
+        if isinstance(obj, ModHandle):
+            if name == "outputs":
+                child = obj.owner.module_instance(obj.copy)
+                return child.outputs() if child is not None else Unknown(render(node))
+            if name == "name" and isinstance(obj.copy.body, A.Obj):
+                pair = _pair(obj.copy.body, "name")
+                if pair is not None:
+                    return self.publish(obj.owner.eval(pair.value, obj.copy.env), pair.value)
+            return Unknown(render(node))
+        if isinstance(obj, ScopeVal):
+            return _scope_member(obj, name, node)
+        if isinstance(obj, dict):
+            if name in obj:
+                return obj[name]
+            folded = {k.lower(): k for k in obj}
+            if name.lower() in folded:
+                return obj[folded[name.lower()]]
+            if node.safe:
+                return None
+            return Unknown(render(node), "no such property")
+        if obj is None and node.safe:
+            return None
+        return Unknown(render(node))
+
+    def index(self, node: A.Index, env: dict[str, Any]) -> Any:
+        obj = self.eval(node.obj, env)
+        idx = self.publish(self.eval(node.index, env), node.index)
+        if isinstance(obj, Collection):
+            obj_items: Any = list(obj.items)
+        else:
+            obj_items = obj
+        if isinstance(obj_items, list) and _is_int(idx):
+            if 0 <= idx < len(obj_items):
+                return obj_items[idx]
+            return None if node.safe else Unknown(render(node), "index out of range")
+        if isinstance(obj_items, dict) and isinstance(idx, str):
+            if idx in obj_items:
+                return obj_items[idx]
+            folded = {k.lower(): k for k in obj_items}
+            if idx.lower() in folded:
+                return obj_items[folded[idx.lower()]]
+            return None if node.safe else Unknown(render(node), "no such property")
+        return Unknown(render(node))
+
+
+def _scope_member(scope: ScopeVal, name: str, node: A.Expr) -> Any:
+    if scope.kind == "resourceGroup":
+        if name == "name":
+            return scope.name
+        if name == "id" and isinstance(scope.sub, str) and isinstance(scope.name, str):
+            return f"/subscriptions/{scope.sub}/resourceGroups/{scope.name}"
+    if scope.kind == "subscription":
+        if name == "subscriptionId":
+            return scope.sub
+        if name == "id" and isinstance(scope.sub, str):
+            return f"/subscriptions/{scope.sub}"
+    if scope.kind == "managementGroup" and name == "name":
+        return scope.name
+    return Unknown(render(node))
+
+
+def _to_text(value: Any) -> str | None:
+    """A value as it appears inside an interpolated string; None when it is not known text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int)):
+        return str(value)
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_looped(body: A.Expr) -> bool:
+    return isinstance(body, A.For)
+
+
+def _object_of(body: A.Expr) -> A.Obj | None:
+    while isinstance(body, (A.For, A.IfBody)):
+        body = body.body
+    return body if isinstance(body, A.Obj) else None
+
+
+def _pair(obj: A.Obj, key: str) -> A.Pair | None:
+    for pair in obj.pairs:
+        if pair.key == key:
+            return pair
+    return None
+
+
+def _strip_version(type_text: str) -> str:
+    return type_text.split("@", 1)[0]
+
+
+def _child_type(parent_type: str, child: str) -> str:
+    """Full type of a nested child: a relative type (``members@...``) is appended to the parent's."""
+    bare = _strip_version(child)
+    first = bare.split("/", 1)[0]
+    if "." in first:
+        return bare
+    return f"{parent_type}/{bare}"
+
+
+def _module_path(caller: str, path: str) -> str | None:
+    """Display path of a local module (None for registry and template-spec modules)."""
+    if ":" in path.split("/", 1)[0]:
+        return None
+    base = posixpath.dirname(caller)
+    return posixpath.normpath(posixpath.join(base, path))
+
+
+def guid_of(parts: list[str]) -> str:
+    """A deterministic GUID for ``guid(...)`` (only needs to be stable, not to match ARM's)."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, "\x1f".join(parts)))
+
