@@ -116,7 +116,7 @@ def parse_expression(text: str, line: int, col: int) -> Expr:
     tree = lark_parser().parse(wrapped)
     element = next(c for c in tree.children if isinstance(c, Tree))
     value = _children(element)[-1]
-    return _Converter(wrapped, line, col - len(prefix)).expr(value)
+    return _Converter(wrapped, line, col - len(prefix) - 1).expr(value)
 
 
 def _lark_message(exc: UnexpectedInput) -> str:
