@@ -1,0 +1,290 @@
+"""Who may do what where: role assignments read from the graph as grants of roles at scopes.
+
+Every question here has three answers: True, False, or None (cannot be told statically). The
+access rules fire only on False; None means a grant *may* cover the case, which suppresses a
+"missing grant" finding rather than causing one (policies.md, "Unknown values").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources as importlib_resources
+from typing import Any
+
+from analyzer import arm
+from analyzer.graph import FleetGraph, same_value
+from analyzer.model import Resource
+from analyzer.values import ResourceRef, Unknown, display, identity_text, is_known
+
+MEMBERS_WRITE = "Microsoft.ContainerService/fleets/members/write"
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...]
+    builtin: bool
+
+    def permits(self, action: str) -> bool:
+        return any(_matches(p, action) for p in self.actions) and not any(
+            _matches(p, action) for p in self.not_actions)
+
+
+@cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile("^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$", re.I)
+
+
+def _matches(pattern: str, action: str) -> bool:
+    return bool(_pattern(pattern).match(action))
+
+
+@cache
+def builtin_roles() -> tuple[dict[str, Role], dict[str, Role]]:
+    """Built-in roles by lower-cased name and by GUID, from the packaged data file."""
+    text = importlib_resources.files("analyzer").joinpath("data/roles.json").read_text(encoding="utf-8")
+    by_name: dict[str, Role] = {}
+    by_guid: dict[str, Role] = {}
+    for entry in json.loads(text)["roles"]:
+        role = Role(entry["name"], tuple(entry["actions"]), tuple(entry["not_actions"]), True)
+        by_name[entry["name"].lower()] = role
+        by_guid[entry["id"].lower()] = role
+    return by_name, by_guid
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a resource lives, for scope containment: a declared resource, or one named by an ARM ID."""
+
+    subscription: Any
+    resource_group: Any
+    arm_type: str | None
+    name: Any
+    key: str | None = None
+
+
+def target_of(graph: FleetGraph, resource: Resource) -> Target:
+    group = resource.resource_group
+    subscription = resource.subscription
+    if group is None:
+        # Child resources (fleet members) live in their parent's resource group.
+        for ancestor in graph.ancestors(resource):
+            if ancestor.resource_group is not None:
+                group, subscription = ancestor.resource_group, ancestor.subscription
+                break
+    return Target(subscription, group, resource.arm_type, resource.name, resource.key)
+
+
+def target_of_value(graph: FleetGraph, value: Any) -> Target | None:
+    """A cluster or fleet named by a reference or an ARM ID literal; None when it cannot be placed."""
+    resource = graph.resolve(value)
+    if resource is not None:
+        return target_of(graph, resource)
+    if isinstance(value, str):
+        parsed = arm.parse_arm_id(value)
+        if parsed is not None and parsed.type is not None:
+            return Target(parsed.subscription, parsed.resource_group, parsed.type, parsed.name)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    level: str  # management_group, subscription, resource_group, resource
+    subscription: Any = None
+    resource_group: Any = None
+    resource: Resource | None = None
+    arm_type: str | None = None
+    name: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A role assignment, resolved as far as the code allows."""
+
+    assignment: Resource
+    principal: Any
+    role: Role | None
+    """None: the role cannot be resolved (unknown value, or a custom role outside the scan)."""
+    scope: Scope | None
+    """None: the scope cannot be resolved."""
+
+    @property
+    def principal_key(self) -> str | None:
+        return identity_text(self.principal)
+
+    def describe(self) -> str:
+        role = self.role.name if self.role else display(self.assignment.props.get("role"))
+        return f"{role} ({self.assignment.address})"
+
+
+def resolve_role(graph: FleetGraph, assignment: Resource) -> Role | None:
+    value = assignment.props.get("role")
+    by_name, by_guid = builtin_roles()
+    if isinstance(value, ResourceRef):
+        definition = graph.resolve(value)
+        return _custom_role(definition) if definition is not None and definition.kind == "role_definition" else None
+    if not isinstance(value, str):
+        return None
+    if assignment.props.get("role_by") == "name" or arm.role_guid(value) is None:
+        role = by_name.get(value.strip().lower())
+        if role is not None:
+            return role
+        custom = [r for r in graph.of_kind("role_definition") if same_value(r.props.get("role_name"), value)]
+        return _custom_role(custom[0]) if len(custom) == 1 else None
+    guid = arm.role_guid(value)
+    if guid in by_guid:
+        return by_guid[guid]
+    custom = [r for r in graph.of_kind("role_definition") if arm.role_guid(r.props.get("role_id")) == guid
+              or arm.role_guid(r.name) == guid]
+    return _custom_role(custom[0]) if len(custom) == 1 else None
+
+
+def _custom_role(definition: Resource) -> Role | None:
+    actions = definition.props.get("actions")
+    not_actions = definition.props.get("not_actions", [])
+    if not isinstance(actions, list) or not isinstance(not_actions, list):
+        return None
+    if not (is_known(actions) and is_known(not_actions)):
+        return None
+    if not all(isinstance(a, str) for a in [*actions, *not_actions]):
+        return None
+    name = definition.props.get("role_name")
+    return Role(name if isinstance(name, str) else definition.address, tuple(actions), tuple(not_actions), False)
+
+
+def resolve_scope(graph: FleetGraph, assignment: Resource) -> Scope | None:
+    value = assignment.props.get("scope")
+    if value is None:
+        level = assignment.props.get("target_scope")
+        if level == "resourceGroup":
+            return Scope("resource_group", assignment.subscription, assignment.resource_group)
+        if level == "subscription":
+            return Scope("subscription", assignment.subscription)
+        if level in ("managementGroup", "tenant"):
+            return Scope("management_group")
+        return None
+    resource = graph.resolve(value)
+    if resource is not None:
+        if resource.kind == "resource_group":
+            return Scope("resource_group", resource.subscription, resource.name)
+        if resource.kind == "subscription":
+            return Scope("subscription", resource.props.get("subscription_id"))
+        return Scope("resource", resource=resource)
+    if isinstance(value, str):
+        parsed = arm.parse_arm_id(value)
+        if parsed is None:
+            return None
+        if parsed.level in ("management_group", "tenant"):
+            return Scope("management_group")
+        if parsed.level == "subscription":
+            return Scope("subscription", parsed.subscription)
+        if parsed.level == "resource_group":
+            return Scope("resource_group", parsed.subscription, parsed.resource_group)
+        return Scope("resource", parsed.subscription, parsed.resource_group, arm_type=parsed.type,
+                     name=parsed.name)
+    return None
+
+
+def _all(*answers: bool | None) -> bool | None:
+    if any(a is False for a in answers):
+        return False
+    if all(a is True for a in answers):
+        return True
+    return None
+
+
+def contains(graph: FleetGraph, scope: Scope, target: Target) -> bool | None:
+    """Whether a grant at ``scope`` covers ``target``."""
+    if scope.level == "management_group":
+        # The management-group hierarchy is not in the code: a grant there may cover anything, and
+        # treating it as covering can only suppress findings, never cause one.
+        return True
+    subscription = same_value(scope.subscription, target.subscription)
+    if scope.level == "subscription":
+        return subscription
+    if scope.level == "resource_group":
+        return _all(subscription, same_value(scope.resource_group, target.resource_group))
+    if scope.resource is not None:
+        if target.key is not None:
+            if scope.resource.key == target.key:
+                return True
+            if any(a.key == scope.resource.key for a in graph.ancestors(graph.resource(target.key))):
+                return True
+            if scope.resource.existing or isinstance(scope.resource.name, Unknown) \
+                    or isinstance(target.name, Unknown):
+                return None
+            return False
+        return _all(_same_type(scope.resource.arm_type, target.arm_type),
+                    same_value(scope.resource.name, target.name),
+                    same_value(scope.resource.resource_group, target.resource_group))
+    return _all(_same_type(scope.arm_type, target.arm_type), same_value(scope.name, target.name),
+                same_value(scope.resource_group, target.resource_group), subscription)
+
+
+def _same_type(a: str | None, b: str | None) -> bool | None:
+    if a is None or b is None:
+        return None
+    return a.lower() == b.lower()
+
+
+def grants(graph: FleetGraph) -> list[Grant]:
+    return [Grant(a, a.props.get("principal"), resolve_role(graph, a), resolve_scope(graph, a))
+            for a in graph.of_kind("role_assignment")]
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Whether a principal holds an action on a target, and on what evidence."""
+
+    covered: bool | None
+    unknown_grants: tuple[Grant, ...] = ()
+
+
+def coverage(graph: FleetGraph, principal_grants: list[Grant], action: str, target: Target) -> Coverage:
+    unknown: list[Grant] = []
+    for grant in principal_grants:
+        if grant.role is not None and not grant.role.permits(action):
+            continue
+        inside = contains(graph, grant.scope, target) if grant.scope is not None else None
+        if grant.role is not None and inside is True:
+            return Coverage(True)
+        if inside is not False:
+            unknown.append(grant)
+    return Coverage(None if unknown else False, tuple(unknown))
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """A principal that manages a fleet's membership."""
+
+    key: str
+    principal: Any
+    reason: str
+    """How it became an operator: the grant, or the configuration."""
+
+
+def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
+              configured: tuple[str, ...] = ()) -> list[Operator]:
+    """Principals holding ``fleets/members/write`` at a scope containing ``fleet``, plus the principals
+    named in the configuration."""
+    found: dict[str, Operator] = {}
+    target = target_of(graph, fleet)
+    for grant in all_grants:
+        key = grant.principal_key
+        if key is None or key in found or grant.role is None or grant.scope is None:
+            continue
+        if grant.role.permits(MEMBERS_WRITE) and contains(graph, grant.scope, target) is True:
+            found[key] = Operator(key, grant.principal, f"granted {grant.describe()}")
+    for text in configured:
+        key = identity_text(text) if not text.startswith(("var.", "data.", "local.")) else "expr:" + text
+        if key is not None and key not in found:
+            found[key] = Operator(key, text, "named in the configuration")
+    return [found[k] for k in sorted(found)]
+
+
+def grants_of(all_grants: list[Grant], principal_key: str) -> list[Grant]:
+    return [g for g in all_grants if g.principal_key == principal_key]

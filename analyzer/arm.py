@@ -1,0 +1,264 @@
+"""ARM resource bodies (as Bicep, ARM JSON and azapi write them) in the canonical shape of
+:mod:`analyzer.model`, and ARM resource IDs.
+
+One mapping serves every front end that writes ARM bodies, so a property path is learnt once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.model import Location
+from analyzer.values import Unknown
+
+FLEET = "microsoft.containerservice/fleets"
+KIND_BY_ARM_TYPE = {
+    FLEET: "fleet",
+    FLEET + "/members": "member",
+    FLEET + "/updatestrategies": "update_strategy",
+    FLEET + "/updateruns": "update_run",
+    FLEET + "/autoupgradeprofiles": "auto_upgrade_profile",
+    FLEET + "/managednamespaces": "managed_namespace",
+    "microsoft.containerservice/managedclusters": "cluster",
+    "microsoft.kubernetes/connectedclusters": "cluster",
+    "microsoft.authorization/roleassignments": "role_assignment",
+    "microsoft.authorization/roledefinitions": "role_definition",
+    "microsoft.managedidentity/userassignedidentities": "identity",
+    "microsoft.network/virtualnetworks": "virtual_network",
+    "microsoft.network/virtualnetworks/subnets": "subnet",
+    "microsoft.resources/resourcegroups": "resource_group",
+}
+
+Where = Callable[[str], Location | None]
+
+
+def kind_of(arm_type: str) -> str | None:
+    return KIND_BY_ARM_TYPE.get(arm_type.lower())
+
+
+def _get(mapping: Any, path: str) -> Any:
+    """``a.b.c`` inside nested dicts; None when a step is missing, unknown when a step is unknown."""
+    value = mapping
+    for step in path.split("."):
+        if isinstance(value, Unknown):
+            return value
+        if not isinstance(value, dict):
+            return None
+        value = value.get(step)
+    return value
+
+
+class _Props:
+    """Collects canonical props and where each was written."""
+
+    def __init__(self, body: dict[str, Any], where: Where) -> None:
+        self.body = body
+        self.where = where
+        self.props: dict[str, Any] = {}
+        self.locations: dict[str, Location] = {}
+
+    def take(self, canonical: str, arm_path: str) -> Any:
+        value = _get(self.body, arm_path)
+        if value is not None:
+            self.props[canonical] = value
+            self._locate(canonical, arm_path)
+        return value
+
+    def _locate(self, canonical: str, arm_path: str) -> None:
+        location = self.where(arm_path)
+        if location is not None:
+            self.locations[canonical] = location
+
+    def stages(self, canonical: str, arm_path: str) -> None:
+        value = _get(self.body, arm_path)
+        if value is None:
+            return
+        self._locate(canonical, arm_path)
+        if not isinstance(value, list):
+            self.props[canonical] = value if isinstance(value, Unknown) else Unknown(arm_path, "not a list")
+            return
+        stages: list[Any] = []
+        for i, stage in enumerate(value):
+            arm, canon = f"{arm_path}[{i}]", f"{canonical}[{i}]"
+            self._locate(canon, arm)
+            if not isinstance(stage, dict):
+                stages.append(stage)
+                continue
+            groups_value = stage.get("groups")
+            groups: Any = groups_value
+            if isinstance(groups_value, list):
+                groups = []
+                for j, group in enumerate(groups_value):
+                    garm, gcanon = f"{arm}.groups[{j}]", f"{canon}.groups[{j}]"
+                    self._locate(gcanon, garm)
+                    self._locate(gcanon + ".name", garm + ".name")
+                    self._locate(gcanon + ".max_concurrency", garm + ".maxConcurrency")
+                    if isinstance(group, dict):
+                        groups.append({"name": group.get("name"), "max_concurrency": group.get("maxConcurrency"),
+                                       "before_gates": group.get("beforeGates"),
+                                       "after_gates": group.get("afterGates")})
+                    else:
+                        groups.append(group)
+            self._locate(canon + ".name", arm + ".name")
+            self._locate(canon + ".groups", arm + ".groups")
+            self._locate(canon + ".after_wait", arm + ".afterStageWaitInSeconds")
+            self._locate(canon + ".max_concurrency", arm + ".maxConcurrency")
+            stages.append({"name": stage.get("name"), "groups": groups,
+                           "after_wait": stage.get("afterStageWaitInSeconds"),
+                           "max_concurrency": stage.get("maxConcurrency"),
+                           "before_gates": stage.get("beforeGates"), "after_gates": stage.get("afterGates")})
+        self.props[canonical] = stages
+
+
+def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[dict[str, Any], dict[str, Location]]:
+    """The canonical props of an ARM resource body (``{"properties": ..., "identity": ...}``).
+
+    ``where`` maps an ARM property path (``properties.strategy.stages[0].groups[1].name``) to where it
+    is written, or None.
+    """
+    kind = kind_of(arm_type)
+    p = _Props(body, where)
+    lowered = arm_type.lower()
+    if kind == "fleet":
+        hub = _get(body, "properties.hubProfile")
+        p.props["hub"] = hub if isinstance(hub, Unknown) else hub is not None
+        p._locate("hub", "properties.hubProfile")
+        p.take("identity_type", "identity.type")
+        p.take("hub_agent_subnet", "properties.hubProfile.agentProfile.subnetId")
+        p.take("hub_vnet_integration", "properties.hubProfile.apiServerAccessProfile.enableVnetIntegration")
+        p.take("hub_api_server_subnet", "properties.hubProfile.apiServerAccessProfile.subnetId")
+    elif kind == "member":
+        p.take("cluster", "properties.clusterResourceId")
+        p.take("group", "properties.group")
+        p.take("labels", "properties.labels")
+    elif kind == "update_strategy":
+        p.stages("stages", "properties.strategy.stages")
+    elif kind == "update_run":
+        p.take("strategy", "properties.updateStrategyId")
+        p.stages("stages", "properties.strategy.stages")
+        p.take("upgrade_type", "properties.managedClusterUpdate.upgrade.type")
+        p.take("kubernetes_version", "properties.managedClusterUpdate.upgrade.kubernetesVersion")
+        p.take("node_image_selection", "properties.managedClusterUpdate.nodeImageSelection.type")
+    elif kind == "auto_upgrade_profile":
+        for canonical, path in (("channel", "channel"), ("strategy", "updateStrategyId"), ("disabled", "disabled"),
+                                ("target_kubernetes_version", "targetKubernetesVersion"),
+                                ("long_term_support", "longTermSupport"),
+                                ("node_image_selection", "nodeImageSelection.type")):
+            p.take(canonical, "properties." + path)
+    elif kind == "cluster":
+        p.props["flavor"] = "arc" if lowered.startswith("microsoft.kubernetes/") else "aks"
+        p.take("kubernetes_version", "properties.kubernetesVersion")
+        p.take("support_plan", "properties.supportPlan")
+        p.take("auto_upgrade_channel", "properties.autoUpgradeProfile.upgradeChannel")
+        p.take("node_os_upgrade_channel", "properties.autoUpgradeProfile.nodeOSUpgradeChannel")
+    elif kind == "role_assignment":
+        p.take("principal", "properties.principalId")
+        p.take("role", "properties.roleDefinitionId")
+        p.take("principal_type", "properties.principalType")
+    elif kind == "role_definition":
+        p.take("role_name", "properties.roleName")
+        permissions = _get(body, "properties.permissions")
+        p._locate("actions", "properties.permissions")
+        if isinstance(permissions, list):
+            actions: list[Any] = []
+            not_actions: list[Any] = []
+            for entry in permissions:
+                if not isinstance(entry, dict):
+                    actions.append(Unknown("properties.permissions"))
+                    continue
+                actions.extend(_as_list(entry.get("actions")))
+                not_actions.extend(_as_list(entry.get("notActions")))
+            p.props["actions"], p.props["not_actions"] = actions, not_actions
+        elif permissions is not None:
+            p.props["actions"] = Unknown("properties.permissions")
+        p.take("assignable_scopes", "properties.assignableScopes")
+    return p.props, p.locations
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value if isinstance(value, Unknown) else Unknown(str(value))]
+
+
+# ---------------------------------------------------------------------------------------------
+# ARM resource IDs
+
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+GUID_RE = re.compile(rf"^{_GUID}$")
+ROLE_DEFINITION_ID_RE = re.compile(rf"/providers/Microsoft\.Authorization/roleDefinitions/({_GUID})/?$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class ArmId:
+    """A parsed ARM resource ID (or scope). Names keep their case; compare with :meth:`same`."""
+
+    management_group: str | None = None
+    subscription: str | None = None
+    resource_group: str | None = None
+    type: str | None = None
+    """Full resource type, e.g. ``Microsoft.ContainerService/fleets/members``."""
+    names: tuple[str, ...] = ()
+
+    @property
+    def level(self) -> str:
+        if self.type:
+            return "resource"
+        if self.resource_group:
+            return "resource_group"
+        if self.subscription:
+            return "subscription"
+        return "management_group" if self.management_group else "tenant"
+
+    @property
+    def name(self) -> str | None:
+        return self.names[-1] if self.names else None
+
+
+def parse_arm_id(text: str) -> ArmId | None:
+    """Parse ``/subscriptions/s/resourceGroups/rg/providers/NS/type/name[/child/name]`` and the
+    subscription, resource-group and management-group scopes. None when it is not an ARM ID."""
+    if not isinstance(text, str) or not text.startswith("/"):
+        return None
+    parts = [p for p in text.strip().split("/") if p != ""]
+    if not parts:
+        return None
+    lowered = [p.lower() for p in parts]
+    if lowered[:3] == ["providers", "microsoft.management", "managementgroups"] and len(parts) >= 4:
+        return ArmId(management_group=parts[3]) if len(parts) == 4 else None
+    subscription = resource_group = None
+    i = 0
+    if lowered[0] == "subscriptions" and len(parts) >= 2:
+        subscription = parts[1]
+        i = 2
+        if len(parts) >= 4 and lowered[2] == "resourcegroups":
+            resource_group = parts[3]
+            i = 4
+    if i == len(parts):
+        return ArmId(subscription=subscription, resource_group=resource_group) if subscription else None
+    if lowered[i] != "providers" or len(parts) < i + 4:
+        return None
+    namespace = parts[i + 1]
+    rest = parts[i + 2:]
+    if len(rest) % 2:
+        return None
+    types = rest[0::2]
+    names = rest[1::2]
+    return ArmId(subscription=subscription, resource_group=resource_group,
+                 type="/".join([namespace, *types]), names=tuple(names))
+
+
+def role_guid(value: Any) -> str | None:
+    """The GUID of a role definition written as a GUID or a role definition ID."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if GUID_RE.match(text):
+        return text.lower()
+    match = ROLE_DEFINITION_ID_RE.search(text)
+    return match.group(1).lower() if match else None

@@ -1,0 +1,149 @@
+"""The resource graph: canonical resources as nodes, references between them as typed edges.
+
+Policies only read this graph. Edges go from the referring resource to the referred one and are
+labelled by the canonical prop that holds the reference (``fleet``, ``cluster``, ``strategy``,
+``scope``, ``role``, ``parent``), plus ``principal`` edges from role assignments to principal nodes.
+A reference is resolved when it is a :class:`~analyzer.values.ResourceRef` to a declared resource,
+or an ARM ID literal naming exactly one declared resource. An ``existing`` declaration (Bicep) or a
+data source that names exactly one resource declared elsewhere in the scan is the same node.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from analyzer import arm
+from analyzer.model import Resource
+from analyzer.values import ResourceRef, Unknown, identity_text
+
+REFERENCE_PROPS = ("fleet", "cluster", "strategy", "scope", "role", "parent")
+
+
+def _lower(value: Any) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+class FleetGraph:
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self.graph = nx.MultiDiGraph()
+        self._by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self._by_arm_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self._alias: dict[str, str] = {}
+        ordered = sorted(resources, key=lambda r: r.key)
+        for resource in ordered:
+            self.graph.add_node(resource.key, resource=resource)
+            self._by_kind[resource.kind].append(resource)
+            name = _lower(resource.name)
+            if resource.arm_type and name is not None:
+                self._by_arm_name[(resource.arm_type.lower(), name)].append(resource)
+        for resource in ordered:
+            if resource.existing:
+                declared = self._declared_twin(resource)
+                if declared is not None:
+                    self._alias[resource.key] = declared.key
+        for resource in ordered:
+            self._link(resource)
+
+    # -- construction --------------------------------------------------------------------------
+
+    def _declared_twin(self, existing: Resource) -> Resource | None:
+        name = _lower(existing.name)
+        if not existing.arm_type or name is None:
+            return None
+        candidates = [r for r in self._by_arm_name[(existing.arm_type.lower(), name)]
+                      if not r.existing and same_value(r.resource_group, existing.resource_group) is not False]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _link(self, resource: Resource) -> None:
+        for prop in REFERENCE_PROPS:
+            target = self.resolve(resource.props.get(prop))
+            if target is not None and target.key != resource.key:
+                self.graph.add_edge(resource.key, target.key, key=prop)
+        if resource.kind == "role_assignment":
+            principal = identity_text(resource.props.get("principal"))
+            if principal is not None:
+                node = "principal:" + principal
+                self.graph.add_node(node, principal=resource.props.get("principal"))
+                self.graph.add_edge(resource.key, node, key="principal")
+
+    def resolve(self, value: Any) -> Resource | None:
+        """The declared resource a reference value names, or None (external, unknown, ambiguous)."""
+        if isinstance(value, ResourceRef):
+            key = self._alias.get(value.key, value.key)
+            node = self.graph.nodes.get(key)
+            return node["resource"] if node and "resource" in node else None
+        if isinstance(value, str):
+            parsed = arm.parse_arm_id(value)
+            if parsed is None or parsed.type is None or parsed.name is None:
+                return None
+            candidates = [r for r in self._by_arm_name.get((parsed.type.lower(), parsed.name.lower()), [])
+                          if same_value(r.resource_group, parsed.resource_group) is not False]
+            declared = [r for r in candidates if not r.existing] or candidates
+            if len(declared) == 1:
+                return self.resolve(ResourceRef(declared[0].key))
+        return None
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def resource(self, key: str) -> Resource:
+        return self.graph.nodes[self._alias.get(key, key)]["resource"]
+
+    def of_kind(self, kind: str) -> list[Resource]:
+        return [r for r in self._by_kind.get(kind, []) if r.key not in self._alias]
+
+    def target(self, resource: Resource, prop: str) -> Resource | None:
+        """The resource that ``resource``'s ``prop`` refers to, when it resolves."""
+        for _, target, label in self.graph.out_edges(resource.key, keys=True):
+            if label == prop:
+                return self.graph.nodes[target]["resource"]
+        return None
+
+    def referrers(self, resource: Resource, prop: str, kind: str | None = None) -> list[Resource]:
+        out = []
+        for source, _, label in self.graph.in_edges(resource.key, keys=True):
+            if label == prop:
+                referrer = self.graph.nodes[source]["resource"]
+                if kind is None or referrer.kind == kind:
+                    out.append(referrer)
+        return sorted(out, key=lambda r: r.key)
+
+    def fleet_identity(self, resource: Resource) -> str | None:
+        """Which fleet a child (member, strategy, run...) belongs to: the fleet's node key when it is
+        declared, else the normalised ARM ID literal; None when unknown."""
+        fleet = self.target(resource, "fleet")
+        if fleet is not None:
+            return fleet.key
+        value = resource.props.get("fleet")
+        if isinstance(value, str) and arm.parse_arm_id(value) is not None:
+            return "arm:" + value.strip().rstrip("/").lower()
+        return None
+
+    def ancestors(self, resource: Resource) -> list[Resource]:
+        """Resources that contain ``resource`` through ``fleet``/``parent`` edges (a member's fleet)."""
+        out: list[Resource] = []
+        current: Resource | None = resource
+        seen = {resource.key}
+        while current is not None:
+            parent = self.target(current, "parent") or self.target(current, "fleet")
+            if parent is None or parent.key in seen:
+                break
+            seen.add(parent.key)
+            out.append(parent)
+            current = parent
+        return out
+
+
+def same_value(a: Any, b: Any) -> bool | None:
+    """Whether two names/IDs denote the same thing: case-insensitive for strings, by canonical text
+    for unknown values; None when it cannot be told."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip().lower() == b.strip().lower()
+    if isinstance(a, Unknown) and isinstance(b, Unknown) and a.text == b.text:
+        return True
+    if isinstance(a, ResourceRef) and isinstance(b, ResourceRef):
+        return a == b
+    return None

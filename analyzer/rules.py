@@ -1,0 +1,107 @@
+"""The rule registry: rules declare themselves in the family modules of ``policies/``.
+
+A rule is one function plus its metadata and its documentation (the function's docstring, with the
+sections below). Importing two rules with one ID, or a rule whose doc lacks a section, fails at
+import time, so a broken catalog never ships.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from analyzer.graph import FleetGraph
+from analyzer.model import Finding, Level, Location, Resource, RuleInfo
+
+DOC_SECTIONS = ("## What it finds", "## Why it matters", "## Example", "## Fix", "## References")
+
+
+class RegistryError(Exception):
+    """The rule catalog is inconsistent (duplicate ID, missing docs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    info: RuleInfo
+    check: Callable[[RuleContext], None] | None
+    """None for analyzer diagnostics, which the engine reports itself."""
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(id: str, name: str, level: str, summary: str, tags: Iterable[str] = (),
+         engine_reported: bool = False) -> Callable[[Callable[[RuleContext], None]], Callable[[RuleContext], None]]:
+    """Register the decorated function as rule ``id``; its docstring is the rule's doc page."""
+
+    def register(function: Callable[[RuleContext], None]) -> Callable[[RuleContext], None]:
+        doc = inspect.cleandoc(function.__doc__ or "")
+        missing = [section for section in DOC_SECTIONS if section not in doc]
+        if missing:
+            raise RegistryError(f"{id} ({function.__module__}) lacks doc sections: {', '.join(missing)}")
+        if id in _REGISTRY and _REGISTRY[id].check is not function:
+            raise RegistryError(f"rule ID {id} is defined twice")
+        if "/" in id:
+            raise RegistryError(f"rule ID {id} must not contain '/'")
+        info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags))
+        _REGISTRY[id] = Rule(info, None if engine_reported else function)
+        return function
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    """Every rule of every module in ``policies/``, sorted by ID."""
+    import policies
+
+    for module in pkgutil.iter_modules(policies.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"policies.{module.name}")
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def select_rules(rules: list[Rule], select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
+    """Rules whose ID starts with one of ``select`` (all when empty) and with none of ``ignore``."""
+    chosen = [p.upper() for p in select]
+    dropped = [p.upper() for p in ignore]
+    return [r for r in rules
+            if (not chosen or any(r.info.id.startswith(p) for p in chosen))
+            and not any(r.info.id.startswith(p) for p in dropped)]
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees: the graph, the evaluation date, the configured operators, and where to
+    report. ``report`` records findings for the rule that is running."""
+
+    graph: FleetGraph
+    as_of: date
+    operators: tuple[str, ...] = ()
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Finding] = field(default_factory=list)
+    current: RuleInfo | None = None
+
+    @cached_property
+    def grants(self) -> list[Any]:
+        from analyzer.access import grants
+
+        return grants(self.graph)
+
+    def report(self, resource: Resource, message: str, *, at: Iterable[str] = (), hint: str = "",
+               related: Iterable[str] = (), level: Level | None = None) -> None:
+        assert self.current is not None
+        location: Location = resource.where(*at)
+        self.findings.append(Finding(self.current.id, level or self.current.level, message, location,
+                                     resource.address, hint, tuple(sorted(set(related)))))
+
+    def unknown(self, resource: Resource, decision: str, *, at: Iterable[str] = ()) -> None:
+        """Record a decision skipped because a value is unknown (FIAC902, ``--show-unknown``)."""
+        assert self.current is not None
+        self.skipped.append(Finding("FIAC902", Level.NOTE, f"{self.current.id} not checked: {decision}",
+                                    resource.where(*at), resource.address))

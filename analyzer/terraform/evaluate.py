@@ -1,0 +1,610 @@
+"""Evaluate a Terraform module's expressions into :mod:`analyzer.values` values.
+
+The evaluator is deliberately partial: what it does not model is *unknown*, never a guess. Unknown
+values keep the canonical text of the expression they came from, so that two references to the same
+unresolvable value (``data.azurerm_client_config.current.object_id`` reached directly or through a
+local) compare equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer.terraform import syntax as s
+from analyzer.terraform.functions import FUNCTIONS, CallError
+from analyzer.values import ResourceRef, Unknown, is_known
+
+META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle"}
+# Functions that only look at the shape of their arguments, so they may carry unknown or
+# reference values inside lists and maps without becoming unknown themselves.
+STRUCTURAL_FUNCTIONS = {"concat", "flatten", "merge", "keys", "values", "lookup", "element", "length",
+                        "tolist", "tomap", "one", "slice", "reverse", "zipmap"}
+
+
+class EvalError(Exception):
+    """What Terraform would report as an error (missing key, wrong type): caught by try()/can()."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceValue:
+    """A resource or data source instance used as a value (``azurerm_x.y`` before ``.id``)."""
+
+    instance: Instance
+
+
+@dataclass(slots=True)
+class Instance:
+    """One instance of a resource or data block after ``count``/``for_each`` expansion."""
+
+    block: s.Block
+    mode: str  # "resource" or "data"
+    type: str
+    name: str
+    address: str
+    key: str
+    each_key: Any = None
+    each_value: Any = None
+    count_index: Any = None
+    expanded_from_unknown: bool = False
+
+
+@dataclass(slots=True)
+class Frame:
+    """Names in scope for an expression: ``each``/``count`` of an instance, and for-expression or
+    dynamic-block iterators."""
+
+    instance: Instance | None = None
+    names: dict[str, Any] = field(default_factory=dict)
+
+    def with_names(self, **names: Any) -> Frame:
+        return Frame(self.instance, {**self.names, **names})
+
+
+@dataclass(slots=True)
+class EvalBlock:
+    """A block with its attributes evaluated and its nested (and dynamic) blocks expanded."""
+
+    type: str
+    pos: s.Pos
+    values: dict[str, Any]
+    exprs: dict[str, s.Expr]
+    positions: dict[str, s.Pos]
+    blocks: dict[str, list[EvalBlock]]
+    unknown_blocks: set[str] = field(default_factory=set)
+    """Block types produced by a ``dynamic`` block whose ``for_each`` is unknown."""
+
+
+@dataclass(slots=True)
+class ModuleProblem:
+    pos: s.Pos
+    display: str
+    message: str
+
+
+class Module:
+    """The blocks of one Terraform module (one folder) and an evaluator over them."""
+
+    def __init__(self, directory: str, files: list[s.ParsedFile], variables: dict[str, Any],
+                 key_prefix: str, address_prefix: str = "") -> None:
+        self.directory = directory
+        self.key_prefix = key_prefix
+        self.address_prefix = address_prefix
+        self.inputs = variables
+        self.variable_blocks: dict[str, s.Block] = {}
+        self.locals: dict[str, tuple[s.Attribute, str]] = {}
+        self.blocks: dict[tuple[str, str, str], tuple[s.Block, str]] = {}
+        self.module_calls: dict[str, tuple[s.Block, str]] = {}
+        self.problems: list[ModuleProblem] = []
+        self._local_values: dict[str, Any] = {}
+        self._local_stack: list[str] = []
+        self._instances: dict[tuple[str, str, str], list[Instance]] = {}
+        self._attr_cache: dict[tuple[str, str], Any] = {}
+        self._attr_stack: set[tuple[str, str]] = set()
+        for parsed in files:
+            for block in parsed.blocks:
+                self._index(block, parsed.display)
+
+    def _index(self, block: s.Block, display: str) -> None:
+        if block.type == "variable" and block.labels:
+            self.variable_blocks[block.labels[0]] = block
+        elif block.type == "locals":
+            for name, attribute in block.attributes.items():
+                self.locals[name] = (attribute, display)
+        elif block.type in ("resource", "data") and len(block.labels) == 2:
+            self.blocks[(block.type, *block.labels)] = (block, display)
+        elif block.type == "module" and block.labels:
+            self.module_calls[block.labels[0]] = (block, display)
+
+    # -- instances -------------------------------------------------------------------------
+
+    def instances(self, mode: str, type_: str, name: str) -> list[Instance]:
+        key = (mode, type_, name)
+        cached = self._instances.get(key)
+        if cached is not None:
+            return cached
+        block, _ = self.blocks[key]
+        base = f"{type_}.{name}" if mode == "resource" else f"data.{type_}.{name}"
+        address = self.address_prefix + base
+        make = lambda suffix, **kw: Instance(block, mode, type_, name, address + suffix,  # noqa: E731
+                                             f"{self.key_prefix}{address}{suffix}", **kw)
+        self._instances[key] = []  # a block whose count refers to itself is a cycle: no instances
+        result: list[Instance]
+        if "count" in block.attributes:
+            count = self.eval(block.attributes["count"].expr, Frame())
+            if isinstance(count, bool) or not isinstance(count, (int, float)):
+                result = [make("[*]", count_index=Unknown(f"{base}.count.index"), expanded_from_unknown=True)]
+            else:
+                result = [make(f"[{i}]", count_index=i) for i in range(int(count))]
+        elif "for_each" in block.attributes:
+            collection = self.eval(block.attributes["for_each"].expr, Frame())
+            if isinstance(collection, dict) and all(isinstance(k, str) for k in collection):
+                result = [make(f'["{k}"]', each_key=k, each_value=v) for k, v in sorted(collection.items())]
+            elif isinstance(collection, list) and all(isinstance(i, str) for i in collection):
+                result = [make(f'["{k}"]', each_key=k, each_value=k) for k in sorted(set(collection))]
+            else:
+                result = [make("[*]", each_key=Unknown(f"{base}.each.key"),
+                               each_value=Unknown(f"{base}.each.value"), expanded_from_unknown=True)]
+        else:
+            result = [make("")]
+        self._instances[key] = result
+        return result
+
+    def _collection(self, mode: str, type_: str, name: str) -> Any:
+        block, _ = self.blocks[(mode, type_, name)]
+        instances = self.instances(mode, type_, name)
+        if "count" in block.attributes:
+            if instances and instances[0].expanded_from_unknown:
+                return Unknown(f"{type_}.{name}")
+            return [InstanceValue(i) for i in instances]
+        if "for_each" in block.attributes:
+            if instances and instances[0].expanded_from_unknown:
+                return Unknown(f"{type_}.{name}")
+            return {i.each_key: InstanceValue(i) for i in instances}
+        return InstanceValue(instances[0])
+
+    def instance_attribute(self, instance: Instance, attr: str) -> Any:
+        """The value of ``attr`` on a resource instance: its argument when the code sets it (and it
+        is known), else a reference to the computed attribute."""
+        cache_key = (instance.key, attr)
+        if cache_key in self._attr_cache:
+            return self._attr_cache[cache_key]
+        text = f"{instance.address}.{attr}"
+        attribute = instance.block.attributes.get(attr)
+        if attribute is not None and attr not in META_ARGUMENTS:
+            if cache_key in self._attr_stack:
+                return Unknown(text, "cycle")
+            self._attr_stack.add(cache_key)
+            try:
+                value = self.finalize(self.eval(attribute.expr, Frame(instance)))
+            finally:
+                self._attr_stack.discard(cache_key)
+        elif any(b.type == attr for b in instance.block.blocks):
+            value = Unknown(text)  # nested blocks (identity, default_node_pool): not modelled as values
+        elif instance.mode == "data":
+            value = ResourceRef(instance.key, attr) if attr == "id" and instance.type in REFERABLE_DATA \
+                else Unknown(text)
+        else:
+            value = ResourceRef(instance.key, attr)
+        self._attr_cache[cache_key] = value
+        return value
+
+    # -- expressions -----------------------------------------------------------------------
+
+    def eval(self, expr: s.Expr, frame: Frame) -> Any:
+        try:
+            return self._eval(expr, frame)
+        except (EvalError, CallError):
+            return Unknown(s.render(expr), "evaluation error")
+        except RecursionError:
+            return Unknown(s.render(expr), "too deep")
+
+    def finalize(self, value: Any) -> Any:
+        """Replace whole-resource values (never a valid argument on their own) with unknowns."""
+        if isinstance(value, InstanceValue):
+            return Unknown(value.instance.address)
+        if isinstance(value, dict):
+            return {k: self.finalize(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.finalize(v) for v in value]
+        return value
+
+    def _eval(self, expr: s.Expr, frame: Frame) -> Any:
+        if isinstance(expr, s.Literal):
+            return expr.value
+        if isinstance(expr, s.Template):
+            return self._template(expr, frame)
+        if isinstance(expr, (s.Name, s.GetAttr, s.Index)):
+            return self._reference(expr, frame)
+        if isinstance(expr, s.Splat):
+            return self._splat(expr, frame)
+        if isinstance(expr, s.TupleExpr):
+            return [self._eval(item, frame) for item in expr.items]
+        if isinstance(expr, s.ObjectExpr):
+            out: dict[str, Any] = {}
+            for key_expr, value_expr in expr.items:
+                key = self._eval(key_expr, frame)
+                if not isinstance(key, str):
+                    if isinstance(key, (int, float, bool)):
+                        key = _text(key)
+                    else:
+                        return Unknown(s.render(expr), "unknown object key")
+                out[key] = self._eval(value_expr, frame)
+            return out
+        if isinstance(expr, s.Conditional):
+            return self._conditional(expr, frame)
+        if isinstance(expr, s.Binary):
+            return self._binary(expr, frame)
+        if isinstance(expr, s.Unary):
+            operand = self._eval(expr.operand, frame)
+            if not _plain(operand):
+                return Unknown(s.render(expr))
+            if expr.op == "!":
+                if not isinstance(operand, bool):
+                    raise EvalError("! on a non-bool")
+                return not operand
+            return -_number(operand)
+        if isinstance(expr, s.Call):
+            return self._call(expr, frame)
+        if isinstance(expr, s.ForExpr):
+            return self._for(expr, frame)
+        return Unknown(s.render(expr), "not modelled")
+
+    def _template(self, expr: s.Template, frame: Frame) -> Any:
+        pieces: list[str] = []
+        for part in expr.parts:
+            if isinstance(part, str):
+                pieces.append(part)
+                continue
+            value = self._eval(part, frame)
+            if not _plain(value) or isinstance(value, (list, dict)):
+                return Unknown(s.render(expr))
+            if value is None:
+                raise EvalError("null in a template")
+            pieces.append(_text(value))
+        return "".join(pieces)
+
+    def _conditional(self, expr: s.Conditional, frame: Frame) -> Any:
+        condition = self._eval(expr.condition, frame)
+        if isinstance(condition, bool):
+            return self._eval(expr.then if condition else expr.otherwise, frame)
+        if _plain(condition):
+            raise EvalError("condition is not a bool")
+        then, otherwise = self.eval(expr.then, frame), self.eval(expr.otherwise, frame)
+        if is_known(then) and then == otherwise and not isinstance(then, InstanceValue):
+            return then
+        return Unknown(s.render(expr))
+
+    def _binary(self, expr: s.Binary, frame: Frame) -> Any:
+        left = self._eval(expr.left, frame)
+        op = expr.op
+        if op in ("&&", "||"):
+            if isinstance(left, bool) and left == (op == "||"):
+                return left
+            right = self._eval(expr.right, frame)
+            if isinstance(right, bool) and right == (op == "||") and not isinstance(left, bool):
+                return right
+            if isinstance(left, bool) and isinstance(right, bool):
+                return left and right if op == "&&" else left or right
+            return Unknown(s.render(expr))
+        right = self._eval(expr.right, frame)
+        if op in ("==", "!="):
+            if is_known(left) and is_known(right) and _comparable(left) and _comparable(right):
+                return (left == right) == (op == "==")
+            if isinstance(left, ResourceRef) and isinstance(right, ResourceRef):
+                return (left == right) == (op == "==")
+            return Unknown(s.render(expr))
+        if not (_plain(left) and _plain(right)):
+            return Unknown(s.render(expr))
+        a, b = _number(left), _number(right)
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            if b == 0:
+                raise EvalError("division by zero")
+            result = a / b
+            return int(result) if isinstance(result, float) and result.is_integer() else result
+        if op == "%":
+            if b == 0:
+                raise EvalError("division by zero")
+            return a % b
+        comparisons = {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}
+        if op in comparisons:
+            return comparisons[op]
+        return Unknown(s.render(expr))
+
+    def _call(self, expr: s.Call, frame: Frame) -> Any:
+        name = expr.name
+        if name in ("try", "can"):
+            return self._try(expr, frame)
+        args = [self._eval(a, frame) for a in expr.args]
+        if expr.expand_last and args:
+            last = args.pop()
+            if not isinstance(last, list):
+                return Unknown(s.render(expr))
+            args.extend(last)
+        if name in ("coalesce", "coalescelist"):
+            empty = (None, "") if name == "coalesce" else (None, [])
+            for arg in args:
+                if not _plain(arg) or (name == "coalescelist" and not isinstance(arg, list)
+                                       and arg is not None):
+                    return Unknown(s.render(expr))
+                if arg not in empty:
+                    return arg
+            raise EvalError("no non-empty argument")
+        function = FUNCTIONS.get(name)
+        if function is None:
+            return Unknown(s.render(expr), f"function {name}() is not evaluated")
+        if name in STRUCTURAL_FUNCTIONS:
+            if any(isinstance(a, (Unknown, ResourceRef, InstanceValue)) for a in args):
+                return Unknown(s.render(expr))
+        elif not all(_plain(a) and is_known(a) and not _holds_reference(a) for a in args):
+            return Unknown(s.render(expr))
+        try:
+            return function(*args)
+        except (CallError, TypeError, ValueError, IndexError, KeyError, OverflowError) as error:
+            raise EvalError(str(error)) from error
+
+    def _try(self, expr: s.Call, frame: Frame) -> Any:
+        for arg in expr.args:
+            try:
+                value = self._eval(arg, frame)
+            except (EvalError, CallError):
+                if expr.name == "can":
+                    return False
+                continue
+            if not is_known(value):
+                return Unknown(s.render(expr))
+            return True if expr.name == "can" else value
+        raise EvalError("no argument of try() succeeded")
+
+    def _for(self, expr: s.ForExpr, frame: Frame) -> Any:
+        collection = self._eval(expr.collection, frame)
+        if isinstance(collection, dict):
+            pairs = [(k, collection[k]) for k in sorted(collection)]
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            return Unknown(s.render(expr))
+        results_list: list[Any] = []
+        results_map: dict[str, Any] = {}
+        for key, value in pairs:
+            names = {expr.value_var: value}
+            if expr.key_var:
+                names[expr.key_var] = key
+            inner = frame.with_names(**names)
+            if expr.condition is not None:
+                keep = self._eval(expr.condition, inner)
+                if not isinstance(keep, bool):
+                    return Unknown(s.render(expr))
+                if not keep:
+                    continue
+            if expr.key is None:
+                results_list.append(self._eval(expr.value, inner))
+                continue
+            out_key = self._eval(expr.key, inner)
+            if not isinstance(out_key, str):
+                return Unknown(s.render(expr))
+            out_value = self._eval(expr.value, inner)
+            if expr.grouping:
+                results_map.setdefault(out_key, []).append(out_value)
+            elif out_key in results_map:
+                raise EvalError("duplicate key in for expression")
+            else:
+                results_map[out_key] = out_value
+        return results_list if expr.key is None else results_map
+
+    def _splat(self, expr: s.Splat, frame: Frame) -> Any:
+        base = self._eval(expr.obj, frame)
+        if isinstance(base, dict) and not isinstance(expr.obj, s.ObjectExpr):
+            base = [base[k] for k in sorted(base)] if _all_instances(base) else [base]
+        if base is None:
+            return []
+        if not isinstance(base, list):
+            if isinstance(base, (Unknown, ResourceRef)):
+                return Unknown(s.render(expr))
+            base = [base]
+        out = []
+        for item in base:
+            for kind, step in expr.steps:
+                item = self._step(item, step if kind == "attr" else self._eval(step, frame), kind == "attr",
+                                  expr)
+            out.append(item)
+        return out
+
+    # -- references ------------------------------------------------------------------------
+
+    def _reference(self, expr: s.Expr, frame: Frame) -> Any:
+        chain: list[tuple[str, Any]] = []
+        node = expr
+        while isinstance(node, (s.GetAttr, s.Index)):
+            if isinstance(node, s.GetAttr):
+                chain.append(("attr", node.name))
+            else:
+                chain.append(("index", node.key))
+            node = node.obj
+        chain.reverse()
+        if isinstance(node, s.Name):
+            value, used = self._root(node.name, chain, frame, expr)
+        else:
+            value, used = self._eval(node, frame), 0
+        for kind, step in chain[used:]:
+            key = step if kind == "attr" else self._eval(step, frame)
+            value = self._step(value, key, kind == "attr", expr)
+        return value
+
+    def _root(self, name: str, chain: list[tuple[str, Any]], frame: Frame,
+              expr: s.Expr) -> tuple[Any, int]:
+        """Resolve the namespace a reference starts with; returns the value and how many chain
+        steps it consumed."""
+        if name in frame.names:
+            return frame.names[name], 0
+        first = chain[0][1] if chain and chain[0][0] == "attr" else None
+        instance = frame.instance
+        if name == "var" and first is not None:
+            return self.variable(first), 1
+        if name == "local" and first is not None:
+            return self.local(first), 1
+        if name == "each" and instance is not None and first in ("key", "value"):
+            return (instance.each_key if first == "key" else instance.each_value), 1
+        if name == "count" and instance is not None and first == "index":
+            return instance.count_index, 1
+        if name == "data" and len(chain) >= 2 and chain[1][0] == "attr" and first is not None:
+            if ("data", first, chain[1][1]) in self.blocks:
+                return self._collection("data", first, chain[1][1]), 2
+            return Unknown(s.render(expr), "undeclared data source"), len(chain)
+        if first is not None and ("resource", name, first) in self.blocks:
+            return self._collection("resource", name, first), 1
+        return Unknown(s.render(expr)), len(chain)
+
+    def _step(self, value: Any, key: Any, is_attr: bool, whole: s.Expr) -> Any:
+        if isinstance(value, InstanceValue):
+            if isinstance(key, str):
+                return self.instance_attribute(value.instance, key)
+            return Unknown(s.render(whole))
+        if isinstance(value, (Unknown, ResourceRef)) or isinstance(key, (Unknown, ResourceRef)):
+            return Unknown(s.render(whole))
+        if isinstance(value, dict):
+            if isinstance(key, (int, float)) and not isinstance(key, bool):
+                key = _text(key)
+            if key not in value:
+                raise EvalError(f"no key {key!r}")
+            return value[key]
+        if isinstance(value, list):
+            if is_attr or isinstance(key, bool):
+                raise EvalError("attribute of a list")
+            try:
+                index = int(_number(key))
+            except EvalError:
+                raise
+            if not 0 <= index < len(value):
+                raise EvalError("index out of range")
+            return value[index]
+        raise EvalError("cannot index this value")
+
+    def variable(self, name: str) -> Any:
+        if name in self.inputs:
+            return self.inputs[name]
+        block = self.variable_blocks.get(name)
+        if block is not None and "default" in block.attributes:
+            return self.eval(block.attributes["default"].expr, Frame())
+        return Unknown(f"var.{name}", "variable without a value")
+
+    def local(self, name: str) -> Any:
+        if name in self._local_values:
+            return self._local_values[name]
+        entry = self.locals.get(name)
+        if entry is None:
+            return Unknown(f"local.{name}", "undeclared local")
+        if name in self._local_stack:
+            attribute, display = entry
+            cycle = " -> ".join([*self._local_stack[self._local_stack.index(name):], name])
+            message = f"locals refer to each other in a cycle: {cycle}"
+            self.problems.append(ModuleProblem(attribute.pos, display, message))
+            return Unknown(f"local.{name}", "cycle")
+        self._local_stack.append(name)
+        try:
+            value = self.finalize(self.eval(entry[0].expr, Frame()))
+        finally:
+            self._local_stack.pop()
+        self._local_values[name] = value
+        return value
+
+    # -- blocks ----------------------------------------------------------------------------
+
+    def evaluate_block(self, block: s.Block, frame: Frame) -> EvalBlock:
+        values: dict[str, Any] = {}
+        exprs: dict[str, s.Expr] = {}
+        positions: dict[str, s.Pos] = {}
+        for name, attribute in block.attributes.items():
+            if name in META_ARGUMENTS:
+                continue
+            values[name] = self.finalize(self.eval(attribute.expr, frame))
+            exprs[name] = attribute.expr
+            positions[name] = attribute.pos
+        nested: dict[str, list[EvalBlock]] = {}
+        unknown_blocks: set[str] = set()
+        for child in block.blocks:
+            if child.type == "dynamic" and child.labels:
+                self._dynamic(child, frame, nested, unknown_blocks)
+            elif child.type not in ("lifecycle",):
+                nested.setdefault(child.type, []).append(self.evaluate_block(child, frame))
+        return EvalBlock(block.type, block.pos, values, exprs, positions, nested, unknown_blocks)
+
+    def _dynamic(self, block: s.Block, frame: Frame, nested: dict[str, list[EvalBlock]],
+                 unknown_blocks: set[str]) -> None:
+        produced = block.labels[0]
+        iterator = produced
+        if "iterator" in block.attributes and isinstance(block.attributes["iterator"].expr, s.Name):
+            iterator = block.attributes["iterator"].expr.name  # type: ignore[union-attr]
+        content = next((b for b in block.blocks if b.type == "content"), None)
+        for_each = block.attributes.get("for_each")
+        if content is None or for_each is None:
+            return
+        collection = self.eval(for_each.expr, frame)
+        if isinstance(collection, dict):
+            pairs = [(k, collection[k]) for k in sorted(collection)]
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            unknown_blocks.add(produced)
+            return
+        for key, value in pairs:
+            inner = frame.with_names(**{iterator: {"key": key, "value": value}})
+            evaluated = self.evaluate_block(content, inner)
+            evaluated.type = produced
+            nested.setdefault(produced, []).append(evaluated)
+
+
+REFERABLE_DATA = {"azurerm_subscription", "azurerm_resource_group", "azurerm_kubernetes_cluster",
+                  "azurerm_role_definition", "azurerm_user_assigned_identity",
+                  "azurerm_kubernetes_fleet_manager", "azurerm_arc_kubernetes_cluster"}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise EvalError("not a number")
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError as error:
+            raise EvalError("not a number") from error
+        return int(number) if number.is_integer() else number
+    raise EvalError("not a number")
+
+
+def _plain(value: Any) -> bool:
+    """A value the operators can work on (not unknown, not a reference)."""
+    return not isinstance(value, (Unknown, ResourceRef, InstanceValue))
+
+
+def _comparable(value: Any) -> bool:
+    return not _holds_reference(value)
+
+
+def _holds_reference(value: Any) -> bool:
+    if isinstance(value, (ResourceRef, InstanceValue)):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_reference(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_reference(v) for v in value)
+    return False
+
+
+def _all_instances(mapping: dict[str, Any]) -> bool:
+    return bool(mapping) and all(isinstance(v, InstanceValue) for v in mapping.values())

@@ -1,0 +1,348 @@
+"""Evaluated Terraform blocks in the canonical resource shape of :mod:`analyzer.model`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from analyzer import arm
+from analyzer.model import Location, Resource
+from analyzer.terraform import syntax as s
+from analyzer.terraform.evaluate import EvalBlock, Frame, Instance, Module
+from analyzer.values import ResourceRef, Unknown
+
+# Resources declared with Terraform live in the subscription of the azurerm provider: one unknown
+# value, so that ``data.azurerm_subscription.current`` and every resource compare as the same one.
+PROVIDER_SUBSCRIPTION = Unknown("azurerm provider subscription")
+
+ARM_TYPES = {
+    "azurerm_kubernetes_fleet_manager": "Microsoft.ContainerService/fleets",
+    "azurerm_kubernetes_fleet_member": "Microsoft.ContainerService/fleets/members",
+    "azurerm_kubernetes_fleet_update_strategy": "Microsoft.ContainerService/fleets/updateStrategies",
+    "azurerm_kubernetes_fleet_update_run": "Microsoft.ContainerService/fleets/updateRuns",
+    "azurerm_kubernetes_cluster": "Microsoft.ContainerService/managedClusters",
+    "azurerm_arc_kubernetes_cluster": "Microsoft.Kubernetes/connectedClusters",
+    "azurerm_resource_group": "Microsoft.Resources/resourceGroups",
+    "azurerm_role_assignment": "Microsoft.Authorization/roleAssignments",
+    "azurerm_role_definition": "Microsoft.Authorization/roleDefinitions",
+    "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azurerm_subnet": "Microsoft.Network/virtualNetworks/subnets",
+    "azurerm_virtual_network": "Microsoft.Network/virtualNetworks",
+}
+
+
+class _Builder:
+    """Fills one canonical resource from one evaluated block."""
+
+    def __init__(self, resource: Resource, block: EvalBlock, display: str) -> None:
+        self.resource = resource
+        self.block = block
+        self.display = display
+
+    def loc(self, pos: s.Pos) -> Location:
+        return Location(self.display, pos.line, pos.column, pos.end_line, pos.end_column)
+
+    def take(self, canonical: str, attribute: str, block: EvalBlock | None = None) -> Any:
+        source = block or self.block
+        if attribute not in source.values:
+            return None
+        value = source.values[attribute]
+        if value is not None:
+            self.resource.props[canonical] = value
+        self.resource.locations[canonical] = self.loc(source.positions[attribute])
+        return value
+
+    def first(self, *path: str) -> EvalBlock | None:
+        """The first nested block along ``path`` (``managed_cluster_update``, ``upgrade``)."""
+        block: EvalBlock | None = self.block
+        for step in path:
+            if block is None:
+                return None
+            children = block.blocks.get(step)
+            block = children[0] if children else None
+        return block
+
+    def stages(self, canonical: str) -> None:
+        """``stage { name, group { name }, after_stage_wait_in_seconds }`` blocks as stage dicts."""
+        if "stage" in self.block.unknown_blocks:
+            self.resource.props[canonical] = Unknown(f"{self.resource.address}.stage", "dynamic stages")
+            return
+        stage_blocks = self.block.blocks.get("stage")
+        if not stage_blocks:
+            return
+        stages = []
+        for i, stage in enumerate(stage_blocks):
+            key = f"{canonical}[{i}]"
+            self.resource.locations[key] = self.loc(stage.pos)
+            groups: Any = []
+            if "group" in stage.unknown_blocks:
+                groups = Unknown(f"{self.resource.address}.stage[{i}].group", "dynamic groups")
+            for j, group in enumerate(stage.blocks.get("group", [])):
+                gkey = f"{key}.groups[{j}]"
+                self.resource.locations[gkey] = self.loc(group.pos)
+                if "name" in group.positions:
+                    self.resource.locations[gkey + ".name"] = self.loc(group.positions["name"])
+                if isinstance(groups, list):
+                    groups.append({"name": group.values.get("name"), "max_concurrency": None,
+                                   "before_gates": None, "after_gates": None})
+            for attribute, suffix in (("name", ".name"), ("after_stage_wait_in_seconds", ".after_wait")):
+                if attribute in stage.positions:
+                    self.resource.locations[key + suffix] = self.loc(stage.positions[attribute])
+            stages.append({"name": stage.values.get("name"), "groups": groups,
+                           "after_wait": stage.values.get("after_stage_wait_in_seconds"),
+                           "max_concurrency": None, "before_gates": None, "after_gates": None})
+        self.resource.props[canonical] = stages
+
+
+def _fleet(b: _Builder) -> None:
+    b.resource.props["hub"] = False
+    hub_profile = b.block.blocks.get("hub_profile")
+    if hub_profile:
+        b.resource.props["hub_profile_ignored"] = True
+        b.resource.locations["hub_profile_ignored"] = b.loc(hub_profile[0].pos)
+
+
+def _member(b: _Builder) -> None:
+    b.take("fleet", "kubernetes_fleet_id")
+    b.take("cluster", "kubernetes_cluster_id")
+    b.take("group", "group")
+
+
+def _strategy(b: _Builder) -> None:
+    b.take("fleet", "kubernetes_fleet_manager_id")
+    b.stages("stages")
+
+
+def _update_run(b: _Builder) -> None:
+    b.take("fleet", "kubernetes_fleet_manager_id")
+    b.take("strategy", "fleet_update_strategy_id")
+    b.stages("stages")
+    upgrade = b.first("managed_cluster_update", "upgrade")
+    if upgrade is not None:
+        b.take("upgrade_type", "type", upgrade)
+        b.take("kubernetes_version", "kubernetes_version", upgrade)
+    selection = b.first("managed_cluster_update", "node_image_selection")
+    if selection is not None:
+        b.take("node_image_selection", "type", selection)
+
+
+def _cluster(flavor: str) -> Callable[[_Builder], None]:
+    def fill(b: _Builder) -> None:
+        b.resource.props["flavor"] = flavor
+        if flavor == "aks":
+            b.take("kubernetes_version", "kubernetes_version")
+            b.take("support_plan", "support_plan")
+            b.take("auto_upgrade_channel", "automatic_upgrade_channel")
+            b.take("node_os_upgrade_channel", "node_os_upgrade_channel")
+    return fill
+
+
+def _role_assignment(b: _Builder) -> None:
+    b.take("principal", "principal_id")
+    b.take("scope", "scope")
+    if b.take("role", "role_definition_name") is not None:
+        b.resource.props["role_by"] = "name"
+    elif b.take("role", "role_definition_id") is not None:
+        b.resource.props["role_by"] = "id"
+
+
+def _role_definition(b: _Builder) -> None:
+    b.take("role_name", "name")
+    b.take("role_id", "role_definition_id")
+    b.take("scope", "scope")
+    if "permissions" in b.block.unknown_blocks:
+        b.resource.props["actions"] = Unknown(f"{b.resource.address}.permissions")
+        return
+    actions: list[Any] = []
+    not_actions: list[Any] = []
+    for permissions in b.block.blocks.get("permissions", []):
+        for target, attribute in ((actions, "actions"), (not_actions, "not_actions")):
+            value = permissions.values.get(attribute)
+            if isinstance(value, list):
+                target.extend(value)
+            elif value is not None:
+                target.append(value if isinstance(value, Unknown) else Unknown(f"permissions.{attribute}"))
+        if "actions" in permissions.positions:
+            b.resource.locations.setdefault("actions", b.loc(permissions.positions["actions"]))
+    b.resource.props["actions"] = actions
+    b.resource.props["not_actions"] = not_actions
+
+
+def _subscription(b: _Builder) -> None:
+    value = b.take("subscription_id", "subscription_id")
+    if value is None:
+        b.resource.props["subscription_id"] = PROVIDER_SUBSCRIPTION
+
+
+def _manifest(b: _Builder) -> None:
+    manifest = b.take("body", "manifest")
+    if isinstance(manifest, dict):
+        b.resource.props["api_version"] = manifest.get("apiVersion")
+        b.resource.props["manifest_kind"] = manifest.get("kind")
+        metadata = manifest.get("metadata")
+        if isinstance(metadata, dict):
+            b.resource.props["namespace"] = metadata.get("namespace")
+            b.resource.name = metadata.get("name")
+
+
+def _nothing(b: _Builder) -> None:
+    return None
+
+
+HANDLERS: dict[tuple[str, str], tuple[str, Callable[[_Builder], None]]] = {
+    ("resource", "azurerm_kubernetes_fleet_manager"): ("fleet", _fleet),
+    ("resource", "azurerm_kubernetes_fleet_member"): ("member", _member),
+    ("resource", "azurerm_kubernetes_fleet_update_strategy"): ("update_strategy", _strategy),
+    ("resource", "azurerm_kubernetes_fleet_update_run"): ("update_run", _update_run),
+    ("resource", "azurerm_kubernetes_cluster"): ("cluster", _cluster("aks")),
+    ("resource", "azurerm_arc_kubernetes_cluster"): ("cluster", _cluster("arc")),
+    ("resource", "azurerm_resource_group"): ("resource_group", _nothing),
+    ("resource", "azurerm_role_assignment"): ("role_assignment", _role_assignment),
+    ("resource", "azurerm_role_definition"): ("role_definition", _role_definition),
+    ("resource", "azurerm_user_assigned_identity"): ("identity", _nothing),
+    ("resource", "azurerm_subnet"): ("subnet", _nothing),
+    ("resource", "azurerm_virtual_network"): ("virtual_network", _nothing),
+    ("resource", "kubernetes_manifest"): ("manifest", _manifest),
+    ("data", "azurerm_subscription"): ("subscription", _subscription),
+    ("data", "azurerm_resource_group"): ("resource_group", _nothing),
+    ("data", "azurerm_kubernetes_cluster"): ("cluster", _cluster("aks")),
+    ("data", "azurerm_arc_kubernetes_cluster"): ("cluster", _cluster("arc")),
+    ("data", "azurerm_kubernetes_fleet_manager"): ("fleet", _nothing),
+    ("data", "azurerm_role_definition"): ("role_definition", _nothing),
+    ("data", "azurerm_user_assigned_identity"): ("identity", _nothing),
+}
+
+
+def extract(module: Module) -> list[Resource]:
+    resources: list[Resource] = []
+    for (mode, type_, name), (block, display) in sorted(module.blocks.items()):
+        if type_ == "azapi_resource" and mode == "resource":
+            for instance in module.instances(mode, type_, name):
+                resource = _azapi(module, instance, display)
+                if resource is not None:
+                    resources.append(resource)
+            continue
+        handler = HANDLERS.get((mode, type_))
+        if handler is None:
+            continue
+        kind, fill = handler
+        for instance in module.instances(mode, type_, name):
+            evaluated = module.evaluate_block(block, Frame(instance))
+            resource = _base(instance, kind, display, evaluated)
+            fill(_Builder(resource, evaluated, display))
+            resources.append(resource)
+    _resource_groups_from_parents(resources, module)
+    return resources
+
+
+def _base(instance: Instance, kind: str, display: str, evaluated: EvalBlock) -> Resource:
+    pos = instance.block.pos
+    resource = Resource(
+        key=instance.key, address=instance.address, kind=kind, source_type=instance.type, language="terraform",
+        location=Location(display, pos.line, pos.column, pos.end_line, pos.end_column),
+        name=evaluated.values.get("name"), resource_group=evaluated.values.get("resource_group_name"),
+        subscription=PROVIDER_SUBSCRIPTION, arm_type=ARM_TYPES.get(instance.type),
+        existing=instance.mode == "data")
+    if kind == "resource_group":
+        resource.resource_group = resource.name
+    for attribute in ("name", "resource_group_name"):
+        if attribute in evaluated.positions:
+            p = evaluated.positions[attribute]
+            resource.locations[attribute] = Location(display, p.line, p.column, p.end_line, p.end_column)
+    return resource
+
+
+def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
+    evaluated = module.evaluate_block(instance.block, Frame(instance))
+    type_value = evaluated.values.get("type")
+    if not isinstance(type_value, str):
+        return None
+    arm_type = type_value.split("@", 1)[0]
+    kind = arm.kind_of(arm_type)
+    if kind is None:
+        return None
+    resource = _base(instance, kind, display, evaluated)
+    resource.arm_type = arm_type
+    resource.resource_group = None
+    builder = _Builder(resource, evaluated, display)
+    parent = builder.take("parent", "parent_id")
+    if arm_type.lower().startswith(arm.FLEET + "/"):
+        resource.props["fleet"] = parent
+        if "parent_id" in evaluated.positions:
+            resource.locations["fleet"] = builder.loc(evaluated.positions["parent_id"])
+    elif isinstance(parent, str):
+        parsed = arm.parse_arm_id(parent)
+        if parsed is not None and parsed.level == "resource_group":
+            resource.resource_group = parsed.resource_group
+            resource.subscription = parsed.subscription
+    body_expr = evaluated.exprs.get("body")
+    if body_expr is not None and isinstance(body_expr, s.Call) and body_expr.name == "jsonencode" \
+            and len(body_expr.args) == 1:
+        body_expr = body_expr.args[0]
+        body = module.finalize(module.eval(body_expr, Frame(instance)))
+    else:
+        body = evaluated.values.get("body")
+    if isinstance(body, str):
+        body = _json_object(body)
+    identity = evaluated.blocks.get("identity")
+    if isinstance(body, dict):
+        if identity and "identity" not in body:
+            body = {**body, "identity": identity[0].values}
+        positions = _positions(body_expr) if body_expr is not None else {}
+        fallback = builder.loc(evaluated.positions["body"]) if "body" in evaluated.positions else resource.location
+
+        def where(path: str) -> Location | None:
+            # A value built by an expression (a for loop) has no key of its own: point at the
+            # nearest enclosing key that is written.
+            probe = path
+            while probe:
+                if probe in positions:
+                    return builder.loc(positions[probe])
+                cut = probe.rfind("[") if probe.endswith("]") else probe.rfind(".")
+                probe = probe[:max(cut, 0)]
+            return fallback
+
+        props, locations = arm.canonical_props(arm_type, body, where)
+        resource.props.update(props)
+        resource.locations.update(locations)
+    elif body is not None:
+        resource.props["body"] = body
+    return resource
+
+
+def _json_object(text: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return Unknown("body", "not JSON")
+
+
+def _positions(expr: s.Expr, prefix: str = "") -> dict[str, s.Pos]:
+    """ARM property paths (``properties.strategy.stages[0].name``) of an HCL object expression, each
+    with the span from its key to the end of its value."""
+    out: dict[str, s.Pos] = {}
+    if isinstance(expr, s.ObjectExpr):
+        for key, value in expr.items:
+            if isinstance(key, s.Literal) and isinstance(key.value, str):
+                path = f"{prefix}.{key.value}" if prefix else key.value
+                out[path] = s.Pos(key.pos.line, key.pos.column, value.pos.end_line, value.pos.end_column)
+                out.update(_positions(value, path))
+    elif isinstance(expr, s.TupleExpr):
+        for i, item in enumerate(expr.items):
+            path = f"{prefix}[{i}]"
+            out[path] = item.pos
+            out.update(_positions(item, path))
+    return out
+
+
+def _resource_groups_from_parents(resources: list[Resource], module: Module) -> None:
+    """azapi resources name their resource group through ``parent_id = azurerm_resource_group.x.id``."""
+    by_key = {r.key: r for r in resources}
+    for resource in resources:
+        parent = resource.props.get("parent")
+        if resource.resource_group is None and isinstance(parent, ResourceRef):
+            group = by_key.get(parent.key)
+            if group is not None and group.kind == "resource_group":
+                resource.resource_group = group.name

@@ -1,0 +1,496 @@
+"""Terraform files to plain data: blocks, attributes and an expression tree, each with its position.
+
+python-hcl2's dict API has no positions and re-renders expressions as text (parsers.md), so this
+module reads the raw Lark tree instead (the fastest of its three outputs, and the only one with a
+position on every node) and converts it into small frozen dataclasses. The result holds no Lark
+objects, so it can cross process boundaries and be cached.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lark import Token, Tree
+
+# ---------------------------------------------------------------------------------------------
+# The plain tree
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Literal(Expr):
+    value: Any  # str, int, float, bool or None
+
+
+@dataclass(frozen=True, slots=True)
+class Template(Expr):
+    """A quoted string or heredoc with interpolations: parts are ``str`` or ``Expr``."""
+
+    parts: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Expr):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GetAttr(Expr):
+    obj: Expr
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Index(Expr):
+    obj: Expr
+    key: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Splat(Expr):
+    """``obj[*].a.b`` or ``obj.*.a``: ``steps`` apply to each element (GetAttr/Index on a Name "~")."""
+
+    obj: Expr
+    steps: tuple[Any, ...]  # ("attr", name) or ("index", Expr)
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Expr):
+    name: str
+    args: tuple[Expr, ...]
+    expand_last: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unary(Expr):
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional(Expr):
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class TupleExpr(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectExpr(Expr):
+    items: tuple[tuple[Expr, Expr], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ForExpr(Expr):
+    key_var: str | None
+    value_var: str
+    collection: Expr
+    key: Expr | None  # None for a tuple ``for``
+    value: Expr
+    condition: Expr | None
+    grouping: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported(Expr):
+    """Syntax the evaluator does not model (template directives): always unknown."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    name: str
+    expr: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    type: str
+    labels: tuple[str, ...]
+    attributes: dict[str, Attribute]
+    blocks: tuple[Block, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    display: str
+    blocks: tuple[Block, ...]
+    attributes: dict[str, Attribute]
+    """Top-level attributes: only ``.tfvars`` files have them."""
+    problems: tuple[tuple[Pos, str], ...] = ()
+    """Things Terraform itself would reject but that do not stop the analysis (redefined attributes)."""
+
+
+class SyntaxProblem(Exception):
+    """The file is not valid HCL; carries where."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversion from the raw Lark tree
+
+
+def _pos(node: Tree | Token) -> Pos:
+    if isinstance(node, Token):
+        return Pos(node.line or 1, node.column or 1, node.end_line or node.line or 1,
+                   node.end_column or node.column or 1)
+    meta = node.meta
+    if getattr(meta, "empty", True):
+        return Pos(1, 1, 1, 1)
+    return Pos(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _trees(node: Tree) -> list[Tree]:
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _unquote_label(node: Tree | Token) -> str:
+    if isinstance(node, Tree) and node.data == "string":
+        return "".join(str(p.children[0]) for p in node.children
+                       if isinstance(p, Tree) and p.children and isinstance(p.children[0], Token))
+    if isinstance(node, Tree):
+        return str(node.children[0])
+    return str(node)
+
+
+def convert(tree: Tree, display: str) -> ParsedFile:
+    problems: list[tuple[Pos, str]] = []
+    attributes, blocks = _body(tree.children[0], problems)
+    return ParsedFile(display, blocks, attributes, tuple(problems))
+
+
+def _body(body: Tree, problems: list[tuple[Pos, str]]) -> tuple[dict[str, Attribute], tuple[Block, ...]]:
+    attributes: dict[str, Attribute] = {}
+    blocks: list[Block] = []
+    for item in _trees(body):
+        if item.data == "attribute":
+            name = _unquote_label(item.children[0])
+            expr_node = item.children[-1]
+            attribute = Attribute(name, _expr(expr_node), _pos(item))
+            if name in attributes:
+                # Terraform rejects a redefined attribute; python-hcl2's dict API silently keeps the
+                # last one. Keep the first and say so, rather than analyse a value Terraform won't use.
+                problems.append((attribute.pos, f'attribute "{name}" is defined more than once'))
+                continue
+            attributes[name] = attribute
+        elif item.data == "block":
+            blocks.append(_block(item, problems))
+    return attributes, tuple(blocks)
+
+
+def _block(node: Tree, problems: list[tuple[Pos, str]]) -> Block:
+    head: list[Any] = []
+    body: Tree | None = None
+    for child in node.children:
+        if isinstance(child, Tree) and child.data == "body":
+            body = child
+        elif isinstance(child, Tree) and child.data != "new_line_or_comment":
+            head.append(child)
+    block_type = _unquote_label(head[0])
+    labels = tuple(_unquote_label(h) for h in head[1:])
+    attributes, blocks = _body(body, problems) if body is not None else ({}, ())
+    return Block(block_type, labels, attributes, blocks, _pos(node))
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{", re.S)
+
+
+def decode_string_chars(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if whole == "$${":
+            return "${"
+        if whole == "%%{":
+            return "%{"
+        code = match.group(1)
+        if code[0] in "uU" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        return _ESCAPES.get(code, whole)
+
+    return _ESCAPE_RE.sub(replace, text)
+
+
+def _string(node: Tree) -> Expr:
+    parts: list[Any] = []
+    for part in node.children:
+        if not isinstance(part, Tree):
+            continue  # the quotes
+        inner = part.children[0]
+        if isinstance(inner, Token):
+            text = decode_string_chars(str(inner))
+            if parts and isinstance(parts[-1], str):
+                parts[-1] += text
+            else:
+                parts.append(text)
+        elif inner.data == "interpolation":
+            parts.append(_expr(_trees(inner)[0]))
+        else:
+            # %{ if } / %{ for } directives: rare in infrastructure code, not modelled.
+            return Unsupported(_pos(node), "template directive")
+    pos = _pos(node)
+    if not parts:
+        return Literal(pos, "")
+    if len(parts) == 1 and isinstance(parts[0], str):
+        return Literal(pos, parts[0])
+    return Template(pos, tuple(parts))
+
+
+_HEREDOC_RE = re.compile(r"<<(-?)([A-Za-z][A-Za-z0-9._-]*)\r?\n(.*?)\r?\n?[ \t]*\2\r?\n?$", re.S)
+
+
+def _heredoc(token: Token, pos: Pos) -> Expr:
+    match = _HEREDOC_RE.match(str(token))
+    if not match:
+        return Unsupported(pos, "heredoc")
+    trim, _, body = match.groups()
+    lines = body.split("\n") if body else []
+    if trim and lines:
+        indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
+        cut = min(indents) if indents else 0
+        lines = [line[cut:] for line in lines]
+    text = "\n".join(lines) + ("\n" if lines else "")
+    if "${" not in text and "%{" not in text:
+        return Literal(pos, text)
+    return _heredoc_template(text, pos)
+
+
+def _heredoc_template(text: str, pos: Pos) -> Expr:
+    """Interpolations in a heredoc: re-read its text as a quoted string (heredocs have no escapes,
+    so quotes and backslashes are escaped first); positions inside are the heredoc's."""
+    from hcl2.api import parses_to_tree
+
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    try:
+        tree = parses_to_tree(f'x = "{quoted}"\n')
+    except Exception:
+        return Unsupported(pos, "heredoc")
+    attribute = _trees(tree.children[0])[0]
+    expr = _expr(attribute.children[-1])
+    if isinstance(expr, Template):
+        return Template(pos, expr.parts)
+    if isinstance(expr, Literal):
+        return Literal(pos, expr.value)
+    return Unsupported(pos, "heredoc")
+
+
+_BINARY = {"binary_op"}
+
+
+def _expr(node: Tree | Token) -> Expr:
+    if isinstance(node, Token):
+        return Unsupported(_pos(node), str(node))
+    pos = _pos(node)
+    kind = node.data
+    children = _trees(node)
+    if kind == "expr_term":
+        tokens = [c for c in node.children if isinstance(c, Token)]
+        if tokens and tokens[0].type == "LPAR":
+            return _expr(children[0])
+        return _expr(children[0])
+    if kind == "identifier":
+        return Name(pos, str(node.children[0]))
+    if kind == "literal_value":
+        text = str(node.children[0])
+        return Literal(pos, {"true": True, "false": False, "null": None}[text])
+    if kind == "int_lit":
+        return Literal(pos, int(str(node.children[0])))
+    if kind == "float_lit":
+        return Literal(pos, float(str(node.children[0])))
+    if kind == "string":
+        return _string(node)
+    if kind in ("heredoc_template", "heredoc_template_trim"):
+        return _heredoc(node.children[0], pos)
+    if kind == "template_string":
+        return Unsupported(pos, str(node.children[0]))
+    if kind == "conditional":
+        return Conditional(pos, _expr(children[0]), _expr(children[1]), _expr(children[2]))
+    if kind in _BINARY:
+        left = _expr(children[0])
+        term = children[1]
+        term_children = _trees(term)
+        op = str(term_children[0].children[0])
+        return Binary(pos, op, left, _expr(term_children[1]))
+    if kind == "unary_op":
+        op = str(node.children[0])
+        operand = _expr(children[0])
+        if op == "-" and isinstance(operand, Literal) and isinstance(operand.value, (int, float)) \
+                and not isinstance(operand.value, bool):
+            return Literal(pos, -operand.value)
+        return Unary(pos, op, operand)
+    if kind == "tuple":
+        return TupleExpr(pos, tuple(_expr(c) for c in children))
+    if kind == "object":
+        items = []
+        for elem in children:
+            key_node, value_node = _trees(elem)[0], _trees(elem)[-1]
+            key_inner = _trees(key_node)[0] if _trees(key_node) else key_node
+            key = _expr(key_inner)
+            if isinstance(key, Name):
+                # A bare key is a literal name, not a reference (``{ group = "a" }``).
+                key = Literal(key.pos, key.name)
+            items.append((key, _expr(value_node)))
+        return ObjectExpr(pos, tuple(items))
+    if kind == "keyword":
+        return Name(pos, str(node.children[0]))
+    if kind == "function_call":
+        names = [str(c.children[0]) for c in node.children if isinstance(c, Tree) and c.data == "identifier"]
+        args_node = next((c for c in children if c.data == "arguments"), None)
+        args: tuple[Expr, ...] = ()
+        expand = False
+        if args_node is not None:
+            args = tuple(_expr(a) for a in _trees(args_node))
+            expand = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in args_node.children)
+        return Call(pos, "::".join(names), args, expand)
+    if kind == "get_attr_expr_term":
+        obj = _expr(children[0])
+        attr = _trees(children[1])[0]
+        return GetAttr(pos, obj, str(attr.children[0]))
+    if kind == "index_expr_term":
+        obj = _expr(children[0])
+        index = children[1]
+        if index.data == "short_index":
+            token = next(t for t in index.children if isinstance(t, Token) and t.type == "INT_LITERAL")
+            return Index(pos, obj, Literal(_pos(token), int(str(token))))
+        return Index(pos, obj, _expr(_trees(index)[0]))
+    if kind in ("attr_splat_expr_term", "full_splat_expr_term"):
+        obj = _expr(children[0])
+        steps: list[Any] = []
+        for step in _trees(children[1]):
+            if step.data == "get_attr":
+                steps.append(("attr", str(_trees(step)[0].children[0])))
+            elif step.data == "short_index":
+                token = next(t for t in step.children if isinstance(t, Token) and t.type == "INT_LITERAL")
+                steps.append(("index", Literal(_pos(token), int(str(token)))))
+            else:
+                steps.append(("index", _expr(_trees(step)[0])))
+        return Splat(pos, obj, tuple(steps))
+    if kind in ("for_tuple_expr", "for_object_expr"):
+        intro = next(c for c in children if c.data == "for_intro")
+        names = [str(c.children[0]) for c in _trees(intro) if c.data == "identifier"]
+        collection = _expr(next(c for c in _trees(intro) if c.data != "identifier"))
+        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        rest = [c for c in children if c.data not in ("for_intro", "for_cond")]
+        cond_node = next((c for c in children if c.data == "for_cond"), None)
+        condition = _expr(_trees(cond_node)[0]) if cond_node is not None else None
+        if kind == "for_tuple_expr":
+            return ForExpr(pos, key_var, value_var, collection, None, _expr(rest[0]), condition)
+        grouping = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in node.children)
+        return ForExpr(pos, key_var, value_var, collection, _expr(rest[0]), _expr(rest[1]), condition,
+                       grouping)
+    return Unsupported(pos, kind)
+
+
+# ---------------------------------------------------------------------------------------------
+# Canonical text, for unknown values and messages
+
+
+def render(expr: Expr) -> str:
+    """The expression as canonical HCL text (spacing normalised), used to compare unknown values."""
+    if isinstance(expr, Literal):
+        value = expr.value
+        if isinstance(value, str):
+            return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        if value is None:
+            return "null"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return repr(value)
+    if isinstance(expr, Name):
+        return expr.name
+    if isinstance(expr, GetAttr):
+        return f"{render(expr.obj)}.{expr.name}"
+    if isinstance(expr, Index):
+        return f"{render(expr.obj)}[{render(expr.key)}]"
+    if isinstance(expr, Splat):
+        out = render(expr.obj) + "[*]"
+        for kind, step in expr.steps:
+            out += f".{step}" if kind == "attr" else f"[{render(step)}]"
+        return out
+    if isinstance(expr, Template):
+        out = ""
+        for part in expr.parts:
+            out += part.replace('"', '\\"') if isinstance(part, str) else "${" + render(part) + "}"
+        return f'"{out}"'
+    if isinstance(expr, Call):
+        args = ", ".join(render(a) for a in expr.args)
+        return f"{expr.name}({args}{'...' if expr.expand_last else ''})"
+    if isinstance(expr, Unary):
+        return f"{expr.op}{render(expr.operand)}"
+    if isinstance(expr, Binary):
+        return f"{render(expr.left)} {expr.op} {render(expr.right)}"
+    if isinstance(expr, Conditional):
+        return f"{render(expr.condition)} ? {render(expr.then)} : {render(expr.otherwise)}"
+    if isinstance(expr, TupleExpr):
+        return "[" + ", ".join(render(i) for i in expr.items) + "]"
+    if isinstance(expr, ObjectExpr):
+        return "{" + ", ".join(f"{render(k)} = {render(v)}" for k, v in expr.items) + "}"
+    if isinstance(expr, ForExpr):
+        names = f"{expr.key_var}, {expr.value_var}" if expr.key_var else expr.value_var
+        cond = f" if {render(expr.condition)}" if expr.condition is not None else ""
+        if expr.key is None:
+            return f"[for {names} in {render(expr.collection)} : {render(expr.value)}{cond}]"
+        return f"{{for {names} in {render(expr.collection)} : {render(expr.key)} => {render(expr.value)}{cond}}}"
+    if isinstance(expr, Unsupported):
+        return f"<{expr.text}>"
+    return "<expr>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing a file
+
+
+def parse_text(text: str, display: str) -> ParsedFile:
+    """Parse Terraform source; raises :class:`SyntaxProblem` with a position when it is not HCL."""
+    from hcl2.api import parses_to_tree
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+    try:
+        tree = parses_to_tree(text)
+    except UnexpectedToken as error:
+        token = error.token
+        shown = "end of file" if token.type == "$END" else repr(str(token))
+        raise SyntaxProblem(f"unexpected {shown}", error.line or 1, error.column or 1) from None
+    except UnexpectedCharacters as error:
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        raise SyntaxProblem(f"unexpected character {char!r}", error.line, error.column) from None
+    except UnexpectedEOF:
+        lines = text.split("\n")
+        raise SyntaxProblem("unexpected end of file", len(lines), len(lines[-1]) + 1) from None
+    except UnexpectedInput as error:
+        raise SyntaxProblem("invalid syntax", getattr(error, "line", 1) or 1,
+                            getattr(error, "column", 1) or 1) from None
+    return convert(tree, display)
