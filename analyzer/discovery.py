@@ -10,6 +10,7 @@ LANGUAGE_BY_SUFFIX = {
     ".tf": "terraform",
     ".bicep": "bicep",
     ".bicepparam": "bicepparam",
+    ".tfvars": "tfvars",
 }
 SKIPPED_DIRS = {".terraform", ".git", "node_modules", "__pycache__"}
 
@@ -83,6 +84,8 @@ def discover(paths: list[Path], root: Path | None = None) -> tuple[Path, list[So
 
 def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool) -> None:
     language = LANGUAGE_BY_SUFFIX.get(path.suffix.lower())
+    if path.name.lower().endswith(".tfvars.json"):
+        language = "tfvars"
     if language is None or (not explicit and path.name.startswith(".")):
         return
     absolute = path.absolute()

@@ -1,0 +1,98 @@
+"""One way through the house: files -> front ends -> graph -> policies -> a Report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from analyzer import __version__
+from analyzer.discovery import SourceFile, discover
+from analyzer.graph import FleetGraph
+from analyzer.model import Diagnostic, FileResult, Finding, Level, Report, Resource
+from analyzer.rules import Rule, RuleContext, all_rules, select_rules
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    as_of: date = field(default_factory=date.today)
+    show_unknown: bool = False
+    operators: tuple[str, ...] = ()
+    """Principals to treat as fleet operators besides those found from role assignments."""
+
+
+def load(files: list[SourceFile]) -> tuple[list[list[Resource]], list[Diagnostic]]:
+    """Run the front ends. Returns one resource list per *variant* of the deployment (a Bicep
+    template evaluated with each of its ``.bicepparam`` files gives one variant each), and every
+    file diagnostic."""
+    from analyzer.terraform import load_terraform
+
+    terraform_files = [f for f in files if f.language in ("terraform", "tfvars")]
+    bicep_files = [f for f in files if f.language in ("bicep", "bicepparam")]
+    results: list[FileResult] = load_terraform(terraform_files) if terraform_files else []
+    diagnostics = [d for r in results for d in r.diagnostics]
+    shared = [res for r in results for res in r.resources]
+    by_template: dict[str, list[FileResult]] = defaultdict(list)
+    if bicep_files:
+        from analyzer.bicep import load_bicep
+
+        for unit in load_bicep(bicep_files):
+            by_template[unit.template].append(unit.result)
+            diagnostics.extend(unit.result.diagnostics)
+    count = max((len(v) for v in by_template.values()), default=1)
+    variants = []
+    for i in range(count):
+        resources = list(shared)
+        for units in by_template.values():
+            resources.extend(units[min(i, len(units) - 1)].resources)
+        variants.append(resources)
+    return variants, diagnostics
+
+
+def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions) -> tuple[list[Finding], list[Finding]]:
+    context = RuleContext(graph, options.as_of, options.operators)
+    for rule in rules:
+        if rule.check is None:
+            continue
+        context.current = rule.info
+        rule.check(context)
+    return context.findings, context.skipped
+
+
+def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
+    options = options or ScanOptions()
+    root, files = discover(paths)
+    catalog = all_rules()
+    rules = select_rules(catalog, options.select, options.ignore)
+    selected = {r.info.id for r in rules}
+    variants, diagnostics = load(files)
+    findings: set[Finding] = set()
+    skipped: set[Finding] = set()
+    for resources in variants:
+        found, unknown = run_rules(FleetGraph(resources), rules, options)
+        findings.update(found)
+        skipped.update(unknown)
+    if "FIAC901" in selected:
+        for diagnostic in diagnostics:
+            findings.add(Finding("FIAC901", Level.WARNING, diagnostic.message, diagnostic.location))
+    shown_skips = sorted(skipped, key=Finding.sort_key) if options.show_unknown and "FIAC902" in selected else []
+    return Report(
+        findings=sorted(findings.union(shown_skips), key=Finding.sort_key),
+        rules={r.info.id: r.info for r in rules},
+        root=root.as_posix(),
+        files_scanned=len(files),
+        tool_version=__version__,
+        as_of=options.as_of.isoformat(),
+        skipped=shown_skips,
+    )
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    """0 when no finding is at or above ``fail_on`` (``never`` never fails), else 1."""
+    if fail_on == "never":
+        return 0
+    threshold = Level(fail_on).rank
+    return 1 if any(f.level.rank >= threshold for f in report.findings) else 0
