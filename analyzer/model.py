@@ -45,11 +45,11 @@ dotted keys: ``stages[0]``, ``stages[0].name``, ``stages[0].groups[1].name``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     """A finding's level; the order matters for ``--fail-on``."""
 
     NOTE = "note"
