@@ -1,0 +1,113 @@
+"""The command line, end to end: what a user runs, what they see, and the exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from analyzer import __version__
+from analyzer.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "platform"
+AS_OF = ["--as-of", "2026-11-23"]
+MAIN = "examples/platform/fleet/main.tf"
+
+# Every finding the bundled example must give, and nothing else: (rule, file, line, resource).
+EXPECTED = {
+    ("FIAC101", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-neu-1"]'),
+    ("FIAC101", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-weu-1"]'),
+    ("FIAC101", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),
+    ("FIAC202", MAIN, 41, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),
+    ("FIAC302", MAIN, 31, "azurerm_kubernetes_fleet_manager.fleet"),
+}
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_example_gives_exactly_the_expected_findings_in_json() -> None:
+    code, output = run("scan", str(EXAMPLE), "--format", "json", *AS_OF)
+    assert code == 1
+    document = json.loads(output)
+    found = {(f["rule_id"], f["path"], f["line"], f["resource"]) for f in document["findings"]}
+    assert found == EXPECTED
+
+
+def test_example_text_report_names_file_line_and_rule() -> None:
+    code, output = run("scan", str(EXAMPLE), *AS_OF)
+    assert code == 1
+    assert f"{MAIN}:41:" in output and "FIAC202" in output
+    assert f"{MAIN}:31:" in output and "FIAC302" in output
+
+
+def test_example_sarif_results_point_at_the_same_places(tmp_path: Path) -> None:
+    out = tmp_path / "results.sarif"
+    code, _ = run("scan", str(EXAMPLE), "--format", "sarif", "-o", str(out), *AS_OF)
+    assert code == 1
+    sarif = json.loads(out.read_text(encoding="utf-8"))
+    results = sarif["runs"][0]["results"]
+    found = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+              r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results}
+    assert found == {(rule, path, line) for rule, path, line, _ in EXPECTED}
+
+
+def test_fail_on_never_and_warning() -> None:
+    assert run("scan", str(EXAMPLE), "--fail-on", "never", *AS_OF)[0] == 0
+    assert run("scan", str(EXAMPLE), "--select", "FIAC203", *AS_OF)[0] == 0
+
+
+def test_select_and_ignore_by_prefix() -> None:
+    code, output = run("scan", str(EXAMPLE), "--format", "json", "--select", "FIAC1,FIAC3",
+                       "--ignore", "FIAC302", *AS_OF)
+    assert code == 1
+    assert {f["rule_id"] for f in json.loads(output)["findings"]} == {"FIAC101"}
+
+
+def test_parse_error_is_a_warning_that_does_not_fail_the_default_gate(tmp_path: Path) -> None:
+    (tmp_path / "broken.tf").write_text('resource "x" "y" {\n  a = \n}\n', encoding="utf-8")
+    code, output = run("scan", str(tmp_path), "--format", "json")
+    assert code == 0
+    findings = json.loads(output)["findings"]
+    assert [(f["rule_id"], f["path"], f["line"], f["level"]) for f in findings] == [
+        ("FIAC901", "broken.tf", 2, "warning")]
+    assert run("scan", str(tmp_path), "--fail-on", "warning")[0] == 1
+
+
+def test_missing_path_is_a_usage_error() -> None:
+    code, output = run("scan", "/no/such/folder")
+    assert code == 2
+    assert "does not exist" in output
+    assert "Traceback" not in output
+
+
+def test_bad_as_of_is_a_usage_error() -> None:
+    code, output = run("scan", str(EXAMPLE), "--as-of", "tomorrow")
+    assert code == 2
+    assert "YYYY-MM-DD" in output
+
+
+def test_rules_lists_the_catalog() -> None:
+    code, output = run("rules")
+    assert code == 0
+    lines = output.splitlines()
+    assert any(line.startswith("FIAC101  error    member-missing-list-credential-grant") for line in lines)
+    assert any(line.startswith("FIAC203  warning  member-without-group") for line in lines)
+
+
+def test_explain_prints_the_doc_and_rejects_unknown_ids() -> None:
+    code, output = run("explain", "fiac202")
+    assert code == 0
+    assert output.startswith("# FIAC202 group-name-case-mismatch (error)")
+    assert "## Why it matters" in output and "```bicep" in output
+    code, output = run("explain", "FIAC999")
+    assert code == 2 and "unknown rule" in output
+
+
+def test_version() -> None:
+    code, output = run("--version")
+    assert code == 0 and output.strip() == f"fleetiac {__version__}"
