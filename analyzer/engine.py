@@ -52,13 +52,17 @@ def load(files: list[SourceFile]) -> tuple[list[list[Resource]], list[Diagnostic
     return variants, diagnostics
 
 
-def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions) -> tuple[list[Finding], list[Finding]]:
+def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
+              notices: list[str] | None = None) -> tuple[list[Finding], list[Finding]]:
+    """Run ``rules`` on ``graph``; notices the rules give are appended to ``notices`` (deduplicated)."""
     context = RuleContext(graph, options.as_of, options.operators)
     for rule in rules:
         if rule.check is None:
             continue
         context.current = rule.info
         rule.check(context)
+    if notices is not None:
+        notices.extend(n for n in context.notices if n not in notices)
     return context.findings, context.skipped
 
 
@@ -71,8 +75,9 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     variants, diagnostics = load(files)
     findings: set[Finding] = set()
     skipped: set[Finding] = set()
+    notices: list[str] = []
     for resources in variants:
-        found, unknown = run_rules(FleetGraph(resources), rules, options)
+        found, unknown = run_rules(FleetGraph(resources), rules, options, notices)
         findings.update(found)
         skipped.update(unknown)
     if "FIAC901" in selected:
@@ -87,6 +92,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         tool_version=__version__,
         as_of=options.as_of.isoformat(),
         skipped=shown_skips,
+        notices=notices,
     )
 
 

@@ -188,3 +188,6 @@ class Report:
     """The evaluation date (ISO), for version rules."""
     skipped: list[Finding] = field(default_factory=list)
     """FIAC902 decisions skipped for unknown values (shown only with ``--show-unknown``)."""
+    notices: list[str] = field(default_factory=list)
+    """One-line notices about the scan itself (e.g. version data older than the evaluation date),
+    each once, in the order rules gave them."""

@@ -86,6 +86,7 @@ class RuleContext:
     findings: list[Finding] = field(default_factory=list)
     skipped: list[Finding] = field(default_factory=list)
     current: RuleInfo | None = None
+    notices: list[str] = field(default_factory=list)
 
     @cached_property
     def grants(self) -> list[Any]:
@@ -105,3 +106,8 @@ class RuleContext:
         assert self.current is not None
         self.skipped.append(Finding("FIAC902", Level.NOTE, f"{self.current.id} not checked: {decision}",
                                     resource.where(*at), resource.address))
+
+    def notice(self, text: str) -> None:
+        """Add a one-line notice about the scan to the report (each text once)."""
+        if text not in self.notices:
+            self.notices.append(text)
