@@ -1,0 +1,175 @@
+"""The SARIF 2.1.0 report, shaped for what code-scanning services accept.
+
+Every choice here answers a rule in ``conventions.md`` → "SARIF" (GitHub and Azure DevOps reject or
+mis-group files that break them): one run; ``results`` present even when empty; rules deduplicated
+and sorted by ID with a matching ``ruleIndex``; ``security-severity`` as a *string*; exactly one
+location per result whose URI is relative to ``%SRCROOT%`` and percent-encoded; our own fingerprint
+under our own key (never a hand-made ``primaryLocationLineHash``); no timestamps, so two runs over the
+same tree produce the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+from analyzer.model import Finding, Level, Location, Report, RuleInfo
+from analyzer.reporters._common import rule_for
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+INFORMATION_URI = "https://github.com/fleetiac/fleetiac"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "fleetiacFingerprint/v1"
+
+# GitHub ranks alerts by this CVSS-like score; only the access family (FIAC1xx) is about who may do
+# what, so only it gets one. The other families are reliability problems, not security ones.
+_SECURITY_FAMILY = "FIAC1"
+_SECURITY_SEVERITY: dict[Level, str] = {Level.ERROR: "8.0", Level.WARNING: "5.0", Level.NOTE: "3.0"}
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def encode_path(path: str) -> str:
+    """Percent-encode a POSIX path as an RFC 3986 relative reference, keeping ``/``.
+
+    Everything outside the unreserved set is encoded, which covers spaces, ``%``, ``#``, ``?`` and
+    non-ASCII (as UTF-8), and also ``:`` so a first segment such as ``c:`` can never read as a scheme.
+    """
+    return quote(path, safe="/", encoding="utf-8", errors="strict")
+
+
+def relative_uri(path: str, root: str) -> str:
+    """The finding's URI relative to ``%SRCROOT%``: non-empty, no leading ``/`` or ``./``."""
+    posix = path.replace("\\", "/")
+    prefix = root.rstrip("/") + "/"
+    # Reports carry root-relative paths; tolerate an absolute one under the root rather than emit an
+    # absolute URI that a service would fail to map onto the repository.
+    if posix.startswith(prefix):
+        posix = posix[len(prefix):]
+    while posix.startswith("./"):
+        posix = posix[2:]
+    posix = posix.lstrip("/")
+    return encode_path(posix) if posix else "."
+
+
+def root_uri(root: str) -> str:
+    """``file://`` URI of the report root, ending with ``/`` as SARIF requires of a base URI."""
+    posix = root.replace("\\", "/").rstrip("/")
+    if _DRIVE.match(posix):
+        # Windows roots become file:///C:/...; the drive's colon is legal here, unlike in a relative URI.
+        return f"file:///{posix[:2]}{encode_path(posix[2:])}/"
+    return f"file://{encode_path(posix)}/"
+
+
+def _full_description(info: RuleInfo) -> str:
+    """The first prose paragraph of the rule's doc (its "What it finds"), on one line."""
+    in_fence = False
+    paragraph: list[str] = []
+    for line in [*info.doc.splitlines(), ""]:
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_fence = not in_fence
+            continue
+        if in_fence or stripped.startswith("#"):
+            continue
+        if stripped:
+            paragraph.append(stripped)
+        elif paragraph:
+            return " ".join(paragraph)
+    return info.summary or info.name
+
+
+def _descriptor(info: RuleInfo) -> dict[str, Any]:
+    level = Level(info.level)
+    properties: dict[str, Any] = {"tags": list(info.tags), "precision": "high"}
+    if info.id.startswith(_SECURITY_FAMILY):
+        properties["security-severity"] = _SECURITY_SEVERITY[level]
+    doc = info.doc.strip() or info.summary or info.name
+    return {
+        "id": info.id,
+        "name": info.name,
+        "shortDescription": {"text": info.summary or info.name},
+        "fullDescription": {"text": _full_description(info)},
+        "help": {"text": doc, "markdown": doc},
+        "defaultConfiguration": {"level": level.value},
+        "properties": properties,
+    }
+
+
+def _region(loc: Location) -> dict[str, int]:
+    """A tight region: the end is given only when it is known and not before the start."""
+    start_line = max(1, loc.line)
+    start_column = max(1, loc.column)
+    region = {"startLine": start_line, "startColumn": start_column}
+    end_line = loc.end_line if loc.end_line is not None and loc.end_line >= start_line else None
+    if end_line is not None:
+        region["endLine"] = end_line
+    # An end column is measured on the end line (the start line when no end line is given).
+    on_start_line = end_line is None or end_line == start_line
+    if loc.end_column is not None and loc.end_column >= 1 and (not on_start_line or loc.end_column >= start_column):
+        region["endColumn"] = loc.end_column
+    return region
+
+
+def _result(finding: Finding, rule_index: int, root: str) -> dict[str, Any]:
+    text = f"{finding.message} {finding.hint}" if finding.hint else finding.message
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": Level(finding.level).value,
+        "message": {"text": text},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": relative_uri(finding.location.path, root), "uriBaseId": SRCROOT},
+                    "region": _region(finding.location),
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+    }
+    # The resolved addresses help triage; a property bag is where SARIF lets a tool put its own data.
+    properties: dict[str, Any] = {}
+    if finding.resource:
+        properties["resource"] = finding.resource
+    if finding.related:
+        properties["related"] = list(finding.related)
+    if properties:
+        result["properties"] = properties
+    return result
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The SARIF log as JSON-ready data."""
+    # All rules that ran are listed (a rule with no result documents that it was checked), plus a
+    # stand-in for any rule a finding names that the report forgot, so every ruleIndex resolves.
+    infos: dict[str, RuleInfo] = dict(report.rules)
+    for finding in report.findings:
+        if finding.rule_id not in infos:
+            infos[finding.rule_id] = rule_for(report, finding.rule_id, Level(finding.level))
+    rule_ids = sorted(infos)
+    index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "fleetiac",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": [_descriptor(infos[rule_id]) for rule_id in rule_ids],
+            }
+        },
+        "originalUriBaseIds": {SRCROOT: {"uri": root_uri(report.root)}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(finding, index[finding.rule_id], report.root) for finding in report.findings],
+        "properties": {"asOf": report.as_of},
+    }
+    return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def render(report: Report) -> str:
+    """The SARIF log, two-space indented, in a fixed key order, ending with a newline."""
+    return json.dumps(document(report), indent=2) + "\n"

@@ -1,0 +1,85 @@
+"""The human-readable report: findings grouped by file, then a one-line summary.
+
+Each finding starts with ``path:line:col:`` so editors and terminals turn it into a link, and the
+path is repeated on every line (rather than only in a group header) so ``grep`` keeps it.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from analyzer.model import Finding, Level, Report
+from analyzer.reporters._common import LEVELS, count_by_level, plural, rule_for
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_DIM = "\x1b[2m"
+_LEVEL_COLORS: dict[Level, str] = {
+    Level.ERROR: "\x1b[1;31m",  # bold red
+    Level.WARNING: "\x1b[1;33m",  # bold yellow
+    Level.NOTE: "\x1b[1;36m",  # bold cyan
+}
+
+
+class _Painter:
+    """Wraps text in ANSI codes, or leaves it alone, so the layout code has a single path."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if self.enabled else text
+
+
+def _indent_continuations(text: str, prefix: str) -> str:
+    """Keep a multi-line message inside its finding's block instead of breaking the layout."""
+    return text.replace("\n", "\n" + prefix)
+
+
+def _finding_lines(report: Report, finding: Finding, paint: _Painter) -> list[str]:
+    level = Level(finding.level)
+    loc = finding.location
+    rule = rule_for(report, finding.rule_id, level)
+    head = (
+        f"{paint(f'{loc.path}:{loc.line}:{loc.column}:', _BOLD)} "
+        f"{paint(level.value.upper(), _LEVEL_COLORS[level])} {finding.rule_id} "
+        f"{_indent_continuations(finding.message, '    ')}"
+    )
+    lines = [head]
+    if finding.hint:
+        lines.append(paint(f"  help: {_indent_continuations(finding.hint, '        ')}", _DIM))
+    # The rule name plus the command that prints its documentation: the next step for a reader.
+    lines.append(paint(f"  rule: {rule.name} (fleetiac explain {finding.rule_id})", _DIM))
+    return lines
+
+
+def summary_line(report: Report) -> str:
+    """``3 findings (2 errors, 1 warning, 0 notes) in 5 files.`` or ``No findings in 5 files.``"""
+    files = plural(report.files_scanned, "file")
+    if not report.findings:
+        return f"No findings in {files}."
+    counts = count_by_level(report.findings)
+    by_level = ", ".join(plural(counts[level], level.value) for level in LEVELS)
+    return f"{plural(len(report.findings), 'finding')} ({by_level}) in {files}."
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """The text report; ends with a newline. ``color`` adds ANSI escapes (the caller checks for a tty)."""
+    paint = _Painter(color)
+    blocks: list[str] = []
+    # The engine sorts findings by path already; sorting here again keeps the grouping correct for
+    # hand-built reports, and a stable sort keeps each file's findings in the order given.
+    ordered = sorted(report.findings, key=lambda finding: finding.location.path)
+    for _path, group in groupby(ordered, key=lambda finding: finding.location.path):
+        lines: list[str] = []
+        for finding in group:
+            lines.extend(_finding_lines(report, finding, paint))
+        blocks.append("\n".join(lines))
+    summary = summary_line(report)
+    if report.findings:
+        counts = count_by_level(report.findings)
+        worst = next(level for level in LEVELS if counts[level])
+        summary = paint(summary, _LEVEL_COLORS[worst])
+    blocks.append(summary)
+    # A blank line between files (and before the summary) is the grouping the eye sees.
+    return "\n\n".join(blocks) + "\n"
