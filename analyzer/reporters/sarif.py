@@ -85,7 +85,7 @@ def _full_description(info: RuleInfo) -> str:
 def _descriptor(info: RuleInfo) -> dict[str, Any]:
     level = Level(info.level)
     properties: dict[str, Any] = {"tags": list(info.tags), "precision": "high"}
-    if info.id.startswith(_SECURITY_FAMILY):
+    if info.family == _SECURITY_FAMILY:
         properties["security-severity"] = _SECURITY_SEVERITY[level]
     doc = info.doc.strip() or info.summary or info.name
     return {
