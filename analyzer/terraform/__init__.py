@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from analyzer.discovery import SourceFile
 from analyzer.model import Diagnostic, FileResult, Location
-from analyzer.terraform.evaluate import Module
+from analyzer.terraform.evaluate import (
+    Frame,
+    Module,
+    ModuleTree,
+    SkippedModule,
+    convert_to_type,
+    is_local_source,
+    join_folder,
+    variable_type,
+)
 from analyzer.terraform.extract import extract
-from analyzer.terraform.syntax import ParsedFile, SyntaxProblem, parse_text
+from analyzer.terraform.syntax import Literal, ParsedFile, SyntaxProblem, parse_text
+from analyzer.values import Unknown, is_known
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -70,18 +83,146 @@ def _tfvars_json(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
 
 
 def _tfvars_order(display: str) -> tuple[int, str]:
+    """Terraform reads ``terraform.tfvars``, then ``terraform.tfvars.json``, then ``*.auto.tfvars``
+    and ``*.auto.tfvars.json`` in lexical order; a later file wins."""
     name = display.rsplit("/", 1)[-1]
-    if name in ("terraform.tfvars", "terraform.tfvars.json"):
+    if name == "terraform.tfvars":
         return (0, name)
-    return (1, name)
+    if name == "terraform.tfvars.json":
+        return (1, name)
+    return (2, name)
 
 
-def load_terraform(files: list[SourceFile]) -> list[FileResult]:
-    """Every folder of ``.tf`` files is evaluated as one root module, with the ``terraform.tfvars`` and
-    ``*.auto.tfvars`` beside it."""
+@dataclass(frozen=True, slots=True)
+class VariableInputs:
+    """Variable values given outside the code, in Terraform's precedence order (later wins)."""
+
+    var_files: tuple[Path, ...] = ()
+    """``--var-file`` files, in the order given."""
+    cli: tuple[tuple[str, str], ...] = ()
+    """``--var NAME=VALUE`` pairs, in the order given (values are strings, as on Terraform's CLI)."""
+    environ: Mapping[str, str] | None = None
+    """The environment to read ``TF_VAR_*`` from; None unless ``--env-vars`` is given."""
+
+
+@dataclass(slots=True)
+class TerraformLoad:
+    """Everything the Terraform front end produced: per root module results, and the module calls
+    it could not analyse (registry and git sources not downloaded, missing folders)."""
+
+    results: list[FileResult] = field(default_factory=list)
+    skipped_modules: list[SkippedModule] = field(default_factory=list)
+
+
+class _Folders:
+    """Parsed ``.tf`` files by folder display path: the scanned ones, and folders read from disk on
+    demand when a module call names one (outside the scanned paths, or under ``.terraform``)."""
+
+    def __init__(self, parsed: dict[str, list[ParsedFile]], root: Path | None) -> None:
+        self.parsed = parsed
+        self.root = root
+        self.diagnostics: list[Diagnostic] = []
+        self._read: dict[str, list[ParsedFile] | None] = {}
+
+    def __call__(self, folder: str) -> list[ParsedFile] | None:
+        if folder in self.parsed:
+            return self.parsed[folder]
+        if folder in self._read:
+            return self._read[folder]
+        files: list[ParsedFile] | None = None
+        if self.root is not None:
+            path = self.root / folder if folder else self.root
+            if path.is_dir():
+                files = []
+                for file in sorted(path.glob("*.tf")):
+                    if file.name.startswith(".") or not file.is_file():
+                        continue
+                    display = f"{folder}/{file.name}" if folder else file.name
+                    parsed = parse_source(SourceFile(file, display, "terraform"))
+                    if isinstance(parsed, Diagnostic):
+                        self.diagnostics.append(parsed)
+                        continue
+                    for pos, message in parsed.problems:
+                        self.diagnostics.append(Diagnostic(Location(display, pos.line, pos.column), message))
+                    files.append(parsed)
+        self._read[folder] = files or None
+        return self._read[folder]
+
+    def manifest(self, directory: str) -> dict[str, str]:
+        """``.terraform/modules/modules.json`` of a root module (written by ``terraform init``): module
+        keys to the folders holding the downloaded copies."""
+        if self.root is None:
+            return {}
+        path = (self.root / directory if directory else self.root) / ".terraform" / "modules" / "modules.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError):
+            return {}
+        out: dict[str, str] = {}
+        for entry in data.get("Modules", []) if isinstance(data, dict) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str) \
+                    and entry["Key"]:
+                out[entry["Key"]] = join_folder(directory, entry["Dir"])
+        return out
+
+
+def _report_root(files: list[SourceFile]) -> Path | None:
+    """The folder display paths are relative to, recovered from a discovered file."""
+    for source in files:
+        posix = source.path.as_posix()
+        if posix.endswith("/" + source.display):
+            return Path(posix[: -len(source.display) - 1] or "/")
+    return None
+
+
+def _local_calls(files: list[ParsedFile], directory: str) -> set[str]:
+    calls = set()
+    for parsed in files:
+        for block in parsed.blocks:
+            source = block.attributes.get("source") if block.type == "module" else None
+            if source is not None and isinstance(source.expr, Literal) and isinstance(source.expr.value, str) \
+                    and is_local_source(source.expr.value):
+                calls.add(join_folder(directory, source.expr.value))
+    return calls
+
+
+def root_folders(parsed_by_dir: dict[str, list[ParsedFile]]) -> list[str]:
+    """Folders to evaluate as root modules: every folder no other scanned folder calls as a local
+    module (a called folder evaluated on its own would be analysed twice, with unknown inputs).
+    Folders reached only through a cycle of calls get the first of the cycle as their root."""
+    calls = {d: _local_calls(files, d) & set(parsed_by_dir) for d, files in parsed_by_dir.items()}
+    called = {c for d, targets in calls.items() for c in targets if c != d}
+    roots = [d for d in sorted(parsed_by_dir) if d not in called]
+    reached: set[str] = set()
+
+    def reach(start: str) -> None:
+        stack = [start]
+        while stack:
+            folder = stack.pop()
+            if folder not in reached:
+                reached.add(folder)
+                stack.extend(calls.get(folder, ()))
+
+    for root in roots:
+        reach(root)
+    for folder in sorted(parsed_by_dir):
+        if folder not in reached:
+            roots.append(folder)
+            reach(folder)
+    return sorted(roots)
+
+
+def load_terraform(files: list[SourceFile], inputs: VariableInputs | None = None) -> list[FileResult]:
+    """Every root folder of ``.tf`` files is evaluated as one root module (with the modules it calls),
+    with the ``terraform.tfvars`` and ``*.auto.tfvars`` beside it."""
+    return analyse_terraform(files, inputs).results
+
+
+def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = None) -> TerraformLoad:
+    inputs = inputs or VariableInputs()
     parsed_by_dir: dict[str, list[ParsedFile]] = defaultdict(list)
     tfvars_by_dir: dict[str, list[ParsedFile]] = defaultdict(list)
-    results: list[FileResult] = []
+    load = TerraformLoad()
     diagnostics: list[Diagnostic] = []
     for source in files:
         parsed = parse_source(source)
@@ -96,23 +237,62 @@ def load_terraform(files: list[SourceFile]) -> list[FileResult]:
                 tfvars_by_dir[source.directory].append(parsed)
         else:
             parsed_by_dir[source.directory].append(parsed)
-    if diagnostics:
-        results.append(FileResult(diagnostics=diagnostics))
-    for directory in sorted(parsed_by_dir):
-        variables: dict[str, Any] = {}
-        module = Module(directory, parsed_by_dir[directory], variables, key_prefix=f"{directory or '.'}:")
-        for tfvars in sorted(tfvars_by_dir.get(directory, []), key=lambda p: _tfvars_order(p.display)):
-            for name, attribute in tfvars.attributes.items():
-                variables[name] = module.finalize(module.eval(attribute.expr, _empty_frame()))
+    var_files: list[ParsedFile] = []
+    for path in inputs.var_files:
+        parsed = parse_source(SourceFile(path, path.as_posix(), "tfvars"))
+        if isinstance(parsed, Diagnostic):
+            diagnostics.append(parsed)
+        else:
+            var_files.append(parsed)
+    folders = _Folders(dict(parsed_by_dir), _report_root(files))
+    for directory in root_folders(dict(parsed_by_dir)):
+        tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
+        module = Module(directory, parsed_by_dir[directory], {}, key_prefix=f"{directory or '.'}:", tree=tree)
+        tfvars = sorted(tfvars_by_dir.get(directory, []), key=lambda p: _tfvars_order(p.display))
+        module.inputs.update(root_variables(module, [*tfvars, *var_files], inputs))
         result = FileResult(resources=extract(module))
         for problem in module.problems:
             result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
                                                  problem.message))
-        results.append(result)
-    return results
+        load.skipped_modules.extend(tree.skipped)
+        load.results.append(result)
+    diagnostics.extend(folders.diagnostics)
+    if diagnostics:
+        load.results.insert(0, FileResult(diagnostics=diagnostics))
+    return load
 
 
-def _empty_frame() -> Any:
-    from analyzer.terraform.evaluate import Frame
+def root_variables(module: Module, var_files: list[ParsedFile], inputs: VariableInputs) -> dict[str, Any]:
+    """The root module's variable values, lowest precedence first: ``TF_VAR_*`` (with
+    ``--env-vars``), tfvars files beside the module, ``--var-file`` files, then ``--var``."""
+    values: dict[str, Any] = {}
+    if inputs.environ is not None:
+        for key in sorted(inputs.environ):
+            if key.startswith("TF_VAR_") and len(key) > len("TF_VAR_"):
+                name = key[len("TF_VAR_"):]
+                values[name] = string_variable(module, name, inputs.environ[key])
+    for parsed in var_files:
+        for name, attribute in parsed.attributes.items():
+            value = module.finalize(module.eval(attribute.expr, Frame()))
+            values[name] = convert_to_type(value, module.variable_blocks.get(name))
+    for name, text in inputs.cli:
+        values[name] = string_variable(module, name, text)
+    return values
 
-    return Frame()
+
+def string_variable(module: Module, name: str, text: str) -> Any:
+    """A value given as a string (``--var``, ``TF_VAR_*``): Terraform takes it literally when the
+    variable has no type or a primitive one, and reads it as an HCL expression otherwise."""
+    block = module.variable_blocks.get(name)
+    if variable_type(block) != "complex":
+        return convert_to_type(text, block)
+    try:
+        parsed = parse_text(f"value = {text}\n", "<--var>")
+    except Exception:
+        return Unknown(f"var.{name}", "value is not an HCL expression")
+    attribute = parsed.attributes.get("value")
+    if attribute is None:
+        return Unknown(f"var.{name}", "value is not an HCL expression")
+    # Only constants are allowed there; a reference would be an error in Terraform.
+    value = module.finalize(module.eval(attribute.expr, Frame()))
+    return value if is_known(value) else Unknown(f"var.{name}", "value is not a constant")

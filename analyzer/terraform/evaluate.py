@@ -8,6 +8,9 @@ local) compare equal.
 
 from __future__ import annotations
 
+import posixpath
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +19,13 @@ from analyzer.terraform.functions import FUNCTIONS, CallError
 from analyzer.values import ResourceRef, Unknown, is_known
 
 META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle"}
+MODULE_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
+# Bounds that keep a scan finite on hostile or mistaken code: instances of one block, module nesting
+# depth, and module instances under one root module. Beyond them the expansion is unknown and a
+# diagnostic says so.
+MAX_INSTANCES = 1000
+MAX_MODULE_DEPTH = 10
+MAX_MODULE_INSTANCES = 1000
 # Functions that only look at the shape of their arguments, so they may carry unknown or
 # reference values inside lists and maps without becoming unknown themselves.
 STRUCTURAL_FUNCTIONS = {"concat", "flatten", "merge", "keys", "values", "lookup", "element", "length",
@@ -33,12 +43,19 @@ class InstanceValue:
     instance: Instance
 
 
+@dataclass(frozen=True, slots=True)
+class ModuleValue:
+    """One instance of a module call used as a value (``module.fleet`` before ``.output``)."""
+
+    module: Module
+
+
 @dataclass(slots=True)
 class Instance:
-    """One instance of a resource or data block after ``count``/``for_each`` expansion."""
+    """One instance of a resource, data or module block after ``count``/``for_each`` expansion."""
 
     block: s.Block
-    mode: str  # "resource" or "data"
+    mode: str  # "resource", "data" or "module"
     type: str
     name: str
     address: str
@@ -47,6 +64,8 @@ class Instance:
     each_value: Any = None
     count_index: Any = None
     expanded_from_unknown: bool = False
+    owner: Module | None = field(default=None, repr=False, compare=False)
+    """The module instance that declares the block: its attributes are evaluated there."""
 
 
 @dataclass(slots=True)
@@ -82,20 +101,72 @@ class ModuleProblem:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedModule:
+    """A module call whose source is not on disk (registry, git, URL, a missing folder): its
+    resources are not analysed and its outputs are unknown."""
+
+    address: str
+    source: str
+    display: str
+    pos: s.Pos
+    reason: str
+
+
+ModuleLoader = Callable[[str], "list[s.ParsedFile] | None"]
+"""Given a module folder's display path, its parsed ``.tf`` files (None when it has none)."""
+
+
+@dataclass(slots=True)
+class ModuleTree:
+    """What the module instances under one root module share: how to read a folder, the
+    ``modules.json`` manifest of downloaded modules, bounds and what was not analysed."""
+
+    loader: ModuleLoader | None = None
+    manifest: dict[str, str] = field(default_factory=dict)
+    """Module key (``fleet.inner``, call names joined by dots) to the folder holding its copy."""
+    problems: list[ModuleProblem] = field(default_factory=list)
+    skipped: list[SkippedModule] = field(default_factory=list)
+    module_instances: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleInput:
+    """An argument of a module call: evaluated in the caller, with the call's ``each``/``count``."""
+
+    caller: Module
+    expr: s.Expr
+    frame: Frame
+
+
 class Module:
     """The blocks of one Terraform module (one folder) and an evaluator over them."""
 
     def __init__(self, directory: str, files: list[s.ParsedFile], variables: dict[str, Any],
-                 key_prefix: str, address_prefix: str = "") -> None:
+                 key_prefix: str, address_prefix: str = "", tree: ModuleTree | None = None,
+                 call_path: tuple[str, ...] = (), folders: tuple[str, ...] = ()) -> None:
         self.directory = directory
         self.key_prefix = key_prefix
         self.address_prefix = address_prefix
-        self.inputs = variables
+        self.inputs: dict[str, Any] = variables
+        """Variable values already known (the root's tfvars and CLI values)."""
+        self.input_exprs: dict[str, ModuleInput] = {}
+        """A child module's arguments, evaluated lazily in the caller (outputs may feed inputs)."""
+        self.tree = tree if tree is not None else ModuleTree()
+        self.call_path = call_path
+        """Names of the module calls from the root to here (the key of ``modules.json``)."""
+        self.folders = folders or (directory,)
+        """Folders from the root to here: a folder that appears twice is a module cycle."""
         self.variable_blocks: dict[str, s.Block] = {}
         self.locals: dict[str, tuple[s.Attribute, str]] = {}
         self.blocks: dict[tuple[str, str, str], tuple[s.Block, str]] = {}
         self.module_calls: dict[str, tuple[s.Block, str]] = {}
-        self.problems: list[ModuleProblem] = []
+        self.outputs: dict[str, tuple[s.Block, str]] = {}
+        self.problems: list[ModuleProblem] = self.tree.problems
+        self._input_stack: set[str] = set()
+        self._output_values: dict[str, Any] = {}
+        self._output_stack: set[str] = set()
+        self._children: dict[str, list[tuple[Instance, Module | None]]] = {}
         self._local_values: dict[str, Any] = {}
         self._local_stack: list[str] = []
         self._instances: dict[tuple[str, str, str], list[Instance]] = {}
@@ -115,6 +186,8 @@ class Module:
             self.blocks[(block.type, *block.labels)] = (block, display)
         elif block.type == "module" and block.labels:
             self.module_calls[block.labels[0]] = (block, display)
+        elif block.type == "output" and block.labels:
+            self.outputs[block.labels[0]] = (block, display)
 
     # -- instances -------------------------------------------------------------------------
 
@@ -123,32 +196,50 @@ class Module:
         cached = self._instances.get(key)
         if cached is not None:
             return cached
-        block, _ = self.blocks[key]
+        block, display = self.blocks[key]
         base = f"{type_}.{name}" if mode == "resource" else f"data.{type_}.{name}"
+        self._instances[key] = []  # a block whose count refers to itself is a cycle: no instances
+        result = self._expand(block, display, mode, type_, name, base)
+        self._instances[key] = result
+        return result
+
+    def _expand(self, block: s.Block, display: str, mode: str, type_: str, name: str,
+                base: str) -> list[Instance]:
+        """The instances ``count`` or ``for_each`` make of a block, addressed as Terraform does. An
+        unknown (or oversized) expansion is one instance ``[*]`` whose ``each``/``count`` are unknown."""
         address = self.address_prefix + base
         make = lambda suffix, **kw: Instance(block, mode, type_, name, address + suffix,  # noqa: E731
-                                             f"{self.key_prefix}{address}{suffix}", **kw)
-        self._instances[key] = []  # a block whose count refers to itself is a cycle: no instances
-        result: list[Instance]
+                                             f"{self.key_prefix}{address}{suffix}", owner=self, **kw)
+        unknown_count = lambda: [make("[*]", count_index=Unknown(f"{base}.count.index"),  # noqa: E731
+                                      expanded_from_unknown=True)]
+        unknown_each = lambda: [make("[*]", each_key=Unknown(f"{base}.each.key"),  # noqa: E731
+                                     each_value=Unknown(f"{base}.each.value"), expanded_from_unknown=True)]
         if "count" in block.attributes:
             count = self.eval(block.attributes["count"].expr, Frame())
             if isinstance(count, bool) or not isinstance(count, (int, float)):
-                result = [make("[*]", count_index=Unknown(f"{base}.count.index"), expanded_from_unknown=True)]
-            else:
-                result = [make(f"[{i}]", count_index=i) for i in range(int(count))]
-        elif "for_each" in block.attributes:
+                return unknown_count()
+            if count > MAX_INSTANCES:
+                self._too_many(block, display, address, int(count))
+                return unknown_count()
+            return [make(f"[{i}]", count_index=i) for i in range(int(count))]
+        if "for_each" in block.attributes:
             collection = self.eval(block.attributes["for_each"].expr, Frame())
+            pairs: list[tuple[str, Any]]
             if isinstance(collection, dict) and all(isinstance(k, str) for k in collection):
-                result = [make(f'["{k}"]', each_key=k, each_value=v) for k, v in sorted(collection.items())]
+                pairs = sorted(collection.items())
             elif isinstance(collection, list) and all(isinstance(i, str) for i in collection):
-                result = [make(f'["{k}"]', each_key=k, each_value=k) for k in sorted(set(collection))]
+                pairs = [(k, k) for k in sorted(set(collection))]
             else:
-                result = [make("[*]", each_key=Unknown(f"{base}.each.key"),
-                               each_value=Unknown(f"{base}.each.value"), expanded_from_unknown=True)]
-        else:
-            result = [make("")]
-        self._instances[key] = result
-        return result
+                return unknown_each()
+            if len(pairs) > MAX_INSTANCES:
+                self._too_many(block, display, address, len(pairs))
+                return unknown_each()
+            return [make(f'["{k}"]', each_key=k, each_value=v) for k, v in pairs]
+        return [make("")]
+
+    def _too_many(self, block: s.Block, display: str, address: str, count: int) -> None:
+        self.problems.append(ModuleProblem(block.pos, display, f"{address} expands to {count} instances, more "
+                                           f"than the {MAX_INSTANCES} analysed; its instances are unknown"))
 
     def _collection(self, mode: str, type_: str, name: str) -> Any:
         block, _ = self.blocks[(mode, type_, name)]
@@ -189,6 +280,118 @@ class Module:
         self._attr_cache[cache_key] = value
         return value
 
+    # -- modules ---------------------------------------------------------------------------
+
+    def children(self, call: str) -> list[tuple[Instance, Module | None]]:
+        """The instances of a module call, each with the module it instantiates (None when the
+        module cannot be analysed: not on disk, a cycle, over a bound)."""
+        cached = self._children.get(call)
+        if cached is not None:
+            return cached
+        self._children[call] = []  # a call whose count refers to its own outputs: no instances
+        block, display = self.module_calls[call]
+        folder = self._module_folder(call, block, display)
+        instances = self._expand(block, display, "module", "module", call, f"module.{call}")
+        result: list[tuple[Instance, Module | None]] = []
+        for instance in instances:
+            child = None
+            if folder is not None:
+                child = self._instantiate(instance, folder, display)
+            result.append((instance, child))
+        self._children[call] = result
+        return result
+
+    def _module_folder(self, call: str, block: s.Block, display: str) -> str | None:
+        """The folder a module call's source names, or None (recorded as skipped or a problem)."""
+        address = f"{self.address_prefix}module.{call}"
+        source_attribute = block.attributes.get("source")
+        source = source_attribute.expr.value if source_attribute is not None and isinstance(
+            source_attribute.expr, s.Literal) else None
+        if not isinstance(source, str):
+            self.problems.append(ModuleProblem(block.pos, display, f"{address} has no literal source; "
+                                               "it is not analysed"))
+            return None
+        key = ".".join((*self.call_path, call))
+        if is_local_source(source):
+            folder = join_folder(self.directory, source)
+        elif key in self.tree.manifest:
+            folder = self.tree.manifest[key]
+        else:
+            self.tree.skipped.append(SkippedModule(address, source, display, block.pos,
+                                                   "not downloaded (run terraform init to analyse it)"))
+            return None
+        if folder in self.folders:
+            chain = " -> ".join((*self.folders[self.folders.index(folder):], folder))
+            self.problems.append(ModuleProblem(block.pos, display, f"{address} calls a module that calls "
+                                               f"itself: {chain or '.'}; it is not analysed"))
+            return None
+        if len(self.folders) > MAX_MODULE_DEPTH:
+            self.problems.append(ModuleProblem(block.pos, display, f"{address} is nested more than "
+                                               f"{MAX_MODULE_DEPTH} modules deep; it is not analysed"))
+            return None
+        files = self.tree.loader(folder) if self.tree.loader is not None else None
+        if not files:
+            self.tree.skipped.append(SkippedModule(address, source, display, block.pos,
+                                                   f"folder {folder or '.'} has no Terraform files"))
+            return None
+        return folder
+
+    def _instantiate(self, instance: Instance, folder: str, display: str) -> Module | None:
+        tree = self.tree
+        if tree.module_instances >= MAX_MODULE_INSTANCES:
+            if tree.module_instances == MAX_MODULE_INSTANCES:
+                self.problems.append(ModuleProblem(instance.block.pos, display, f"more than {MAX_MODULE_INSTANCES} "
+                                                   f"module instances; {instance.address} and later ones are "
+                                                   "not analysed"))
+                tree.module_instances += 1
+            return None
+        tree.module_instances += 1
+        files = tree.loader(folder) if tree.loader is not None else None
+        child = Module(folder, files or [], {}, self.key_prefix, instance.address + ".", tree,
+                       (*self.call_path, instance.name), (*self.folders, folder))
+        frame = Frame(instance)
+        for name, attribute in instance.block.attributes.items():
+            if name not in MODULE_META_ARGUMENTS:
+                child.input_exprs[name] = ModuleInput(self, attribute.expr, frame)
+        return child
+
+    def _module_collection(self, call: str) -> Any:
+        block, _ = self.module_calls[call]
+        instances = self.children(call)
+        if not instances or instances[0][0].expanded_from_unknown or any(c is None for _, c in instances):
+            if not instances and ("count" in block.attributes or "for_each" in block.attributes):
+                return [] if "count" in block.attributes else {}
+            return Unknown(f"{self.address_prefix}module.{call}", "module not analysed")
+        if "count" in block.attributes:
+            return [ModuleValue(c) for _, c in instances if c is not None]
+        if "for_each" in block.attributes:
+            return {i.each_key: ModuleValue(c) for i, c in instances if c is not None}
+        child = instances[0][1]
+        assert child is not None
+        return ModuleValue(child)
+
+    def output(self, name: str) -> Any:
+        """A module output's value; whole resources stay resources so the caller can take ``.id``."""
+        if name in self._output_values:
+            return self._output_values[name]
+        entry = self.outputs.get(name)
+        if entry is None:
+            raise EvalError(f"module has no output {name!r}")
+        block, _ = entry
+        text = f"{self.address_prefix}{name}"
+        attribute = block.attributes.get("value")
+        if attribute is None:
+            return Unknown(text)
+        if name in self._output_stack:
+            return Unknown(text, "cycle")
+        self._output_stack.add(name)
+        try:
+            value = self.eval(attribute.expr, Frame())
+        finally:
+            self._output_stack.discard(name)
+        self._output_values[name] = value
+        return value
+
     # -- expressions -----------------------------------------------------------------------
 
     def eval(self, expr: s.Expr, frame: Frame) -> Any:
@@ -203,6 +406,8 @@ class Module:
         """Replace whole-resource values (never a valid argument on their own) with unknowns."""
         if isinstance(value, InstanceValue):
             return Unknown(value.instance.address)
+        if isinstance(value, ModuleValue):
+            return Unknown(value.module.address_prefix.rstrip("."))
         if isinstance(value, dict):
             return {k: self.finalize(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -340,7 +545,7 @@ class Module:
         if function is None:
             return Unknown(s.render(expr), f"function {name}() is not evaluated")
         if name in STRUCTURAL_FUNCTIONS:
-            if any(isinstance(a, (Unknown, ResourceRef, InstanceValue)) for a in args):
+            if any(isinstance(a, (Unknown, ResourceRef, InstanceValue, ModuleValue)) for a in args):
                 return Unknown(s.render(expr))
         elif not all(_plain(a) and is_known(a) and not _holds_reference(a) for a in args):
             return Unknown(s.render(expr))
@@ -457,6 +662,10 @@ class Module:
             if ("data", first, chain[1][1]) in self.blocks:
                 return self._collection("data", first, chain[1][1]), 2
             return Unknown(s.render(expr), "undeclared data source"), len(chain)
+        if name == "module" and first is not None:
+            if first in self.module_calls:
+                return self._module_collection(first), 1
+            return Unknown(s.render(expr), "undeclared module"), len(chain)
         if first is not None and ("resource", name, first) in self.blocks:
             return self._collection("resource", name, first), 1
         return Unknown(s.render(expr)), len(chain)
@@ -464,7 +673,11 @@ class Module:
     def _step(self, value: Any, key: Any, is_attr: bool, whole: s.Expr) -> Any:
         if isinstance(value, InstanceValue):
             if isinstance(key, str):
-                return self.instance_attribute(value.instance, key)
+                return (value.instance.owner or self).instance_attribute(value.instance, key)
+            return Unknown(s.render(whole))
+        if isinstance(value, ModuleValue):
+            if isinstance(key, str):
+                return value.module.output(key)
             return Unknown(s.render(whole))
         if isinstance(value, (Unknown, ResourceRef)) or isinstance(key, (Unknown, ResourceRef)):
             return Unknown(s.render(whole))
@@ -490,9 +703,24 @@ class Module:
         if name in self.inputs:
             return self.inputs[name]
         block = self.variable_blocks.get(name)
+        given = self.input_exprs.get(name)
+        if given is not None:
+            if name in self._input_stack:
+                return Unknown(f"{self.address_prefix}var.{name}", "cycle")
+            self._input_stack.add(name)
+            try:
+                value = given.caller.eval(given.expr, given.frame)
+            finally:
+                self._input_stack.discard(name)
+            # An explicit null stays null, as for Terraform's default ``nullable = true``.
+            value = convert_to_type(value, block)
+            self.inputs[name] = value
+            return value
         if block is not None and "default" in block.attributes:
-            return self.eval(block.attributes["default"].expr, Frame())
-        return Unknown(f"var.{name}", "variable without a value")
+            value = convert_to_type(self.eval(block.attributes["default"].expr, Frame()), block)
+            self.inputs[name] = value
+            return value
+        return Unknown(f"{self.address_prefix}var.{name}", "variable without a value")
 
     def local(self, name: str) -> Any:
         if name in self._local_values:
@@ -565,6 +793,47 @@ REFERABLE_DATA = {"azurerm_subscription", "azurerm_resource_group", "azurerm_kub
                   "azurerm_kubernetes_fleet_manager", "azurerm_arc_kubernetes_cluster"}
 
 
+PRIMITIVE_TYPES = ("string", "number", "bool")
+
+
+def variable_type(block: s.Block | None) -> str | None:
+    """``string``, ``number`` or ``bool`` for a primitive type constraint; ``complex`` for any other
+    written constraint (``any`` included); None when the variable has no ``type``."""
+    if block is None or "type" not in block.attributes:
+        return None
+    expr = block.attributes["type"].expr
+    if isinstance(expr, s.Name) and expr.name in PRIMITIVE_TYPES:
+        return expr.name
+    return "complex"
+
+
+_NUMBER_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+
+
+def convert_to_type(value: Any, block: s.Block | None) -> Any:
+    """Terraform converts a variable's value to its primitive type constraint (``"3"`` for a number
+    is 3, ``true`` for a string is "true"). Values that do not convert stay as given."""
+    kind = variable_type(block)
+    if kind == "string" and isinstance(value, (bool, int, float)):
+        return _text(value)
+    if kind == "number" and isinstance(value, str) and _NUMBER_RE.match(value.strip()):
+        return _number(value.strip())
+    if kind == "bool" and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
+def is_local_source(source: str) -> bool:
+    """Terraform reads a module from a folder only when its source starts with ``./`` or ``../``."""
+    return source.startswith(("./", "../")) or source in (".", "..")
+
+
+def join_folder(directory: str, source: str) -> str:
+    """The display path of ``source`` relative to the folder ``directory`` ("" is the report root)."""
+    joined = posixpath.normpath(posixpath.join(directory or ".", source))
+    return "" if joined == "." else joined
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -589,7 +858,7 @@ def _number(value: Any) -> Any:
 
 def _plain(value: Any) -> bool:
     """A value the operators can work on (not unknown, not a reference)."""
-    return not isinstance(value, (Unknown, ResourceRef, InstanceValue))
+    return not isinstance(value, (Unknown, ResourceRef, InstanceValue, ModuleValue))
 
 
 def _comparable(value: Any) -> bool:
@@ -597,7 +866,7 @@ def _comparable(value: Any) -> bool:
 
 
 def _holds_reference(value: Any) -> bool:
-    if isinstance(value, (ResourceRef, InstanceValue)):
+    if isinstance(value, (ResourceRef, InstanceValue, ModuleValue)):
         return True
     if isinstance(value, dict):
         return any(_holds_reference(v) for v in value.values())
@@ -607,4 +876,4 @@ def _holds_reference(value: Any) -> bool:
 
 
 def _all_instances(mapping: dict[str, Any]) -> bool:
-    return bool(mapping) and all(isinstance(v, InstanceValue) for v in mapping.values())
+    return bool(mapping) and all(isinstance(v, (InstanceValue, ModuleValue)) for v in mapping.values())

@@ -231,6 +231,11 @@ def extract(module: Module) -> list[Resource]:
             resource = _base(instance, kind, display, evaluated)
             fill(_Builder(resource, evaluated, display))
             resources.append(resource)
+    # Resources of called modules: their keys carry the module path, so they stay unique.
+    for call in sorted(module.module_calls):
+        for _instance, child in module.children(call):
+            if child is not None:
+                resources.extend(extract(child))
     _resource_groups_from_parents(resources, module)
     return resources
 
