@@ -384,3 +384,17 @@ resource grant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     grant = res["main.bicep#grant"]
     assert grant.props["role"] == ResourceRef("main.bicep#role", "id")
     assert (grant.props["target_scope"], grant.resource_group) == ("subscription", None)
+
+
+def test_existing_cluster_keeps_its_flavor(tmp_path: Path) -> None:
+    # The flavor follows from the type; an `existing` Arc cluster must not look like an unknown one.
+    resources = one_unit(tmp_path, """resource edge 'Microsoft.Kubernetes/connectedClusters@2024-01-01' existing = {
+  name: 'arc-edge'
+}
+
+resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = {
+  name: 'aks-west'
+}
+""")
+    flavors = {r.address: (r.existing, r.props) for r in resources.values()}
+    assert flavors == {"edge": (True, {"flavor": "arc"}), "aks": (True, {"flavor": "aks"})}

@@ -129,6 +129,20 @@ def _lark_message(exc: UnexpectedInput) -> str:
     return "cannot parse Bicep: unexpected end of input"
 
 
+# pycep's grammar reads a loop filter as a call of a function named `if`, so it rejects the usual
+# `[for x in xs: if (cond) {` (with a space). Moving the blanks inside the parenthesis keeps every
+# column, and the filter itself, as written.
+_LOOP_FILTER = re.compile(r"(\[[ \t]*for\b[^:\n]*:[ \t]*if)([ \t]+)\(")
+
+
+def _loop_filter(m: re.Match[str]) -> str:
+    line_start = m.string.rfind("\n", 0, m.start()) + 1
+    before = m.string[line_start:m.start()].replace("\\\\", "").replace("\\'", "")
+    if before.count("'") % 2:
+        return m.group(0)  # inside a string
+    return m.group(1) + "(" + m.group(2)
+
+
 def _parse_bicep(text: str, display: str) -> ParsedBicep:
     parsed = ParsedBicep(path=display)
     if not text.strip():
@@ -138,6 +152,7 @@ def _parse_bicep(text: str, display: str) -> ParsedBicep:
         raise BicepSyntaxError("unterminated multi-line string", line, 1)
     if not text.endswith("\n"):
         text += "\n"
+    text = _LOOP_FILTER.sub(_loop_filter, text)
     tree = lark_parser().parse(text)
     conv = _Converter(text, 0, 0)
     for element in tree.children:

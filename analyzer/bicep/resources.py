@@ -129,6 +129,9 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
     )
     if fleet is not _ABSENT and kind in _CHILD_KINDS:
         props.put("fleet", fleet, fleet_loc)
+    if kind == "cluster":
+        # What kind of cluster it is follows from its type alone, so an `existing` one has it too.
+        props.put("flavor", "arc" if copy.arm_type.lower().startswith("microsoft.kubernetes/") else "aks", None)
     if not decl.existing:
         # An `existing` reference says nothing about the resource's configuration.
         _KIND_PROPS[kind](props, inst, copy, scope_ref, scope_loc)
@@ -190,8 +193,6 @@ def _nothing(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Locat
 
 
 def _cluster(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    flavor = "arc" if copy.arm_type.lower().startswith("microsoft.kubernetes/") else "aks"
-    p.put("flavor", flavor, None)
     p.take("kubernetes_version", "properties", "kubernetesVersion")
     p.take("support_plan", "properties", "supportPlan")
     p.take("auto_upgrade_channel", "properties", "autoUpgradeProfile", "upgradeChannel")
