@@ -28,6 +28,16 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
         raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
+def _variables(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE")
+        pairs.append((name.strip(), text))
+    return tuple(pairs)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="fleetiac", message="%(prog)s %(version)s")
 def main() -> None:
@@ -49,10 +59,16 @@ def main() -> None:
 @click.option("--show-unknown", is_flag=True, help="List decisions skipped because a value is unknown (FIAC902).")
 @click.option("--operator", "operators", multiple=True, metavar="PRINCIPAL",
               help="A principal (object ID or expression such as var.deployer_id) to treat as a fleet operator.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A Terraform .tfvars(.json) file for root modules; repeatable, a later one wins.")
+@click.option("--var", "variables", multiple=True, callback=_variables, metavar="NAME=VALUE",
+              help="A Terraform variable value for root modules; repeatable, wins over files.")
+@click.option("--env-vars", is_flag=True, help="Read Terraform variables from TF_VAR_* environment variables.")
 @click.option("--color/--no-color", default=None, help="Color the text report (default: when a terminal).")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str, select: tuple[str, ...],
          ignore: tuple[str, ...], as_of: date, show_unknown: bool, operators: tuple[str, ...],
+         var_files: tuple[Path, ...], variables: tuple[tuple[str, str], ...], env_vars: bool,
          color: bool | None, debug: bool) -> None:
     """Scan Terraform and Bicep files under PATHS (default: the current folder)."""
     from analyzer.discovery import DiscoveryError
@@ -61,7 +77,8 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str, s
     from analyzer.reporters import render
 
     options = ScanOptions(select=_split(select), ignore=_split(ignore), as_of=as_of,
-                          show_unknown=show_unknown, operators=operators)
+                          show_unknown=show_unknown, operators=operators, var_files=var_files,
+                          variables=variables, env_vars=env_vars)
     try:
         report = run_scan(list(paths) or [Path(".")], options)
         use_color = color if color is not None else (output is None and sys.stdout.isatty())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,17 +23,26 @@ class ScanOptions:
     show_unknown: bool = False
     operators: tuple[str, ...] = ()
     """Principals to treat as fleet operators besides those found from role assignments."""
+    var_files: tuple[Path, ...] = ()
+    """Terraform ``--var-file`` files, in the order given (a later one wins)."""
+    variables: tuple[tuple[str, str], ...] = ()
+    """Terraform ``--var NAME=VALUE`` pairs, in the order given."""
+    env_vars: bool = False
+    """Read Terraform variables from ``TF_VAR_*`` environment variables."""
 
 
-def load(files: list[SourceFile]) -> tuple[list[list[Resource]], list[Diagnostic]]:
+def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[list[list[Resource]], list[Diagnostic]]:
     """Run the front ends. Returns one resource list per *variant* of the deployment (a Bicep
     template evaluated with each of its ``.bicepparam`` files gives one variant each), and every
     file diagnostic."""
-    from analyzer.terraform import load_terraform
+    from analyzer.terraform import VariableInputs, load_terraform
+
+    options = options or ScanOptions()
+    inputs = VariableInputs(options.var_files, options.variables, os.environ if options.env_vars else None)
 
     terraform_files = [f for f in files if f.language in ("terraform", "tfvars")]
     bicep_files = [f for f in files if f.language in ("bicep", "bicepparam")]
-    results: list[FileResult] = load_terraform(terraform_files) if terraform_files else []
+    results: list[FileResult] = load_terraform(terraform_files, inputs) if terraform_files else []
     diagnostics = [d for r in results for d in r.diagnostics]
     shared = [res for r in results for res in r.resources]
     by_template: dict[str, list[FileResult]] = defaultdict(list)
@@ -72,7 +82,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
-    variants, diagnostics = load(files)
+    variants, diagnostics = load(files, options)
     findings: set[Finding] = set()
     skipped: set[Finding] = set()
     notices: list[str] = []
