@@ -45,6 +45,13 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
     results: list[FileResult] = load_terraform(terraform_files, inputs) if terraform_files else []
     diagnostics = [d for r in results for d in r.diagnostics]
     shared = [res for r in results for res in r.resources]
+    yaml_files = [f for f in files if f.language == "yaml"]
+    if yaml_files:
+        from analyzer.manifests import load_manifests
+
+        for manifest_result in load_manifests(yaml_files):  # Kubernetes objects belong to every variant
+            shared.extend(manifest_result.resources)
+            diagnostics.extend(manifest_result.diagnostics)
     by_template: dict[str, list[FileResult]] = defaultdict(list)
     if bicep_files:
         from analyzer.bicep import load_bicep
