@@ -273,12 +273,47 @@ class Module:
         elif any(b.type == attr for b in instance.block.blocks):
             value = Unknown(text)  # nested blocks (identity, default_node_pool): not modelled as values
         elif instance.mode == "data":
-            value = ResourceRef(instance.key, attr) if attr == "id" and instance.type in REFERABLE_DATA \
-                else Unknown(text)
+            value = self._data_attribute(instance, attr, text)
         else:
             value = ResourceRef(instance.key, attr)
         self._attr_cache[cache_key] = value
         return value
+
+    def _data_attribute(self, instance: Instance, attr: str, text: str) -> Any:
+        """A data source attribute the code does not set: what is known without Azure, else unknown."""
+        if instance.type == "azurerm_client_config" and "provider" not in instance.block.attributes:
+            # Every client_config of the default azurerm provider reads the same credentials, in any
+            # module and under any name: one stable symbolic principal.
+            return Unknown(f"data.azurerm_client_config.current.{attr}")
+        if instance.type == "azurerm_role_definition" and attr in ("id", "role_definition_id"):
+            guid = self._builtin_role_guid(instance)
+            if guid is not None:
+                # A built-in role's definition ID is the same everywhere; the rules resolve it by GUID.
+                if attr == "role_definition_id":
+                    return guid
+                return f"/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        if attr == "id" and instance.type in REFERABLE_DATA:
+            return ResourceRef(instance.key, attr)
+        return Unknown(text)
+
+    def _builtin_role_guid(self, instance: Instance) -> str | None:
+        from analyzer.access import builtin_roles
+
+        by_name, by_guid = builtin_roles()
+        frame = Frame(instance)
+        for attribute in ("name", "role_definition_id"):
+            if attribute not in instance.block.attributes:
+                continue
+            value = self.eval(instance.block.attributes[attribute].expr, frame)
+            if not isinstance(value, str):
+                return None
+            if attribute == "name":
+                role = by_name.get(value.strip().lower())
+                guids = [g for g, r in by_guid.items() if r is role]
+                return guids[0] if role is not None and guids else None
+            guid = value.strip().lower().rsplit("/", 1)[-1]
+            return guid if guid in by_guid else None
+        return None
 
     # -- modules ---------------------------------------------------------------------------
 
@@ -668,6 +703,9 @@ class Module:
             return Unknown(s.render(expr), "undeclared module"), len(chain)
         if first is not None and ("resource", name, first) in self.blocks:
             return self._collection("resource", name, first), 1
+        if first is not None and "_" in name:
+            # `type.name` of a resource block this module does not declare (a misspelt name).
+            return Unknown(s.render(expr), "undeclared resource"), len(chain)
         return Unknown(s.render(expr)), len(chain)
 
     def _step(self, value: Any, key: Any, is_attr: bool, whole: s.Expr) -> Any:

@@ -231,6 +231,43 @@ def _jsondecode(text: Any) -> Any:
         raise CallError("invalid JSON") from error
 
 
+def _yamldecode(text: Any) -> Any:
+    """One YAML document as plain values. PyYAML reads YAML 1.1, Terraform YAML 1.2: where they
+    differ (``yes``/``on`` as booleans, timestamps, sexagesimal numbers) the result is an error, so
+    unknown, rather than a value Terraform would not produce."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def strict_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
+        value = loader.construct_scalar(node)
+        if str(value).lower() not in ("true", "false"):
+            raise CallError("YAML 1.1 boolean")
+        return str(value).lower() == "true"
+
+    Loader.add_constructor("tag:yaml.org,2002:bool", strict_bool)
+    try:
+        documents = list(yaml.load_all(_str(text), Loader=Loader))  # a SafeLoader subclass: plain data only
+    except yaml.YAMLError as error:
+        raise CallError("invalid YAML") from error
+    if len(documents) != 1:
+        raise CallError("not exactly one YAML document")
+    return _plain_yaml(documents[0])
+
+
+def _plain_yaml(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_str(k): _plain_yaml(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_yaml(v) for v in value]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            raise CallError("not a finite number")
+        return value
+    raise CallError(f"YAML value of type {type(value).__name__} is not modelled")
+
+
 def _zipmap(keys: Any, values: Any) -> dict[str, Any]:
     key_list, value_list = _list(keys), _list(values)
     if len(key_list) != len(value_list):
@@ -321,6 +358,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "tobool": _tobool,
     "jsonencode": _jsonencode,
     "jsondecode": _jsondecode,
+    "yamldecode": _yamldecode,
     "range": _range,
     "min": _min,
     "max": _max,
