@@ -20,6 +20,8 @@ from analyzer.model import Resource
 from analyzer.values import ResourceRef, Unknown, display, identity_text, is_known
 
 MEMBERS_WRITE = "Microsoft.ContainerService/fleets/members/write"
+VIRTUAL_NETWORKS = "Microsoft.Network/virtualNetworks"
+CLUSTER_FLAVORS = {"microsoft.containerservice/managedclusters": "aks", "microsoft.kubernetes/connectedclusters": "arc"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class Target:
     arm_type: str | None
     name: Any
     key: str | None = None
+    within: tuple[tuple[str, Any], ...] = ()
+    """The resources it is nested in, as (ARM type, name) pairs: a subnet's VNet. Empty when not known."""
 
 
 def target_of(graph: FleetGraph, resource: Resource) -> Target:
@@ -76,7 +80,11 @@ def target_of(graph: FleetGraph, resource: Resource) -> Target:
             if ancestor.resource_group is not None:
                 group, subscription = ancestor.resource_group, ancestor.subscription
                 break
-    return Target(subscription, group, resource.arm_type, resource.name, resource.key)
+    within: tuple[tuple[str, Any], ...] = ()
+    network = resource.props.get("virtual_network") if resource.kind == "subnet" else None
+    if network is not None:
+        within = ((VIRTUAL_NETWORKS, network),)
+    return Target(subscription, group, resource.arm_type, resource.name, resource.key, within)
 
 
 def target_of_value(graph: FleetGraph, value: Any) -> Target | None:
@@ -87,7 +95,10 @@ def target_of_value(graph: FleetGraph, value: Any) -> Target | None:
     if isinstance(value, str):
         parsed = arm.parse_arm_id(value)
         if parsed is not None and parsed.type is not None:
-            return Target(parsed.subscription, parsed.resource_group, parsed.type, parsed.name)
+            namespace, *types = parsed.type.split("/")
+            within = tuple(("/".join([namespace, *types[:i + 1]]), parsed.names[i])
+                           for i in range(len(parsed.names) - 1))
+            return Target(parsed.subscription, parsed.resource_group, parsed.type, parsed.name, within=within)
     return None
 
 
@@ -214,15 +225,36 @@ def contains(graph: FleetGraph, scope: Scope, target: Target) -> bool | None:
                 return True
             if any(a.key == scope.resource.key for a in graph.ancestors(graph.resource(target.key))):
                 return True
+            nested = _nested_in(scope.resource.arm_type, scope.resource.name, scope.resource.resource_group, target)
+            if nested is not False:
+                return nested
             if scope.resource.existing or isinstance(scope.resource.name, Unknown) \
                     or isinstance(target.name, Unknown):
                 return None
             return False
+        nested = _nested_in(scope.resource.arm_type, scope.resource.name, scope.resource.resource_group, target)
+        if nested is not False:
+            return nested
         return _all(_same_type(scope.resource.arm_type, target.arm_type),
                     same_value(scope.resource.name, target.name),
                     same_value(scope.resource.resource_group, target.resource_group))
+    nested = _nested_in(scope.arm_type, scope.name, scope.resource_group, target)
+    if nested is not False:
+        return _all(nested, subscription)
     return _all(_same_type(scope.arm_type, target.arm_type), same_value(scope.name, target.name),
                 same_value(scope.resource_group, target.resource_group), subscription)
+
+
+def _nested_in(scope_type: str | None, scope_name: Any, scope_group: Any, target: Target) -> bool | None:
+    """Whether ``target`` is a child of the resource a scope names (a subnet of a VNet). False when the
+    scope's type is not an ancestor type of the target's, or the target's known parent is another
+    resource; None when the target is of a child type but its parent is not known."""
+    if not scope_type or not target.arm_type or not target.arm_type.lower().startswith(scope_type.lower() + "/"):
+        return False
+    for parent_type, parent_name in target.within:
+        if parent_type.lower() == scope_type.lower():
+            return _all(same_value(scope_name, parent_name), same_value(scope_group, target.resource_group))
+    return None
 
 
 def _same_type(a: str | None, b: str | None) -> bool | None:
@@ -288,3 +320,58 @@ def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
 
 def grants_of(all_grants: list[Grant], principal_key: str) -> list[Grant]:
     return [g for g in all_grants if g.principal_key == principal_key]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCluster:
+    """The cluster a member joins, as far as the code tells."""
+
+    value: Any
+    """The member's ``cluster`` prop as written."""
+    resource: Resource | None
+    """The declared cluster it names (a resource, `existing` or data source), if any."""
+    target: Target | None
+    """Where it lives, for scope containment; None when it cannot be placed."""
+    flavor: str | None
+    """``aks``, ``arc``, or None (unknown, or not a cluster type)."""
+
+    @property
+    def name(self) -> str:
+        return self.resource.address if self.resource is not None else display(self.value)
+
+
+def member_cluster(graph: FleetGraph, member: Resource) -> MemberCluster:
+    value = member.props.get("cluster")
+    resource = graph.resolve(value)
+    target = target_of_value(graph, value)
+    flavor = resource.props.get("flavor") if resource is not None else None
+    if flavor is None and target is not None:
+        flavor = CLUSTER_FLAVORS.get((target.arm_type or "").lower())
+    return MemberCluster(value, resource, target, flavor)
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """Which of a set of actions a principal lacks on a target (``covered`` None: may hold them)."""
+
+    missing: tuple[str, ...]
+    undecided: tuple[str, ...]
+
+
+def missing_actions(graph: FleetGraph, principal_grants: list[Grant], actions: tuple[str, ...],
+                    *targets: Target) -> Missing:
+    """The actions none of ``principal_grants`` covers on any of ``targets`` (an action is held when
+    it is covered on one of them), and those that cannot be told."""
+    missing: list[str] = []
+    undecided: list[str] = []
+    for action in actions:
+        answers = [coverage(graph, principal_grants, action, t).covered for t in targets]
+        if any(a is True for a in answers):
+            continue
+        (missing if all(a is False for a in answers) else undecided).append(action)
+    return Missing(tuple(missing), tuple(undecided))
+
+
+def short_action(action: str) -> str:
+    """``Microsoft.ContainerService/fleets/read`` -> ``fleets/read`` (for messages)."""
+    return action.split("/", 1)[1] if "/" in action else action

@@ -34,6 +34,8 @@ role_assignment        ``principal``, ``role`` (built-in name, role definition I
                        "subscription", "managementGroup" or "tenant")
 role_definition        ``role_name``, ``role_id`` (GUID), ``actions``, ``not_actions``
 identity               ``principal_id``
+subnet                 ``virtual_network`` (the name of its VNet, when written: Terraform
+                       ``virtual_network_name``)
 manifest               ``api_version``, ``manifest_kind``, ``namespace``, ``body`` (the whole object)
 =====================  ===========================================================================
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.access import Target, coverage, grants_of, operators, target_of_value
+from analyzer.access import coverage, grants_of, member_cluster, operators
 from analyzer.rules import RuleContext, rule
 from analyzer.values import display
 
@@ -215,15 +215,14 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
         if not fleet_operators:
             continue
         for member in graph.referrers(fleet, "fleet", kind="member"):
-            cluster_value = member.props.get("cluster")
-            cluster = graph.resolve(cluster_value)
-            target = target_of_value(graph, cluster_value)
+            joined = member_cluster(graph, member)
+            cluster, target = joined.resource, joined.target
             if target is None:
-                ctx.unknown(member, f"cluster {display(cluster_value)} cannot be placed", at=("cluster",))
+                ctx.unknown(member, f"cluster {display(joined.value)} cannot be placed", at=("cluster",))
                 continue
-            if not _is_aks(cluster.props.get("flavor") if cluster else None, target):
+            if joined.flavor != "aks":
                 continue
-            cluster_name = cluster.address if cluster else display(cluster_value)
+            cluster_name = joined.name
             for operator in fleet_operators:
                 principal_grants = grants_of(ctx.grants, operator.key)
                 result = coverage(graph, principal_grants, LIST_USER_CREDENTIAL, target)
@@ -246,8 +245,3 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
                     related=(fleet.address, *([cluster.address] if cluster else [])),
                 )
 
-
-def _is_aks(flavor: object, target: Target) -> bool:
-    if flavor is not None:
-        return flavor == "aks"
-    return (target.arm_type or "").lower() == "microsoft.containerservice/managedclusters"

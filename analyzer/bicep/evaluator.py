@@ -434,6 +434,8 @@ class Instance:
             return Unknown(render(node), "no such property")
         if obj is None and node.safe:
             return None
+        if isinstance(obj, Unknown) and obj.reason == "unresolved name":
+            return Unknown(render(node), obj.reason)
         return Unknown(render(node))
 
     def index(self, node: A.Index, env: dict[str, Any]) -> Any:

@@ -131,6 +131,9 @@ def _cluster(flavor: str) -> Callable[[_Builder], None]:
         b.resource.props["flavor"] = flavor
         if flavor == "aks":
             b.take("kubernetes_version", "kubernetes_version")
+            if b.resource.existing and "kubernetes_version" not in b.resource.props:
+                # A data source reads an existing cluster: its version is whatever Azure has now.
+                b.resource.props["kubernetes_version"] = Unknown(f"{b.resource.address}.kubernetes_version")
             b.take("support_plan", "support_plan")
             b.take("auto_upgrade_channel", "automatic_upgrade_channel")
             b.take("node_os_upgrade_channel", "node_os_upgrade_channel")
@@ -168,6 +171,10 @@ def _role_definition(b: _Builder) -> None:
     b.resource.props["not_actions"] = not_actions
 
 
+def _subnet(b: _Builder) -> None:
+    b.take("virtual_network", "virtual_network_name")
+
+
 def _subscription(b: _Builder) -> None:
     value = b.take("subscription_id", "subscription_id")
     if value is None:
@@ -200,7 +207,7 @@ HANDLERS: dict[tuple[str, str], tuple[str, Callable[[_Builder], None]]] = {
     ("resource", "azurerm_role_assignment"): ("role_assignment", _role_assignment),
     ("resource", "azurerm_role_definition"): ("role_definition", _role_definition),
     ("resource", "azurerm_user_assigned_identity"): ("identity", _nothing),
-    ("resource", "azurerm_subnet"): ("subnet", _nothing),
+    ("resource", "azurerm_subnet"): ("subnet", _subnet),
     ("resource", "azurerm_virtual_network"): ("virtual_network", _nothing),
     ("resource", "kubernetes_manifest"): ("manifest", _manifest),
     ("data", "azurerm_subscription"): ("subscription", _subscription),
@@ -210,6 +217,8 @@ HANDLERS: dict[tuple[str, str], tuple[str, Callable[[_Builder], None]]] = {
     ("data", "azurerm_kubernetes_fleet_manager"): ("fleet", _nothing),
     ("data", "azurerm_role_definition"): ("role_definition", _nothing),
     ("data", "azurerm_user_assigned_identity"): ("identity", _nothing),
+    ("data", "azurerm_subnet"): ("subnet", _subnet),
+    ("data", "azurerm_virtual_network"): ("virtual_network", _nothing),
 }
 
 
