@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.bicep.ast import ParsedBicep, ParsedParams
 from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext, _module_path
 from analyzer.bicep.parser import parse_file, parse_params_file
+from analyzer.bicep.values import LocalId
 from analyzer.discovery import SourceFile
 from analyzer.model import Diagnostic, FileResult, Location
-from analyzer.values import ResourceRef
+from analyzer.values import ResourceRef, Unknown
 
 __all__ = ["BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
 
@@ -92,6 +94,7 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
         root = Instance(ctx, templates[path], values, f"{path}#", "", RG_NAME, SUBSCRIPTION_ID)
         root.emit()
         _link_children_by_name(ctx)
+        _resolve_local_ids(ctx)
         return BicepUnit(path, variant, FileResult(ctx.resources, []))
     except RecursionError:
         message = "cannot evaluate Bicep: the template is nested too deeply"
@@ -121,3 +124,36 @@ def _link_children_by_name(ctx: UnitContext) -> None:
         keys = fleets.get(parent_name.lower(), [])
         if len(keys) == 1:
             resource.props["fleet"] = ResourceRef(keys[0], "id")
+
+
+def _resolve_local_ids(ctx: UnitContext) -> None:
+    """``resourceId(type, name)`` in the deployment's own resource group names the resource of that
+    type and name the unit declares there (a declaration before an ``existing`` reference); with none,
+    or several, it stays unknown."""
+    candidates: dict[tuple[str, str], list[Any]] = {}
+    for resource in ctx.resources:
+        if resource.arm_type and isinstance(resource.name, str):
+            candidates.setdefault((resource.arm_type.lower(), resource.name.lower()), []).append(resource)
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, LocalId):
+            found = [r for r in candidates.get((value.arm_type.lower(), value.name.lower()), [])
+                     if _same(r.resource_group, value.resource_group) and _same(r.subscription, value.subscription)]
+            found = [r for r in found if not r.existing] or found
+            if len(found) == 1:
+                return ResourceRef(found[0].key, "id")
+            return Unknown(value.text, value.reason)
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
+
+    for resource in ctx.resources:
+        resource.props = {k: resolve(v) for k, v in resource.props.items()}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    return type(a) is type(b) and a == b

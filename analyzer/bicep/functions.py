@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from analyzer.bicep import ast as A
 from analyzer.bicep.ast import render
 from analyzer.bicep.evaluator import _is_int, guid_of
-from analyzer.bicep.values import LDict, LList, ScopeVal
+from analyzer.bicep.values import LDict, LList, LocalId, ScopeVal
 from analyzer.values import ResourceRef, Unknown, is_known
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ def call(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
         result = MISSING
     if result is MISSING:
         return Unknown(render(node))
+    if isinstance(result, LocalId):
+        return LocalId(render(node), "", result.arm_type, result.name, result.resource_group, result.subscription)
     return result
 
 
@@ -87,8 +89,13 @@ def _resource_id(inst: Instance, args: list[Any]) -> Any:
         rg = lead[0]
     elif len(lead) == 2:
         sub, rg = lead
-    if not (_strs(names) and isinstance(sub, str) and isinstance(rg, str)):
+    if not _strs(names):
         return MISSING
+    if not (isinstance(sub, str) and isinstance(rg, str)):
+        if not (isinstance(sub, (str, Unknown)) and isinstance(rg, (str, Unknown))):
+            return MISSING
+        # The deployment's own subscription or resource group: resolved against the unit's resources.
+        return LocalId("", "", rtype, "/".join(names), rg, sub)
     return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{_typed_names(rtype, names)}"
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.model import Location
+from analyzer.values import Unknown
 
 
 class LDict(dict):
@@ -74,3 +75,18 @@ class ModHandle:
     owner: Any
     copy: Any
     text: str
+
+
+
+@dataclass(frozen=True, slots=True)
+class LocalId(Unknown):
+    """``resourceId(type, names...)`` where the subscription or resource group is only known as "the
+    deployment's own" (``subscription().subscriptionId``, ``resourceGroup().name``): no ARM ID text
+    can be written, but it names the resource of that type and name in that resource group, if the
+    unit declares it. Unknown to every operator and function; once the whole unit is emitted, it
+    becomes a reference to that resource, or a plain :class:`Unknown`."""
+
+    arm_type: str = ""
+    name: str = ""
+    resource_group: Any = None
+    subscription: Any = None
