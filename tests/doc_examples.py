@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-FENCE_RE = re.compile(r"```(terraform|bicep)\n(.*?)```", re.S)
-SUFFIX = {"terraform": "main.tf", "bicep": "main.bicep"}
+FENCE_RE = re.compile(r"```(terraform|bicep|yaml)\n(.*?)```", re.S)
+SUFFIX = {"terraform": "main.tf", "bicep": "main.bicep", "yaml": "manifest.yaml"}
+# Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so their docs show
+# a Kubernetes YAML manifest where the Bicep example would be (tests.test_fixtures does the same).
+BICEP_STAND_IN = {"FIAC601": "yaml", "FIAC602": "yaml"}
 
 
 @dataclass(frozen=True)
