@@ -356,9 +356,9 @@ class Module:
                                                    "not downloaded (run terraform init to analyse it)"))
             return None
         if folder in self.folders:
-            chain = " -> ".join((*self.folders[self.folders.index(folder):], folder))
+            chain = " -> ".join(f or "." for f in (*self.folders[self.folders.index(folder):], folder))
             self.problems.append(ModuleProblem(block.pos, display, f"{address} calls a module that calls "
-                                               f"itself: {chain or '.'}; it is not analysed"))
+                                               f"itself: {chain}; it is not analysed"))
             return None
         if len(self.folders) > MAX_MODULE_DEPTH:
             self.problems.append(ModuleProblem(block.pos, display, f"{address} is nested more than "

@@ -75,7 +75,7 @@ def _format(fmt: Any, *args: Any) -> str:
         match = re.match(r"%(\[\d+\])?([-+# 0]*)(\d*)(?:\.(\d+))?([sdvqtfbxXoeEgG])", text[i:])
         if not match:
             raise CallError("bad format verb")
-        explicit, _flags, width, precision, verb = match.groups()
+        explicit, flags, width, precision, verb = match.groups()
         if explicit:
             arg_index = int(explicit[1:-1]) - 1
         if arg_index >= len(args):
@@ -96,7 +96,12 @@ def _format(fmt: Any, *args: Any) -> str:
             piece = f"{_num(value):.{int(precision) if precision else 6}f}"
         else:
             raise CallError("format verb not modelled")
-        if width:
+        if width and "-" in flags:
+            piece = piece.ljust(int(width))
+        elif width and "0" in flags and verb in "dfeEgG":
+            sign = "-" if piece.startswith("-") else ""
+            piece = sign + piece[len(sign):].rjust(int(width) - len(sign), "0")
+        elif width:
             piece = piece.rjust(int(width))
         out.append(piece)
         i += match.end()
