@@ -1,0 +1,122 @@
+"""The AKS version data and how versions are read (policies/versions.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analyzer.engine import ScanOptions, scan
+from policies.versions import Version, calendar, calendar_date, compare_versions, load_calendar, parse_version
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1.36", Version(1, 36)),
+    ("1.36.2", Version(1, 36, 2)),
+    ("v1.36.2", Version(1, 36, 2)),
+    (" 1.36 ", Version(1, 36)),
+])
+def test_parse_version_reads_aliases_and_patches(text: str, expected: Version) -> None:
+    assert parse_version(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "1", "latest", "1.36.x", "1.36.2-preview", None, 136])
+def test_parse_version_rejects_other_text(text: object) -> None:
+    assert parse_version(text) is None
+
+
+def test_compare_versions_on_the_parts_both_write() -> None:
+    assert compare_versions(Version(1, 35, 4), Version(1, 36, 2)) == -1
+    assert compare_versions(Version(1, 34), Version(1, 35, 1)) == -1
+    assert compare_versions(Version(1, 36, 2), Version(1, 36, 2)) == 0
+    assert compare_versions(Version(1, 36), Version(1, 36)) == 0
+    assert compare_versions(Version(1, 36), Version(1, 36, 2)) is None  # an alias may be any patch
+    assert compare_versions(Version(1, 37), Version(1, 36, 9)) == 1
+
+
+def test_month_only_dates_mean_the_last_day_of_the_month() -> None:
+    assert calendar_date("2026-11") == date(2026, 11, 30)
+    assert calendar_date("2028-02") == date(2028, 2, 29)
+    assert calendar_date("2025-08-22") == date(2025, 8, 22)
+
+
+def test_packaged_calendar_has_source_date_and_the_spec_table() -> None:
+    data = calendar()
+    assert "azure-facts" in data.source and data.retrieved == date(2026, 8, 31)
+    assert [r.label for r in sorted(data.releases, key=lambda r: r.minor)] == [
+        f"1.{n}" for n in range(29, 38)]
+    assert data.end_of_support(Version(1, 30, 1), lts=False) == date(2025, 8, 22)
+    assert data.end_of_support(Version(1, 31), lts=False) == date(2025, 11, 1)
+    assert data.end_of_support(Version(1, 34), lts=False) == date(2026, 11, 30)
+    assert data.end_of_support(Version(1, 34), lts=True) == date(2027, 11, 30)
+
+
+def test_minors_outside_the_data() -> None:
+    data = calendar()
+    assert data.end_of_support(Version(1, 38), lts=False) is None
+    assert not data.knows(Version(1, 38, 0))
+    # older than the oldest: ended no later than the oldest did
+    assert data.end_of_support(Version(1, 27, 3), lts=False) == date(2025, 3, 31)
+
+
+def test_supported_minors_and_staleness() -> None:
+    data = calendar()
+    assert data.supported(date(2026, 11, 23)) == ["1.34", "1.35", "1.36", "1.37"]
+    assert not data.is_stale(date(2027, 8, 31))
+    assert data.is_stale(date(2027, 9, 1))
+
+
+def test_load_calendar_rejects_patch_versions_as_minors() -> None:
+    text = ('{"source": "s", "retrieved": "2026-01", "minors": '
+            '[{"minor": "1.30.1", "ga": "2024-07", "end_of_life": "2025-08", "lts_end": "2026-07"}]}')
+    with pytest.raises(ValueError):
+        load_calendar(text)
+
+
+MEMBER = '''
+resource "azurerm_kubernetes_cluster" "west" {{
+  name                = "aks-west"
+  resource_group_name = "rg-aks"
+  kubernetes_version  = "{version}"
+}}
+
+resource "azurerm_kubernetes_fleet_member" "west" {{
+  name                  = "aks-west"
+  kubernetes_fleet_id   = "{fleet}"
+  kubernetes_cluster_id = azurerm_kubernetes_cluster.west.id
+}}
+'''
+
+
+FLEET_ID = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+            "/providers/Microsoft.ContainerService/fleets/f")
+
+
+def _scan(tmp_path, version: str, as_of: date):
+    (tmp_path / "main.tf").write_text(MEMBER.format(version=version, fleet=FLEET_ID), encoding="utf-8")
+    return scan([tmp_path], ScanOptions(select=("FIAC401", "FIAC902"), as_of=as_of, show_unknown=True))
+
+
+def test_newer_minor_gives_one_notice_and_a_skipped_decision(tmp_path) -> None:
+    report = _scan(tmp_path, "1.38.1", date(2026, 11, 23))
+    assert [f.rule_id for f in report.findings] == ["FIAC902"]
+    assert len(report.notices) == 1 and "1.38" in report.notices[0]
+
+
+def test_stale_data_does_not_rely_on_forecast_end_dates(tmp_path) -> None:
+    # 1.36's end of life (2027-06-30) lies after the data's date: with data over a year old, skip it.
+    report = _scan(tmp_path, "1.36", date(2027, 12, 1))
+    assert [f.rule_id for f in report.findings] == ["FIAC902"]
+    assert len(report.notices) == 1 and "more than a year" in report.notices[0]
+
+
+def test_stale_data_still_reports_ends_it_had_seen(tmp_path) -> None:
+    # 1.30 ended 2025-08-22, before the data was gathered: a fact, not a forecast.
+    report = _scan(tmp_path, "1.30", date(2027, 12, 1))
+    assert [f.rule_id for f in report.findings] == ["FIAC401"]
+    assert report.notices == []
+
+
+def test_fresh_data_gives_no_notice(tmp_path) -> None:
+    report = _scan(tmp_path, "1.35.2", date(2026, 11, 23))
+    assert report.findings == [] and report.notices == []
