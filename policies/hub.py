@@ -250,3 +250,137 @@ def azurerm_hub_profile_ignored(ctx: RuleContext) -> None:
                        at=("hub_profile_ignored",),
                        hint="remove hub_profile, or declare the fleet with azapi_resource and "
                             "properties.hubProfile to get a hub")
+
+
+@rule("FIAC303", "hub-network-profile-invalid", "error",
+      "A hub fleet's API server VNet integration and subnet settings do not fit together.", tags=("hub", "network"))
+def hub_network_profile_invalid(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A fleet hub whose `hubProfile.apiServerAccessProfile`
+
+    - has `enableVnetIntegration: true` without a `subnetId` (an error: the API requires the subnet);
+    - has a `subnetId` while VNet integration is off or unset (reported at warning level: the subnet
+      is ignored).
+
+    Values that cannot be resolved are not judged: a subnet given by an unresolved expression might be
+    empty, so it neither satisfies nor breaks the rule. An empty string counts as no subnet.
+
+    ## Why it matters
+
+    Without a subnet the fleet deployment fails; a subnet without VNet integration looks like a
+    private, integrated API server but is not one, and public versus private cannot change after
+    the hub is created.
+
+    ## Example
+
+    ```terraform
+    resource "azapi_resource" "fleet" {
+      type      = "Microsoft.ContainerService/fleets@2025-03-01"
+      name      = "fleet"
+      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
+      location  = "westeurope"
+      body = {
+        properties = {
+          hubProfile = {
+            dnsPrefix = "fleet"
+            apiServerAccessProfile = {
+              enablePrivateCluster  = true
+              enableVnetIntegration = true
+            }
+          }
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+      properties: {
+        hubProfile: {
+          dnsPrefix: 'fleet'
+          apiServerAccessProfile: {
+            enablePrivateCluster: true
+            enableVnetIntegration: true
+          }
+        }
+      }
+    }
+    ```
+
+    ## Fix
+
+    Give VNet integration its subnet (or drop both).
+
+    ```terraform
+    resource "azapi_resource" "fleet" {
+      type      = "Microsoft.ContainerService/fleets@2025-03-01"
+      name      = "fleet"
+      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
+      location  = "westeurope"
+      body = {
+        properties = {
+          hubProfile = {
+            dnsPrefix = "fleet"
+            apiServerAccessProfile = {
+              enablePrivateCluster  = true
+              enableVnetIntegration = true
+              subnetId              = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apiserver"
+            }
+          }
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+      properties: {
+        hubProfile: {
+          dnsPrefix: 'fleet'
+          apiServerAccessProfile: {
+            enablePrivateCluster: true
+            enableVnetIntegration: true
+            subnetId: resourceId('rg-net', 'Microsoft.Network/virtualNetworks/subnets', 'vnet', 'apiserver')
+          }
+        }
+      }
+    }
+    ```
+
+    ## References
+
+    - [Create a fleet with a private hub and API server VNet integration](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-create-fleet-and-members)
+    - [Fleets REST API: APIServerAccessProfile](https://learn.microsoft.com/rest/api/fleet/fleets/create-or-update)
+    """
+    from analyzer.model import Level
+    from analyzer.values import is_known
+
+    for fleet in ctx.graph.of_kind("fleet"):
+        integration = fleet.props.get("hub_vnet_integration")
+        subnet = fleet.props.get("hub_api_server_subnet")
+        if integration is None and subnet is None:
+            continue
+        if not is_known(integration) or not is_known(subnet):
+            ctx.unknown(fleet, "whether the hub's API server VNet integration has its subnet",
+                        at=("hub_vnet_integration", "hub_api_server_subnet"))
+            continue
+        has_subnet = subnet is not None and not (isinstance(subnet, str) and not subnet.strip())
+        if integration is True and not has_subnet:
+            ctx.report(fleet,
+                       f"fleet {display(fleet.name)} ({fleet.address}) enables API server VNet integration "
+                       f"without apiServerAccessProfile.subnetId; the deployment fails",
+                       at=("hub_vnet_integration",),
+                       hint="set apiServerAccessProfile.subnetId to the subnet for the hub's API server, or turn "
+                            "VNet integration off")
+        elif integration is not True and has_subnet:
+            ctx.report(fleet,
+                       f"fleet {display(fleet.name)} ({fleet.address}) sets apiServerAccessProfile.subnetId while "
+                       f"VNet integration is off; the subnet is ignored",
+                       at=("hub_api_server_subnet",), level=Level.WARNING,
+                       hint="set enableVnetIntegration to true to use the subnet, or remove subnetId")
