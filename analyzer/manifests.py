@@ -28,6 +28,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from analyzer.discovery import SourceFile
 from analyzer.model import Diagnostic, FileResult, Location, Resource
+from analyzer.values import Unknown
 
 HUB_API_GROUPS = ("placement.kubernetes-fleet.io", "networking.fleet.azure.com")
 WORKLOAD_KINDS = {("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "ReplicaSet"),
@@ -118,7 +119,7 @@ def _objects(node: Node | None, display: str, index: str) -> Iterator[Resource]:
         return
     if not wanted(api_version, kind):
         return
-    body = SafeConstructor().construct_document(node)
+    body = _holes(SafeConstructor().construct_document(node))
     if not isinstance(body, dict):
         return
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
@@ -138,6 +139,23 @@ def _objects(node: Node | None, display: str, index: str) -> Iterator[Resource]:
     resource.locations["body"] = start
     _locate(node, "", display, resource.locations, set())
     yield resource
+
+
+def _holes(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A string holding a Go/Helm template expression (``{{ .Values.x }}``, quoted so the file is
+    still YAML) is only known once rendered: it becomes :class:`Unknown`, so no rule decides on it.
+    Objects shared through YAML aliases are rewritten once (``memo``), so alias bombs stay linear."""
+    if isinstance(value, str):
+        return Unknown(value.strip(), reason="template expression") if _TEMPLATE.search(value) else value
+    if not isinstance(value, (dict, list)):
+        return value
+    memo = {} if memo is None else memo
+    if id(value) not in memo:
+        if isinstance(value, dict):
+            memo[id(value)] = {k: _holes(v, memo) for k, v in value.items()}
+        else:
+            memo[id(value)] = [_holes(v, memo) for v in value]
+    return memo[id(value)]
 
 
 def _scalar(node: Node | None) -> str | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from analyzer.discovery import discover
 from analyzer.engine import ScanOptions, load, scan
 from analyzer.manifests import parse_manifests, wanted
+from analyzer.values import Unknown
 
 PLACEMENT = """\
 # a comment first
@@ -154,3 +155,16 @@ def test_yaml_manifests_join_every_variant_and_byte_order_mark_is_read(tmp_path:
     for resources in variants:
         assert sorted(r.address for r in resources if r.kind == "manifest") == \
             ["ClusterResourcePlacement/team-a", "PodDisruptionBudget/web"]
+
+
+def test_template_expressions_are_unknown_values() -> None:
+    text = ('apiVersion: placement.kubernetes-fleet.io/v1\nkind: ClusterResourcePlacement\n'
+            'metadata:\n  name: "{{ .Release.Name }}"\nspec:\n  policy:\n    placementType: PickFixed\n'
+            '    clusterNames: ["{{ .Values.cluster }}", aks-west]\n')
+    [crp], error = parse_manifests(text, "t.yaml")
+    assert error is None
+    assert isinstance(crp.name, Unknown)
+    assert crp.address == "ClusterResourcePlacement/#0"
+    names = crp.props["body"]["spec"]["policy"]["clusterNames"]
+    assert isinstance(names[0], Unknown) and names[0].text == "{{ .Values.cluster }}"
+    assert names[1] == "aks-west"
