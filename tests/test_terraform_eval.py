@@ -359,3 +359,60 @@ resource "azurerm_role_assignment" "a" {
     assert assignment.props["scope"] == ResourceRef(".:data.azurerm_kubernetes_cluster.old")
     old = resources["data.azurerm_kubernetes_cluster.old"]
     assert old.props["kubernetes_version"] == Unknown("data.azurerm_kubernetes_cluster.old.kubernetes_version")
+
+
+STRATEGY_TF = """
+locals {
+  rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+}
+variable "group" {
+  type = string
+}
+resource "azurerm_kubernetes_fleet_manager" "fleet" {
+  name                = "fleet"
+  resource_group_name = "rg"
+}
+resource "azurerm_kubernetes_fleet_update_strategy" "s" {
+  name                        = "s"
+  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+  stage {
+    name = "first"
+    group {
+      name = "ring0"
+    }
+  }
+}
+resource "azurerm_kubernetes_fleet_member" "m" {
+  name                  = "m"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = "${local.rg}/providers/Microsoft.ContainerService/managedClusters/m"
+  group                 = var.group
+}
+"""
+
+
+def test_cli_variable_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+
+    write(tmp_path, {"main.tf": STRATEGY_TF, "other.tfvars": 'group = "ring9"\n'})
+    base = ["scan", str(tmp_path), "--select", "FIAC201", "--as-of", "2026-11-23", "--format", "json"]
+    runner = CliRunner()
+
+    def found(*extra: str) -> list[str]:
+        import json
+
+        result = runner.invoke(main, [*base, *extra])
+        assert result.exit_code in (0, 1), result.output
+        return [f["resource"] for f in json.loads(result.output)["findings"]]
+
+    member = "azurerm_kubernetes_fleet_member.m"
+    assert found() == []  # var.group is unknown
+    assert found("--var-file", str(tmp_path / "other.tfvars")) == [member]
+    assert found("--var-file", str(tmp_path / "other.tfvars"), "--var", "group=ring0") == []
+    monkeypatch.setenv("TF_VAR_group", "ring7")
+    assert found() == []
+    assert found("--env-vars") == [member]
+    bad = runner.invoke(main, [*base, "--var", "no-equals-sign"])
+    assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
