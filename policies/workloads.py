@@ -113,6 +113,8 @@ def _selected_replicas(ctx: RuleContext, pdb: Resource, selector: Any) -> tuple[
     kinds = tuple(sorted({kind for _, kind in WORKLOAD_KINDS}))
     groups = tuple(sorted({group for group, _ in WORKLOAD_KINDS}))
     total, chosen = 0, []
+    if selector is None:
+        return None, [], ""  # policy/v1: a budget without a selector selects no pod
     for workload in _manifests(ctx, groups, kinds):
         if (api_group(workload.props.get("api_version")), workload.props.get("manifest_kind")) not in WORKLOAD_KINDS:
             continue
