@@ -398,3 +398,65 @@ resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = 
 """)
     flavors = {r.address: (r.existing, r.props) for r in resources.values()}
     assert flavors == {"edge": (True, {"flavor": "arc"}), "aks": (True, {"flavor": "aks"})}
+
+
+def test_resource_id_in_the_deployment_resource_group_names_the_unit_resource(tmp_path: Path) -> None:
+    # No subscription or resource group name is known, yet resourceId(type, name) is the ID of the
+    # cluster the unit declares (or references as `existing`) in that resource group.
+    units = load(tmp_path, {
+        "main.bicep": f"""resource fleet '{FLEET}' = {{
+  name: 'fleet'
+}}
+
+resource members 'Microsoft.ContainerService/fleets/members@2025-03-01' = [for n in ['a', 'b', 'c']: {{
+  parent: fleet
+  name: n
+  properties: {{
+    clusterResourceId: resourceId('Microsoft.ContainerService/managedClusters', 'aks-${{n}}')
+  }}
+}}]
+
+resource other 'Microsoft.ContainerService/fleets/members@2025-03-01' = {{
+  parent: fleet
+  name: 'other'
+  properties: {{
+    clusterResourceId: resourceId('rg-other', 'Microsoft.ContainerService/managedClusters', 'aks-a')
+  }}
+}}
+
+module access 'access.bicep' = {{
+  name: 'access'
+}}
+
+resource declared 'Microsoft.ContainerService/managedClusters@2025-05-01' = {{
+  name: 'aks-b'
+}}
+""",
+        "access.bicep": """resource a 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = {
+  name: 'aks-a'
+}
+
+resource b 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = {
+  name: 'aks-b'
+}
+""",
+    })
+    resources = {r.address: r for r in units[0].result.resources}
+    clusters = {a: r.props["cluster"] for a, r in resources.items() if r.kind == "member"}
+    assert clusters == {
+        "members[0]": ResourceRef("main.bicep#access/access.bicep#a", "id"),
+        "members[1]": ResourceRef("main.bicep#declared", "id"),  # the declaration, not the reference
+        # Not in the unit: it means what an `existing` reference would (the graph may join it to a
+        # declaration in another unit), in the deployment's resource group or the one given.
+        "members[2]": ResourceRef("main.bicep#resourceId('Microsoft.ContainerService/managedClusters', 'aks-c')",
+                                  "id"),
+        "other": ResourceRef("main.bicep#resourceId('Microsoft.ContainerService/managedClusters', 'aks-a')@rg-other",
+                             "id"),
+    }
+    implied = {r.key: (r.kind, r.existing, r.name, r.resource_group, r.props, r.location.line)
+               for r in resources.values() if r.key.startswith("main.bicep#resourceId")}
+    assert implied == {
+        clusters["members[2]"].key: ("cluster", True, "aks-c", Unknown("resourceGroup().name"), {"flavor": "aks"}, 9),
+        clusters["other"].key: ("cluster", True, "aks-a", "rg-other", {"flavor": "aks"}, 17),
+    }
+    assert at(resources["members[0]"], "cluster") == (9, 5)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.bicep.ast import ParsedBicep, ParsedParams
-from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext, _module_path
+from analyzer.bicep.evaluator import KINDS, RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext, _module_path
 from analyzer.bicep.parser import parse_file, parse_params_file
 from analyzer.bicep.values import LocalId
 from analyzer.discovery import SourceFile
-from analyzer.model import Diagnostic, FileResult, Location
+from analyzer.model import Diagnostic, FileResult, Location, Resource
 from analyzer.values import ResourceRef, Unknown
 
 __all__ = ["BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
@@ -94,7 +94,7 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
         root = Instance(ctx, templates[path], values, f"{path}#", "", RG_NAME, SUBSCRIPTION_ID)
         root.emit()
         _link_children_by_name(ctx)
-        _resolve_local_ids(ctx)
+        _resolve_local_ids(ctx, path)
         return BicepUnit(path, variant, FileResult(ctx.resources, []))
     except RecursionError:
         message = "cannot evaluate Bicep: the template is nested too deeply"
@@ -126,31 +126,48 @@ def _link_children_by_name(ctx: UnitContext) -> None:
             resource.props["fleet"] = ResourceRef(keys[0], "id")
 
 
-def _resolve_local_ids(ctx: UnitContext) -> None:
+def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
     """``resourceId(type, name)`` in the deployment's own resource group names the resource of that
-    type and name the unit declares there (a declaration before an ``existing`` reference); with none,
-    or several, it stays unknown."""
-    candidates: dict[tuple[str, str], list[Any]] = {}
+    type and name the unit declares there (a declaration before an ``existing`` reference). With none,
+    it means what an ``existing`` reference would: such a reference is added (the graph joins it to a
+    declaration in another unit, or it stands for a resource managed elsewhere, whose resource group
+    is still known). With several, or a type the analyzer does not model, it stays unknown."""
+    candidates: dict[tuple[str, str], list[Resource]] = {}
     for resource in ctx.resources:
         if resource.arm_type and isinstance(resource.name, str):
             candidates.setdefault((resource.arm_type.lower(), resource.name.lower()), []).append(resource)
+    implied: dict[str, Resource] = {}
 
-    def resolve(value: Any) -> Any:
+    def resolve(value: Any, where: Location) -> Any:
         if isinstance(value, LocalId):
             found = [r for r in candidates.get((value.arm_type.lower(), value.name.lower()), [])
                      if _same(r.resource_group, value.resource_group) and _same(r.subscription, value.subscription)]
             found = [r for r in found if not r.existing] or found
             if len(found) == 1:
                 return ResourceRef(found[0].key, "id")
-            return Unknown(value.text, value.reason)
+            kind = KINDS.get(value.arm_type.lower())
+            if found or kind is None or value.arm_type.count("/") != 1:
+                return Unknown(value.text, value.reason)
+            address = f"resourceId('{value.arm_type}', '{value.name}')"
+            rg = value.resource_group
+            key = f"{template}#{address}" + (f"@{rg}" if isinstance(rg, str) else "")
+            if key not in implied:
+                implied[key] = Resource(
+                    key=key, address=address, kind=kind, source_type=value.arm_type, language="bicep",
+                    location=where, name=value.name, resource_group=rg, subscription=value.subscription,
+                    arm_type=value.arm_type, existing=True,
+                    props={"flavor": "arc" if value.arm_type.lower().startswith("microsoft.kubernetes/")
+                           else "aks"} if kind == "cluster" else {})
+            return ResourceRef(key, "id")
         if isinstance(value, dict):
-            return {k: resolve(v) for k, v in value.items()}
+            return {k: resolve(v, where) for k, v in value.items()}
         if isinstance(value, list):
-            return [resolve(v) for v in value]
+            return [resolve(v, where) for v in value]
         return value
 
-    for resource in ctx.resources:
-        resource.props = {k: resolve(v) for k, v in resource.props.items()}
+    for resource in list(ctx.resources):
+        resource.props = {k: resolve(v, resource.where(k)) for k, v in resource.props.items()}
+    ctx.resources.extend(implied.values())
 
 
 def _same(a: Any, b: Any) -> bool:
