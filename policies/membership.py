@@ -1,0 +1,786 @@
+"""Membership and identity (FIAC5xx): what a member joins, how often, and how fleets are named."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from analyzer import arm
+from analyzer.access import CLUSTER_FLAVORS, member_cluster
+from analyzer.model import Resource
+from analyzer.rules import RuleContext, rule
+from analyzer.values import ResourceRef, Unknown, display
+from policies.orchestration import stage_plans
+
+# Reasons the front ends give a reference to a block the code does not declare.
+UNDECLARED_TERRAFORM = {"undeclared resource": "resource", "undeclared data source": "data source"}
+UNRESOLVED_BICEP = "unresolved name"
+
+NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+FLEET_NAME_MAX = 63
+CHILD_NAME_MAX = 50
+
+
+def _members(ctx: RuleContext) -> list[Resource]:
+    """Members the code joins (an `existing` member is a reference, not a join)."""
+    return [m for m in ctx.graph.of_kind("member") if not m.existing]
+
+
+def _undeclared(value: Unknown) -> str | None:
+    """What kind of undeclared thing an unknown cluster reference names, or None."""
+    if value.reason in UNDECLARED_TERRAFORM:
+        return UNDECLARED_TERRAFORM[value.reason]
+    # Bicep: `typo.id` where `typo` is no symbol of the file. A bare unresolved name could be an
+    # import the evaluator does not follow, so only a resource-style `.id` reference counts.
+    if value.reason == UNRESOLVED_BICEP and value.text.endswith(".id"):
+        return "symbol"
+    return None
+
+
+@rule("FIAC501", "member-cluster-unresolved", "error",
+      "A member's cluster names a resource the code does not declare, or an ID that is not a cluster.",
+      tags=("membership",))
+def member_cluster_unresolved(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A fleet member whose cluster (`kubernetes_cluster_id` / `clusterResourceId`) is
+
+    - a reference to a resource or data source that the scanned code does not declare, typically a
+      misspelt name (`azurerm_kubernetes_cluster.wets.id`, or a Bicep symbol that does not exist);
+    - a reference to a declared resource that is not a cluster (a resource group, a VNet...);
+    - a literal that is not an ARM resource ID, or an ARM ID whose type is neither
+      `Microsoft.ContainerService/managedClusters` nor `Microsoft.Kubernetes/connectedClusters`.
+
+    A literal ARM ID of a cluster managed elsewhere is fine, and so is a value that cannot be
+    resolved (a variable, a module output): only references that certainly name nothing, or name
+    something that is not a cluster, are reported. In Bicep only a resource-style reference
+    (`name.id`) to a missing symbol counts, since a bare name may come from an import.
+
+    ## Why it matters
+
+    Terraform stops at plan time on a reference to an undeclared resource and Bicep does not compile;
+    an ID of the wrong type is accepted by the tools and rejected by the Fleet API during the
+    deployment, after the fleet and the clusters were created.
+
+    ## Example
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    resource "azurerm_kubernetes_cluster" "west" {
+      name                = "aks-west"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+      dns_prefix          = "aks-west"
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "west" {
+      name                  = "aks-west"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = azurerm_kubernetes_cluster.wets.id
+      group                 = "prod"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/fleets/aks-west'
+        group: 'prod'
+      }
+    }
+    ```
+
+    ## Fix
+
+    Reference the cluster's resource (or data source) by its declared name, or write the full ARM
+    ID of the AKS or Arc-enabled cluster.
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    resource "azurerm_kubernetes_cluster" "west" {
+      name                = "aks-west"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+      dns_prefix          = "aks-west"
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "west" {
+      name                  = "aks-west"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = azurerm_kubernetes_cluster.west.id
+      group                 = "prod"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-west'
+        group: 'prod'
+      }
+    }
+    ```
+
+    ## References
+
+    - [Fleets/members: clusterResourceId](https://learn.microsoft.com/azure/templates/microsoft.containerservice/fleets/members)
+    - [azurerm_kubernetes_fleet_member](https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_fleet_member)
+    """
+    graph = ctx.graph
+    for member in _members(ctx):
+        value = member.props.get("cluster")
+        problem: str | None = None
+        if isinstance(value, Unknown):
+            what = _undeclared(value)
+            if what is not None:
+                problem = f"refers to `{value.text}`, a {what} the scanned code does not declare"
+        elif isinstance(value, ResourceRef):
+            target = graph.resolve(value)
+            if target is not None and target.kind != "cluster":
+                problem = f"refers to `{target.address}`, which is not a cluster ({target.source_type})"
+        elif isinstance(value, str):
+            parsed = arm.parse_arm_id(value)
+            if parsed is None or parsed.type is None:
+                problem = f"is {value!r}, which is not the ARM ID of a resource"
+            elif parsed.type.lower() not in CLUSTER_FLAVORS:
+                problem = f"is an ARM ID of type {parsed.type}, not a managedClusters or connectedClusters ID"
+        if problem is None:
+            continue
+        ctx.report(
+            member,
+            f"the cluster of member `{member.address}` {problem}; the member cannot join",
+            at=("cluster",),
+            hint="reference the declared cluster resource (e.g. azurerm_kubernetes_cluster.<name>.id or a "
+                 "Bicep symbol's .id), or write the full ARM ID of a managedClusters or connectedClusters "
+                 "resource",
+        )
+
+
+@rule("FIAC502", "arc-member-in-update-strategy", "warning",
+      "An Arc member's group is a stage group, but update runs do not update Arc members.",
+      tags=("membership", "updates", "arc"))
+def arc_member_in_update_strategy(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A member whose cluster is an Arc-enabled cluster (`Microsoft.Kubernetes/connectedClusters`:
+    a resource, an `existing` declaration, a data source or a literal ID) and whose update group is
+    a stage group of its fleet: a group named in a stage of one of the fleet's update strategies or
+    in the inline stages of one of its update runs. Group names are compared exactly (they are
+    case-sensitive). A member whose group or cluster is unknown, and fleets with a stage group name
+    that cannot be resolved, are not judged.
+
+    ## Why it matters
+
+    Arc-enabled members support workload placement only: update runs and auto-upgrade profiles do
+    not upgrade them. Putting one in a stage group suggests it follows the staged rollout when it
+    never will, so it silently falls behind the AKS members of the same stage.
+
+    ## Example
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    resource "azurerm_arc_kubernetes_cluster" "edge" {
+      name                         = "arc-edge"
+      resource_group_name          = "rg-fleet"
+      location                     = "westeurope"
+      agent_public_key_certificate = "cert"
+      identity {
+        type = "SystemAssigned"
+      }
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "edge" {
+      name                  = "arc-edge"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = azurerm_arc_kubernetes_cluster.edge.id
+      group                 = "prod"
+    }
+
+    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+      name                        = "tiers"
+      kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+      stage {
+        name = "production"
+        group {
+          name = "prod"
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'arc-edge'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/arc-edge'
+        group: 'prod'
+      }
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'production'
+              groups: [
+                { name: 'prod' }
+              ]
+            }
+          ]
+        }
+      }
+    }
+    ```
+
+    ## Fix
+
+    Give Arc members a group of their own that no stage names (or no group), and upgrade them
+    outside Fleet.
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    resource "azurerm_arc_kubernetes_cluster" "edge" {
+      name                         = "arc-edge"
+      resource_group_name          = "rg-fleet"
+      location                     = "westeurope"
+      agent_public_key_certificate = "cert"
+      identity {
+        type = "SystemAssigned"
+      }
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "edge" {
+      name                  = "arc-edge"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = azurerm_arc_kubernetes_cluster.edge.id
+      group                 = "edge"
+    }
+
+    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+      name                        = "tiers"
+      kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+      stage {
+        name = "production"
+        group {
+          name = "prod"
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'arc-edge'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/arc-edge'
+        group: 'edge'
+      }
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'production'
+              groups: [
+                { name: 'prod' }
+              ]
+            }
+          ]
+        }
+      }
+    }
+    ```
+
+    ## References
+
+    - [Arc-enabled Kubernetes clusters as Fleet members](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-create-fleet-and-members#join-member-clusters)
+    - [Update orchestration across member clusters](https://learn.microsoft.com/azure/kubernetes-fleet/update-orchestration)
+    """
+    graph = ctx.graph
+    plans = stage_plans(graph)
+    for member in _members(ctx):
+        group = member.props.get("group")
+        if not isinstance(group, str):
+            continue
+        fleet = graph.fleet_identity(member)
+        plan = plans.get(fleet) if fleet is not None else None
+        if plan is None or (plan.known and not plan.groups):
+            continue
+        joined = member_cluster(graph, member)
+        if joined.flavor != "arc":
+            continue
+        if not plan.known:
+            ctx.unknown(member, "some stage group names of its fleet cannot be resolved", at=("group",))
+            continue
+        if group not in plan.groups:
+            continue
+        ctx.report(
+            member,
+            f"Arc member `{member.address}` (cluster `{joined.name}`) is in group `{group}`, a stage group "
+            f"of {plan.describe()}; update runs do not upgrade Arc-enabled clusters, so it will not follow "
+            f"the rollout",
+            at=("group",),
+            hint="give Arc members a group that no stage names and upgrade them outside Fleet",
+            related=[s.address for s in plan.sources],
+        )
+
+
+def _cluster_identity(ctx: RuleContext, value: Any) -> str | None:
+    """What identifies a member's cluster across members: the declared resource, else the ARM ID."""
+    resource = ctx.graph.resolve(value)
+    if resource is not None:
+        return resource.key
+    if isinstance(value, str) and arm.parse_arm_id(value) is not None:
+        return "arm:" + value.strip().rstrip("/").lower()
+    return None
+
+
+@rule("FIAC503", "cluster-in-several-fleets", "error",
+      "One cluster is joined by more than one member (to one fleet or to several).",
+      tags=("membership",))
+def cluster_in_several_fleets(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    Two or more fleet members whose clusters are the same cluster: the same declared resource
+    (referenced directly, through an `existing` declaration or data source naming it, or by its ARM
+    ID), or the same literal ARM ID (compared without regard to case). The first member, in file and
+    line order, is taken as the join; every later one is reported, naming the first. Members whose
+    cluster cannot be resolved are not compared.
+
+    ## Why it matters
+
+    A cluster can be a member of one fleet only, and of that fleet once. The second join fails at
+    deployment time, or, with two fleets, whichever deploys second fails and the cluster's update
+    policy depends on deployment order.
+
+    ## Example
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    resource "azurerm_kubernetes_cluster" "west" {
+      name                = "aks-west"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+      dns_prefix          = "aks-west"
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "west" {
+      name                  = "aks-west"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = azurerm_kubernetes_cluster.west.id
+      group                 = "prod"
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "west_again" {
+      name                  = "aks-west-canary"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = azurerm_kubernetes_cluster.west.id
+      group                 = "canary"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource other 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet-other'
+      location: 'westeurope'
+    }
+
+    resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
+      name: 'aks-west'
+      location: 'westeurope'
+    }
+
+    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: aks.id
+      }
+    }
+
+    resource otherMember 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: other
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: aks.id
+      }
+    }
+    ```
+
+    ## Fix
+
+    Join each cluster once, to one fleet.
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    resource "azurerm_kubernetes_cluster" "west" {
+      name                = "aks-west"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+      dns_prefix          = "aks-west"
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "west" {
+      name                  = "aks-west"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = azurerm_kubernetes_cluster.west.id
+      group                 = "prod"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
+      name: 'aks-west'
+      location: 'westeurope'
+    }
+
+    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: aks.id
+      }
+    }
+    ```
+
+    ## References
+
+    - [Azure Kubernetes Fleet Manager overview: a cluster joins one fleet](https://learn.microsoft.com/azure/kubernetes-fleet/overview)
+    """
+    joins: dict[str, list[Resource]] = defaultdict(list)
+    for member in _members(ctx):
+        key = _cluster_identity(ctx, member.props.get("cluster"))
+        if key is not None:
+            joins[key].append(member)
+    for members in joins.values():
+        if len(members) < 2:
+            continue
+        first, *rest = sorted(members, key=lambda m: (m.location.sort_key(), m.address))
+        cluster = member_cluster(ctx.graph, first).name
+        for member in rest:
+            fleets = {ctx.graph.fleet_identity(m) for m in (first, member)}
+            where = "the same fleet" if len(fleets) == 1 and None not in fleets else "another fleet"
+            ctx.report(
+                member,
+                f"member `{member.address}` joins cluster `{cluster}`, which member `{first.address}` already "
+                f"joins to {where}; a cluster can be a member of one fleet, once",
+                at=("cluster",),
+                hint="remove one of the members, or point it at the cluster it was meant for",
+                related=(first.address,),
+            )
+
+
+def _name_problem(name: str, limit: int) -> str | None:
+    if not 1 <= len(name) <= limit:
+        return f"is {len(name)} characters long (1-{limit} allowed)"
+    if not NAME_RE.match(name):
+        return "may only hold lowercase letters, digits and '-', starting and ending with a letter or digit"
+    return None
+
+
+@rule("FIAC504", "invalid-fleet-name", "error",
+      "A fleet, member, update group, stage or auto-upgrade profile name breaks the API's naming rule.",
+      tags=("membership", "naming"))
+def invalid_fleet_name(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A name the Fleet API rejects: fleet names must be 1-63 characters; member, update group, stage
+    and auto-upgrade profile names 1-50 characters; all must match
+    `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$` (lowercase letters, digits and hyphens, starting and ending
+    with a letter or digit). Names checked: fleets, members, members' `group`, the stage and group
+    names of update strategies and of update runs' inline stages, and auto-upgrade profiles.
+    Unknown names and `existing` references are not checked, and an empty member group is left to
+    FIAC203.
+
+    ## Why it matters
+
+    Neither `terraform plan` nor the Bicep compiler checks these patterns: the deployment fails at
+    the API after the resources before it were created. Uppercase letters and underscores, common
+    in Azure resource names elsewhere, are the usual cause.
+
+    ## Example
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "Fleet_Prod"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-west'
+        group: 'Prod_Ring'
+      }
+    }
+    ```
+
+    ## Fix
+
+    Use lowercase letters, digits and hyphens within the length limit.
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet-prod"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-west'
+        group: 'prod-ring'
+      }
+    }
+    ```
+
+    ## References
+
+    - [Microsoft.ContainerService fleets: name rules](https://learn.microsoft.com/azure/templates/microsoft.containerservice/fleets)
+    - [Naming rules for Azure resources](https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules)
+    """
+    graph = ctx.graph
+    checks: list[tuple[Resource, str, Any, int, tuple[str, ...]]] = []
+    labels = {"fleet": "fleet", "member": "member", "auto_upgrade_profile": "auto-upgrade profile"}
+    for kind, label in labels.items():
+        for resource in graph.of_kind(kind):
+            if not resource.existing:
+                limit = FLEET_NAME_MAX if kind == "fleet" else CHILD_NAME_MAX
+                checks.append((resource, f"{label} name {{}}", resource.name, limit, ("name",)))
+    for member in graph.of_kind("member"):
+        group = member.props.get("group")
+        if not member.existing and group != "":
+            checks.append((member, f"update group {{}} of member `{member.address}`", group, CHILD_NAME_MAX, ("group",)))
+    for source in (*graph.of_kind("update_strategy"), *graph.of_kind("update_run")):
+        stages = source.props.get("stages")
+        if source.existing or not isinstance(stages, list):
+            continue
+        for i, stage in enumerate(stages):
+            if not isinstance(stage, dict):
+                continue
+            at = f"stages[{i}]"
+            checks.append((source, f"stage name {{}} in `{source.address}`", stage.get("name"), CHILD_NAME_MAX,
+                           (f"{at}.name", at)))
+            groups = stage.get("groups")
+            for j, group in enumerate(groups if isinstance(groups, list) else []):
+                if isinstance(group, dict):
+                    gat = f"{at}.groups[{j}]"
+                    checks.append((source, f"group name {{}} in stage {display(stage.get('name'))} of "
+                                   f"`{source.address}`", group.get("name"), CHILD_NAME_MAX, (f"{gat}.name", gat, at)))
+    for resource, what, name, limit, at in checks:
+        if not isinstance(name, str):
+            continue
+        problem = _name_problem(name, limit)
+        if problem is None:
+            continue
+        ctx.report(
+            resource,
+            what.format(f"`{name}`") + f" {problem}; the Fleet API rejects it",
+            at=at,
+            hint=f"use 1-{limit} lowercase letters, digits and '-', starting and ending with a letter or digit",
+        )
+
+
+@rule("FIAC505", "fleet-system-assigned-identity", "note",
+      "A fleet uses a system-assigned identity; a user-assigned one can be audited and rotated on its own.",
+      tags=("identity", "security"))
+def fleet_system_assigned_identity(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A fleet whose managed identity type includes `SystemAssigned` (also `SystemAssigned,
+    UserAssigned`): Bicep/ARM `identity.type`, or the `identity` block or `body.identity` of an
+    `azapi_resource` fleet. `azurerm_kubernetes_fleet_manager` has no identity argument, so it is
+    never reported; an unknown identity type is not judged.
+
+    ## Why it matters
+
+    A system-assigned identity lives and dies with the fleet: its object ID changes when the fleet is
+    re-created, so role assignments made for it break, and it cannot be granted access before the
+    fleet exists. A user-assigned identity is a resource of its own that can be granted, audited and
+    replaced independently.
+
+    ## Example
+
+    ```terraform
+    resource "azapi_resource" "fleet" {
+      type      = "Microsoft.ContainerService/fleets@2025-03-01"
+      name      = "fleet"
+      location  = "westeurope"
+      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
+      identity {
+        type = "SystemAssigned"
+      }
+      body = {
+        properties = {}
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+      identity: {
+        type: 'SystemAssigned'
+      }
+    }
+    ```
+
+    ## Fix
+
+    ```terraform
+    resource "azurerm_user_assigned_identity" "fleet" {
+      name                = "id-fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    resource "azapi_resource" "fleet" {
+      type      = "Microsoft.ContainerService/fleets@2025-03-01"
+      name      = "fleet"
+      location  = "westeurope"
+      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
+      identity {
+        type         = "UserAssigned"
+        identity_ids = [azurerm_user_assigned_identity.fleet.id]
+      }
+      body = {
+        properties = {}
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleetIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+      name: 'id-fleet'
+      location: 'westeurope'
+    }
+
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+      identity: {
+        type: 'UserAssigned'
+        userAssignedIdentities: {
+          '${fleetIdentity.id}': {}
+        }
+      }
+    }
+    ```
+
+    ## References
+
+    - [Managed identities for Azure resources](https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/overview)
+    - [Microsoft.ContainerService fleets: identity](https://learn.microsoft.com/azure/templates/microsoft.containerservice/fleets)
+    """
+    for fleet in ctx.graph.of_kind("fleet"):
+        identity = fleet.props.get("identity_type")
+        if fleet.existing or not isinstance(identity, str):
+            continue
+        kinds = {part.strip().lower() for part in identity.split(",")}
+        if "systemassigned" not in kinds:
+            continue
+        ctx.report(
+            fleet,
+            f"fleet `{fleet.address}` uses a system-assigned identity ({identity}); it changes when the fleet "
+            f"is re-created and cannot be granted access beforehand",
+            at=("identity_type",),
+            hint="create a user-assigned identity and set the fleet's identity type to UserAssigned",
+        )
