@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from analyzer.graph import FleetGraph
 from analyzer.model import Resource
 from analyzer.rules import RuleContext, rule
-from analyzer.values import display
+from analyzer.values import display, is_known
 
 
 @dataclass
@@ -495,3 +496,898 @@ def member_without_group(ctx: RuleContext) -> None:
             ctx.report(member, f"member {display(member.name)} ({member.address}) sets its update group to null; "
                                f"staged update runs will not upgrade it", at=("group",),
                        hint="set the group to a group a stage names")
+
+
+def _stage_sources(ctx: RuleContext) -> list[tuple[Resource, list[object]]]:
+    """Update strategies and update runs with inline stages, each with its list of stages; a stage list
+    that cannot be resolved is recorded as skipped."""
+    out = []
+    for source in [*ctx.graph.of_kind("update_strategy"), *ctx.graph.of_kind("update_run")]:
+        stages = source.props.get("stages")
+        if stages is None:
+            continue
+        if not isinstance(stages, list):
+            ctx.unknown(source, f"stages {display(stages)} cannot be resolved", at=("stages",))
+            continue
+        out.append((source, stages))
+    return out
+
+
+def _what(source: Resource) -> str:
+    noun = "update strategy" if source.kind == "update_strategy" else "update run"
+    return f"{noun} {display(source.name) if source.name is not None else source.address} ({source.address})"
+
+
+def _groups_of(stage: object) -> list[object]:
+    groups = stage.get("groups") if isinstance(stage, dict) else None
+    return groups if isinstance(groups, list) else []
+
+
+@rule("FIAC204", "stage-group-without-members", "warning",
+      "A stage names an update group that no member of the fleet is in.", tags=("updates",))
+def stage_group_without_members(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A group named in a stage of an update strategy (or of an update run's inline stages) that no
+    member of the fleet belongs to, when every member of that fleet is known. To keep false positives
+    out, the rule judges only fleets declared in the scanned code (not `existing`, a data source or a
+    literal ID, whose members may be joined elsewhere) that have at least one member here, and only
+    when no member anywhere in the code has an unresolved fleet or group. A group that matches a
+    member's group except for letter case is left to FIAC202.
+
+    ## Why it matters
+
+    The stage upgrades nothing: usually a typo or a group renamed on the members but not in the
+    strategy, so the clusters meant for that stage are skipped (or upgraded in a later stage
+    without the intended soak time).
+
+    ## Example
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+      name                        = "tiers"
+      kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+      stage {
+        name = "canary"
+        group {
+          name = "canary"
+        }
+        after_stage_wait_in_seconds = 3600
+      }
+      stage {
+        name = "production"
+        group {
+          name = "prod"
+        }
+      }
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "west" {
+      name                  = "aks-west"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west"
+      group                 = "prod"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'canary'
+              groups: [ { name: 'canary' } ]
+              afterStageWaitInSeconds: 3600
+            }
+            {
+              name: 'production'
+              groups: [ { name: 'prod' } ]
+            }
+          ]
+        }
+      }
+    }
+
+    resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west'
+        group: 'prod'
+      }
+    }
+    ```
+
+    ## Fix
+
+    Put a member in every stage group (or remove the empty group).
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+      name                        = "tiers"
+      kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+      stage {
+        name = "canary"
+        group {
+          name = "canary"
+        }
+        after_stage_wait_in_seconds = 3600
+      }
+      stage {
+        name = "production"
+        group {
+          name = "prod"
+        }
+      }
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "test" {
+      name                  = "aks-test"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-test"
+      group                 = "canary"
+    }
+
+    resource "azurerm_kubernetes_fleet_member" "west" {
+      name                  = "aks-west"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west"
+      group                 = "prod"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'production'
+              groups: [ { name: 'prod' } ]
+            }
+          ]
+        }
+      }
+    }
+
+    resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west'
+        group: 'prod'
+      }
+    }
+    ```
+
+    ## References
+
+    - [Update groups, stages and strategies](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
+    """
+    members = ctx.graph.of_kind("member")
+    unsure = [m for m in members if ctx.graph.fleet_identity(m) is None
+              or (m.props.get("group") is not None and not isinstance(m.props.get("group"), str))]
+    groups_by_fleet: dict[str, set[str]] = defaultdict(set)
+    for member in members:
+        fleet = ctx.graph.fleet_identity(member)
+        group = member.props.get("group")
+        if fleet is not None and isinstance(group, str):
+            groups_by_fleet[fleet].add(group.lower())
+    counted = {ctx.graph.fleet_identity(m) for m in members}
+    for source, stages in _stage_sources(ctx):
+        fleet = ctx.graph.target(source, "fleet")
+        if fleet is None or fleet.existing or fleet.key not in counted:
+            continue
+        if unsure:
+            ctx.unknown(source, f"whether its stage groups have members: the fleet or group of "
+                                f"{', '.join(m.address for m in unsure)} cannot be resolved", at=("stages",))
+            continue
+        for i, stage in enumerate(stages):
+            for j, group in enumerate(_groups_of(stage)):
+                name = group.get("name") if isinstance(group, dict) else None
+                if not isinstance(name, str) or name.lower() in groups_by_fleet[fleet.key]:
+                    continue
+                stage_name = stage.get("name") if isinstance(stage, dict) else None
+                ctx.report(source,
+                           f"group `{name}` of stage {display(stage_name)} in {_what(source)} has no member in fleet "
+                           f"{display(fleet.name)}; the stage upgrades nothing for it",
+                           at=(f"stages[{i}].groups[{j}].name", f"stages[{i}].groups[{j}]", f"stages[{i}]"),
+                           hint=f"set `group = \"{name}\"` on the members meant for this stage, or remove the group "
+                                f"(member groups: {', '.join(sorted(groups_by_fleet[fleet.key])) or 'none'})",
+                           related=(fleet.address,))
+
+
+@rule("FIAC205", "duplicate-stage-or-group", "error",
+      "Two stages share a name, or a group appears more than once in one strategy or run.", tags=("updates",))
+def duplicate_stage_or_group(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    In one update strategy, or in one update run's inline stages: two stages with the same name, or
+    one group named more than once (in one stage or across stages). Names compare exactly as written;
+    names that cannot be resolved are not compared. Reported at the second occurrence.
+
+    ## Why it matters
+
+    The API rejects the strategy or run: stage names are unique, and a group may appear only once
+    in a strategy (a cluster is upgraded once per run).
+
+    ## Example
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+      name                        = "tiers"
+      kubernetes_fleet_manager_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
+      stage {
+        name = "canary"
+        group {
+          name = "canary"
+        }
+        after_stage_wait_in_seconds = 3600
+      }
+      stage {
+        name = "production"
+        group {
+          name = "canary"
+        }
+        group {
+          name = "prod"
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' existing = {
+      name: 'fleet'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'wave'
+              groups: [ { name: 'canary' } ]
+              afterStageWaitInSeconds: 3600
+            }
+            {
+              name: 'wave'
+              groups: [ { name: 'prod' } ]
+            }
+          ]
+        }
+      }
+    }
+    ```
+
+    ## Fix
+
+    Give every stage its own name and every group one place.
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+      name                        = "tiers"
+      kubernetes_fleet_manager_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
+      stage {
+        name = "canary"
+        group {
+          name = "canary"
+        }
+        after_stage_wait_in_seconds = 3600
+      }
+      stage {
+        name = "production"
+        group {
+          name = "prod"
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' existing = {
+      name: 'fleet'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'wave-1'
+              groups: [ { name: 'canary' } ]
+              afterStageWaitInSeconds: 3600
+            }
+            {
+              name: 'wave-2'
+              groups: [ { name: 'prod' } ]
+            }
+          ]
+        }
+      }
+    }
+    ```
+
+    ## References
+
+    - [Update groups, stages and strategies](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
+    """
+    for source, stages in _stage_sources(ctx):
+        stage_seen: dict[str, int] = {}
+        group_seen: dict[str, str] = {}
+        for i, stage in enumerate(stages):
+            if not isinstance(stage, dict):
+                continue
+            name = stage.get("name")
+            if isinstance(name, str):
+                if name in stage_seen:
+                    ctx.report(source, f"{_what(source)} has two stages named `{name}`; stage names must be unique",
+                               at=(f"stages[{i}].name", f"stages[{i}]"), hint="rename one of the stages")
+                stage_seen.setdefault(name, i)
+            for j, group in enumerate(_groups_of(stage)):
+                group_name = group.get("name") if isinstance(group, dict) else None
+                if not isinstance(group_name, str):
+                    continue
+                here = display(name) if name is not None else f"#{i + 1}"
+                if group_name in group_seen:
+                    ctx.report(source,
+                               f"group `{group_name}` appears more than once in {_what(source)} (stage "
+                               f"{group_seen[group_name]} and stage {here}); a group may be in one place only",
+                               at=(f"stages[{i}].groups[{j}].name", f"stages[{i}].groups[{j}]", f"stages[{i}]"),
+                               hint="remove the repeated group")
+                group_seen.setdefault(group_name, here)
+
+
+_MAX_CONCURRENCY_RE = re.compile(r"^(?:([1-9]\d*)|([1-9]\d?|100)%)$")
+MAX_GROUPS_PER_STAGE = 50
+
+
+def _concurrency(value: object) -> tuple[str, int] | bool | None:
+    """("count", n) or ("percent", n); None when unset; False when malformed. An integer is read as its
+    text (Bicep may write one where the API takes a string)."""
+    if value is None:
+        return None
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str):
+        return False
+    match = _MAX_CONCURRENCY_RE.match(text)
+    if match is None:
+        return False
+    return ("count", int(match.group(1))) if match.group(1) else ("percent", int(match.group(2)))
+
+
+@rule("FIAC206", "stage-limits-exceeded", "error",
+      "A stage has more than 50 groups, or a maxConcurrency is malformed or larger than its stage's.",
+      tags=("updates",))
+def stage_limits_exceeded(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    In an update strategy or an update run's inline stages:
+
+    - a stage with more than 50 update groups;
+    - a `maxConcurrency` (stage or group) that is not a positive count (`3`) or a percentage from 1%
+      to 100% (`25%`);
+    - a group's `maxConcurrency` larger than its stage's. Only like with like is compared (two counts
+      or two percentages): a count against a percentage depends on group sizes the code does not
+      show, so it is not judged.
+
+    An integer where the API takes a string is read as its text. Values that cannot be resolved are
+    not judged. azurerm update strategies have no `maxConcurrency`: in Terraform this applies to
+    `azapi_resource` strategies and runs.
+
+    ## Why it matters
+
+    The API rejects the strategy or run, so the deployment fails.
+
+    ## Example
+
+    ```terraform
+    resource "azapi_resource" "tiers" {
+      type      = "Microsoft.ContainerService/fleets/updateStrategies@2026-06-01"
+      name      = "tiers"
+      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
+      body = {
+        properties = {
+          strategy = {
+            stages = [
+              {
+                name           = "production"
+                maxConcurrency = "2"
+                groups = [
+                  { name = "prod", maxConcurrency = "5" }
+                ]
+              }
+            ]
+          }
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' existing = {
+      name: 'fleet'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'production'
+              maxConcurrency: '0%'
+              groups: [ { name: 'prod' } ]
+            }
+          ]
+        }
+      }
+    }
+    ```
+
+    ## Fix
+
+    Keep counts positive, percentages from 1% to 100%, and each group's limit within its stage's.
+
+    ```terraform
+    resource "azapi_resource" "tiers" {
+      type      = "Microsoft.ContainerService/fleets/updateStrategies@2026-06-01"
+      name      = "tiers"
+      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
+      body = {
+        properties = {
+          strategy = {
+            stages = [
+              {
+                name           = "production"
+                maxConcurrency = "5"
+                groups = [
+                  { name = "prod", maxConcurrency = "2" }
+                ]
+              }
+            ]
+          }
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' existing = {
+      name: 'fleet'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'production'
+              maxConcurrency: '25%'
+              groups: [ { name: 'prod' } ]
+            }
+          ]
+        }
+      }
+    }
+    ```
+
+    ## References
+
+    - [Update groups, stages and strategies](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
+    - [Update strategies REST API](https://learn.microsoft.com/rest/api/fleet/fleet-update-strategies/create-or-update)
+    """
+    for source, stages in _stage_sources(ctx):
+        for i, stage in enumerate(stages):
+            if not isinstance(stage, dict):
+                continue
+            stage_name = display(stage.get("name"))
+            groups = stage.get("groups")
+            if isinstance(groups, list) and len(groups) > MAX_GROUPS_PER_STAGE:
+                ctx.report(source, f"stage {stage_name} of {_what(source)} has {len(groups)} update groups; a stage "
+                                   f"takes at most {MAX_GROUPS_PER_STAGE}",
+                           at=(f"stages[{i}].groups", f"stages[{i}].name", f"stages[{i}]"),
+                           hint="split the groups over several stages")
+            limits: list[tuple[str, object, str]] = [(f"stages[{i}].max_concurrency", stage.get("max_concurrency"),
+                                                      f"stage {stage_name}")]
+            limits += [(f"stages[{i}].groups[{j}].max_concurrency", g.get("max_concurrency"),
+                        f"group {display(g.get('name'))} of stage {stage_name}")
+                       for j, g in enumerate(_groups_of(stage)) if isinstance(g, dict)]
+            parsed = []
+            for key, value, what in limits:
+                if value is not None and not is_known(value):
+                    ctx.unknown(source, f"maxConcurrency {display(value)} cannot be resolved", at=(key,))
+                    parsed.append(None)
+                    continue
+                result = _concurrency(value)
+                if result is False:
+                    ctx.report(source, f"maxConcurrency {display(value)} of {what} in {_what(source)} is malformed; "
+                                       f"it must be a positive count (\"3\") or a percentage from 1% to 100% (\"25%\")",
+                               at=(key, f"stages[{i}]"), hint='write a count such as "3" or a percentage such as "25%"')
+                    result = None
+                parsed.append(result)
+            stage_limit = parsed[0]
+            if not isinstance(stage_limit, tuple):
+                continue
+            for (key, value, what), limit in zip(limits[1:], parsed[1:], strict=True):
+                if isinstance(limit, tuple) and limit[0] == stage_limit[0] and limit[1] > stage_limit[1]:
+                    ctx.report(source, f"maxConcurrency {display(value)} of {what} in {_what(source)} exceeds the "
+                                       f"stage's {display(stage.get('max_concurrency'))}",
+                               at=(key, f"stages[{i}]"),
+                               hint="lower the group's maxConcurrency to at most the stage's, or raise the stage's")
+
+
+def _has_gates(value: object) -> bool | None:
+    """True when gates are written (a non-empty list), None when unknown."""
+    if value is None:
+        return False
+    if not is_known(value):
+        return None
+    return isinstance(value, list) and len(value) > 0
+
+
+@rule("FIAC207", "no-soak-between-stages", "warning",
+      "A stage is followed by another with no wait time and no approval gate between them.", tags=("updates",))
+def no_soak_between_stages(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A stage of an update strategy (or of an update run's inline stages) that another stage follows,
+    with neither a wait after it (`after_stage_wait_in_seconds` / `afterStageWaitInSeconds` above 0)
+    nor an approval gate between the two. Any gate counts, to avoid false positives: the stage's
+    `afterGates` or the next stage's `beforeGates`, and also the after-gates of the stage's groups or
+    the before-gates of the next stage's groups. The last stage needs no soak. Values that cannot be
+    resolved are not judged.
+
+    ## Why it matters
+
+    Stages exist so that a bad version shows itself on early clusters before it reaches the next
+    ones. Without a soak time or an approval, the next stage starts the moment the previous one ends,
+    before monitoring has caught anything.
+
+    ## Example
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+      name                        = "tiers"
+      kubernetes_fleet_manager_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
+      stage {
+        name = "canary"
+        group {
+          name = "canary"
+        }
+      }
+      stage {
+        name = "production"
+        group {
+          name = "prod"
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' existing = {
+      name: 'fleet'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'canary'
+              groups: [ { name: 'canary' } ]
+              afterStageWaitInSeconds: 0
+            }
+            {
+              name: 'production'
+              groups: [ { name: 'prod' } ]
+            }
+          ]
+        }
+      }
+    }
+    ```
+
+    ## Fix
+
+    Wait after each stage but the last, or gate the next one on an approval.
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+      name                        = "tiers"
+      kubernetes_fleet_manager_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
+      stage {
+        name = "canary"
+        group {
+          name = "canary"
+        }
+        after_stage_wait_in_seconds = 3600
+      }
+      stage {
+        name = "production"
+        group {
+          name = "prod"
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' existing = {
+      name: 'fleet'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [
+            {
+              name: 'canary'
+              groups: [ { name: 'canary' } ]
+            }
+            {
+              name: 'production'
+              groups: [ { name: 'prod' } ]
+              beforeGates: [ { type: 'Approval', displayName: 'Canary looks healthy' } ]
+            }
+          ]
+        }
+      }
+    }
+    ```
+
+    ## References
+
+    - [Update groups, stages and strategies](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
+    - [Approvals (gates) in update runs](https://learn.microsoft.com/azure/kubernetes-fleet/update-strategies-gates-approvals)
+    """
+    for source, stages in _stage_sources(ctx):
+        for i in range(len(stages) - 1):
+            stage, following = stages[i], stages[i + 1]
+            if not isinstance(stage, dict) or not isinstance(following, dict):
+                ctx.unknown(source, f"stage {i + 1} or {i + 2} cannot be resolved", at=(f"stages[{i}]",))
+                continue
+            wait = stage.get("after_wait")
+            checks: list[bool | None] = [_has_gates(stage.get("after_gates")),
+                                         _has_gates(following.get("before_gates"))]
+            checks += [_has_gates(g.get("after_gates")) for g in _groups_of(stage) if isinstance(g, dict)]
+            checks += [_has_gates(g.get("before_gates")) for g in _groups_of(following) if isinstance(g, dict)]
+            if wait is not None and not is_known(wait):
+                checks.append(None)
+            elif isinstance(wait, (int, float)) and not isinstance(wait, bool):
+                checks.append(wait > 0)
+            if any(c is True for c in checks):
+                continue
+            if any(c is None for c in checks):
+                ctx.unknown(source, f"whether stage {display(stage.get('name'))} has a soak time or gate",
+                            at=(f"stages[{i}].after_wait", f"stages[{i}].name", f"stages[{i}]"))
+                continue
+            ctx.report(source,
+                       f"stage {display(stage.get('name'))} of {_what(source)} is followed by stage "
+                       f"{display(following.get('name'))} with no wait and no approval gate between them; the next "
+                       f"stage starts as soon as this one ends",
+                       at=(f"stages[{i}].after_wait", f"stages[{i}].name", f"stages[{i}]"),
+                       hint="set a wait after the stage (e.g. 3600 seconds), or add an approval gate "
+                            "(afterGates, or beforeGates on the next stage)")
+
+
+@rule("FIAC208", "run-strategy-conflict", "error",
+      "An update run sets both a strategy and inline stages, or uses a strategy of another fleet.",
+      tags=("updates",))
+def run_strategy_conflict(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    An update run that
+
+    - references an update strategy (`fleet_update_strategy_id` / `updateStrategyId`) **and** has
+      inline stages (`stage` blocks / `strategy.stages`) — they conflict;
+    - references an update strategy of another fleet: one declared in the scanned code under another
+      fleet, or an ARM ID whose fleet name (or resource group) differs from the run's fleet.
+
+    A strategy reference that cannot be resolved is not judged (it might be null); so are inline
+    stages written with `dynamic` blocks, and fleets that cannot be told apart.
+
+    ## Why it matters
+
+    The API rejects a run with both (the azurerm provider refuses the plan), and rejects a strategy
+    of another fleet: the run is never created, so the fleet is not upgraded.
+
+    ## Example
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_update_run" "upgrade" {
+      name                        = "upgrade"
+      kubernetes_fleet_manager_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
+      fleet_update_strategy_id    = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet/updateStrategies/tiers"
+      managed_cluster_update {
+        upgrade {
+          type               = "Full"
+          kubernetes_version = "1.36.2"
+        }
+      }
+      stage {
+        name = "all"
+        group {
+          name = "prod"
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource other 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'other'
+      location: 'westeurope'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
+      parent: other
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [ { name: 'all', groups: [ { name: 'prod' } ] } ]
+        }
+      }
+    }
+
+    resource upgrade 'Microsoft.ContainerService/fleets/updateRuns@2025-03-01' = {
+      parent: fleet
+      name: 'upgrade'
+      properties: {
+        updateStrategyId: tiers.id
+        managedClusterUpdate: {
+          upgrade: { type: 'Full', kubernetesVersion: '1.36.2' }
+        }
+      }
+    }
+    ```
+
+    ## Fix
+
+    Use either a strategy of the run's own fleet or inline stages.
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_update_run" "upgrade" {
+      name                        = "upgrade"
+      kubernetes_fleet_manager_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
+      fleet_update_strategy_id    = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet/updateStrategies/tiers"
+      managed_cluster_update {
+        upgrade {
+          type               = "Full"
+          kubernetes_version = "1.36.2"
+        }
+      }
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
+      parent: fleet
+      name: 'tiers'
+      properties: {
+        strategy: {
+          stages: [ { name: 'all', groups: [ { name: 'prod' } ] } ]
+        }
+      }
+    }
+
+    resource upgrade 'Microsoft.ContainerService/fleets/updateRuns@2025-03-01' = {
+      parent: fleet
+      name: 'upgrade'
+      properties: {
+        updateStrategyId: tiers.id
+        managedClusterUpdate: {
+          upgrade: { type: 'Full', kubernetesVersion: '1.36.2' }
+        }
+      }
+    }
+    ```
+
+    ## References
+
+    - [Update Kubernetes and node images across clusters with update runs](https://learn.microsoft.com/azure/kubernetes-fleet/update-orchestration)
+    - [azurerm_kubernetes_fleet_update_run (Terraform registry)](https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_fleet_update_run)
+    """
+    from analyzer import arm
+
+    graph = ctx.graph
+    for run in graph.of_kind("update_run"):
+        strategy = run.props.get("strategy")
+        if strategy is None:
+            continue
+        if not is_known(strategy):
+            ctx.unknown(run, f"strategy reference {display(strategy)} cannot be resolved", at=("strategy",))
+            continue
+        if isinstance(strategy, str) and not strategy.strip():
+            continue
+        stages = run.props.get("stages")
+        if isinstance(stages, list) and stages:
+            ctx.report(run, f"update run {display(run.name)} ({run.address}) sets both an update strategy and "
+                            f"inline stages; they conflict, so the run is rejected",
+                       at=("stages", "strategy"),
+                       hint="remove the inline stages to use the strategy, or remove the strategy reference")
+        elif stages is not None and not isinstance(stages, list):
+            ctx.unknown(run, "whether the run also has inline stages", at=("stages",))
+        run_fleet = graph.fleet_identity(run)
+        target = graph.target(run, "strategy")
+        if target is not None:
+            strategy_fleet = graph.fleet_identity(target)
+            if run_fleet is not None and strategy_fleet is not None and run_fleet != strategy_fleet:
+                other = graph.target(target, "fleet")
+                ctx.report(run, f"update run {display(run.name)} ({run.address}) uses update strategy "
+                                f"{target.address}, which belongs to another fleet "
+                                f"({other.address if other is not None else display(target.props.get('fleet'))})",
+                           at=("strategy",), hint="use an update strategy of the run's own fleet",
+                           related=(target.address,))
+            continue
+        parsed = arm.parse_arm_id(strategy) if isinstance(strategy, str) else None
+        if parsed is None or len(parsed.names) < 2 or (parsed.type or "").lower() != arm.FLEET + "/updatestrategies":
+            continue
+        fleet = graph.target(run, "fleet")
+        fleet_value = run.props.get("fleet")
+        fleet_id = arm.parse_arm_id(fleet_value) if isinstance(fleet_value, str) else None
+        fleet_name = fleet.name if fleet is not None else (fleet_id.name if fleet_id is not None else None)
+        fleet_rg = fleet.resource_group if fleet is not None else (fleet_id.resource_group if fleet_id else None)
+        if not isinstance(fleet_name, str):
+            continue
+        differs = parsed.names[0].lower() != fleet_name.lower() or (
+            isinstance(fleet_rg, str) and isinstance(parsed.resource_group, str)
+            and parsed.resource_group.lower() != fleet_rg.lower())
+        if differs:
+            ctx.report(run, f"update run {display(run.name)} ({run.address}) uses update strategy "
+                            f"`{parsed.names[-1]}` of fleet `{parsed.names[0]}`, not of its own fleet `{fleet_name}`",
+                       at=("strategy",), hint="use an update strategy of the run's own fleet")
