@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from analyzer import __version__
+from analyzer import __version__, postscan
 from analyzer.discovery import SourceFile, discover
 from analyzer.graph import FleetGraph
 from analyzer.model import Diagnostic, FileResult, Finding, Level, Report, Resource
 from analyzer.rules import Rule, RuleContext, all_rules, select_rules
+from analyzer.suppressions import SourceTexts
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,12 @@ class ScanOptions:
     """Terraform ``--var NAME=VALUE`` pairs, in the order given."""
     env_vars: bool = False
     """Read Terraform variables from ``TF_VAR_*`` environment variables."""
+    exclude: tuple[str, ...] = ()
+    """Glob patterns of root-relative paths (files or folders) not to scan."""
+    levels: tuple[tuple[str, str], ...] = ()
+    """Per-rule level overrides: (rule ID, ``error``/``warning``/``note``)."""
+    inline_suppressions: bool = True
+    """Honour ``fleetiac:ignore`` comments (``--no-inline-suppressions`` turns them off)."""
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[list[list[Resource]], list[Diagnostic]]:
@@ -86,6 +93,7 @@ def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
     root, files = discover(paths)
+    files = postscan.exclude(files, options.exclude)
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
@@ -101,9 +109,20 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         for diagnostic in diagnostics:
             findings.add(Finding("FIAC901", Level.WARNING, diagnostic.message, diagnostic.location))
     shown_skips = sorted(skipped, key=Finding.sort_key) if options.show_unknown and "FIAC902" in selected else []
+    rule_infos = {r.info.id: r.info for r in rules}
+    texts = SourceTexts(root)
+    active, suppressed = list(findings.union(shown_skips)), []
+    if options.inline_suppressions:
+        active, suppressed = postscan.suppress(active, files, texts, {r.info.id for r in catalog}, options.as_of,
+                                               report_invalid="FIAC903" in selected)
+    suppressed, _ = postscan.override_levels(suppressed, rule_infos, options.levels)
+    active, rule_infos = postscan.override_levels(active, rule_infos, options.levels)
     return Report(
-        findings=sorted(findings.union(shown_skips), key=Finding.sort_key),
-        rules={r.info.id: r.info for r in rules},
+        findings=sorted(set(active), key=Finding.sort_key),
+        suppressed=sorted(set(suppressed), key=Finding.sort_key),
+        diagnostics=sorted(set(diagnostics), key=lambda d: (d.location.sort_key(), d.message)),
+        line_hashes=postscan.hashes_for([*active, *suppressed], texts),
+        rules=rule_infos,
         root=root.as_posix(),
         files_scanned=len(files),
         tool_version=__version__,

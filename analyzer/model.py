@@ -149,6 +149,17 @@ class RuleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is not reported: an inline ``fleetiac:ignore`` directive."""
+
+    reason: str
+    until: str | None
+    """Expiry date (ISO) the directive gives, or None."""
+    location: Location
+    """Where the directive is written."""
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem at one place."""
 
@@ -161,6 +172,8 @@ class Finding:
     hint: str = ""
     related: tuple[str, ...] = ()
     """Addresses of the other resources involved (cluster, operator's grants, strategy...)."""
+    suppression: Suppression | None = None
+    """Set on the findings in ``Report.suppressed``: the directive that silenced it."""
 
     def sort_key(self) -> tuple[Any, ...]:
         return (*self.location.sort_key(), self.rule_id, self.resource, self.message)
@@ -193,3 +206,24 @@ class Report:
     notices: list[str] = field(default_factory=list)
     """One-line notices about the scan itself (e.g. version data older than the evaluation date),
     each once, in the order rules gave them."""
+    suppressed: list[Finding] = field(default_factory=list)
+    """Findings silenced by inline suppressions (each with ``suppression`` set); never counted toward
+    the exit code."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Files that could not be read or parsed (also FIAC901 findings when that rule is selected);
+    SARIF lists them as tool execution notifications."""
+    line_hashes: dict[tuple[str, int], str] = field(default_factory=dict)
+    """GitHub's ``primaryLocationLineHash`` of each finding's start line, by (path, line)."""
+    baseline: BaselineSummary | None = None
+    """Set when findings were compared with a ``--baseline`` file."""
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineSummary:
+    """What comparing with a baseline file did."""
+
+    path: str
+    matched: int
+    """Findings left out because the baseline records them."""
+    gone: int
+    """Baseline entries that no finding matched any more (fixed, or their resource renamed)."""

@@ -217,3 +217,97 @@ def unknown_value(ctx: RuleContext) -> None:
 
     - [Unknown values in fleetiac](https://github.com/fleetiac/fleetiac#what-is-evaluated)
     """
+
+
+@rule("FIAC903", "invalid-suppression", "warning",
+      "A fleetiac:ignore comment names an unknown rule, gives no reason, or has expired; it suppresses nothing.",
+      tags=("analyzer",), engine_reported=True)
+def invalid_suppression(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    An inline suppression (`# fleetiac:ignore FIAC203 -- reason` in Terraform, `//` in Terraform and
+    Bicep) that cannot be honoured: it names a rule ID that does not exist (a typo), gives no reason
+    after `--`, names no rule, has an `until=` date that is not `YYYY-MM-DD`, or has an `until=` date
+    before the evaluation date (`--as-of`, default today). The finding is on the comment.
+
+    ## Why it matters
+
+    An invalid suppression suppresses nothing, so the finding it was meant to silence is still
+    reported; this warning says why. A typo in a rule ID never silently hides a finding, a suppression
+    without a reason cannot be reviewed, and an expired one was a promise to fix the code by that date.
+
+    ## Example
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    # fleetiac:ignore FIAC2O3 -- joins an update group in the next change
+    resource "azurerm_kubernetes_fleet_member" "west" {
+      name                  = "aks-west"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    // fleetiac:ignore FIAC203 until=2026-01-31
+    resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west'
+      }
+    }
+    ```
+
+    ## Fix
+
+    Name an existing rule (`fleetiac rules`), give the reason after `--`, and move or drop a past
+    `until=` date (or fix the code and delete the comment).
+
+    ```terraform
+    resource "azurerm_kubernetes_fleet_manager" "fleet" {
+      name                = "fleet"
+      location            = "westeurope"
+      resource_group_name = "rg-fleet"
+    }
+
+    # fleetiac:ignore FIAC203 -- joins an update group in the next change
+    resource "azurerm_kubernetes_fleet_member" "west" {
+      name                  = "aks-west"
+      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+      kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west"
+    }
+    ```
+
+    ```bicep
+    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+      name: 'fleet'
+      location: 'westeurope'
+    }
+
+    // fleetiac:ignore FIAC203 until=2027-01-31 -- joins an update group in the next change
+    resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+      parent: fleet
+      name: 'aks-west'
+      properties: {
+        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west'
+      }
+    }
+    ```
+
+    ## References
+
+    - [Suppressing findings in fleetiac](https://github.com/fleetiac/fleetiac#use-in-ci)
+    - [Checkov issue 90: a mistyped check ID in a skip comment](https://github.com/bridgecrewio/checkov/issues/90)
+    """
