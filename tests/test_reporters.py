@@ -117,7 +117,8 @@ def test_json_document() -> None:
     assert doc["tool"] == {"name": "fleetiac", "version": "0.1.0"}
     assert doc["as_of"] == "2026-11-23"
     assert doc["root"] == "/home/ci/my repo"
-    assert doc["summary"] == {"files": 5, "findings": 4, "by_level": {"error": 2, "warning": 1, "note": 1}}
+    assert doc["summary"] == {"files": 5, "findings": 4, "by_level": {"error": 2, "warning": 1, "note": 1},
+                              "suppressed": 0, "baseline": None}
     assert doc["findings"][0] == {
         "rule_id": "FIAC101",
         "rule_name": "member-missing-list-credential-grant",
@@ -132,6 +133,7 @@ def test_json_document() -> None:
         "resource": "azurerm_kubernetes_fleet_member.a",
         "related": ["azurerm_kubernetes_cluster.a", "azurerm_role_assignment.x"],
         "fingerprint": FINDINGS[0].fingerprint,
+        "suppressed": None,
     }
     second = doc["findings"][1]
     assert (second["hint"], second["end_line"], second["end_column"], second["related"]) == ("", None, None, [])
@@ -159,7 +161,9 @@ def test_json_empty_report() -> None:
     doc = json.loads(render(EMPTY, "json"))
     assert doc["findings"] == []
     assert doc["rules"] == []
-    assert doc["summary"] == {"files": 1, "findings": 0, "by_level": {"error": 0, "warning": 0, "note": 0}}
+    assert doc["summary"] == {"files": 1, "findings": 0, "by_level": {"error": 0, "warning": 0, "note": 0},
+                              "suppressed": 0, "baseline": None}
+    assert doc["suppressed"] == []
 
 
 # --------------------------------------------------------------------------------------------- sarif
@@ -314,6 +318,6 @@ def test_render_is_deterministic(fmt: str) -> None:
 
 
 def test_unknown_format_is_refused() -> None:
-    assert FORMATS == ("text", "json", "sarif")
+    assert FORMATS == ("text", "json", "sarif", "junit", "github", "markdown")
     with pytest.raises(ValueError, match="unknown report format 'xml'"):
         render(make_report(), "xml")

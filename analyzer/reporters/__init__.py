@@ -7,34 +7,58 @@ same report always renders to the same bytes (tests and SARIF consumers rely on 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from analyzer.model import Report
+from analyzer.reporters import github as github_reporter
 from analyzer.reporters import json as json_reporter
+from analyzer.reporters import junit as junit_reporter
+from analyzer.reporters import markdown as markdown_reporter
 from analyzer.reporters import sarif as sarif_reporter
 from analyzer.reporters import text as text_reporter
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown")
 """The values ``--format`` accepts, in the order the CLI lists them."""
 
-# Only the text format has a use for color; the machine formats ignore the flag, so they share one
-# signature without pretending to support it.
-_RENDERERS: dict[str, Callable[[Report, bool], str]] = {
-    "text": lambda report, color: text_reporter.render(report, color=color),
-    "json": lambda report, color: json_reporter.render(report),
-    "sarif": lambda report, color: sarif_reporter.render(report),
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """Choices about presentation, not about findings: they never change what a report contains."""
+
+    color: bool = False
+    """ANSI escapes in the text format (the caller checks for a terminal)."""
+    sarif_category: str = ""
+    """SARIF ``automationDetails.id`` (GitHub's upload category); empty: not written."""
+    sarif_include_suppressed: bool = False
+    """Write suppressed findings to SARIF with ``suppressions`` entries (left out by default)."""
+
+
+# Each renderer takes the options it has a use for; the others ignore them.
+_RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
+    "text": lambda report, options: text_reporter.render(report, color=options.color),
+    "json": lambda report, options: json_reporter.render(report),
+    "sarif": lambda report, options: sarif_reporter.render(
+        report, category=options.sarif_category, include_suppressed=options.sarif_include_suppressed),
+    "junit": lambda report, options: junit_reporter.render(report),
+    "github": lambda report, options: github_reporter.render(report),
+    "markdown": lambda report, options: markdown_reporter.render(report),
 }
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
+def render(report: Report, fmt: str, *, color: bool = False, options: RenderOptions | None = None) -> str:
     """Render ``report`` in format ``fmt`` (one of :data:`FORMATS`); the result ends with a newline.
 
-    ``color`` adds ANSI escapes to the text format only; the caller decides (a terminal, not a file).
+    ``color`` adds ANSI escapes to the text format only; ``options`` carries the other presentation
+    choices (``color`` given here wins over ``options.color`` being False).
     """
     try:
         renderer = _RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}") from None
-    return renderer(report, color)
+    options = options or RenderOptions()
+    if color and not options.color:
+        options = RenderOptions(True, options.sarif_category, options.sarif_include_suppressed)
+    return renderer(report, options)
 
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "RenderOptions", "render"]

@@ -34,6 +34,19 @@ def _finding(report: Report, finding: Finding) -> dict[str, Any]:
         "resource": finding.resource,
         "related": list(finding.related),
         "fingerprint": finding.fingerprint,
+        # null on reported findings, so every finding object has the same keys.
+        "suppressed": _suppression(finding),
+    }
+
+
+def _suppression(finding: Finding) -> dict[str, Any] | None:
+    if finding.suppression is None:
+        return None
+    loc = finding.suppression.location
+    return {
+        "reason": finding.suppression.reason,
+        "until": finding.suppression.until,
+        "location": {"path": loc.path, "line": loc.line, "column": loc.column},
     }
 
 
@@ -52,7 +65,7 @@ def document(report: Report) -> dict[str, Any]:
     counts = count_by_level(report.findings)
     # Describe only the rules that fired: the full catalog is `fleetiac rules` (and SARIF's job).
     fired: dict[str, RuleInfo] = {}
-    for finding in report.findings:
+    for finding in [*report.findings, *report.suppressed]:
         fired.setdefault(finding.rule_id, rule_for(report, finding.rule_id, Level(finding.level)))
     return {
         "version": FORMAT_VERSION,
@@ -63,8 +76,12 @@ def document(report: Report) -> dict[str, Any]:
             "files": report.files_scanned,
             "findings": len(report.findings),
             "by_level": {level.value: count for level, count in counts.items()},
+            "suppressed": len(report.suppressed),
+            "baseline": None if report.baseline is None else {
+                "path": report.baseline.path, "matched": report.baseline.matched, "gone": report.baseline.gone},
         },
         "findings": [_finding(report, finding) for finding in report.findings],
+        "suppressed": [_finding(report, finding) for finding in report.suppressed],
         "rules": [_rule(fired[rule_id]) for rule_id in sorted(fired)],
     }
 

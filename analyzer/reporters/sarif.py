@@ -4,8 +4,9 @@ Every choice here answers a rule in ``conventions.md`` → "SARIF" (GitHub and A
 mis-group files that break them): one run; ``results`` present even when empty; rules deduplicated
 and sorted by ID with a matching ``ruleIndex``; ``security-severity`` as a *string*; exactly one
 location per result whose URI is relative to ``%SRCROOT%`` and percent-encoded; our own fingerprint
-under our own key (never a hand-made ``primaryLocationLineHash``); no timestamps, so two runs over the
-same tree produce the same bytes.
+under our own key, and ``primaryLocationLineHash`` only as codeql-action computes it
+(:mod:`analyzer.linehash`, from the engine); no timestamps, so two runs over the same tree produce the
+same bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from analyzer.model import Finding, Level, Location, Report, RuleInfo
+from analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
 from analyzer.reporters._common import rule_for
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -23,6 +24,7 @@ SARIF_VERSION = "2.1.0"
 INFORMATION_URI = "https://github.com/fleetiac/fleetiac"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "fleetiacFingerprint/v1"
+LINE_HASH_KEY = "primaryLocationLineHash"
 
 # GitHub ranks alerts by this CVSS-like score; only the access family (FIAC1xx) is about who may do
 # what, so only it gets one. The other families are reliability problems, not security ones.
@@ -114,7 +116,26 @@ def _region(loc: Location) -> dict[str, int]:
     return region
 
 
-def _result(finding: Finding, rule_index: int, root: str) -> dict[str, Any]:
+def _physical(loc: Location, root: str) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": relative_uri(loc.path, root), "uriBaseId": SRCROOT},
+            "region": _region(loc),
+        }
+    }
+
+
+def _notification(diagnostic: Diagnostic, root: str) -> dict[str, Any]:
+    """A file the analyzer could not read or parse, as the tool's own report about its run."""
+    return {
+        "level": "warning",
+        "message": {"text": diagnostic.message},
+        "locations": [_physical(diagnostic.location, root)],
+        "descriptor": {"id": "FIAC901"},
+    }
+
+
+def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None = None) -> dict[str, Any]:
     text = f"{finding.message} {finding.hint}" if finding.hint else finding.message
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
@@ -131,6 +152,16 @@ def _result(finding: Finding, rule_index: int, root: str) -> dict[str, Any]:
         ],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
     }
+    if line_hash is not None:
+        result["partialFingerprints"][LINE_HASH_KEY] = line_hash
+    if finding.suppression is not None:
+        # "inSource": the directive is a comment in the scanned file; "accepted": it was honoured.
+        result["suppressions"] = [{
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": finding.suppression.reason,
+            "location": _physical(finding.suppression.location, root),
+        }]
     # The resolved addresses help triage; a property bag is where SARIF lets a tool put its own data.
     properties: dict[str, Any] = {}
     if finding.resource:
@@ -142,12 +173,21 @@ def _result(finding: Finding, rule_index: int, root: str) -> dict[str, Any]:
     return result
 
 
-def document(report: Report) -> dict[str, Any]:
-    """The SARIF log as JSON-ready data."""
+def automation_id(category: str) -> str:
+    """``automationDetails.id`` for a category: SARIF reads the part before the last ``/`` as the
+    category, so one is added when missing (as GitHub's upload action does)."""
+    return category if category.endswith("/") else category + "/"
+
+
+def document(report: Report, *, category: str = "", include_suppressed: bool = False) -> dict[str, Any]:
+    """The SARIF log as JSON-ready data. Suppressed findings are left out unless ``include_suppressed``
+    (then they carry ``suppressions``), because GitHub ignores ``suppressions`` and would raise them."""
+    shown = sorted([*report.findings, *report.suppressed], key=Finding.sort_key) if include_suppressed \
+        else report.findings
     # All rules that ran are listed (a rule with no result documents that it was checked), plus a
     # stand-in for any rule a finding names that the report forgot, so every ruleIndex resolves.
     infos: dict[str, RuleInfo] = dict(report.rules)
-    for finding in report.findings:
+    for finding in shown:
         if finding.rule_id not in infos:
             infos[finding.rule_id] = rule_for(report, finding.rule_id, Level(finding.level))
     rule_ids = sorted(infos)
@@ -164,12 +204,21 @@ def document(report: Report) -> dict[str, Any]:
         },
         "originalUriBaseIds": {SRCROOT: {"uri": root_uri(report.root)}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(finding, index[finding.rule_id], report.root) for finding in report.findings],
+        "results": [_result(finding, index[finding.rule_id], report.root,
+                            report.line_hashes.get((finding.location.path, finding.location.line)))
+                    for finding in shown],
+        # The scan finished (files that failed to parse are reported, not fatal).
+        "invocations": [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [_notification(d, report.root) for d in report.diagnostics],
+        }],
         "properties": {"asOf": report.as_of},
     }
+    if category:
+        run["automationDetails"] = {"id": automation_id(category)}
     return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, category: str = "", include_suppressed: bool = False) -> str:
     """The SARIF log, two-space indented, in a fixed key order, ending with a newline."""
-    return json.dumps(document(report), indent=2) + "\n"
+    return json.dumps(document(report, category=category, include_suppressed=include_suppressed), indent=2) + "\n"

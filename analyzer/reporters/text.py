@@ -53,14 +53,28 @@ def _finding_lines(report: Report, finding: Finding, paint: _Painter) -> list[st
     return lines
 
 
+def _suppressed_lines(finding: Finding, paint: _Painter) -> list[str]:
+    loc = finding.location
+    head = (f"{paint(f'{loc.path}:{loc.line}:{loc.column}:', _BOLD)} {paint('SUPPRESSED', _DIM)} "
+            f"{finding.rule_id} {_indent_continuations(finding.message, '    ')}")
+    suppression = finding.suppression
+    if suppression is None:
+        return [head]
+    until = f" (until {suppression.until})" if suppression.until else ""
+    where = f"{suppression.location.path}:{suppression.location.line}"
+    return [head, paint(f"  reason: {suppression.reason}{until} [{where}]", _DIM)]
+
+
 def summary_line(report: Report) -> str:
-    """``3 findings (2 errors, 1 warning, 0 notes) in 5 files.`` or ``No findings in 5 files.``"""
+    """``3 findings (2 errors, 1 warning, 0 notes) in 5 files.`` or ``No findings in 5 files.``;
+    suppressed findings are named after the counts, never counted in them."""
     files = plural(report.files_scanned, "file")
+    extra = f" ({len(report.suppressed)} suppressed)" if report.suppressed else ""
     if not report.findings:
-        return f"No findings in {files}."
+        return f"No findings in {files}{extra}."
     counts = count_by_level(report.findings)
     by_level = ", ".join(plural(counts[level], level.value) for level in LEVELS)
-    return f"{plural(len(report.findings), 'finding')} ({by_level}) in {files}."
+    return f"{plural(len(report.findings), 'finding')} ({by_level}) in {files}{extra}."
 
 
 def render(report: Report, *, color: bool = False) -> str:
@@ -75,6 +89,15 @@ def render(report: Report, *, color: bool = False) -> str:
         for finding in group:
             lines.extend(_finding_lines(report, finding, paint))
         blocks.append("\n".join(lines))
+    if report.suppressed:
+        # After the findings, so what needs work comes first; marked so nobody mistakes them for open ones.
+        lines = []
+        for finding in report.suppressed:
+            lines.extend(_suppressed_lines(finding, paint))
+        blocks.append("\n".join(lines))
+    if report.baseline is not None:
+        blocks.append(f"Baseline {report.baseline.path}: {plural(report.baseline.matched, 'finding')} left out, "
+                      f"{plural(report.baseline.gone, 'entry')} gone.".replace("entrys", "entries"))
     summary = summary_line(report)
     if report.findings:
         counts = count_by_level(report.findings)

@@ -1,0 +1,42 @@
+"""GitHub Actions workflow commands: one annotation per finding, shown on the pull request's diff.
+
+``::error file=infra/main.tf,line=12,col=5,endLine=12,endColumn=40,title=FIAC101::message``
+
+GitHub reads the properties up to ``::`` and splits them on ``,``, so property values escape ``%``,
+CR, LF, ``:`` and ``,``; the message escapes ``%``, CR and LF (its ``:`` and ``,`` are plain text).
+Suppressed findings are not annotated. Levels map to ``error``, ``warning`` and ``notice``.
+"""
+
+from __future__ import annotations
+
+from analyzer.model import Finding, Level, Report
+
+_COMMANDS: dict[Level, str] = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message (GitHub's ``escapeData``)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value (GitHub's ``escapeProperty``): the message escapes plus ``:`` and ``,``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding: Finding) -> str:
+    loc = finding.location
+    properties = [("file", loc.path), ("line", str(loc.line)), ("col", str(loc.column))]
+    if loc.end_line is not None and loc.end_line >= loc.line:
+        properties.append(("endLine", str(loc.end_line)))
+        if loc.end_column is not None and (loc.end_line > loc.line or loc.end_column >= loc.column):
+            properties.append(("endColumn", str(loc.end_column)))
+    properties.append(("title", finding.rule_id))
+    message = f"{finding.message} {finding.hint}" if finding.hint else finding.message
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+    return f"::{_COMMANDS[Level(finding.level)]} {props}::{escape_data(message)}"
+
+
+def render(report: Report) -> str:
+    """One workflow command per finding; an empty report is a single newline-terminated empty text."""
+    return "".join(annotation(finding) + "\n" for finding in report.findings) or "\n"

@@ -1,0 +1,72 @@
+"""JUnit XML, for CI systems that show test results (Azure DevOps PublishTestResults, GitLab
+``artifacts:reports:junit``, Jenkins).
+
+One ``testsuite`` per rule that ran; in it one ``testcase`` per resource the rule reported on, which
+fails with every finding of that rule on that resource. A rule without findings has one passing
+``testcase`` named ``all resources``, so a clean run still shows which checks ran. A suppressed
+(rule, resource) pair without active findings is a skipped test case with the reason. No timestamps
+or durations, so the XML is deterministic.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+from analyzer.model import Finding, Level, Report
+from analyzer.reporters._common import rule_for
+
+PASSING_CASE = "all resources"
+
+
+def _subject(finding: Finding) -> str:
+    """The resource address, or the file for file-level findings (parse errors)."""
+    return finding.resource or finding.location.path
+
+
+def _finding_text(finding: Finding) -> str:
+    loc = finding.location
+    text = f"{loc.path}:{loc.line}:{loc.column}: {Level(finding.level).value} {finding.rule_id} {finding.message}"
+    return f"{text}\n  help: {finding.hint}" if finding.hint else text
+
+
+def render(report: Report) -> str:
+    by_rule: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    for finding in report.findings:
+        by_rule[finding.rule_id][_subject(finding)].append(finding)
+    quiet: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    for finding in report.suppressed:
+        quiet[finding.rule_id][_subject(finding)].append(finding)
+    suites = ET.Element("testsuites", name="fleetiac")
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for rule_id in sorted(set(report.rules) | set(by_rule) | set(quiet)):
+        info = rule_for(report, rule_id, Level.WARNING)
+        suite = ET.SubElement(suites, "testsuite", name=f"{rule_id} {info.name}")
+        counts = {"tests": 0, "failures": 0, "skipped": 0}
+        failing = by_rule.get(rule_id, {})
+        skipped = {s: f for s, f in quiet.get(rule_id, {}).items() if s not in failing}
+        for subject in sorted(set(failing) | set(skipped)):
+            case = ET.SubElement(suite, "testcase", classname=rule_id, name=subject)
+            counts["tests"] += 1
+            if subject in failing:
+                findings = failing[subject]
+                counts["failures"] += 1
+                failure = ET.SubElement(case, "failure", message=findings[0].message,
+                                        type=Level(findings[0].level).value)
+                failure.text = "\n".join(_finding_text(f) for f in findings)
+            else:
+                counts["skipped"] += 1
+                reasons = sorted({f.suppression.reason for f in skipped[subject] if f.suppression})
+                ET.SubElement(case, "skipped", message="suppressed: " + "; ".join(reasons))
+        if not failing and not skipped:
+            ET.SubElement(suite, "testcase", classname=rule_id, name=PASSING_CASE)
+            counts["tests"] += 1
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("errors", "0")
+    for key, value in totals.items():
+        suites.set(key, str(value))
+    suites.set("errors", "0")
+    ET.indent(suites, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
