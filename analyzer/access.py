@@ -219,30 +219,22 @@ def contains(graph: FleetGraph, scope: Scope, target: Target) -> bool | None:
         return subscription
     if scope.level == "resource_group":
         return _all(subscription, same_value(scope.resource_group, target.resource_group))
-    if scope.resource is not None:
-        if target.key is not None:
-            if scope.resource.key == target.key:
-                return True
-            if any(a.key == scope.resource.key for a in graph.ancestors(graph.resource(target.key))):
-                return True
-            nested = _nested_in(scope.resource.arm_type, scope.resource.name, scope.resource.resource_group, target)
-            if nested is not False:
-                return nested
-            if scope.resource.existing or isinstance(scope.resource.name, Unknown) \
-                    or isinstance(target.name, Unknown):
-                return None
-            return False
-        nested = _nested_in(scope.resource.arm_type, scope.resource.name, scope.resource.resource_group, target)
-        if nested is not False:
-            return nested
-        return _all(_same_type(scope.resource.arm_type, target.arm_type),
-                    same_value(scope.resource.name, target.name),
-                    same_value(scope.resource.resource_group, target.resource_group))
-    nested = _nested_in(scope.arm_type, scope.name, scope.resource_group, target)
+    named = scope.resource
+    if named is not None:
+        if target.key is not None and (named.key == target.key or any(
+                a.key == named.key for a in graph.ancestors(graph.resource(target.key)))):
+            return True
+        # Two declarations can still name one Azure resource (an `existing` reference that found no
+        # declared twin, a cluster declared in another root module): compare what ARM compares.
+        arm_type, name, group = named.arm_type, named.name, named.resource_group
+        subscription = same_value(named.subscription, target.subscription)
+    else:
+        arm_type, name, group = scope.arm_type, scope.name, scope.resource_group
+    nested = _nested_in(arm_type, name, group, target)
     if nested is not False:
         return _all(nested, subscription)
-    return _all(_same_type(scope.arm_type, target.arm_type), same_value(scope.name, target.name),
-                same_value(scope.resource_group, target.resource_group), subscription)
+    return _all(_same_type(arm_type, target.arm_type), same_value(name, target.name),
+                same_value(group, target.resource_group), subscription)
 
 
 def _nested_in(scope_type: str | None, scope_name: Any, scope_group: Any, target: Target) -> bool | None:

@@ -21,6 +21,8 @@ EXPECTED = {
     ("FIAC101", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-weu-1"]'),
     ("FIAC101", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),
     ("FIAC202", MAIN, 41, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),
+    # Group names must also be lower case: the same typo breaks the API's name rule.
+    ("FIAC504", MAIN, 41, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),
     ("FIAC504", MAIN, 41, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),  # "Production": uppercase
     ("FIAC302", MAIN, 31, "azurerm_kubernetes_fleet_manager.fleet"),
 }
