@@ -20,6 +20,10 @@ EXPECTED = {
     ("FIAC101", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-neu-1"]'),
     ("FIAC101", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-weu-1"]'),
     ("FIAC101", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),
+    # Cluster Admin lacks managedClusters/write too, and nothing grants fleetMemberships/*.
+    ("FIAC102", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-neu-1"]'),
+    ("FIAC102", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-weu-1"]'),
+    ("FIAC102", MAIN, 40, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),
     ("FIAC202", MAIN, 41, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),
     # Group names must also be lower case: the same typo breaks the API's name rule.
     ("FIAC504", MAIN, 41, 'azurerm_kubernetes_fleet_member.this["aks-weu-2"]'),
@@ -68,7 +72,7 @@ def test_select_and_ignore_by_prefix() -> None:
     code, output = run("scan", str(EXAMPLE), "--format", "json", "--select", "FIAC1,FIAC3",
                        "--ignore", "FIAC302", *AS_OF)
     assert code == 1
-    assert {f["rule_id"] for f in json.loads(output)["findings"]} == {"FIAC101"}
+    assert {f["rule_id"] for f in json.loads(output)["findings"]} == {"FIAC101", "FIAC102"}
 
 
 def test_parse_error_is_a_warning_that_does_not_fail_the_default_gate(tmp_path: Path) -> None:
