@@ -17,7 +17,7 @@ from typing import Any
 from analyzer import arm
 from analyzer.graph import FleetGraph, same_value
 from analyzer.model import Resource
-from analyzer.values import ResourceRef, Unknown, display, identity_text, is_known
+from analyzer.values import ResourceRef, display, identity_text, is_known
 
 MEMBERS_WRITE = "Microsoft.ContainerService/fleets/members/write"
 VIRTUAL_NETWORKS = "Microsoft.Network/virtualNetworks"
