@@ -40,14 +40,16 @@ def kind_of(arm_type: str) -> str | None:
 
 
 def _get(mapping: Any, path: str) -> Any:
-    """``a.b.c`` inside nested dicts; None when a step is missing, unknown when a step is unknown."""
+    """``a.b.c`` inside nested dicts, keys compared case-insensitively as ARM does; None when a step is
+    missing, unknown when a step is unknown."""
     value = mapping
     for step in path.split("."):
         if isinstance(value, Unknown):
             return value
         if not isinstance(value, dict):
             return None
-        value = value.get(step)
+        value = value[step] if step in value else next(
+            (v for k, v in value.items() if isinstance(k, str) and k.lower() == step.lower()), None)
     return value
 
 
@@ -87,7 +89,7 @@ class _Props:
             if not isinstance(stage, dict):
                 stages.append(stage)
                 continue
-            groups_value = stage.get("groups")
+            groups_value = _get(stage, "groups")
             groups: Any = groups_value
             if isinstance(groups_value, list):
                 groups = []
@@ -97,19 +99,19 @@ class _Props:
                     self._locate(gcanon + ".name", garm + ".name")
                     self._locate(gcanon + ".max_concurrency", garm + ".maxConcurrency")
                     if isinstance(group, dict):
-                        groups.append({"name": group.get("name"), "max_concurrency": group.get("maxConcurrency"),
-                                       "before_gates": group.get("beforeGates"),
-                                       "after_gates": group.get("afterGates")})
+                        groups.append({"name": _get(group, "name"), "max_concurrency": _get(group, "maxConcurrency"),
+                                       "before_gates": _get(group, "beforeGates"),
+                                       "after_gates": _get(group, "afterGates")})
                     else:
                         groups.append(group)
             self._locate(canon + ".name", arm + ".name")
             self._locate(canon + ".groups", arm + ".groups")
             self._locate(canon + ".after_wait", arm + ".afterStageWaitInSeconds")
             self._locate(canon + ".max_concurrency", arm + ".maxConcurrency")
-            stages.append({"name": stage.get("name"), "groups": groups,
-                           "after_wait": stage.get("afterStageWaitInSeconds"),
-                           "max_concurrency": stage.get("maxConcurrency"),
-                           "before_gates": stage.get("beforeGates"), "after_gates": stage.get("afterGates")})
+            stages.append({"name": _get(stage, "name"), "groups": groups,
+                           "after_wait": _get(stage, "afterStageWaitInSeconds"),
+                           "max_concurrency": _get(stage, "maxConcurrency"),
+                           "before_gates": _get(stage, "beforeGates"), "after_gates": _get(stage, "afterGates")})
         self.props[canonical] = stages
 
 
@@ -169,8 +171,8 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
                 if not isinstance(entry, dict):
                     actions.append(Unknown("properties.permissions"))
                     continue
-                actions.extend(_as_list(entry.get("actions")))
-                not_actions.extend(_as_list(entry.get("notActions")))
+                actions.extend(_as_list(_get(entry, "actions")))
+                not_actions.extend(_as_list(_get(entry, "notActions")))
             p.props["actions"], p.props["not_actions"] = actions, not_actions
         elif permissions is not None:
             p.props["actions"] = Unknown("properties.permissions")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
+from analyzer import arm
 from analyzer.bicep import ast as A
 from analyzer.bicep.ast import render
 from analyzer.bicep.values import ResHandle, ScopeVal
@@ -134,177 +136,51 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
         props.put("flavor", "arc" if copy.arm_type.lower().startswith("microsoft.kubernetes/") else "aks", None)
     if not decl.existing:
         # An `existing` reference says nothing about the resource's configuration.
-        _KIND_PROPS[kind](props, inst, copy, scope_ref, scope_loc)
+        mapped, where = arm.canonical_props(copy.arm_type, plain(body), lambda path: locate(body, path))
+        props.props.update(mapped)
+        props.locations.update(where)
+        _bicep_only(props, inst, copy, kind, scope_ref, scope_loc)
     resource.props = props.props
     resource.locations = props.locations
     return resource, parent_name if kind in _CHILD_KINDS else None
 
 
 _CHILD_KINDS = {"member", "update_strategy", "update_run", "auto_upgrade_profile", "managed_namespace"}
+_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def _fleet(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    hub, loc = lookup(p.body, ("properties", "hubProfile"))
-    if isinstance(hub, Unknown):
-        p.put("hub", hub, loc)
-    else:
-        # ARM treats an explicit null like an absent hub profile.
-        p.put("hub", hub is not _ABSENT and hub is not None, loc)
-    p.take("identity_type", "identity", "type")
-    p.take("hub_agent_subnet", "properties", "hubProfile", "agentProfile", "subnetId")
-    api_server = ("properties", "hubProfile", "apiServerAccessProfile")
-    p.take("hub_vnet_integration", *api_server, "enableVnetIntegration")
-    p.take("hub_api_server_subnet", *api_server, "subnetId")
-
-
-def _member(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    p.take("cluster", "properties", "clusterResourceId")
-    p.take("group", "properties", "group")
-    p.take("labels", "properties", "labels")
-
-
-def _strategy(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    _stages(p, ("properties", "strategy", "stages"))
-
-
-def _run(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    p.take("strategy", "properties", "updateStrategyId")
-    if lookup(p.body, ("properties", "strategy", "stages"))[0] is not _ABSENT:
-        _stages(p, ("properties", "strategy", "stages"))
-    else:
-        p.take("stages", "properties", "strategy")
-    update = ("properties", "managedClusterUpdate")
-    p.take("upgrade_type", *update, "upgrade", "type")
-    p.take("kubernetes_version", *update, "upgrade", "kubernetesVersion")
-    p.take("node_image_selection", *update, "nodeImageSelection", "type")
-
-
-def _auto_upgrade(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    p.take("channel", "properties", "channel")
-    p.take("strategy", "properties", "updateStrategyId")
-    p.take("disabled", "properties", "disabled")
-    p.take("target_kubernetes_version", "properties", "targetKubernetesVersion")
-    p.take("long_term_support", "properties", "longTermSupport")
-    p.take("node_image_selection", "properties", "nodeImageSelection", "type")
-
-
-def _nothing(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    return None
-
-
-def _cluster(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    p.take("kubernetes_version", "properties", "kubernetesVersion")
-    p.take("support_plan", "properties", "supportPlan")
-    p.take("auto_upgrade_channel", "properties", "autoUpgradeProfile", "upgradeChannel")
-    p.take("node_os_upgrade_channel", "properties", "autoUpgradeProfile", "nodeOSUpgradeChannel")
-
-
-def _role_assignment(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    p.take("principal", "properties", "principalId")
-    p.take("role", "properties", "roleDefinitionId")
-    p.put("scope", scope, scope_loc)
-    p.put("target_scope", inst.target_scope, None)
-
-
-def _role_definition(p: _Props, inst: Instance, copy: Copy, scope: Any, scope_loc: Location | None) -> None:
-    p.take("role_name", "properties", "roleName")
-    name_pair = next((x for x in copy.body.pairs if x.key == "name"), None)  # type: ignore[union-attr]
-    if name_pair is not None:
-        p.put("role_id", inst.name_of(copy), inst.loc(name_pair))
-    permissions, loc = lookup(p.body, ("properties", "permissions"))
-    if permissions is _ABSENT:
-        return
-    for prop, key in (("actions", "actions"), ("not_actions", "notActions")):
-        if not isinstance(permissions, list):
-            p.put(prop, permissions, loc)
-            continue
-        merged: list[Any] = []
-        where: Location | None = None
-        for entry in permissions:
-            value, vloc = lookup(entry, (key,))
-            if value is _ABSENT:
-                continue
-            if isinstance(value, list):
-                merged += plain(value)
-            else:
-                merged.append(plain(value))
-            where = where or vloc
-        if where is not None or prop == "actions":
-            p.put(prop, merged, where or loc)
-
-
-def _stages(p: _Props, path: tuple[str, ...]) -> None:
-    stages, loc = lookup(p.body, path)
-    if stages is _ABSENT:
-        return
-    if not isinstance(stages, list):
-        p.put("stages", stages, loc)
-        return
-    out: list[Any] = []
-    p.put("stages", out, loc)
-    item_locs = getattr(stages, "locs", [])
-    for i, stage in enumerate(stages):
-        prefix = f"stages[{i}]"
-        if i < len(item_locs) and item_locs[i] is not None:
-            p.locations[prefix] = item_locs[i]
-        if not isinstance(stage, dict):
-            out.append(stage)
-            continue
-        converted: dict[str, Any] = {}
-        for prop, key in (("name", "name"), ("after_wait", "afterStageWaitInSeconds"),
-                          ("max_concurrency", "maxConcurrency"), ("before_gates", "beforeGates"),
-                          ("after_gates", "afterGates")):
-            value, vloc = lookup(stage, (key,))
-            converted[prop] = None if value is _ABSENT else plain(value)
-            if vloc is not None and value is not _ABSENT:
-                p.locations[f"{prefix}.{prop}"] = vloc
-        groups, gloc = lookup(stage, ("groups",))
-        if groups is _ABSENT:
-            converted["groups"] = []
-        elif not isinstance(groups, list):
-            converted["groups"] = groups
+def locate(body: Any, path: str) -> Location | None:
+    """Where the ARM property ``path`` (``properties.strategy.stages[0].name``) is written: the
+    evaluator's located dicts and lists carry a ``locs`` map. A value built by an expression has no
+    location of its own; the deepest written property on the way stands in for it."""
+    current, loc = body, None
+    for key, index in _PATH_STEP.findall(path):
+        locs = getattr(current, "locs", None)
+        if key:
+            if not isinstance(current, dict):
+                return loc
+            actual = key if key in current else next((k for k in current if k.lower() == key.lower()), None)
+            if actual is None:
+                return loc
+            loc = locs.get(actual, loc) if isinstance(locs, dict) else loc
+            current = current[actual]
         else:
-            if gloc is not None:
-                p.locations[f"{prefix}.groups"] = gloc
-            converted["groups"] = _groups(p, groups, prefix)
-        out.append({"name": converted["name"], "groups": converted["groups"],
-                    "after_wait": converted["after_wait"], "max_concurrency": converted["max_concurrency"],
-                    "before_gates": converted["before_gates"], "after_gates": converted["after_gates"]})
+            i = int(index)
+            if not isinstance(current, list) or i >= len(current):
+                return loc
+            if isinstance(locs, list) and i < len(locs) and locs[i] is not None:
+                loc = locs[i]
+            current = current[i]
+    return loc
 
 
-def _groups(p: _Props, groups: list[Any], prefix: str) -> list[Any]:
-    out: list[Any] = []
-    item_locs = getattr(groups, "locs", [])
-    for j, group in enumerate(groups):
-        gprefix = f"{prefix}.groups[{j}]"
-        if j < len(item_locs) and item_locs[j] is not None:
-            p.locations[gprefix] = item_locs[j]
-        if not isinstance(group, dict):
-            out.append(group)
-            continue
-        entry: dict[str, Any] = {}
-        for prop, key in (("name", "name"), ("max_concurrency", "maxConcurrency"),
-                          ("before_gates", "beforeGates"), ("after_gates", "afterGates")):
-            value, vloc = lookup(group, (key,))
-            entry[prop] = None if value is _ABSENT else plain(value)
-            if vloc is not None and value is not _ABSENT:
-                p.locations[f"{gprefix}.{prop}"] = vloc
-        out.append(entry)
-    return out
-
-
-_KIND_PROPS = {
-    "fleet": _fleet,
-    "member": _member,
-    "update_strategy": _strategy,
-    "update_run": _run,
-    "auto_upgrade_profile": _auto_upgrade,
-    "managed_namespace": _nothing,
-    "cluster": _cluster,
-    "role_assignment": _role_assignment,
-    "role_definition": _role_definition,
-    "identity": _nothing,
-    "virtual_network": _nothing,
-    "subnet": _nothing,
-    "resource_group": _nothing,
-}
+def _bicep_only(p: _Props, inst: Instance, copy: Copy, kind: str, scope: Any, scope_loc: Location | None) -> None:
+    """What Bicep says outside the ARM body: a role assignment's `scope:` and the file's target scope,
+    and a role definition's GUID, which is its resource name."""
+    if kind == "role_assignment":
+        p.put("scope", scope, scope_loc)
+        p.put("target_scope", inst.target_scope, None)
+    elif kind == "role_definition":
+        name_pair = next((x for x in copy.body.pairs if x.key == "name"), None)  # type: ignore[union-attr]
+        if name_pair is not None:
+            p.put("role_id", inst.name_of(copy), inst.loc(name_pair))
