@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,12 +46,89 @@ def main() -> None:
     """Static analysis of Azure Kubernetes Fleet Manager infrastructure code (Terraform and Bicep)."""
 
 
+def _formats(_ctx: click.Context, _param: click.Parameter,
+             values: tuple[str, ...]) -> tuple[tuple[str, Path | None], ...]:
+    """``--format sarif:results.sarif --format text``: FORMAT or FORMAT:FILE, repeatable."""
+    from analyzer.reporters import FORMATS
+
+    specs: list[tuple[str, Path | None]] = []
+    for value in values:
+        name, sep, file = value.partition(":")
+        name = name.strip().lower()
+        if name not in FORMATS:
+            raise click.BadParameter(f"{value!r}: format must be one of {', '.join(FORMATS)} (optionally FORMAT:FILE)")
+        if sep and not file:
+            raise click.BadParameter(f"{value!r}: give a file after ':' or leave the ':' out")
+        specs.append((name, Path(file) if sep else None))
+    return tuple(specs)
+
+
+def _outputs(specs: tuple[tuple[str, Path | None], ...], output: Path | None) -> list[tuple[str, Path | None]]:
+    """Where each format goes: ``-o FILE`` names the file of the one format given without a file."""
+    outputs = list(specs) or [("text", None)]
+    to_stdout = [i for i, (_, file) in enumerate(outputs) if file is None]
+    if output is not None:
+        if len(to_stdout) != 1:
+            raise click.UsageError("--output needs exactly one --format without a FILE; "
+                                   "write several formats as --format FORMAT:FILE")
+        outputs[to_stdout[0]] = (outputs[to_stdout[0]][0], output)
+    elif len(to_stdout) > 1:
+        raise click.UsageError("only one format can go to standard output; write the others as --format FORMAT:FILE")
+    return outputs
+
+
+# Settings a configuration file may give, with the scan option each one fills and its default.
+_SETTING_PARAMS: dict[str, str] = {
+    "select": "select", "ignore": "ignore", "levels": "levels", "fail-on": "fail_on", "exclude": "exclude",
+    "operators": "operators", "var-files": "var_files", "as-of": "as_of",
+}
+
+
+def _defaults() -> dict[str, Any]:
+    return {"select": (), "ignore": (), "levels": (), "fail-on": "error", "exclude": (), "operators": (),
+            "var-files": (), "as-of": date.today()}
+
+
+def _settings(paths: list[Path], given: dict[str, Any]) -> tuple[str, dict[str, tuple[Any, str]]]:
+    """Each setting's effective value and where it came from: the command line, the configuration
+    file, or the default. Returns the configuration file's description too."""
+    from analyzer.config import KEYS, find
+    from analyzer.discovery import report_root
+
+    root = report_root(paths)
+    config = find(paths[0], root)
+    described = config.describe(root)
+    defaults = _defaults()
+    settings: dict[str, tuple[Any, str]] = {}
+    for key in KEYS:
+        if key in given:
+            settings[key] = (given[key], "command line")
+        elif key in config.values:
+            settings[key] = (config.values[key], described)
+        else:
+            settings[key] = (defaults[key], "default")
+    return described, settings
+
+
+def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
+    """The settings the user passed on the command line (not click's defaults)."""
+    from click.core import ParameterSource
+
+    given = {}
+    for key, param in _SETTING_PARAMS.items():
+        source = ctx.get_parameter_source(param) if param in ctx.params else None
+        if source is not None and source != ParameterSource.DEFAULT:
+            given[key] = values[param]
+    return given
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
-              show_default=True, help="Report format.")
+@click.option("--format", "-f", "formats", multiple=True, callback=_formats, metavar="FORMAT[:FILE]",
+              help="Report format: text (default), json, sarif, junit, github, markdown; FORMAT:FILE writes "
+                   "it to FILE. Repeatable: --format sarif:results.sarif --format text.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to FILE instead of standard output.")
+              help="Write the report (the one format given without a FILE) to FILE instead of standard output.")
 @click.option("--fail-on", type=click.Choice(LEVELS), default="error", show_default=True,
               help="Exit 1 when a finding at or above this level is reported.")
 @click.option("--select", multiple=True, metavar="IDS", help="Only these rule IDs or prefixes (FIAC2, FIAC101).")
@@ -64,26 +143,66 @@ def main() -> None:
 @click.option("--var", "variables", multiple=True, callback=_variables, metavar="NAME=VALUE",
               help="A Terraform variable value for root modules; repeatable, wins over files.")
 @click.option("--env-vars", is_flag=True, help="Read Terraform variables from TF_VAR_* environment variables.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Do not scan root-relative paths (files or folders) matching GLOB; repeatable.")
+@click.option("--no-inline-suppressions", is_flag=True, help="Ignore every fleetiac:ignore comment.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings that the baseline FILE does not record.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current findings in FILE (then exit 0).")
+@click.option("--sarif-category", default="", metavar="CATEGORY",
+              help="SARIF automationDetails.id, to tell several uploads for one commit apart.")
+@click.option("--sarif-include-suppressed", is_flag=True,
+              help="Write suppressed findings to SARIF too, with suppressions entries.")
 @click.option("--color/--no-color", default=None, help="Color the text report (default: when a terminal).")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
-def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str, select: tuple[str, ...],
-         ignore: tuple[str, ...], as_of: date, show_unknown: bool, operators: tuple[str, ...],
-         var_files: tuple[Path, ...], variables: tuple[tuple[str, str], ...], env_vars: bool,
-         color: bool | None, debug: bool) -> None:
+@click.pass_context
+def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, Path | None], ...],
+         output: Path | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...], as_of: date,
+         show_unknown: bool, operators: tuple[str, ...], var_files: tuple[Path, ...],
+         variables: tuple[tuple[str, str], ...], env_vars: bool, exclude: tuple[str, ...],
+         no_inline_suppressions: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
+         sarif_include_suppressed: bool, color: bool | None, debug: bool) -> None:
     """Scan Terraform and Bicep files under PATHS (default: the current folder)."""
+    from analyzer import baseline as baselines
+    from analyzer.config import ConfigError
     from analyzer.discovery import DiscoveryError
     from analyzer.engine import ScanOptions, exit_code
     from analyzer.engine import scan as run_scan
-    from analyzer.reporters import render
+    from analyzer.reporters import RenderOptions, render
 
-    options = ScanOptions(select=_split(select), ignore=_split(ignore), as_of=as_of,
-                          show_unknown=show_unknown, operators=operators, var_files=var_files,
-                          variables=variables, env_vars=env_vars)
+    outputs = _outputs(formats, output)
+    targets = list(paths) or [Path(".")]
+    values = {"select": _split(select), "ignore": _split(ignore), "fail_on": fail_on, "exclude": exclude,
+              "operators": operators, "var_files": var_files, "as_of": as_of, "levels": ()}
     try:
-        report = run_scan(list(paths) or [Path(".")], options)
-        use_color = color if color is not None else (output is None and sys.stdout.isatty())
-        text = render(report, fmt, color=use_color and fmt == "text")
-    except DiscoveryError as error:
+        _, settings = _settings(targets, _given(ctx, values))
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    effective = {key: value for key, (value, _) in settings.items()}
+    options = ScanOptions(select=effective["select"], ignore=effective["ignore"], as_of=effective["as-of"],
+                          show_unknown=show_unknown, operators=effective["operators"],
+                          var_files=effective["var-files"], variables=variables, env_vars=env_vars,
+                          exclude=effective["exclude"], levels=effective["levels"],
+                          inline_suppressions=not no_inline_suppressions)
+    fail_on = effective["fail-on"]
+    rendered: list[tuple[str, Path | None]] = []
+    try:
+        report = run_scan(targets, options)
+        if write_baseline is not None:
+            count = baselines.write(report, write_baseline)
+            click.echo(f"fleetiac: wrote {count} baseline entries to {write_baseline}", err=True)
+        if baseline is not None:
+            report = baselines.apply(report, baseline, baseline.as_posix())
+            assert report.baseline is not None
+            click.echo(f"fleetiac: baseline {baseline}: {report.baseline.matched} known findings left out, "
+                       f"{report.baseline.gone} baseline entries gone", err=True)
+        for fmt, target in outputs:
+            use_color = color if color is not None else (target is None and sys.stdout.isatty())
+            render_options = RenderOptions(color=bool(use_color) and fmt == "text", sarif_category=sarif_category,
+                                           sarif_include_suppressed=sarif_include_suppressed)
+            rendered.append((render(report, fmt, options=render_options), target))
+    except (DiscoveryError, baselines.BaselineError) as error:
         raise click.UsageError(str(error)) from None
     except Exception as error:
         if debug:
@@ -91,11 +210,45 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str, s
         click.echo(f"fleetiac: internal error: {type(error).__name__}: {error} (rerun with --debug for details)",
                    err=True)
         sys.exit(2)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
-    sys.exit(exit_code(report, fail_on))
+    for text, target in rendered:
+        if target is not None:
+            target.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=not text.endswith("\n"))
+    sys.exit(0 if write_baseline is not None else exit_code(report, fail_on))
+
+
+def _toml_value(value: Any) -> str:
+    """A value as TOML would write it, so ``fleetiac config`` output can be pasted into a file."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, Path):
+        return json.dumps(value.as_posix())
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value) + " }"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+@main.command("config")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def config_command(paths: tuple[Path, ...]) -> None:
+    """Print the effective configuration for a scan of PATHS and where each value comes from."""
+    from analyzer.config import ConfigError
+
+    targets = list(paths) or [Path(".")]
+    try:
+        described, settings = _settings(targets, {})
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"# configuration file: {described}")
+    lines = [(f"{key} = {_toml_value(value)}", source) for key, (value, source) in settings.items()]
+    width = max(len(line) for line, _ in lines)
+    for line, source in lines:
+        click.echo(f"{line.ljust(width)}  # {source}")
 
 
 @main.command()

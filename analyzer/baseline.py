@@ -1,0 +1,72 @@
+"""Baselines: adopt fleetiac on an existing repository without fixing everything first.
+
+``--write-baseline FILE`` records the current findings; ``--baseline FILE`` then reports only findings
+that are not recorded. An entry is keyed by rule, file, resource address and message, never by line,
+so code added above a finding does not turn it into a "new" one. Each entry absorbs one finding, so a
+second identical finding (the same problem twice) is still new. Entries no finding matches any more are
+counted as gone (fixed, or moved to another file or resource): rewrite the baseline to drop them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from analyzer.model import BaselineSummary, Finding, Report
+
+FORMAT_VERSION = 1
+
+
+class BaselineError(Exception):
+    """The baseline file cannot be read or is not a fleetiac baseline."""
+
+
+def key(finding: Finding) -> tuple[str, str, str, str]:
+    return (finding.rule_id, finding.location.path, finding.resource, finding.message)
+
+
+def write(report: Report, path: Path) -> int:
+    """Write the report's (unsuppressed) findings as a baseline; returns the number of entries."""
+    entries = [dict(zip(("rule_id", "path", "resource", "message"), key(f), strict=True))
+               for f in sorted(report.findings, key=key)]
+    document = {"version": FORMAT_VERSION, "tool": "fleetiac", "entries": entries}
+    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return len(entries)
+
+
+def read(path: Path) -> Counter[tuple[str, str, str, str]]:
+    try:
+        document: Any = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise BaselineError(f"cannot read baseline {path}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise BaselineError(f"baseline {path} is not JSON: {error}") from None
+    if not isinstance(document, dict) or document.get("tool") != "fleetiac" or \
+            not isinstance(document.get("entries"), list):
+        raise BaselineError(f"{path} is not a fleetiac baseline (written by --write-baseline)")
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    for entry in document["entries"]:
+        try:
+            counts[(entry["rule_id"], entry["path"], entry["resource"], entry["message"])] += 1
+        except (KeyError, TypeError):
+            raise BaselineError(f"{path}: malformed entry {entry!r}") from None
+    return counts
+
+
+def apply(report: Report, path: Path, shown_path: str) -> Report:
+    """The report without the findings the baseline records, with a summary of the comparison."""
+    remaining = read(path)
+    total = sum(remaining.values())
+    new: list[Finding] = []
+    for finding in report.findings:
+        k = key(finding)
+        if remaining[k] > 0:
+            remaining[k] -= 1
+        else:
+            new.append(finding)
+    gone = sum(remaining.values())
+    summary = BaselineSummary(shown_path, total - gone, gone)
+    return replace(report, findings=new, baseline=summary)
