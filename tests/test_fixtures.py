@@ -1,9 +1,11 @@
 """Fixtures are the spec in miniature: ``fixtures/<RULE>/<case>/`` holds a small tree, and
-``fixtures/<RULE>/expected.txt`` lists every finding of that rule, as ``RULE case/file:line``. A case
-with no line there must produce no finding of the rule. Each case is scanned on its own."""
+``fixtures/<RULE>/expected.txt`` lists every finding of that rule, as ``RULE case/file:line`` (a line
+listed twice means two findings there: a loop can report several resources on one line). A case with
+no line there must produce no finding of the rule. Each case is scanned on its own."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +19,8 @@ AS_OF = date(2026, 11, 23)  # fixtures are written against this date (version ru
 SOURCE_SUFFIXES = {".tf", ".bicep", ".bicepparam", ".tfvars", ".json"}
 
 
-def read_expected(rule_dir: Path) -> set[tuple[str, str, int]]:
-    expected = set()
+def read_expected(rule_dir: Path) -> Counter[tuple[str, str, int]]:
+    expected: Counter[tuple[str, str, int]] = Counter()
     path = rule_dir / "expected.txt"
     for raw in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
         line = raw.split("#", 1)[0].strip()
@@ -26,7 +28,7 @@ def read_expected(rule_dir: Path) -> set[tuple[str, str, int]]:
             continue
         rule_id, location = line.split()
         file, number = location.rsplit(":", 1)
-        expected.add((rule_id, file, int(number)))
+        expected[(rule_id, file, int(number))] += 1
     return expected
 
 
@@ -44,10 +46,10 @@ CASES = cases()
 @pytest.mark.parametrize(("rule_id", "case"), CASES, ids=[f"{r}/{c}" for r, c in CASES])
 def test_fixture(rule_id: str, case: str) -> None:
     rule_dir = FIXTURES / rule_id
-    expected = {e for e in read_expected(rule_dir) if e[1].split("/", 1)[0] == case}
+    expected = Counter({e: n for e, n in read_expected(rule_dir).items() if e[1].split("/", 1)[0] == case})
     report = scan([rule_dir / case], ScanOptions(select=(rule_id,), as_of=AS_OF))
     prefix = rule_dir.relative_to(report.root).as_posix() + "/"
-    found = {(f.rule_id, f.location.path.removeprefix(prefix), f.location.line) for f in report.findings}
+    found = Counter((f.rule_id, f.location.path.removeprefix(prefix), f.location.line) for f in report.findings)
     assert found == expected, "\n".join(f"{f.rule_id} {f.location.path}:{f.location.line} {f.message}"
                                         for f in report.findings)
 
