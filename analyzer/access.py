@@ -302,12 +302,18 @@ def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
         if key is None or key in found or grant.role is None or grant.scope is None:
             continue
         if grant.role.permits(MEMBERS_WRITE) and contains(graph, grant.scope, target) is True:
-            found[key] = Operator(key, grant.principal, f"granted {grant.describe()}")
+            found[key] = Operator(key, grant.principal, f"via {grant.assignment.address}")
     for text in configured:
         key = identity_text(text) if not text.startswith(("var.", "data.", "local.")) else "expr:" + text
         if key is not None and key not in found:
             found[key] = Operator(key, text, "named in the configuration")
     return [found[k] for k in sorted(found)]
+
+
+def roles_held(principal_grants: list[Grant]) -> str:
+    """The distinct roles a principal holds, for a message: what it has, so the reader sees what is missing."""
+    names = sorted({g.role.name if g.role else display(g.assignment.props.get("role")) for g in principal_grants})
+    return ", ".join(names) or "none"
 
 
 def grants_of(all_grants: list[Grant], principal_key: str) -> list[Grant]:

@@ -15,6 +15,7 @@ from analyzer.access import (
     member_cluster,
     missing_actions,
     operators,
+    roles_held,
     short_action,
     target_of,
     target_of_value,
@@ -249,12 +250,12 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
                     continue
                 if result.covered:
                     continue
-                held = ", ".join(g.describe() for g in principal_grants) or "none"
+                held = roles_held(principal_grants)
                 ctx.report(
                     member,
-                    f"operator {display(operator.principal)} ({operator.reason}) lacks "
-                    f"listClusterUserCredential on cluster {cluster_name}; joining member "
-                    f"{member.address} to fleet {fleet.address} will fail (its grants: {held})",
+                    f"operator `{display(operator.principal)}` ({operator.reason}) lacks "
+                    f"listClusterUserCredential on cluster `{cluster_name}`; joining member "
+                    f"`{member.address}` to fleet `{fleet.address}` will fail (its roles: {held})",
                     at=("cluster",),
                     hint="assign 'Azure Kubernetes Service Cluster User Role' (or a role with "
                          "managedClusters/listClusterUserCredential/action) to the operator on the cluster "
@@ -309,9 +310,9 @@ def _report_missing(ctx: RuleContext, resource: Resource, operator: Operator, mi
         ctx.unknown(resource, f"a grant of {display(operator.principal)} may cover {_actions(missing.undecided)} "
                               f"on {on}", at=at)
     if missing.missing:
-        held = ", ".join(g.describe() for g in grants_of(ctx.grants, operator.key)) or "none"
+        held = roles_held(grants_of(ctx.grants, operator.key))
         ctx.report(resource, f"operator `{display(operator.principal)}` ({operator.reason}) lacks "
-                             f"{_actions(missing.missing)} on {on}; {consequence} (its grants: {held})",
+                             f"{_actions(missing.missing)} on {on}; {consequence} (its roles: {held})",
                    at=at, hint=hint, related=related)
 
 
