@@ -1,0 +1,35 @@
+"""The rule catalog is a contract: the registry must match policies.md (IDs, names, levels) and the
+README's table, and every catalog ID must have a rule."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from analyzer.rules import all_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICIES = ROOT.parent / "shared" / "spec" / "policies.md"
+ROW = re.compile(r"^\|\s*(FIAC\d{3})\s*\|\s*([a-z0-9-]+)\s*\|\s*(error|warning|note)\s*\|", re.M)
+
+
+def table(text: str) -> dict[str, tuple[str, str]]:
+    return {rule_id: (name, level) for rule_id, name, level in ROW.findall(text)}
+
+
+def registry() -> dict[str, tuple[str, str]]:
+    return {r.info.id: (r.info.name, r.info.level.value) for r in all_rules()}
+
+
+def test_registry_matches_the_policy_catalog() -> None:
+    if not POLICIES.exists():
+        pytest.skip(f"the shared spec is not beside the repository ({POLICIES})")
+    catalog = table(POLICIES.read_text(encoding="utf-8"))
+    assert catalog, "no rule rows found in policies.md"
+    assert registry() == catalog
+
+
+def test_readme_lists_every_rule_with_its_name_and_level() -> None:
+    assert table((ROOT / "README.md").read_text(encoding="utf-8")) == registry()
