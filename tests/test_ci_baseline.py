@@ -1,0 +1,46 @@
+"""Baselines through the CLI: keyed without lines, only new findings reported, gone entries counted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.ci_helpers import AS_OF, ONLY, member_tf, run, scan_json
+
+
+def test_baseline_survives_lines_added_above_and_reports_only_new_findings(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(member_tf())
+    baseline = tmp_path / "fleetiac-baseline.json"
+    result = run("scan", str(tmp_path), *ONLY, "--fail-on", "warning", "--write-baseline", str(baseline), *AS_OF)
+    assert result.exit_code == 0
+    assert json.loads(baseline.read_text())["entries"] == [{
+        "rule_id": "FIAC203", "path": "main.tf", "resource": "azurerm_kubernetes_fleet_member.west",
+        "message": json.loads(baseline.read_text())["entries"][0]["message"]}]
+    # Lines added above move the finding; a second member is new.
+    extra = member_tf(name="east").split("}\n\n", 1)[1]
+    (tmp_path / "main.tf").write_text("# a comment\n\n" + member_tf() + "\n" + extra)
+    code, doc = scan_json(str(tmp_path), "--fail-on", "warning", "--baseline", str(baseline))
+    assert code == 1
+    assert [(f["rule_id"], f["line"], f["resource"]) for f in doc["findings"]] == [
+        ("FIAC203", 15, "azurerm_kubernetes_fleet_member.east")]
+    assert doc["summary"]["baseline"] == {"path": str(baseline), "matched": 1, "gone": 0}
+
+
+def test_gone_entries_are_counted_on_stderr(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(member_tf())
+    baseline = tmp_path / "b.json"
+    run("scan", str(tmp_path), *ONLY, "--write-baseline", str(baseline), *AS_OF)
+    (tmp_path / "main.tf").write_text(member_tf().replace('"aks-west"', '"aks-west"\n  group = "prod"'))
+    result = run("scan", str(tmp_path), *ONLY, "--fail-on", "warning", "--baseline", str(baseline), *AS_OF)
+    assert result.exit_code == 0
+    assert result.stderr == f"fleetiac: baseline {baseline}: 0 known findings left out, 1 baseline entries gone\n"
+    assert result.stdout.splitlines()[-1] == "No findings in 1 file."
+
+
+def test_missing_or_foreign_baseline_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(member_tf())
+    result = run("scan", str(tmp_path), "--baseline", str(tmp_path / "none.json"))
+    assert result.exit_code == 2 and "cannot read baseline" in result.output
+    (tmp_path / "x.json").write_text('{"results": []}')
+    result = run("scan", str(tmp_path), "--baseline", str(tmp_path / "x.json"))
+    assert result.exit_code == 2 and "is not a fleetiac baseline" in result.output
