@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from analyzer import __version__, postscan
 from analyzer.discovery import SourceFile, discover
@@ -36,6 +37,21 @@ class ScanOptions:
     """Per-rule level overrides: (rule ID, ``error``/``warning``/``note``)."""
     inline_suppressions: bool = True
     """Honour ``fleetiac:ignore`` comments (``--no-inline-suppressions`` turns them off)."""
+    cache: bool = True
+    """Read and write the parse cache in the user cache folder (``--no-cache`` turns it off)."""
+    workers: int | None = None
+    """Parse in this many processes; None: one per available core, 1: in this process."""
+    progress: bool | None = None
+    """Show parse progress on stderr; None: only when stderr is a terminal."""
+
+
+def parse_stage(files: list[SourceFile], options: ScanOptions) -> dict[str, Any]:
+    """Every Terraform and Bicep file parsed once (cache, then worker processes), by display path."""
+    from analyzer.cache import cache_dir
+    from analyzer.parsestage import parse_files
+
+    return parse_files(files, cache_root=cache_dir() if options.cache else None, workers=options.workers,
+                       progress=options.progress)
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[list[list[Resource]], list[Diagnostic]]:
@@ -49,7 +65,8 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
 
     terraform_files = [f for f in files if f.language in ("terraform", "tfvars")]
     bicep_files = [f for f in files if f.language in ("bicep", "bicepparam")]
-    results: list[FileResult] = load_terraform(terraform_files, inputs) if terraform_files else []
+    parsed = parse_stage(files, options)
+    results: list[FileResult] = load_terraform(terraform_files, inputs, parsed) if terraform_files else []
     diagnostics = [d for r in results for d in r.diagnostics]
     shared = [res for r in results for res in r.resources]
     yaml_files = [f for f in files if f.language == "yaml"]
@@ -63,7 +80,7 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
     if bicep_files:
         from analyzer.bicep import load_bicep
 
-        for unit in load_bicep(bicep_files):
+        for unit in load_bicep(bicep_files, parsed):
             by_template[unit.template].append(unit.result)
             diagnostics.extend(unit.result.diagnostics)
     count = max((len(v) for v in by_template.values()), default=1)

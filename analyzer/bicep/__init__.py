@@ -10,6 +10,7 @@ holding only their diagnostic, so each is reported exactly once.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,9 +45,11 @@ def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
     return parse_file(text, file.display)
 
 
-def load_bicep(files: list[SourceFile]) -> list[BicepUnit]:
-    parsed = {f.display: parse_source(f) for f in files}
-    return build_units(parsed)
+def load_bicep(files: list[SourceFile],
+               parsed: Mapping[str, ParsedBicep | ParsedParams | Diagnostic] | None = None) -> list[BicepUnit]:
+    """``parsed`` holds files already parsed by display path (the engine's parse stage)."""
+    known = parsed or {}
+    return build_units({f.display: known.get(f.display) or parse_source(f) for f in files})
 
 
 def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> list[BicepUnit]:

@@ -15,7 +15,6 @@ from typing import Any
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
-from pycep.main import LARK_GRAMMAR
 
 from analyzer.bicep.ast import (
     BINARY_PRECEDENCE,
@@ -45,17 +44,12 @@ from analyzer.bicep.ast import (
 )
 from analyzer.model import Diagnostic, Location
 
-_PARSER: Lark | None = None
-
 
 def lark_parser() -> Lark:
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = Lark(
-            grammar=LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True, cache=True,
-            keep_all_tokens=True,
-        )
-    return _PARSER
+    # Built in analyzer.grammars, which keeps the compiled grammar in fleetiac's cache folder.
+    from analyzer.grammars import bicep_parser
+
+    return bicep_parser()
 
 
 class BicepSyntaxError(Exception):

@@ -212,20 +212,24 @@ def root_folders(parsed_by_dir: dict[str, list[ParsedFile]]) -> list[str]:
     return sorted(roots)
 
 
-def load_terraform(files: list[SourceFile], inputs: VariableInputs | None = None) -> list[FileResult]:
+def load_terraform(files: list[SourceFile], inputs: VariableInputs | None = None,
+                   parsed: Mapping[str, ParsedFile | Diagnostic] | None = None) -> list[FileResult]:
     """Every root folder of ``.tf`` files is evaluated as one root module (with the modules it calls),
-    with the ``terraform.tfvars`` and ``*.auto.tfvars`` beside it."""
-    return analyse_terraform(files, inputs).results
+    with the ``terraform.tfvars`` and ``*.auto.tfvars`` beside it. ``parsed`` holds files already
+    parsed by display path (the engine's parse stage); the others are parsed here."""
+    return analyse_terraform(files, inputs, parsed).results
 
 
-def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = None) -> TerraformLoad:
+def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = None,
+                      parsed_files: Mapping[str, ParsedFile | Diagnostic] | None = None) -> TerraformLoad:
     inputs = inputs or VariableInputs()
+    parsed_files = parsed_files or {}
     parsed_by_dir: dict[str, list[ParsedFile]] = defaultdict(list)
     tfvars_by_dir: dict[str, list[ParsedFile]] = defaultdict(list)
     load = TerraformLoad()
     diagnostics: list[Diagnostic] = []
     for source in files:
-        parsed = parse_source(source)
+        parsed = parsed_files.get(source.display) or parse_source(source)
         if isinstance(parsed, Diagnostic):
             diagnostics.append(parsed)
             continue

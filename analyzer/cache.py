@@ -1,0 +1,165 @@
+"""The on-disk cache: parsed files keyed by their content, and the parsers' compiled grammars.
+
+A warm rescan must not parse again: parsing is most of a cold scan (both parsers are Lark-based and
+slow per file), while evaluating the parsed data is cheap. Entries are keyed by the sha256 of the
+file's bytes plus everything else the parsed data depends on (the language, the display path,
+which is written into positions and diagnostics, fleetiac's and the parsers' versions, and a hash
+of fleetiac's own parser code, so an edited checkout never reads data a different converter wrote).
+Nothing is ever updated in place: an entry is written to a temporary file and renamed over its
+name, so concurrent runs at worst write the same bytes twice, and a reader sees a whole entry or
+none. An entry that cannot be read back is treated as missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+"""Bump when the entry layout or the meaning of cached data changes."""
+
+_MAGIC = b"fleetiac-parse\n"
+GRAMMAR_FOLDER = "grammars"
+
+# The modules whose code decides what a parsed file holds: a change to any of them must miss.
+_PARSER_MODULES = (
+    "analyzer/terraform/__init__.py", "analyzer/terraform/syntax.py", "analyzer/bicep/__init__.py",
+    "analyzer/bicep/parser.py", "analyzer/bicep/ast.py", "analyzer/model.py", "analyzer/cache.py",
+    "analyzer/grammars.py",
+)
+
+
+def cache_dir() -> Path:
+    """``$FLEETIAC_CACHE_DIR``, else ``$XDG_CACHE_HOME/fleetiac``, else ``~/.cache/fleetiac``."""
+    explicit = os.environ.get("FLEETIAC_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg and os.path.isabs(os.path.expanduser(xdg)) else Path.home() / ".cache"
+    return base / "fleetiac"
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """What every entry's key includes besides the file: versions and fleetiac's parser code."""
+    from analyzer import __version__
+
+    digest = hashlib.sha256()
+    parts = [f"format={FORMAT_VERSION}", f"fleetiac={__version__}",
+             *(f"{d}={_dist_version(d)}" for d in ("python-hcl2", "pycep-parser", "lark")),
+             f"python={'.'.join(map(str, __import__('sys').version_info[:2]))}"]
+    digest.update("\n".join(parts).encode())
+    package_root = Path(__file__).resolve().parent.parent
+    for relative in _PARSER_MODULES:
+        try:
+            digest.update((package_root / relative).read_bytes())
+        except OSError:
+            digest.update(relative.encode())
+    return digest.hexdigest()
+
+
+def entry_key(data: bytes, language: str, display: str) -> str:
+    digest = hashlib.sha256(data)
+    digest.update(b"\0" + language.encode() + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(fingerprint().encode())
+    return digest.hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+class ParseCache:
+    """Parsed files by :func:`entry_key`, as pickles under ``<root>/parse-v<N>/``.
+
+    Pickles are only ever read from the user's own cache folder (created ``0700``), which nobody
+    else can write to; the payload is also bound to its key, so a file copied under another name
+    is not accepted."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.folder = root / f"parse-v{FORMAT_VERSION}"
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key[2:]
+
+    def load(self, key: str) -> tuple[bool, Any]:
+        """``(True, value)`` for a readable entry, else ``(False, None)``."""
+        try:
+            data = self._path(key).read_bytes()
+        except OSError:
+            return False, None
+        header = _MAGIC + key.encode() + b"\n"
+        if not data.startswith(header):
+            return False, None
+        try:
+            return True, pickle.loads(data[len(header):])
+        except Exception:  # truncated or written by incompatible code: a miss, never an error
+            return False, None
+
+    def store(self, key: str, payload: bytes) -> None:
+        """Store a pickled value; a cache that cannot be written only costs speed."""
+        with contextlib.suppress(OSError):
+            atomic_write(self._path(key), _MAGIC + key.encode() + b"\n" + payload)
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    files: int
+    bytes: int
+
+
+def info(root: Path | None = None) -> CacheInfo:
+    root = root or cache_dir()
+    files = size = 0
+    if root.is_dir():
+        for folder, _dirs, names in os.walk(root):
+            for name in names:
+                try:
+                    size += os.lstat(os.path.join(folder, name)).st_size
+                    files += 1
+                except OSError:
+                    pass
+    return CacheInfo(root, files, size)
+
+
+def clear(root: Path | None = None) -> CacheInfo:
+    """Remove what fleetiac cached; returns what was there. Only fleetiac's own folders are removed
+    (``FLEETIAC_CACHE_DIR`` could name a folder that holds other things)."""
+    before = info(root)
+    if before.path.is_dir():
+        for child in before.path.iterdir():
+            if child.is_dir() and not child.is_symlink() and (child.name.startswith("parse-v")
+                                                               or child.name == GRAMMAR_FOLDER):
+                shutil.rmtree(child, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            before.path.rmdir()  # only when nothing else is left in it
+    return before

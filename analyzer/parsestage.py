@@ -1,0 +1,224 @@
+"""The parse stage: every Terraform and Bicep file parsed once, into plain data, before evaluation.
+
+Parsing is most of a cold scan (Lark parsers, 15-45 ms a file) and each file parses on its own, so
+the files a cache does not already hold are spread over worker processes in chunks. Front ends
+return picklable plain data, so a worker sends its results back as pickles, which are also exactly
+what the cache stores: the bytes are made once, in the worker. Evaluation (which needs every file of
+a module together) then runs in this process from the parsed data.
+
+The results do not depend on how they were made: the same objects come from a worker, from this
+process or from the cache (tests assert it).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analyzer.discovery import SourceFile
+
+PARSED_LANGUAGES = ("terraform", "tfvars", "bicep", "bicepparam")
+MIN_FILES_FOR_WORKERS = 24
+"""Below this many files to parse, starting processes costs more than it saves."""
+PROGRESS_AFTER = 2.0
+"""Seconds before a progress line appears (short scans stay quiet)."""
+
+
+@dataclass
+class ParseStats:
+    files: int = 0
+    cached: int = 0
+    parsed: int = 0
+    workers: int = 1
+    seconds: float = 0.0
+
+
+def parse_one(source: SourceFile) -> Any:
+    """The front end's own ``parse_source`` for the file's language; never raises."""
+    if source.language in ("terraform", "tfvars"):
+        from analyzer.terraform import parse_source as parse_terraform
+
+        return parse_terraform(source)
+    from analyzer.bicep import parse_source as parse_bicep
+
+    return parse_bicep(source)
+
+
+def _read_key(source: SourceFile) -> str | None:
+    from analyzer.cache import entry_key
+    from analyzer.terraform import MAX_FILE_BYTES
+
+    try:
+        if source.path.stat().st_size > MAX_FILE_BYTES:
+            return None  # the front end refuses it without reading; nothing worth caching
+        return entry_key(source.path.read_bytes(), source.language, source.display)
+    except OSError:
+        return None
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Parse trees are many small acyclic objects that die with their file: the cyclic collector
+    only wastes time walking them (measured: bench/README.md), so it is off while parsing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_chunk(chunk: list[SourceFile], cache_root: str | None) -> list[tuple[str, bytes]]:
+    """Worker side: parse, pickle, and store each result; return the pickles."""
+    from analyzer.cache import ParseCache
+
+    cache = ParseCache(Path(cache_root)) if cache_root is not None else None
+    out = []
+    with _no_gc():
+        for source in chunk:
+            key = _read_key(source) if cache is not None else None
+            payload = pickle.dumps(parse_one(source), pickle.HIGHEST_PROTOCOL)
+            # Stored only when the file did not change while it was parsed (the key is re-read).
+            if cache is not None and key is not None and _read_key(source) == key:
+                cache.store(key, payload)
+            out.append((source.display, payload))
+    return out
+
+
+def _worker_init(cache_root: str | None) -> None:
+    from analyzer import grammars
+
+    grammars.configure(Path(cache_root) if cache_root is not None else None)
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class Progress:
+    """``parsing 120/1300 files`` on stderr, rewritten in place; silent for the first seconds."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.done = 0
+        self.shown = False
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.enabled and time.monotonic() - self.start >= PROGRESS_AFTER:
+            self.shown = True
+            sys.stderr.write(f"\rfleetiac: parsing {self.done}/{self.total} files")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def progress_wanted(option: bool | None) -> bool:
+    """``--progress``/``--no-progress`` when given; else only when stderr is a terminal."""
+    if option is not None:
+        return option
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: int | None = None,
+                progress: bool | None = None, stats: ParseStats | None = None) -> dict[str, Any]:
+    """Display path -> parse result for every Terraform and Bicep file in ``files``.
+
+    ``cache_root`` None parses everything and writes nothing (``--no-cache``); ``workers`` None uses
+    every core the process may run on, 1 parses in this process."""
+    from analyzer import grammars
+    from analyzer.cache import ParseCache
+
+    began = time.perf_counter()
+    stats = stats if stats is not None else ParseStats()
+    grammars.configure(cache_root)
+    wanted = [f for f in files if f.language in PARSED_LANGUAGES]
+    stats.files = len(wanted)
+    results: dict[str, Any] = {}
+    missing: list[SourceFile] = []
+    cache = ParseCache(cache_root) if cache_root is not None else None
+    for source in wanted:
+        key = _read_key(source) if cache is not None else None
+        if cache is not None and key is not None:
+            found, value = cache.load(key)
+            if found:
+                results[source.display] = value
+                continue
+        missing.append(source)
+    stats.cached = len(wanted) - len(missing)
+    stats.parsed = len(missing)
+    count = min(workers if workers is not None else default_workers(), len(missing))
+    bar = Progress(len(missing), progress_wanted(progress))
+    root = str(cache_root) if cache_root is not None else None
+    try:
+        if count > 1 and len(missing) >= MIN_FILES_FOR_WORKERS:
+            done = _in_workers(missing, root, count, bar.advance)
+            if done is not None:
+                stats.workers = count
+                results.update(done)
+                missing = []
+        for source in missing:
+            for display, payload in _parse_chunk([source], root):
+                results[display] = pickle.loads(payload)
+            bar.advance(1)
+    finally:
+        bar.close()
+    stats.seconds = time.perf_counter() - began
+    return results
+
+
+def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,
+                advance: Callable[[int], None]) -> dict[str, Any] | None:
+    """Parse in ``workers`` processes; None when processes cannot be used here (the caller then
+    parses in this process)."""
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    # Small chunks balance the load (Bicep files parse faster than Terraform ones); not too small,
+    # since each chunk is one round trip.
+    size = max(1, min(16, len(files) // (workers * 4)))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    # fork shares the already imported parsers with the children; elsewhere the default is used.
+    method = "fork" if sys.platform.startswith("linux") else None
+    if method == "fork":
+        from analyzer import grammars
+
+        grammars.hcl2_parser()  # loaded once here instead of once per worker
+        grammars.bicep_parser()
+    results: dict[str, Any] = {}
+    try:
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                 initargs=(cache_root,)) as pool:
+            futures = [pool.submit(_parse_chunk, chunk, cache_root) for chunk in chunks]
+            with _no_gc():
+                for future in as_completed(futures):
+                    done = future.result()
+                    for display, payload in done:
+                        results[display] = pickle.loads(payload)
+                    advance(len(done))
+    except (OSError, NotImplementedError, PermissionError, BrokenProcessPool, ImportError):
+        return None
+    return results
