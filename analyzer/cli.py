@@ -155,6 +155,11 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
 @click.option("--sarif-include-suppressed", is_flag=True,
               help="Write suppressed findings to SARIF too, with suppressions entries.")
 @click.option("--color/--no-color", default=None, help="Color the text report (default: when a terminal).")
+@click.option("--no-cache", is_flag=True, help="Parse every file again and write nothing to the cache folder.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Parse in N processes (default: one per available core; 1: no worker processes).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show parse progress on stderr (default: on a terminal, for scans over 2 seconds).")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 @click.pass_context
 def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, Path | None], ...],
@@ -162,7 +167,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
          show_unknown: bool, operators: tuple[str, ...], var_files: tuple[Path, ...],
          variables: tuple[tuple[str, str], ...], env_vars: bool, exclude: tuple[str, ...],
          no_inline_suppressions: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
-         sarif_include_suppressed: bool, color: bool | None, debug: bool) -> None:
+         sarif_include_suppressed: bool, color: bool | None, no_cache: bool, workers: int | None,
+         progress: bool | None, debug: bool) -> None:
     """Scan Terraform and Bicep files under PATHS (default: the current folder)."""
     from analyzer import baseline as baselines
     from analyzer.config import ConfigError
@@ -184,7 +190,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
                           show_unknown=show_unknown, operators=effective["operators"],
                           var_files=effective["var-files"], variables=variables, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
-                          inline_suppressions=not no_inline_suppressions)
+                          inline_suppressions=not no_inline_suppressions, cache=not no_cache, workers=workers,
+                          progress=progress)
     fail_on = effective["fail-on"]
     rendered: list[tuple[str, Path | None]] = []
     try:
@@ -249,6 +256,29 @@ def config_command(paths: tuple[Path, ...]) -> None:
     width = max(len(line) for line, _ in lines)
     for line, source in lines:
         click.echo(f"{line.ljust(width)}  # {source}")
+
+
+@main.group()
+def cache() -> None:
+    """The parse cache (FLEETIAC_CACHE_DIR, else $XDG_CACHE_HOME/fleetiac or ~/.cache/fleetiac)."""
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """Where the cache is and how big it is."""
+    from analyzer.cache import info
+
+    found = info()
+    click.echo(f"{found.path}\n{found.files} files, {found.bytes / (1024 * 1024):.1f} MiB")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove every cached parse and compiled grammar."""
+    from analyzer.cache import clear
+
+    removed = clear()
+    click.echo(f"removed {removed.files} files ({removed.bytes / (1024 * 1024):.1f} MiB) from {removed.path}")
 
 
 @main.command()
