@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from analyzer.model import Diagnostic, Location
+from analyzer.sources import DEFAULT_LIMITS, ReadLimits
+
 LANGUAGE_BY_SUFFIX = {
     ".tf": "terraform",
     ".bicep": "bicep",
@@ -28,6 +31,8 @@ class SourceFile:
     display: str
     """POSIX path relative to the report root; what every finding shows."""
     language: str
+    limits: ReadLimits = DEFAULT_LIMITS
+    """How much of the file the scan will read and parse (``--max-file-size``, ``--parse-timeout``)."""
 
     @property
     def directory(self) -> str:
@@ -47,11 +52,13 @@ def report_root(paths: list[Path]) -> Path:
     return start
 
 
-def discover(paths: list[Path], root: Path | None = None) -> tuple[Path, list[SourceFile]]:
+def discover(paths: list[Path], root: Path | None = None, limits: ReadLimits = DEFAULT_LIMITS,
+             problems: list[Diagnostic] | None = None) -> tuple[Path, list[SourceFile]]:
     """Every scannable file under ``paths``, sorted, with the report root.
 
     Hidden folders, ``.terraform`` and ``.git`` are skipped; symbolic links are followed only when
-    they stay inside the scanned path, and never twice to the same folder.
+    they stay inside the scanned path, and never twice to the same folder (a link loop ends there).
+    A folder that cannot be listed is appended to ``problems`` (when given) and the walk goes on.
     """
     if not paths:
         paths = [Path(".")]
@@ -63,10 +70,17 @@ def discover(paths: list[Path], root: Path | None = None) -> tuple[Path, list[So
     for given in paths:
         base = given.resolve()
         if base.is_file():
-            _add(found, base, root, explicit=True)
+            _add(found, base, root, explicit=True, limits=limits)
             continue
         seen_dirs: set[Path] = set()
-        for folder, dirnames, filenames in os.walk(base, followlinks=True):
+
+        def unlistable(error: OSError) -> None:
+            if problems is not None and error.filename is not None:
+                display = _display(Path(error.filename).absolute(), root)
+                message = f"cannot read folder: {error.strerror or error}; its files are not analysed"
+                problems.append(Diagnostic(Location(display, 1, 1), message))
+
+        for folder, dirnames, filenames in os.walk(base, onerror=unlistable, followlinks=True):
             here = Path(folder)
             real = here.resolve()
             inside = real == base or base in real.parents
@@ -80,19 +94,23 @@ def discover(paths: list[Path], root: Path | None = None) -> tuple[Path, list[So
                 target = candidate.resolve()
                 if candidate.is_symlink() and base not in target.parents:
                     continue
-                _add(found, candidate, root, explicit=False)
+                _add(found, candidate, root, explicit=False, limits=limits)
     return root, sorted(found.values(), key=lambda f: f.display)
 
 
-def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool) -> None:
+def _display(absolute: Path, root: Path) -> str:
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        return absolute.as_posix().lstrip("/")
+
+
+def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool,
+         limits: ReadLimits = DEFAULT_LIMITS) -> None:
     language = LANGUAGE_BY_SUFFIX.get(path.suffix.lower())
     if path.name.lower().endswith(".tfvars.json"):
         language = "tfvars"
     if language is None or (not explicit and path.name.startswith(".")):
         return
     absolute = path.absolute()
-    try:
-        display = absolute.relative_to(root).as_posix()
-    except ValueError:
-        display = absolute.as_posix().lstrip("/")
-    found.setdefault(absolute, SourceFile(absolute, display, language))
+    found.setdefault(absolute, SourceFile(absolute, _display(absolute, root), language, limits))

@@ -28,6 +28,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from analyzer.discovery import SourceFile
 from analyzer.model import Diagnostic, FileResult, Location, Resource
+from analyzer.sources import SourceProblem, load_text
 from analyzer.values import Unknown
 
 HUB_API_GROUPS = ("placement.kubernetes-fleet.io", "networking.fleet.azure.com")
@@ -35,8 +36,6 @@ WORKLOAD_KINDS = {("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "Rep
                   ("extensions", "Deployment"), ("extensions", "ReplicaSet")}
 AUTOSCALER = ("autoscaling", "HorizontalPodAutoscaler")
 """Read so that a workload whose replica count an autoscaler owns is not judged by ``replicas``."""
-MAX_BYTES = 4 * 1024 * 1024
-"""Larger YAML files are generated data, not hand-written manifests: skipped."""
 
 _LOOKS_LIKE_MANIFEST = (re.compile(r"^\s*(?:-\s+)?apiVersion\s*:", re.M), re.compile(r"^\s*(?:-\s+)?kind\s*:", re.M))
 _TEMPLATE = re.compile(r"\{\{|\{%")
@@ -76,17 +75,29 @@ def load_manifests(files: list[SourceFile]) -> list[FileResult]:
 def load_manifest_file(file: SourceFile) -> FileResult:
     result = FileResult()
     try:
-        if file.path.stat().st_size > MAX_BYTES:
-            return result
-        text = file.path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return result  # not readable as text: nothing here can be a manifest we read
+        text = load_text(file)
+    except SourceProblem as problem:
+        # Most YAML in a repository is not a manifest (CI files, Helm values, generated data): only a
+        # file that cannot be opened at all, or one whose start looks like a manifest, is reported.
+        if problem.kind == "unreadable" or (problem.kind != "not-a-file" and _starts_like_manifest(file)):
+            result.diagnostics.append(problem.diagnostic(file.display))
+        return result
     if not looks_like_manifest(text):
         return result
     result.resources, error = parse_manifests(text, file.display)
     if error is not None and not _TEMPLATE.search(text):
         result.diagnostics.append(error)
     return result
+
+
+def _starts_like_manifest(file: SourceFile) -> bool:
+    """Whether the first 64 KB of a file that cannot be read whole look like a Kubernetes manifest."""
+    try:
+        with file.path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return False
+    return looks_like_manifest(head.replace(b"\x00", b"").decode("utf-8", errors="replace"))
 
 
 def parse_manifests(text: str, display: str) -> tuple[list[Resource], Diagnostic | None]:

@@ -20,6 +20,7 @@ from analyzer.bicep.parser import parse_file, parse_params_file
 from analyzer.bicep.values import LocalId
 from analyzer.discovery import SourceFile
 from analyzer.model import Diagnostic, FileResult, Location, Resource
+from analyzer.sources import ParseTimeout, read_source, time_budget, timed_out
 from analyzer.values import ResourceRef, Unknown
 
 __all__ = ["BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
@@ -36,13 +37,20 @@ class BicepUnit:
 
 def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
     """Read and parse one file; never raises."""
+    text = read_source(file)  # the shared reader: size, NUL bytes, encodings, line ends
+    if isinstance(text, Diagnostic):
+        return text
     try:
-        text = file.path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Diagnostic(Location(file.display, 1, 1), f"cannot read file: {exc}")
-    if file.language == "bicepparam" or file.display.lower().endswith(".bicepparam"):
-        return parse_params_file(text, file.display)
-    return parse_file(text, file.display)
+        with time_budget(file.limits.time_budget):
+            if file.language == "bicepparam" or file.display.lower().endswith(".bicepparam"):
+                return parse_params_file(text, file.display)
+            return parse_file(text, file.display)
+    except ParseTimeout:
+        return timed_out(file)
+    except RecursionError:
+        return Diagnostic(Location(file.display, 1, 1), "cannot parse Bicep: the file is nested too deeply")
+    except Exception as exc:  # a converter bug on odd input must not stop the scan of the other files
+        return Diagnostic(Location(file.display, 1, 1), f"cannot parse Bicep: internal error {type(exc).__name__}")
 
 
 def load_bicep(files: list[SourceFile],

@@ -11,6 +11,9 @@ from typing import Any
 
 from analyzer.discovery import SourceFile
 from analyzer.model import Diagnostic, FileResult, Location
+from analyzer.sources import DEFAULT_LIMITS, ParseTimeout, ReadLimits, time_budget, timed_out
+from analyzer.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
+from analyzer.sources import read_source as read_source
 from analyzer.terraform.evaluate import (
     Frame,
     Module,
@@ -25,40 +28,19 @@ from analyzer.terraform.extract import extract
 from analyzer.terraform.syntax import Literal, ParsedFile, SyntaxProblem, parse_text
 from analyzer.values import Unknown, is_known
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-
-
-def read_source(source: SourceFile, limit: int = MAX_FILE_BYTES) -> str | Diagnostic:
-    """The file's text, or a diagnostic saying why it cannot be read."""
-    try:
-        size = source.path.stat().st_size
-        if size > limit:
-            return Diagnostic(Location(source.display, 1), f"file is larger than {limit // (1024 * 1024)} MB; "
-                                                           "not analysed")
-        data = source.path.read_bytes()
-    except OSError as error:
-        return Diagnostic(Location(source.display, 1), f"cannot read file: {error.strerror or error}")
-    if b"\x00" in data:
-        return Diagnostic(Location(source.display, 1), "file contains NUL bytes: not a text file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        return Diagnostic(Location(source.display, line, column), "file is not valid UTF-8")
-    # Terraform accepts CRLF and lone CR line ends; the grammar wants LF.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
 
 def parse_source(source: SourceFile) -> ParsedFile | Diagnostic:
     """One file to plain data; never raises."""
     text = read_source(source)
     if isinstance(text, Diagnostic):
         return text
-    if source.language == "tfvars" and source.display.endswith(".json"):
-        return _tfvars_json(source, text)
     try:
-        return parse_text(text, source.display)
+        with time_budget(source.limits.time_budget):
+            if source.language == "tfvars" and source.display.endswith(".json"):
+                return _tfvars_json(source, text)
+            return parse_text(text, source.display)
+    except ParseTimeout:
+        return timed_out(source)
     except SyntaxProblem as problem:
         return Diagnostic(Location(source.display, problem.line, problem.column),
                           f"Terraform syntax error: {problem.message}")
@@ -118,9 +100,11 @@ class _Folders:
     """Parsed ``.tf`` files by folder display path: the scanned ones, and folders read from disk on
     demand when a module call names one (outside the scanned paths, or under ``.terraform``)."""
 
-    def __init__(self, parsed: dict[str, list[ParsedFile]], root: Path | None) -> None:
+    def __init__(self, parsed: dict[str, list[ParsedFile]], root: Path | None,
+                 limits: ReadLimits = DEFAULT_LIMITS) -> None:
         self.parsed = parsed
         self.root = root
+        self.limits = limits
         self.diagnostics: list[Diagnostic] = []
         self._read: dict[str, list[ParsedFile] | None] = {}
 
@@ -138,7 +122,7 @@ class _Folders:
                     if file.name.startswith(".") or not file.is_file():
                         continue
                     display = f"{folder}/{file.name}" if folder else file.name
-                    parsed = parse_source(SourceFile(file, display, "terraform"))
+                    parsed = parse_source(SourceFile(file, display, "terraform", self.limits))
                     if isinstance(parsed, Diagnostic):
                         self.diagnostics.append(parsed)
                         continue
@@ -248,13 +232,23 @@ def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = N
             diagnostics.append(parsed)
         else:
             var_files.append(parsed)
-    folders = _Folders(dict(parsed_by_dir), _report_root(files))
+    folders = _Folders(dict(parsed_by_dir), _report_root(files), files[0].limits if files else DEFAULT_LIMITS)
     for directory in root_folders(dict(parsed_by_dir)):
         tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
-        module = Module(directory, parsed_by_dir[directory], {}, key_prefix=f"{directory or '.'}:", tree=tree)
-        tfvars = sorted(tfvars_by_dir.get(directory, []), key=lambda p: _tfvars_order(p.display))
-        module.inputs.update(root_variables(module, [*tfvars, *var_files], inputs))
-        result = FileResult(resources=extract(module))
+        try:
+            module = Module(directory, parsed_by_dir[directory], {}, key_prefix=f"{directory or '.'}:", tree=tree)
+            tfvars = sorted(tfvars_by_dir.get(directory, []), key=lambda p: _tfvars_order(p.display))
+            module.inputs.update(root_variables(module, [*tfvars, *var_files], inputs))
+            result = FileResult(resources=extract(module))
+        except RecursionError:
+            # Values nested just under the parser's limit can still be too deep to evaluate: this
+            # root module is reported, the other modules are still analysed.
+            load.results.append(_unevaluated(parsed_by_dir[directory], "values are nested too deeply"))
+            continue
+        except Exception as error:  # an evaluator bug must not stop the scan of the other modules
+            load.results.append(_unevaluated(parsed_by_dir[directory],
+                                             f"internal error {type(error).__name__}: {error}"))
+            continue
         for problem in module.problems:
             result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
                                                  problem.message))
@@ -264,6 +258,11 @@ def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = N
     if diagnostics:
         load.results.insert(0, FileResult(diagnostics=diagnostics))
     return load
+
+
+def _unevaluated(files: list[ParsedFile], why: str) -> FileResult:
+    display = min(p.display for p in files)
+    return FileResult(diagnostics=[Diagnostic(Location(display, 1, 1), f"cannot evaluate Terraform module: {why}")])
 
 
 def root_variables(module: Module, var_files: list[ParsedFile], inputs: VariableInputs) -> dict[str, Any]:

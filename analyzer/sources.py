@@ -1,0 +1,179 @@
+"""Reading a scanned file as untrusted input: one reader for every front end.
+
+Every file under a scanned tree may be anything: binary data named ``.tf``, UTF-16 from an editor,
+a 50 MB generated blob, a named pipe, a dangling link. The front ends share this reader so each case
+is refused the same way everywhere, with a :class:`Diagnostic` (FIAC901) instead of an exception:
+
+- over the size limit (``--max-file-size``, default 5 MB): refused from ``stat`` alone, never read;
+- not a regular file (a FIFO would block a read forever, a device could be endless): refused;
+- NUL bytes: binary, not source; a UTF-16 BOM is named as such (Terraform and Bicep want UTF-8);
+- invalid UTF-8: refused at the line and column of the first bad byte; a UTF-8 BOM is dropped;
+- a line longer than :data:`MAX_LINE_CHARS`: refused before parsing. This is the cheap half of the
+  per-file time budget: Lark's lexer needs seconds for a single multi-megabyte token, and no
+  hand-written Terraform or Bicep has such a line. The other half is :func:`time_budget`.
+
+CRLF and lone CR line ends become LF, so positions agree with what editors show.
+"""
+
+from __future__ import annotations
+
+import signal
+import stat
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from analyzer.model import Diagnostic, Location
+
+if TYPE_CHECKING:
+    from analyzer.discovery import SourceFile
+
+MB = 1024 * 1024
+MAX_FILE_BYTES = 5 * MB
+MAX_LINE_CHARS = 1_000_000
+"""Longest line parsed (characters). Past it a file is reported, not parsed (see the module doc)."""
+DEFAULT_TIME_BUDGET = 60.0
+"""Seconds one file may take to parse before it is reported and skipped."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """How much of one file the scan is willing to read and parse. Travels with each
+    :class:`~analyzer.discovery.SourceFile`, so the limits hold in worker processes too."""
+
+    max_bytes: int = MAX_FILE_BYTES
+    max_line_chars: int = MAX_LINE_CHARS
+    time_budget: float | None = DEFAULT_TIME_BUDGET
+    """Seconds; None or 0: no budget."""
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
+class SourceProblem(Exception):
+    """Why a file's text cannot be had; ``kind`` lets a front end decide whether to report it
+    (the YAML front end stays silent about files that are not Kubernetes manifests)."""
+
+    def __init__(self, kind: str, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.kind = kind  # "unreadable", "not-a-file", "too-large", "binary", "encoding", "long-line"
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def diagnostic(self, display: str) -> Diagnostic:
+        return Diagnostic(Location(display, self.line, self.column), self.message)
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit / MB:g} MB"
+
+
+def read_bytes(source: SourceFile) -> bytes:
+    """The file's bytes within its size limit; raises :class:`SourceProblem`."""
+    limits = source.limits
+    try:
+        info = source.path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceProblem("not-a-file", "not a regular file; not analysed")
+        if info.st_size > limits.max_bytes:
+            raise SourceProblem("too-large", f"file is larger than {_megabytes(limits.max_bytes)} "
+                                             "(--max-file-size); not analysed")
+        with source.path.open("rb") as handle:
+            # Read one byte past the limit: a file that grew since stat() is still refused.
+            data = handle.read(limits.max_bytes + 1)
+    except OSError as error:
+        raise SourceProblem("unreadable", f"cannot read file: {error.strerror or error}") from None
+    if len(data) > limits.max_bytes:
+        raise SourceProblem("too-large", f"file is larger than {_megabytes(limits.max_bytes)} "
+                                         "(--max-file-size); not analysed")
+    return data
+
+
+def decode(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> str:
+    """UTF-8 text with LF line ends; raises :class:`SourceProblem`."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 is not decoded: Terraform and Bicep both require UTF-8, so the file would not
+        # deploy as it is; saying so is more useful than analysing it.
+        raise SourceProblem("encoding", "file is UTF-16 encoded; Terraform and Bicep require UTF-8")
+    if b"\x00" in data:
+        raise SourceProblem("binary", "file contains NUL bytes: not a text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise SourceProblem("encoding", "file is not valid UTF-8", line, column) from None
+    # Terraform and Bicep accept CRLF and lone CR line ends; the grammars want LF.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > limits.max_line_chars:
+        for number, line in enumerate(text.split("\n"), start=1):
+            if len(line) > limits.max_line_chars:
+                raise SourceProblem("long-line", f"line {number} is longer than {limits.max_line_chars:,} "
+                                                 "characters; not analysed", number, 1)
+    return text
+
+
+def load_text(source: SourceFile) -> str:
+    """The file's text; raises :class:`SourceProblem`."""
+    return decode(read_bytes(source), source.limits)
+
+
+def read_source(source: SourceFile) -> str | Diagnostic:
+    """The file's text, or a diagnostic saying why it cannot be had."""
+    try:
+        return load_text(source)
+    except SourceProblem as problem:
+        return problem.diagnostic(source.display)
+
+
+class ParseTimeout(BaseException):
+    """Raised inside a parse that ran past its time budget. A BaseException, so that the broad
+    ``except Exception`` handlers in the parsers cannot swallow it."""
+
+
+class TimedOut(Diagnostic):
+    """The diagnostic of a file that ran out of time: it depends on the machine, not on the file,
+    so a cache must not keep it."""
+
+    __slots__ = ()
+
+
+@contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`ParseTimeout` in the body once ``seconds`` have passed.
+
+    A SIGALRM interval timer interrupts pure-Python parsing between bytecodes without a second
+    process. It can only be used in a process's main thread on POSIX (worker processes of the parse
+    stage run their tasks in their main thread), and is not used when another ``ITIMER_REAL`` is
+    already running (a test runner's timeout, say) so as not to cancel it. Elsewhere the body runs
+    without a budget: the size and line-length limits still bound the work.
+    """
+    if not seconds or seconds <= 0 or not hasattr(signal, "setitimer") \
+            or threading.current_thread() is not threading.main_thread() \
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield
+        return
+    armed = [True]
+
+    def expire(_signum: int, _frame: object) -> None:
+        if armed[0]:
+            raise ParseTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            armed[0] = False  # a signal arriving from here on is ignored
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def timed_out(source: SourceFile) -> Diagnostic:
+    return TimedOut(Location(source.display, 1, 1),
+                    f"parsing took longer than {source.limits.time_budget:g} s (--parse-timeout); not analysed")
