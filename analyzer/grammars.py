@@ -11,7 +11,9 @@ libraries' own, so the parse trees are the same (tests compare them). Without a 
 
 from __future__ import annotations
 
-import os
+import io
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,24 +44,36 @@ def _grammar_folder() -> Path | None:
     return _folder
 
 
-def _cached(name: str, build: Any) -> Lark:
-    """``build(cache)`` with a cache file under our folder, written atomically: Lark writes its cache
-    file in place, so a first build goes to a private temporary name that is then renamed."""
+def _cached(name: str, build: Callable[..., Lark], options: dict[str, Any]) -> Lark:
+    """``build(**options)``, compiled once into our folder. Lark's own ``cache=`` option cannot be used
+    for this: it writes in place (a concurrent run could read half a file), and its key includes the
+    cache file's name, so a file written under a temporary name never matches. So the compiled
+    parser is saved with Lark's ``save`` to a temporary file, renamed into place, and loaded with the
+    same options Lark itself passes when it loads its cache. The file name carries the library
+    versions, which fix the grammar text."""
+    from lark import Lark
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+
     folder = _grammar_folder()
     if folder is None:
-        return build(None)
+        return build(cache=options.get("cache", False), **{k: v for k, v in options.items() if k != "cache"})
+    final = folder / f"{name}-lark{_version('lark')}-py{sys.version_info[0]}.{sys.version_info[1]}.cache"
+    runtime = {k: v for k, v in options.items() if k in _LOAD_ALLOWED_OPTIONS}
     try:
-        final = folder / f"{name}-lark{_version('lark')}.cache"
-        if final.is_file():
-            return build(str(final))  # Lark checks the grammar's hash inside and rebuilds on mismatch
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temp = folder / f".tmp-{os.getpid()}-{final.name}"
-        parser = build(str(temp))
-        if temp.is_file():
-            os.replace(temp, final)
-        return parser
-    except OSError:
-        return build(None)
+        with final.open("rb") as handle:
+            return Lark.__new__(Lark)._load(handle, **runtime)
+    except Exception:  # missing, unreadable, or written by another Lark: compile and replace it
+        pass
+    parser = build(**{k: v for k, v in options.items() if k != "cache"})
+    try:
+        from analyzer.cache import atomic_write
+
+        buffer = io.BytesIO()
+        parser.save(buffer, _LOAD_ALLOWED_OPTIONS)
+        atomic_write(final, buffer.getvalue())
+    except (OSError, TypeError, AttributeError):  # an unwritable folder only costs speed
+        pass
+    return parser
 
 
 def hcl2_parser() -> Lark:
@@ -70,13 +84,13 @@ def hcl2_parser() -> Lark:
         from hcl2.postlexer import PostLexer
         from lark import Lark
 
-        def build(cache: str | None) -> Lark:
-            if cache is None:
-                return hcl2.parser.parser()
-            return Lark.open("hcl2.lark", parser="lalr", cache=cache, rel_to=hcl2.parser.__file__,
-                             propagate_positions=True, postlex=PostLexer())
+        def build(cache: bool | str = False, **options: Any) -> Lark:
+            if _grammar_folder() is None:
+                return hcl2.parser.parser()  # the library's own cache in site-packages, if writable
+            return Lark.open("hcl2.lark", rel_to=hcl2.parser.__file__, cache=cache, **options)
 
-        parser = _parsers["hcl2"] = _cached("hcl2-" + _version("python-hcl2"), build)
+        options = {"parser": "lalr", "propagate_positions": True, "postlex": PostLexer()}
+        parser = _parsers["hcl2"] = _cached("hcl2-" + _version("python-hcl2"), build, options)
     return parser
 
 
@@ -93,11 +107,13 @@ def bicep_parser() -> Lark:
         from lark import Lark
         from pycep.main import LARK_GRAMMAR
 
-        def build(cache: str | None) -> Lark:
-            return Lark(grammar=LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True,
-                        cache=cache if cache is not None else True, keep_all_tokens=True)
+        def build(**options: Any) -> Lark:
+            return Lark(grammar=LARK_GRAMMAR, **options)
 
-        parser = _parsers["bicep"] = _cached("pycep-" + _version("pycep-parser"), build)
+        # Without our folder, Lark's own cache in the temp folder (cache=True), as pycep does.
+        options = {"parser": "lalr", "propagate_positions": True, "regex": True, "keep_all_tokens": True,
+                   "cache": True}
+        parser = _parsers["bicep"] = _cached("pycep-" + _version("pycep-parser"), build, options)
     return parser
 
 

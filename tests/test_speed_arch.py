@@ -1,0 +1,224 @@
+"""The parse stage, parse cache and grammar cache: faster, never different.
+
+Benchmarks live in bench/ (``make bench``); nothing here is timed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from analyzer import cache as cache_module
+from analyzer import grammars, parsestage
+from analyzer.cli import main
+from analyzer.discovery import discover
+from analyzer.engine import ScanOptions, scan
+from analyzer.parsestage import ParseStats, parse_files
+
+ROOT = Path(__file__).resolve().parents[1]
+TREES = [ROOT / "examples", ROOT / "fixtures"]
+AS_OF = date(2026, 11, 23)
+
+FLEET_TF = '''resource "azurerm_kubernetes_fleet_manager" "fleet" {
+  name                = "fleet"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  hub_profile {
+    dns_prefix = "%s"
+  }
+}
+'''
+
+
+@pytest.fixture(scope="session")
+def compiled_grammars() -> Path:
+    """The suite's grammar cache, compiled once (building python-hcl2's takes seconds)."""
+    session_root = Path(os.environ["FLEETIAC_CACHE_DIR"])
+    grammars.configure(session_root)
+    grammars.hcl2_parser()
+    grammars.bicep_parser()
+    return session_root / "grammars"
+
+
+@pytest.fixture
+def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiled_grammars: Path) -> Path:
+    """An empty parse cache of the test's own, with the compiled grammars copied in."""
+    root = tmp_path / "cache"
+    shutil.copytree(compiled_grammars, root / "grammars")
+    monkeypatch.setenv("FLEETIAC_CACHE_DIR", str(root))
+    yield root
+    grammars.configure(None)  # later tests must not keep using a removed folder
+
+
+def _files_in(root: Path) -> list[tuple[str, int]]:
+    return sorted((p.relative_to(root).as_posix(), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file())
+
+
+def _scan(path: Path, **options: object) -> object:
+    return scan([path], ScanOptions(as_of=AS_OF, **options))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
+def test_parsed_data_is_identical_in_process_in_workers_and_from_cache(
+        tree: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)  # workers even for a small tree
+    _, files = discover([tree])
+    plain = parse_files(files, cache_root=None, workers=1)
+    cold_stats, warm_stats = ParseStats(), ParseStats()
+    in_workers = parse_files(files, cache_root=cache_root, workers=2, stats=cold_stats)
+    cached = parse_files(files, cache_root=cache_root, workers=2, stats=warm_stats)
+    assert plain == in_workers == cached
+    assert cold_stats.workers == 2 and cold_stats.parsed == cold_stats.files > 0
+    assert warm_stats.cached == warm_stats.files and warm_stats.parsed == 0
+
+
+@pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
+def test_reports_are_identical_cached_uncached_single_process_and_workers(
+        tree: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+    before = _files_in(cache_root)
+    uncached = _scan(tree, cache=False, workers=1)
+    assert _files_in(cache_root) == before
+    cold_workers = _scan(tree, cache=True, workers=2)
+    warm_single = _scan(tree, cache=True, workers=1)
+    warm_workers = _scan(tree, cache=True, workers=2)
+    assert uncached == cold_workers == warm_single == warm_workers
+
+
+def test_a_changed_file_is_parsed_again(tmp_path: Path, cache_root: Path) -> None:
+    source = tmp_path / "tree" / "main.tf"
+    source.parent.mkdir()
+    source.write_text(FLEET_TF % "one")
+    first = parse_files(discover([source.parent])[1], cache_root=cache_root)
+    source.write_text(FLEET_TF % "two")
+    stats = ParseStats()
+    second = parse_files(discover([source.parent])[1], cache_root=cache_root, stats=stats)
+    assert stats.parsed == 1 and stats.cached == 0
+    assert first != second
+    assert "two" in repr(second["main.tf"]) and "one" not in repr(second["main.tf"])
+
+
+def test_a_parse_error_is_cached_as_the_same_diagnostic(tmp_path: Path, cache_root: Path) -> None:
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "broken.tf").write_text('resource "x" "y" {\n  name = \n')
+    (tmp_path / "tree" / "broken.bicep").write_text("resource x 'A/b@1' = {\n  name: \n")
+    cold = _scan(tmp_path / "tree")
+    stats = ParseStats()
+    parse_files(discover([tmp_path / "tree"])[1], cache_root=cache_root, stats=stats)
+    warm = _scan(tmp_path / "tree")
+    assert stats.cached == 2
+    assert cold == warm
+    assert {d.location.path for d in warm.diagnostics} == {"broken.tf", "broken.bicep"}
+
+
+def test_corrupt_or_foreign_entries_are_ignored(tmp_path: Path, cache_root: Path) -> None:
+    tree = ROOT / "examples"
+    expected = _scan(tree, cache=False)
+    _scan(tree)
+    entries = [p for p in (cache_root / f"parse-v{cache_module.FORMAT_VERSION}").rglob("*") if p.is_file()]
+    assert entries
+    for i, entry in enumerate(entries):
+        data = entry.read_bytes()
+        # Truncated, garbage, and a whole entry moved under another key.
+        entry.write_bytes(data[: len(data) // 2] if i % 3 == 0 else b"\x80\x05garbage" if i % 3 == 1
+                          else entries[(i + 1) % len(entries)].read_bytes() if len(entries) > 1 else b"")
+    assert _scan(tree) == expected
+    assert _scan(tree) == expected  # the rewritten entries read back
+
+
+def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("FLEETIAC_CACHE_DIR", str(root))
+    try:
+        result = CliRunner().invoke(main, ["scan", "--no-cache", "--fail-on", "never", str(ROOT / "examples")])
+    finally:
+        grammars.configure(None)
+    assert result.exit_code == 0, result.output
+    assert not root.exists()
+
+
+def test_cache_info_and_clear(tmp_path: Path, cache_root: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["scan", "--fail-on", "never", str(ROOT / "examples")]).exit_code == 0
+    cache_root.joinpath("notes.txt").write_text("not ours")  # a folder the user pointed us at
+    info = runner.invoke(main, ["cache", "info"])
+    assert info.exit_code == 0 and str(cache_root) in info.output and " files, " in info.output
+    cleared = runner.invoke(main, ["cache", "clear"])
+    assert cleared.exit_code == 0 and "removed" in cleared.output
+    assert sorted(p.name for p in cache_root.iterdir()) == ["notes.txt"]
+    assert cache_module.info(cache_root).files == 1
+
+
+def test_cache_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("FLEETIAC_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_module.cache_dir() == tmp_path / "xdg" / "fleetiac"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_module.cache_dir() == tmp_path / "home" / ".cache" / "fleetiac"
+    monkeypatch.setenv("FLEETIAC_CACHE_DIR", str(tmp_path / "own"))
+    assert cache_module.cache_dir() == tmp_path / "own"
+
+
+def test_own_grammar_caches_parse_exactly_like_the_libraries(cache_root: Path) -> None:
+    from hcl2.api import parses_to_tree
+    from lark import Lark
+    from pycep.main import LARK_GRAMMAR
+
+    shutil.rmtree(cache_root / "grammars")
+    grammars.configure(cache_root)
+    for _ in range(2):  # built, then loaded from the cache file
+        grammars._parsers.clear()
+        for path in sorted((ROOT / "fixtures").rglob("*.tf"))[:40]:
+            text = path.read_text(encoding="utf-8-sig")
+            try:
+                expected = parses_to_tree(text)
+            except Exception as error:
+                with pytest.raises(type(error)):
+                    grammars.hcl2_tree(text)
+                continue
+            assert grammars.hcl2_tree(text) == expected
+    reference = Lark(grammar=LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True, cache=False,
+                     keep_all_tokens=True)
+    for path in sorted((ROOT / "fixtures").rglob("*.bicep"))[:40]:
+        text = path.read_text(encoding="utf-8-sig")
+        try:
+            expected = reference.parse(text)
+        except Exception:
+            continue
+        assert grammars.bicep_parser().parse(text) == expected
+    assert {p.name.split("-")[0] for p in (cache_root / "grammars").iterdir()} == {"hcl2", "pycep"}
+
+
+def test_progress_only_when_asked_or_on_a_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsestage, "PROGRESS_AFTER", 0.0)
+    _, files = discover([ROOT / "examples"])
+    parse_files(files, cache_root=None, workers=1, progress=False)
+    assert capsys.readouterr().err == ""
+    parse_files(files, cache_root=None, workers=1)  # stderr is not a terminal under pytest
+    assert capsys.readouterr().err == ""
+    parse_files(files, cache_root=None, workers=1, progress=True)
+    assert "parsing 3/3 files" in capsys.readouterr().err
+
+
+def test_workers_fall_back_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+    monkeypatch.setattr(parsestage, "ProcessPoolExecutor", refuse)
+    _, files = discover([ROOT / "examples"])
+    stats = ParseStats()
+    assert parse_files(files, cache_root=None, workers=2, stats=stats) == parse_files(files, cache_root=None,
+                                                                                       workers=1)
+    assert stats.workers == 1
+
+
+def test_suite_uses_a_private_cache_folder() -> None:
+    assert "fleetiac-test-cache-" in os.environ["FLEETIAC_CACHE_DIR"]
