@@ -33,7 +33,7 @@ GRAMMAR_FOLDER = "grammars"
 _PARSER_MODULES = (
     "analyzer/terraform/__init__.py", "analyzer/terraform/syntax.py", "analyzer/bicep/__init__.py",
     "analyzer/bicep/parser.py", "analyzer/bicep/ast.py", "analyzer/model.py", "analyzer/cache.py",
-    "analyzer/grammars.py",
+    "analyzer/grammars.py", "analyzer/sources.py",
 )
 
 

@@ -160,6 +160,10 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
               help="Parse in N processes (default: one per available core; 1: no worker processes).")
 @click.option("--progress/--no-progress", default=None,
               help="Show parse progress on stderr (default: on a terminal, for scans over 2 seconds).")
+@click.option("--max-file-size", type=click.FloatRange(min=0, min_open=True), default=5, show_default=True,
+              metavar="MB", help="Report larger files (FIAC901) without reading them.")
+@click.option("--parse-timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+              help="Report a file that takes longer to parse (FIAC901) and go on; 0: no limit.")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 @click.pass_context
 def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, Path | None], ...],
@@ -168,7 +172,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
          variables: tuple[tuple[str, str], ...], env_vars: bool, exclude: tuple[str, ...],
          no_inline_suppressions: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
          sarif_include_suppressed: bool, color: bool | None, no_cache: bool, workers: int | None,
-         progress: bool | None, debug: bool) -> None:
+         progress: bool | None, max_file_size: float, parse_timeout: float, debug: bool) -> None:
     """Scan Terraform and Bicep files under PATHS (default: the current folder)."""
     from analyzer import baseline as baselines
     from analyzer.config import ConfigError
@@ -191,7 +195,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
                           var_files=effective["var-files"], variables=variables, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
                           inline_suppressions=not no_inline_suppressions, cache=not no_cache, workers=workers,
-                          progress=progress)
+                          progress=progress, max_file_size=int(max_file_size * 1024 * 1024),
+                          parse_timeout=parse_timeout or None)
     fail_on = effective["fail-on"]
     rendered: list[tuple[str, Path | None]] = []
     try:

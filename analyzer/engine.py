@@ -14,6 +14,7 @@ from analyzer.discovery import SourceFile, discover
 from analyzer.graph import FleetGraph
 from analyzer.model import Diagnostic, FileResult, Finding, Level, Report, Resource
 from analyzer.rules import Rule, RuleContext, all_rules, select_rules
+from analyzer.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits
 from analyzer.suppressions import SourceTexts
 
 
@@ -43,6 +44,10 @@ class ScanOptions:
     """Parse in this many processes; None: one per available core, 1: in this process."""
     progress: bool | None = None
     """Show parse progress on stderr; None: only when stderr is a terminal."""
+    max_file_size: int = MAX_FILE_BYTES
+    """Bytes; a larger file is reported (FIAC901) and never read (``--max-file-size``, in MB)."""
+    parse_timeout: float | None = DEFAULT_TIME_BUDGET
+    """Seconds one file may take to parse before it is reported and skipped; None: no limit."""
 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions) -> dict[str, Any]:
@@ -101,7 +106,12 @@ def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
         if rule.check is None:
             continue
         context.current = rule.info
-        rule.check(context)
+        try:
+            rule.check(context)
+        except RecursionError:
+            # A value nested just under the parsers' limit can be too deep for a rule's walk: that
+            # rule is skipped on this graph (said in a notice); the other rules still run.
+            context.notice(f"{rule.info.id} was skipped: a value in the scanned code is nested too deeply")
     if notices is not None:
         notices.extend(n for n in context.notices if n not in notices)
     return context.findings, context.skipped
@@ -109,12 +119,15 @@ def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
 
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
-    root, files = discover(paths)
+    walk_problems: list[Diagnostic] = []  # folders that could not be listed
+    limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
+    root, files = discover(paths, limits=limits, problems=walk_problems)
     files = postscan.exclude(files, options.exclude)
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
     variants, diagnostics = load(files, options)
+    diagnostics = [*walk_problems, *diagnostics]
     findings: set[Finding] = set()
     skipped: set[Finding] = set()
     notices: list[str] = []
@@ -127,7 +140,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
             findings.add(Finding("FIAC901", Level.WARNING, diagnostic.message, diagnostic.location))
     shown_skips = sorted(skipped, key=Finding.sort_key) if options.show_unknown and "FIAC902" in selected else []
     rule_infos = {r.info.id: r.info for r in rules}
-    texts = SourceTexts(root)
+    texts = SourceTexts(root, max_bytes=options.max_file_size)
     active, suppressed = list(findings.union(shown_skips)), []
     if options.inline_suppressions:
         active, suppressed = postscan.suppress(active, files, texts, {r.info.id for r in catalog}, options.as_of,

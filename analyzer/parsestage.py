@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.discovery import SourceFile
+from analyzer.sources import TimedOut
 
 PARSED_LANGUAGES = ("terraform", "tfvars", "bicep", "bicepparam")
 MIN_FILES_FOR_WORKERS = 24
@@ -55,12 +56,16 @@ def parse_one(source: SourceFile) -> Any:
 
 
 def _read_key(source: SourceFile) -> str | None:
+    import stat
+
     from analyzer.cache import entry_key
-    from analyzer.terraform import MAX_FILE_BYTES
 
     try:
-        if source.path.stat().st_size > MAX_FILE_BYTES:
-            return None  # the front end refuses it without reading; nothing worth caching
+        info = source.path.stat()
+        # The front end refuses these without reading them (a FIFO would block a read forever):
+        # nothing worth caching. The size limit is the file's own (--max-file-size).
+        if not stat.S_ISREG(info.st_mode) or info.st_size > source.limits.max_bytes:
+            return None
         return entry_key(source.path.read_bytes(), source.language, source.display)
     except OSError:
         return None
@@ -88,9 +93,12 @@ def _parse_chunk(chunk: list[SourceFile], cache_root: str | None) -> list[tuple[
     with _no_gc():
         for source in chunk:
             key = _read_key(source) if cache is not None else None
-            payload = pickle.dumps(parse_one(source), pickle.HIGHEST_PROTOCOL)
-            # Stored only when the file did not change while it was parsed (the key is re-read).
-            if cache is not None and key is not None and _read_key(source) == key:
+            result = parse_one(source)
+            payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+            # Stored only when the file did not change while it was parsed (the key is re-read), and
+            # not when it ran out of time (that depends on the machine's load, not on the file).
+            if cache is not None and key is not None and not isinstance(result, TimedOut) \
+                    and _read_key(source) == key:
                 cache.store(key, payload)
             out.append((source.display, payload))
     return out

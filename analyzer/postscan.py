@@ -14,6 +14,7 @@ from analyzer import suppressions
 from analyzer.discovery import SourceFile
 from analyzer.linehash import line_hashes
 from analyzer.model import Finding, Level, RuleInfo
+from analyzer.sources import MAX_LINE_CHARS
 
 
 def is_excluded(display: str, patterns: Iterable[str]) -> bool:
@@ -95,10 +96,16 @@ def hashes_for(findings: Iterable[Finding], texts: suppressions.SourceTexts) -> 
     result: dict[tuple[str, int], str] = {}
     for path, lines in wanted.items():
         text = texts.get(path)
-        if text is None:
+        if text is None or _has_overlong_line(text):
             continue
         by_line = line_hashes(text)
         for line in lines:
             if line in by_line:
                 result[(path, line)] = by_line[line]
     return result
+
+
+def _has_overlong_line(text: str) -> bool:
+    """A file the reader refused for an over-long line: hashing it (pure Python, about 2.5 us a
+    character) would take longer than the rest of the scan, and the hash is optional in SARIF."""
+    return len(text) > MAX_LINE_CHARS and any(len(line) > MAX_LINE_CHARS for line in text.splitlines())

@@ -19,6 +19,7 @@ malformed is reported as FIAC903 and suppresses nothing, so a typo never hides a
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -351,15 +352,22 @@ def apply(findings: Iterable[Finding], found: Iterable[Directive]) -> tuple[list
 class SourceTexts:
     """Source files read once per scan, by report-relative path (suppressions and line hashes share it)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = root
+        self.max_bytes = max_bytes
+        """Files larger than this are not read (the front ends refused them too): None, no limit."""
         self._texts: dict[str, str | None] = {}
 
     def get(self, display: str, absolute: Path | None = None) -> str | None:
         if display not in self._texts:
             path = absolute or self.root / display
             try:
-                self._texts[display] = path.read_bytes().decode("utf-8", errors="replace")
+                info = path.stat()
+                # A FIFO would block a read forever; a file over the size limit was not analysed.
+                if not stat.S_ISREG(info.st_mode) or (self.max_bytes is not None and info.st_size > self.max_bytes):
+                    self._texts[display] = None
+                else:
+                    self._texts[display] = path.read_bytes().decode("utf-8", errors="replace")
             except OSError:
                 self._texts[display] = None
         return self._texts[display]

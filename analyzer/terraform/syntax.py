@@ -483,7 +483,9 @@ def parse_text(text: str, display: str) -> ParsedFile:
         tree = parses_to_tree(text)
     except UnexpectedToken as error:
         token = error.token
-        shown = "end of file" if token.type == "$END" else repr(str(token))
+        text = str(token)
+        # A token can be megabytes long (a run of operators, a huge string): the message shows its start.
+        shown = "end of file" if token.type == "$END" else repr(text if len(text) <= 40 else text[:40] + "...")
         raise SyntaxProblem(f"unexpected {shown}", error.line or 1, error.column or 1) from None
     except UnexpectedCharacters as error:
         char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
