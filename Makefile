@@ -13,3 +13,12 @@ lint:  ## ruff, as CI sees it
 
 demo:  ## scan the bundled example platform repository
 	fleetiac scan examples/platform
+
+.PHONY: bench bench-compare
+
+bench:  ## benchmark a generated tree (BENCH_SCALE=0.25 for a quick one); figures to stdout and bench/results.json
+	$(PYTHON) bench/run.py
+
+bench-compare:  ## the same, with Checkov installed into .bench-venv for the ratio
+	test -x .bench-venv/bin/checkov || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install checkov)
+	$(PYTHON) bench/run.py

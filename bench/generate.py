@@ -1,0 +1,743 @@
+"""Generate a deterministic, realistic platform monorepo for ``make bench``.
+
+The tree looks like a platform team's infrastructure repository: many small Terraform root modules
+(one per team and environment) with variables, locals, ``for_each`` and calls to shared local
+modules, and Bicep deployments with modules and ``.bicepparam`` files. About a fifth of the files
+hold Fleet resources and role assignments; the rest are ordinary Azure resources (networks,
+storage, key vaults, AKS clusters), which is what a scanner mostly reads in real repositories.
+
+Same seed, same scale -> byte-identical tree, so figures from different runs are comparable.
+
+    python bench/generate.py OUT [--terraform 1000] [--bicep 300] [--seed 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+from pathlib import Path
+
+REGIONS = ["westeurope", "northeurope", "eastus2", "swedencentral", "uksouth"]
+ENVS = ["dev", "test", "stage", "prod"]
+GROUPS = ["canary", "early", "production"]
+ADMIN_ROLE = "'18ab4d3d-a1bf-4477-8ad9-8359bc988f69'"  # Fleet Manager RBAC Cluster Admin
+FILES_PER_ROOT = 5
+
+
+def _name(rng: random.Random, prefix: str) -> str:
+    return f"{prefix}-{rng.choice(['core', 'data', 'web', 'edge', 'ml', 'ops'])}-{rng.randrange(1000):03d}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Terraform
+
+
+def _tf_variables(rng: random.Random) -> str:
+    envs = ", ".join(f'"{e}"' for e in ENVS)
+    return f'''variable "environment" {{
+  type        = string
+  description = "Deployment environment."
+  default     = "{rng.choice(ENVS)}"
+
+  validation {{
+    condition     = contains([{envs}], var.environment)
+    error_message = "Unknown environment."
+  }}
+}}
+
+variable "location" {{
+  type    = string
+  default = "{rng.choice(REGIONS)}"
+}}
+
+variable "tags" {{
+  type = map(string)
+  default = {{
+    owner      = "platform"
+    costCenter = "{rng.randrange(10000, 99999)}"
+  }}
+}}
+
+variable "node_count" {{
+  type    = number
+  default = {rng.choice([1, 2, 3, 5])}
+}}
+
+variable "subnets" {{
+  type = map(object({{
+    prefix = string
+    nsg    = bool
+  }}))
+  default = {{
+{"".join(f'    "snet-{i}" = {{ prefix = "10.{rng.randrange(256)}.{i}.0/24", nsg = {str(i % 2 == 0).lower()} }}{chr(10)}'
+         for i in range(rng.randrange(3, 6)))}  }}
+}}
+'''
+
+
+def _tf_network(rng: random.Random, n: int) -> str:
+    return f'''locals {{
+  prefix = "${{var.environment}}-{_name(rng, "net")}"
+  common_tags = merge(var.tags, {{
+    environment = var.environment
+    component   = "network-{n}"
+  }})
+}}
+
+resource "azurerm_resource_group" "net" {{
+  name     = "rg-${{local.prefix}}"
+  location = var.location
+  tags     = local.common_tags
+}}
+
+resource "azurerm_virtual_network" "main" {{
+  name                = "vnet-${{local.prefix}}"
+  location            = azurerm_resource_group.net.location
+  resource_group_name = azurerm_resource_group.net.name
+  address_space       = ["10.{rng.randrange(256)}.0.0/16"]
+  tags                = local.common_tags
+}}
+
+resource "azurerm_subnet" "this" {{
+  for_each             = var.subnets
+  name                 = each.key
+  resource_group_name  = azurerm_resource_group.net.name
+  virtual_network_name = azurerm_virtual_network.main.name
+  address_prefixes     = [each.value.prefix]
+}}
+
+resource "azurerm_network_security_group" "this" {{
+  for_each            = {{ for k, v in var.subnets : k => v if v.nsg }}
+  name                = "nsg-${{each.key}}"
+  location            = var.location
+  resource_group_name = azurerm_resource_group.net.name
+
+  security_rule {{
+    name                       = "deny-internet-inbound"
+    priority                   = {rng.randrange(100, 4000)}
+    direction                  = "Inbound"
+    access                     = "Deny"
+    protocol                   = "*"
+    source_port_range          = "*"
+    destination_port_range     = "*"
+    source_address_prefix      = "Internet"
+    destination_address_prefix = "*"
+  }}
+}}
+
+resource "azurerm_subnet_network_security_group_association" "this" {{
+  for_each                  = azurerm_network_security_group.this
+  subnet_id                 = azurerm_subnet.this[each.key].id
+  network_security_group_id = each.value.id
+}}
+
+output "subnet_ids" {{
+  value = {{ for k, s in azurerm_subnet.this : k => s.id }}
+}}
+'''
+
+
+def _tf_storage(rng: random.Random, n: int) -> str:
+    account = f"st{rng.randrange(10**8):08d}"
+    containers = ", ".join(f'"{c}"' for c in rng.sample(["logs", "state", "backups", "media", "exports"], 3))
+    return f'''locals {{
+  containers = toset([{containers}])
+  retention  = var.environment == "prod" ? {rng.choice([30, 90, 365])} : 7
+}}
+
+resource "azurerm_storage_account" "data" {{
+  name                            = "{account}${{substr(var.environment, 0, 1)}}"
+  resource_group_name             = azurerm_resource_group.net.name
+  location                        = var.location
+  account_tier                    = "Standard"
+  account_replication_type        = var.environment == "prod" ? "GZRS" : "LRS"
+  min_tls_version                 = "TLS1_2"
+  allow_nested_items_to_be_public = false
+  tags                            = local.common_tags
+
+  blob_properties {{
+    delete_retention_policy {{
+      days = local.retention
+    }}
+    versioning_enabled = true
+  }}
+
+  network_rules {{
+    default_action             = "Deny"
+    virtual_network_subnet_ids = values(azurerm_subnet.this)[*].id
+    bypass                     = ["AzureServices"]
+  }}
+}}
+
+resource "azurerm_storage_container" "this" {{
+  for_each              = local.containers
+  name                  = each.value
+  storage_account_id    = azurerm_storage_account.data.id
+  container_access_type = "private"
+}}
+
+data "azurerm_client_config" "current" {{}}
+
+resource "azurerm_key_vault" "kv" {{
+  name                       = "kv-{n:04d}-${{var.environment}}"
+  location                   = var.location
+  resource_group_name        = azurerm_resource_group.net.name
+  tenant_id                  = data.azurerm_client_config.current.tenant_id
+  sku_name                   = "standard"
+  purge_protection_enabled   = true
+  soft_delete_retention_days = {rng.choice([7, 30, 90])}
+  enable_rbac_authorization  = true
+
+  network_acls {{
+    bypass         = "AzureServices"
+    default_action = "Deny"
+  }}
+}}
+
+resource "azurerm_key_vault_secret" "conn" {{
+  name         = "storage-connection"
+  value        = azurerm_storage_account.data.primary_connection_string
+  key_vault_id = azurerm_key_vault.kv.id
+}}
+'''
+
+
+def _tf_aks(rng: random.Random, n: int) -> str:
+    clusters = "\n".join(
+        f'    "aks-{e}-{rng.choice(REGIONS)[:3]}-{i}" = '
+        f'{{ group = "{rng.choice(GROUPS)}", zone = {rng.randrange(1, 4)} }}'
+        for i, e in enumerate(rng.sample(ENVS, 3)))
+    version = f"1.{rng.choice([30, 31, 32, 33])}"
+    return f'''locals {{
+  clusters = {{
+{clusters}
+  }}
+  kubernetes_version = "{version}"
+}}
+
+resource "azurerm_log_analytics_workspace" "logs" {{
+  name                = "log-{n:04d}-${{var.environment}}"
+  location            = var.location
+  resource_group_name = azurerm_resource_group.net.name
+  sku                 = "PerGB2018"
+  retention_in_days   = 30
+}}
+
+resource "azurerm_kubernetes_cluster" "member" {{
+  for_each            = local.clusters
+  name                = each.key
+  location            = var.location
+  resource_group_name = azurerm_resource_group.net.name
+  dns_prefix          = replace(each.key, "-", "")
+  kubernetes_version  = local.kubernetes_version
+  sku_tier            = var.environment == "prod" ? "Standard" : "Free"
+
+  default_node_pool {{
+    name                 = "system"
+    vm_size              = "Standard_D4s_v5"
+    node_count           = var.node_count
+    vnet_subnet_id       = values(azurerm_subnet.this)[0].id
+    zones                = [tostring(each.value.zone)]
+    orchestrator_version = local.kubernetes_version
+
+    upgrade_settings {{
+      max_surge = "33%"
+    }}
+  }}
+
+  identity {{
+    type = "SystemAssigned"
+  }}
+
+  oms_agent {{
+    log_analytics_workspace_id = azurerm_log_analytics_workspace.logs.id
+  }}
+
+  network_profile {{
+    network_plugin    = "azure"
+    network_policy    = "calico"
+    load_balancer_sku = "standard"
+  }}
+
+  tags = merge(local.common_tags, {{ group = each.value.group }})
+}}
+
+resource "azurerm_kubernetes_cluster_node_pool" "user" {{
+  for_each              = azurerm_kubernetes_cluster.member
+  name                  = "user"
+  kubernetes_cluster_id = each.value.id
+  vm_size               = "Standard_D8s_v5"
+  min_count             = 1
+  max_count             = {rng.choice([3, 5, 10])}
+  auto_scaling_enabled  = true
+}}
+
+module "monitoring" {{
+  source       = "../../modules/monitoring"
+  workspace_id = azurerm_log_analytics_workspace.logs.id
+  cluster_ids  = {{ for k, c in azurerm_kubernetes_cluster.member : k => c.id }}
+  environment  = var.environment
+}}
+'''
+
+
+def _tf_fleet(rng: random.Random, n: int) -> str:
+    stages = rng.sample(GROUPS, rng.randrange(2, 4))
+    stage_blocks = "\n".join(f'''  stage {{
+    name = "{s}"
+    group {{
+      name = "{s}"
+    }}
+    after_stage_wait_in_seconds = {rng.choice([0, 600, 3600])}
+  }}
+''' for s in stages)
+    return f'''resource "azurerm_resource_group" "fleet" {{
+  name     = "rg-fleet-{n:04d}-${{var.environment}}"
+  location = var.location
+}}
+
+resource "azurerm_kubernetes_fleet_manager" "fleet" {{
+  name                = "fleet-{n:04d}-${{var.environment}}"
+  location            = var.location
+  resource_group_name = azurerm_resource_group.fleet.name
+
+  hub_profile {{
+    dns_prefix = "fleet{n:04d}${{var.environment}}"
+  }}
+}}
+
+resource "azurerm_kubernetes_fleet_member" "this" {{
+  for_each              = local.clusters
+  name                  = each.key
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = azurerm_kubernetes_cluster.member[each.key].id
+  group                 = each.value.group
+}}
+
+resource "azurerm_kubernetes_fleet_update_strategy" "rollout" {{
+  name                        = "rollout"
+  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+
+{stage_blocks}}}
+
+resource "azurerm_kubernetes_fleet_update_run" "weekly" {{
+  name                        = "weekly"
+  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+  fleet_update_strategy_id    = azurerm_kubernetes_fleet_update_strategy.rollout.id
+
+  managed_cluster_update {{
+    upgrade {{
+      type               = "Full"
+      kubernetes_version = local.kubernetes_version
+    }}
+    node_image_selection {{
+      type = "Latest"
+    }}
+  }}
+}}
+
+resource "azurerm_role_assignment" "fleet_admin" {{
+  scope                = azurerm_kubernetes_fleet_manager.fleet.id
+  role_definition_name = "Azure Kubernetes Fleet Manager RBAC Cluster Admin"
+  principal_id         = data.azurerm_client_config.current.object_id
+}}
+
+resource "azurerm_role_assignment" "fleet_contributor" {{
+  for_each             = azurerm_kubernetes_cluster.member
+  scope                = each.value.id
+  role_definition_name = "Azure Kubernetes Service Contributor Role"
+  principal_id         = azurerm_kubernetes_fleet_manager.fleet.identity[0].principal_id
+}}
+
+resource "azurerm_role_assignment" "readers" {{
+  for_each             = toset([
+    "{rng.randrange(10**8):08x}-0000-4000-8000-000000000001",
+    "{rng.randrange(10**8):08x}-0000-4000-8000-000000000002",
+  ])
+  scope                = azurerm_kubernetes_fleet_manager.fleet.id
+  role_definition_name = "Azure Kubernetes Fleet Manager RBAC Reader"
+  principal_id         = each.value
+}}
+
+output "fleet_id" {{
+  value = azurerm_kubernetes_fleet_manager.fleet.id
+}}
+'''
+
+
+def _monitoring_module() -> dict[str, str]:
+    return {
+        "variables.tf": '''variable "workspace_id" {
+  type = string
+}
+
+variable "cluster_ids" {
+  type = map(string)
+}
+
+variable "environment" {
+  type = string
+}
+''',
+        "main.tf": '''resource "azurerm_monitor_diagnostic_setting" "aks" {
+  for_each                   = var.cluster_ids
+  name                       = "diag-${each.key}"
+  target_resource_id         = each.value
+  log_analytics_workspace_id = var.workspace_id
+
+  enabled_log {
+    category = "kube-audit-admin"
+  }
+
+  metric {
+    category = "AllMetrics"
+  }
+}
+
+resource "azurerm_monitor_metric_alert" "cpu" {
+  for_each            = var.cluster_ids
+  name                = "cpu-${each.key}"
+  resource_group_name = split("/", each.value)[4]
+  scopes              = [each.value]
+  severity            = var.environment == "prod" ? 1 : 3
+
+  criteria {
+    metric_namespace = "Microsoft.ContainerService/managedClusters"
+    metric_name      = "node_cpu_usage_percentage"
+    aggregation      = "Average"
+    operator         = "GreaterThan"
+    threshold        = 80
+  }
+}
+''',
+    }
+
+
+def _pad(text: str, lines: int, rng: random.Random) -> str:
+    """Comment paragraphs between blocks bring files to about ``lines`` lines, as in real code."""
+    have = text.count("\n")
+    notes = [f"# Change {rng.randrange(10**5)}: reviewed by the platform team; see the runbook for rollback.",
+             "# Keep names stable: renaming recreates the resource and its role assignments.",
+             "# Values differ per environment through variables only, never through copies of this file."]
+    extra = "".join(rng.choice(notes) + "\n" for _ in range(max(0, lines - have)))
+    return extra + "\n" + text if extra else text
+
+
+def terraform_tree(out: Path, count: int, rng: random.Random) -> None:
+    module = out / "terraform" / "modules" / "monitoring"
+    module.mkdir(parents=True)
+    for name, text in _monitoring_module().items():
+        (module / name).write_text(text)
+    count -= 2
+    roots = max(1, (count + FILES_PER_ROOT - 1) // FILES_PER_ROOT)
+    fleets = max(1, roots // FILES_PER_ROOT)  # every fifth root (one file in five) holds a fleet
+    written = 0
+    for r in range(roots):
+        if written >= count:
+            break
+        folder = out / "terraform" / "teams" / f"team-{r:04d}"
+        folder.mkdir(parents=True)
+        files = [("variables.tf", _tf_variables(rng)), ("network.tf", _tf_network(rng, r)),
+                 ("storage.tf", _tf_storage(rng, r)), ("aks.tf", _tf_aks(rng, r))]
+        if r % (roots // fleets or 1) == 0:
+            files.append(("fleet.tf", _tf_fleet(rng, r)))
+        else:
+            files.append(("dns.tf", _tf_dns(rng, r)))
+        for name, text in files[: count - written]:
+            (folder / name).write_text(_pad(text, 200, rng))
+            written += 1
+
+
+def _tf_dns(rng: random.Random, n: int) -> str:
+    records = "\n".join(f'    "{rng.choice(["api", "www", "grafana", "argo"])}{i}" = '
+                        f'"10.{rng.randrange(256)}.{i}.{rng.randrange(1, 255)}"'
+                        for i in range(rng.randrange(3, 7)))
+    return f'''locals {{
+  records = {{
+{records}
+  }}
+}}
+
+resource "azurerm_private_dns_zone" "internal" {{
+  name                = "team{n:04d}.${{var.environment}}.internal"
+  resource_group_name = azurerm_resource_group.net.name
+}}
+
+resource "azurerm_private_dns_a_record" "this" {{
+  for_each            = local.records
+  name                = each.key
+  zone_name           = azurerm_private_dns_zone.internal.name
+  resource_group_name = azurerm_resource_group.net.name
+  ttl                 = 300
+  records             = [each.value]
+}}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "link" {{
+  name                  = "link-${{var.environment}}"
+  resource_group_name   = azurerm_resource_group.net.name
+  private_dns_zone_name = azurerm_private_dns_zone.internal.name
+  virtual_network_id    = azurerm_virtual_network.main.id
+}}
+'''
+
+
+# ------------------------------------------------------------------------------------------------
+# Bicep
+
+
+def _bicep_network(rng: random.Random, n: int) -> str:
+    return f'''@description('Deployment environment.')
+@allowed([
+  'dev'
+  'prod'
+])
+param environment string = '{rng.choice(["dev", "prod"])}'
+param location string = resourceGroup().location
+param subnets array = [
+  {{
+    name: 'snet-a'
+    prefix: '10.{rng.randrange(256)}.1.0/24'
+  }}
+  {{
+    name: 'snet-b'
+    prefix: '10.{rng.randrange(256)}.2.0/24'
+  }}
+]
+
+var prefix = '${{environment}}-net-{n:04d}'
+var tags = {{
+  owner: 'platform'
+  environment: environment
+}}
+
+resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' = {{
+  name: 'vnet-${{prefix}}'
+  location: location
+  tags: tags
+  properties: {{
+    addressSpace: {{
+      addressPrefixes: [
+        '10.{rng.randrange(256)}.0.0/16'
+      ]
+    }}
+    subnets: [for s in subnets: {{
+      name: s.name
+      properties: {{
+        addressPrefix: s.prefix
+      }}
+    }}]
+  }}
+}}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-01-01' = {{
+  name: 'st{rng.randrange(10**8):08d}'
+  location: location
+  sku: {{
+    name: environment == 'prod' ? 'Standard_GZRS' : 'Standard_LRS'
+  }}
+  kind: 'StorageV2'
+  properties: {{
+    minimumTlsVersion: 'TLS1_2'
+    allowBlobPublicAccess: false
+    networkAcls: {{
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+    }}
+  }}
+}}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {{
+  name: 'kv-{n:04d}-${{environment}}'
+  location: location
+  properties: {{
+    tenantId: subscription().tenantId
+    sku: {{
+      family: 'A'
+      name: 'standard'
+    }}
+    enableRbacAuthorization: true
+    enablePurgeProtection: true
+    softDeleteRetentionInDays: {rng.choice([7, 30, 90])}
+  }}
+}}
+
+output vnetId string = vnet.id
+'''
+
+
+def _bicep_aks(rng: random.Random, n: int) -> str:
+    return f'''param location string = resourceGroup().location
+param clusterNames array = [
+  'aks-{n:04d}-a'
+  'aks-{n:04d}-b'
+]
+param kubernetesVersion string = '1.{rng.choice([30, 31, 32])}'
+param nodeCount int = {rng.choice([1, 2, 3])}
+
+resource clusters 'Microsoft.ContainerService/managedClusters@2024-02-01' = [for name in clusterNames: {{
+  name: name
+  location: location
+  identity: {{
+    type: 'SystemAssigned'
+  }}
+  properties: {{
+    dnsPrefix: name
+    kubernetesVersion: kubernetesVersion
+    agentPoolProfiles: [
+      {{
+        name: 'system'
+        count: nodeCount
+        vmSize: 'Standard_D4s_v5'
+        mode: 'System'
+        orchestratorVersion: kubernetesVersion
+      }}
+    ]
+    networkProfile: {{
+      networkPlugin: 'azure'
+      networkPolicy: 'calico'
+    }}
+  }}
+}}]
+
+output clusterIds array = [for (name, i) in clusterNames: clusters[i].id]
+'''
+
+
+def _bicep_fleet(rng: random.Random, n: int) -> str:
+    groups = rng.sample(GROUPS, 2)
+    return f'''param location string = resourceGroup().location
+param fleetName string = 'fleet-{n:04d}'
+param deployerId string
+param members array = [
+  {{
+    name: 'aks-{n:04d}-a'
+    group: '{groups[0]}'
+  }}
+  {{
+    name: 'aks-{n:04d}-b'
+    group: '{groups[1]}'
+  }}
+]
+
+module aks 'aks.bicep' = {{
+  name: 'aks-{n:04d}'
+  params: {{
+    location: location
+    clusterNames: [for m in members: m.name]
+  }}
+}}
+
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {{
+  name: fleetName
+  location: location
+  identity: {{
+    type: 'SystemAssigned'
+  }}
+  properties: {{
+    hubProfile: {{
+      dnsPrefix: fleetName
+    }}
+  }}
+}}
+
+resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = [for (m, i) in members: {{
+  parent: fleet
+  name: m.name
+  properties: {{
+    clusterResourceId: resourceId('Microsoft.ContainerService/managedClusters', m.name)
+    group: m.group
+  }}
+}}]
+
+resource strategy 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {{
+  parent: fleet
+  name: 'rollout'
+  properties: {{
+    strategy: {{
+      stages: [
+        {{
+          name: '{groups[0]}'
+          groups: [
+            {{
+              name: '{groups[0]}'
+            }}
+          ]
+          afterStageWaitInSeconds: {rng.choice([0, 600, 3600])}
+        }}
+        {{
+          name: '{groups[1]}'
+          groups: [
+            {{
+              name: '{groups[1]}'
+            }}
+          ]
+        }}
+      ]
+    }}
+  }}
+}}
+
+resource admin 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{
+  scope: fleet
+  name: guid(fleet.id, deployerId, 'admin')
+  properties: {{
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {ADMIN_ROLE})
+    principalId: deployerId
+    principalType: 'ServicePrincipal'
+  }}
+}}
+'''
+
+
+def _bicepparam(rng: random.Random, n: int) -> str:
+    return f'''using './fleet.bicep'
+
+param fleetName = 'fleet-{n:04d}-{rng.choice(ENVS)}'
+
+param deployerId = '{rng.randrange(16**8):08x}-0000-4000-8000-00000000d001'
+'''
+
+
+def bicep_tree(out: Path, count: int, rng: random.Random) -> None:
+    written = 0
+    n = 0
+    while written < count:
+        folder = out / "bicep" / f"app-{n:04d}"
+        folder.mkdir(parents=True)
+        if n % 2 == 0:  # a fleet deployment: fleet.bicep + aks.bicep module + parameters
+            files = [("fleet.bicep", _bicep_fleet(rng, n)), ("aks.bicep", _bicep_aks(rng, n)),
+                     ("prod.bicepparam", _bicepparam(rng, n))]
+        else:
+            files = [("network.bicep", _bicep_network(rng, n)), ("aks.bicep", _bicep_aks(rng, n))]
+        for name, text in files[: count - written]:
+            body = text if name.endswith(".bicepparam") else _pad(text.replace("#", "//"), 200, rng).replace(
+                "# ", "// ")
+            (folder / name).write_text(body)
+            written += 1
+        n += 1
+
+
+def generate(out: Path, terraform: int = 1000, bicep: int = 300, seed: int = 8) -> Path:
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    rng = random.Random(seed)
+    terraform_tree(out, terraform, rng)
+    bicep_tree(out, bicep, rng)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--terraform", type=int, default=1000)
+    parser.add_argument("--bicep", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=8)
+    args = parser.parse_args()
+    generate(args.out, args.terraform, args.bicep, args.seed)
+    print(f"generated {args.terraform} Terraform and {args.bicep} Bicep files under {args.out}")
+
+
+if __name__ == "__main__":
+    main()

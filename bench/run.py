@@ -1,0 +1,213 @@
+"""``make bench``: how fast fleetiac scans a realistic tree, cold and warm, and how it scales.
+
+Every figure comes from child processes running the installed command, as a user would run it:
+
+- cold scan: ``--no-cache`` (every file parsed, in worker processes), median of ``--runs``;
+- first scan with an empty cache folder (parsing plus writing the cache), and warm rescan (no file
+  changed) and rescan after touching one file, both medians;
+- ``fleetiac --version`` start-up, median of 5;
+- peak memory: the largest resident set of any process of the scan (``ru_maxrss`` of the child
+  processes), for trees of a quarter, a half and all of the benchmark's size;
+- files per second of the cold scan; single-process parse time of the tree with the parsers'
+  own raw trees and with fleetiac's parse stage; worker speed-up (cold scan with 1 worker against
+  the default);
+- Checkov on the same tree, when ``make bench-compare`` has installed it into ``.bench-venv``.
+
+Figures go to stdout and ``bench/results.json``. ``BENCH_SCALE`` (default 1) shrinks or grows the
+tree: 0.25 gives 250 Terraform and 75 Bicep files. Benchmarks are not tests: nothing here passes or
+fails on a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from generate import generate  # noqa: E402  (a script beside this one, not a package)
+
+# Runs one command and reports its wall time and the peak RSS of it and its children: a fresh
+# interpreter per measurement, so ru_maxrss covers that measurement only.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+seconds = time.perf_counter() - start
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "code": done.returncode,
+                  "stderr": done.stderr.decode(errors="replace")[-2000:]}))
+"""
+
+# The parsers' own single-process parse time of the tree: raw Lark trees (their fastest output),
+# and fleetiac's parse stage in one process without the cache (raw trees plus conversion).
+_PARSE_ONLY = """
+import json, sys, time
+from pathlib import Path
+from analyzer.discovery import discover
+from analyzer.parsestage import parse_files
+import hcl2.api
+from lark import Lark
+from pycep.main import LARK_GRAMMAR
+_, files = discover([Path(sys.argv[1])])
+texts = [(f.language, f.path.read_text(encoding="utf-8-sig")) for f in files]
+bicep = Lark(grammar=LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True, cache=True)
+hcl2.api.parses_to_tree("a = 1\\n")
+start = time.perf_counter()
+for language, text in texts:
+    try:
+        if language in ("terraform", "tfvars"):
+            hcl2.api.parses_to_tree(text)
+        elif language == "bicep":
+            bicep.parse(text)
+    except Exception:
+        pass
+raw = time.perf_counter() - start
+start = time.perf_counter()
+parse_files(files, cache_root=None, workers=1)
+print(json.dumps({"raw": raw, "fleetiac": time.perf_counter() - start}))
+"""
+
+
+def fleetiac_command() -> list[str]:
+    found = shutil.which("fleetiac")
+    return [found] if found else [sys.executable, "-m", "analyzer.cli"]
+
+
+def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], env=env, capture_output=True, text=True,
+                         check=True)
+    result = json.loads(out.stdout)
+    if result["code"] not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({result['code']}):\n{result['stderr']}")
+    return result
+
+
+def median_of(runs: int, command: list[str], env: dict[str, str], before: object = None) -> dict[str, float]:
+    results = []
+    for _ in range(runs):
+        if callable(before):
+            before()
+        results.append(measure(command, env))
+    return {"seconds": statistics.median(r["seconds"] for r in results),
+            "peak_mib": max(r["peak_mib"] for r in results),
+            "runs": [round(r["seconds"], 3) for r in results]}
+
+
+def count_files(tree: Path) -> int:
+    return sum(1 for p in tree.rglob("*") if p.suffix in (".tf", ".bicep", ".bicepparam", ".tfvars"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="fleetiac benchmark")
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--work", type=Path, default=HERE / ".work", help="where trees and caches go")
+    args = parser.parse_args()
+
+    tf, bicep = max(5, round(1000 * args.scale)), max(3, round(300 * args.scale))
+    work = args.work
+    tree = generate(work / "tree", tf, bicep)
+    files = count_files(tree)
+    cache = work / "cache"
+    env = {**os.environ, "FLEETIAC_CACHE_DIR": str(cache)}
+    fleetiac = fleetiac_command()
+    scan = [*fleetiac, "scan", str(tree), "--format", "json", "--fail-on", "never", "--no-progress"]
+    print(f"fleetiac benchmark: {tf} Terraform + {bicep} Bicep files ({files} scanned) on "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
+
+    def step(name: str) -> None:
+        print(f"  measuring {name}...", file=sys.stderr, flush=True)
+
+    results: dict[str, object] = {
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.system()}", "python": platform.python_version(), "scale": args.scale, "runs": args.runs,
+        "tree": {"terraform": tf, "bicep": bicep, "files": files},
+    }
+    step("fleetiac --version")
+    results["version"] = median_of(max(5, args.runs), [*fleetiac, "--version"], env)
+    # Compile the grammars once, as any earlier run on the machine would have.
+    subprocess.run([*fleetiac, "cache", "clear"], env=env, capture_output=True, check=True)
+    subprocess.run([*fleetiac, "scan", str(tree / "bicep" / "app-0000"), str(tree / "terraform" / "modules"),
+                    "--fail-on", "never"], env=env, capture_output=True, check=True)
+    parse_cache = cache / "parse-v1"
+
+    def drop_parse_cache() -> None:
+        shutil.rmtree(parse_cache, ignore_errors=True)
+
+    step("cold scans (--no-cache)")
+    results["cold"] = median_of(args.runs, [*scan, "--no-cache"], env)
+    step("first scans into an empty cache")
+    results["first_with_cache"] = median_of(args.runs, scan, env, before=drop_parse_cache)
+    step("warm rescans")
+    results["warm"] = median_of(args.runs, scan, env)
+    touched = sorted((tree / "terraform" / "teams").rglob("fleet.tf"))[0]
+    counter = iter(range(10**6))
+
+    def touch_one() -> None:
+        with touched.open("a") as handle:
+            handle.write(f"# touched {next(counter)}\n")
+
+    step("rescans after touching one file")
+    results["touch_one"] = median_of(args.runs, scan, env, before=touch_one)
+    step("cold scan with one worker")
+    results["cold_one_worker"] = measure([*scan, "--no-cache", "--workers", "1"], env)
+    step("single-process parse time")
+    parse_only = subprocess.run([sys.executable, "-c", _PARSE_ONLY, str(tree)], env=env, capture_output=True,
+                                text=True, check=True)
+    results["parse_only_single_process"] = json.loads(parse_only.stdout)
+    memory = {}
+    for fraction in (0.25, 0.5):
+        step(f"memory at {fraction:g} of the tree")
+        small = generate(work / f"tree-{fraction:g}", max(5, round(tf * fraction)), max(3, round(bicep * fraction)))
+        run = measure([*fleetiac, "scan", str(small), "--format", "json", "--fail-on", "never", "--no-cache"], env)
+        memory[str(count_files(small))] = round(run["peak_mib"], 1)
+    memory[str(files)] = round(results["cold"]["peak_mib"], 1)  # type: ignore[index]
+    results["peak_mib_by_files"] = memory
+    checkov = HERE.parent / ".bench-venv" / "bin" / "checkov"
+    if checkov.exists():
+        step("Checkov (once)")
+        results["checkov"] = measure([str(checkov), "-d", str(tree), "--framework", "terraform", "bicep",
+                                      "--quiet", "--compact", "-o", "json", "--skip-download"], env)
+    report(results)
+    args.out.write_text(json.dumps(results, indent=2, default=round) + "\n")
+    print(f"results written to {args.out}")
+
+
+def report(r: dict) -> None:
+    cold, warm, touch = r["cold"]["seconds"], r["warm"]["seconds"], r["touch_one"]["seconds"]
+    files = r["tree"]["files"]
+    parse = r["parse_only_single_process"]
+    r["files_per_second"] = files / cold
+    r["warm_speedup"] = cold / warm
+    r["worker_speedup"] = r["cold_one_worker"]["seconds"] / cold
+    lines = [
+        f"cold scan (--no-cache)          {cold:7.2f} s   ({r['files_per_second']:.0f} files/s)",
+        f"first scan, empty cache         {r['first_with_cache']['seconds']:7.2f} s",
+        f"warm rescan                     {warm:7.2f} s   ({r['warm_speedup']:.1f}x faster than cold)",
+        f"rescan after touching one file  {touch:7.2f} s",
+        f"fleetiac --version              {r['version']['seconds']:7.3f} s",
+        f"cold scan with 1 worker         {r['cold_one_worker']['seconds']:7.2f} s   "
+        f"(default workers: {r['worker_speedup']:.2f}x)",
+        f"parse only, 1 process, raw      {parse['raw']:7.2f} s   (cold scan takes {cold / parse['raw']:.2f}x that)",
+        f"parse only, 1 process, fleetiac {parse['fleetiac']:7.2f} s",
+        f"peak memory (MiB by files)      {r['peak_mib_by_files']}",
+    ]
+    if "checkov" in r:
+        r["checkov_ratio"] = r["checkov"]["seconds"] / cold
+        lines.append(f"checkov (same tree)             {r['checkov']['seconds']:7.2f} s   "
+                     f"(fleetiac cold is {r['checkov_ratio']:.1f}x faster)")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
