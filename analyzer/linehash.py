@@ -17,6 +17,8 @@ moved alerts as new), so this follows the published algorithm and is tested agai
 
 from __future__ import annotations
 
+import sys
+
 _WINDOW = 100
 _BASE = 37
 _MASK = (1 << 64) - 1
@@ -28,8 +30,13 @@ _LEAVING_WEIGHT = pow(_BASE, _WINDOW, 1 << 64)
 
 def _code_units(text: str) -> list[int]:
     """The text as UTF-16 code units, which is what the action iterates over."""
-    data = text.encode("utf-16-le", errors="surrogatepass")
-    return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
+    import array
+
+    units = array.array("H")
+    units.frombytes(text.encode("utf-16-le", errors="surrogatepass"))
+    if sys.byteorder != "little":
+        units.byteswap()
+    return units.tolist()
 
 
 def line_hashes(text: str) -> dict[int, str]:
@@ -37,48 +44,46 @@ def line_hashes(text: str) -> dict[int, str]:
 
     Like the action, a text ending with a newline has one more (empty) line after it.
     """
+    # One loop over local variables: this runs over every character of every file with a finding,
+    # on every scan, so it must not dominate a warm (cached) rescan.
     window = [0] * _WINDOW
     starts = [-1] * _WINDOW  # the line number whose first character sits at this window slot
-    state = {"hash": 0, "index": 0, "line": 0, "line_start": True, "after_cr": False}
-    seen: dict[str, int] = {}
+    value = index = line = 0
+    line_start, after_cr = True, False
+    seen: dict[int, int] = {}
     result: dict[int, str] = {}
+    base, mask, leaving_weight, size = _BASE, _MASK, _LEAVING_WEIGHT, _WINDOW
 
-    def emit() -> None:
-        index = state["index"]
-        value = format(state["hash"], "x")
-        seen[value] = seen.get(value, 0) + 1
-        result[starts[index]] = f"{value}:{seen[value]}"
-        starts[index] = -1
-
-    def push(unit: int) -> None:
-        index = state["index"]
-        leaving = window[index]
-        window[index] = unit
-        state["hash"] = (_BASE * state["hash"] + unit - _LEAVING_WEIGHT * leaving) & _MASK
-        state["index"] = (index + 1) % _WINDOW
-
-    def take(unit: int) -> None:
-        if unit in (_SPACE, _TAB) or (state["after_cr"] and unit == _LF):
-            state["after_cr"] = False
-            return
-        state["after_cr"] = unit == _CR
-        if unit == _CR:
+    units = _code_units(text)
+    units.append(_END_OF_TEXT)
+    for unit in units:
+        if unit in (_SPACE, _TAB) or (after_cr and unit == _LF):
+            after_cr = False
+            continue
+        after_cr = unit == _CR
+        if after_cr:
             unit = _LF
-        if starts[state["index"]] != -1:
-            emit()
-        if state["line_start"]:
-            state["line_start"] = False
-            state["line"] += 1
-            starts[state["index"]] = state["line"]
+        started = starts[index]
+        if started != -1:
+            count = seen[value] = seen.get(value, 0) + 1
+            result[started] = f"{value:x}:{count}"
+            starts[index] = -1
+        if line_start:
+            line_start = False
+            line += 1
+            starts[index] = line
         if unit == _LF:
-            state["line_start"] = True
-        push(unit)
-
-    for unit in _code_units(text):
-        take(unit)
-    take(_END_OF_TEXT)
-    for _ in range(_WINDOW):
-        if starts[state["index"]] != -1:
-            emit()
-        push(0)
+            line_start = True
+        value = (base * value + unit - leaving_weight * window[index]) & mask
+        window[index] = unit
+        index = (index + 1) % size
+    for _ in range(size):
+        started = starts[index]
+        if started != -1:
+            count = seen[value] = seen.get(value, 0) + 1
+            result[started] = f"{value:x}:{count}"
+            starts[index] = -1
+        value = (base * value - leaving_weight * window[index]) & mask
+        window[index] = 0
+        index = (index + 1) % size
     return result
