@@ -82,20 +82,29 @@ def discover(paths: list[Path], root: Path | None = None, limits: ReadLimits = D
 
         for folder, dirnames, filenames in os.walk(base, onerror=unlistable, followlinks=True):
             here = Path(folder)
-            real = here.resolve()
-            inside = real == base or base in real.parents
-            if real in seen_dirs or not inside:
+            real = _resolved(here)
+            inside = real is not None and (real == base or base in real.parents)
+            if real is None or real in seen_dirs or not inside:
                 dirnames[:] = []
                 continue
             seen_dirs.add(real)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS)
             for name in sorted(filenames):
                 candidate = here / name
-                target = candidate.resolve()
-                if candidate.is_symlink() and base not in target.parents:
-                    continue
+                target = _resolved(candidate)
+                if target is None or (candidate.is_symlink() and base not in target.parents):
+                    continue  # a link loop, or a link leading out of the scanned folder: not followed
                 _add(found, candidate, root, explicit=False, limits=limits)
     return root, sorted(found.values(), key=lambda f: f.display)
+
+
+def _resolved(path: Path) -> Path | None:
+    """The real path, or None for a symbolic link loop (Python 3.11 raises RuntimeError for one,
+    later versions OSError)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
 
 
 def _display(absolute: Path, root: Path) -> str:
