@@ -37,6 +37,33 @@ _PARSER_MODULES = (
 )
 
 
+def register_fast_pickling() -> None:
+    """Pickle the parsed-data dataclasses as ``Class(*fields)``. By default a frozen slotted
+    dataclass is restored through a generic ``__setstate__`` that looks its fields up again for every
+    object; a warm rescan restores hundreds of thousands of them, and calling the constructor loads
+    the same objects about five times faster (and the pickles are smaller)."""
+    import copyreg
+    import dataclasses
+    import importlib
+
+    for name in ("analyzer.terraform.syntax", "analyzer.bicep.ast", "analyzer.model"):
+        module = importlib.import_module(name)
+        for cls in vars(module).values():
+            if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
+                continue
+            fields = dataclasses.fields(cls)
+            # Only where the constructor takes every field, positionally, and does nothing else.
+            if all(f.init for f in fields) and not hasattr(cls, "__post_init__"):
+                copyreg.pickle(cls, _fields_reducer(tuple(f.name for f in fields)))
+
+
+def _fields_reducer(names: tuple[str, ...]) -> Any:
+    def reduce(obj: Any) -> tuple[type, tuple[Any, ...]]:
+        return type(obj), tuple(getattr(obj, n) for n in names)
+
+    return reduce
+
+
 def cache_dir() -> Path:
     """``$FLEETIAC_CACHE_DIR``, else ``$XDG_CACHE_HOME/fleetiac``, else ``~/.cache/fleetiac``."""
     explicit = os.environ.get("FLEETIAC_CACHE_DIR")

@@ -25,8 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analyzer.cache import register_fast_pickling
 from analyzer.discovery import SourceFile
 from analyzer.sources import TimedOut
+
+register_fast_pickling()  # here, so workers (forked or spawned) pickle the same way
 
 PARSED_LANGUAGES = ("terraform", "tfvars", "bicep", "bicepparam")
 MIN_FILES_FOR_WORKERS = 24
