@@ -33,7 +33,7 @@ GRAMMAR_FOLDER = "grammars"
 _PARSER_MODULES = (
     "analyzer/terraform/__init__.py", "analyzer/terraform/syntax.py", "analyzer/bicep/__init__.py",
     "analyzer/bicep/parser.py", "analyzer/bicep/ast.py", "analyzer/model.py", "analyzer/cache.py",
-    "analyzer/grammars.py", "analyzer/sources.py",
+    "analyzer/grammars.py", "analyzer/sources.py", "analyzer/linehash.py",
 )
 
 
@@ -130,9 +130,9 @@ class ParseCache:
     else can write to; the payload is also bound to its key, so a file copied under another name
     is not accepted."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, kind: str = "parse") -> None:
         self.root = root
-        self.folder = root / f"parse-v{FORMAT_VERSION}"
+        self.folder = root / f"{kind}-v{FORMAT_VERSION}"
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key[2:]
@@ -184,9 +184,35 @@ def clear(root: Path | None = None) -> CacheInfo:
     before = info(root)
     if before.path.is_dir():
         for child in before.path.iterdir():
-            if child.is_dir() and not child.is_symlink() and (child.name.startswith("parse-v")
+            if child.is_dir() and not child.is_symlink() and (child.name.startswith(("parse-v", "lines-v"))
                                                                or child.name == GRAMMAR_FOLDER):
                 shutil.rmtree(child, ignore_errors=True)
         with contextlib.suppress(OSError):
             before.path.rmdir()  # only when nothing else is left in it
     return before
+
+
+_line_hash_cache: ParseCache | None = None
+
+
+def use_for_line_hashes(root: Path | None) -> None:
+    """Keep line hashes under ``root`` (set by the parse stage; None with ``--no-cache``)."""
+    global _line_hash_cache
+    _line_hash_cache = ParseCache(root, "lines") if root is not None else None
+
+
+def cached_line_hashes(text: str) -> dict[int, str]:
+    """:func:`analyzer.linehash.line_hashes`, remembered by the text's content: computing them runs
+    in Python over every character of each file with a finding, a large part of a warm rescan."""
+    from analyzer.linehash import line_hashes
+
+    cache = _line_hash_cache
+    if cache is None:
+        return line_hashes(text)
+    key = entry_key(text.encode("utf-8", "surrogatepass"), "line-hashes", "")
+    found, value = cache.load(key)
+    if found and isinstance(value, dict):
+        return value
+    value = line_hashes(text)
+    cache.store(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    return value

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyzer.cache import register_fast_pickling
+from analyzer.cache import register_fast_pickling, use_for_line_hashes
 from analyzer.discovery import SourceFile
 from analyzer.sources import TimedOut
 
@@ -165,6 +165,7 @@ def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: in
     began = time.perf_counter()
     stats = stats if stats is not None else ParseStats()
     grammars.configure(cache_root)
+    use_for_line_hashes(cache_root)  # the report's line hashes follow --no-cache too
     wanted = [f for f in files if f.language in PARSED_LANGUAGES]
     stats.files = len(wanted)
     results: dict[str, Any] = {}

@@ -11,8 +11,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from analyzer import suppressions
+from analyzer.cache import cached_line_hashes
 from analyzer.discovery import SourceFile
-from analyzer.linehash import line_hashes
 from analyzer.model import Finding, Level, RuleInfo
 from analyzer.sources import MAX_LINE_CHARS
 
@@ -98,7 +98,7 @@ def hashes_for(findings: Iterable[Finding], texts: suppressions.SourceTexts) -> 
         text = texts.get(path)
         if text is None or _has_overlong_line(text):
             continue
-        by_line = line_hashes(text)
+        by_line = cached_line_hashes(text)  # by content, in the parse cache's folder
         for line in lines:
             if line in by_line:
                 result[(path, line)] = by_line[line]

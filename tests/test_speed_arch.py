@@ -53,6 +53,7 @@ def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiled_grammar
     monkeypatch.setenv("FLEETIAC_CACHE_DIR", str(root))
     yield root
     grammars.configure(None)  # later tests must not keep using a removed folder
+    cache_module.use_for_line_hashes(None)
 
 
 def _files_in(root: Path) -> list[tuple[str, int]]:
@@ -88,6 +89,8 @@ def test_reports_are_identical_cached_uncached_single_process_and_workers(
     warm_single = _scan(tree, cache=True, workers=1)
     warm_workers = _scan(tree, cache=True, workers=2)
     assert uncached == cold_workers == warm_single == warm_workers
+    if uncached.findings:  # line hashes came from the cache the second time
+        assert list((cache_root / f"lines-v{cache_module.FORMAT_VERSION}").rglob("*"))
 
 
 def test_a_changed_file_is_parsed_again(tmp_path: Path, cache_root: Path) -> None:
