@@ -6,7 +6,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from analyzer import __version__, postscan
@@ -81,21 +81,34 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
         for manifest_result in load_manifests(yaml_files):  # Kubernetes objects belong to every variant
             shared.extend(manifest_result.resources)
             diagnostics.extend(manifest_result.diagnostics)
-    by_template: dict[str, list[FileResult]] = defaultdict(list)
+    by_template: dict[str, dict[str | None, FileResult]] = defaultdict(dict)
     if bicep_files:
         from analyzer.bicep import load_bicep
 
         for unit in load_bicep(bicep_files, parsed):
-            by_template[unit.template].append(unit.result)
+            name = PurePosixPath(unit.variant).name.removesuffix(".bicepparam") if unit.variant else None
+            # Two parameter files of one name for one template (params/dev, env/dev) stay two environments.
+            by_template[unit.template][unit.variant if name in by_template[unit.template] else name] = unit.result
             diagnostics.extend(unit.result.diagnostics)
-    count = max((len(v) for v in by_template.values()), default=1)
+    return _variants(shared, by_template), diagnostics
+
+
+def _variants(shared: list[Resource], by_template: dict[str, dict[str | None, FileResult]]) -> list[list[Resource]]:
+    """One resource list per environment. An environment is the name of a parameter file
+    (``dev.bicepparam`` beside each template): templates are evaluated together only with the values of
+    the same environment, so one template's dev values never meet another's prod values. A template
+    without parameter files belongs to every environment; one with parameter files only to those it
+    names (pairing it with another environment's values could report what no deployment does)."""
+    names = sorted({name for units in by_template.values() for name in units if name is not None})
     variants = []
-    for i in range(count):
+    for name in names or [None]:
         resources = list(shared)
         for units in by_template.values():
-            resources.extend(units[min(i, len(units) - 1)].resources)
+            chosen = units.get(name, units.get(None))
+            if chosen is not None:
+                resources.extend(chosen.resources)
         variants.append(resources)
-    return variants, diagnostics
+    return variants
 
 
 def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
