@@ -171,14 +171,15 @@ def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: in
     results: dict[str, Any] = {}
     missing: list[SourceFile] = []
     cache = ParseCache(cache_root) if cache_root is not None else None
-    for source in wanted:
-        key = _read_key(source) if cache is not None else None
-        if cache is not None and key is not None:
-            found, value = cache.load(key)
-            if found:
-                results[source.display] = value
-                continue
-        missing.append(source)
+    with _no_gc():  # unpickling builds as many long-lived objects as parsing does
+        for source in wanted:
+            key = _read_key(source) if cache is not None else None
+            if cache is not None and key is not None:
+                found, value = cache.load(key)
+                if found:
+                    results[source.display] = value
+                    continue
+            missing.append(source)
     stats.cached = len(wanted) - len(missing)
     stats.parsed = len(missing)
     count = min(workers if workers is not None else default_workers(), len(missing))
