@@ -41,11 +41,15 @@ resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
   parent: fleet
   name: 'aks-1'
   properties: {
-    clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-1'
+    clusterResourceId: 'CLUSTER_ID'
     group: group
   }
 }
 """
+
+
+CLUSTER_ID = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+              "Microsoft.ContainerService/managedClusters/aks-1")
 
 
 def tree(root: Path, prod_group: str) -> Path:
@@ -54,7 +58,7 @@ def tree(root: Path, prod_group: str) -> Path:
     (root / "fleet" / "fleet.bicep").write_text(FLEET, encoding="utf-8")
     (root / "fleet" / "dev.bicepparam").write_text("using './fleet.bicep'\nparam ring = 'dev-ring'\n")
     (root / "fleet" / "prod.bicepparam").write_text("using './fleet.bicep'\nparam ring = 'prod-ring'\n")
-    (root / "members" / "members.bicep").write_text(MEMBERS, encoding="utf-8")
+    (root / "members" / "members.bicep").write_text(MEMBERS.replace("CLUSTER_ID", CLUSTER_ID), encoding="utf-8")
     # The members template is deployed to prod only.
     (root / "members" / "prod.bicepparam").write_text(f"using './members.bicep'\nparam group = '{prod_group}'\n")
     return root
