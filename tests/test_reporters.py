@@ -321,3 +321,13 @@ def test_unknown_format_is_refused() -> None:
     assert FORMATS == ("text", "json", "sarif", "junit", "github", "markdown")
     with pytest.raises(ValueError, match="unknown report format 'xml'"):
         render(make_report(), "xml")
+
+
+def test_notices_are_shown_in_every_format() -> None:
+    notice = "module.fleet (git::example) was not analysed"
+    report = Report(findings=[], rules={}, root="/repo", files_scanned=1, tool_version="0.1.0",
+                    as_of="2026-11-23", notices=[notice])
+    assert f"note: {notice}" in render(report, "text")
+    assert json.loads(render(report, "json"))["notices"] == [notice]
+    notes = json.loads(render(report, "sarif"))["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert {"level": "note", "message": {"text": notice}} in notes

@@ -81,6 +81,7 @@ def document(report: Report) -> dict[str, Any]:
                 "path": report.baseline.path, "matched": report.baseline.matched, "gone": report.baseline.gone},
         },
         "findings": [_finding(report, finding) for finding in report.findings],
+        "notices": list(report.notices),
         "suppressed": [_finding(report, finding) for finding in report.suppressed],
         "rules": [_rule(fired[rule_id]) for rule_id in sorted(fired)],
     }

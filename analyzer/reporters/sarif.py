@@ -210,7 +210,9 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
         # The scan finished (files that failed to parse are reported, not fatal).
         "invocations": [{
             "executionSuccessful": True,
-            "toolExecutionNotifications": [_notification(d, report.root) for d in report.diagnostics],
+            "toolExecutionNotifications": [*(_notification(d, report.root) for d in report.diagnostics),
+                                           *({"level": "note", "message": {"text": notice}}
+                                             for notice in report.notices)],
         }],
         "properties": {"asOf": report.as_of},
     }

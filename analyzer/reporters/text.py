@@ -96,8 +96,13 @@ def render(report: Report, *, color: bool = False) -> str:
             lines.extend(_suppressed_lines(finding, paint))
         blocks.append("\n".join(lines))
     if report.baseline is not None:
+        gone = report.baseline.gone
         blocks.append(f"Baseline {report.baseline.path}: {plural(report.baseline.matched, 'finding')} left out, "
-                      f"{plural(report.baseline.gone, 'entry')} gone.".replace("entrys", "entries"))
+                      f"{gone} {'entry' if gone == 1 else 'entries'} gone.")
+    if report.notices:
+        # What the scan itself could not do (modules not fetched, version data past its horizon):
+        # said once, above the summary, so a clean summary is never read as "everything was checked".
+        blocks.append("\n".join(paint(f"note: {notice}", _DIM) for notice in report.notices))
     summary = summary_line(report)
     if report.findings:
         counts = count_by_level(report.findings)
