@@ -312,7 +312,7 @@ def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
     for text in configured:
         key = identity_text(text) if not text.startswith(("var.", "data.", "local.")) else "expr:" + text
         if key is not None and key not in found:
-            found[key] = Operator(key, text, "named in the configuration")
+            found[key] = Operator(key, text, "named as an operator by --operator or the configuration")
     return [found[k] for k in sorted(found)]
 
 
