@@ -310,7 +310,8 @@ def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
         if grant.role.permits(MEMBERS_WRITE) and contains(graph, grant.scope, target) is True:
             found[key] = Operator(key, grant.principal, f"via {grant.assignment.address}")
     for text in configured:
-        key = identity_text(text) if not text.startswith(("var.", "data.", "local.")) else "expr:" + text
+        # An object ID is a GUID; anything else names an expression (var.deployer_id, a Bicep param).
+        key = identity_text(text) if arm.GUID_RE.match(text.strip()) else "expr:" + text.strip()
         if key is not None and key not in found:
             found[key] = Operator(key, text, "named as an operator by --operator or the configuration")
     return [found[k] for k in sorted(found)]

@@ -118,3 +118,55 @@ def test_explain_prints_the_doc_and_rejects_unknown_ids() -> None:
 def test_version() -> None:
     code, output = run("--version")
     assert code == 0 and output.strip() == f"fleetiac {__version__}"
+
+
+OPERATOR_BICEP = """param deployerId string
+var ROLE = '0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8'
+
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+}
+
+resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
+  name: 'aks-west'
+  location: 'westeurope'
+}
+
+resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+  parent: fleet
+  name: 'aks-west'
+  properties: {
+    clusterResourceId: aks.id
+    group: 'prod'
+  }
+}
+
+resource admin 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: aks
+  name: guid(aks.id, deployerId)
+  properties: {
+    principalId: deployerId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', ROLE)
+  }
+}
+"""
+
+
+def test_operator_option_names_a_bicep_param(tmp_path: Path) -> None:
+    (tmp_path / "main.bicep").write_text(OPERATOR_BICEP, encoding="utf-8")
+    args = ("scan", str(tmp_path), "--format", "json", "--select", "FIAC101")
+    # Cluster Admin on the cluster alone does not make the deployer an operator of the fleet...
+    assert json.loads(run(*args)[1])["findings"] == []
+    # ...but naming its param as an operator does, and it lacks the user credential.
+    code, output = run(*args, "--operator", "deployerId")
+    found = [(f["rule_id"], f["path"], f["line"]) for f in json.loads(output)["findings"]]
+    assert (code, found) == (1, [("FIAC101", "main.bicep", 18)])
+
+
+def test_operator_named_by_param_keeps_its_grants(tmp_path: Path) -> None:
+    user_role = OPERATOR_BICEP.replace("0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8", "4abbcc35-e782-43d8-92c5-2d3f1bd2253f")
+    (tmp_path / "main.bicep").write_text(user_role, encoding="utf-8")
+    code, output = run("scan", str(tmp_path), "--format", "json", "--select", "FIAC101", "--operator", "deployerId")
+    # The Cluster User Role it holds is found: the operator given by name is the grants' principal.
+    assert (code, json.loads(output)["findings"]) == (0, [])
