@@ -137,6 +137,10 @@ class ParseCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key[2:]
 
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (it may still turn out unreadable: :meth:`load` says)."""
+        return self._path(key).is_file()
+
     def load(self, key: str) -> tuple[bool, Any]:
         """``(True, value)`` for a readable entry, else ``(False, None)``."""
         try:
@@ -184,7 +188,7 @@ def clear(root: Path | None = None) -> CacheInfo:
     before = info(root)
     if before.path.is_dir():
         for child in before.path.iterdir():
-            if child.is_dir() and not child.is_symlink() and (child.name.startswith(("parse-v", "lines-v"))
+            if child.is_dir() and not child.is_symlink() and (child.name.startswith(("parse-v", "lines-v", "units-v"))
                                                                or child.name == GRAMMAR_FOLDER):
                 shutil.rmtree(child, ignore_errors=True)
         with contextlib.suppress(OSError):
@@ -216,3 +220,84 @@ def cached_line_hashes(text: str) -> dict[int, str]:
     value = line_hashes(text)
     cache.store(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
     return value
+
+
+@lru_cache(maxsize=1)
+def source_fingerprint() -> str:
+    """:func:`fingerprint` plus a hash of every module of the analyzer: what an evaluated unit depends
+    on besides its files and inputs (the evaluators, extractors and value helpers)."""
+    digest = hashlib.sha256(fingerprint().encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def digest_of(*parts: Any) -> str:
+    """A sha256 of plain data (strings, numbers, None and tuples of them), in a stable spelling."""
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class UnitIndex:
+    """Evaluated units (and small per-file summaries) of one scanned tree, in a single file under
+    ``<root>/units-v<N>/``, so a warm rescan reads one file instead of one per source file.
+
+    Every record is found by a key that covers everything it was computed from (see the callers); the
+    file is rewritten, atomically, with the records this scan used when anything changed, so records
+    of deleted or edited files do not pile up. Concurrent scans of one tree at worst drop each other's
+    new records (a later scan recomputes them). ``root`` None (``--no-cache``) holds nothing."""
+
+    def __init__(self, root: Path | None, scope: str) -> None:
+        self.path = (root / f"units-v{FORMAT_VERSION}" / digest_of(scope, source_fingerprint())) \
+            if root is not None else None
+        self.old: dict[str, Any] = {}
+        self.new: dict[str, Any] = {}
+        self.changed = False
+        if self.path is not None:
+            try:
+                data = self.path.read_bytes()
+            except OSError:
+                data = b""
+            header = _MAGIC + b"units\n"
+            if data.startswith(header):
+                import gc
+
+                enabled = gc.isenabled()
+                gc.disable()  # many long-lived acyclic objects: the collector would only walk them
+                try:
+                    loaded = pickle.loads(data[len(header):])
+                except Exception:
+                    loaded = None
+                finally:
+                    if enabled:
+                        gc.enable()
+                if isinstance(loaded, dict):
+                    self.old = loaded
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None
+
+    def get(self, key: str) -> Any:
+        """The record under ``key`` or None; a record read is kept when the index is rewritten."""
+        if key in self.new:
+            return self.new[key]
+        if key in self.old:
+            value = self.new[key] = self.old[key]
+            return value
+        return None
+
+    def put(self, key: str, value: Any) -> None:
+        if self.path is not None:
+            self.new[key] = value
+            self.changed = True
+
+    def save(self) -> None:
+        if self.path is None or not (self.changed or set(self.old) - set(self.new)):
+            return
+        with contextlib.suppress(Exception):
+            payload = pickle.dumps(self.new, pickle.HIGHEST_PROTOCOL)
+            atomic_write(self.path, _MAGIC + b"units\n" + payload)

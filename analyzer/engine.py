@@ -50,20 +50,21 @@ class ScanOptions:
     """Seconds one file may take to parse before it is reported and skipped; None: no limit."""
 
 
-def parse_stage(files: list[SourceFile], options: ScanOptions) -> dict[str, Any]:
-    """Every Terraform and Bicep file parsed once (cache, then worker processes), by display path."""
+def parse_stage(files: list[SourceFile], options: ScanOptions) -> Any:
+    """Every Terraform and Bicep file parsed once (cache, then worker processes), by display path;
+    entries the cache holds are read only when asked for (``.keys``: each file's cache key)."""
     from analyzer.cache import cache_dir
-    from analyzer.parsestage import parse_files
+    from analyzer.parsestage import parse_lazily
 
-    return parse_files(files, cache_root=cache_dir() if options.cache else None, workers=options.workers,
-                       progress=options.progress)
+    return parse_lazily(files, cache_root=cache_dir() if options.cache else None, workers=options.workers,
+                        progress=options.progress)
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[list[list[Resource]], list[Diagnostic]]:
     """Run the front ends. Returns one resource list per *variant* of the deployment (a Bicep
     template evaluated with each of its ``.bicepparam`` files gives one variant each), and every
     file diagnostic."""
-    from analyzer.terraform import VariableInputs, load_terraform
+    from analyzer.terraform import VariableInputs, load_terraform, load_terraform_cached
 
     options = options or ScanOptions()
     inputs = VariableInputs(options.var_files, options.variables, os.environ if options.env_vars else None)
@@ -71,7 +72,17 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
     terraform_files = [f for f in files if f.language in ("terraform", "tfvars")]
     bicep_files = [f for f in files if f.language in ("bicep", "bicepparam")]
     parsed = parse_stage(files, options)
-    results: list[FileResult] = load_terraform(terraform_files, inputs, parsed) if terraform_files else []
+    index = None
+    if options.cache:
+        from analyzer.cache import UnitIndex, cache_dir
+
+        # One index per scanned tree (its discovered root and file set's folders are in the keys too).
+        scope = files[0].path.as_posix()[: -len(files[0].display)] if files else ""
+        index = UnitIndex(cache_dir(), scope)
+    results: list[FileResult] = []
+    if terraform_files:
+        results = load_terraform_cached(terraform_files, inputs, parsed, parsed.keys, index) if index is not None \
+            else load_terraform(terraform_files, inputs, parsed)
     diagnostics = [d for r in results for d in r.diagnostics]
     shared = [res for r in results for res in r.resources]
     yaml_files = [f for f in files if f.language == "yaml"]
@@ -83,13 +94,17 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
             diagnostics.extend(manifest_result.diagnostics)
     by_template: dict[str, dict[str | None, FileResult]] = defaultdict(dict)
     if bicep_files:
-        from analyzer.bicep import load_bicep
+        from analyzer.bicep import load_bicep, load_bicep_cached
 
-        for unit in load_bicep(bicep_files, parsed):
+        units = load_bicep_cached(bicep_files, parsed, parsed.keys, index) if index is not None \
+            else load_bicep(bicep_files, parsed)
+        for unit in units:
             name = PurePosixPath(unit.variant).name.removesuffix(".bicepparam") if unit.variant else None
             # Two parameter files of one name for one template (params/dev, env/dev) stay two environments.
             by_template[unit.template][unit.variant if name in by_template[unit.template] else name] = unit.result
             diagnostics.extend(unit.result.diagnostics)
+    if index is not None:
+        index.save()  # before the rules see (and could touch) the resources
     return _variants(shared, by_template), diagnostics
 
 

@@ -18,7 +18,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -153,8 +153,54 @@ def progress_wanted(option: bool | None) -> bool:
         return False
 
 
+class LazyParsed(Mapping[str, Any]):
+    """Display path -> parse result, where results the cache holds are only read when asked for (a
+    warm rescan whose evaluated units are cached never needs them). ``keys`` holds each file's cache
+    key (None: not cacheable, or ``--no-cache``)."""
+
+    def __init__(self, values: dict[str, Any], pending: dict[str, tuple[SourceFile, str]],
+                 keys: dict[str, str | None], cache_root: Path | None) -> None:
+        self._values = values
+        self._pending = pending
+        self.keys = keys
+        self._root = cache_root
+
+    def __getitem__(self, display: str) -> Any:
+        if display in self._values:
+            return self._values[display]
+        source, key = self._pending.pop(display)  # KeyError for a file never given
+        from analyzer.cache import ParseCache
+
+        found, value = False, None
+        if self._root is not None:
+            with _no_gc():
+                found, value = ParseCache(self._root).load(key)
+        if not found:  # removed or damaged since it was seen: parsed here after all
+            ((_, payload),) = _parse_chunk([source], str(self._root) if self._root is not None else None)
+            value = pickle.loads(payload)
+        self._values[display] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._values
+        yield from list(self._pending)
+
+    def __len__(self) -> int:
+        return len(self._values) + len(self._pending)
+
+    def __contains__(self, display: object) -> bool:
+        return display in self._values or display in self._pending
+
+
 def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: int | None = None,
                 progress: bool | None = None, stats: ParseStats | None = None) -> dict[str, Any]:
+    """Every file's parse result, read or parsed now (see :func:`parse_lazily`)."""
+    lazy = parse_lazily(files, cache_root=cache_root, workers=workers, progress=progress, stats=stats)
+    return {display: lazy[display] for display in lazy}
+
+
+def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: int | None = None,
+                 progress: bool | None = None, stats: ParseStats | None = None) -> LazyParsed:
     """Display path -> parse result for every Terraform and Bicep file in ``files``.
 
     ``cache_root`` None parses everything and writes nothing (``--no-cache``); ``workers`` None uses
@@ -169,17 +215,16 @@ def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: in
     wanted = [f for f in files if f.language in PARSED_LANGUAGES]
     stats.files = len(wanted)
     results: dict[str, Any] = {}
+    pending: dict[str, tuple[SourceFile, str]] = {}
+    keys: dict[str, str | None] = {}
     missing: list[SourceFile] = []
     cache = ParseCache(cache_root) if cache_root is not None else None
-    with _no_gc():  # unpickling builds as many long-lived objects as parsing does
-        for source in wanted:
-            key = _read_key(source) if cache is not None else None
-            if cache is not None and key is not None:
-                found, value = cache.load(key)
-                if found:
-                    results[source.display] = value
-                    continue
-            missing.append(source)
+    for source in wanted:
+        key = keys[source.display] = _read_key(source) if cache is not None else None
+        if cache is not None and key is not None and cache.has(key):
+            pending[source.display] = (source, key)
+            continue
+        missing.append(source)
     stats.cached = len(wanted) - len(missing)
     stats.parsed = len(missing)
     count = min(workers if workers is not None else default_workers(), len(missing))
@@ -199,7 +244,7 @@ def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: in
     finally:
         bar.close()
     stats.seconds = time.perf_counter() - began
-    return results
+    return LazyParsed(results, pending, keys, cache_root)
 
 
 def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,

@@ -225,3 +225,156 @@ def test_workers_fall_back_to_this_process(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_suite_uses_a_private_cache_folder() -> None:
     assert "fleetiac-test-cache-" in os.environ["FLEETIAC_CACHE_DIR"]
+
+
+# --- Evaluated units remembered across scans: identical reports, and never a stale result ---------
+
+def _json(path: Path, *extra: str, env: dict[str, str] | None = None) -> str:
+    runner = CliRunner()
+    done = runner.invoke(main, ["scan", str(path), "--format", "json", "--fail-on", "never", "--no-progress",
+                                "--as-of", AS_OF.isoformat(), *extra], env=env)
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+@pytest.fixture(scope="module")
+def bench_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from generate import generate  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return generate(tmp_path_factory.mktemp("bench") / "tree", 24, 8)
+
+
+@pytest.mark.parametrize("which", ["examples", "fixtures", "bench"])
+def test_json_reports_identical_cold_warm_touched_uncached_one_worker(
+        which: str, tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
+) -> None:
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+    source = request.getfixturevalue("bench_tree") if which == "bench" else ROOT / which
+    tree = tmp_path / "tree"
+    shutil.copytree(source, tree, symlinks=True)
+    uncached = _json(tree, "--no-cache", "--workers", "1")
+    assert _json(tree) == uncached  # cold, into the cache
+    assert _json(tree) == uncached  # warm
+    assert _json(tree, "--workers", "1") == uncached
+    touched = sorted(tree.rglob("*.tf"))[0]
+    touched.write_text(touched.read_text() + "\n# touched\n")
+    assert _json(tree) == _json(tree, "--no-cache", "--workers", "1")
+    assert list((cache_root / f"units-v{cache_module.FORMAT_VERSION}").iterdir())
+
+
+def _resources(paths: list[Path], **options: object) -> str:
+    from analyzer.engine import load
+
+    _, files = discover(paths)
+    variants, diagnostics = load(files, ScanOptions(as_of=AS_OF, **options))  # type: ignore[arg-type]
+    return repr((variants, sorted(diagnostics, key=repr)))
+
+
+def _check_fresh(paths: list[Path], change: object, **options: object) -> None:
+    """Scan twice into the cache, make ``change``, and compare the cached scan with an uncached one."""
+    before = _resources(paths, **options)
+    assert _resources(paths, **options) == before
+    changed = change()  # type: ignore[operator]
+    if isinstance(changed, dict):  # new options instead of a changed file
+        options = changed
+    after = _resources(paths, **options)
+    assert after == _resources(paths, cache=False, **options)
+    assert after != before  # the change mattered, so a stale result would have been caught
+
+
+MODULE_CALL = '''module "fleet" {
+  source = "%s"
+  prefix = var.prefix
+}
+variable "prefix" {
+  type    = string
+  default = "default"
+}
+'''
+MODULE_BODY = '''variable "prefix" {}
+resource "azurerm_kubernetes_fleet_manager" "fleet" {
+  name                = "fleet-${var.prefix}-%s"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+'''
+
+
+def _terraform_tree(tmp_path: Path) -> tuple[Path, Path]:
+    live, module = tmp_path / "live", tmp_path / "modules" / "fleet"
+    live.mkdir()
+    module.mkdir(parents=True)
+    (live / "main.tf").write_text(MODULE_CALL % "../modules/fleet")
+    (module / "main.tf").write_text(MODULE_BODY % "one")
+    return live, module
+
+
+def test_unit_cache_sees_a_module_outside_the_scanned_folder_change(tmp_path: Path, cache_root: Path) -> None:
+    live, module = _terraform_tree(tmp_path)
+    _check_fresh([live], lambda: (module / "main.tf").write_text(MODULE_BODY % "two"))
+
+
+def test_unit_cache_sees_a_new_file_in_a_called_module(tmp_path: Path, cache_root: Path) -> None:
+    live, module = _terraform_tree(tmp_path)
+    _check_fresh([live], lambda: (module / "extra.tf").write_text(
+        (FLEET_TF % "extra").replace('"fleet" {', '"extra" {')))
+
+
+def test_unit_cache_sees_a_downloaded_module_copy_change(tmp_path: Path, cache_root: Path) -> None:
+    import json
+
+    live = tmp_path / "live"
+    copy = live / ".terraform" / "modules" / "fleet"
+    copy.mkdir(parents=True)
+    (live / "main.tf").write_text(MODULE_CALL % "example/fleet/azurerm")
+    (copy / "main.tf").write_text(MODULE_BODY % "one")
+    (copy.parent / "modules.json").write_text(json.dumps(
+        {"Modules": [{"Key": "fleet", "Source": "example/fleet/azurerm", "Dir": ".terraform/modules/fleet"}]}))
+    _check_fresh([live], lambda: (copy / "main.tf").write_text(MODULE_BODY % "two"))
+
+
+def test_unit_cache_sees_a_tfvars_change(tmp_path: Path, cache_root: Path) -> None:
+    live, _ = _terraform_tree(tmp_path)
+    (live / "terraform.tfvars").write_text('prefix = "a"\n')
+    _check_fresh([live], lambda: (live / "terraform.tfvars").write_text('prefix = "b"\n'))
+
+
+def test_unit_cache_sees_var_var_file_and_environment_changes(
+        tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    live, _ = _terraform_tree(tmp_path)
+    _check_fresh([live], lambda: {"variables": (("prefix", "cli"),)})
+    var_file = tmp_path / "extra.tfvars"
+    var_file.write_text('prefix = "file-one"\n')
+    _check_fresh([live], lambda: var_file.write_text('prefix = "file-two"\n'), var_files=(var_file,))
+    monkeypatch.setenv("TF_VAR_prefix", "env-one")
+    _check_fresh([live], lambda: monkeypatch.setenv("TF_VAR_prefix", "env-two"), env_vars=True)
+
+
+BICEP_MAIN = '''param prefix string = 'main'
+module fleet 'fleet.bicep' = {
+  name: 'fleet'
+  params: {
+    prefix: prefix
+  }
+}
+'''
+BICEP_FLEET = '''param prefix string
+resource fleet 'Microsoft.ContainerService/fleets@2024-04-01' = {
+  name: '${prefix}-%s'
+  location: 'westeurope'
+}
+'''
+
+
+def test_unit_cache_sees_bicep_module_and_parameter_file_changes(tmp_path: Path, cache_root: Path) -> None:
+    (tmp_path / "main.bicep").write_text(BICEP_MAIN)
+    (tmp_path / "fleet.bicep").write_text(BICEP_FLEET % "one")
+    (tmp_path / "dev.bicepparam").write_text("using 'main.bicep'\nparam prefix = 'dev'\n")
+    _check_fresh([tmp_path], lambda: (tmp_path / "fleet.bicep").write_text(BICEP_FLEET % "two"))
+    _check_fresh([tmp_path], lambda: (tmp_path / "dev.bicepparam").write_text(
+        "using 'main.bicep'\nparam prefix = 'test'\n"))

@@ -20,7 +20,7 @@ from analyzer.bicep.parser import parse_file, parse_params_file
 from analyzer.bicep.values import LocalId
 from analyzer.discovery import SourceFile
 from analyzer.model import Diagnostic, FileResult, Location, Resource
-from analyzer.sources import ParseTimeout, read_source, time_budget, timed_out
+from analyzer.sources import ParseTimeout, TimedOut, read_source, time_budget, timed_out
 from analyzer.values import ResourceRef, Unknown
 
 __all__ = ["BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
@@ -58,6 +58,23 @@ def load_bicep(files: list[SourceFile],
     """``parsed`` holds files already parsed by display path (the engine's parse stage)."""
     known = parsed or {}
     return build_units({f.display: known.get(f.display) or parse_source(f) for f in files})
+
+
+def load_bicep_cached(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
+                     index: Any) -> list[BicepUnit]:
+    """:func:`load_bicep`, remembered in ``index`` (an :class:`analyzer.cache.UnitIndex`) under the
+    parse-cache keys of every scanned Bicep file (content, path, language, versions): evaluation reads
+    only scanned files, so with all of them unchanged the units are the same."""
+    from analyzer.cache import digest_of
+
+    listed = tuple((f.display, f.language, keys.get(f.display)) for f in files)
+    key = digest_of("bicep-units", listed) if all(k is not None for *_, k in listed) else None
+    units = index.get(key) if key is not None else None
+    if units is None:
+        units = load_bicep(files, parsed)
+        if key is not None and not any(isinstance(parsed.get(f.display), TimedOut) for f in files):
+            index.put(key, units)
+    return units
 
 
 def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> list[BicepUnit]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from analyzer.discovery import SourceFile
 from analyzer.model import Diagnostic, FileResult, Location
-from analyzer.sources import DEFAULT_LIMITS, ParseTimeout, ReadLimits, time_budget, timed_out
+from analyzer.sources import DEFAULT_LIMITS, ParseTimeout, ReadLimits, TimedOut, time_budget, timed_out
 from analyzer.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
 from analyzer.sources import read_source as read_source
 from analyzer.terraform.evaluate import (
@@ -100,15 +100,20 @@ class _Folders:
     """Parsed ``.tf`` files by folder display path: the scanned ones, and folders read from disk on
     demand when a module call names one (outside the scanned paths, or under ``.terraform``)."""
 
-    def __init__(self, parsed: dict[str, list[ParsedFile]], root: Path | None,
+    def __init__(self, parsed: Mapping[str, list[ParsedFile]], root: Path | None,
                  limits: ReadLimits = DEFAULT_LIMITS) -> None:
         self.parsed = parsed
         self.root = root
         self.limits = limits
         self.diagnostics: list[Diagnostic] = []
         self._read: dict[str, list[ParsedFile] | None] = {}
+        self.requested: list[str] = []
+        """Every folder asked for, in order (what an evaluation read: the unit cache's dependencies)."""
+        self.read_diagnostics: dict[str, list[Diagnostic]] = {}
+        """Diagnostics of the folders read from disk, by folder."""
 
     def __call__(self, folder: str) -> list[ParsedFile] | None:
+        self.requested.append(folder)
         if folder in self.parsed:
             return self.parsed[folder]
         if folder in self._read:
@@ -123,11 +128,14 @@ class _Folders:
                         continue
                     display = f"{folder}/{file.name}" if folder else file.name
                     parsed = parse_source(SourceFile(file, display, "terraform", self.limits))
+                    found = self.read_diagnostics.setdefault(folder, [])
                     if isinstance(parsed, Diagnostic):
                         self.diagnostics.append(parsed)
+                        found.append(parsed)
                         continue
                     for pos, message in parsed.problems:
                         self.diagnostics.append(Diagnostic(Location(display, pos.line, pos.column), message))
+                        found.append(self.diagnostics[-1])
                     files.append(parsed)
         self._read[folder] = files or None
         return self._read[folder]
@@ -174,7 +182,13 @@ def root_folders(parsed_by_dir: dict[str, list[ParsedFile]]) -> list[str]:
     """Folders to evaluate as root modules: every folder no other scanned folder calls as a local
     module (a called folder evaluated on its own would be analysed twice, with unknown inputs).
     Folders reached only through a cycle of calls get the first of the cycle as their root."""
-    calls = {d: _local_calls(files, d) & set(parsed_by_dir) for d, files in parsed_by_dir.items()}
+    return roots_from_calls({d: _local_calls(files, d) for d, files in parsed_by_dir.items()})
+
+
+def roots_from_calls(local_calls: dict[str, set[str]]) -> list[str]:
+    """:func:`root_folders` from each scanned folder's local module calls."""
+    parsed_by_dir = local_calls
+    calls = {d: targets & set(parsed_by_dir) for d, targets in local_calls.items()}
     called = {c for d, targets in calls.items() for c in targets if c != d}
     roots = [d for d in sorted(parsed_by_dir) if d not in called]
     reached: set[str] = set()
@@ -299,3 +313,163 @@ def string_variable(module: Module, name: str, text: str) -> Any:
     # Only constants are allowed there; a reference would be an error in Terraform.
     value = module.finalize(module.eval(attribute.expr, Frame()))
     return value if is_known(value) else Unknown(f"var.{name}", "value is not a constant")
+
+
+class _LazyDirs(Mapping[str, list[ParsedFile]]):
+    """Scanned folders -> their parsed ``.tf`` files, read from the parse stage only when asked for."""
+
+    def __init__(self, displays: dict[str, list[str]], parsed: Mapping[str, Any]) -> None:
+        self.displays = displays
+        self.parsed = parsed
+        self._done: dict[str, list[ParsedFile]] = {}
+
+    def __getitem__(self, folder: str) -> list[ParsedFile]:
+        if folder not in self._done:
+            self._done[folder] = [self.parsed[d] for d in self.displays[folder]]
+        return self._done[folder]
+
+    def __iter__(self) -> Any:
+        return iter(self.displays)
+
+    def __len__(self) -> int:
+        return len(self.displays)
+
+    def __contains__(self, folder: object) -> bool:
+        return folder in self.displays
+
+
+def _file_digest(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parsed: Mapping[str, Any],
+                          keys: Mapping[str, str | None], index: Any) -> list[FileResult]:
+    """:func:`load_terraform`, with each root module's evaluation remembered in ``index`` (an
+    :class:`analyzer.cache.UnitIndex`). A remembered result is used only when everything its
+    evaluation read is unchanged: the root folder's files and tfvars (by parse-cache key, which
+    covers content, path and parser versions), every folder the evaluator asked the module loader
+    for (scanned ones by their files' keys, others by the names and content of their ``.tf`` files),
+    the root's ``.terraform/modules/modules.json``, the ``--var-file`` contents, ``--var`` pairs,
+    ``TF_VAR_*`` when read, the read limits and the analyzer's own code (in the index's name). The
+    per-file facts needed to find root modules (diagnostics, local module calls) are remembered too,
+    so an unchanged tree needs no parsed file at all. Results are those of :func:`load_terraform`."""
+    from analyzer.cache import digest_of
+
+    limits = files[0].limits if files else DEFAULT_LIMITS
+    limits_key = (limits.max_bytes, limits.time_budget)
+    diagnostics: list[Diagnostic] = []
+    ok_by_dir: dict[str, list[str]] = defaultdict(list)
+    tfvars_by_dir: dict[str, list[str]] = defaultdict(list)
+    calls_by_dir: dict[str, set[str]] = defaultdict(set)
+    for source in files:
+        key = keys.get(source.display)
+        summary = index.get(digest_of("tf-file", key)) if key is not None else None
+        if summary is None:
+            value = parsed.get(source.display) or parse_source(source)
+            if isinstance(value, Diagnostic):
+                summary = ((value,), False, frozenset())
+            else:
+                found = tuple(Diagnostic(Location(source.display, pos.line, pos.column), message)
+                              for pos, message in value.problems)
+                calls = frozenset(_local_calls([value], source.directory)) if source.language != "tfvars" \
+                    else frozenset()
+                summary = (found, True, calls)
+            if key is not None and not isinstance(value, TimedOut):  # a timeout depends on the load
+                index.put(digest_of("tf-file", key), summary)
+        found_diagnostics, ok, calls = summary
+        diagnostics.extend(found_diagnostics)
+        if not ok:
+            continue
+        if source.language == "tfvars":
+            name = source.display.rsplit("/", 1)[-1]
+            if name.startswith("terraform.tfvars") or ".auto.tfvars" in name:
+                tfvars_by_dir[source.directory].append(source.display)
+        else:
+            ok_by_dir[source.directory].append(source.display)
+            calls_by_dir[source.directory] |= calls
+    var_files: list[ParsedFile] = []
+    var_digest = []
+    for path in inputs.var_files:
+        var_digest.append((path.as_posix(), _file_digest(path)))
+        value = parse_source(SourceFile(path, path.as_posix(), "tfvars"))
+        if isinstance(value, Diagnostic):
+            diagnostics.append(value)
+        else:
+            var_files.append(value)
+    environ = None if inputs.environ is None else tuple(
+        sorted((k, v) for k, v in inputs.environ.items() if k.startswith("TF_VAR_")))
+    root_path = _report_root(files)
+    inputs_key = (tuple(var_digest), tuple(inputs.cli), environ, limits_key,
+                  root_path.as_posix() if root_path is not None else None)
+    lazy_dirs = _LazyDirs(dict(ok_by_dir), parsed)
+    folders = _Folders(lazy_dirs, root_path, limits)
+    states: dict[str, Any] = {}
+
+    def state(folder: str) -> Any:
+        """What the module loader would give for ``folder``, as keys and content digests."""
+        if folder not in states:
+            if folder in ok_by_dir:
+                states[folder] = ("scanned", tuple((d, keys.get(d)) for d in ok_by_dir[folder]))
+            elif root_path is None:
+                states[folder] = ("none",)
+            else:
+                path = root_path / folder if folder else root_path
+                if not path.is_dir():
+                    states[folder] = ("absent",)
+                else:
+                    states[folder] = ("disk", tuple(
+                        (f.name, _file_digest(f)) for f in sorted(path.glob("*.tf"))
+                        if not f.name.startswith(".") and f.is_file()))
+        return states[folder]
+
+    def manifest_state(directory: str) -> Any:
+        if root_path is None:
+            return None
+        base = root_path / directory if directory else root_path
+        return _file_digest(base / ".terraform" / "modules" / "modules.json")
+
+    results: list[FileResult] = []
+    for directory in roots_from_calls(dict(calls_by_dir)):
+        own = tuple((d, keys.get(d)) for d in ok_by_dir[directory])
+        tfvars_displays = sorted(tfvars_by_dir.get(directory, []), key=_tfvars_order)
+        tfvars = tuple((d, keys.get(d)) for d in tfvars_displays)
+        cacheable = all(k is not None for _, k in (*own, *tfvars))
+        unit_key = digest_of("tf-unit", directory, own, tfvars, inputs_key) if cacheable else None
+        record = index.get(unit_key) if unit_key is not None else None
+        if record is not None:
+            result, deps, manifest, read_diagnostics = record
+            if manifest == manifest_state(directory) and all(state(f) == s for f, s in deps):
+                folders.diagnostics.extend(read_diagnostics)
+                results.append(result)
+                continue
+        tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
+        start = len(folders.requested)
+        try:
+            module = Module(directory, lazy_dirs[directory], {}, key_prefix=f"{directory or '.'}:", tree=tree)
+            module.inputs.update(root_variables(module, [*[parsed[d] for d in tfvars_displays], *var_files],
+                                                inputs))
+            result = FileResult(resources=extract(module))
+        except RecursionError:
+            results.append(_unevaluated(lazy_dirs[directory], "values are nested too deeply"))
+            continue
+        except Exception as error:  # an evaluator bug must not stop the scan of the other modules
+            results.append(_unevaluated(lazy_dirs[directory], f"internal error {type(error).__name__}: {error}"))
+            continue
+        for problem in module.problems:
+            result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
+                                                 problem.message))
+        results.append(result)
+        if unit_key is not None:
+            used = list(dict.fromkeys(folders.requested[start:]))
+            deps = tuple((f, state(f)) for f in used)
+            read_diagnostics = tuple(d for f in used for d in folders.read_diagnostics.get(f, ()))
+            index.put(unit_key, (result, deps, manifest_state(directory), read_diagnostics))
+    diagnostics.extend(folders.diagnostics)
+    if diagnostics:
+        results.insert(0, FileResult(diagnostics=diagnostics))
+    return results
