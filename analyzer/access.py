@@ -301,20 +301,34 @@ def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
               configured: tuple[str, ...] = ()) -> list[Operator]:
     """Principals holding ``fleets/members/write`` at a scope containing ``fleet``, plus the principals
     named in the configuration."""
+    # Several rules ask for every fleet's operators with the same grants: the grants that can write
+    # members are found once per grant list, and each fleet's answer once (a copy is returned).
+    memo = graph.__dict__.get("_operators_memo")
+    if memo is None or memo[0] is not all_grants or memo[1] != len(all_grants):
+        writers = []
+        for grant in all_grants:
+            key = grant.principal_key
+            if key is not None and grant.role is not None and grant.scope is not None \
+                    and grant.role.permits(MEMBERS_WRITE):
+                writers.append((key, grant))
+        memo = graph.__dict__["_operators_memo"] = (all_grants, len(all_grants), writers, {})
+    answers = memo[3]
+    answer = answers.get((id(fleet), configured))
+    if answer is not None and answer[0] is fleet:
+        return list(answer[1])
     found: dict[str, Operator] = {}
     target = target_of(graph, fleet)
-    for grant in all_grants:
-        key = grant.principal_key
-        if key is None or key in found or grant.role is None or grant.scope is None:
-            continue
-        if grant.role.permits(MEMBERS_WRITE) and contains(graph, grant.scope, target) is True:
+    for key, grant in memo[2]:
+        if key not in found and contains(graph, grant.scope, target) is True:
             found[key] = Operator(key, grant.principal, f"via {grant.assignment.address}")
     for text in configured:
         # An object ID is a GUID; anything else names an expression (var.deployer_id, a Bicep param).
         key = identity_text(text) if arm.GUID_RE.match(text.strip()) else "expr:" + text.strip()
         if key is not None and key not in found:
             found[key] = Operator(key, text, "named as an operator by --operator or the configuration")
-    return [found[k] for k in sorted(found)]
+    result = [found[k] for k in sorted(found)]
+    answers[(id(fleet), configured)] = (fleet, result)
+    return list(result)
 
 
 def roles_held(principal_grants: list[Grant]) -> str:
