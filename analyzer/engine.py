@@ -50,14 +50,15 @@ class ScanOptions:
     """Seconds one file may take to parse before it is reported and skipped; None: no limit."""
 
 
-def parse_stage(files: list[SourceFile], options: ScanOptions) -> Any:
+def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
+                when_first: Any = None) -> Any:
     """Every Terraform and Bicep file parsed once (cache, then worker processes), by display path;
     entries the cache holds are read only when asked for (``.keys``: each file's cache key)."""
     from analyzer.cache import cache_dir
     from analyzer.parsestage import parse_lazily
 
     return parse_lazily(files, cache_root=cache_dir() if options.cache else None, workers=options.workers,
-                        progress=options.progress)
+                        progress=options.progress, first=first, when_first=when_first)
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[list[list[Resource]], list[Diagnostic]]:
@@ -71,7 +72,6 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
 
     terraform_files = [f for f in files if f.language in ("terraform", "tfvars")]
     bicep_files = [f for f in files if f.language in ("bicep", "bicepparam")]
-    parsed = parse_stage(files, options)
     index = None
     if options.cache:
         from analyzer.cache import UnitIndex, cache_dir
@@ -79,10 +79,27 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
         # One index per scanned tree (its discovered root and file set's folders are in the keys too).
         scope = files[0].path.as_posix()[: -len(files[0].display)] if files else ""
         index = UnitIndex(cache_dir(), scope)
-    results: list[FileResult] = []
-    if terraform_files:
-        results = load_terraform_cached(terraform_files, inputs, parsed, parsed.keys, index) if index is not None \
-            else load_terraform(terraform_files, inputs, parsed)
+    evaluated: list[list[FileResult]] = []
+
+    def evaluate_terraform(parsed: Any) -> None:
+        if terraform_files:
+            evaluated.append(load_terraform_cached(terraform_files, inputs, parsed, parsed.keys, index)
+                             if index is not None else load_terraform(terraform_files, inputs, parsed))
+        else:
+            evaluated.append([])
+
+    def early(parsed: Any) -> None:
+        """Terraform evaluated while the workers still parse Bicep files; any failure here is left
+        to the same evaluation afterwards (which then reports it as it would have)."""
+        try:
+            evaluate_terraform(parsed)
+        except Exception:
+            evaluated.clear()
+
+    parsed = parse_stage(files, options, ("terraform", "tfvars"), early)
+    if not evaluated:
+        evaluate_terraform(parsed)
+    results: list[FileResult] = evaluated[0]
     diagnostics = [d for r in results for d in r.diagnostics]
     shared = [res for r in results for res in r.resources]
     yaml_files = [f for f in files if f.language == "yaml"]

@@ -200,7 +200,14 @@ def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: in
 
 
 def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: int | None = None,
-                 progress: bool | None = None, stats: ParseStats | None = None) -> LazyParsed:
+                 progress: bool | None = None, stats: ParseStats | None = None,
+                 first: tuple[str, ...] = (), when_first: Callable[[LazyParsed], None] | None = None) -> LazyParsed:
+    """Like :func:`parse_files`, but entries found in the cache are read only when asked for.
+
+    With worker processes, files of the ``first`` languages are parsed first, and ``when_first`` is
+    called (in this process, with them available) as soon as they are all in, while the workers go on
+    with the others: the Terraform evaluation then overlaps the Bicep parse. Without workers it is
+    not called; the caller does that work afterwards, from the same data."""
     """Display path -> parse result for every Terraform and Bicep file in ``files``.
 
     ``cache_root`` None parses everything and writes nothing (``--no-cache``); ``workers`` None uses
@@ -232,7 +239,14 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     root = str(cache_root) if cache_root is not None else None
     try:
         if count > 1 and len(missing) >= MIN_FILES_FOR_WORKERS:
-            done = _in_workers(missing, root, count, bar.advance)
+            missing.sort(key=lambda f: f.language not in first)  # stable: the first languages first
+            needed = sum(1 for f in missing if f.language in first)
+
+            def first_done(done: dict[str, Any]) -> None:
+                if when_first is not None:
+                    when_first(LazyParsed({**results, **done}, dict(pending), keys, cache_root))
+
+            done = _in_workers(missing, root, count, bar.advance, needed, first_done)
             if done is not None:
                 stats.workers = count
                 results.update(done)
@@ -248,7 +262,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
 
 
 def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,
-                advance: Callable[[int], None]) -> dict[str, Any] | None:
+                advance: Callable[[int], None], needed: int = 0,
+                first_done: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
     """Parse in ``workers`` processes; None when processes cannot be used here (the caller then
     parses in this process)."""
     from concurrent.futures import as_completed
@@ -271,12 +286,18 @@ def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
                                  initargs=(cache_root,)) as pool:
             futures = [pool.submit(_parse_chunk, chunk, cache_root) for chunk in chunks]
+            called = False
             with _no_gc():
                 for future in as_completed(futures):
                     done = future.result()
                     for display, payload in done:
                         results[display] = pickle.loads(payload)
                     advance(len(done))
+                    # Chunks finish out of order: wait until every file of the first languages is in.
+                    if not called and first_done is not None and len(results) >= needed \
+                            and all(f.display in results for f in files[:needed]):
+                        called = True
+                        first_done(results)
     except (OSError, NotImplementedError, PermissionError, BrokenProcessPool, ImportError):
         return None
     return results
