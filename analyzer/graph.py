@@ -11,8 +11,10 @@ data source that names exactly one resource declared elsewhere in the scan is th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
+
+import networkx as nx
 
 from analyzer import arm
 from analyzer.model import Resource
@@ -25,43 +27,9 @@ def _lower(value: Any) -> str | None:
     return value.lower() if isinstance(value, str) else None
 
 
-class _MultiDiGraph:
-    """The few operations of ``networkx.MultiDiGraph`` the graph uses, with the same iteration orders
-    (nodes and neighbours in insertion order, parallel edges by key in insertion order). Importing
-    networkx took about a third of a second of every scan."""
-
-    def __init__(self) -> None:
-        self.nodes: dict[Any, dict[str, Any]] = {}
-        self._succ: dict[Any, dict[Any, dict[Any, None]]] = {}
-        self._pred: dict[Any, dict[Any, dict[Any, None]]] = {}
-
-    def add_node(self, node: Any, **attributes: Any) -> None:
-        if node not in self.nodes:
-            self.nodes[node] = {}
-            self._succ[node] = {}
-            self._pred[node] = {}
-        self.nodes[node].update(attributes)
-
-    def add_edge(self, source: Any, target: Any, key: Any) -> None:
-        self.add_node(source)
-        self.add_node(target)
-        self._succ[source].setdefault(target, {})[key] = None
-        self._pred[target].setdefault(source, {})[key] = None
-
-    def out_edges(self, node: Any, keys: bool = True) -> Iterator[tuple[Any, Any, Any]]:
-        for target, labels in self._succ[node].items():
-            for label in labels:
-                yield node, target, label
-
-    def in_edges(self, node: Any, keys: bool = True) -> Iterator[tuple[Any, Any, Any]]:
-        for source, labels in self._pred[node].items():
-            for label in labels:
-                yield source, node, label
-
-
 class FleetGraph:
     def __init__(self, resources: Iterable[Resource]) -> None:
-        self.graph = _MultiDiGraph()
+        self.graph = nx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_arm_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._alias: dict[str, str] = {}
