@@ -61,10 +61,11 @@ def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str,
                         progress=options.progress, first=first, when_first=when_first)
 
 
-def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[list[list[Resource]], list[Diagnostic]]:
+def load(files: list[SourceFile], options: ScanOptions | None = None
+         ) -> tuple[list[list[Resource]], list[Diagnostic], list[str]]:
     """Run the front ends. Returns one resource list per *variant* of the deployment (a Bicep
-    template evaluated with each of its ``.bicepparam`` files gives one variant each), and every
-    file diagnostic."""
+    template evaluated with each of its ``.bicepparam`` files gives one variant each), every file
+    diagnostic, and the notices of what could not be analysed."""
     from analyzer.terraform import VariableInputs, load_terraform, load_terraform_cached
 
     options = options or ScanOptions()
@@ -101,6 +102,7 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
         evaluate_terraform(parsed)
     results: list[FileResult] = evaluated[0]
     diagnostics = [d for r in results for d in r.diagnostics]
+    notices = sorted({notice for r in results for notice in r.notices})
     shared = [res for r in results for res in r.resources]
     yaml_files = [f for f in files if f.language == "yaml"]
     if yaml_files:
@@ -122,7 +124,7 @@ def load(files: list[SourceFile], options: ScanOptions | None = None) -> tuple[l
             diagnostics.extend(unit.result.diagnostics)
     if index is not None:
         index.save()  # before the rules see (and could touch) the resources
-    return _variants(shared, by_template), diagnostics
+    return _variants(shared, by_template), diagnostics, notices
 
 
 def _variants(shared: list[Resource], by_template: dict[str, dict[str | None, FileResult]]) -> list[list[Resource]]:
@@ -171,11 +173,10 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
-    variants, diagnostics = load(files, options)
+    variants, diagnostics, notices = load(files, options)
     diagnostics = [*walk_problems, *diagnostics]
     findings: set[Finding] = set()
     skipped: set[Finding] = set()
-    notices: list[str] = []
     for resources in variants:
         found, unknown = run_rules(FleetGraph(resources), rules, options, notices)
         findings.update(found)

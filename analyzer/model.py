@@ -130,6 +130,8 @@ class FileResult:
 
     resources: list[Resource] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """What this unit could not analyse (a registry module that was not downloaded), said once in the report."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,3 +170,14 @@ def test_operator_named_by_param_keeps_its_grants(tmp_path: Path) -> None:
     code, output = run("scan", str(tmp_path), "--format", "json", "--select", "FIAC101", "--operator", "deployerId")
     # The Cluster User Role it holds is found: the operator given by name is the grants' principal.
     assert (code, json.loads(output)["findings"]) == (0, [])
+
+
+def test_modules_that_are_not_fetched_are_named_in_a_notice(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'module "aks" {\n  source  = "Azure/aks/azurerm"\n  version = "9.0.0"\n}\n', encoding="utf-8")
+    for _ in ("cold", "warm"):  # a remembered evaluation must say it as well
+        code, output = run("scan", str(tmp_path), "--format", "json")
+        notices = json.loads(output)["notices"]
+        assert code == 0 and len(notices) == 1
+        assert notices[0].startswith('module.aks (main.tf:1, source "Azure/aks/azurerm") was not analysed')
+    assert "note: module.aks (main.tf:1" in run("scan", str(tmp_path))[1]

@@ -271,8 +271,8 @@ def _resources(paths: list[Path], **options: object) -> str:
     from analyzer.engine import load
 
     _, files = discover(paths)
-    variants, diagnostics = load(files, ScanOptions(as_of=AS_OF, **options))  # type: ignore[arg-type]
-    return repr((variants, sorted(diagnostics, key=repr)))
+    variants, diagnostics, notices = load(files, ScanOptions(as_of=AS_OF, **options))  # type: ignore[arg-type]
+    return repr((variants, sorted(diagnostics, key=repr), notices))
 
 
 def _check_fresh(paths: list[Path], change: object, **options: object) -> None:

@@ -249,29 +249,39 @@ def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = N
     folders = _Folders(dict(parsed_by_dir), _report_root(files), files[0].limits if files else DEFAULT_LIMITS)
     for directory in root_folders(dict(parsed_by_dir)):
         tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
-        try:
-            module = Module(directory, parsed_by_dir[directory], {}, key_prefix=f"{directory or '.'}:", tree=tree)
-            tfvars = sorted(tfvars_by_dir.get(directory, []), key=lambda p: _tfvars_order(p.display))
-            module.inputs.update(root_variables(module, [*tfvars, *var_files], inputs))
-            result = FileResult(resources=extract(module))
-        except RecursionError:
-            # Values nested just under the parser's limit can still be too deep to evaluate: this
-            # root module is reported, the other modules are still analysed.
-            load.results.append(_unevaluated(parsed_by_dir[directory], "values are nested too deeply"))
-            continue
-        except Exception as error:  # an evaluator bug must not stop the scan of the other modules
-            load.results.append(_unevaluated(parsed_by_dir[directory],
-                                             f"internal error {type(error).__name__}: {error}"))
-            continue
-        for problem in module.problems:
-            result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
-                                                 problem.message))
+        tfvars = sorted(tfvars_by_dir.get(directory, []), key=lambda p: _tfvars_order(p.display))
+        load.results.append(evaluate_root(directory, parsed_by_dir[directory], [*tfvars, *var_files], inputs, tree))
         load.skipped_modules.extend(tree.skipped)
-        load.results.append(result)
     diagnostics.extend(folders.diagnostics)
     if diagnostics:
         load.results.insert(0, FileResult(diagnostics=diagnostics))
     return load
+
+
+def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[ParsedFile], inputs: VariableInputs,
+                  tree: ModuleTree) -> FileResult:
+    """One root module evaluated into canonical resources, with its problems as diagnostics and the
+    module calls it could not follow as notices. Never raises: a failure is a diagnostic of its own."""
+    try:
+        module = Module(directory, files, {}, key_prefix=f"{directory or '.'}:", tree=tree)
+        module.inputs.update(root_variables(module, var_files, inputs))
+        result = FileResult(resources=extract(module))
+    except RecursionError:
+        # Values nested just under the parser's limit can still be too deep to evaluate: this
+        # root module is reported, the other modules are still analysed.
+        return _unevaluated(files, "values are nested too deeply")
+    except Exception as error:  # an evaluator bug must not stop the scan of the other modules
+        return _unevaluated(files, f"internal error {type(error).__name__}: {error}")
+    for problem in module.problems:
+        result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
+                                             problem.message))
+    result.notices.extend(skipped_notice(skipped) for skipped in tree.skipped)
+    return result
+
+
+def skipped_notice(skipped: SkippedModule) -> str:
+    return (f"{skipped.address} ({skipped.display}:{skipped.pos.line}, source \"{skipped.source}\") was not analysed: "
+            f"{skipped.reason}; its resources are not checked and its outputs are unknown")
 
 
 def _unevaluated(files: list[ParsedFile], why: str) -> FileResult:
@@ -449,20 +459,8 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
                 continue
         tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
         start = len(folders.requested)
-        try:
-            module = Module(directory, lazy_dirs[directory], {}, key_prefix=f"{directory or '.'}:", tree=tree)
-            module.inputs.update(root_variables(module, [*[parsed[d] for d in tfvars_displays], *var_files],
-                                                inputs))
-            result = FileResult(resources=extract(module))
-        except RecursionError:
-            results.append(_unevaluated(lazy_dirs[directory], "values are nested too deeply"))
-            continue
-        except Exception as error:  # an evaluator bug must not stop the scan of the other modules
-            results.append(_unevaluated(lazy_dirs[directory], f"internal error {type(error).__name__}: {error}"))
-            continue
-        for problem in module.problems:
-            result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
-                                                 problem.message))
+        result = evaluate_root(directory, lazy_dirs[directory], [*[parsed[d] for d in tfvars_displays], *var_files],
+                               inputs, tree)
         results.append(result)
         if unit_key is not None:
             used = list(dict.fromkeys(folders.requested[start:]))
