@@ -33,3 +33,12 @@ def test_registry_matches_the_policy_catalog() -> None:
 
 def test_readme_lists_every_rule_with_its_name_and_level() -> None:
     assert table((ROOT / "README.md").read_text(encoding="utf-8")) == registry()
+
+
+def test_readme_documents_every_scan_option() -> None:
+    from analyzer.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    options = [opt for p in main.commands["scan"].params for opt in (*p.opts, *p.secondary_opts)
+               if opt.startswith("--")]
+    assert [o for o in options if f"`{o}" not in readme] == []
