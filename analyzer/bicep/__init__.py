@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer import arm
 from analyzer.bicep.ast import ParsedBicep, ParsedParams
-from analyzer.bicep.evaluator import KINDS, RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext, _module_path
+from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext, _module_path
 from analyzer.bicep.parser import parse_file, parse_params_file
 from analyzer.bicep.values import LocalId
 from analyzer.discovery import SourceFile
@@ -173,7 +174,7 @@ def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
             found = [r for r in found if not r.existing] or found
             if len(found) == 1:
                 return ResourceRef(found[0].key, "id")
-            kind = KINDS.get(value.arm_type.lower())
+            kind = arm.kind_of(value.arm_type)
             if found or kind is None or value.arm_type.count("/") != 1:
                 return Unknown(value.text, value.reason)
             address = f"resourceId('{value.arm_type}', '{value.name}')"

@@ -13,28 +13,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer import arm
 from analyzer.bicep import ast as A
 from analyzer.bicep.ast import render
 from analyzer.bicep.values import Collection, LDict, LList, ModHandle, Partial, ResHandle, ScopeVal
 from analyzer.model import Location, Resource
 from analyzer.values import ResourceRef, Unknown
 
-KINDS: dict[str, str] = {
-    "microsoft.containerservice/fleets": "fleet",
-    "microsoft.containerservice/fleets/members": "member",
-    "microsoft.containerservice/fleets/updatestrategies": "update_strategy",
-    "microsoft.containerservice/fleets/updateruns": "update_run",
-    "microsoft.containerservice/fleets/autoupgradeprofiles": "auto_upgrade_profile",
-    "microsoft.containerservice/fleets/managednamespaces": "managed_namespace",
-    "microsoft.containerservice/managedclusters": "cluster",
-    "microsoft.kubernetes/connectedclusters": "cluster",
-    "microsoft.authorization/roleassignments": "role_assignment",
-    "microsoft.authorization/roledefinitions": "role_definition",
-    "microsoft.managedidentity/userassignedidentities": "identity",
-    "microsoft.network/virtualnetworks": "virtual_network",
-    "microsoft.network/virtualnetworks/subnets": "subnet",
-    "microsoft.resources/resourcegroups": "resource_group",
-}
 RG_NAME = Unknown("resourceGroup().name")
 SUBSCRIPTION_ID = Unknown("subscription().subscriptionId")
 MAX_MODULE_DEPTH = 16
@@ -153,7 +138,7 @@ class Instance:
         return value
 
     def handle(self, copy: Copy) -> ResHandle:
-        return ResHandle(copy.key, KINDS.get(copy.arm_type.lower()), copy.arm_type, self, copy)
+        return ResHandle(copy.key, arm.kind_of(copy.arm_type), copy.arm_type, self, copy)
 
     # -- copies ------------------------------------------------------------------------------------
     def copies(self, symbol: str) -> list[Copy]:
@@ -297,7 +282,7 @@ class Instance:
                     child.emit()
 
     def emit_copy(self, copy: Copy) -> None:
-        kind = KINDS.get(copy.arm_type.lower())
+        kind = arm.kind_of(copy.arm_type)
         if kind is None or not isinstance(copy.body, A.Obj):
             return
         from analyzer.bicep.resources import build_resource

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.terraform import syntax as s
-from analyzer.terraform.functions import FUNCTIONS, CallError
+from analyzer.terraform.functions import FUNCTIONS, CallError, number_of, text_of
 from analyzer.values import ResourceRef, Unknown, is_known
 
 META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle"}
@@ -466,7 +466,7 @@ class Module:
                 key = self._eval(key_expr, frame)
                 if not isinstance(key, str):
                     if isinstance(key, (int, float, bool)):
-                        key = _text(key)
+                        key = text_of(key)
                     else:
                         return Unknown(s.render(expr), "unknown object key")
                 out[key] = self._eval(value_expr, frame)
@@ -483,7 +483,7 @@ class Module:
                 if not isinstance(operand, bool):
                     raise EvalError("! on a non-bool")
                 return not operand
-            return -_number(operand)
+            return -number_of(operand)
         if isinstance(expr, s.Call):
             return self._call(expr, frame)
         if isinstance(expr, s.ForExpr):
@@ -501,7 +501,7 @@ class Module:
                 return Unknown(s.render(expr))
             if value is None:
                 raise EvalError("null in a template")
-            pieces.append(_text(value))
+            pieces.append(text_of(value))
         return "".join(pieces)
 
     def _conditional(self, expr: s.Conditional, frame: Frame) -> Any:
@@ -536,7 +536,7 @@ class Module:
             return Unknown(s.render(expr))
         if not (_plain(left) and _plain(right)):
             return Unknown(s.render(expr))
-        a, b = _number(left), _number(right)
+        a, b = number_of(left), number_of(right)
         if op == "+":
             return a + b
         if op == "-":
@@ -721,17 +721,14 @@ class Module:
             return Unknown(s.render(whole))
         if isinstance(value, dict):
             if isinstance(key, (int, float)) and not isinstance(key, bool):
-                key = _text(key)
+                key = text_of(key)
             if key not in value:
                 raise EvalError(f"no key {key!r}")
             return value[key]
         if isinstance(value, list):
             if is_attr or isinstance(key, bool):
                 raise EvalError("attribute of a list")
-            try:
-                index = int(_number(key))
-            except EvalError:
-                raise
+            index = int(number_of(key))
             if not 0 <= index < len(value):
                 raise EvalError("index out of range")
             return value[index]
@@ -853,9 +850,9 @@ def convert_to_type(value: Any, block: s.Block | None) -> Any:
     is 3, ``true`` for a string is "true"). Values that do not convert stay as given."""
     kind = variable_type(block)
     if kind == "string" and isinstance(value, (bool, int, float)):
-        return _text(value)
+        return text_of(value)
     if kind == "number" and isinstance(value, str) and _NUMBER_RE.match(value.strip()):
-        return _number(value.strip())
+        return number_of(value.strip())
     if kind == "bool" and value in ("true", "false"):
         return value == "true"
     return value
@@ -870,28 +867,6 @@ def join_folder(directory: str, source: str) -> str:
     """The display path of ``source`` relative to the folder ``directory`` ("" is the report root)."""
     joined = posixpath.normpath(posixpath.join(directory or ".", source))
     return "" if joined == "." else joined
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise EvalError("not a number")
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError as error:
-            raise EvalError("not a number") from error
-        return int(number) if number.is_integer() else number
-    raise EvalError("not a number")
 
 
 def _plain(value: Any) -> bool:

@@ -21,7 +21,8 @@ class CallError(Exception):
     """The call is invalid for these arguments; the result is unknown."""
 
 
-def _str(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A primitive as Terraform converts it to a string (``true``, ``3``, ``1.5``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -37,7 +38,8 @@ def _number_text(value: float) -> str:
     return str(value)
 
 
-def _num(value: Any) -> float:
+def number_of(value: Any) -> float:
+    """A number, or a string Terraform would convert to one."""
     if isinstance(value, bool):
         raise CallError("not a number")
     if isinstance(value, (int, float)):
@@ -58,7 +60,7 @@ def _list(value: Any) -> list[Any]:
 
 
 def _format(fmt: Any, *args: Any) -> str:
-    text = _str(fmt)
+    text = text_of(fmt)
     out: list[str] = []
     arg_index = 0
     i = 0
@@ -83,17 +85,17 @@ def _format(fmt: Any, *args: Any) -> str:
         value = args[arg_index]
         arg_index += 1
         if verb in "sv":
-            piece = _str(value) if not isinstance(value, (list, dict)) else json.dumps(value)
+            piece = text_of(value) if not isinstance(value, (list, dict)) else json.dumps(value)
         elif verb == "q":
-            piece = json.dumps(_str(value))
+            piece = json.dumps(text_of(value))
         elif verb == "d":
-            piece = str(int(_num(value)))
+            piece = str(int(number_of(value)))
         elif verb == "t":
             if not isinstance(value, bool):
                 raise CallError("not a bool")
             piece = "true" if value else "false"
         elif verb == "f":
-            piece = f"{_num(value):.{int(precision) if precision else 6}f}"
+            piece = f"{number_of(value):.{int(precision) if precision else 6}f}"
         else:
             raise CallError("format verb not modelled")
         if width and "-" in flags:
@@ -122,7 +124,7 @@ def _element(values: Any, index: Any) -> Any:
     items = _list(values)
     if not items:
         raise CallError("empty list")
-    return items[int(_num(index)) % len(items)]
+    return items[int(number_of(index)) % len(items)]
 
 
 def _one(values: Any) -> Any:
@@ -172,7 +174,7 @@ def _toset(values: Any) -> list[Any]:
 
 
 def _range(*args: Any) -> list[Any]:
-    numbers = [_num(a) for a in args]
+    numbers = [number_of(a) for a in args]
     if len(numbers) == 1:
         start, stop, step = 0, numbers[0], 1
     elif len(numbers) == 2:
@@ -190,19 +192,19 @@ def _range(*args: Any) -> list[Any]:
 
 
 def _substr(text: Any, offset: Any, length: Any) -> str:
-    value = _str(text)
-    start = int(_num(offset))
-    count = int(_num(length))
+    value = text_of(text)
+    start = int(number_of(offset))
+    count = int(number_of(length))
     if start < 0:
         start += len(value)
     return value[start:] if count < 0 else value[start:start + count]
 
 
 def _replace(text: Any, search: Any, replacement: Any) -> str:
-    pattern = _str(search)
+    pattern = text_of(search)
     if len(pattern) > 1 and pattern.startswith("/") and pattern.endswith("/"):
         raise CallError("regular expression replace not modelled")
-    return _str(text).replace(pattern, _str(replacement))
+    return text_of(text).replace(pattern, text_of(replacement))
 
 
 def _tostring(value: Any) -> Any:
@@ -210,11 +212,11 @@ def _tostring(value: Any) -> Any:
         return None
     if isinstance(value, (dict, list)):
         raise CallError("not a primitive")
-    return _str(value)
+    return text_of(value)
 
 
 def _tonumber(value: Any) -> Any:
-    return None if value is None else _num(value)
+    return None if value is None else number_of(value)
 
 
 def _tobool(value: Any) -> Any:
@@ -231,7 +233,7 @@ def _jsonencode(value: Any) -> str:
 
 def _jsondecode(text: Any) -> Any:
     try:
-        return json.loads(_str(text))
+        return json.loads(text_of(text))
     except json.JSONDecodeError as error:
         raise CallError("invalid JSON") from error
 
@@ -253,7 +255,7 @@ def _yamldecode(text: Any) -> Any:
 
     Loader.add_constructor("tag:yaml.org,2002:bool", strict_bool)
     try:
-        documents = list(yaml.load_all(_str(text), Loader=Loader))  # a SafeLoader subclass: plain data only
+        documents = list(yaml.load_all(text_of(text), Loader=Loader))  # a SafeLoader subclass: plain data only
     except yaml.YAMLError as error:
         raise CallError("invalid YAML") from error
     if len(documents) != 1:
@@ -263,7 +265,7 @@ def _yamldecode(text: Any) -> Any:
 
 def _plain_yaml(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_str(k): _plain_yaml(v) for k, v in value.items()}
+        return {text_of(k): _plain_yaml(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain_yaml(v) for v in value]
     if value is None or isinstance(value, (str, bool, int, float)):
@@ -277,7 +279,7 @@ def _zipmap(keys: Any, values: Any) -> dict[str, Any]:
     key_list, value_list = _list(keys), _list(values)
     if len(key_list) != len(value_list):
         raise CallError("length mismatch")
-    return {_str(k): v for k, v in zip(key_list, value_list, strict=True)}
+    return {text_of(k): v for k, v in zip(key_list, value_list, strict=True)}
 
 
 def _tomap(value: Any) -> dict[str, Any]:
@@ -318,31 +320,31 @@ def _concat(*lists: Any) -> list[Any]:
 def _min(*numbers: Any) -> Any:
     if not numbers:
         raise CallError("no arguments")
-    return min(_num(n) for n in numbers)
+    return min(number_of(n) for n in numbers)
 
 
 def _max(*numbers: Any) -> Any:
     if not numbers:
         raise CallError("no arguments")
-    return max(_num(n) for n in numbers)
+    return max(number_of(n) for n in numbers)
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "format": _format,
-    "lower": lambda s: _str(s).lower(),
-    "upper": lambda s: _str(s).upper(),
-    "title": lambda s: re.sub(r"\b([a-z])", lambda m: m.group(1).upper(), _str(s)),
+    "lower": lambda s: text_of(s).lower(),
+    "upper": lambda s: text_of(s).upper(),
+    "title": lambda s: re.sub(r"\b([a-z])", lambda m: m.group(1).upper(), text_of(s)),
     "replace": _replace,
-    "split": lambda sep, s: _str(s).split(_str(sep)),
-    "join": lambda sep, items: _str(sep).join(_str(i) for i in _list(items)),
-    "trimspace": lambda s: _str(s).strip(),
-    "trim": lambda s, chars: _str(s).strip(_str(chars)),
-    "trimprefix": lambda s, p: _str(s).removeprefix(_str(p)),
-    "trimsuffix": lambda s, p: _str(s).removesuffix(_str(p)),
+    "split": lambda sep, s: text_of(s).split(text_of(sep)),
+    "join": lambda sep, items: text_of(sep).join(text_of(i) for i in _list(items)),
+    "trimspace": lambda s: text_of(s).strip(),
+    "trim": lambda s, chars: text_of(s).strip(text_of(chars)),
+    "trimprefix": lambda s, p: text_of(s).removeprefix(text_of(p)),
+    "trimsuffix": lambda s, p: text_of(s).removesuffix(text_of(p)),
     "substr": _substr,
-    "startswith": lambda s, p: _str(s).startswith(_str(p)),
-    "endswith": lambda s, p: _str(s).endswith(_str(p)),
-    "strrev": lambda s: _str(s)[::-1],
+    "startswith": lambda s, p: text_of(s).startswith(text_of(p)),
+    "endswith": lambda s, p: text_of(s).endswith(text_of(p)),
+    "strrev": lambda s: text_of(s)[::-1],
     "concat": _concat,
     "merge": _merge,
     "flatten": _flatten,
@@ -367,12 +369,12 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "range": _range,
     "min": _min,
     "max": _max,
-    "abs": lambda n: abs(_num(n)),
-    "ceil": lambda n: math.ceil(_num(n)),
-    "floor": lambda n: math.floor(_num(n)),
+    "abs": lambda n: abs(number_of(n)),
+    "ceil": lambda n: math.ceil(number_of(n)),
+    "floor": lambda n: math.floor(number_of(n)),
     "reverse": lambda items: list(reversed(_list(items))),
-    "sort": lambda items: sorted(_str(i) for i in _list(items)),
+    "sort": lambda items: sorted(text_of(i) for i in _list(items)),
     "compact": lambda items: [i for i in _list(items) if i not in (None, "")],
-    "slice": lambda items, a, b: _list(items)[int(_num(a)):int(_num(b))],
+    "slice": lambda items, a, b: _list(items)[int(number_of(a)):int(number_of(b))],
     "index": lambda items, v: _list(items).index(v),
 }
