@@ -96,7 +96,10 @@ def test_parse_errors_are_notifications_even_when_fiac901_is_not_selected(tmp_pa
     log = json.loads(result.stdout)
     _validate(log)
     assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["FIAC203"]
-    assert len(log["runs"][0]["invocations"][0]["toolExecutionNotifications"]) == 1
+    [notification] = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    location = notification["locations"][0]["physicalLocation"]
+    assert (notification["descriptor"]["id"], notification["level"]) == ("FIAC901", "warning")
+    assert (location["artifactLocation"]["uri"], location["region"]["startLine"]) == ("infra/broken.tf", 2)
     assert "automationDetails" not in log["runs"][0]
 
 
