@@ -20,6 +20,7 @@ from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance, UnitCon
 from analyzer.bicep.parser import parse_file, parse_params_file
 from analyzer.bicep.values import LocalId
 from analyzer.discovery import SourceFile
+from analyzer.grammars import bicep_parser
 from analyzer.model import Diagnostic, FileResult, Location, Resource
 from analyzer.sources import ParseTimeout, TimedOut, read_source, time_budget, timed_out
 from analyzer.values import ResourceRef, Unknown
@@ -41,6 +42,8 @@ def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
     text = read_source(file)  # the shared reader: size, NUL bytes, encodings, line ends
     if isinstance(text, Diagnostic):
         return text
+    # The budget times this file's parse: the grammar, built or loaded once per process, is not part of it.
+    bicep_parser()
     try:
         with time_budget(file.limits.time_budget):
             if file.language == "bicepparam" or file.display.lower().endswith(".bicepparam"):
