@@ -76,6 +76,7 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
     assert isinstance(copy.body, A.Obj)
 
     name = inst.name_of(copy)
+    name_pair = next((p for p in copy.body.pairs if p.key == "name"), None)
     rg, sub = inst.rg, inst.sub
     scope_ref: Any = None
     scope_loc: Location | None = None
@@ -106,7 +107,6 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
                 inst.publish(parent, parent_pair.value)
         elif copy.arm_type.count("/") >= 2:
             # A child declared at the top level with its full type: `name: 'fleet/member'`.
-            name_pair = next((p for p in copy.body.pairs if p.key == "name"), None)
             fleet_loc = inst.loc(name_pair) if name_pair is not None else location
             if isinstance(name, str) and "/" in name:
                 parent_name, name = name.rsplit("/", 1)
@@ -129,6 +129,8 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
         arm_type=copy.arm_type,
         existing=bool(decl.existing),
     )
+    if name_pair is not None:
+        props.locations["name"] = inst.loc(name_pair)
     if fleet is not _ABSENT and kind in _CHILD_KINDS:
         props.put("fleet", fleet, fleet_loc)
     if kind == "cluster":
@@ -139,7 +141,7 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
         mapped, where = arm.canonical_props(copy.arm_type, plain(body), lambda path: locate(body, path))
         props.props.update(mapped)
         props.locations.update(where)
-        _bicep_only(props, inst, copy, kind, scope_ref, scope_loc)
+        _bicep_only(props, inst, copy, kind, scope_ref, scope_loc, name_pair)
     resource.props = props.props
     resource.locations = props.locations
     return resource, parent_name if kind in _CHILD_KINDS else None
@@ -174,13 +176,12 @@ def locate(body: Any, path: str) -> Location | None:
     return loc
 
 
-def _bicep_only(p: _Props, inst: Instance, copy: Copy, kind: str, scope: Any, scope_loc: Location | None) -> None:
+def _bicep_only(p: _Props, inst: Instance, copy: Copy, kind: str, scope: Any, scope_loc: Location | None,
+                name_pair: A.Pair | None) -> None:
     """What Bicep says outside the ARM body: a role assignment's `scope:` and the file's target scope,
     and a role definition's GUID, which is its resource name."""
     if kind == "role_assignment":
         p.put("scope", scope, scope_loc)
         p.put("target_scope", inst.target_scope, None)
-    elif kind == "role_definition":
-        name_pair = next((x for x in copy.body.pairs if x.key == "name"), None)  # type: ignore[union-attr]
-        if name_pair is not None:
-            p.put("role_id", inst.name_of(copy), inst.loc(name_pair))
+    elif kind == "role_definition" and name_pair is not None:
+        p.put("role_id", inst.name_of(copy), inst.loc(name_pair))
