@@ -29,7 +29,6 @@ class Role:
     name: str
     actions: tuple[str, ...]
     not_actions: tuple[str, ...]
-    builtin: bool
 
     def permits(self, action: str) -> bool:
         return _permits(self.actions, self.not_actions, action)
@@ -58,7 +57,7 @@ def builtin_roles() -> tuple[dict[str, Role], dict[str, Role]]:
     by_name: dict[str, Role] = {}
     by_guid: dict[str, Role] = {}
     for entry in json.loads(text)["roles"]:
-        role = Role(entry["name"], tuple(entry["actions"]), tuple(entry["not_actions"]), True)
+        role = Role(entry["name"], tuple(entry["actions"]), tuple(entry["not_actions"]))
         by_name[entry["name"].lower()] = role
         by_guid[entry["id"].lower()] = role
     return by_name, by_guid
@@ -170,7 +169,7 @@ def _custom_role(definition: Resource) -> Role | None:
     if not all(isinstance(a, str) for a in [*actions, *not_actions]):
         return None
     name = definition.props.get("role_name")
-    return Role(name if isinstance(name, str) else definition.address, tuple(actions), tuple(not_actions), False)
+    return Role(name if isinstance(name, str) else definition.address, tuple(actions), tuple(not_actions))
 
 
 def resolve_scope(graph: FleetGraph, assignment: Resource) -> Scope | None:
@@ -268,23 +267,21 @@ def grants(graph: FleetGraph) -> list[Grant]:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """Whether a principal holds an action on a target, and on what evidence."""
+    """Whether a principal holds an action on a target: None when a grant may cover it."""
 
     covered: bool | None
-    unknown_grants: tuple[Grant, ...] = ()
 
 
 def coverage(graph: FleetGraph, principal_grants: list[Grant], action: str, target: Target) -> Coverage:
-    unknown: list[Grant] = []
+    maybe = False
     for grant in principal_grants:
         if grant.role is not None and not grant.role.permits(action):
             continue
         inside = contains(graph, grant.scope, target) if grant.scope is not None else None
         if grant.role is not None and inside is True:
             return Coverage(True)
-        if inside is not False:
-            unknown.append(grant)
-    return Coverage(None if unknown else False, tuple(unknown))
+        maybe = maybe or inside is not False
+    return Coverage(None if maybe else False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,8 +207,7 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     With worker processes, files of the ``first`` languages are parsed first, and ``when_first`` is
     called (in this process, with them available) as soon as they are all in, while the workers go on
     with the others: the Terraform evaluation then overlaps the Bicep parse. Without workers it is
-    not called; the caller does that work afterwards, from the same data."""
-    """Display path -> parse result for every Terraform and Bicep file in ``files``.
+    not called; the caller does that work afterwards, from the same data.
 
     ``cache_root`` None parses everything and writes nothing (``--no-cache``); ``workers`` None uses
     every core the process may run on, 1 parses in this process."""
