@@ -196,7 +196,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
                           exclude=effective["exclude"], levels=effective["levels"],
                           inline_suppressions=not no_inline_suppressions, cache=not no_cache, workers=workers,
                           progress=progress, max_file_size=int(max_file_size * 1024 * 1024),
-                          parse_timeout=parse_timeout or None)
+                          parse_timeout=parse_timeout or None,
+                          line_hashes=any(fmt == "sarif" for fmt, _ in outputs))
     fail_on = effective["fail-on"]
     rendered: list[tuple[str, Path | None]] = []
     try:

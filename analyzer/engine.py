@@ -48,6 +48,9 @@ class ScanOptions:
     """Bytes; a larger file is reported (FIAC901) and never read (``--max-file-size``, in MB)."""
     parse_timeout: float | None = DEFAULT_TIME_BUDGET
     """Seconds one file may take to parse before it is reported and skipped; None: no limit."""
+    line_hashes: bool = True
+    """Compute GitHub's ``primaryLocationLineHash`` of each finding (only SARIF shows it: the CLI turns
+    it off for other formats, since it reads and hashes every file with a finding)."""
 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
@@ -197,7 +200,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         findings=sorted(set(active), key=Finding.sort_key),
         suppressed=sorted(set(suppressed), key=Finding.sort_key),
         diagnostics=sorted(set(diagnostics), key=lambda d: (d.location.sort_key(), d.message)),
-        line_hashes=postscan.hashes_for([*active, *suppressed], texts),
+        line_hashes=postscan.hashes_for([*active, *suppressed], texts) if options.line_hashes else {},
         rules=rule_infos,
         root=root.as_posix(),
         files_scanned=len(files),

@@ -4,8 +4,8 @@ GitHub matches alerts across commits with this value. conventions.md allows it o
 computed exactly as the upload action would (a differing value makes the action warn and GitHub treat
 moved alerts as new), so this follows the published algorithm and is tested against its vectors:
 
-- a rolling polynomial hash (multiplier 37, arithmetic modulo 2**64, as the action's 64-bit ``Long``
-  wraps) over a window of 100 characters;
+- a polynomial hash (multiplier 37, arithmetic modulo 2**64, as the action's 64-bit ``Long`` wraps)
+  over a window of 100 characters; the action rolls it along the text;
 - spaces and tabs are not characters for the hash; ``\\r\\n`` and a lone ``\\r`` count as ``\\n``;
 - characters are UTF-16 code units (JavaScript strings), so a character outside the Basic
   Multilingual Plane counts twice;
@@ -13,30 +13,26 @@ moved alerts as new), so this follows the published algorithm and is tested agai
   sentinel (65535) and then zeros, so the last lines have 100 characters too;
 - the value is ``<hex of the unsigned hash>:<n>``, where ``n`` counts how often that hash has
   occurred so far in the file (repeated lines stay distinct).
+
+The action rolls the hash along the text one character at a time; written that way in Python it
+took about 10 ms for a 200-line file, seconds for a tree with many findings. Here the text is
+normalised with ``str`` methods (in C), one prefix hash per character is the only per-character
+work, and each line's window hash is the difference of two prefix hashes (about 4x faster; the
+reference rolling version is kept in the tests, which compare the two on generated text).
 """
 
 from __future__ import annotations
 
+import array
 import sys
+from itertools import accumulate
 
 _WINDOW = 100
 _BASE = 37
 _MASK = (1 << 64) - 1
 _END_OF_TEXT = 65535
-_SPACE, _TAB, _LF, _CR = 0x20, 0x09, 0x0A, 0x0D
-# BASE ** WINDOW: the weight the character leaving the window carries.
-_LEAVING_WEIGHT = pow(_BASE, _WINDOW, 1 << 64)
-
-
-def _code_units(text: str) -> list[int]:
-    """The text as UTF-16 code units, which is what the action iterates over."""
-    import array
-
-    units = array.array("H")
-    units.frombytes(text.encode("utf-16-le", errors="surrogatepass"))
-    if sys.byteorder != "little":
-        units.byteswap()
-    return units.tolist()
+_SHIFT = pow(_BASE, _WINDOW, 1 << 64)  # moves a prefix hash past a whole window
+_NOT_CHARACTERS = str.maketrans("", "", " \t")
 
 
 def line_hashes(text: str) -> dict[int, str]:
@@ -44,46 +40,26 @@ def line_hashes(text: str) -> dict[int, str]:
 
     Like the action, a text ending with a newline has one more (empty) line after it.
     """
-    # One loop over local variables: this runs over every character of every file with a finding,
-    # on every scan, so it must not dominate a warm (cached) rescan.
-    window = [0] * _WINDOW
-    starts = [-1] * _WINDOW  # the line number whose first character sits at this window slot
-    value = index = line = 0
-    line_start, after_cr = True, False
+    normal = text.replace("\r\n", "\n").replace("\r", "\n").translate(_NOT_CHARACTERS)
+    units = array.array("H")
+    units.frombytes(normal.encode("utf-16-le", errors="surrogatepass"))
+    if sys.byteorder != "little":
+        units.byteswap()
+    units.append(_END_OF_TEXT)
+    units.extend(bytes(_WINDOW - 1))
+    astral = len(units) - _WINDOW != len(normal)  # some character takes two code units
+    # prefix[i]: the hash of units[:i]; a window's hash is the difference of two prefixes.
+    prefix = [0, *accumulate(units, _step)]
     seen: dict[int, int] = {}
     result: dict[int, str] = {}
-    base, mask, leaving_weight, size = _BASE, _MASK, _LEAVING_WEIGHT, _WINDOW
-
-    units = _code_units(text)
-    units.append(_END_OF_TEXT)
-    for unit in units:
-        if unit in (_SPACE, _TAB) or (after_cr and unit == _LF):
-            after_cr = False
-            continue
-        after_cr = unit == _CR
-        if after_cr:
-            unit = _LF
-        started = starts[index]
-        if started != -1:
-            count = seen[value] = seen.get(value, 0) + 1
-            result[started] = f"{value:x}:{count}"
-            starts[index] = -1
-        if line_start:
-            line_start = False
-            line += 1
-            starts[index] = line
-        if unit == _LF:
-            line_start = True
-        value = (base * value + unit - leaving_weight * window[index]) & mask
-        window[index] = unit
-        index = (index + 1) % size
-    for _ in range(size):
-        started = starts[index]
-        if started != -1:
-            count = seen[value] = seen.get(value, 0) + 1
-            result[started] = f"{value:x}:{count}"
-            starts[index] = -1
-        value = (base * value - leaving_weight * window[index]) & mask
-        window[index] = 0
-        index = (index + 1) % size
+    start = 0
+    for number, line in enumerate(normal.split("\n"), start=1):
+        value = (prefix[start + _WINDOW] - prefix[start] * _SHIFT) & _MASK
+        count = seen[value] = seen.get(value, 0) + 1
+        result[number] = f"{value:x}:{count}"
+        start += (len(line.encode("utf-16-le", errors="surrogatepass")) // 2 if astral else len(line)) + 1
     return result
+
+
+def _step(value: int, unit: int) -> int:
+    return (value * _BASE + unit) & _MASK

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.linehash import line_hashes
 from tests.ci_helpers import AS_OF, ONLY, member_tf, run
@@ -38,6 +40,57 @@ VECTORS: list[tuple[str, list[str]]] = [
 @pytest.mark.parametrize(("text", "expected"), VECTORS, ids=[f"vector{i}" for i in range(len(VECTORS))])
 def test_line_hash_matches_codeql_action_vectors(text: str, expected: list[str]) -> None:
     assert line_hashes(text) == dict(enumerate(expected, start=1))
+
+
+def _rolling_line_hashes(text: str) -> dict[int, str]:
+    """The action's algorithm as it is written there: one rolling hash fed a character at a time. The
+    reference the faster per-line computation must equal."""
+    window, starts = [0] * 100, [-1] * 100
+    value = index = line = 0
+    line_start, after_cr = True, False
+    seen: dict[int, int] = {}
+    result: dict[int, str] = {}
+
+    def record() -> None:
+        if starts[index] != -1:
+            count = seen[value] = seen.get(value, 0) + 1
+            result[starts[index]] = f"{value:x}:{count}"
+            starts[index] = -1
+
+    encoded = text.encode("utf-16-le", errors="surrogatepass")
+    units = [int.from_bytes(encoded[i:i + 2], "little") for i in range(0, len(encoded), 2)]  # UTF-16 code units
+    for unit in [*units, 65535]:
+        if unit in (0x20, 0x09) or (after_cr and unit == 0x0A):
+            after_cr = False
+            continue
+        after_cr = unit == 0x0D
+        unit = 0x0A if after_cr else unit
+        record()
+        if line_start:
+            line_start, line = False, line + 1
+            starts[index] = line
+        line_start = unit == 0x0A
+        value = (37 * value + unit - pow(37, 100, 1 << 64) * window[index]) & ((1 << 64) - 1)
+        window[index], index = unit, (index + 1) % 100
+    for _ in range(100):
+        record()
+        value = (37 * value - pow(37, 100, 1 << 64) * window[index]) & ((1 << 64) - 1)
+        window[index], index = 0, (index + 1) % 100
+    return result
+
+
+@pytest.mark.parametrize("text", [vector for vector, _ in VECTORS], ids=[f"vector{i}" for i in range(len(VECTORS))])
+def test_rolling_reference_reproduces_the_vectors(text: str) -> None:
+    assert _rolling_line_hashes(text) == dict(enumerate(dict(VECTORS)[text], start=1))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Z", " ", "\t", "\n", "\r", "\r\n", "é", "😀", "\ud800", "x" * 40, "  \r \n",
+                                 "\uffff", "resource {"]), max_size=120).map("".join))
+def test_line_hashes_equal_the_rolling_algorithm(text: str) -> None:
+    """Per-line window hashes from prefix hashes give exactly the action's rolling values, counts
+    included, across line endings, whitespace, astral characters and repeated lines."""
+    assert line_hashes(text) == _rolling_line_hashes(text)
 
 
 def _validate(log: dict[str, Any]) -> None:

@@ -378,3 +378,20 @@ def test_unit_cache_sees_bicep_module_and_parameter_file_changes(tmp_path: Path,
     _check_fresh([tmp_path], lambda: (tmp_path / "fleet.bicep").write_text(BICEP_FLEET % "two"))
     _check_fresh([tmp_path], lambda: (tmp_path / "dev.bicepparam").write_text(
         "using 'main.bicep'\nparam prefix = 'test'\n"))
+
+
+def test_line_hashes_are_computed_only_for_sarif(monkeypatch: pytest.MonkeyPatch, cache_root: Path) -> None:
+    """Only SARIF shows primaryLocationLineHash: other formats do not read and hash the files of
+    their findings for it."""
+    from analyzer import postscan
+
+    computed: list[int] = []
+    real = postscan.hashes_for
+    monkeypatch.setattr(postscan, "hashes_for", lambda *a: computed.append(1) or real(*a))
+    example = str(ROOT / "examples" / "platform")
+    for fmt in ("json", "text", "junit"):
+        assert CliRunner().invoke(main, ["scan", example, "--format", fmt, "--as-of", "2026-11-23"]).exit_code == 1
+    assert computed == []
+    result = CliRunner().invoke(main, ["scan", example, "--format", "sarif", "--as-of", "2026-11-23"])
+    assert result.exit_code == 1 and computed == [1]
+    assert '"primaryLocationLineHash"' in result.output
