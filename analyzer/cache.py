@@ -13,11 +13,13 @@ none. An entry that cannot be read back is treated as missing.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +30,8 @@ FORMAT_VERSION = 1
 
 _MAGIC = b"fleetiac-parse\n"
 GRAMMAR_FOLDER = "grammars"
+_ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v")
+"""The folders of fleetiac's entries (each with the format version after the ``v``)."""
 
 # The modules whose code decides what a parsed file holds: a change to any of them must miss.
 _PARSER_MODULES = (
@@ -188,8 +192,8 @@ def clear(root: Path | None = None) -> CacheInfo:
     before = info(root)
     if before.path.is_dir():
         for child in before.path.iterdir():
-            if child.is_dir() and not child.is_symlink() and (child.name.startswith(("parse-v", "lines-v", "units-v"))
-                                                               or child.name == GRAMMAR_FOLDER):
+            ours = child.name == GRAMMAR_FOLDER or child.name.startswith(_ENTRY_FOLDERS)
+            if ours and child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child, ignore_errors=True)
         with contextlib.suppress(OSError):
             before.path.rmdir()  # only when nothing else is left in it
@@ -236,6 +240,22 @@ def source_fingerprint() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """:func:`source_fingerprint` plus the rules' own code (``policies/``) and the data they read
+    (``analyzer/data``): what the rules' findings depend on besides the resources and the options."""
+    import policies
+
+    digest = hashlib.sha256(source_fingerprint().encode())
+    for package in (Path(policies.__file__).resolve().parent, Path(__file__).resolve().parent / "data"):
+        for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json")):
+            digest.update(path.relative_to(package.parent).as_posix().encode() + b"\0")
+            with contextlib.suppress(OSError):
+                digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def digest_of(*parts: Any) -> str:
     """A sha256 of plain data (strings, numbers, None and tuples of them), in a stable spelling."""
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogateescape")).hexdigest()
@@ -248,32 +268,31 @@ class UnitIndex:
     Every record is found by a key that covers everything it was computed from (see the callers); the
     file is rewritten, atomically, with the records this scan used when anything changed, so records
     of deleted or edited files do not pile up. Concurrent scans of one tree at worst drop each other's
-    new records (a later scan recomputes them). ``root`` None (``--no-cache``) holds nothing."""
+    new records (a later scan recomputes them). ``root`` None (``--no-cache``) holds nothing.
+
+    Each record is kept as its own pickle with the sha256 of those bytes. The digests of the records a
+    scan used, in the order it used them, are its :meth:`trail`: two scans with the same trail
+    evaluated to the same resources, which is what lets the engine reuse the findings of the rules."""
+
+    _HEADER = _MAGIC + b"units-2\n"
 
     def __init__(self, root: Path | None, scope: str) -> None:
         self.path = (root / f"units-v{FORMAT_VERSION}" / digest_of(scope, source_fingerprint())) \
             if root is not None else None
-        self.old: dict[str, Any] = {}
-        self.new: dict[str, Any] = {}
+        self.old: dict[str, tuple[str, bytes]] = {}
+        self.new: dict[str, tuple[str, bytes]] = {}
         self.changed = False
+        self._trail: list[str] | None = []
         if self.path is not None:
             try:
                 data = self.path.read_bytes()
             except OSError:
                 data = b""
-            header = _MAGIC + b"units\n"
-            if data.startswith(header):
-                import gc
-
-                enabled = gc.isenabled()
-                gc.disable()  # many long-lived acyclic objects: the collector would only walk them
+            if data.startswith(self._HEADER):
                 try:
-                    loaded = pickle.loads(data[len(header):])
+                    loaded = pickle.loads(data[len(self._HEADER):])  # digests and bytes: no objects yet
                 except Exception:
                     loaded = None
-                finally:
-                    if enabled:
-                        gc.enable()
                 if isinstance(loaded, dict):
                     self.old = loaded
 
@@ -283,21 +302,60 @@ class UnitIndex:
 
     def get(self, key: str) -> Any:
         """The record under ``key`` or None; a record read is kept when the index is rewritten."""
-        if key in self.new:
-            return self.new[key]
-        if key in self.old:
-            value = self.new[key] = self.old[key]
-            return value
-        return None
+        entry = self.new.get(key) or self.old.get(key)
+        if entry is None:
+            return None
+        try:
+            with gc_paused():  # many long-lived acyclic objects: the collector would only walk them
+                value = pickle.loads(entry[1])
+        except Exception:  # damaged: a miss
+            return None
+        self.new[key] = entry
+        if self._trail is not None:
+            self._trail.append(entry[0])
+        return value
 
     def put(self, key: str, value: Any) -> None:
-        if self.path is not None:
-            self.new[key] = value
-            self.changed = True
+        if self.path is None:
+            return
+        try:
+            payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # not picklable: not remembered, and the trail no longer describes the scan
+            self.untracked()
+            return
+        entry = (hashlib.sha256(payload).hexdigest(), payload)
+        self.new[key] = entry
+        self.changed = True
+        if self._trail is not None:
+            self._trail.append(entry[0])
+
+    def untracked(self) -> None:
+        """Say that this scan used a result that is not in the index (so it has no :meth:`trail`)."""
+        self._trail = None
+
+    def trail(self) -> str | None:
+        """A digest of the records this scan used, in order; None without a cache, or when some
+        result did not come from (or go into) the index."""
+        if self.path is None or self._trail is None:
+            return None
+        return digest_of("trail", tuple(self._trail))
 
     def save(self) -> None:
         if self.path is None or not (self.changed or set(self.old) - set(self.new)):
             return
         with contextlib.suppress(Exception):
-            payload = pickle.dumps(self.new, pickle.HIGHEST_PROTOCOL)
-            atomic_write(self.path, _MAGIC + b"units\n" + payload)
+            atomic_write(self.path, self._HEADER + pickle.dumps(self.new, pickle.HIGHEST_PROTOCOL))
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off: parse trees and evaluated records are many small acyclic
+    objects made or loaded at once, which the collector would only walk again and again (it cost
+    about a tenth of a parse)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

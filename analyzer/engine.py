@@ -64,11 +64,23 @@ def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str,
                         progress=options.progress, first=first, when_first=when_first)
 
 
-def load(files: list[SourceFile], options: ScanOptions | None = None
-         ) -> tuple[list[list[Resource]], list[Diagnostic], list[str]]:
-    """Run the front ends. Returns one resource list per *variant* of the deployment (a Bicep
-    template evaluated with each of its ``.bicepparam`` files gives one variant each), every file
-    diagnostic, and the notices of what could not be analysed."""
+@dataclass
+class Loaded:
+    """What the front ends produced for a scan."""
+
+    variants: list[list[Resource]]
+    """One resource list per *variant* of the deployment (a Bicep template evaluated with each of its
+    ``.bicepparam`` files gives one variant each)."""
+    diagnostics: list[Diagnostic]
+    notices: list[str]
+    """What could not be analysed (modules not downloaded), one line each."""
+    identity: str | None = None
+    """Names the variants' content (the unit cache's trail): equal identities, equal resources. None
+    without the cache or when some result did not come through it."""
+
+
+def load(files: list[SourceFile], options: ScanOptions | None = None) -> Loaded:
+    """Run the front ends on ``files``."""
     from analyzer.terraform import VariableInputs, load_terraform, load_terraform_cached
 
     options = options or ScanOptions()
@@ -107,13 +119,9 @@ def load(files: list[SourceFile], options: ScanOptions | None = None
     diagnostics = [d for r in results for d in r.diagnostics]
     notices = sorted({notice for r in results for notice in r.notices})
     shared = [res for r in results for res in r.resources]
-    yaml_files = [f for f in files if f.language == "yaml"]
-    if yaml_files:
-        from analyzer.manifests import load_manifests
-
-        for manifest_result in load_manifests(yaml_files):  # Kubernetes objects belong to every variant
-            shared.extend(manifest_result.resources)
-            diagnostics.extend(manifest_result.diagnostics)
+    for manifest_result in _manifests([f for f in files if f.language == "yaml"], index):
+        shared.extend(manifest_result.resources)  # Kubernetes objects belong to every variant
+        diagnostics.extend(manifest_result.diagnostics)
     by_template: dict[str, dict[str | None, FileResult]] = defaultdict(dict)
     if bicep_files:
         from analyzer.bicep import load_bicep, load_bicep_cached
@@ -127,7 +135,34 @@ def load(files: list[SourceFile], options: ScanOptions | None = None
             diagnostics.extend(unit.result.diagnostics)
     if index is not None:
         index.save()  # before the rules see (and could touch) the resources
-    return _variants(shared, by_template), diagnostics, notices
+    return Loaded(_variants(shared, by_template), diagnostics, notices, index.trail() if index is not None else None)
+
+
+def _manifests(files: list[SourceFile], index: Any) -> list[FileResult]:
+    """The Kubernetes objects of YAML files, each file remembered in the unit index by its content."""
+    if not files:
+        return []
+    from analyzer.manifests import load_manifest_file
+
+    results = []
+    for file in files:
+        key = None
+        if index is not None:
+            from analyzer.cache import digest_of
+            from analyzer.parsestage import file_key
+
+            content = file_key(file)
+            key = digest_of("yaml", content) if content is not None else None
+        result = index.get(key) if key is not None else None
+        if result is None:
+            result = load_manifest_file(file)
+            if key is not None:
+                index.put(key, result)
+            elif index is not None:
+                index.untracked()
+        if result.resources or result.diagnostics:
+            results.append(result)
+    return results
 
 
 def _variants(shared: list[Resource], by_template: dict[str, dict[str | None, FileResult]]) -> list[list[Resource]]:
@@ -167,6 +202,37 @@ def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
     return context.findings, context.skipped
 
 
+def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions,
+             notices: list[str]) -> tuple[set[Finding], set[Finding]]:
+    """The rules' findings and skipped decisions on every variant; the rules' notices are added to
+    ``notices``. Rules are pure functions of the resources, the date, the operators and fleetiac's
+    code and data, so with the cache on, their results are remembered under exactly those (the
+    resources by the load's identity) and an unchanged tree is not checked again."""
+    store = key = None
+    if options.cache and loaded.identity is not None:
+        from analyzer.cache import ParseCache, cache_dir, digest_of, rules_fingerprint
+
+        store = ParseCache(cache_dir(), "findings")
+        key = digest_of("findings", rules_fingerprint(), loaded.identity, options.as_of.isoformat(),
+                        tuple(options.operators), tuple(r.info.id for r in rules))
+        found, value = store.load(key)
+        if found and isinstance(value, tuple) and len(value) == 3:
+            findings, skipped, rule_notices = value
+            notices.extend(n for n in rule_notices if n not in notices)
+            return findings, skipped
+    findings, skipped, rule_notices = set(), set(), []
+    for resources in loaded.variants:
+        found, unknown = run_rules(FleetGraph(resources), rules, options, rule_notices)
+        findings.update(found)
+        skipped.update(unknown)
+    if store is not None and key is not None:
+        import pickle
+
+        store.store(key, pickle.dumps((findings, skipped, rule_notices), pickle.HIGHEST_PROTOCOL))
+    notices.extend(n for n in rule_notices if n not in notices)
+    return findings, skipped
+
+
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
     walk_problems: list[Diagnostic] = []  # folders that could not be listed
@@ -176,14 +242,9 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
-    variants, diagnostics, notices = load(files, options)
-    diagnostics = [*walk_problems, *diagnostics]
-    findings: set[Finding] = set()
-    skipped: set[Finding] = set()
-    for resources in variants:
-        found, unknown = run_rules(FleetGraph(resources), rules, options, notices)
-        findings.update(found)
-        skipped.update(unknown)
+    loaded = load(files, options)
+    diagnostics, notices = [*walk_problems, *loaded.diagnostics], loaded.notices
+    findings, skipped = _checked(loaded, rules, options, notices)
     if "FIAC901" in selected:
         for diagnostic in diagnostics:
             findings.add(Finding("FIAC901", Level.WARNING, diagnostic.message, diagnostic.location))

@@ -14,8 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-import networkx as nx
-
 from analyzer import arm
 from analyzer.model import Resource
 from analyzer.values import ResourceRef, Unknown, identity_text
@@ -29,7 +27,9 @@ def _lower(value: Any) -> str | None:
 
 class FleetGraph:
     def __init__(self, resources: Iterable[Resource]) -> None:
-        self.graph = nx.MultiDiGraph()
+        import networkx  # here, not at the top: a scan whose findings are cached builds no graph
+
+        self.graph = networkx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_arm_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._alias: dict[str, str] = {}

@@ -12,7 +12,6 @@ process or from the cache (tests assert it).
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import pickle
@@ -20,12 +19,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyzer.cache import register_fast_pickling, use_for_line_hashes
+from analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
 from analyzer.discovery import SourceFile
 from analyzer.sources import TimedOut
 
@@ -58,7 +56,9 @@ def parse_one(source: SourceFile) -> Any:
     return parse_bicep(source)
 
 
-def _read_key(source: SourceFile) -> str | None:
+def file_key(source: SourceFile) -> str | None:
+    """The file's cache key (content, language, display path, versions); None when it is not a
+    regular file within the size limit, or cannot be read."""
     import stat
 
     from analyzer.cache import entry_key
@@ -74,34 +74,21 @@ def _read_key(source: SourceFile) -> str | None:
         return None
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Parse trees are many small acyclic objects that die with their file: the cyclic collector
-    only wastes time walking them (measured: bench/README.md), so it is off while parsing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _parse_chunk(chunk: list[SourceFile], cache_root: str | None) -> list[tuple[str, bytes]]:
     """Worker side: parse, pickle, and store each result; return the pickles."""
     from analyzer.cache import ParseCache
 
     cache = ParseCache(Path(cache_root)) if cache_root is not None else None
     out = []
-    with _no_gc():
+    with gc_paused():
         for source in chunk:
-            key = _read_key(source) if cache is not None else None
+            key = file_key(source) if cache is not None else None
             result = parse_one(source)
             payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
             # Stored only when the file did not change while it was parsed (the key is re-read), and
             # not when it ran out of time (that depends on the machine's load, not on the file).
             if cache is not None and key is not None and not isinstance(result, TimedOut) \
-                    and _read_key(source) == key:
+                    and file_key(source) == key:
                 cache.store(key, payload)
             out.append((source.display, payload))
     return out
@@ -173,7 +160,7 @@ class LazyParsed(Mapping[str, Any]):
 
         found, value = False, None
         if self._root is not None:
-            with _no_gc():
+            with gc_paused():
                 found, value = ParseCache(self._root).load(key)
         if not found:  # removed or damaged since it was seen: parsed here after all
             ((_, payload),) = _parse_chunk([source], str(self._root) if self._root is not None else None)
@@ -226,7 +213,7 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     missing: list[SourceFile] = []
     cache = ParseCache(cache_root) if cache_root is not None else None
     for source in wanted:
-        key = keys[source.display] = _read_key(source) if cache is not None else None
+        key = keys[source.display] = file_key(source) if cache is not None else None
         if cache is not None and key is not None and cache.has(key):
             pending[source.display] = (source, key)
             continue
@@ -286,7 +273,7 @@ def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,
                                  initargs=(cache_root,)) as pool:
             futures = [pool.submit(_parse_chunk, chunk, cache_root) for chunk in chunks]
             called = False
-            with _no_gc():
+            with gc_paused():
                 for future in as_completed(futures):
                     done = future.result()
                     for display, payload in done:

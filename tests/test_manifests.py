@@ -131,7 +131,8 @@ def test_yaml_that_is_not_kubernetes_gives_nothing_not_even_a_diagnostic(tmp_pat
     (root / "binary.yaml").write_bytes(b"\xff\xfe\x00apiVersion\x00kind:")
     _, files = discover([root])
     assert {f.language for f in files} == {"yaml"}
-    variants, diagnostics, _ = load(files)
+    loaded = load(files)
+    variants, diagnostics = loaded.variants, loaded.diagnostics
     assert variants == [[]]
     assert diagnostics == []
     report = scan([root], ScanOptions(as_of=date(2026, 11, 23)))
@@ -150,7 +151,8 @@ def test_yaml_manifests_join_every_variant_and_byte_order_mark_is_read(tmp_path:
                                        '  location = "westeurope"\n  resource_group_name = "rg"\n}\n'})
     (root / "crp.yml").write_text("\ufeff" + PLACEMENT, encoding="utf-8")
     _, files = discover([root])
-    variants, diagnostics, _ = load(files)
+    loaded = load(files)
+    variants, diagnostics = loaded.variants, loaded.diagnostics
     assert diagnostics == []
     for resources in variants:
         assert sorted(r.address for r in resources if r.kind == "manifest") == \

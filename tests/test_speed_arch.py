@@ -61,7 +61,7 @@ def _files_in(root: Path) -> list[tuple[str, int]]:
 
 
 def _scan(path: Path, **options: object) -> object:
-    return scan([path], ScanOptions(as_of=AS_OF, **options))  # type: ignore[arg-type]
+    return scan([path], ScanOptions(**{"as_of": AS_OF, **options}))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
@@ -271,8 +271,11 @@ def _resources(paths: list[Path], **options: object) -> str:
     from analyzer.engine import load
 
     _, files = discover(paths)
-    variants, diagnostics, notices = load(files, ScanOptions(as_of=AS_OF, **options))  # type: ignore[arg-type]
-    return repr((variants, sorted(diagnostics, key=repr), notices))
+    loaded = load(files, ScanOptions(as_of=AS_OF, **options))  # type: ignore[arg-type]
+    variants, diagnostics, notices = loaded.variants, loaded.diagnostics, loaded.notices
+    # And the whole scan's report, whose findings come from the findings cache when nothing changed.
+    report = scan(paths, ScanOptions(as_of=AS_OF, **options))  # type: ignore[arg-type]
+    return repr((variants, sorted(diagnostics, key=repr), notices, report.findings, report.notices))
 
 
 def _check_fresh(paths: list[Path], change: object, **options: object) -> None:
@@ -395,3 +398,65 @@ def test_line_hashes_are_computed_only_for_sarif(monkeypatch: pytest.MonkeyPatch
     result = CliRunner().invoke(main, ["scan", example, "--format", "sarif", "--as-of", "2026-11-23"])
     assert result.exit_code == 1 and computed == [1]
     assert '"primaryLocationLineHash"' in result.output
+
+
+def test_unit_cache_sees_a_yaml_manifest_change(tmp_path: Path, cache_root: Path) -> None:
+    case = ROOT / "fixtures" / "FIAC601" / "yaml-min-equals-replicas"
+    shutil.copytree(case, tmp_path / "case")
+    manifest = tmp_path / "case" / "app.yaml"
+    _check_fresh([tmp_path / "case"], lambda: manifest.write_text(
+        manifest.read_text().replace("minAvailable: 3", "minAvailable: 2")))
+
+
+def test_findings_are_reused_only_for_the_same_resources_date_operators_and_rules(
+        tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules run again whenever anything they read differs; an unchanged tree with unchanged
+    options reuses their findings, and every report equals an uncached scan's."""
+    from analyzer import engine
+
+    tree = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", tree)
+    runs: list[int] = []
+    real = engine.run_rules
+    monkeypatch.setattr(engine, "run_rules", lambda *a, **k: runs.append(1) or real(*a, **k))
+
+    def checked(**options: object) -> bool:
+        """Whether the scan ran the rules; its report must equal an uncached scan's."""
+        runs.clear()
+        cached = _scan(tree, **options)
+        ran = bool(runs)
+        assert cached == _scan(tree, cache=False, **options)
+        return ran
+
+    assert checked()
+    assert not checked()  # nothing changed
+    assert checked(as_of=date(2027, 6, 1)) and not checked(as_of=date(2027, 6, 1))
+    assert checked(operators=("00000000-0000-0000-0000-000000000042",))
+    assert checked(select=("FIAC1",)) and not checked(select=("FIAC1",))
+    main_tf = tree / "fleet" / "main.tf"
+    main_tf.write_text(main_tf.read_text() + "\n# an edit that changes no resource\n")
+    assert not checked()  # the same resources: the rules' results still hold
+    main_tf.write_text(main_tf.read_text().replace('"Production"', '"production"'))
+    assert checked()
+
+
+def test_unit_index_trail_names_the_records_a_scan_used(tmp_path: Path) -> None:
+    from analyzer.cache import UnitIndex
+
+    first = UnitIndex(tmp_path, "scope")
+    first.put("a", [1, 2])
+    first.put("b", {"x": 1})
+    trail = first.trail()
+    first.save()
+    again = UnitIndex(tmp_path, "scope")
+    assert again.get("a") == [1, 2] and again.get("b") == {"x": 1}
+    assert again.trail() == trail
+    changed = UnitIndex(tmp_path, "scope")
+    changed.get("a")
+    changed.put("b", {"x": 2})
+    assert changed.trail() not in (None, trail)
+    partial = UnitIndex(tmp_path, "scope")
+    partial.get("a")
+    partial.untracked()  # a result that bypassed the index: no identity at all
+    assert partial.trail() is None
+    assert UnitIndex(None, "scope").trail() is None

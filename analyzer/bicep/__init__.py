@@ -78,6 +78,8 @@ def load_bicep_cached(files: list[SourceFile], parsed: Mapping[str, Any], keys: 
         units = load_bicep(files, parsed)
         if key is not None and not any(isinstance(parsed.get(f.display), TimedOut) for f in files):
             index.put(key, units)
+        else:
+            index.untracked()
     return units
 
 

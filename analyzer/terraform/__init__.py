@@ -394,6 +394,8 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
                 summary = (found, True, calls)
             if key is not None and not isinstance(value, TimedOut):  # a timeout depends on the load
                 index.put(digest_of("tf-file", key), summary)
+            else:
+                index.untracked()
         found_diagnostics, ok, calls = summary
         diagnostics.extend(found_diagnostics)
         if not ok:
@@ -465,7 +467,9 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
         result = evaluate_root(directory, lazy_dirs[directory], [*[parsed[d] for d in tfvars_displays], *var_files],
                                inputs, tree)
         results.append(result)
-        if unit_key is not None:
+        if unit_key is None:
+            index.untracked()
+        else:
             used = list(dict.fromkeys(folders.requested[start:]))
             deps = tuple((f, state(f)) for f in used)
             read_diagnostics = tuple(d for f in used for d in folders.read_diagnostics.get(f, ()))
