@@ -2,15 +2,17 @@
 
 Every figure comes from child processes running the installed command, as a user would run it:
 
-- cold scan: ``--no-cache`` (every file parsed, in worker processes), median of ``--runs``;
-- first scan with an empty cache folder (parsing plus writing the cache), and warm rescan (no file
-  changed) and rescan after touching one file, both medians;
+- cold scan: ``--no-cache`` (every file parsed, in worker processes), and the same with one worker;
+- first scan with an empty cache folder (parsing plus writing the cache), warm rescan (no file
+  changed) and rescan after touching one file;
+- each of these once per round, ``--runs`` rounds, medians reported: interleaving them keeps the
+  ratios fair on a machine whose speed drifts (a shared or throttled one);
 - ``fleetiac --version`` start-up, median of 5;
 - peak memory: the largest resident set of any process of the scan (``ru_maxrss`` of the child
   processes), for trees of a quarter, a half and all of the benchmark's size;
 - files per second of the cold scan; single-process parse time of the tree with the parsers'
   own raw trees and with fleetiac's parse stage; worker speed-up (cold scan with 1 worker against
-  the default);
+  the default, medians);
 - Checkov on the same tree, when ``make bench-compare`` has installed it into ``.bench-venv``.
 
 Figures go to stdout and ``bench/results.json``. ``BENCH_SCALE`` (default 1) shrinks or grows the
@@ -77,6 +79,11 @@ print(json.dumps({"raw": raw, "fleetiac": time.perf_counter() - start}))
 """
 
 
+# A fixed amount of pure-Python work: its time in each round shows how much the machine's speed
+# drifted during the benchmark (on a shared machine it can change by half within minutes).
+_CALIBRATION = "total = 0\nfor i in range(10_000_000):\n    total += i\n"
+
+
 def fleetiac_command() -> list[str]:
     found = shutil.which("fleetiac")
     return [found] if found else [sys.executable, "-m", "analyzer.cli"]
@@ -91,15 +98,14 @@ def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
     return result
 
 
-def median_of(runs: int, command: list[str], env: dict[str, str], before: object = None) -> dict[str, float]:
-    results = []
-    for _ in range(runs):
-        if callable(before):
-            before()
-        results.append(measure(command, env))
+def summarize(results: list[dict[str, float]]) -> dict[str, object]:
     return {"seconds": statistics.median(r["seconds"] for r in results),
             "peak_mib": max(r["peak_mib"] for r in results),
             "runs": [round(r["seconds"], 3) for r in results]}
+
+
+def median_of(runs: int, command: list[str], env: dict[str, str]) -> dict[str, object]:
+    return summarize([measure(command, env) for _ in range(runs)])
 
 
 def count_files(tree: Path) -> int:
@@ -148,12 +154,6 @@ def main() -> None:
         shutil.rmtree(parse_cache, ignore_errors=True)
         shutil.rmtree(cache / "units-v1", ignore_errors=True)
 
-    step("cold scans (--no-cache)")
-    results["cold"] = median_of(args.runs, [*scan, "--no-cache"], env)
-    step("first scans into an empty cache")
-    results["first_with_cache"] = median_of(args.runs, scan, env, before=drop_parse_cache)
-    step("warm rescans")
-    results["warm"] = median_of(args.runs, scan, env)
     touched = sorted((tree / "terraform" / "teams").rglob("fleet.tf"))[0]
     counter = iter(range(10**6))
 
@@ -161,10 +161,24 @@ def main() -> None:
         with touched.open("a") as handle:
             handle.write(f"# touched {next(counter)}\n")
 
-    step("rescans after touching one file")
-    results["touch_one"] = median_of(args.runs, scan, env, before=touch_one)
-    step("cold scan with one worker")
-    results["cold_one_worker"] = measure([*scan, "--no-cache", "--workers", "1"], env)
+    # Rounds, each measuring every kind of scan once: a shared or throttled machine changes speed
+    # over minutes, and interleaving keeps each ratio between scans made under the same conditions.
+    kinds: dict[str, list[dict[str, float]]] = {k: [] for k in
+                                               ("calibration", "cold", "cold_one_worker", "first_with_cache", "warm",
+                                                          "touch_one")}
+    for round_number in range(1, args.runs + 1):
+        step(f"round {round_number}/{args.runs}: cold, cold with one worker, first into an empty cache, "
+             "warm, after touching one file")
+        kinds["calibration"].append(measure([sys.executable, "-c", _CALIBRATION], env))
+        kinds["cold"].append(measure([*scan, "--no-cache"], env))
+        kinds["cold_one_worker"].append(measure([*scan, "--no-cache", "--workers", "1"], env))
+        drop_parse_cache()
+        kinds["first_with_cache"].append(measure(scan, env))
+        kinds["warm"].append(measure(scan, env))
+        touch_one()
+        kinds["touch_one"].append(measure(scan, env))
+    for kind, runs in kinds.items():
+        results[kind] = summarize(runs)
     step("single-process parse time")
     parse_only = subprocess.run([sys.executable, "-c", _PARSE_ONLY, str(tree)], env=env, capture_output=True,
                                 text=True, check=True)
@@ -205,6 +219,7 @@ def report(r: dict) -> None:
         f"parse only, 1 process, raw      {parse['raw']:7.2f} s   (cold scan takes {cold / parse['raw']:.2f}x that)",
         f"parse only, 1 process, fleetiac {parse['fleetiac']:7.2f} s",
         f"peak memory (MiB by files)      {r['peak_mib_by_files']}",
+        f"machine drift (fixed work, s)   {r['calibration']['runs']}   (one per round; equal = steady machine)",
     ]
     if "checkov" in r:
         r["checkov_ratio"] = r["checkov"]["seconds"] / cold
