@@ -77,6 +77,8 @@ class Loaded:
     identity: str | None = None
     """Names the variants' content (the unit cache's trail): equal identities, equal resources. None
     without the cache or when some result did not come through it."""
+    quiet: frozenset[str] = frozenset()
+    """Scanned files already read here and known to hold no suppression directive."""
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None) -> Loaded:
@@ -128,7 +130,8 @@ def _load(files: list[SourceFile], options: ScanOptions) -> Loaded:
     diagnostics = [d for r in results for d in r.diagnostics]
     notices = sorted({notice for r in results for notice in r.notices})
     shared = [res for r in results for res in r.resources]
-    for manifest_result in _manifests([f for f in files if f.language == "yaml"], index):
+    quiet = set(parsed.quiet)
+    for manifest_result in _manifests([f for f in files if f.language == "yaml"], index, quiet):
         shared.extend(manifest_result.resources)  # Kubernetes objects belong to every variant
         diagnostics.extend(manifest_result.diagnostics)
     by_template: dict[str, dict[str | None, FileResult]] = defaultdict(dict)
@@ -144,10 +147,11 @@ def _load(files: list[SourceFile], options: ScanOptions) -> Loaded:
             diagnostics.extend(unit.result.diagnostics)
     if index is not None:
         index.save()  # before the rules see (and could touch) the resources
-    return Loaded(_variants(shared, by_template), diagnostics, notices, index.trail() if index is not None else None)
+    return Loaded(_variants(shared, by_template), diagnostics, notices, index.trail() if index is not None else None,
+                  frozenset(quiet))
 
 
-def _manifests(files: list[SourceFile], index: Any) -> list[FileResult]:
+def _manifests(files: list[SourceFile], index: Any, quiet: set[str]) -> list[FileResult]:
     """The Kubernetes objects of YAML files, each file remembered in the unit index by its content."""
     if not files:
         return []
@@ -158,10 +162,12 @@ def _manifests(files: list[SourceFile], index: Any) -> list[FileResult]:
         key = None
         if index is not None:
             from analyzer.cache import digest_of
-            from analyzer.parsestage import file_key
+            from analyzer.parsestage import file_facts
 
-            content = file_key(file)
+            content, marked = file_facts(file)
             key = digest_of("yaml", content) if content is not None else None
+            if not marked:
+                quiet.add(file.display)
         result = index.get(key) if key is not None else None
         if result is None:
             result = load_manifest_file(file)
@@ -259,7 +265,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
             findings.add(Finding("FIAC901", Level.WARNING, diagnostic.message, diagnostic.location))
     shown_skips = sorted(skipped, key=Finding.sort_key) if options.show_unknown and "FIAC902" in selected else []
     rule_infos = {r.info.id: r.info for r in rules}
-    texts = SourceTexts(root, max_bytes=options.max_file_size)
+    texts = SourceTexts(root, max_bytes=options.max_file_size, quiet=loaded.quiet)
     active, suppressed = list(findings.union(shown_skips)), []
     if options.inline_suppressions:
         active, suppressed = postscan.suppress(active, files, texts, {r.info.id for r in catalog}, options.as_of,

@@ -59,6 +59,17 @@ def parse_one(source: SourceFile) -> Any:
 def file_key(source: SourceFile) -> str | None:
     """The file's cache key (content, language, display path, versions); None when it is not a
     regular file within the size limit, or cannot be read."""
+    return file_facts(source)[0]
+
+
+DIRECTIVE_MARK = b"fleetiac"
+"""Every suppression directive contains it (``fleetiac:ignore``); a file without it has none."""
+
+
+def file_facts(source: SourceFile) -> tuple[str | None, bool]:
+    """:func:`file_key`, and whether the bytes it read contain :data:`DIRECTIVE_MARK` (True when
+    unread): the suppression pass skips files known to hold no directive instead of reading
+    every file a second time."""
     import stat
 
     from analyzer.cache import entry_key
@@ -68,10 +79,11 @@ def file_key(source: SourceFile) -> str | None:
         # The front end refuses these without reading them (a FIFO would block a read forever):
         # nothing worth caching. The size limit is the file's own (--max-file-size).
         if not stat.S_ISREG(info.st_mode) or info.st_size > source.limits.max_bytes:
-            return None
-        return entry_key(source.path.read_bytes(), source.language, source.display)
+            return None, True
+        data = source.path.read_bytes()
+        return entry_key(data, source.language, source.display), DIRECTIVE_MARK in data
     except OSError:
-        return None
+        return None, True
 
 
 def _parse_chunk(chunk: list[SourceFile], cache_root: str | None) -> list[tuple[str, bytes]]:
@@ -151,6 +163,8 @@ class LazyParsed(Mapping[str, Any]):
         self._pending = pending
         self.keys = keys
         self._root = cache_root
+        self.quiet: set[str] = set()
+        """Files whose bytes, read for their keys, hold no suppression directive."""
 
     def __getitem__(self, display: str) -> Any:
         if display in self._values:
@@ -210,10 +224,14 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     results: dict[str, Any] = {}
     pending: dict[str, tuple[SourceFile, str]] = {}
     keys: dict[str, str | None] = {}
+    quiet: set[str] = set()
     missing: list[SourceFile] = []
     cache = ParseCache(cache_root) if cache_root is not None else None
     for source in wanted:
-        key = keys[source.display] = file_key(source) if cache is not None else None
+        key, marked = file_facts(source) if cache is not None else (None, True)
+        keys[source.display] = key
+        if not marked:
+            quiet.add(source.display)
         if cache is not None and key is not None and cache.has(key):
             pending[source.display] = (source, key)
             continue
@@ -244,7 +262,9 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     finally:
         bar.close()
     stats.seconds = time.perf_counter() - began
-    return LazyParsed(results, pending, keys, cache_root)
+    parsed = LazyParsed(results, pending, keys, cache_root)
+    parsed.quiet = quiet
+    return parsed
 
 
 def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,

@@ -76,8 +76,8 @@ def suppress(findings: list[Finding], files: list[SourceFile], texts: suppressio
             languages[finding.location.path] = {".tf": "terraform", ".bicep": "bicep"}.get(suffix, "yaml")
     found: list[suppressions.Directive] = []
     for display, language in sorted(languages.items()):
-        if language in ("tfvars",) and display.endswith(".json"):
-            continue  # JSON has no comments
+        if (language in ("tfvars",) and display.endswith(".json")) or display in texts.quiet:
+            continue  # JSON has no comments; a quiet file was read already and holds no directive
         text = texts.get(display, absolute.get(display))
         if text is None or "fleetiac" not in text:
             continue

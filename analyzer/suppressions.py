@@ -352,10 +352,12 @@ def apply(findings: Iterable[Finding], found: Iterable[Directive]) -> tuple[list
 class SourceTexts:
     """Source files read once per scan, by report-relative path (suppressions and line hashes share it)."""
 
-    def __init__(self, root: Path, max_bytes: int | None = None) -> None:
+    def __init__(self, root: Path, max_bytes: int | None = None, quiet: Iterable[str] = ()) -> None:
         self.root = root
         self.max_bytes = max_bytes
         """Files larger than this are not read (the front ends refused them too): None, no limit."""
+        self.quiet = frozenset(quiet)
+        """Files known (from an earlier read in this scan) to hold no directive: not read for them."""
         self._texts: dict[str, str | None] = {}
 
     def get(self, display: str, absolute: Path | None = None) -> str | None:

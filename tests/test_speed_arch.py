@@ -460,3 +460,27 @@ def test_unit_index_trail_names_the_records_a_scan_used(tmp_path: Path) -> None:
     partial.untracked()  # a result that bypassed the index: no identity at all
     assert partial.trail() is None
     assert UnitIndex(None, "scope").trail() is None
+
+
+def test_suppressions_read_only_files_that_can_hold_a_directive(
+        tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parse stage has read every file once for its cache key; the suppression pass reads again
+    only files whose bytes mention ``fleetiac``, and suppresses exactly what an uncached scan does."""
+    from analyzer.suppressions import SourceTexts
+
+    tree = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", tree)
+    fleet = tree / "fleet" / "main.tf"
+    lines = fleet.read_text().splitlines()
+    lines.insert(40, "  # fleetiac:ignore FIAC504 -- the group is renamed in the next change")  # above line 41
+    fleet.write_text("\n".join(lines) + "\n")
+    (tree / "k8s.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: quiet\n")
+    read: list[str] = []
+    real = SourceTexts.get
+    monkeypatch.setattr(SourceTexts, "get", lambda self, display, *a: read.append(display) or real(self, display, *a))
+    cached = _scan(tree, line_hashes=False)  # line hashes would read the files with findings too
+    assert sorted(set(read)) == ["fleet/main.tf"]
+    read.clear()
+    assert _scan(tree, cache=False, line_hashes=False) == cached
+    assert set(read) >= {"fleet/clusters.tf", "fleet/rbac.tf", "k8s.yaml"}  # uncached: every file read here
+    assert {f.rule_id for f in cached.suppressed} == {"FIAC504"}
