@@ -41,11 +41,16 @@ _PARSER_MODULES = (
 )
 
 
+@lru_cache(maxsize=1)
 def register_fast_pickling() -> None:
     """Pickle the parsed-data dataclasses as ``Class(*fields)``. By default a frozen slotted
     dataclass is restored through a generic ``__setstate__`` that looks its fields up again for every
     object; a warm rescan restores hundreds of thousands of them, and calling the constructor loads
-    the same objects about five times faster (and the pickles are smaller)."""
+    the same objects about five times faster (and the pickles are smaller).
+
+    Called (once per process) just before pickling parse results or cached records, not at import:
+    it imports both parsers' AST modules, which a warm rescan otherwise never needs. Unpickling does
+    not need it."""
     import copyreg
     import dataclasses
     import importlib
@@ -318,6 +323,7 @@ class UnitIndex:
     def put(self, key: str, value: Any) -> None:
         if self.path is None:
             return
+        register_fast_pickling()
         try:
             payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
         except Exception:  # not picklable: not remembered, and the trail no longer describes the scan

@@ -12,13 +12,11 @@ process or from the cache (tests assert it).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +24,6 @@ from typing import Any
 from analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
 from analyzer.discovery import SourceFile
 from analyzer.sources import TimedOut
-
-register_fast_pickling()  # here, so workers (forked or spawned) pickle the same way
 
 PARSED_LANGUAGES = ("terraform", "tfvars", "bicep", "bicepparam")
 MIN_FILES_FOR_WORKERS = 24
@@ -90,6 +86,7 @@ def _parse_chunk(chunk: list[SourceFile], cache_root: str | None) -> list[tuple[
     """Worker side: parse, pickle, and store each result; return the pickles."""
     from analyzer.cache import ParseCache
 
+    register_fast_pickling()  # in each process that pickles, forked or spawned
     cache = ParseCache(Path(cache_root)) if cache_root is not None else None
     out = []
     with gc_paused():
@@ -272,7 +269,8 @@ def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,
                 first_done: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
     """Parse in ``workers`` processes; None when processes cannot be used here (the caller then
     parses in this process)."""
-    from concurrent.futures import as_completed
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     # Small chunks balance the load (Bicep files parse faster than Terraform ones); not too small,

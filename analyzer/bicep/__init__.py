@@ -12,18 +12,19 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer import arm
-from analyzer.bicep.ast import ParsedBicep, ParsedParams
-from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext, _module_path
-from analyzer.bicep.parser import parse_file, parse_params_file
-from analyzer.bicep.values import LocalId
 from analyzer.discovery import SourceFile
-from analyzer.grammars import bicep_parser
 from analyzer.model import Diagnostic, FileResult, Location, Resource
 from analyzer.sources import ParseTimeout, TimedOut, read_source, time_budget, timed_out
 from analyzer.values import ResourceRef, Unknown
+
+# The parser, the AST and the evaluator are imported where they are used: a warm rescan reads
+# evaluated units from the cache (unpickling a unit imports this module) and needs none of them.
+if TYPE_CHECKING:
+    from analyzer.bicep.ast import ParsedBicep, ParsedParams
+    from analyzer.bicep.evaluator import UnitContext
 
 __all__ = ["BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
 
@@ -42,6 +43,9 @@ def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
     text = read_source(file)  # the shared reader: size, NUL bytes, encodings, line ends
     if isinstance(text, Diagnostic):
         return text
+    from analyzer.bicep.parser import parse_file, parse_params_file
+    from analyzer.grammars import bicep_parser
+
     # The budget times this file's parse: the grammar, built or loaded once per process, is not part of it.
     bicep_parser()
     try:
@@ -85,6 +89,9 @@ def load_bicep_cached(files: list[SourceFile], parsed: Mapping[str, Any], keys: 
 
 def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> list[BicepUnit]:
     """Units from already parsed files (display path -> parse result)."""
+    from analyzer.bicep.ast import ParsedBicep, ParsedParams
+    from analyzer.bicep.evaluator import _module_path
+
     units: list[BicepUnit] = []
     templates = {p: r for p, r in parsed.items() if isinstance(r, ParsedBicep)}
     called: set[str] = set()
@@ -121,6 +128,8 @@ def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> l
 
 def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedParams | None) -> BicepUnit:
     """Evaluate one root template with one parameter file (or its defaults); never raises."""
+    from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext
+
     variant = params.path if params is not None else None
     try:
         ctx = UnitContext(files=templates)
@@ -139,6 +148,9 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
 
 def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:
     """Evaluate a parameter file's assignments (they may use its own ``var``s)."""
+    from analyzer.bicep.ast import ParsedBicep
+    from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance
+
     holder = ParsedBicep(path=params.path, vars=dict(params.vars))
     instance = Instance(ctx, holder, {}, f"{params.path}#", "", RG_NAME, SUBSCRIPTION_ID)
     return {
@@ -166,6 +178,8 @@ def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
     it means what an ``existing`` reference would: such a reference is added (the graph joins it to a
     declaration in another unit, or it stands for a resource managed elsewhere, whose resource group
     is still known). With several, or a type the analyzer does not model, it stays unknown."""
+    from analyzer.bicep.values import LocalId
+
     candidates: dict[tuple[str, str], list[Resource]] = {}
     for resource in ctx.resources:
         if resource.arm_type and isinstance(resource.name, str):

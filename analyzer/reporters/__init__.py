@@ -6,16 +6,18 @@ same report always renders to the same bytes (tests and SARIF consumers rely on 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.model import Report
-from analyzer.reporters import github as github_reporter
-from analyzer.reporters import json as json_reporter
-from analyzer.reporters import junit as junit_reporter
-from analyzer.reporters import markdown as markdown_reporter
-from analyzer.reporters import sarif as sarif_reporter
-from analyzer.reporters import text as text_reporter
+
+
+def _reporter(name: str) -> Any:
+    """A reporter module, imported when its format is asked for (most scans render one format)."""
+    return importlib.import_module(f"analyzer.reporters.{name}")
+
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown")
 """The values ``--format`` accepts, in the order the CLI lists them."""
@@ -35,13 +37,13 @@ class RenderOptions:
 
 # Each renderer takes the options it has a use for; the others ignore them.
 _RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
-    "text": lambda report, options: text_reporter.render(report, color=options.color),
-    "json": lambda report, options: json_reporter.render(report),
-    "sarif": lambda report, options: sarif_reporter.render(
+    "text": lambda report, options: _reporter("text").render(report, color=options.color),
+    "json": lambda report, options: _reporter("json").render(report),
+    "sarif": lambda report, options: _reporter("sarif").render(
         report, category=options.sarif_category, include_suppressed=options.sarif_include_suppressed),
-    "junit": lambda report, options: junit_reporter.render(report),
-    "github": lambda report, options: github_reporter.render(report),
-    "markdown": lambda report, options: markdown_reporter.render(report),
+    "junit": lambda report, options: _reporter("junit").render(report),
+    "github": lambda report, options: _reporter("github").render(report),
+    "markdown": lambda report, options: _reporter("markdown").render(report),
 }
 
 

@@ -7,31 +7,27 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.discovery import SourceFile
-from analyzer.grammars import hcl2_parser
 from analyzer.model import Diagnostic, FileResult, Location
 from analyzer.sources import DEFAULT_LIMITS, ParseTimeout, ReadLimits, TimedOut, time_budget, timed_out
 from analyzer.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
 from analyzer.sources import read_source as read_source
-from analyzer.terraform.evaluate import (
-    Frame,
-    Module,
-    ModuleTree,
-    SkippedModule,
-    convert_to_type,
-    is_local_source,
-    join_folder,
-    variable_type,
-)
-from analyzer.terraform.extract import extract
-from analyzer.terraform.syntax import Literal, ParsedFile, SyntaxProblem, parse_text
 from analyzer.values import Unknown, is_known
+
+# The parser and the evaluator are imported where they are used: a warm rescan takes every root
+# module's result from the unit cache and needs neither (importing them was a tenth of its time).
+if TYPE_CHECKING:
+    from analyzer.terraform.evaluate import Module, ModuleTree, SkippedModule
+    from analyzer.terraform.syntax import ParsedFile
 
 
 def parse_source(source: SourceFile) -> ParsedFile | Diagnostic:
     """One file to plain data; never raises."""
+    from analyzer.grammars import hcl2_parser
+    from analyzer.terraform.syntax import SyntaxProblem, parse_text
+
     text = read_source(source)
     if isinstance(text, Diagnostic):
         return text
@@ -60,7 +56,7 @@ def _tfvars_json(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
         return Diagnostic(Location(source.display, error.lineno, error.colno), f"invalid JSON: {error.msg}")
     if not isinstance(values, dict):
         return Diagnostic(Location(source.display, 1), "a .tfvars.json file must hold an object")
-    from analyzer.terraform.syntax import Attribute, Literal, Pos
+    from analyzer.terraform.syntax import Attribute, Literal, ParsedFile, Pos
 
     pos = Pos(1, 1, 1, 1)
     attributes = {k: Attribute(k, Literal(pos, v), pos) for k, v in values.items()}
@@ -146,6 +142,8 @@ class _Folders:
     def manifest(self, directory: str) -> dict[str, str]:
         """``.terraform/modules/modules.json`` of a root module (written by ``terraform init``): module
         keys to the folders holding the downloaded copies."""
+        from analyzer.terraform.evaluate import join_folder
+
         if self.root is None:
             return {}
         path = (self.root / directory if directory else self.root) / ".terraform" / "modules" / "modules.json"
@@ -171,6 +169,9 @@ def _report_root(files: list[SourceFile]) -> Path | None:
 
 
 def _local_calls(files: list[ParsedFile], directory: str) -> set[str]:
+    from analyzer.terraform.evaluate import is_local_source, join_folder
+    from analyzer.terraform.syntax import Literal
+
     calls = set()
     for parsed in files:
         for block in parsed.blocks:
@@ -223,6 +224,8 @@ def load_terraform(files: list[SourceFile], inputs: VariableInputs | None = None
 
 def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = None,
                       parsed_files: Mapping[str, ParsedFile | Diagnostic] | None = None) -> TerraformLoad:
+    from analyzer.terraform.evaluate import ModuleTree
+
     inputs = inputs or VariableInputs()
     parsed_files = parsed_files or {}
     parsed_by_dir: dict[str, list[ParsedFile]] = defaultdict(list)
@@ -265,6 +268,9 @@ def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[Parse
                   tree: ModuleTree) -> FileResult:
     """One root module evaluated into canonical resources, with its problems as diagnostics and the
     module calls it could not follow as notices. Never raises: a failure is a diagnostic of its own."""
+    from analyzer.terraform.evaluate import Module
+    from analyzer.terraform.extract import extract
+
     try:
         module = Module(directory, files, {}, key_prefix=f"{directory or '.'}:", tree=tree)
         module.inputs.update(root_variables(module, var_files, inputs))
@@ -295,6 +301,8 @@ def _unevaluated(files: list[ParsedFile], why: str) -> FileResult:
 def root_variables(module: Module, var_files: list[ParsedFile], inputs: VariableInputs) -> dict[str, Any]:
     """The root module's variable values, lowest precedence first: ``TF_VAR_*`` (with
     ``--env-vars``), tfvars files beside the module, ``--var-file`` files, then ``--var``."""
+    from analyzer.terraform.evaluate import Frame, convert_to_type
+
     values: dict[str, Any] = {}
     if inputs.environ is not None:
         for key in sorted(inputs.environ):
@@ -313,6 +321,9 @@ def root_variables(module: Module, var_files: list[ParsedFile], inputs: Variable
 def string_variable(module: Module, name: str, text: str) -> Any:
     """A value given as a string (``--var``, ``TF_VAR_*``): Terraform takes it literally when the
     variable has no type or a primitive one, and reads it as an HCL expression otherwise."""
+    from analyzer.terraform.evaluate import Frame, convert_to_type, variable_type
+    from analyzer.terraform.syntax import parse_text
+
     block = module.variable_blocks.get(name)
     if variable_type(block) != "complex":
         return convert_to_type(text, block)
@@ -328,7 +339,7 @@ def string_variable(module: Module, name: str, text: str) -> Any:
     return value if is_known(value) else Unknown(f"var.{name}", "value is not a constant")
 
 
-class _LazyDirs(Mapping[str, list[ParsedFile]]):
+class _LazyDirs(Mapping[str, "list[ParsedFile]"]):
     """Scanned folders -> their parsed ``.tf`` files, read from the parse stage only when asked for."""
 
     def __init__(self, displays: dict[str, list[str]], parsed: Mapping[str, Any]) -> None:
@@ -462,6 +473,8 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
                 folders.diagnostics.extend(read_diagnostics)
                 results.append(result)
                 continue
+        from analyzer.terraform.evaluate import ModuleTree
+
         tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
         start = len(folders.requested)
         result = evaluate_root(directory, lazy_dirs[directory], [*[parsed[d] for d in tfvars_displays], *var_files],
