@@ -282,8 +282,14 @@ def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,
     if method == "fork":
         from analyzer import grammars
 
-        grammars.hcl2_parser()  # loaded once here instead of once per worker
+        # Loaded once here instead of once per worker: the grammars, both front ends' parse code and
+        # the pickling registration.
+        grammars.hcl2_parser()
         grammars.bicep_parser()
+        import analyzer.bicep.parser
+        import analyzer.terraform.syntax  # noqa: F401
+
+        register_fast_pickling()
     results: dict[str, Any] = {}
     try:
         context = multiprocessing.get_context(method)
