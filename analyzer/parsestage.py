@@ -252,10 +252,11 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
                 stats.workers = count
                 results.update(done)
                 missing = []
-        for source in missing:
-            for display, payload in _parse_chunk([source], root):
-                results[display] = pickle.loads(payload)
-            bar.advance(1)
+        with gc_paused():  # the results pile up here: collections would walk them again and again
+            for source in missing:
+                for display, payload in _parse_chunk([source], root):
+                    results[display] = pickle.loads(payload)
+                bar.advance(1)
     finally:
         bar.close()
     stats.seconds = time.perf_counter() - began

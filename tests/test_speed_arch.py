@@ -486,3 +486,18 @@ def test_suppressions_read_only_files_that_can_hold_a_directive(
     assert _scan(tree, cache=False, line_hashes=False) == cached
     assert set(read) >= {"fleet/clusters.tf", "fleet/rbac.tf", "k8s.yaml"}  # uncached: every file read here
     assert {f.rule_id for f in cached.suppressed} == {"FIAC504"}
+
+
+def test_rules_are_imported_while_workers_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers, the rules and the graph library are loaded while they parse (not after, with a
+    core idle); in one process that hook is not called and the scan is the same."""
+    from analyzer import engine
+
+    calls: list[int] = []
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+    monkeypatch.setattr(engine, "_ready_for_rules", lambda: calls.append(1))
+    with_workers = _scan(ROOT / "examples", cache=False, workers=2)
+    assert calls == [1]
+    calls.clear()
+    assert _scan(ROOT / "examples", cache=False, workers=1) == with_workers
+    assert calls == []
