@@ -157,18 +157,18 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
 
 
 def _manifests(files: list[SourceFile], index: Any, quiet: set[str]) -> list[FileResult]:
-    """The Kubernetes objects of YAML files, each file remembered in the unit index by its content."""
+    """The Kubernetes objects of YAML files (only files that hold one, or a diagnostic), each file
+    remembered in the unit index by its content."""
     if not files:
         return []
+    from analyzer.cache import digest_of
     from analyzer.manifests import load_manifest_file
+    from analyzer.parsestage import file_facts
 
     results = []
     for file in files:
         key = None
         if index is not None:
-            from analyzer.cache import digest_of
-            from analyzer.parsestage import file_facts
-
             content, marked = file_facts(file)
             key = digest_of("yaml", content) if content is not None else None
             if not marked:

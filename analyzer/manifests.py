@@ -62,16 +62,6 @@ def looks_like_manifest(text: str) -> bool:
     return all(pattern.search(text) for pattern in _LOOKS_LIKE_MANIFEST)
 
 
-def load_manifests(files: list[SourceFile]) -> list[FileResult]:
-    """One :class:`FileResult` per YAML file that holds at least one wanted object or a diagnostic."""
-    results = []
-    for file in files:
-        result = load_manifest_file(file)
-        if result.resources or result.diagnostics:
-            results.append(result)
-    return results
-
-
 def load_manifest_file(file: SourceFile) -> FileResult:
     result = FileResult()
     try:

@@ -155,12 +155,12 @@ class LazyParsed(Mapping[str, Any]):
     key (None: not cacheable, or ``--no-cache``)."""
 
     def __init__(self, values: dict[str, Any], pending: dict[str, tuple[SourceFile, str]],
-                 keys: dict[str, str | None], cache_root: Path | None) -> None:
+                 keys: dict[str, str | None], cache_root: Path | None, quiet: set[str] | None = None) -> None:
         self._values = values
         self._pending = pending
         self.keys = keys
         self._root = cache_root
-        self.quiet: set[str] = set()
+        self.quiet: set[str] = quiet or set()
         """Files whose bytes, read for their keys, hold no suppression directive."""
 
     def __getitem__(self, display: str) -> Any:
@@ -260,9 +260,7 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     finally:
         bar.close()
     stats.seconds = time.perf_counter() - began
-    parsed = LazyParsed(results, pending, keys, cache_root)
-    parsed.quiet = quiet
-    return parsed
+    return LazyParsed(results, pending, keys, cache_root, quiet)
 
 
 def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,
