@@ -5,7 +5,7 @@ Every figure comes from child processes running the installed command, as a user
 - cold scan: ``--no-cache`` (every file parsed, in worker processes), and the same with one worker;
 - first scan with an empty cache folder (parsing plus writing the cache), warm rescan (no file
   changed) and rescan after touching one file;
-- each of these once per round, ``--runs`` rounds, medians reported: interleaving them keeps the
+- each of these once per round, ``--runs`` rounds (5 by default), medians reported: interleaving them keeps the
   ratios fair on a machine whose speed drifts (a shared or throttled one);
 - ``fleetiac --version`` start-up, median of 5;
 - peak memory: the largest resident set of any process of the scan (``ru_maxrss`` of the child
@@ -115,7 +115,7 @@ def count_files(tree: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description="fleetiac benchmark")
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
-    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--work", type=Path, default=HERE / ".work", help="where trees and caches go")
     args = parser.parse_args()
