@@ -180,14 +180,28 @@ def main() -> None:
         step(f"round {round_number}/{args.runs}: cold, cold with one worker, first into an empty cache, "
              "warm, after touching one file, raw single-process parse")
         kinds["calibration"].append(measure([sys.executable, "-c", _CALIBRATION], env))
-        kinds["cold"].append(measure([*scan, "--no-cache"], env))
-        kinds["cold_one_worker"].append(measure([*scan, "--no-cache", "--workers", "1"], env))
-        drop_parse_cache()
-        kinds["first_with_cache"].append(measure(scan, env))
-        kinds["warm"].append(measure(scan, env))
-        touch_one()
-        kinds["touch_one"].append(measure(scan, env))
-        raw_parse.append(parse_only(tree, "raw", env))
+
+        def cold() -> None:
+            kinds["cold"].append(measure([*scan, "--no-cache"], env))
+
+        def one_worker() -> None:
+            kinds["cold_one_worker"].append(measure([*scan, "--no-cache", "--workers", "1"], env))
+
+        def cached() -> None:
+            drop_parse_cache()
+            kinds["first_with_cache"].append(measure(scan, env))
+            kinds["warm"].append(measure(scan, env))
+            touch_one()
+            kinds["touch_one"].append(measure(scan, env))
+
+        def raw() -> None:
+            raw_parse.append(parse_only(tree, "raw", env))
+
+        # Every other round in the opposite order, so a steady speed-up or slow-down of the machine
+        # favours each side of a ratio equally often.
+        order = [cold, one_worker, cached, raw]
+        for measurement in order if round_number % 2 else reversed(order):
+            measurement()
     for kind, runs in kinds.items():
         results[kind] = summarize(runs)
     step("single-process parse time of fleetiac's parse stage (once)")
