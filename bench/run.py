@@ -159,9 +159,12 @@ def main() -> None:
                     "--fail-on", "never"], env=env, capture_output=True, check=True)
     parse_cache = cache / "parse-v1"
 
-    def drop_parse_cache() -> None:  # and the evaluated units: a first scan finds neither
+    def drop_parse_cache() -> None:
+        """Everything but the compiled grammars: a first scan finds no parsed file, evaluated unit,
+        findings or line hashes (the findings of an identical earlier scan would spare it the rules)."""
+        for folder in ("units-v1", "findings-v1", "lines-v1"):
+            shutil.rmtree(cache / folder, ignore_errors=True)
         shutil.rmtree(parse_cache, ignore_errors=True)
-        shutil.rmtree(cache / "units-v1", ignore_errors=True)
 
     touched = sorted((tree / "terraform" / "teams").rglob("fleet.tf"))[0]
     counter = iter(range(10**6))
