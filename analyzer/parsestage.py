@@ -82,16 +82,16 @@ def file_facts(source: SourceFile) -> tuple[str | None, bool]:
         return None, True
 
 
-def _parse_chunk(chunk: list[SourceFile], cache_root: str | None) -> list[tuple[str, bytes]]:
-    """Worker side: parse, pickle, and store each result; return the pickles."""
+def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | None) -> list[tuple[str, bytes]]:
+    """Worker side: parse, pickle, and store each result; return the pickles. Each file comes with
+    its cache key, computed when the parse stage looked it up (None: not cacheable, or no cache)."""
     from analyzer.cache import ParseCache
 
     register_fast_pickling()  # in each process that pickles, forked or spawned
     cache = ParseCache(Path(cache_root)) if cache_root is not None else None
     out = []
     with gc_paused():
-        for source in chunk:
-            key = file_key(source) if cache is not None else None
+        for source, key in chunk:
             result = parse_one(source)
             payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
             # Stored only when the file did not change while it was parsed (the key is re-read), and
@@ -174,7 +174,7 @@ class LazyParsed(Mapping[str, Any]):
             with gc_paused():
                 found, value = ParseCache(self._root).load(key)
         if not found:  # removed or damaged since it was seen: parsed here after all
-            ((_, payload),) = _parse_chunk([source], str(self._root) if self._root is not None else None)
+            ((_, payload),) = _parse_chunk([(source, key)], str(self._root) if self._root is not None else None)
             value = pickle.loads(payload)
         self._values[display] = value
         return value
@@ -247,14 +247,14 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
                 if when_first is not None:
                     when_first(LazyParsed({**results, **done}, dict(pending), keys, cache_root))
 
-            done = _in_workers(missing, root, count, bar.advance, needed, first_done)
+            done = _in_workers([(f, keys[f.display]) for f in missing], root, count, bar.advance, needed, first_done)
             if done is not None:
                 stats.workers = count
                 results.update(done)
                 missing = []
         with gc_paused():  # the results pile up here: collections would walk them again and again
             for source in missing:
-                for display, payload in _parse_chunk([source], root):
+                for display, payload in _parse_chunk([(source, keys[source.display])], root):
                     results[display] = pickle.loads(payload)
                 bar.advance(1)
     finally:
@@ -263,11 +263,11 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     return LazyParsed(results, pending, keys, cache_root, quiet)
 
 
-def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,
+def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | None, workers: int,
                 advance: Callable[[int], None], needed: int = 0,
                 first_done: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
-    """Parse in ``workers`` processes; None when processes cannot be used here (the caller then
-    parses in this process)."""
+    """Parse ``files`` (each with its cache key) in ``workers`` processes; None when processes cannot
+    be used here (the caller then parses in this process)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -304,7 +304,7 @@ def _in_workers(files: list[SourceFile], cache_root: str | None, workers: int,
                     advance(len(done))
                     # Chunks finish out of order: wait until every file of the first languages is in.
                     if not called and first_done is not None and len(results) >= needed \
-                            and all(f.display in results for f in files[:needed]):
+                            and all(f.display in results for f, _ in files[:needed]):
                         called = True
                         first_done(results)
     except (OSError, NotImplementedError, PermissionError, BrokenProcessPool, ImportError):
