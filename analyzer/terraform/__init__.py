@@ -63,6 +63,25 @@ def _tfvars_json(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
     return ParsedFile(source.display, (), attributes)
 
 
+def _read_automatically(display: str) -> bool:
+    """Whether Terraform reads this tfvars file without being told (``terraform.tfvars[.json]``,
+    ``*.auto.tfvars[.json]``); others are read only through ``--var-file``."""
+    name = display.rsplit("/", 1)[-1]
+    return name.startswith("terraform.tfvars") or ".auto.tfvars" in name
+
+
+def _var_files(inputs: VariableInputs, diagnostics: list[Diagnostic]) -> list[ParsedFile]:
+    """The ``--var-file`` files, parsed; a file that cannot be parsed is added to ``diagnostics``."""
+    parsed_files: list[ParsedFile] = []
+    for path in inputs.var_files:
+        parsed = parse_source(SourceFile(path, path.as_posix(), "tfvars"))
+        if isinstance(parsed, Diagnostic):
+            diagnostics.append(parsed)
+        else:
+            parsed_files.append(parsed)
+    return parsed_files
+
+
 def _tfvars_order(display: str) -> tuple[int, str]:
     """Terraform reads ``terraform.tfvars``, then ``terraform.tfvars.json``, then ``*.auto.tfvars``
     and ``*.auto.tfvars.json`` in lexical order; a later file wins."""
@@ -240,18 +259,11 @@ def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = N
         for pos, message in parsed.problems:
             diagnostics.append(Diagnostic(Location(source.display, pos.line, pos.column), message))
         if source.language == "tfvars":
-            name = source.display.rsplit("/", 1)[-1]
-            if name.startswith("terraform.tfvars") or ".auto.tfvars" in name:
+            if _read_automatically(source.display):
                 tfvars_by_dir[source.directory].append(parsed)
         else:
             parsed_by_dir[source.directory].append(parsed)
-    var_files: list[ParsedFile] = []
-    for path in inputs.var_files:
-        parsed = parse_source(SourceFile(path, path.as_posix(), "tfvars"))
-        if isinstance(parsed, Diagnostic):
-            diagnostics.append(parsed)
-        else:
-            var_files.append(parsed)
+    var_files = _var_files(inputs, diagnostics)
     folders = _Folders(dict(parsed_by_dir), _report_root(files), files[0].limits if files else DEFAULT_LIMITS)
     for directory in root_folders(dict(parsed_by_dir)):
         tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
@@ -412,21 +424,13 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
         if not ok:
             continue
         if source.language == "tfvars":
-            name = source.display.rsplit("/", 1)[-1]
-            if name.startswith("terraform.tfvars") or ".auto.tfvars" in name:
+            if _read_automatically(source.display):
                 tfvars_by_dir[source.directory].append(source.display)
         else:
             ok_by_dir[source.directory].append(source.display)
             calls_by_dir[source.directory] |= calls
-    var_files: list[ParsedFile] = []
-    var_digest = []
-    for path in inputs.var_files:
-        var_digest.append((path.as_posix(), _file_digest(path)))
-        value = parse_source(SourceFile(path, path.as_posix(), "tfvars"))
-        if isinstance(value, Diagnostic):
-            diagnostics.append(value)
-        else:
-            var_files.append(value)
+    var_files = _var_files(inputs, diagnostics)
+    var_digest = [(path.as_posix(), _file_digest(path)) for path in inputs.var_files]
     environ = None if inputs.environ is None else tuple(
         sorted((k, v) for k, v in inputs.environ.items() if k.startswith("TF_VAR_")))
     root_path = _report_root(files)
