@@ -1440,8 +1440,8 @@ def auto_upgrade_without_strategy(ctx: RuleContext) -> None:
                    hint="set updateStrategyId to an update strategy of the fleet, or disable the profile")
 
 
-@rule("FIAC408", "unmanaged-node-os-channel", "warning",
-      "An AKS member uses node OS upgrade channel Unmanaged, which Fleet does not support.",
+@rule("FIAC408", "unmanaged-node-os-channel", "note",
+      "An AKS member uses node OS upgrade channel Unmanaged: node OS patches bypass the fleet's stages.",
       tags=("versions", "auto-upgrade"))
 def unmanaged_node_os_channel(ctx: RuleContext) -> None:
     """
@@ -1454,8 +1454,8 @@ def unmanaged_node_os_channel(ctx: RuleContext) -> None:
 
     ## Why it matters
 
-    Fleet Manager does not support the `Unmanaged` channel: node OS updates are left to the nodes'
-    own package manager, outside the fleet's update runs and stages.
+    With `Unmanaged`, node OS patches are applied by the OS itself, outside the fleet's update runs
+    and stages; Fleet offers no `Unmanaged` channel of its own, so it cannot sequence them.
 
     ## Example
 
@@ -1582,7 +1582,7 @@ def unmanaged_node_os_channel(ctx: RuleContext) -> None:
             continue
         ctx.report(cluster,
                    f"cluster {_name(cluster)} ({cluster.address}), fleet member {_members_text(members)}, uses node "
-                   f"OS upgrade channel `{channel}`, which Fleet does not support",
+                   f"OS upgrade channel `{channel}`: node OS patches are applied outside the fleet's stages",
                    at=("node_os_upgrade_channel",),
                    hint="use NodeImage or SecurityPatch (or None to update node images through the fleet's runs)",
                    related=tuple(m.address for m in members))

@@ -23,12 +23,22 @@ def registry() -> dict[str, tuple[str, str]]:
     return {r.info.id: (r.info.name, r.info.level.value) for r in all_rules()}
 
 
-def test_registry_matches_the_policy_catalog() -> None:
+def _catalog() -> dict[str, tuple[str, str]]:
     if not POLICIES.exists():
         pytest.skip(f"the shared spec is not beside the repository ({POLICIES})")
     catalog = table(POLICIES.read_text(encoding="utf-8"))
     assert catalog, "no rule rows found in policies.md"
-    assert registry() == catalog
+    return catalog
+
+
+def test_every_rule_matches_the_policy_catalog() -> None:
+    catalog = _catalog()
+    assert {rule_id: catalog.get(rule_id) for rule_id in registry()} == registry()
+
+
+@pytest.mark.xfail(strict=True, reason="catalog v2's new rules are issue 15; strict, so this fails once they exist")
+def test_every_catalog_rule_is_implemented() -> None:
+    assert sorted(set(_catalog()) - set(registry())) == []
 
 
 def test_readme_lists_every_rule_with_its_name_and_level() -> None:
