@@ -33,12 +33,35 @@ GRAMMAR_FOLDER = "grammars"
 _ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v")
 """The folders of fleetiac's entries (each with the format version after the ``v``)."""
 
-# The modules whose code decides what a parsed file holds: a change to any of them must miss.
-_PARSER_MODULES = (
-    "analyzer/terraform/__init__.py", "analyzer/terraform/syntax.py", "analyzer/bicep/__init__.py",
-    "analyzer/bicep/parser.py", "analyzer/bicep/ast.py", "analyzer/model.py", "analyzer/cache.py",
-    "analyzer/grammars.py", "analyzer/sources.py", "analyzer/linehash.py",
-)
+# The code that decides what a parsed file holds, as paths below the ``analyzer`` package: a folder
+# stands for every ``.py`` file under it, so a module added to or renamed inside a front end is
+# covered without editing this list. A path that does not exist is an error (a moved module must
+# never leave the keys blind to its code).
+_PARSER_CODE = ("terraform", "bicep", "model.py", "values.py", "cache.py", "grammars.py", "sources.py",
+                "linehash.py")
+
+
+class FingerprintError(RuntimeError):
+    """A path the parse cache's fingerprint must cover does not exist (a developer error)."""
+
+
+def _code_files(package: Path, paths: tuple[str, ...]) -> list[Path]:
+    """Every ``.py`` file that ``paths`` (files or folders under ``package``) stand for, sorted."""
+    files: set[Path] = set()
+    for relative in paths:
+        path = package / relative
+        if path.is_dir():
+            files.update(path.rglob("*.py"))
+        elif path.is_file():
+            files.add(path)
+        else:
+            raise FingerprintError(f"the parse cache fingerprint names {relative}, which is not in {package}")
+    return sorted(files)
+
+
+def _hash_files(digest: Any, base: Path, files: list[Path]) -> None:
+    for path in files:
+        digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
 
 
 @lru_cache(maxsize=1)
@@ -102,12 +125,8 @@ def fingerprint() -> str:
              *(f"{d}={_dist_version(d)}" for d in ("python-hcl2", "pycep-parser", "lark")),
              f"python={'.'.join(map(str, __import__('sys').version_info[:2]))}"]
     digest.update("\n".join(parts).encode())
-    package_root = Path(__file__).resolve().parent.parent
-    for relative in _PARSER_MODULES:
-        try:
-            digest.update((package_root / relative).read_bytes())
-        except OSError:
-            digest.update(relative.encode())
+    package = Path(__file__).resolve().parent
+    _hash_files(digest, package, _code_files(package, _PARSER_CODE))
     return digest.hexdigest()
 
 
@@ -237,11 +256,7 @@ def source_fingerprint() -> str:
     on besides its files and inputs (the evaluators, extractors and value helpers)."""
     digest = hashlib.sha256(fingerprint().encode())
     package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(path.read_bytes())
-        digest.update(b"\0")
+    _hash_files(digest, package, sorted(package.rglob("*.py")))
     return digest.hexdigest()
 
 
@@ -253,11 +268,7 @@ def rules_fingerprint() -> str:
 
     digest = hashlib.sha256(source_fingerprint().encode())
     for package in (Path(policies.__file__).resolve().parent, Path(__file__).resolve().parent / "data"):
-        for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json")):
-            digest.update(path.relative_to(package.parent).as_posix().encode() + b"\0")
-            with contextlib.suppress(OSError):
-                digest.update(path.read_bytes())
-            digest.update(b"\0")
+        _hash_files(digest, package.parent, sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json")))
     return digest.hexdigest()
 
 

@@ -5,6 +5,7 @@ Benchmarks live in bench/ (``make bench``); nothing here is timed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from datetime import date
@@ -501,3 +502,29 @@ def test_rules_are_imported_while_workers_parse(monkeypatch: pytest.MonkeyPatch)
     calls.clear()
     assert _scan(ROOT / "examples", cache=False, workers=1) == with_workers
     assert calls == []
+
+
+def test_parse_fingerprint_covers_whole_front_end_packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module added to a front end changes the parse cache's keys, and a fingerprint path that no
+    longer exists is an error instead of a key blind to that code."""
+    from analyzer import cache
+
+    package = Path(cache.__file__).resolve().parent
+    files = cache._code_files(package, cache._PARSER_CODE)
+    assert package / "terraform" / "syntax.py" in files and package / "bicep" / "parser.py" in files
+    copy = tmp_path / "analyzer"
+    for path in files:
+        target = copy / path.relative_to(package)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+
+    def digest() -> str:
+        h = hashlib.sha256()
+        cache._hash_files(h, copy, cache._code_files(copy, cache._PARSER_CODE))
+        return h.hexdigest()
+
+    before = digest()
+    (copy / "bicep" / "new_module.py").write_text("X = 1\n", encoding="utf-8")
+    assert digest() != before
+    with pytest.raises(cache.FingerprintError, match=r"renamed\.py"):
+        cache._code_files(copy, ("renamed.py",))
