@@ -37,8 +37,7 @@ _ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v")
 # stands for every ``.py`` file under it, so a module added to or renamed inside a front end is
 # covered without editing this list. A path that does not exist is an error (a moved module must
 # never leave the keys blind to its code).
-_PARSER_CODE = ("terraform", "bicep", "model.py", "values.py", "cache.py", "grammars.py", "sources.py",
-                "linehash.py")
+_PARSER_CODE = ("frontends", "model.py", "values.py", "cache.py", "sources.py", "linehash.py")
 
 
 class FingerprintError(RuntimeError):
@@ -78,7 +77,7 @@ def register_fast_pickling() -> None:
     import dataclasses
     import importlib
 
-    for name in ("analyzer.terraform.syntax", "analyzer.bicep.ast", "analyzer.model"):
+    for name in ("analyzer.frontends.terraform.syntax", "analyzer.frontends.bicep.ast", "analyzer.model"):
         module = importlib.import_module(name)
         for cls in vars(module).values():
             if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
@@ -263,11 +262,11 @@ def source_fingerprint() -> str:
 @lru_cache(maxsize=1)
 def rules_fingerprint() -> str:
     """:func:`source_fingerprint` plus the rules' own code (``policies/``) and the data they read
-    (``analyzer/data``): what the rules' findings depend on besides the resources and the options."""
+    (``analyzer/knowledge/data``): what the rules' findings depend on besides the resources and the options."""
     import policies
 
     digest = hashlib.sha256(source_fingerprint().encode())
-    for package in (Path(policies.__file__).resolve().parent, Path(__file__).resolve().parent / "data"):
+    for package in (Path(policies.__file__).resolve().parent, Path(__file__).resolve().parent / "knowledge" / "data"):
         _hash_files(digest, package.parent, sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json")))
     return digest.hexdigest()
 

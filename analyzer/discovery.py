@@ -15,7 +15,7 @@ LANGUAGE_BY_SUFFIX = {
     ".bicep": "bicep",
     ".bicepparam": "bicepparam",
     ".tfvars": "tfvars",
-    ".yaml": "yaml",  # Kubernetes manifests (analyzer.manifests); other YAML is read and ignored
+    ".yaml": "yaml",  # Kubernetes manifests (analyzer.frontends.yaml); other YAML is read and ignored
     ".yml": "yaml",
 }
 SKIPPED_DIRS = {".terraform", ".git", "node_modules", "__pycache__"}

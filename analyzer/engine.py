@@ -96,7 +96,7 @@ def load(files: list[SourceFile], options: ScanOptions | None = None,
 
 
 def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None) -> Loaded:
-    from analyzer.terraform import VariableInputs, load_terraform, load_terraform_cached
+    from analyzer.frontends.terraform import VariableInputs, load_terraform, load_terraform_cached
 
     inputs = VariableInputs(options.var_files, options.variables, os.environ if options.env_vars else None)
 
@@ -141,7 +141,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
         diagnostics.extend(manifest_result.diagnostics)
     by_template: dict[str, dict[str | None, FileResult]] = defaultdict(dict)
     if bicep_files:
-        from analyzer.bicep import load_bicep, load_bicep_cached
+        from analyzer.frontends.bicep import load_bicep, load_bicep_cached
 
         units = load_bicep_cached(bicep_files, parsed, parsed.keys, index) if index is not None \
             else load_bicep(bicep_files, parsed)
@@ -162,7 +162,7 @@ def _manifests(files: list[SourceFile], index: Any, quiet: set[str]) -> list[Fil
     if not files:
         return []
     from analyzer.cache import digest_of
-    from analyzer.manifests import load_manifest_file
+    from analyzer.frontends.yaml import load_manifest_file
     from analyzer.parsestage import file_facts
 
     results = []

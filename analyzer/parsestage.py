@@ -44,10 +44,10 @@ class ParseStats:
 def parse_one(source: SourceFile) -> Any:
     """The front end's own ``parse_source`` for the file's language; never raises."""
     if source.language in ("terraform", "tfvars"):
-        from analyzer.terraform import parse_source as parse_terraform
+        from analyzer.frontends.terraform import parse_source as parse_terraform
 
         return parse_terraform(source)
-    from analyzer.bicep import parse_source as parse_bicep
+    from analyzer.frontends.bicep import parse_source as parse_bicep
 
     return parse_bicep(source)
 
@@ -104,7 +104,7 @@ def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | N
 
 
 def _worker_init(cache_root: str | None) -> None:
-    from analyzer import grammars
+    from analyzer.frontends import grammars
 
     grammars.configure(Path(cache_root) if cache_root is not None else None)
 
@@ -209,8 +209,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
 
     ``cache_root`` None parses everything and writes nothing (``--no-cache``); ``workers`` None uses
     every core the process may run on, 1 parses in this process."""
-    from analyzer import grammars
     from analyzer.cache import ParseCache
+    from analyzer.frontends import grammars
 
     began = time.perf_counter()
     stats = stats if stats is not None else ParseStats()
@@ -279,14 +279,14 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     # fork shares the already imported parsers with the children; elsewhere the default is used.
     method = "fork" if sys.platform.startswith("linux") else None
     if method == "fork":
-        from analyzer import grammars
+        from analyzer.frontends import grammars
 
         # Loaded once here instead of once per worker: the grammars, both front ends' parse code and
         # the pickling registration.
         grammars.hcl2_parser()
         grammars.bicep_parser()
-        import analyzer.bicep.parser
-        import analyzer.terraform.syntax  # noqa: F401
+        import analyzer.frontends.bicep.syntax
+        import analyzer.frontends.terraform.syntax  # noqa: F401
 
         register_fast_pickling()
     results: dict[str, Any] = {}

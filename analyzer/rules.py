@@ -90,7 +90,7 @@ class RuleContext:
 
     @cached_property
     def grants(self) -> list[Any]:
-        from analyzer.access import grants
+        from analyzer.graph.access import grants
 
         return grants(self.graph)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from analyzer.access import (
+from analyzer.graph.access import (
     MemberCluster,
     Missing,
     Operator,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.access import target_of_value
+from analyzer.graph.access import target_of_value
 from analyzer.model import Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import display

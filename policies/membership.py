@@ -6,8 +6,8 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from analyzer import arm
-from analyzer.access import CLUSTER_FLAVORS, member_cluster
+from analyzer.graph.access import CLUSTER_FLAVORS, member_cluster
+from analyzer.knowledge import arm_ids
 from analyzer.model import Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import ResourceRef, Unknown, display
@@ -165,7 +165,7 @@ def member_cluster_unresolved(ctx: RuleContext) -> None:
             if target is not None and target.kind != "cluster":
                 problem = f"refers to `{target.address}`, which is not a cluster ({target.source_type})"
         elif isinstance(value, str):
-            parsed = arm.parse_arm_id(value)
+            parsed = arm_ids.parse_arm_id(value)
             if parsed is None or parsed.type is None:
                 problem = f"is {value!r}, which is not the ARM ID of a resource"
             elif parsed.type.lower() not in CLUSTER_FLAVORS:
@@ -386,7 +386,7 @@ def _cluster_identity(ctx: RuleContext, value: Any) -> str | None:
     resource = ctx.graph.resolve(value)
     if resource is not None:
         return resource.key
-    if isinstance(value, str) and arm.parse_arm_id(value) is not None:
+    if isinstance(value, str) and arm_ids.parse_arm_id(value) is not None:
         return "arm:" + value.strip().rstrip("/").lower()
     return None
 

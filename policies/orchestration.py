@@ -1342,7 +1342,7 @@ def run_strategy_conflict(ctx: RuleContext) -> None:
     - [Update Kubernetes and node images across clusters with update runs](https://learn.microsoft.com/azure/kubernetes-fleet/update-orchestration)
     - [azurerm_kubernetes_fleet_update_run (Terraform registry)](https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_fleet_update_run)
     """
-    from analyzer import arm
+    from analyzer.knowledge import arm_ids
 
     graph = ctx.graph
     for run in graph.of_kind("update_run"):
@@ -1374,12 +1374,12 @@ def run_strategy_conflict(ctx: RuleContext) -> None:
                            at=("strategy",), hint="use an update strategy of the run's own fleet",
                            related=(target.address,))
             continue
-        parsed = arm.parse_arm_id(strategy) if isinstance(strategy, str) else None
-        if parsed is None or len(parsed.names) < 2 or (parsed.type or "").lower() != arm.FLEET + "/updatestrategies":
+        parsed = arm_ids.parse_arm_id(strategy) if isinstance(strategy, str) else None
+        if parsed is None or len(parsed.names) < 2 or (parsed.type or "").lower() != arm_ids.FLEET + "/updatestrategies":
             continue
         fleet = graph.target(run, "fleet")
         fleet_value = run.props.get("fleet")
-        fleet_id = arm.parse_arm_id(fleet_value) if isinstance(fleet_value, str) else None
+        fleet_id = arm_ids.parse_arm_id(fleet_value) if isinstance(fleet_value, str) else None
         fleet_name = fleet.name if fleet is not None else (fleet_id.name if fleet_id is not None else None)
         fleet_rg = fleet.resource_group if fleet is not None else (fleet_id.resource_group if fleet_id else None)
         if not isinstance(fleet_name, str):

@@ -1,7 +1,7 @@
 """Versions and upgrades (FIAC4xx): Kubernetes versions of AKS members, update run targets and fleet
 auto-upgrade profiles.
 
-The AKS release calendar lives in ``analyzer/data/aks_versions.json`` with its source and the date it
+The AKS release calendar lives in ``analyzer/knowledge/data/aks_versions.json`` with its source and the date it
 was gathered. :func:`calendar` loads it; :func:`parse_version` reads the versions people write
 (``1.36``, ``1.36.2``, ``v1.36.2``).
 """
@@ -144,7 +144,7 @@ def load_calendar(text: str) -> Calendar:
 @cache
 def calendar() -> Calendar:
     """The packaged AKS release calendar."""
-    text = importlib_resources.files("analyzer").joinpath("data/aks_versions.json").read_text(encoding="utf-8")
+    text = importlib_resources.files("analyzer.knowledge").joinpath("data/aks_versions.json").read_text(encoding="utf-8")
     return load_calendar(text)
 
 
@@ -213,7 +213,7 @@ def member_version_unsupported(ctx: RuleContext) -> None:
     (today, or `--as-of YYYY-MM-DD`). Minor aliases (`1.33`) and patch versions (`1.33.2`, `v1.33.2`)
     are read alike. A cluster with `support_plan = "AKSLongTermSupport"` (`supportPlan`) is judged
     against the long-term support end date instead. The dates come from the AKS release calendar
-    packaged with fleetiac (`analyzer/data/aks_versions.json`, which records its source and date); a
+    packaged with fleetiac (`analyzer/knowledge/data/aks_versions.json`, which records its source and date); a
     month-only date means the last day of that month, and a minor is supported up to that day.
 
     Not judged: an unset version (AKS picks a supported one) and a cluster managed outside the

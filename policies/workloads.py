@@ -1,7 +1,7 @@
 """Workloads (FIAC6xx): Kubernetes objects that stall update runs or that the hub rejects.
 
 These rules read ``manifest`` resources: Terraform ``kubernetes_manifest`` blocks and Kubernetes YAML
-files in the scanned tree (:mod:`analyzer.manifests`). Bicep has no native way to hold a Kubernetes
+files in the scanned tree (:mod:`analyzer.frontends.yaml`). Bicep has no native way to hold a Kubernetes
 object that pycep can read, so for these rules YAML manifests stand in for Bicep in docs and fixtures.
 """
 
@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from analyzer.manifests import AUTOSCALER, WORKLOAD_KINDS, api_group
+from analyzer.frontends.yaml import AUTOSCALER, WORKLOAD_KINDS, api_group
 from analyzer.model import Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import Unknown, display, is_known

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.bicep import BicepUnit, load_bicep
 from analyzer.discovery import SourceFile
+from analyzer.frontends.bicep import BicepUnit, load_bicep
 from analyzer.model import Resource
 from analyzer.values import ResourceRef, Unknown
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from analyzer.bicep.ast import Binary, Ident, Interp, Lit, Member, ParsedBicep, Ternary, Unary, render
-from analyzer.bicep.parser import parse_file, parse_params_file
+from analyzer.frontends.bicep.ast import Binary, Ident, Interp, Lit, Member, ParsedBicep, Ternary, Unary, render
+from analyzer.frontends.bicep.syntax import parse_file, parse_params_file
 from analyzer.model import Diagnostic
 
 

@@ -326,8 +326,8 @@ def test_a_scan_opens_no_socket_and_starts_no_program(tmp_path: Path, monkeypatc
 
 
 def test_file_functions_stay_unknown_and_read_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analyzer.terraform.evaluate import Module
-    from analyzer.terraform.syntax import parse_text
+    from analyzer.frontends.terraform.evaluate import Module
+    from analyzer.frontends.terraform.syntax import parse_text
     from analyzer.values import Unknown
 
     secret = tmp_path / "secret.txt"

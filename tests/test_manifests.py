@@ -9,7 +9,7 @@ from pathlib import Path
 
 from analyzer.discovery import discover
 from analyzer.engine import ScanOptions, load, scan
-from analyzer.manifests import parse_manifests, wanted
+from analyzer.frontends.yaml import parse_manifests, wanted
 from analyzer.values import Unknown
 
 PLACEMENT = """\

@@ -15,10 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer import cache as cache_module
-from analyzer import grammars, parsestage
+from analyzer import parsestage
 from analyzer.cli import main
 from analyzer.discovery import discover
 from analyzer.engine import ScanOptions, scan
+from analyzer.frontends import grammars
 from analyzer.parsestage import ParseStats, parse_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -511,7 +512,8 @@ def test_parse_fingerprint_covers_whole_front_end_packages(tmp_path: Path, monke
 
     package = Path(cache.__file__).resolve().parent
     files = cache._code_files(package, cache._PARSER_CODE)
-    assert package / "terraform" / "syntax.py" in files and package / "bicep" / "parser.py" in files
+    assert package / "frontends" / "terraform" / "syntax.py" in files
+    assert package / "frontends" / "bicep" / "syntax.py" in files
     copy = tmp_path / "analyzer"
     for path in files:
         target = copy / path.relative_to(package)
@@ -524,7 +526,7 @@ def test_parse_fingerprint_covers_whole_front_end_packages(tmp_path: Path, monke
         return h.hexdigest()
 
     before = digest()
-    (copy / "bicep" / "new_module.py").write_text("X = 1\n", encoding="utf-8")
+    (copy / "frontends" / "bicep" / "new_module.py").write_text("X = 1\n", encoding="utf-8")
     assert digest() != before
     with pytest.raises(cache.FingerprintError, match=r"renamed\.py"):
         cache._code_files(copy, ("renamed.py",))

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from analyzer.discovery import discover
+from analyzer.frontends.terraform import VariableInputs, analyse_terraform, root_folders
+from analyzer.frontends.terraform.evaluate import Frame, Module
+from analyzer.frontends.terraform.syntax import parse_text
 from analyzer.model import Resource
-from analyzer.terraform import VariableInputs, analyse_terraform, root_folders
-from analyzer.terraform.evaluate import Frame, Module
-from analyzer.terraform.syntax import parse_text
 from analyzer.values import ResourceRef, Unknown
 
 

@@ -291,7 +291,7 @@ def _heredoc(token: Token, pos: Pos) -> Expr:
 def _heredoc_template(text: str, pos: Pos) -> Expr:
     """Interpolations in a heredoc: re-read its text as a quoted string (heredocs have no escapes,
     so quotes and backslashes are escaped first); positions inside are the heredoc's."""
-    from analyzer.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
+    from analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
 
     quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     try:
@@ -477,7 +477,7 @@ def parse_text(text: str, display: str) -> ParsedFile:
     """Parse Terraform source; raises :class:`SyntaxProblem` with a position when it is not HCL."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-    from analyzer.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
+    from analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
 
     try:
         tree = parses_to_tree(text)

@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer import arm
-from analyzer.bicep import ast as A
-from analyzer.bicep.ast import render
-from analyzer.bicep.values import Collection, LDict, LList, ModHandle, Partial, ResHandle, ScopeVal
+from analyzer.frontends.bicep import ast as A
+from analyzer.frontends.bicep.ast import render
+from analyzer.frontends.bicep.values import Collection, LDict, LList, ModHandle, Partial, ResHandle, ScopeVal
+from analyzer.knowledge import arm_ids
 from analyzer.model import Location, Resource
 from analyzer.values import ResourceRef, Unknown
 
@@ -138,7 +138,7 @@ class Instance:
         return value
 
     def handle(self, copy: Copy) -> ResHandle:
-        return ResHandle(copy.key, arm.kind_of(copy.arm_type), copy.arm_type, self, copy)
+        return ResHandle(copy.key, arm_ids.kind_of(copy.arm_type), copy.arm_type, self, copy)
 
     # -- copies ------------------------------------------------------------------------------------
     def copies(self, symbol: str) -> list[Copy]:
@@ -282,10 +282,10 @@ class Instance:
                     child.emit()
 
     def emit_copy(self, copy: Copy) -> None:
-        kind = arm.kind_of(copy.arm_type)
+        kind = arm_ids.kind_of(copy.arm_type)
         if kind is None or not isinstance(copy.body, A.Obj):
             return
-        from analyzer.bicep.resources import build_resource
+        from analyzer.frontends.bicep.canonical import build_resource
 
         resource, parent_name = build_resource(self, copy, kind)
         self.ctx.resources.append(resource)
@@ -331,7 +331,7 @@ class Instance:
         if isinstance(node, A.Index):
             return self.index(node, env)
         if isinstance(node, A.Call):
-            from analyzer.bicep.functions import call
+            from analyzer.frontends.bicep.functions import call
 
             return call(self, node, env)
         if isinstance(node, A.Unary):
@@ -342,7 +342,7 @@ class Instance:
                 return -value
             return Unknown(render(node))
         if isinstance(node, A.Binary):
-            from analyzer.bicep.functions import binary
+            from analyzer.frontends.bicep.functions import binary
 
             return binary(self, node, env)
         if isinstance(node, A.Ternary):

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from analyzer import arm
 from analyzer.discovery import SourceFile
+from analyzer.knowledge import arm_ids
 from analyzer.model import Diagnostic, FileResult, Location, Resource
 from analyzer.sources import ParseTimeout, TimedOut, read_source, time_budget, timed_out
 from analyzer.values import ResourceRef, Unknown
@@ -23,8 +23,8 @@ from analyzer.values import ResourceRef, Unknown
 # The parser, the AST and the evaluator are imported where they are used: a warm rescan reads
 # evaluated units from the cache (unpickling a unit imports this module) and needs none of them.
 if TYPE_CHECKING:
-    from analyzer.bicep.ast import ParsedBicep, ParsedParams
-    from analyzer.bicep.evaluator import UnitContext
+    from analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
+    from analyzer.frontends.bicep.evaluate import UnitContext
 
 __all__ = ["BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
 
@@ -43,8 +43,8 @@ def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
     text = read_source(file)  # the shared reader: size, NUL bytes, encodings, line ends
     if isinstance(text, Diagnostic):
         return text
-    from analyzer.bicep.parser import parse_file, parse_params_file
-    from analyzer.grammars import bicep_parser
+    from analyzer.frontends.bicep.syntax import parse_file, parse_params_file
+    from analyzer.frontends.grammars import bicep_parser
 
     # The budget times this file's parse: the grammar, built or loaded once per process, is not part of it.
     bicep_parser()
@@ -89,8 +89,8 @@ def load_bicep_cached(files: list[SourceFile], parsed: Mapping[str, Any], keys: 
 
 def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> list[BicepUnit]:
     """Units from already parsed files (display path -> parse result)."""
-    from analyzer.bicep.ast import ParsedBicep, ParsedParams
-    from analyzer.bicep.evaluator import _module_path
+    from analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
+    from analyzer.frontends.bicep.evaluate import _module_path
 
     units: list[BicepUnit] = []
     templates = {p: r for p, r in parsed.items() if isinstance(r, ParsedBicep)}
@@ -128,7 +128,7 @@ def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> l
 
 def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedParams | None) -> BicepUnit:
     """Evaluate one root template with one parameter file (or its defaults); never raises."""
-    from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext
+    from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext
 
     variant = params.path if params is not None else None
     try:
@@ -148,8 +148,8 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
 
 def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:
     """Evaluate a parameter file's assignments (they may use its own ``var``s)."""
-    from analyzer.bicep.ast import ParsedBicep
-    from analyzer.bicep.evaluator import RG_NAME, SUBSCRIPTION_ID, Instance
+    from analyzer.frontends.bicep.ast import ParsedBicep
+    from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance
 
     holder = ParsedBicep(path=params.path, vars=dict(params.vars))
     instance = Instance(ctx, holder, {}, f"{params.path}#", "", RG_NAME, SUBSCRIPTION_ID)
@@ -178,7 +178,7 @@ def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
     it means what an ``existing`` reference would: such a reference is added (the graph joins it to a
     declaration in another unit, or it stands for a resource managed elsewhere, whose resource group
     is still known). With several, or a type the analyzer does not model, it stays unknown."""
-    from analyzer.bicep.values import LocalId
+    from analyzer.frontends.bicep.values import LocalId
 
     candidates: dict[tuple[str, str], list[Resource]] = {}
     for resource in ctx.resources:
@@ -193,7 +193,7 @@ def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
             found = [r for r in found if not r.existing] or found
             if len(found) == 1:
                 return ResourceRef(found[0].key, "id")
-            kind = arm.kind_of(value.arm_type)
+            kind = arm_ids.kind_of(value.arm_type)
             if found or kind is None or value.arm_type.count("/") != 1:
                 return Unknown(value.text, value.reason)
             address = f"resourceId('{value.arm_type}', '{value.name}')"

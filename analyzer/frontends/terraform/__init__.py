@@ -19,14 +19,14 @@ from analyzer.values import Unknown, is_known
 # The parser and the evaluator are imported where they are used: a warm rescan takes every root
 # module's result from the unit cache and needs neither (importing them was a tenth of its time).
 if TYPE_CHECKING:
-    from analyzer.terraform.evaluate import Module, ModuleTree, SkippedModule
-    from analyzer.terraform.syntax import ParsedFile
+    from analyzer.frontends.terraform.evaluate import Module, ModuleTree, SkippedModule
+    from analyzer.frontends.terraform.syntax import ParsedFile
 
 
 def parse_source(source: SourceFile) -> ParsedFile | Diagnostic:
     """One file to plain data; never raises."""
-    from analyzer.grammars import hcl2_parser
-    from analyzer.terraform.syntax import SyntaxProblem, parse_text
+    from analyzer.frontends.grammars import hcl2_parser
+    from analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
 
     text = read_source(source)
     if isinstance(text, Diagnostic):
@@ -56,7 +56,7 @@ def _tfvars_json(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
         return Diagnostic(Location(source.display, error.lineno, error.colno), f"invalid JSON: {error.msg}")
     if not isinstance(values, dict):
         return Diagnostic(Location(source.display, 1), "a .tfvars.json file must hold an object")
-    from analyzer.terraform.syntax import Attribute, Literal, ParsedFile, Pos
+    from analyzer.frontends.terraform.syntax import Attribute, Literal, ParsedFile, Pos
 
     pos = Pos(1, 1, 1, 1)
     attributes = {k: Attribute(k, Literal(pos, v), pos) for k, v in values.items()}
@@ -161,7 +161,7 @@ class _Folders:
     def manifest(self, directory: str) -> dict[str, str]:
         """``.terraform/modules/modules.json`` of a root module (written by ``terraform init``): module
         keys to the folders holding the downloaded copies."""
-        from analyzer.terraform.evaluate import join_folder
+        from analyzer.frontends.terraform.evaluate import join_folder
 
         if self.root is None:
             return {}
@@ -188,8 +188,8 @@ def _report_root(files: list[SourceFile]) -> Path | None:
 
 
 def _local_calls(files: list[ParsedFile], directory: str) -> set[str]:
-    from analyzer.terraform.evaluate import is_local_source, join_folder
-    from analyzer.terraform.syntax import Literal
+    from analyzer.frontends.terraform.evaluate import is_local_source, join_folder
+    from analyzer.frontends.terraform.syntax import Literal
 
     calls = set()
     for parsed in files:
@@ -243,7 +243,7 @@ def load_terraform(files: list[SourceFile], inputs: VariableInputs | None = None
 
 def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = None,
                       parsed_files: Mapping[str, ParsedFile | Diagnostic] | None = None) -> TerraformLoad:
-    from analyzer.terraform.evaluate import ModuleTree
+    from analyzer.frontends.terraform.evaluate import ModuleTree
 
     inputs = inputs or VariableInputs()
     parsed_files = parsed_files or {}
@@ -280,8 +280,8 @@ def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[Parse
                   tree: ModuleTree) -> FileResult:
     """One root module evaluated into canonical resources, with its problems as diagnostics and the
     module calls it could not follow as notices. Never raises: a failure is a diagnostic of its own."""
-    from analyzer.terraform.evaluate import Module
-    from analyzer.terraform.extract import extract
+    from analyzer.frontends.terraform.canonical import extract
+    from analyzer.frontends.terraform.evaluate import Module
 
     try:
         module = Module(directory, files, {}, key_prefix=f"{directory or '.'}:", tree=tree)
@@ -313,7 +313,7 @@ def _unevaluated(files: list[ParsedFile], why: str) -> FileResult:
 def root_variables(module: Module, var_files: list[ParsedFile], inputs: VariableInputs) -> dict[str, Any]:
     """The root module's variable values, lowest precedence first: ``TF_VAR_*`` (with
     ``--env-vars``), tfvars files beside the module, ``--var-file`` files, then ``--var``."""
-    from analyzer.terraform.evaluate import Frame, convert_to_type
+    from analyzer.frontends.terraform.evaluate import Frame, convert_to_type
 
     values: dict[str, Any] = {}
     if inputs.environ is not None:
@@ -333,8 +333,8 @@ def root_variables(module: Module, var_files: list[ParsedFile], inputs: Variable
 def string_variable(module: Module, name: str, text: str) -> Any:
     """A value given as a string (``--var``, ``TF_VAR_*``): Terraform takes it literally when the
     variable has no type or a primitive one, and reads it as an HCL expression otherwise."""
-    from analyzer.terraform.evaluate import Frame, convert_to_type, variable_type
-    from analyzer.terraform.syntax import parse_text
+    from analyzer.frontends.terraform.evaluate import Frame, convert_to_type, variable_type
+    from analyzer.frontends.terraform.syntax import parse_text
 
     block = module.variable_blocks.get(name)
     if variable_type(block) != "complex":
@@ -477,7 +477,7 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
                 folders.diagnostics.extend(read_diagnostics)
                 results.append(result)
                 continue
-        from analyzer.terraform.evaluate import ModuleTree
+        from analyzer.frontends.terraform.evaluate import ModuleTree
 
         tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
         start = len(folders.requested)

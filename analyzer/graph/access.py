@@ -7,60 +7,17 @@ access rules fire only on False; None means a grant *may* cover the case, which 
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources as importlib_resources
 from typing import Any
 
-from analyzer import arm
 from analyzer.graph import FleetGraph, same_value
+from analyzer.knowledge import arm_ids
+from analyzer.knowledge.roles import MEMBERS_WRITE, Role, builtin_roles
 from analyzer.model import Resource
 from analyzer.values import ResourceRef, display, identity_text, is_known
 
-MEMBERS_WRITE = "Microsoft.ContainerService/fleets/members/write"
 VIRTUAL_NETWORKS = "Microsoft.Network/virtualNetworks"
 CLUSTER_FLAVORS = {"microsoft.containerservice/managedclusters": "aks", "microsoft.kubernetes/connectedclusters": "arc"}
-
-
-@dataclass(frozen=True, slots=True)
-class Role:
-    name: str
-    actions: tuple[str, ...]
-    not_actions: tuple[str, ...]
-
-    def permits(self, action: str) -> bool:
-        return _permits(self.actions, self.not_actions, action)
-
-
-@cache
-def _permits(actions: tuple[str, ...], not_actions: tuple[str, ...], action: str) -> bool:
-    # Remembered: rules ask the same few roles about the same actions once per fleet and grant, which
-    # made this pattern matching the largest cost of a scan with many fleets and role assignments.
-    return any(_matches(p, action) for p in actions) and not any(_matches(p, action) for p in not_actions)
-
-
-@cache
-def _pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$", re.I)
-
-
-def _matches(pattern: str, action: str) -> bool:
-    return bool(_pattern(pattern).match(action))
-
-
-@cache
-def builtin_roles() -> tuple[dict[str, Role], dict[str, Role]]:
-    """Built-in roles by lower-cased name and by GUID, from the packaged data file."""
-    text = importlib_resources.files("analyzer").joinpath("data/roles.json").read_text(encoding="utf-8")
-    by_name: dict[str, Role] = {}
-    by_guid: dict[str, Role] = {}
-    for entry in json.loads(text)["roles"]:
-        role = Role(entry["name"], tuple(entry["actions"]), tuple(entry["not_actions"]))
-        by_name[entry["name"].lower()] = role
-        by_guid[entry["id"].lower()] = role
-    return by_name, by_guid
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +55,7 @@ def target_of_value(graph: FleetGraph, value: Any) -> Target | None:
     if resource is not None:
         return target_of(graph, resource)
     if isinstance(value, str):
-        parsed = arm.parse_arm_id(value)
+        parsed = arm_ids.parse_arm_id(value)
         if parsed is not None and parsed.type is not None:
             namespace, *types = parsed.type.split("/")
             within = tuple(("/".join([namespace, *types[:i + 1]]), parsed.names[i])
@@ -145,17 +102,17 @@ def resolve_role(graph: FleetGraph, assignment: Resource) -> Role | None:
         return _custom_role(definition) if definition is not None and definition.kind == "role_definition" else None
     if not isinstance(value, str):
         return None
-    if assignment.props.get("role_by") == "name" or arm.role_guid(value) is None:
+    if assignment.props.get("role_by") == "name" or arm_ids.role_guid(value) is None:
         role = by_name.get(value.strip().lower())
         if role is not None:
             return role
         custom = [r for r in graph.of_kind("role_definition") if same_value(r.props.get("role_name"), value)]
         return _custom_role(custom[0]) if len(custom) == 1 else None
-    guid = arm.role_guid(value)
+    guid = arm_ids.role_guid(value)
     if guid in by_guid:
         return by_guid[guid]
-    custom = [r for r in graph.of_kind("role_definition") if arm.role_guid(r.props.get("role_id")) == guid
-              or arm.role_guid(r.name) == guid]
+    custom = [r for r in graph.of_kind("role_definition") if arm_ids.role_guid(r.props.get("role_id")) == guid
+              or arm_ids.role_guid(r.name) == guid]
     return _custom_role(custom[0]) if len(custom) == 1 else None
 
 
@@ -191,7 +148,7 @@ def resolve_scope(graph: FleetGraph, assignment: Resource) -> Scope | None:
             return Scope("subscription", resource.props.get("subscription_id"))
         return Scope("resource", resource=resource)
     if isinstance(value, str):
-        parsed = arm.parse_arm_id(value)
+        parsed = arm_ids.parse_arm_id(value)
         if parsed is None:
             return None
         if parsed.level in ("management_group", "tenant"):
@@ -320,7 +277,7 @@ def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
             found[key] = Operator(key, grant.principal, f"via {grant.assignment.address}")
     for text in configured:
         # An object ID is a GUID; anything else names an expression (var.deployer_id, a Bicep param).
-        key = identity_text(text) if arm.GUID_RE.match(text.strip()) else "expr:" + text.strip()
+        key = identity_text(text) if arm_ids.GUID_RE.match(text.strip()) else "expr:" + text.strip()
         if key is not None and key not in found:
             found[key] = Operator(key, text, "named as an operator by --operator or the configuration")
     result = [found[k] for k in sorted(found)]

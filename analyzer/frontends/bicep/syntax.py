@@ -1,4 +1,4 @@
-"""Parse ``.bicep`` and ``.bicepparam`` text into the plain syntax tree of :mod:`analyzer.bicep.ast`.
+"""Parse ``.bicep`` and ``.bicepparam`` text into the plain syntax tree of :mod:`analyzer.frontends.bicep.ast`.
 
 pycep-parser's own transformer loses meaning (literals look like identifiers, operators have no
 precedence, interpolations stay raw text, no positions below a declaration), so we run pycep's Lark
@@ -16,7 +16,7 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
-from analyzer.bicep.ast import (
+from analyzer.frontends.bicep.ast import (
     BINARY_PRECEDENCE,
     UNARY_PRECEDENCE,
     Array,
@@ -46,8 +46,8 @@ from analyzer.model import Diagnostic, Location
 
 
 def lark_parser() -> Lark:
-    # Built in analyzer.grammars, which keeps the compiled grammar in fleetiac's cache folder.
-    from analyzer.grammars import bicep_parser
+    # Built in analyzer.frontends.grammars, which keeps the compiled grammar in fleetiac's cache folder.
+    from analyzer.frontends.grammars import bicep_parser
 
     return bicep_parser()
 

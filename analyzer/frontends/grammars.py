@@ -101,7 +101,7 @@ def hcl2_tree(text: str) -> Tree:
 
 
 def bicep_parser() -> Lark:
-    """pycep's grammar, keeping every token (see :mod:`analyzer.bicep.parser` for why)."""
+    """pycep's grammar, keeping every token (see :mod:`analyzer.frontends.bicep.syntax` for why)."""
     parser = _parsers.get("bicep")
     if parser is None:
         from lark import Lark

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.terraform import syntax as s
-from analyzer.terraform.functions import FUNCTIONS, CallError, number_of, text_of
+from analyzer.frontends.terraform import syntax as s
+from analyzer.frontends.terraform.functions import FUNCTIONS, CallError, number_of, text_of
 from analyzer.values import ResourceRef, Unknown, is_known
 
 META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle"}
@@ -297,7 +297,7 @@ class Module:
         return Unknown(text)
 
     def _builtin_role_guid(self, instance: Instance) -> str | None:
-        from analyzer.access import builtin_roles
+        from analyzer.graph.access import builtin_roles
 
         by_name, by_guid = builtin_roles()
         frame = Frame(instance)

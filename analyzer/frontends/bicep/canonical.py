@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from analyzer import arm
-from analyzer.bicep import ast as A
-from analyzer.bicep.ast import render
-from analyzer.bicep.values import ResHandle, ScopeVal
+from analyzer.frontends import arm
+from analyzer.frontends.bicep import ast as A
+from analyzer.frontends.bicep.ast import render
+from analyzer.frontends.bicep.values import ResHandle, ScopeVal
 from analyzer.model import Location, Resource
 from analyzer.values import ResourceRef, Unknown
 
 if TYPE_CHECKING:
-    from analyzer.bicep.evaluator import Copy, Instance
+    from analyzer.frontends.bicep.evaluate import Copy, Instance
 
 _ABSENT = object()
 

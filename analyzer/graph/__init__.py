@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from analyzer import arm
+from analyzer.knowledge import arm_ids
 from analyzer.model import Resource
 from analyzer.values import ResourceRef, Unknown, identity_text
 
@@ -77,7 +77,7 @@ class FleetGraph:
             node = self.graph.nodes.get(key)
             return node["resource"] if node and "resource" in node else None
         if isinstance(value, str):
-            parsed = arm.parse_arm_id(value)
+            parsed = arm_ids.parse_arm_id(value)
             if parsed is None or parsed.type is None or parsed.name is None:
                 return None
             candidates = [r for r in self._by_arm_name.get((parsed.type.lower(), parsed.name.lower()), [])
@@ -118,7 +118,7 @@ class FleetGraph:
         if fleet is not None:
             return fleet.key
         value = resource.props.get("fleet")
-        if isinstance(value, str) and arm.parse_arm_id(value) is not None:
+        if isinstance(value, str) and arm_ids.parse_arm_id(value) is not None:
             return "arm:" + value.strip().rstrip("/").lower()
         return None
 

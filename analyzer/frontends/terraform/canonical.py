@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from analyzer import arm
+from analyzer.frontends import arm
+from analyzer.frontends.terraform import syntax as s
+from analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
+from analyzer.knowledge import arm_ids
 from analyzer.model import Location, Resource
-from analyzer.terraform import syntax as s
-from analyzer.terraform.evaluate import EvalBlock, Frame, Instance, Module
 from analyzer.values import ResourceRef, Unknown
 
 # Resources declared with Terraform live in the subscription of the azurerm provider: one unknown
@@ -272,7 +273,7 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
     if not isinstance(type_value, str):
         return None
     arm_type = type_value.split("@", 1)[0]
-    kind = arm.kind_of(arm_type)
+    kind = arm_ids.kind_of(arm_type)
     if kind is None:
         return None
     resource = _base(instance, kind, display, evaluated)
@@ -280,12 +281,12 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
     resource.resource_group = None
     builder = _Builder(resource, evaluated, display)
     parent = builder.take("parent", "parent_id")
-    if arm_type.lower().startswith(arm.FLEET + "/"):
+    if arm_type.lower().startswith(arm_ids.FLEET + "/"):
         resource.props["fleet"] = parent
         if "parent_id" in evaluated.positions:
             resource.locations["fleet"] = builder.loc(evaluated.positions["parent_id"])
     elif isinstance(parent, str):
-        parsed = arm.parse_arm_id(parent)
+        parsed = arm_ids.parse_arm_id(parent)
         if parsed is not None and parsed.level == "resource_group":
             resource.resource_group = parsed.resource_group
             resource.subscription = parsed.subscription

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from analyzer.bicep import ast as A
-from analyzer.bicep.ast import render
-from analyzer.bicep.evaluator import _is_int, guid_of
-from analyzer.bicep.values import LDict, LList, LocalId, ScopeVal
+from analyzer.frontends.bicep import ast as A
+from analyzer.frontends.bicep.ast import render
+from analyzer.frontends.bicep.evaluate import _is_int, guid_of
+from analyzer.frontends.bicep.values import LDict, LList, LocalId, ScopeVal
 from analyzer.values import ResourceRef, Unknown, is_known
 
 if TYPE_CHECKING:
-    from analyzer.bicep.evaluator import Instance
+    from analyzer.frontends.bicep.evaluate import Instance
 
 ROLE_DEFINITIONS = "microsoft.authorization/roledefinitions"
 
