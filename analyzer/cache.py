@@ -23,7 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analyzer.frontends.base import Evaluated, Memo, Unit
 
 FORMAT_VERSION = 1
 """Bump when the entry layout or the meaning of cached data changes."""
@@ -37,7 +40,7 @@ _ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v")
 # stands for every ``.py`` file under it, so a module added to or renamed inside a front end is
 # covered without editing this list. A path that does not exist is an error (a moved module must
 # never leave the keys blind to its code).
-_PARSER_CODE = ("frontends", "model.py", "values.py", "cache.py", "sources.py", "linehash.py")
+_PARSER_CODE = ("frontends", "model.py", "values.py", "cache.py", "linehash.py")
 
 
 class FingerprintError(RuntimeError):
@@ -71,13 +74,15 @@ def register_fast_pickling() -> None:
     the same objects about five times faster (and the pickles are smaller).
 
     Called (once per process) just before pickling parse results or cached records, not at import:
-    it imports both parsers' AST modules, which a warm rescan otherwise never needs. Unpickling does
-    not need it."""
+    it imports the front ends' parsed-data modules, which a warm rescan otherwise never needs.
+    Unpickling does not need it."""
     import copyreg
     import dataclasses
     import importlib
 
-    for name in ("analyzer.frontends.terraform.syntax", "analyzer.frontends.bicep.ast", "analyzer.model"):
+    from analyzer.frontends.base import front_ends
+
+    for name in ("analyzer.model", *(module for front_end in front_ends() for module in front_end.data_modules)):
         module = importlib.import_module(name)
         for cls in vars(module).values():
             if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
@@ -375,3 +380,30 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def evaluate_units(units: list[Unit], memo: Memo) -> list[Evaluated]:
+    """Every unit's results, remembered in ``memo`` under the unit's key (its inputs) together with
+    the dependencies its evaluation reported; a remembered result is used only while the unit says
+    those dependencies are unchanged. A result holding a parse timeout is never remembered: it
+    depends on the machine's load, not on the files."""
+    from analyzer.frontends.sources import TimedOut
+
+    out: list[Evaluated] = []
+    for unit in units:
+        if unit.ready is not None:
+            out.extend(unit.ready)
+            continue
+        key = digest_of("unit", unit.key) if unit.key is not None else None
+        record = memo.get(key) if key is not None else None
+        if isinstance(record, tuple) and len(record) == 2 and unit.unchanged(record[1]):
+            out.extend(record[0])
+            continue
+        results, dependencies = unit.evaluate()
+        timed_out = any(isinstance(d, TimedOut) for evaluated in results for d in evaluated.result.diagnostics)
+        if key is not None and not timed_out:
+            memo.put(key, (results, dependencies))
+        else:
+            memo.untracked()
+        out.extend(results)
+    return out

@@ -7,18 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from analyzer.frontends.sources import DEFAULT_LIMITS, ReadLimits
 from analyzer.model import Diagnostic, Location
-from analyzer.sources import DEFAULT_LIMITS, ReadLimits
 
-LANGUAGE_BY_SUFFIX = {
-    ".tf": "terraform",
-    ".bicep": "bicep",
-    ".bicepparam": "bicepparam",
-    ".tfvars": "tfvars",
-    ".yaml": "yaml",  # Kubernetes manifests (analyzer.frontends.yaml); other YAML is read and ignored
-    ".yml": "yaml",
-}
-SKIPPED_DIRS = {".terraform", ".git", "node_modules", "__pycache__"}
+SKIPPED_DIRS = {"node_modules", "__pycache__"}
+"""Skipped besides hidden folders (``.git``, ``.terraform``: every name that starts with a dot)."""
 
 
 class DiscoveryError(Exception):
@@ -37,7 +30,7 @@ class SourceFile:
 
     @property
     def directory(self) -> str:
-        """The display path of the folder holding the file (a Terraform module's identity)."""
+        """The display path of the folder holding the file (where modules are folders, a module's identity)."""
         parent = str(PurePosixPath(self.display).parent)
         return "" if parent == "." else parent
 
@@ -57,7 +50,7 @@ def discover(paths: list[Path], root: Path | None = None, limits: ReadLimits = D
              problems: list[Diagnostic] | None = None) -> tuple[Path, list[SourceFile]]:
     """Every scannable file under ``paths``, sorted, with the report root.
 
-    Hidden folders, ``.terraform`` and ``.git`` are skipped; symbolic links are followed only when
+    Hidden folders (``.git``, ``.terraform``) are skipped; symbolic links are followed only when
     they stay inside the scanned path, and never twice to the same folder (a link loop ends there).
     A folder that cannot be listed is appended to ``problems`` (when given) and the walk goes on.
     """
@@ -143,9 +136,9 @@ def _display(absolute: Path, root: Path) -> str:
 
 def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool,
          limits: ReadLimits = DEFAULT_LIMITS) -> None:
-    language = LANGUAGE_BY_SUFFIX.get(path.suffix.lower())
-    if path.name.lower().endswith(".tfvars.json"):
-        language = "tfvars"
+    from analyzer.frontends.base import language_of
+
+    language = language_of(path.name)  # by the front ends' suffixes
     if language is None or (not explicit and path.name.startswith(".")):
         return
     absolute = path.absolute()

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__, postscan
 from analyzer.discovery import SourceFile, discover
+from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits
 from analyzer.graph import FleetGraph
-from analyzer.model import Diagnostic, FileResult, Finding, Level, Report, Resource
+from analyzer.model import Diagnostic, Finding, Level, Report, Resource
 from analyzer.rules import Rule, RuleContext, all_rules, select_rules
-from analyzer.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits
 from analyzer.suppressions import SourceTexts
+
+if TYPE_CHECKING:
+    from analyzer.frontends.base import Evaluated
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class ScanOptions:
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
                 when_first: Any = None) -> Any:
-    """Every Terraform and Bicep file parsed once (cache, then worker processes), by display path;
+    """Every file of a parsed language parsed once (cache, then worker processes), by display path;
     entries the cache holds are read only when asked for (``.keys``: each file's cache key)."""
     from analyzer.cache import cache_dir
     from analyzer.parsestage import parse_lazily
@@ -70,8 +72,8 @@ class Loaded:
     """What the front ends produced for a scan."""
 
     variants: list[list[Resource]]
-    """One resource list per *variant* of the deployment (a Bicep template evaluated with each of its
-    ``.bicepparam`` files gives one variant each)."""
+    """One resource list per *variant* of the deployment (a template evaluated with each of its
+    parameter files gives one variant each)."""
     diagnostics: list[Diagnostic]
     notices: list[str]
     """What could not be analysed (modules not downloaded), one line each."""
@@ -96,109 +98,73 @@ def load(files: list[SourceFile], options: ScanOptions | None = None,
 
 
 def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None) -> Loaded:
-    from analyzer.frontends.terraform import VariableInputs, load_terraform, load_terraform_cached
+    from analyzer.cache import evaluate_units
+    from analyzer.frontends.base import Memo, NoMemo, ScanInputs, front_ends
 
-    inputs = VariableInputs(options.var_files, options.variables, os.environ if options.env_vars else None)
-
-    terraform_files = [f for f in files if f.language in ("terraform", "tfvars")]
-    bicep_files = [f for f in files if f.language in ("bicep", "bicepparam")]
+    inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None)
+    memo: Memo = NoMemo()
     index = None
     if options.cache:
         from analyzer.cache import UnitIndex, cache_dir
 
         # One index per scanned tree (its discovered root and file set's folders are in the keys too).
         scope = files[0].path.as_posix()[: -len(files[0].display)] if files else ""
-        index = UnitIndex(cache_dir(), scope)
-    evaluated: list[list[FileResult]] = []
+        memo = index = UnitIndex(cache_dir(), scope)
+    ordered = sorted(front_ends(), key=lambda f: not f.early)  # stable: registry order otherwise
+    files_of = {fe.name: [f for f in files if f.language in {lang.name for lang in fe.languages}] for fe in ordered}
+    evaluated: dict[str, list[Evaluated]] = {}
 
-    def evaluate_terraform(parsed: Any) -> None:
-        if terraform_files:
-            evaluated.append(load_terraform_cached(terraform_files, inputs, parsed, parsed.keys, index)
-                             if index is not None else load_terraform(terraform_files, inputs, parsed))
-        else:
-            evaluated.append([])
+    def evaluate(front_end: Any, parsed: Any) -> None:
+        front_files = files_of[front_end.name]
+        units = front_end.units(front_files, parsed, parsed.keys, inputs, memo) if front_files else []
+        evaluated[front_end.name] = evaluate_units(units, memo)
 
-    def early(parsed: Any) -> None:
-        """Terraform evaluated while the workers still parse Bicep files; any failure here is left
-        to the same evaluation afterwards (which then reports it as it would have)."""
+    early = [fe for fe in ordered if fe.early]
+
+    def while_others_parse(parsed: Any) -> None:
+        """Early front ends evaluated while the workers still parse the others' files; any failure
+        here is left to the same evaluation afterwards (which then reports it as it would have)."""
         try:
-            evaluate_terraform(parsed)
+            for front_end in early:
+                evaluate(front_end, parsed)
         except Exception:
             evaluated.clear()
         if while_parsing is not None:
             while_parsing()
 
-    parsed = parse_stage(files, options, ("terraform", "tfvars"), early)
-    if not evaluated:
-        evaluate_terraform(parsed)
-    results: list[FileResult] = evaluated[0]
-    diagnostics = [d for r in results for d in r.diagnostics]
-    notices = sorted({notice for r in results for notice in r.notices})
-    shared = [res for r in results for res in r.resources]
-    quiet = set(parsed.quiet)
-    for manifest_result in _manifests([f for f in files if f.language == "yaml"], index, quiet):
-        shared.extend(manifest_result.resources)  # Kubernetes objects belong to every variant
-        diagnostics.extend(manifest_result.diagnostics)
-    by_template: dict[str, dict[str | None, FileResult]] = defaultdict(dict)
-    if bicep_files:
-        from analyzer.frontends.bicep import load_bicep, load_bicep_cached
-
-        units = load_bicep_cached(bicep_files, parsed, parsed.keys, index) if index is not None \
-            else load_bicep(bicep_files, parsed)
-        for unit in units:
-            name = PurePosixPath(unit.variant).name.removesuffix(".bicepparam") if unit.variant else None
-            # Two parameter files of one name for one template (params/dev, env/dev) stay two environments.
-            by_template[unit.template][unit.variant if name in by_template[unit.template] else name] = unit.result
-            diagnostics.extend(unit.result.diagnostics)
+    first = tuple(lang.name for fe in early for lang in fe.languages)
+    parsed = parse_stage(files, options, first, while_others_parse)
+    for front_end in ordered:
+        if front_end.name not in evaluated:
+            evaluate(front_end, parsed)
+    results = [e for fe in ordered for e in evaluated[fe.name]]
     if index is not None:
         index.save()  # before the rules see (and could touch) the resources
-    return Loaded(_variants(shared, by_template), diagnostics, notices, index.trail() if index is not None else None,
-                  frozenset(quiet))
+    return Loaded(_variants(results), [d for e in results for d in e.result.diagnostics],
+                  sorted({notice for e in results for notice in e.result.notices}),
+                  index.trail() if index is not None else None, frozenset(parsed.quiet))
 
 
-def _manifests(files: list[SourceFile], index: Any, quiet: set[str]) -> list[FileResult]:
-    """The Kubernetes objects of YAML files (only files that hold one, or a diagnostic), each file
-    remembered in the unit index by its content."""
-    if not files:
-        return []
-    from analyzer.cache import digest_of
-    from analyzer.frontends.yaml import load_manifest_file
-    from analyzer.parsestage import file_facts
-
-    results = []
-    for file in files:
-        key = None
-        if index is not None:
-            content, marked = file_facts(file)
-            key = digest_of("yaml", content) if content is not None else None
-            if not marked:
-                quiet.add(file.display)
-        result = index.get(key) if key is not None else None
-        if result is None:
-            result = load_manifest_file(file)
-            if key is not None:
-                index.put(key, result)
-            elif index is not None:
-                index.untracked()
-        if result.resources or result.diagnostics:
-            results.append(result)
-    return results
-
-
-def _variants(shared: list[Resource], by_template: dict[str, dict[str | None, FileResult]]) -> list[list[Resource]]:
-    """One resource list per environment. An environment is the name of a parameter file
-    (``dev.bicepparam`` beside each template): templates are evaluated together only with the values of
-    the same environment, so one template's dev values never meet another's prod values. A template
-    without parameter files belongs to every environment; one with parameter files only to those it
-    names (pairing it with another environment's values could report what no deployment does)."""
-    names = sorted({name for units in by_template.values() for name in units if name is not None})
+def _variants(results: list[Evaluated]) -> list[list[Resource]]:
+    """One resource list per environment. An environment is named by the front ends (a parameter
+    file's name: ``dev`` for ``dev.bicepparam`` beside each template): groups are evaluated together
+    only with the values of the same environment, so one template's dev values never meet another's
+    prod values. A result without a group belongs to every environment; a group without results of
+    its own for an environment joins it with its default (environment None), and only when it has
+    one (pairing it with another environment's values could report what no deployment does)."""
+    shared = [r for e in results if e.group is None for r in e.result.resources]
+    by_group: dict[str, dict[str | None, list[Resource]]] = {}
+    for e in results:
+        if e.group is not None:
+            by_group.setdefault(e.group, {}).setdefault(e.environment, []).extend(e.result.resources)
+    names = sorted({name for groups in by_group.values() for name in groups if name is not None})
     variants = []
     for name in names or [None]:
         resources = list(shared)
-        for units in by_template.values():
-            chosen = units.get(name, units.get(None))
+        for environments in by_group.values():
+            chosen = environments.get(name, environments.get(None))
             if chosen is not None:
-                resources.extend(chosen.resources)
+                resources.extend(chosen)
         variants.append(resources)
     return variants
 

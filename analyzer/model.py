@@ -14,6 +14,7 @@ code does not set is absent or ``None``):
 kind                   props
 =====================  ===========================================================================
 fleet                  ``hub`` (bool: ARM/azapi ``properties.hubProfile`` present; azurerm: False),
+                       ``hub_settable`` (bool: whether the declaring resource type can ask for a hub),
                        ``hub_profile_ignored`` (True when an azurerm ``hub_profile`` block is written),
                        ``identity_type``, ``hub_agent_subnet``, ``hub_vnet_integration``,
                        ``hub_api_server_subnet``

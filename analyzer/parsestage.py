@@ -1,4 +1,4 @@
-"""The parse stage: every Terraform and Bicep file parsed once, into plain data, before evaluation.
+"""The parse stage: every file of a parsed language parsed once, into plain data, before evaluation.
 
 Parsing is most of a cold scan (Lark parsers, 15-45 ms a file) and each file parses on its own, so
 the files a cache does not already hold are spread over worker processes in chunks. Front ends
@@ -23,9 +23,8 @@ from typing import Any
 
 from analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
 from analyzer.discovery import SourceFile
-from analyzer.sources import TimedOut
+from analyzer.frontends.sources import TimedOut
 
-PARSED_LANGUAGES = ("terraform", "tfvars", "bicep", "bicepparam")
 MIN_FILES_FOR_WORKERS = 24
 """Below this many files to parse, starting processes costs more than it saves."""
 PROGRESS_AFTER = 2.0
@@ -42,14 +41,10 @@ class ParseStats:
 
 
 def parse_one(source: SourceFile) -> Any:
-    """The front end's own ``parse_source`` for the file's language; never raises."""
-    if source.language in ("terraform", "tfvars"):
-        from analyzer.frontends.terraform import parse_source as parse_terraform
+    """The front end's own parse of the file; never raises."""
+    from analyzer.frontends.base import front_end_of
 
-        return parse_terraform(source)
-    from analyzer.frontends.bicep import parse_source as parse_bicep
-
-    return parse_bicep(source)
+    return front_end_of(source.language).parse(source)
 
 
 def file_key(source: SourceFile) -> str | None:
@@ -204,36 +199,38 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
 
     With worker processes, files of the ``first`` languages are parsed first, and ``when_first`` is
     called (in this process, with them available) as soon as they are all in, while the workers go on
-    with the others: the Terraform evaluation then overlaps the Bicep parse. Without workers it is
+    with the others: an early front end's evaluation then overlaps the others' parse. Without workers it is
     not called; the caller does that work afterwards, from the same data.
 
     ``cache_root`` None parses everything and writes nothing (``--no-cache``); ``workers`` None uses
     every core the process may run on, 1 parses in this process."""
     from analyzer.cache import ParseCache
     from analyzer.frontends import grammars
+    from analyzer.frontends.base import language
 
     began = time.perf_counter()
     stats = stats if stats is not None else ParseStats()
     grammars.configure(cache_root)
     use_for_line_hashes(cache_root)  # the report's line hashes follow --no-cache too
-    wanted = [f for f in files if f.language in PARSED_LANGUAGES]
-    stats.files = len(wanted)
+    stats.files = sum(1 for f in files if language(f.language).parsed)
     results: dict[str, Any] = {}
     pending: dict[str, tuple[SourceFile, str]] = {}
     keys: dict[str, str | None] = {}
     quiet: set[str] = set()
     missing: list[SourceFile] = []
     cache = ParseCache(cache_root) if cache_root is not None else None
-    for source in wanted:
+    for source in files:
         key, marked = file_facts(source) if cache is not None else (None, True)
         keys[source.display] = key
         if not marked:
             quiet.add(source.display)
+        if not language(source.language).parsed:
+            continue  # its front end reads it when evaluating (the key still serves that)
         if cache is not None and key is not None and cache.has(key):
             pending[source.display] = (source, key)
             continue
         missing.append(source)
-    stats.cached = len(wanted) - len(missing)
+    stats.cached = stats.files - len(missing)
     stats.parsed = len(missing)
     count = min(workers if workers is not None else default_workers(), len(missing))
     bar = Progress(len(missing), progress_wanted(progress))
@@ -272,22 +269,19 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    # Small chunks balance the load (Bicep files parse faster than Terraform ones); not too small,
+    # Small chunks balance the load (files of some languages parse much faster); not too small,
     # since each chunk is one round trip.
     size = max(1, min(16, len(files) // (workers * 4)))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     # fork shares the already imported parsers with the children; elsewhere the default is used.
     method = "fork" if sys.platform.startswith("linux") else None
     if method == "fork":
-        from analyzer.frontends import grammars
+        from analyzer.frontends.base import front_ends
 
-        # Loaded once here instead of once per worker: the grammars, both front ends' parse code and
+        # Loaded once here instead of once per worker: the grammars, the front ends' parse code and
         # the pickling registration.
-        grammars.hcl2_parser()
-        grammars.bicep_parser()
-        import analyzer.frontends.bicep.syntax
-        import analyzer.frontends.terraform.syntax  # noqa: F401
-
+        for front_end in front_ends():
+            front_end.preload()
         register_fast_pickling()
     results: dict[str, Any] = {}
     try:

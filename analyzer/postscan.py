@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from analyzer import suppressions
 from analyzer.cache import cached_line_hashes
 from analyzer.discovery import SourceFile
+from analyzer.frontends.base import front_end_of, language_of
+from analyzer.frontends.sources import MAX_LINE_CHARS
 from analyzer.model import Finding, Level, RuleInfo
-from analyzer.sources import MAX_LINE_CHARS
 
 
 def is_excluded(display: str, patterns: Iterable[str]) -> bool:
@@ -68,20 +69,20 @@ def suppress(findings: list[Finding], files: list[SourceFile], texts: suppressio
     Directives are read from every scanned file (so FIAC903 covers them all) and from any other file a
     finding points into (a module outside the scanned folder).
     """
-    languages = {f.display: f.language for f in files}
+    languages: dict[str, str | None] = {f.display: f.language for f in files}
     absolute = {f.display: f.path for f in files}
     for finding in findings:
-        suffix = Path(finding.location.path).suffix.lower()
-        if finding.location.path not in languages and suffix in (".tf", ".bicep", ".yaml", ".yml"):
-            languages[finding.location.path] = {".tf": "terraform", ".bicep": "bicep"}.get(suffix, "yaml")
+        if finding.location.path not in languages:
+            languages[finding.location.path] = language_of(finding.location.path)
     found: list[suppressions.Directive] = []
-    for display, language in sorted(languages.items()):
-        if (language in ("tfvars",) and display.endswith(".json")) or display in texts.quiet:
-            continue  # JSON has no comments; a quiet file was read already and holds no directive
+    for display, language in sorted((d, lang) for d, lang in languages.items() if lang is not None):
+        if display in texts.quiet:
+            continue  # read already in this scan, and it holds no directive
         text = texts.get(display, absolute.get(display))
         if text is None or "fleetiac" not in text:
             continue
-        found.extend(suppressions.directives(text, language, display, known, as_of))
+        comments = front_end_of(language).comments(text, display)
+        found.extend(suppressions.directives(comments, display, known, as_of))
     active, suppressed = suppressions.apply(findings, found)
     if report_invalid:
         active.extend(suppressions.invalid_findings(found))

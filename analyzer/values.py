@@ -1,8 +1,8 @@
 """The values the evaluators produce and the policies read.
 
 A value is a plain Python value (``str``, ``int``, ``float``, ``bool``, ``None``, ``list``, ``dict``)
-or one of the two symbolic values below. Both front ends (Terraform and Bicep) produce them, so
-policies never need to know which language a value came from.
+or one of the two symbolic values below. Every front end produces them, so policies never need to
+know which language a value came from.
 
 - :class:`Unknown` is a value that cannot be resolved statically. It carries the canonical text of
   the expression it came from (``data.azurerm_client_config.current.object_id``, ``var.deployer_id``,
@@ -18,7 +18,44 @@ Rules never fire on an unknown value: :func:`is_known` is the test they use.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class UnknownCause(StrEnum):
+    """Why a value is unknown. Front ends set it; rules may ask it (an undeclared reference is a
+    finding of its own) but never parse text for it. The values are for people reading a dump."""
+
+    NOT_STATIC = "known only when deployed"
+    """An attribute Azure assigns, a data source, a deployment function: no fault of the code."""
+    UNDECLARED_RESOURCE = "undeclared resource"
+    UNDECLARED_DATA_SOURCE = "undeclared data source"
+    UNDECLARED_MODULE = "undeclared module"
+    UNDECLARED_LOCAL = "undeclared local"
+    UNDECLARED_SYMBOL = "undeclared symbol"
+    """``x.id`` where ``x`` is no symbol of the file: a misspelt resource symbol."""
+    UNRESOLVED_NAME = "unresolved name"
+    """A bare name that is no symbol of the file (it may be an import the evaluator does not follow)."""
+    NO_INPUT_VALUE = "input without a value"
+    """A variable or parameter with no default and no value given."""
+    INVALID_INPUT = "input value is not an expression"
+    NOT_CONSTANT = "input value is not a constant"
+    MODULE_NOT_ANALYSED = "module not analysed"
+    CYCLE = "cycle"
+    UNSUPPORTED_FUNCTION = "function not evaluated"
+    EVALUATION_ERROR = "evaluation error"
+    TOO_DEEP = "nested too deeply"
+    UNKNOWN_KEY = "unknown object key"
+    NO_SUCH_PROPERTY = "no such property"
+    INDEX_OUT_OF_RANGE = "index out of range"
+    DIVISION_BY_ZERO = "division by zero"
+    NOT_MODELLED = "not modelled"
+    DYNAMIC_BLOCK = "dynamic block"
+    UNKNOWN_LOOP = "unknown loop collection"
+    CONDITION_FALSE = "condition is false"
+    NOT_JSON = "not JSON"
+    NOT_A_LIST = "not a list"
+    TEMPLATE_EXPRESSION = "template expression"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +63,7 @@ class Unknown:
     """A value the evaluator could not resolve; ``text`` is its canonical source expression."""
 
     text: str
-    reason: str = field(default="", compare=False, hash=False)
+    cause: UnknownCause = field(default=UnknownCause.NOT_STATIC, compare=False, hash=False)
 
     def __str__(self) -> str:
         return f"({self.text})"

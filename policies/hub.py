@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from analyzer.graph.access import target_of_value
+from analyzer.knowledge.kubernetes import HUB_API_GROUPS
 from analyzer.model import Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import display
-
-HUB_API_GROUPS = ("placement.kubernetes-fleet.io", "networking.fleet.azure.com")
 
 
 def _hubless(fleet: Resource) -> bool | None:
@@ -167,7 +166,7 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
 
 
 def _hint(fleet: Resource) -> str:
-    if fleet.source_type == "azurerm_kubernetes_fleet_manager":
+    if fleet.props.get("hub_settable") is False:
         return ("azurerm_kubernetes_fleet_manager cannot create a hub: declare the fleet with azapi_resource "
                 "and properties.hubProfile")
     return "set properties.hubProfile on the fleet (a hub cannot be removed later)"

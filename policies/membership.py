@@ -10,12 +10,13 @@ from analyzer.graph.access import CLUSTER_FLAVORS, member_cluster
 from analyzer.knowledge import arm_ids
 from analyzer.model import Resource
 from analyzer.rules import RuleContext, rule
-from analyzer.values import ResourceRef, Unknown, display
+from analyzer.values import ResourceRef, Unknown, UnknownCause, display
 from policies.orchestration import stage_plans
 
 # Reasons the front ends give a reference to a block the code does not declare.
-UNDECLARED_TERRAFORM = {"undeclared resource": "resource", "undeclared data source": "data source"}
-UNRESOLVED_BICEP = "unresolved name"
+UNDECLARED = {UnknownCause.UNDECLARED_RESOURCE: "resource", UnknownCause.UNDECLARED_DATA_SOURCE: "data source",
+              UnknownCause.UNDECLARED_SYMBOL: "symbol"}
+"""Unknown causes that mean the code names something it does not declare, and what to call it."""
 
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 FLEET_NAME_MAX = 63
@@ -29,13 +30,7 @@ def _members(ctx: RuleContext) -> list[Resource]:
 
 def _undeclared(value: Unknown) -> str | None:
     """What kind of undeclared thing an unknown cluster reference names, or None."""
-    if value.reason in UNDECLARED_TERRAFORM:
-        return UNDECLARED_TERRAFORM[value.reason]
-    # Bicep: `typo.id` where `typo` is no symbol of the file. A bare unresolved name could be an
-    # import the evaluator does not follow, so only a resource-style `.id` reference counts.
-    if value.reason == UNRESOLVED_BICEP and value.text.endswith(".id"):
-        return "symbol"
-    return None
+    return UNDECLARED.get(value.cause)
 
 
 @rule("FIAC501", "member-cluster-unresolved", "error",

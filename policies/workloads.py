@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from analyzer.frontends.yaml import AUTOSCALER, WORKLOAD_KINDS, api_group
+from analyzer.knowledge.kubernetes import AUTOSCALER, WORKLOAD_KINDS, api_group
 from analyzer.model import Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import Unknown, display, is_known

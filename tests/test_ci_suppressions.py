@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analyzer.suppressions import scan_source
+from analyzer.frontends.bicep.comments import BICEP
+from analyzer.frontends.scanner import scan_source
+from analyzer.frontends.terraform.comments import HCL
 from tests.ci_helpers import AS_OF, ONLY, member_bicep, member_tf, run, scan_json
 
 MEMBER_LINE = 8  # the member block's first line when a one-line directive is written above it
@@ -121,8 +123,8 @@ def test_scanner_tells_strings_heredocs_and_templates_from_comments() -> None:
         '/* block */ resource "x" "y" {\n'                   # 8
         '}\n'                                                # 9
     )
-    structure = scan_source(text, "terraform")
+    structure = scan_source(text, HCL)
     assert [(c.line, c.text, c.own_line) for c in structure.comments] == [(6, "real", False), (8, "block", True)]
     assert structure.spans[1] == 7 and structure.spans[8] == 9
     bicep = "var s = 'it''s ${'}'} // no' // yes\nvar m = '''\n// no\n'''\n"
-    assert [(c.line, c.text) for c in scan_source(bicep, "bicep").comments] == [(1, "yes")]
+    assert [(c.line, c.text) for c in scan_source(bicep, BICEP).comments] == [(1, "yes")]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from analyzer.discovery import discover
 from analyzer.engine import ScanOptions, load, scan
-from analyzer.frontends.yaml import parse_manifests, wanted
+from analyzer.frontends.yaml.canonical import parse_manifests
+from analyzer.knowledge.kubernetes import wanted
 from analyzer.values import Unknown
 
 PLACEMENT = """\

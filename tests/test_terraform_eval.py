@@ -185,11 +185,11 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 def load(root: Path, inputs: VariableInputs | None = None) -> tuple[dict[str, Resource], list[str], Any]:
     _, files = discover([root], root)
-    loaded = analyse_terraform(files, inputs)
-    resources = {r.address: r for result in loaded.results for r in result.resources}
-    diagnostics = [f"{d.location.path}:{d.location.line} {d.message}" for result in loaded.results
+    results = analyse_terraform(files, inputs)
+    resources = {r.address: r for result in results for r in result.resources}
+    diagnostics = [f"{d.location.path}:{d.location.line} {d.message}" for result in results
                    for d in result.diagnostics]
-    return resources, diagnostics, loaded
+    return resources, diagnostics, [notice for result in results for notice in result.notices]
 
 
 VARIABLES_TF = """
@@ -325,10 +325,11 @@ resource "azurerm_kubernetes_fleet_member" "m" {
         ".terraform/modules/registry/main.tf": 'output "name" {\n  value = "from-download"\n}\n'
                                                'resource "azurerm_kubernetes_fleet_manager" "f" {\n  name = "f"\n}\n',
     })
-    resources, diagnostics, loaded = load(tmp_path)
+    resources, diagnostics, notices = load(tmp_path)
     assert diagnostics == ["main.tf:2 module.self calls a module that calls itself: . -> .; it is not analysed"]
-    assert [(s.address, s.source) for s in loaded.skipped_modules] == [
-        ("module.gone", "git::https://example.invalid/fleet.git")]
+    assert notices == ['module.gone (main.tf:9, source "git::https://example.invalid/fleet.git") was not analysed: '
+                       "not downloaded (run terraform init to analyse it); its resources are not checked and its "
+                       "outputs are unknown"]
     m = resources["azurerm_kubernetes_fleet_member.m"]
     assert (m.props["group"], m.name) == (Unknown("module.gone.group"), "from-download")
     f = resources["module.registry.azurerm_kubernetes_fleet_manager.f"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from analyzer.knowledge.arm_ids import kind_of
 from analyzer.model import Location
-from analyzer.values import Unknown
+from analyzer.values import Unknown, UnknownCause
 
 Where = Callable[[str], Location | None]
 
@@ -57,7 +57,7 @@ class _Props:
             return
         self._locate(canonical, arm_path)
         if not isinstance(value, list):
-            self.props[canonical] = value if isinstance(value, Unknown) else Unknown(arm_path, "not a list")
+            self.props[canonical] = value if isinstance(value, Unknown) else Unknown(arm_path, UnknownCause.NOT_A_LIST)
             return
         stages: list[Any] = []
         for i, stage in enumerate(value):
@@ -104,6 +104,7 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
     if kind == "fleet":
         hub = _get(body, "properties.hubProfile")
         p.props["hub"] = hub if isinstance(hub, Unknown) else hub is not None
+        p.props["hub_settable"] = True
         p._locate("hub", "properties.hubProfile")
         p.take("identity_type", "identity.type")
         p.take("hub_agent_subnet", "properties.hubProfile.agentProfile.subnetId")

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from analyzer.discovery import SourceFile
+from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
+from analyzer.frontends.sources import ParseTimeout, read_source, time_budget, timed_out
 from analyzer.knowledge import arm_ids
 from analyzer.model import Diagnostic, FileResult, Location, Resource
-from analyzer.sources import ParseTimeout, TimedOut, read_source, time_budget, timed_out
 from analyzer.values import ResourceRef, Unknown
 
 # The parser, the AST and the evaluator are imported where they are used: a warm rescan reads
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
     from analyzer.frontends.bicep.evaluate import UnitContext
 
-__all__ = ["BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
+__all__ = ["FRONT_END", "BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
 
 
 @dataclass
@@ -68,23 +69,57 @@ def load_bicep(files: list[SourceFile],
     return build_units({f.display: known.get(f.display) or parse_source(f) for f in files})
 
 
-def load_bicep_cached(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
-                     index: Any) -> list[BicepUnit]:
-    """:func:`load_bicep`, remembered in ``index`` (an :class:`analyzer.cache.UnitIndex`) under the
-    parse-cache keys of every scanned Bicep file (content, path, language, versions): evaluation reads
-    only scanned files, so with all of them unchanged the units are the same."""
-    from analyzer.cache import digest_of
-
+def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None]) -> Unit:
+    """Every Bicep template of the scan as one unit, keyed by the parse-cache keys of every scanned
+    Bicep file (content, path, language, versions): evaluation reads only scanned files, so with all
+    of them unchanged the results are the same. Each root template's result is a group of its own,
+    with one environment per parameter file (named by the file: ``dev.bicepparam`` is ``dev``)."""
     listed = tuple((f.display, f.language, keys.get(f.display)) for f in files)
-    key = digest_of("bicep-units", listed) if all(k is not None for *_, k in listed) else None
-    units = index.get(key) if key is not None else None
-    if units is None:
-        units = load_bicep(files, parsed)
-        if key is not None and not any(isinstance(parsed.get(f.display), TimedOut) for f in files):
-            index.put(key, units)
-        else:
-            index.untracked()
-    return units
+    key = ("bicep-units", listed) if all(k is not None for *_, k in listed) else None
+
+    def evaluate() -> tuple[list[Evaluated], Any]:
+        out: list[Evaluated] = []
+        seen: dict[str, set[str | None]] = {}
+        for unit in load_bicep(files, parsed):
+            name = posixpath.basename(unit.variant).removesuffix(".bicepparam") if unit.variant else None
+            names = seen.setdefault(unit.template, set())
+            # Two parameter files of one name for one template (params/dev, env/dev) stay two environments.
+            environment = unit.variant if name in names else name
+            names.add(environment)
+            out.append(Evaluated(unit.result, unit.template, environment))
+        return out, None
+
+    return Unit("bicep templates", key, evaluate)
+
+
+class BicepFrontEnd:
+    name = "bicep"
+    languages = (Language("bicep", (".bicep",)), Language("bicepparam", (".bicepparam",)))
+    early = False
+
+    data_modules = ("analyzer.frontends.bicep.ast",)
+    """Modules whose dataclasses make up the parsed data (pickled by their fields, see the cache)."""
+
+    def preload(self) -> None:
+        from analyzer.frontends import grammars
+        from analyzer.frontends.bicep import syntax  # noqa: F401
+
+        grammars.bicep_parser()
+
+    def parse(self, source: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
+        return parse_source(source)
+
+    def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
+              inputs: ScanInputs, memo: Memo) -> list[Unit]:
+        return [bicep_unit(files, parsed, keys)] if files else []
+
+    def comments(self, text: str, display: str) -> list[CoveredComment]:
+        from analyzer.frontends.bicep.comments import comments
+
+        return comments(text, display)
+
+
+FRONT_END = BicepFrontEnd()
 
 
 def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> list[BicepUnit]:
@@ -195,7 +230,7 @@ def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
                 return ResourceRef(found[0].key, "id")
             kind = arm_ids.kind_of(value.arm_type)
             if found or kind is None or value.arm_type.count("/") != 1:
-                return Unknown(value.text, value.reason)
+                return Unknown(value.text, value.cause)
             address = f"resourceId('{value.arm_type}', '{value.name}')"
             rg = value.resource_group
             key = f"{template}#{address}" + (f"@{rg}" if isinstance(rg, str) else "")

@@ -18,7 +18,7 @@ from analyzer.frontends.bicep.ast import render
 from analyzer.frontends.bicep.values import Collection, LDict, LList, ModHandle, Partial, ResHandle, ScopeVal
 from analyzer.knowledge import arm_ids
 from analyzer.model import Location, Resource
-from analyzer.values import ResourceRef, Unknown
+from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 RG_NAME = Unknown("resourceGroup().name")
 SUBSCRIPTION_ID = Unknown("subscription().subscriptionId")
@@ -103,20 +103,20 @@ class Instance:
             copies = self.copies(name)
             if _is_looped(self.decls[name][0].body):
                 return Collection(tuple(self.handle(c) for c in copies), name)
-            return self.handle(copies[0]) if copies else Unknown(name, "condition is false")
+            return self.handle(copies[0]) if copies else Unknown(name, UnknownCause.CONDITION_FALSE)
         if name in self.modules:
             copies = self.module_copies(name)
             if _is_looped(self.modules[name].body):
                 return Collection(tuple(ModHandle(self, c, name) for c in copies), name)
-            return ModHandle(self, copies[0], name) if copies else Unknown(name, "condition is false")
-        return Unknown(render(node), "unresolved name")
+            return ModHandle(self, copies[0], name) if copies else Unknown(name, UnknownCause.CONDITION_FALSE)
+        return Unknown(render(node), UnknownCause.UNRESOLVED_NAME)
 
     def param(self, name: str) -> Any:
         if name in self.params_in:
             return self.params_in[name]
         decl = self.file.params[name]
         if decl.value is None:
-            return Unknown(name, "parameter without a value")
+            return Unknown(name, UnknownCause.NO_INPUT_VALUE)
         value = decl.value
         return self._cached("param:" + name, lambda: self.publish(self.eval(value, {}), value), name)
 
@@ -128,7 +128,7 @@ class Instance:
         if key in self.cache:
             return self.cache[key]
         if key in self.busy:
-            return Unknown(text, "cycle")
+            return Unknown(text, UnknownCause.CYCLE)
         self.busy.add(key)
         try:
             value = compute()
@@ -196,9 +196,9 @@ class Instance:
         if not isinstance(items, list):
             text = render(loop.iterable)
             item_env = dict(env)
-            item_env[loop.item] = Unknown(f"{text}[*]", "unknown loop array")
+            item_env[loop.item] = Unknown(f"{text}[*]", UnknownCause.UNKNOWN_LOOP)
             if loop.index:
-                item_env[loop.index] = Unknown(f"indexOf({text})", "unknown loop array")
+                item_env[loop.index] = Unknown(f"indexOf({text})", UnknownCause.UNKNOWN_LOOP)
             return [("*", item_env)]
         out = []
         for i, item in enumerate(items):
@@ -307,7 +307,7 @@ class Instance:
         try:
             return self._eval(node, env)
         except RecursionError:
-            return Unknown(render(node), "nested too deeply")
+            return Unknown(render(node), UnknownCause.TOO_DEEP)
 
     def _eval(self, node: A.Expr, env: dict[str, Any]) -> Any:
         if isinstance(node, A.Lit):
@@ -416,11 +416,14 @@ class Instance:
                 return obj[folded[name.lower()]]
             if node.safe:
                 return None
-            return Unknown(render(node), "no such property")
+            return Unknown(render(node), UnknownCause.NO_SUCH_PROPERTY)
         if obj is None and node.safe:
             return None
-        if isinstance(obj, Unknown) and obj.reason == "unresolved name":
-            return Unknown(render(node), obj.reason)
+        if isinstance(obj, Unknown) and obj.cause in (UnknownCause.UNRESOLVED_NAME, UnknownCause.UNDECLARED_SYMBOL):
+            # `typo.id`, where `typo` is no symbol of the file, is a misspelt resource reference; a
+            # bare unresolved name could be an import the evaluator does not follow.
+            cause = UnknownCause.UNDECLARED_SYMBOL if name == "id" else UnknownCause.UNRESOLVED_NAME
+            return Unknown(render(node), cause)
         return Unknown(render(node))
 
     def index(self, node: A.Index, env: dict[str, Any]) -> Any:
@@ -433,14 +436,14 @@ class Instance:
         if isinstance(obj_items, list) and _is_int(idx):
             if 0 <= idx < len(obj_items):
                 return obj_items[idx]
-            return None if node.safe else Unknown(render(node), "index out of range")
+            return None if node.safe else Unknown(render(node), UnknownCause.INDEX_OUT_OF_RANGE)
         if isinstance(obj_items, dict) and isinstance(idx, str):
             if idx in obj_items:
                 return obj_items[idx]
             folded = {k.lower(): k for k in obj_items}
             if idx.lower() in folded:
                 return obj_items[folded[idx.lower()]]
-            return None if node.safe else Unknown(render(node), "no such property")
+            return None if node.safe else Unknown(render(node), UnknownCause.NO_SUCH_PROPERTY)
         return Unknown(render(node))
 
 

@@ -9,7 +9,7 @@ from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
 from analyzer.frontends.bicep.evaluate import _is_int, guid_of
 from analyzer.frontends.bicep.values import LDict, LList, LocalId, ScopeVal
-from analyzer.values import ResourceRef, Unknown, is_known
+from analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
 if TYPE_CHECKING:
     from analyzer.frontends.bicep.evaluate import Instance
@@ -34,7 +34,7 @@ def call(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
                         render(node))
     impl = _FUNCTIONS.get(lname)
     if impl is None:
-        return Unknown(render(node), f"function {name}() is not evaluated")
+        return Unknown(render(node), UnknownCause.UNSUPPORTED_FUNCTION)
     args = [inst.publish(inst.eval(a, env), a) for a in node.args]
     if not all(is_known(a) for a in args):
         return Unknown(render(node))
@@ -47,7 +47,8 @@ def call(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
     if result is MISSING:
         return Unknown(render(node))
     if isinstance(result, LocalId):
-        return LocalId(render(node), "", result.arm_type, result.name, result.resource_group, result.subscription)
+        return LocalId(render(node), UnknownCause.NOT_STATIC, result.arm_type, result.name, result.resource_group,
+                       result.subscription)
     return result
 
 
@@ -95,7 +96,7 @@ def _resource_id(inst: Instance, args: list[Any]) -> Any:
         if not (isinstance(sub, (str, Unknown)) and isinstance(rg, (str, Unknown))):
             return MISSING
         # The deployment's own subscription or resource group: resolved against the unit's resources.
-        return LocalId("", "", rtype, "/".join(names), rg, sub)
+        return LocalId("", UnknownCause.NOT_STATIC, rtype, "/".join(names), rg, sub)
     return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{_typed_names(rtype, names)}"
 
 
@@ -359,7 +360,7 @@ def binary(inst: Instance, node: A.Binary, env: dict[str, Any]) -> Any:
             return left * right
         if op in {"/", "%"}:
             if right == 0:
-                return Unknown(render(node), "division by zero")
+                return Unknown(render(node), UnknownCause.DIVISION_BY_ZERO)
             quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
             return quotient if op == "/" else left - right * quotient
     if op in {"<", "<=", ">", ">="} and (

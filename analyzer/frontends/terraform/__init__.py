@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.discovery import SourceFile
+from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, NoMemo, ScanInputs, Unit
+from analyzer.frontends.sources import DEFAULT_LIMITS, ParseTimeout, ReadLimits, TimedOut, time_budget, timed_out
+from analyzer.frontends.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
+from analyzer.frontends.sources import read_source as read_source
 from analyzer.model import Diagnostic, FileResult, Location
-from analyzer.sources import DEFAULT_LIMITS, ParseTimeout, ReadLimits, TimedOut, time_budget, timed_out
-from analyzer.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
-from analyzer.sources import read_source as read_source
-from analyzer.values import Unknown, is_known
+from analyzer.values import Unknown, UnknownCause, is_known
 
 # The parser and the evaluator are imported where they are used: a warm rescan takes every root
 # module's result from the unit cache and needs neither (importing them was a tenth of its time).
@@ -105,15 +106,6 @@ class VariableInputs:
     """The environment to read ``TF_VAR_*`` from; None unless ``--env-vars`` is given."""
 
 
-@dataclass(slots=True)
-class TerraformLoad:
-    """Everything the Terraform front end produced: per root module results, and the module calls
-    it could not analyse (registry and git sources not downloaded, missing folders)."""
-
-    results: list[FileResult] = field(default_factory=list)
-    skipped_modules: list[SkippedModule] = field(default_factory=list)
-
-
 class _Folders:
     """Parsed ``.tf`` files by folder display path: the scanned ones, and folders read from disk on
     demand when a module call names one (outside the scanned paths, or under ``.terraform``)."""
@@ -123,7 +115,6 @@ class _Folders:
         self.parsed = parsed
         self.root = root
         self.limits = limits
-        self.diagnostics: list[Diagnostic] = []
         self._read: dict[str, list[ParsedFile] | None] = {}
         self.requested: list[str] = []
         """Every folder asked for, in order (what an evaluation read: the unit cache's dependencies)."""
@@ -148,12 +139,10 @@ class _Folders:
                     parsed = parse_source(SourceFile(file, display, "terraform", self.limits))
                     found = self.read_diagnostics.setdefault(folder, [])
                     if isinstance(parsed, Diagnostic):
-                        self.diagnostics.append(parsed)
                         found.append(parsed)
                         continue
-                    for pos, message in parsed.problems:
-                        self.diagnostics.append(Diagnostic(Location(display, pos.line, pos.column), message))
-                        found.append(self.diagnostics[-1])
+                    found.extend(Diagnostic(Location(display, pos.line, pos.column), message)
+                                 for pos, message in parsed.problems)
                     files.append(parsed)
         self._read[folder] = files or None
         return self._read[folder]
@@ -233,47 +222,13 @@ def roots_from_calls(local_calls: dict[str, set[str]]) -> list[str]:
     return sorted(roots)
 
 
-def load_terraform(files: list[SourceFile], inputs: VariableInputs | None = None,
-                   parsed: Mapping[str, ParsedFile | Diagnostic] | None = None) -> list[FileResult]:
-    """Every root folder of ``.tf`` files is evaluated as one root module (with the modules it calls),
-    with the ``terraform.tfvars`` and ``*.auto.tfvars`` beside it. ``parsed`` holds files already
-    parsed by display path (the engine's parse stage); the others are parsed here."""
-    return analyse_terraform(files, inputs, parsed).results
+def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = None) -> list[FileResult]:
+    """Every root module of ``files`` evaluated, nothing remembered: the front end on its own, for
+    tests and tools (a scan goes through :meth:`TerraformFrontEnd.units` and the engine)."""
+    from analyzer.cache import evaluate_units
 
-
-def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = None,
-                      parsed_files: Mapping[str, ParsedFile | Diagnostic] | None = None) -> TerraformLoad:
-    from analyzer.frontends.terraform.evaluate import ModuleTree
-
-    inputs = inputs or VariableInputs()
-    parsed_files = parsed_files or {}
-    parsed_by_dir: dict[str, list[ParsedFile]] = defaultdict(list)
-    tfvars_by_dir: dict[str, list[ParsedFile]] = defaultdict(list)
-    load = TerraformLoad()
-    diagnostics: list[Diagnostic] = []
-    for source in files:
-        parsed = parsed_files.get(source.display) or parse_source(source)
-        if isinstance(parsed, Diagnostic):
-            diagnostics.append(parsed)
-            continue
-        for pos, message in parsed.problems:
-            diagnostics.append(Diagnostic(Location(source.display, pos.line, pos.column), message))
-        if source.language == "tfvars":
-            if _read_automatically(source.display):
-                tfvars_by_dir[source.directory].append(parsed)
-        else:
-            parsed_by_dir[source.directory].append(parsed)
-    var_files = _var_files(inputs, diagnostics)
-    folders = _Folders(dict(parsed_by_dir), _report_root(files), files[0].limits if files else DEFAULT_LIMITS)
-    for directory in root_folders(dict(parsed_by_dir)):
-        tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
-        tfvars = sorted(tfvars_by_dir.get(directory, []), key=lambda p: _tfvars_order(p.display))
-        load.results.append(evaluate_root(directory, parsed_by_dir[directory], [*tfvars, *var_files], inputs, tree))
-        load.skipped_modules.extend(tree.skipped)
-    diagnostics.extend(folders.diagnostics)
-    if diagnostics:
-        load.results.insert(0, FileResult(diagnostics=diagnostics))
-    return load
+    units = root_units(files, {}, {}, inputs or VariableInputs(), NoMemo())
+    return [evaluated.result for evaluated in evaluate_units(units, NoMemo())]
 
 
 def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[ParsedFile], inputs: VariableInputs,
@@ -342,26 +297,26 @@ def string_variable(module: Module, name: str, text: str) -> Any:
     try:
         parsed = parse_text(f"value = {text}\n", "<--var>")
     except Exception:
-        return Unknown(f"var.{name}", "value is not an HCL expression")
+        return Unknown(f"var.{name}", UnknownCause.INVALID_INPUT)
     attribute = parsed.attributes.get("value")
     if attribute is None:
-        return Unknown(f"var.{name}", "value is not an HCL expression")
+        return Unknown(f"var.{name}", UnknownCause.INVALID_INPUT)
     # Only constants are allowed there; a reference would be an error in Terraform.
     value = module.finalize(module.eval(attribute.expr, Frame()))
-    return value if is_known(value) else Unknown(f"var.{name}", "value is not a constant")
+    return value if is_known(value) else Unknown(f"var.{name}", UnknownCause.NOT_CONSTANT)
 
 
 class _LazyDirs(Mapping[str, "list[ParsedFile]"]):
     """Scanned folders -> their parsed ``.tf`` files, read from the parse stage only when asked for."""
 
-    def __init__(self, displays: dict[str, list[str]], parsed: Mapping[str, Any]) -> None:
+    def __init__(self, displays: dict[str, list[str]], parsed: Callable[[str], Any]) -> None:
         self.displays = displays
         self.parsed = parsed
         self._done: dict[str, list[ParsedFile]] = {}
 
     def __getitem__(self, folder: str) -> list[ParsedFile]:
         if folder not in self._done:
-            self._done[folder] = [self.parsed[d] for d in self.displays[folder]]
+            self._done[folder] = [self.parsed(d) for d in self.displays[folder]]
         return self._done[folder]
 
     def __iter__(self) -> Any:
@@ -383,17 +338,20 @@ def _file_digest(path: Path) -> str | None:
         return None
 
 
-def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parsed: Mapping[str, Any],
-                          keys: Mapping[str, str | None], index: Any) -> list[FileResult]:
-    """:func:`load_terraform`, with each root module's evaluation remembered in ``index`` (an
-    :class:`analyzer.cache.UnitIndex`). A remembered result is used only when everything its
-    evaluation read is unchanged: the root folder's files and tfvars (by parse-cache key, which
-    covers content, path and parser versions), every folder the evaluator asked the module loader
-    for (scanned ones by their files' keys, others by the names and content of their ``.tf`` files),
-    the root's ``.terraform/modules/modules.json``, the ``--var-file`` contents, ``--var`` pairs,
-    ``TF_VAR_*`` when read, the read limits and the analyzer's own code (in the index's name). The
-    per-file facts needed to find root modules (diagnostics, local module calls) are remembered too,
-    so an unchanged tree needs no parsed file at all. Results are those of :func:`load_terraform`."""
+def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
+               inputs: VariableInputs, memo: Memo) -> list[Unit]:
+    """One unit per root folder of ``.tf`` files: the root module (with the modules it calls) with the
+    ``terraform.tfvars`` and ``*.auto.tfvars`` beside it and the variable inputs. ``parsed`` holds the
+    files the parse stage parsed, by display path (others are parsed here).
+
+    A unit's key covers what is known before evaluating it: the root folder's files and tfvars (by
+    parse-cache key: content, path and parser versions), the ``--var-file`` contents, ``--var``
+    pairs, ``TF_VAR_*`` when read, and the read limits. What the evaluation discovers it read is its
+    dependencies, checked before a remembered result is used: every folder the module loader was
+    asked for (scanned ones by their files' keys, others by the names and content of their ``.tf``
+    files) and the root's ``.terraform/modules/modules.json``. The per-file facts needed to find root
+    modules (diagnostics, local module calls) are remembered per file, so an unchanged tree needs no
+    parsed file at all."""
     from analyzer.cache import digest_of
 
     limits = files[0].limits if files else DEFAULT_LIMITS
@@ -402,11 +360,19 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
     ok_by_dir: dict[str, list[str]] = defaultdict(list)
     tfvars_by_dir: dict[str, list[str]] = defaultdict(list)
     calls_by_dir: dict[str, set[str]] = defaultdict(set)
+    parsed_here: dict[str, Any] = {}
+
+    def parsed_file(source: SourceFile) -> Any:
+        value = parsed.get(source.display) if source.display in parsed else parsed_here.get(source.display)
+        if value is None:
+            value = parsed_here[source.display] = parse_source(source)
+        return value
+
     for source in files:
         key = keys.get(source.display)
-        summary = index.get(digest_of("tf-file", key)) if key is not None else None
+        summary = memo.get(digest_of("tf-file", key)) if key is not None else None
         if summary is None:
-            value = parsed.get(source.display) or parse_source(source)
+            value = parsed_file(source)
             if isinstance(value, Diagnostic):
                 summary = ((value,), False, frozenset())
             else:
@@ -416,9 +382,9 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
                     else frozenset()
                 summary = (found, True, calls)
             if key is not None and not isinstance(value, TimedOut):  # a timeout depends on the load
-                index.put(digest_of("tf-file", key), summary)
+                memo.put(digest_of("tf-file", key), summary)
             else:
-                index.untracked()
+                memo.untracked()
         found_diagnostics, ok, calls = summary
         diagnostics.extend(found_diagnostics)
         if not ok:
@@ -429,6 +395,7 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
         else:
             ok_by_dir[source.directory].append(source.display)
             calls_by_dir[source.directory] |= calls
+    by_display = {source.display: source for source in files}
     var_files = _var_files(inputs, diagnostics)
     var_digest = [(path.as_posix(), _file_digest(path)) for path in inputs.var_files]
     environ = None if inputs.environ is None else tuple(
@@ -436,7 +403,7 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
     root_path = _report_root(files)
     inputs_key = (tuple(var_digest), tuple(inputs.cli), environ, limits_key,
                   root_path.as_posix() if root_path is not None else None)
-    lazy_dirs = _LazyDirs(dict(ok_by_dir), parsed)
+    lazy_dirs = _LazyDirs(dict(ok_by_dir), lambda display: parsed_file(by_display[display]))
     folders = _Folders(lazy_dirs, root_path, limits)
     states: dict[str, Any] = {}
 
@@ -463,35 +430,71 @@ def load_terraform_cached(files: list[SourceFile], inputs: VariableInputs, parse
         base = root_path / directory if directory else root_path
         return _file_digest(base / ".terraform" / "modules" / "modules.json")
 
-    results: list[FileResult] = []
-    for directory in roots_from_calls(dict(calls_by_dir)):
+    def root_unit(directory: str) -> Unit:
         own = tuple((d, keys.get(d)) for d in ok_by_dir[directory])
         tfvars_displays = sorted(tfvars_by_dir.get(directory, []), key=_tfvars_order)
         tfvars = tuple((d, keys.get(d)) for d in tfvars_displays)
         cacheable = all(k is not None for _, k in (*own, *tfvars))
-        unit_key = digest_of("tf-unit", directory, own, tfvars, inputs_key) if cacheable else None
-        record = index.get(unit_key) if unit_key is not None else None
-        if record is not None:
-            result, deps, manifest, read_diagnostics = record
-            if manifest == manifest_state(directory) and all(state(f) == s for f, s in deps):
-                folders.diagnostics.extend(read_diagnostics)
-                results.append(result)
-                continue
-        from analyzer.frontends.terraform.evaluate import ModuleTree
+        unit_key = ("tf-unit", directory, own, tfvars, inputs_key) if cacheable else None
 
-        tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
-        start = len(folders.requested)
-        result = evaluate_root(directory, lazy_dirs[directory], [*[parsed[d] for d in tfvars_displays], *var_files],
-                               inputs, tree)
-        results.append(result)
-        if unit_key is None:
-            index.untracked()
-        else:
+        def evaluate() -> tuple[list[Evaluated], Any]:
+            from analyzer.frontends.terraform.evaluate import ModuleTree
+
+            tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
+            start = len(folders.requested)
+            tfvars_files = [parsed_file(by_display[d]) for d in tfvars_displays]
+            result = evaluate_root(directory, lazy_dirs[directory], [*tfvars_files, *var_files], inputs, tree)
             used = list(dict.fromkeys(folders.requested[start:]))
-            deps = tuple((f, state(f)) for f in used)
-            read_diagnostics = tuple(d for f in used for d in folders.read_diagnostics.get(f, ()))
-            index.put(unit_key, (result, deps, manifest_state(directory), read_diagnostics))
-    diagnostics.extend(folders.diagnostics)
-    if diagnostics:
-        results.insert(0, FileResult(diagnostics=diagnostics))
-    return results
+            # Diagnostics of module folders read from disk belong to every root that reads them (the
+            # report keeps each once).
+            read = [d for f in used for d in folders.read_diagnostics.get(f, ())]
+            out = [Evaluated(result), *([Evaluated(FileResult(diagnostics=read))] if read else [])]
+            deps = (tuple((f, state(f)) for f in used), manifest_state(directory)) if unit_key is not None else None
+            return out, deps
+
+        def unchanged(deps: Any) -> bool:
+            folder_states, manifest = deps
+            return bool(manifest == manifest_state(directory) and all(state(f) == s for f, s in folder_states))
+
+        return Unit(directory or ".", unit_key, evaluate, unchanged)
+
+    units = [Unit("files", None, _no_evaluation, ready=[Evaluated(FileResult(diagnostics=diagnostics))])] \
+        if diagnostics else []
+    units.extend(root_unit(directory) for directory in roots_from_calls(dict(calls_by_dir)))
+    return units
+
+
+def _no_evaluation() -> tuple[list[Evaluated], Any]:
+    return [], None
+
+
+class TerraformFrontEnd:
+    name = "terraform"
+    languages = (Language("terraform", (".tf",)), Language("tfvars", (".tfvars", ".tfvars.json")))
+    early = True
+    """Root modules are evaluated while the parse workers still parse other front ends' files."""
+
+    data_modules = ("analyzer.frontends.terraform.syntax",)
+    """Modules whose dataclasses make up the parsed data (pickled by their fields, see the cache)."""
+
+    def preload(self) -> None:
+        from analyzer.frontends import grammars
+        from analyzer.frontends.terraform import syntax  # noqa: F401
+
+        grammars.hcl2_parser()
+
+    def parse(self, source: SourceFile) -> ParsedFile | Diagnostic:
+        return parse_source(source)
+
+    def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
+              inputs: ScanInputs, memo: Memo) -> list[Unit]:
+        return root_units(files, parsed, keys, VariableInputs(inputs.var_files, inputs.variables, inputs.environ),
+                          memo)
+
+    def comments(self, text: str, display: str) -> list[CoveredComment]:
+        from analyzer.frontends.terraform.comments import comments
+
+        return comments(text, display)
+
+
+FRONT_END = TerraformFrontEnd()

@@ -10,7 +10,7 @@ from analyzer.frontends.terraform import syntax as s
 from analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
 from analyzer.knowledge import arm_ids
 from analyzer.model import Location, Resource
-from analyzer.values import ResourceRef, Unknown
+from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 # Resources declared with Terraform live in the subscription of the azurerm provider: one unknown
 # value, so that ``data.azurerm_subscription.current`` and every resource compare as the same one.
@@ -66,7 +66,7 @@ class _Builder:
     def stages(self, canonical: str) -> None:
         """``stage { name, group { name }, after_stage_wait_in_seconds }`` blocks as stage dicts."""
         if "stage" in self.block.unknown_blocks:
-            self.resource.props[canonical] = Unknown(f"{self.resource.address}.stage", "dynamic stages")
+            self.resource.props[canonical] = Unknown(f"{self.resource.address}.stage", UnknownCause.DYNAMIC_BLOCK)
             return
         stage_blocks = self.block.blocks.get("stage")
         if not stage_blocks:
@@ -77,7 +77,7 @@ class _Builder:
             self.resource.locations[key] = self.loc(stage.pos)
             groups: Any = []
             if "group" in stage.unknown_blocks:
-                groups = Unknown(f"{self.resource.address}.stage[{i}].group", "dynamic groups")
+                groups = Unknown(f"{self.resource.address}.stage[{i}].group", UnknownCause.DYNAMIC_BLOCK)
             for j, group in enumerate(stage.blocks.get("group", [])):
                 gkey = f"{key}.groups[{j}]"
                 self.resource.locations[gkey] = self.loc(group.pos)
@@ -97,6 +97,7 @@ class _Builder:
 
 def _fleet(b: _Builder) -> None:
     b.resource.props["hub"] = False
+    b.resource.props["hub_settable"] = False  # the azurerm resource has no way to ask for a hub
     hub_profile = b.block.blocks.get("hub_profile")
     if hub_profile:
         b.resource.props["hub_profile_ignored"] = True
@@ -331,7 +332,7 @@ def _json_object(text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        return Unknown("body", "not JSON")
+        return Unknown("body", UnknownCause.NOT_JSON)
 
 
 def _positions(expr: s.Expr, prefix: str = "") -> dict[str, s.Pos]:

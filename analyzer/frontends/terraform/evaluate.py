@@ -16,7 +16,7 @@ from typing import Any
 
 from analyzer.frontends.terraform import syntax as s
 from analyzer.frontends.terraform.functions import FUNCTIONS, CallError, number_of, text_of
-from analyzer.values import ResourceRef, Unknown, is_known
+from analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
 META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle"}
 MODULE_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -264,7 +264,7 @@ class Module:
         attribute = instance.block.attributes.get(attr)
         if attribute is not None and attr not in META_ARGUMENTS:
             if cache_key in self._attr_stack:
-                return Unknown(text, "cycle")
+                return Unknown(text, UnknownCause.CYCLE)
             self._attr_stack.add(cache_key)
             try:
                 value = self.finalize(self.eval(attribute.expr, Frame(instance)))
@@ -396,7 +396,7 @@ class Module:
         if not instances or instances[0][0].expanded_from_unknown or any(c is None for _, c in instances):
             if not instances and ("count" in block.attributes or "for_each" in block.attributes):
                 return [] if "count" in block.attributes else {}
-            return Unknown(f"{self.address_prefix}module.{call}", "module not analysed")
+            return Unknown(f"{self.address_prefix}module.{call}", UnknownCause.MODULE_NOT_ANALYSED)
         if "count" in block.attributes:
             return [ModuleValue(c) for _, c in instances if c is not None]
         if "for_each" in block.attributes:
@@ -418,7 +418,7 @@ class Module:
         if attribute is None:
             return Unknown(text)
         if name in self._output_stack:
-            return Unknown(text, "cycle")
+            return Unknown(text, UnknownCause.CYCLE)
         self._output_stack.add(name)
         try:
             value = self.eval(attribute.expr, Frame())
@@ -433,9 +433,9 @@ class Module:
         try:
             return self._eval(expr, frame)
         except (EvalError, CallError):
-            return Unknown(s.render(expr), "evaluation error")
+            return Unknown(s.render(expr), UnknownCause.EVALUATION_ERROR)
         except RecursionError:
-            return Unknown(s.render(expr), "too deep")
+            return Unknown(s.render(expr), UnknownCause.TOO_DEEP)
 
     def finalize(self, value: Any) -> Any:
         """Replace whole-resource values (never a valid argument on their own) with unknowns."""
@@ -468,7 +468,7 @@ class Module:
                     if isinstance(key, (int, float, bool)):
                         key = text_of(key)
                     else:
-                        return Unknown(s.render(expr), "unknown object key")
+                        return Unknown(s.render(expr), UnknownCause.UNKNOWN_KEY)
                 out[key] = self._eval(value_expr, frame)
             return out
         if isinstance(expr, s.Conditional):
@@ -488,7 +488,7 @@ class Module:
             return self._call(expr, frame)
         if isinstance(expr, s.ForExpr):
             return self._for(expr, frame)
-        return Unknown(s.render(expr), "not modelled")
+        return Unknown(s.render(expr), UnknownCause.NOT_MODELLED)
 
     def _template(self, expr: s.Template, frame: Frame) -> Any:
         pieces: list[str] = []
@@ -578,7 +578,7 @@ class Module:
             raise EvalError("no non-empty argument")
         function = FUNCTIONS.get(name)
         if function is None:
-            return Unknown(s.render(expr), f"function {name}() is not evaluated")
+            return Unknown(s.render(expr), UnknownCause.UNSUPPORTED_FUNCTION)
         if name in STRUCTURAL_FUNCTIONS:
             if any(isinstance(a, (Unknown, ResourceRef, InstanceValue, ModuleValue)) for a in args):
                 return Unknown(s.render(expr))
@@ -696,16 +696,16 @@ class Module:
         if name == "data" and len(chain) >= 2 and chain[1][0] == "attr" and first is not None:
             if ("data", first, chain[1][1]) in self.blocks:
                 return self._collection("data", first, chain[1][1]), 2
-            return Unknown(s.render(expr), "undeclared data source"), len(chain)
+            return Unknown(s.render(expr), UnknownCause.UNDECLARED_DATA_SOURCE), len(chain)
         if name == "module" and first is not None:
             if first in self.module_calls:
                 return self._module_collection(first), 1
-            return Unknown(s.render(expr), "undeclared module"), len(chain)
+            return Unknown(s.render(expr), UnknownCause.UNDECLARED_MODULE), len(chain)
         if first is not None and ("resource", name, first) in self.blocks:
             return self._collection("resource", name, first), 1
         if first is not None and "_" in name:
             # `type.name` of a resource block this module does not declare (a misspelt name).
-            return Unknown(s.render(expr), "undeclared resource"), len(chain)
+            return Unknown(s.render(expr), UnknownCause.UNDECLARED_RESOURCE), len(chain)
         return Unknown(s.render(expr)), len(chain)
 
     def _step(self, value: Any, key: Any, is_attr: bool, whole: s.Expr) -> Any:
@@ -741,7 +741,7 @@ class Module:
         given = self.input_exprs.get(name)
         if given is not None:
             if name in self._input_stack:
-                return Unknown(f"{self.address_prefix}var.{name}", "cycle")
+                return Unknown(f"{self.address_prefix}var.{name}", UnknownCause.CYCLE)
             self._input_stack.add(name)
             try:
                 value = given.caller.eval(given.expr, given.frame)
@@ -755,20 +755,20 @@ class Module:
             value = convert_to_type(self.eval(block.attributes["default"].expr, Frame()), block)
             self.inputs[name] = value
             return value
-        return Unknown(f"{self.address_prefix}var.{name}", "variable without a value")
+        return Unknown(f"{self.address_prefix}var.{name}", UnknownCause.NO_INPUT_VALUE)
 
     def local(self, name: str) -> Any:
         if name in self._local_values:
             return self._local_values[name]
         entry = self.locals.get(name)
         if entry is None:
-            return Unknown(f"local.{name}", "undeclared local")
+            return Unknown(f"local.{name}", UnknownCause.UNDECLARED_LOCAL)
         if name in self._local_stack:
             attribute, display = entry
             cycle = " -> ".join([*self._local_stack[self._local_stack.index(name):], name])
             message = f"locals refer to each other in a cycle: {cycle}"
             self.problems.append(ModuleProblem(attribute.pos, display, message))
-            return Unknown(f"local.{name}", "cycle")
+            return Unknown(f"local.{name}", UnknownCause.CYCLE)
         self._local_stack.append(name)
         try:
             value = self.finalize(self.eval(entry[0].expr, Frame()))

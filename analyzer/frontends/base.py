@@ -1,0 +1,199 @@
+"""The front-end protocol and the registry of front ends.
+
+A front end is the only place that knows a language. It names the file languages it reads (with their
+suffixes), parses one file into plain picklable data (the parse stage runs that in worker processes
+and keeps it in the parse cache), forms *units* from the parsed files (a Terraform root module, a
+Bicep template with one parameter file, one YAML file), evaluates a unit into canonical resources,
+and finds the comments of a file for inline suppressions. Everything after it (engine, cache,
+graph, policies, reporters) sees only :mod:`analyzer.model` structures.
+
+Adding a front end is one folder under ``analyzer/frontends/`` whose package defines ``FRONT_END``,
+plus one line in :data:`FRONT_END_MODULES`. The folders keep the same file names: ``syntax``
+(parsing), ``evaluate``, ``functions``, ``canonical`` (evaluated values to canonical resources) and
+``comments``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from analyzer.model import FileResult
+
+if TYPE_CHECKING:
+    from analyzer.discovery import SourceFile
+
+FRONT_END_MODULES = (
+    "analyzer.frontends.terraform",
+    "analyzer.frontends.bicep",
+    "analyzer.frontends.yaml",
+)
+"""One line per front end, in the order their units are evaluated (an ``early`` one first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """A kind of file a front end reads."""
+
+    name: str
+    """What :attr:`analyzer.discovery.SourceFile.language` says (``terraform``, ``tfvars``)."""
+    suffixes: tuple[str, ...]
+    """File name endings, lower case (``.tf``; ``.tfvars.json``): the longest match wins."""
+    parsed: bool = True
+    """Parsed in the parse stage (worker processes, parse cache); False: read by its units."""
+
+
+@dataclass(frozen=True, slots=True)
+class CoveredComment:
+    """A comment of a source file, with the lines an inline directive written in it covers."""
+
+    line: int
+    column: int
+    text: str
+    """The comment's text without its markers (``#``, ``//``, ``/* */``)."""
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScanInputs:
+    """Values given outside the code (command line, configuration, environment)."""
+
+    var_files: tuple[Path, ...] = ()
+    """Variable files named with ``--var-file``, in the order given (a later one wins)."""
+    variables: tuple[tuple[str, str], ...] = ()
+    """``--var NAME=VALUE`` pairs, in the order given."""
+    environ: Mapping[str, str] | None = None
+    """The environment to read variables from; None unless ``--env-vars`` is given."""
+
+
+@dataclass(slots=True)
+class Evaluated:
+    """One result of a unit, with the deployment variant it belongs to."""
+
+    result: FileResult
+    group: str | None = None
+    """Results of one group with different environments are alternatives (one Bicep template with
+    each of its parameter files): a variant takes one of them. None: part of every variant."""
+    environment: str | None = None
+    """The environment name (``dev``) within its group; None: the group's default, used by every
+    environment the group has no result of its own for."""
+
+
+class Memo(Protocol):
+    """Remembered records of the scanned tree (:class:`analyzer.cache.UnitIndex`, or nothing)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+    def untracked(self) -> None: ...
+
+
+class NoMemo:
+    """Remembers nothing (``--no-cache``, or tests that call a front end directly)."""
+
+    def get(self, key: str) -> Any:
+        return None
+
+    def put(self, key: str, value: Any) -> None:
+        return None
+
+    def untracked(self) -> None:
+        return None
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+@dataclass(slots=True)
+class Unit:
+    """What a front end evaluates at once, and what its result depends on."""
+
+    name: str
+    """For messages and tests: the root folder, the template and parameter file, the YAML file."""
+    key: tuple[Any, ...] | None
+    """Plain data naming every input known before evaluation (files by their parse-cache keys,
+    variable inputs, read limits); None: never remembered."""
+    evaluate: Callable[[], tuple[list[Evaluated], Any]]
+    """Runs the evaluation; returns its results and the dependencies it discovered while running
+    (plain data that :attr:`unchanged` can check later, e.g. the module folders it read)."""
+    unchanged: Callable[[Any], bool] = _always
+    """Whether dependencies recorded by an earlier evaluation are still as they were."""
+    ready: list[Evaluated] | None = field(default=None)
+    """Results known without evaluating (file diagnostics found while forming units)."""
+
+
+class FrontEnd(Protocol):
+    name: str
+    languages: tuple[Language, ...]
+    early: bool
+    """Evaluate while the parse workers still parse the other front ends' files."""
+    data_modules: tuple[str, ...]
+    """Modules whose dataclasses make up the parsed data (pickled as ``Class(*fields)``)."""
+
+    def preload(self) -> None:
+        """Load the parser (its grammar, its modules) now: called once before worker processes fork,
+        so they share it instead of each loading it."""
+
+    def parse(self, source: SourceFile) -> Any:
+        """One file into plain picklable data, or a :class:`~analyzer.model.Diagnostic` when its
+        syntax is wrong or it cannot be read; never raises."""
+
+    def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
+              inputs: ScanInputs, memo: Memo) -> list[Unit]:
+        """The units of ``files`` (this front end's files of the scan). ``parsed`` gives each parsed
+        file's data by display path (read from the cache only when asked for), ``keys`` each file's
+        parse-cache key (None: not cacheable); ``memo`` keeps per-file summaries the units need."""
+
+    def comments(self, text: str, display: str) -> list[CoveredComment]:
+        """The comments of one file of this front end, with the lines each covers."""
+
+
+@cache
+def front_ends() -> tuple[FrontEnd, ...]:
+    """Every registered front end, imported on first use (a front end's package imports its parser
+    lazily, so this is cheap)."""
+    return tuple(importlib.import_module(name).FRONT_END for name in FRONT_END_MODULES)
+
+
+@cache
+def _languages() -> dict[str, tuple[FrontEnd, Language]]:
+    out: dict[str, tuple[FrontEnd, Language]] = {}
+    for front_end in front_ends():
+        for language in front_end.languages:
+            if language.name in out:
+                raise RuntimeError(f"language {language.name} is registered twice")
+            out[language.name] = (front_end, language)
+    return out
+
+
+@cache
+def _suffixes() -> tuple[tuple[str, str], ...]:
+    """(suffix, language) pairs, longest suffix first."""
+    pairs = [(suffix, language.name) for _, language in _languages().values() for suffix in language.suffixes]
+    return tuple(sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0])))
+
+
+def language_of(name: str) -> str | None:
+    """The language of a file name, by its longest registered suffix; None when no front end reads it."""
+    lowered = name.lower()
+    return next((language for suffix, language in _suffixes() if lowered.endswith(suffix)), None)
+
+
+def front_end_of(language: str) -> FrontEnd:
+    return _languages()[language][0]
+
+
+def language(name: str) -> Language:
+    return _languages()[name][1]
+
+
+def suffixes() -> tuple[str, ...]:
+    """Every registered suffix, for help texts."""
+    return tuple(sorted({suffix for suffix, _ in _suffixes()}))
