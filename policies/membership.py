@@ -7,11 +7,11 @@ from collections import defaultdict
 from typing import Any
 
 from analyzer.graph.access import CLUSTER_FLAVORS, member_cluster
+from analyzer.graph.stages import stage_plans
 from analyzer.knowledge import arm_ids
 from analyzer.model import Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import ResourceRef, Unknown, UnknownCause, display
-from policies.orchestration import stage_plans
 
 # Reasons the front ends give a reference to a block the code does not declare.
 UNDECLARED = {UnknownCause.UNDECLARED_RESOURCE: "resource", UnknownCause.UNDECLARED_DATA_SOURCE: "data source",

@@ -7,7 +7,14 @@ from datetime import date
 import pytest
 
 from analyzer.engine import ScanOptions, scan
-from policies.versions import Version, calendar, calendar_date, compare_versions, load_calendar, parse_version
+from analyzer.knowledge.aks_versions import (
+    Version,
+    calendar,
+    calendar_date,
+    compare_versions,
+    load_calendar,
+    parse_version,
+)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
