@@ -322,7 +322,21 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
         resource.locations.update(locations)
     elif body is not None:
         resource.props["body"] = body
+    _outside_body(builder, kind, parent)
     return resource
+
+
+def _outside_body(b: _Builder, kind: str, parent: Any) -> None:
+    """What an azapi resource says outside its body, as Bicep says it with ``scope:`` and ``name:``:
+    a role assignment's scope is its ``parent_id``, and a role definition's GUID is its name."""
+    positions = b.block.positions
+    if kind == "role_assignment" and parent is not None:
+        b.resource.props["scope"] = parent
+        b.resource.locations["scope"] = b.loc(positions["parent_id"])
+    elif kind == "role_definition" and b.resource.name is not None:
+        b.resource.props["role_id"] = b.resource.name
+        if "name" in positions:
+            b.resource.locations["role_id"] = b.loc(positions["name"])
 
 
 def _json_object(text: str) -> Any:

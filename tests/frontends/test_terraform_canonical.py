@@ -1,0 +1,73 @@
+"""Focused regressions of the Terraform front end's canonical props (the cross-language check is
+test_parity.py): each test writes a few lines of HCL and reads one resource's props."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.discovery import discover
+from analyzer.frontends.terraform import analyse_terraform
+from analyzer.model import Resource
+from analyzer.values import ResourceRef
+
+
+def resources_of(root: Path, text: str) -> dict[str, Resource]:
+    (root / "main.tf").write_text(text, encoding="utf-8")
+    _, files = discover([root], root)
+    loaded = analyse_terraform(files, None)
+    return {r.address: r for result in loaded.results for r in result.resources}
+
+
+def test_azapi_role_assignment_scope_is_its_parent_id(tmp_path: Path) -> None:
+    # ARM puts a role assignment under its scope: azapi's parent_id is what Bicep writes as `scope:`.
+    found = resources_of(tmp_path, """
+resource "azapi_resource" "fleet" {
+  type      = "Microsoft.ContainerService/fleets@2025-03-01"
+  name      = "fleet"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+}
+resource "azapi_resource" "on_fleet" {
+  type      = "Microsoft.Authorization/roleAssignments@2022-04-01"
+  name      = "22222222-0000-0000-0000-000000000001"
+  parent_id = azapi_resource.fleet.id
+  body = {
+    properties = {
+      principalId      = "33333333-0000-0000-0000-000000000001"
+      roleDefinitionId = "/providers/Microsoft.Authorization/roleDefinitions/63bb64ad-9799-4770-b5c3-24ed299a07bf"
+    }
+  }
+}
+resource "azapi_resource" "on_rg" {
+  type      = "Microsoft.Authorization/roleAssignments@2022-04-01"
+  name      = "22222222-0000-0000-0000-000000000002"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+  body      = { properties = { principalId = "33333333-0000-0000-0000-000000000001" } }
+}
+resource "azapi_resource" "nowhere" {
+  type = "Microsoft.Authorization/roleAssignments@2022-04-01"
+  name = "22222222-0000-0000-0000-000000000003"
+  body = { properties = { principalId = "33333333-0000-0000-0000-000000000001" } }
+}
+""")
+    on_fleet = found["azapi_resource.on_fleet"]
+    assert on_fleet.props["scope"] == ResourceRef(".:azapi_resource.fleet", "id")
+    assert on_fleet.where("scope").line == 10
+    assert found["azapi_resource.on_rg"].props["scope"] == \
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+    # No parent_id written: the scope is not said, so it stays unresolved (never guessed).
+    assert "scope" not in found["azapi_resource.nowhere"].props
+
+
+def test_azapi_role_definition_id_is_its_name(tmp_path: Path) -> None:
+    found = resources_of(tmp_path, """
+resource "azapi_resource" "reader" {
+  type      = "Microsoft.Authorization/roleDefinitions@2022-04-01"
+  name      = "11111111-2222-3333-4444-555555555555"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000"
+  body      = { properties = { roleName = "Fleet Reader" } }
+}
+""")
+    reader = found["azapi_resource.reader"]
+    assert reader.props["role_id"] == "11111111-2222-3333-4444-555555555555"
+    assert reader.props["role_name"] == "Fleet Reader"
+    assert reader.where("role_id").line == 4
