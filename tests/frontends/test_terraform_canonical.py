@@ -71,3 +71,28 @@ resource "azapi_resource" "reader" {
     assert reader.props["role_id"] == "11111111-2222-3333-4444-555555555555"
     assert reader.props["role_name"] == "Fleet Reader"
     assert reader.where("role_id").line == 4
+
+
+def test_azurerm_role_arguments_that_arm_bodies_also_carry(tmp_path: Path) -> None:
+    # principalType and assignableScopes come through the ARM mapping for Bicep and azapi.
+    found = resources_of(tmp_path, """
+resource "azurerm_role_definition" "reader" {
+  name              = "Fleet Reader"
+  scope             = "/subscriptions/00000000-0000-0000-0000-000000000000"
+  assignable_scopes = ["/subscriptions/00000000-0000-0000-0000-000000000000"]
+  permissions {
+    actions = ["Microsoft.ContainerService/fleets/read"]
+  }
+}
+resource "azurerm_role_assignment" "a" {
+  scope              = "/subscriptions/00000000-0000-0000-0000-000000000000"
+  role_definition_id = azurerm_role_definition.reader.role_definition_resource_id
+  principal_id       = "33333333-0000-0000-0000-000000000001"
+  principal_type     = "ServicePrincipal"
+}
+""")
+    assert found["azurerm_role_definition.reader"].props["assignable_scopes"] == \
+        ["/subscriptions/00000000-0000-0000-0000-000000000000"]
+    assignment = found["azurerm_role_assignment.a"]
+    assert assignment.props["principal_type"] == "ServicePrincipal"
+    assert assignment.where("principal_type").line == 14

@@ -143,6 +143,7 @@ def _cluster(flavor: str) -> Callable[[_Builder], None]:
 
 def _role_assignment(b: _Builder) -> None:
     b.take("principal", "principal_id")
+    b.take("principal_type", "principal_type")
     b.take("scope", "scope")
     if b.take("role", "role_definition_name") is not None:
         b.resource.props["role_by"] = "name"
@@ -154,6 +155,7 @@ def _role_definition(b: _Builder) -> None:
     b.take("role_name", "name")
     b.take("role_id", "role_definition_id")
     b.take("scope", "scope")
+    b.take("assignable_scopes", "assignable_scopes")
     if "permissions" in b.block.unknown_blocks:
         b.resource.props["actions"] = Unknown(f"{b.resource.address}.permissions")
         return
