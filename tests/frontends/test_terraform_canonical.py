@@ -8,7 +8,7 @@ from pathlib import Path
 from analyzer.discovery import discover
 from analyzer.frontends.terraform import analyse_terraform
 from analyzer.model import Resource
-from analyzer.values import ResourceRef
+from analyzer.values import ResourceRef, Unknown
 
 
 def resources_of(root: Path, text: str) -> dict[str, Resource]:
@@ -96,3 +96,40 @@ resource "azurerm_role_assignment" "a" {
     assignment = found["azurerm_role_assignment.a"]
     assert assignment.props["principal_type"] == "ServicePrincipal"
     assert assignment.where("principal_type").line == 14
+
+
+def test_azapi_identity_principal_is_a_reference_like_azurerms(tmp_path: Path) -> None:
+    found = resources_of(tmp_path, """
+resource "azapi_resource" "deployer" {
+  type      = "Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31"
+  name      = "id-deployer"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+}
+resource "azapi_resource" "fleet" {
+  type      = "Microsoft.ContainerService/fleets@2025-03-01"
+  name      = "fleet"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+}
+resource "azurerm_role_assignment" "identity" {
+  scope                = azapi_resource.fleet.id
+  role_definition_name = "Reader"
+  principal_id         = azapi_resource.deployer.output.properties.principalId
+}
+resource "azurerm_role_assignment" "not_an_identity" {
+  scope                = azapi_resource.fleet.id
+  role_definition_name = "Reader"
+  principal_id         = azapi_resource.fleet.output.properties.principalId
+}
+resource "azurerm_role_assignment" "other_path" {
+  scope                = azapi_resource.fleet.id
+  role_definition_name = "Reader"
+  principal_id         = azapi_resource.deployer.output.properties.clientId
+}
+""")
+    assert found["azurerm_role_assignment.identity"].props["principal"] == \
+        ResourceRef(".:azapi_resource.deployer", "principal_id")
+    # Anything else read from the response body stays what it was: unknown.
+    assert found["azurerm_role_assignment.not_an_identity"].props["principal"] == \
+        Unknown("azapi_resource.fleet.output.properties.principalId")
+    assert found["azurerm_role_assignment.other_path"].props["principal"] == \
+        Unknown("azapi_resource.deployer.output.properties.clientId")
