@@ -32,8 +32,10 @@ subscription           ``subscription_id``
 role_assignment        ``principal``, ``role`` (built-in name, role definition ID or GUID string, a ref
                        to a ``role_definition``, or unknown), ``scope`` (ref/ARM id/unknown; None means
                        the deployment's target scope, given by ``target_scope``: "resourceGroup",
-                       "subscription", "managementGroup" or "tenant")
-role_definition        ``role_name``, ``role_id`` (GUID), ``actions``, ``not_actions``
+                       "subscription", "managementGroup" or "tenant"; azapi: its ``parent_id``),
+                       ``principal_type``, ``role_by`` (azurerm: "name" or "id", the argument used)
+role_definition        ``role_name``, ``role_id`` (GUID; Bicep and azapi: the resource name),
+                       ``actions``, ``not_actions``, ``assignable_scopes``, ``scope`` (azurerm only)
 identity               ``principal_id``
 subnet                 ``virtual_network`` (the name of its VNet, when written: Terraform
                        ``virtual_network_name``)

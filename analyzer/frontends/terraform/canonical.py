@@ -144,6 +144,7 @@ def _cluster(flavor: str) -> Callable[[_Builder], None]:
 
 def _role_assignment(b: _Builder) -> None:
     b.take("principal", "principal_id")
+    b.take("principal_type", "principal_type")
     b.take("scope", "scope")
     if b.take("role", "role_definition_name") is not None:
         b.resource.props["role_by"] = "name"
@@ -155,6 +156,7 @@ def _role_definition(b: _Builder) -> None:
     b.take("role_name", "name")
     b.take("role_id", "role_definition_id")
     b.take("scope", "scope")
+    b.take("assignable_scopes", "assignable_scopes")
     if "permissions" in b.block.unknown_blocks:
         b.resource.props["actions"] = Unknown(f"{b.resource.address}.permissions")
         return
@@ -323,7 +325,21 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
         resource.locations.update(locations)
     elif body is not None:
         resource.props["body"] = body
+    _outside_body(builder, kind, parent)
     return resource
+
+
+def _outside_body(b: _Builder, kind: str, parent: Any) -> None:
+    """What an azapi resource says outside its body, as Bicep says it with ``scope:`` and ``name:``:
+    a role assignment's scope is its ``parent_id``, and a role definition's GUID is its name."""
+    positions = b.block.positions
+    if kind == "role_assignment" and parent is not None:
+        b.resource.props["scope"] = parent
+        b.resource.locations["scope"] = b.loc(positions["parent_id"])
+    elif kind == "role_definition" and b.resource.name is not None:
+        b.resource.props["role_id"] = b.resource.name
+        if "name" in positions:
+            b.resource.locations["role_id"] = b.loc(positions["name"])
 
 
 def _json_object(text: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 
 from analyzer.frontends.terraform import syntax as s
 from analyzer.frontends.terraform.functions import FUNCTIONS, CallError, number_of, text_of
+from analyzer.knowledge import arm_ids
 from analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
 META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle"}
@@ -26,6 +27,8 @@ MODULE_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", 
 MAX_INSTANCES = 1000
 MAX_MODULE_DEPTH = 10
 MAX_MODULE_INSTANCES = 1000
+# How an azapi (v2) user-assigned identity's principal ID is read: `azapi_resource.x.output.properties.principalId`.
+_AZAPI_PRINCIPAL = [("attr", "output"), ("attr", "properties"), ("attr", "principalId")]
 # Functions that only look at the shape of their arguments, so they may carry unknown or
 # reference values inside lists and maps without becoming unknown themselves.
 STRUCTURAL_FUNCTIONS = {"concat", "flatten", "merge", "keys", "values", "lookup", "element", "length",
@@ -672,10 +675,22 @@ class Module:
             value, used = self._root(node.name, chain, frame, expr)
         else:
             value, used = self._eval(node, frame), 0
-        for kind, step in chain[used:]:
+        for i in range(used, len(chain)):
+            if isinstance(value, InstanceValue) and chain[i:] == _AZAPI_PRINCIPAL \
+                    and self._azapi_identity(value.instance):
+                # An azapi identity's principal ID, what azurerm calls `principal_id`: the same
+                # reference, so that principals compare across the two providers and Bicep.
+                return ResourceRef(value.instance.key, "principal_id")
+            kind, step = chain[i]
             key = step if kind == "attr" else self._eval(step, frame)
             value = self._step(value, key, kind == "attr", expr)
         return value
+
+    def _azapi_identity(self, instance: Instance) -> bool:
+        if instance.type != "azapi_resource" or instance.mode != "resource":
+            return False
+        type_ = (instance.owner or self).instance_attribute(instance, "type")
+        return isinstance(type_, str) and arm_ids.kind_of(type_.split("@", 1)[0]) == "identity"
 
     def _root(self, name: str, chain: list[tuple[str, Any]], frame: Frame,
               expr: s.Expr) -> tuple[Any, int]:
