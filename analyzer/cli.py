@@ -307,7 +307,7 @@ def explain(rule_id: str) -> None:
     for rule in all_rules():
         if rule.info.id == wanted:
             info = rule.info
-            click.echo(f"# {info.id} {info.name} ({info.level.value})\n\n{info.summary}\n\n{info.doc}")
+            click.echo(f"# {info.id} {info.name} ({info.level.value})\n\n{info.summary}\n\n{info.page}")
             return
     raise click.UsageError(f"unknown rule {rule_id!r}; `fleetiac rules` lists them")
 

@@ -49,6 +49,7 @@ dotted keys: ``stages[0]``, ``stages[0].name``, ``stages[0].groups[1].name``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -138,6 +139,27 @@ class FileResult:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleExample:
+    """One documentation example of a rule: a file of ``policies/examples/<RULE_ID>/``."""
+
+    section: str
+    """``Example`` (the code fires the rule) or ``Fix`` (it does not)."""
+    language: str
+    """``terraform``, ``bicep`` or ``yaml`` (the fence's language)."""
+    filename: str
+    """``example.tf``, ``fix.bicep``..."""
+    code: str
+    """The code as users see it (without the ``expect`` markers)."""
+    source: str = ""
+    """The file as written, with the markers (:mod:`analyzer.docexamples`)."""
+
+
+EXAMPLES_PLACEHOLDER = "<!-- examples -->"
+"""A line of a doc's ``## Example`` or ``## Fix`` section where that section's examples go (when
+prose follows them); without it they end the section."""
+
+
+@dataclass(frozen=True, slots=True)
 class RuleInfo:
     """A rule's metadata, as the catalog, ``explain`` and the reporters show it."""
 
@@ -146,11 +168,33 @@ class RuleInfo:
     level: Level
     summary: str
     doc: str
+    """The rule's docstring: its doc page without the example code (see :attr:`page`)."""
     tags: tuple[str, ...] = ()
+    examples: tuple[RuleExample, ...] = ()
 
     @property
     def family(self) -> str:
         return self.id[:5]
+
+    @property
+    def page(self) -> str:
+        """The doc page users read: :attr:`doc` with each example as a fenced block in its section."""
+        page = self.doc
+        for section in ("Example", "Fix"):
+            fences = [f"```{e.language}\n{e.code}```" for e in self.examples if e.section == section]
+            heading = re.search(rf"^## {section}\n", page, re.M)
+            if not fences or heading is None:
+                continue
+            following = re.compile(r"^## ", re.M).search(page, heading.end())
+            end = following.start() if following else len(page)
+            body, code = page[heading.end():end], "\n\n".join(fences)
+            if EXAMPLES_PLACEHOLDER in body:
+                body = body.replace(EXAMPLES_PLACEHOLDER, code, 1)
+            else:
+                prose = body.strip()
+                body = "\n" + "\n\n".join([prose, code] if prose else [code]) + ("\n\n" if following else "")
+            page = page[:heading.end()] + body + page[end:]
+        return page
 
 
 @dataclass(frozen=True, slots=True)

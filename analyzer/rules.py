@@ -1,8 +1,10 @@
 """The rule registry: rules declare themselves in the family modules of ``policies/``.
 
 A rule is one function plus its metadata and its documentation (the function's docstring, with the
-sections below). Importing two rules with one ID, or a rule whose doc lacks a section, fails at
-import time, so a broken catalog never ships.
+sections below) and its examples (the files of ``policies/examples/<RULE_ID>/``, see
+:mod:`analyzer.docexamples`). Importing two rules with one ID, or a rule whose doc lacks a section or
+whose examples lack a failing or a fixed one in a language, fails at import time, so a broken catalog
+never ships.
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from analyzer.docexamples import ExampleError, load_examples
 from analyzer.graph import FleetGraph
-from analyzer.model import Finding, Level, Location, Resource, RuleInfo
+from analyzer.model import Finding, Level, Location, Resource, RuleExample, RuleInfo
 
 DOC_SECTIONS = ("## What it finds", "## Why it matters", "## Example", "## Fix", "## References")
+# Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so their examples
+# are Kubernetes YAML manifests where the Bicep ones would be (tests.test_fixtures does the same).
+BICEP_STAND_IN = {"FIAC601": "yaml", "FIAC602": "yaml"}
+# Rules that cannot occur in Bicep (FIAC302 is about the azurerm provider): no failing Bicep example.
+TERRAFORM_ONLY = frozenset({"FIAC302"})
 
 
 class RegistryError(Exception):
@@ -49,11 +57,34 @@ def rule(id: str, name: str, level: str, summary: str, tags: Iterable[str] = (),
             raise RegistryError(f"rule ID {id} is defined twice")
         if "/" in id:
             raise RegistryError(f"rule ID {id} must not contain '/'")
-        info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags))
+        info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags), _examples(id, function.__module__, doc))
         _REGISTRY[id] = Rule(info, None if engine_reported else function)
         return function
 
     return register
+
+
+def _examples(id: str, module: str, doc: str) -> tuple[RuleExample, ...]:
+    """The rule's example files, checked: a failing and a fixed one in Terraform and in Bicep (or its
+    stand-in), and no code left in the docstring's own ``## Example`` and ``## Fix`` sections."""
+    try:
+        examples = load_examples(id)
+    except (FileNotFoundError, ExampleError) as error:
+        raise RegistryError(f"{id} ({module}): {error}") from None
+    for section in ("Example", "Fix"):
+        if "```" in doc.partition(f"## {section}\n")[2].partition("\n## ")[0]:
+            raise RegistryError(f"{id} ({module}): code in the doc's ## {section}; it belongs in "
+                                f"policies/examples/{id}/")
+    present = {(e.section, e.language) for e in examples}
+    bicep = BICEP_STAND_IN.get(id, "bicep")
+    wanted = [("Example", "terraform"), ("Fix", "terraform"), ("Fix", bicep)]
+    if id not in TERRAFORM_ONLY:
+        wanted.append(("Example", bicep))
+    missing = [f"{'failing' if section == 'Example' else 'fixed'} {language}" for section, language in wanted
+               if (section, language) not in present]
+    if missing:
+        raise RegistryError(f"{id} ({module}): policies/examples/{id}/ lacks a {', a '.join(missing)} example")
+    return examples
 
 
 def all_rules() -> list[Rule]:

@@ -24,37 +24,9 @@ def parse_error(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name = "fleet"
-      location "westeurope"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope
-    }
-    ```
-
     ## Fix
 
     Correct the syntax (`terraform validate` and `az bicep build` show the same place).
-
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name     = "fleet"
-      location = "westeurope"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-    ```
 
     ## References
 
@@ -82,136 +54,9 @@ def unknown_value(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    variable "group" {
-      type = string
-    }
-
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azurerm_kubernetes_fleet_update_strategy" "default" {
-      name                        = "default"
-      kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
-      stage {
-        name = "all"
-        group {
-          name = "prod"
-        }
-      }
-    }
-
-    resource "azurerm_kubernetes_fleet_member" "west" {
-      name                  = "aks-west"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west"
-      group                 = var.group
-    }
-    ```
-
-    ```bicep
-    param group string
-
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource strategy 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
-      parent: fleet
-      name: 'default'
-      properties: {
-        strategy: {
-          stages: [
-            {
-              name: 'all'
-              groups: [ { name: 'prod' } ]
-            }
-          ]
-        }
-      }
-    }
-
-    resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west'
-        group: group
-      }
-    }
-    ```
-
     ## Fix
 
     Give the value statically: a default, a `terraform.tfvars` entry, `--var`, or a `.bicepparam`.
-
-    ```terraform
-    variable "group" {
-      type    = string
-      default = "prod"
-    }
-
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azurerm_kubernetes_fleet_update_strategy" "default" {
-      name                        = "default"
-      kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
-      stage {
-        name = "all"
-        group {
-          name = "prod"
-        }
-      }
-    }
-
-    resource "azurerm_kubernetes_fleet_member" "west" {
-      name                  = "aks-west"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west"
-      group                 = var.group
-    }
-    ```
-
-    ```bicep
-    param group string = 'prod'
-
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource strategy 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
-      parent: fleet
-      name: 'default'
-      properties: {
-        strategy: {
-          stages: [
-            {
-              name: 'all'
-              groups: [ { name: 'prod' } ]
-            }
-          ]
-        }
-      }
-    }
-
-    resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west'
-        group: group
-      }
-    }
-    ```
 
     ## References
 
@@ -239,72 +84,10 @@ def invalid_suppression(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    # fleetiac:ignore FIAC2O3 -- joins an update group in the next change
-    resource "azurerm_kubernetes_fleet_member" "west" {
-      name                  = "aks-west"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    // fleetiac:ignore FIAC203 until=2026-01-31
-    resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west'
-      }
-    }
-    ```
-
     ## Fix
 
     Name an existing rule (`fleetiac rules`), give the reason after `--`, and move or drop a past
     `until=` date (or fix the code and delete the comment).
-
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    # fleetiac:ignore FIAC203 -- joins an update group in the next change
-    resource "azurerm_kubernetes_fleet_member" "west" {
-      name                  = "aks-west"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    // fleetiac:ignore FIAC203 until=2027-01-31 -- joins an update group in the next change
-    resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west'
-      }
-    }
-    ```
 
     ## References
 

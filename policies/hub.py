@@ -42,83 +42,10 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azapi_resource" "team_a" {
-      type      = "Microsoft.ContainerService/fleets/managedNamespaces@2026-06-01"
-      name      = "team-a"
-      parent_id = azurerm_kubernetes_fleet_manager.fleet.id
-      body = {
-        properties = {}
-      }
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource teamA 'Microsoft.ContainerService/fleets/managedNamespaces@2026-06-01' = {
-      parent: fleet
-      name: 'team-a'
-      properties: {}
-    }
-    ```
-
     ## Fix
 
     Create the fleet with a hub (with `azapi_resource` in Terraform, since azurerm cannot), then
     use hub features on it.
-
-    ```terraform
-    resource "azapi_resource" "fleet" {
-      type      = "Microsoft.ContainerService/fleets@2026-06-01"
-      name      = "fleet"
-      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
-      location  = "westeurope"
-      body = {
-        properties = {
-          hubProfile = {
-            dnsPrefix = "fleet"
-          }
-        }
-      }
-    }
-
-    resource "azapi_resource" "team_a" {
-      type      = "Microsoft.ContainerService/fleets/managedNamespaces@2026-06-01"
-      name      = "team-a"
-      parent_id = azapi_resource.fleet.id
-      body = {
-        properties = {}
-      }
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-      properties: {
-        hubProfile: {
-          dnsPrefix: 'fleet'
-        }
-      }
-    }
-
-    resource teamA 'Microsoft.ContainerService/fleets/managedNamespaces@2026-06-01' = {
-      parent: fleet
-      name: 'team-a'
-      properties: {}
-    }
-    ```
 
     ## References
 
@@ -189,16 +116,7 @@ def azurerm_hub_profile_ignored(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-      hub_profile {
-        dns_prefix = "fleet"
-      }
-    }
-    ```
+    <!-- examples -->
 
     Bicep: not applicable. Bicep has no `hub_profile`; a Bicep fleet with `properties.hubProfile`
     does get a hub (see the fix below).
@@ -207,34 +125,6 @@ def azurerm_hub_profile_ignored(ctx: RuleContext) -> None:
 
     Remove the block, or declare the fleet with `azapi_resource` and `properties.hubProfile` when a
     hub is wanted.
-
-    ```terraform
-    resource "azapi_resource" "fleet" {
-      type      = "Microsoft.ContainerService/fleets@2025-03-01"
-      name      = "fleet"
-      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
-      location  = "westeurope"
-      body = {
-        properties = {
-          hubProfile = {
-            dnsPrefix = "fleet"
-          }
-        }
-      }
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-      properties: {
-        hubProfile: {
-          dnsPrefix: 'fleet'
-        }
-      }
-    }
-    ```
 
     ## References
 
@@ -274,83 +164,9 @@ def hub_network_profile_invalid(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azapi_resource" "fleet" {
-      type      = "Microsoft.ContainerService/fleets@2025-03-01"
-      name      = "fleet"
-      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
-      location  = "westeurope"
-      body = {
-        properties = {
-          hubProfile = {
-            dnsPrefix = "fleet"
-            apiServerAccessProfile = {
-              enablePrivateCluster  = true
-              enableVnetIntegration = true
-            }
-          }
-        }
-      }
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-      properties: {
-        hubProfile: {
-          dnsPrefix: 'fleet'
-          apiServerAccessProfile: {
-            enablePrivateCluster: true
-            enableVnetIntegration: true
-          }
-        }
-      }
-    }
-    ```
-
     ## Fix
 
     Give VNet integration its subnet (or drop both).
-
-    ```terraform
-    resource "azapi_resource" "fleet" {
-      type      = "Microsoft.ContainerService/fleets@2025-03-01"
-      name      = "fleet"
-      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
-      location  = "westeurope"
-      body = {
-        properties = {
-          hubProfile = {
-            dnsPrefix = "fleet"
-            apiServerAccessProfile = {
-              enablePrivateCluster  = true
-              enableVnetIntegration = true
-              subnetId              = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apiserver"
-            }
-          }
-        }
-      }
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-      properties: {
-        hubProfile: {
-          dnsPrefix: 'fleet'
-          apiServerAccessProfile: {
-            enablePrivateCluster: true
-            enableVnetIntegration: true
-            subnetId: resourceId('rg-net', 'Microsoft.Network/virtualNetworks/subnets', 'vnet', 'apiserver')
-          }
-        }
-      }
-    }
-    ```
 
     ## References
 

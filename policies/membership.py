@@ -61,86 +61,10 @@ def member_cluster_unresolved(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azurerm_kubernetes_cluster" "west" {
-      name                = "aks-west"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-      dns_prefix          = "aks-west"
-    }
-
-    resource "azurerm_kubernetes_fleet_member" "west" {
-      name                  = "aks-west"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = azurerm_kubernetes_cluster.wets.id
-      group                 = "prod"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/fleets/aks-west'
-        group: 'prod'
-      }
-    }
-    ```
-
     ## Fix
 
     Reference the cluster's resource (or data source) by its declared name, or write the full ARM
     ID of the AKS or Arc-enabled cluster.
-
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azurerm_kubernetes_cluster" "west" {
-      name                = "aks-west"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-      dns_prefix          = "aks-west"
-    }
-
-    resource "azurerm_kubernetes_fleet_member" "west" {
-      name                  = "aks-west"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = azurerm_kubernetes_cluster.west.id
-      group                 = "prod"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-west'
-        group: 'prod'
-      }
-    }
-    ```
 
     ## References
 
@@ -199,148 +123,10 @@ def arc_member_in_update_strategy(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azurerm_arc_kubernetes_cluster" "edge" {
-      name                         = "arc-edge"
-      resource_group_name          = "rg-fleet"
-      location                     = "westeurope"
-      agent_public_key_certificate = "cert"
-      identity {
-        type = "SystemAssigned"
-      }
-    }
-
-    resource "azurerm_kubernetes_fleet_member" "edge" {
-      name                  = "arc-edge"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = azurerm_arc_kubernetes_cluster.edge.id
-      group                 = "prod"
-    }
-
-    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
-      name                        = "tiers"
-      kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
-      stage {
-        name = "production"
-        group {
-          name = "prod"
-        }
-      }
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'arc-edge'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/arc-edge'
-        group: 'prod'
-      }
-    }
-
-    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
-      parent: fleet
-      name: 'tiers'
-      properties: {
-        strategy: {
-          stages: [
-            {
-              name: 'production'
-              groups: [
-                { name: 'prod' }
-              ]
-            }
-          ]
-        }
-      }
-    }
-    ```
-
     ## Fix
 
     Give Arc members a group of their own that no stage names (or no group), and upgrade them
     outside Fleet.
-
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azurerm_arc_kubernetes_cluster" "edge" {
-      name                         = "arc-edge"
-      resource_group_name          = "rg-fleet"
-      location                     = "westeurope"
-      agent_public_key_certificate = "cert"
-      identity {
-        type = "SystemAssigned"
-      }
-    }
-
-    resource "azurerm_kubernetes_fleet_member" "edge" {
-      name                  = "arc-edge"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = azurerm_arc_kubernetes_cluster.edge.id
-      group                 = "edge"
-    }
-
-    resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
-      name                        = "tiers"
-      kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
-      stage {
-        name = "production"
-        group {
-          name = "prod"
-        }
-      }
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'arc-edge'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/arc-edge'
-        group: 'edge'
-      }
-    }
-
-    resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01' = {
-      parent: fleet
-      name: 'tiers'
-      properties: {
-        strategy: {
-          stages: [
-            {
-              name: 'production'
-              groups: [
-                { name: 'prod' }
-              ]
-            }
-          ]
-        }
-      }
-    }
-    ```
 
     ## References
 
@@ -407,113 +193,9 @@ def cluster_in_several_fleets(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azurerm_kubernetes_cluster" "west" {
-      name                = "aks-west"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-      dns_prefix          = "aks-west"
-    }
-
-    resource "azurerm_kubernetes_fleet_member" "west" {
-      name                  = "aks-west"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = azurerm_kubernetes_cluster.west.id
-      group                 = "prod"
-    }
-
-    resource "azurerm_kubernetes_fleet_member" "west_again" {
-      name                  = "aks-west-canary"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = azurerm_kubernetes_cluster.west.id
-      group                 = "canary"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource other 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet-other'
-      location: 'westeurope'
-    }
-
-    resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
-      name: 'aks-west'
-      location: 'westeurope'
-    }
-
-    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: aks.id
-      }
-    }
-
-    resource otherMember 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: other
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: aks.id
-      }
-    }
-    ```
-
     ## Fix
 
     Join each cluster once, to one fleet.
-
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azurerm_kubernetes_cluster" "west" {
-      name                = "aks-west"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-      dns_prefix          = "aks-west"
-    }
-
-    resource "azurerm_kubernetes_fleet_member" "west" {
-      name                  = "aks-west"
-      kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
-      kubernetes_cluster_id = azurerm_kubernetes_cluster.west.id
-      group                 = "prod"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
-      name: 'aks-west'
-      location: 'westeurope'
-    }
-
-    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: aks.id
-      }
-    }
-    ```
 
     ## References
 
@@ -573,57 +255,9 @@ def invalid_fleet_name(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "Fleet_Prod"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-west'
-        group: 'Prod_Ring'
-      }
-    }
-    ```
-
     ## Fix
 
     Use lowercase letters, digits and hyphens within the length limit.
-
-    ```terraform
-    resource "azurerm_kubernetes_fleet_manager" "fleet" {
-      name                = "fleet-prod"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-    }
-
-    resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
-      parent: fleet
-      name: 'aks-west'
-      properties: {
-        clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-west'
-        group: 'prod-ring'
-      }
-    }
-    ```
 
     ## References
 
@@ -693,72 +327,7 @@ def fleet_system_assigned_identity(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "azapi_resource" "fleet" {
-      type      = "Microsoft.ContainerService/fleets@2025-03-01"
-      name      = "fleet"
-      location  = "westeurope"
-      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
-      identity {
-        type = "SystemAssigned"
-      }
-      body = {
-        properties = {}
-      }
-    }
-    ```
-
-    ```bicep
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-      identity: {
-        type: 'SystemAssigned'
-      }
-    }
-    ```
-
     ## Fix
-
-    ```terraform
-    resource "azurerm_user_assigned_identity" "fleet" {
-      name                = "id-fleet"
-      location            = "westeurope"
-      resource_group_name = "rg-fleet"
-    }
-
-    resource "azapi_resource" "fleet" {
-      type      = "Microsoft.ContainerService/fleets@2025-03-01"
-      name      = "fleet"
-      location  = "westeurope"
-      parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
-      identity {
-        type         = "UserAssigned"
-        identity_ids = [azurerm_user_assigned_identity.fleet.id]
-      }
-      body = {
-        properties = {}
-      }
-    }
-    ```
-
-    ```bicep
-    resource fleetIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-      name: 'id-fleet'
-      location: 'westeurope'
-    }
-
-    resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
-      name: 'fleet'
-      location: 'westeurope'
-      identity: {
-        type: 'UserAssigned'
-        userAssignedIdentities: {
-          '${fleetIdentity.id}': {}
-        }
-      }
-    }
-    ```
 
     ## References
 

@@ -174,105 +174,9 @@ def pdb_blocks_node_drain(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "kubernetes_manifest" "web_pdb" {
-      manifest = {
-        apiVersion = "policy/v1"
-        kind       = "PodDisruptionBudget"
-        metadata = {
-          name      = "web"
-          namespace = "shop"
-        }
-        spec = {
-          maxUnavailable = 0
-          selector = {
-            matchLabels = { app = "web" }
-          }
-        }
-      }
-    }
-    ```
-
-    ```yaml
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata:
-      name: web
-      namespace: shop
-    spec:
-      replicas: 2
-      selector:
-        matchLabels: {app: web}
-      template:
-        metadata:
-          labels: {app: web}
-        spec:
-          containers:
-            - name: web
-              image: nginx
-    ---
-    apiVersion: policy/v1
-    kind: PodDisruptionBudget
-    metadata:
-      name: web
-      namespace: shop
-    spec:
-      minAvailable: 2
-      selector:
-        matchLabels: {app: web}
-    ```
-
     ## Fix
 
     Let at least one pod go at a time, and run enough replicas to serve while it does.
-
-    ```terraform
-    resource "kubernetes_manifest" "web_pdb" {
-      manifest = {
-        apiVersion = "policy/v1"
-        kind       = "PodDisruptionBudget"
-        metadata = {
-          name      = "web"
-          namespace = "shop"
-        }
-        spec = {
-          maxUnavailable = 1
-          selector = {
-            matchLabels = { app = "web" }
-          }
-        }
-      }
-    }
-    ```
-
-    ```yaml
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata:
-      name: web
-      namespace: shop
-    spec:
-      replicas: 3
-      selector:
-        matchLabels: {app: web}
-      template:
-        metadata:
-          labels: {app: web}
-        spec:
-          containers:
-            - name: web
-              image: nginx
-    ---
-    apiVersion: policy/v1
-    kind: PodDisruptionBudget
-    metadata:
-      name: web
-      namespace: shop
-    spec:
-      minAvailable: 2
-      selector:
-        matchLabels: {app: web}
-    ```
 
     ## References
 
@@ -362,83 +266,10 @@ def placement_policy_invalid(ctx: RuleContext) -> None:
 
     ## Example
 
-    ```terraform
-    resource "kubernetes_manifest" "crp" {
-      manifest = {
-        apiVersion = "placement.kubernetes-fleet.io/v1"
-        kind       = "ClusterResourcePlacement"
-        metadata = {
-          name = "team-a"
-        }
-        spec = {
-          resourceSelectors = [{ group = "", version = "v1", kind = "Namespace", name = "team-a" }]
-          policy = {
-            placementType = "PickN"
-          }
-        }
-      }
-    }
-    ```
-
-    ```yaml
-    apiVersion: placement.kubernetes-fleet.io/v1
-    kind: ClusterResourcePlacement
-    metadata:
-      name: team-a
-    spec:
-      resourceSelectors:
-        - {group: "", version: v1, kind: Namespace, name: team-a}
-      policy:
-        placementType: PickFixed
-        affinity:
-          clusterAffinity:
-            requiredDuringSchedulingIgnoredDuringExecution:
-              clusterSelectorTerms:
-                - labelSelector:
-                    matchLabels: {env: prod}
-    ```
-
     ## Fix
 
     Give PickN its `numberOfClusters`; give PickFixed the names of member clusters and no affinity
     (or use PickAll or PickN to select clusters by label).
-
-    ```terraform
-    resource "kubernetes_manifest" "crp" {
-      manifest = {
-        apiVersion = "placement.kubernetes-fleet.io/v1"
-        kind       = "ClusterResourcePlacement"
-        metadata = {
-          name = "team-a"
-        }
-        spec = {
-          resourceSelectors = [{ group = "", version = "v1", kind = "Namespace", name = "team-a" }]
-          policy = {
-            placementType    = "PickN"
-            numberOfClusters = 2
-          }
-        }
-      }
-    }
-    ```
-
-    ```yaml
-    apiVersion: placement.kubernetes-fleet.io/v1
-    kind: ClusterResourcePlacement
-    metadata:
-      name: team-a
-    spec:
-      resourceSelectors:
-        - {group: "", version: v1, kind: Namespace, name: team-a}
-      policy:
-        placementType: PickAll
-        affinity:
-          clusterAffinity:
-            requiredDuringSchedulingIgnoredDuringExecution:
-              clusterSelectorTerms:
-                - labelSelector:
-                    matchLabels: {env: prod}
-    ```
 
     ## References
 

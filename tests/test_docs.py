@@ -1,46 +1,176 @@
-"""Rule docs are part of the product: every rule has them, and their examples are run."""
+"""Rule docs are part of the product: every rule has them, and their examples are run.
+
+A rule's examples are the files of ``policies/examples/<RULE_ID>/``; each failing example marks the
+lines its findings are reported on (``# expect: FIAC201``, see :mod:`analyzer.docexamples`).
+"""
 
 from __future__ import annotations
 
+import pickle
+from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+import analyzer.rules
+from analyzer.cli import main
+from analyzer.docexamples import ExampleError, expectations, strip_markers
 from analyzer.engine import ScanOptions, scan
-from analyzer.rules import DOC_SECTIONS, all_rules
-from tests.doc_examples import BICEP_STAND_IN, DocExample, doc_examples
+from analyzer.model import EXAMPLES_PLACEHOLDER, Report, RuleExample
+from analyzer.rules import (
+    _REGISTRY,
+    BICEP_STAND_IN,
+    DOC_SECTIONS,
+    TERRAFORM_ONLY,
+    RegistryError,
+    RuleContext,
+    all_rules,
+    rule,
+)
 
 RULES = all_rules()
-EXAMPLES = [example for rule in RULES for example in doc_examples(rule.info.id, rule.info.doc)]
+EXAMPLES = [(r.info.id, e) for r in RULES for e in r.info.examples]
+AS_OF = date(2026, 11, 23)
+
+
+def _scan(rule_id: str, example: RuleExample, code: str, folder: Path) -> Report:
+    (folder / example.filename).write_text(code, encoding="utf-8")
+    # FIAC902 reports what the other rules could not decide, so its examples run every rule.
+    reports_skips = rule_id == "FIAC902"
+    return scan([folder], ScanOptions(select=() if reports_skips else (rule_id,), as_of=AS_OF,
+                                      show_unknown=reports_skips))
 
 
 def test_every_rule_has_every_doc_section() -> None:
-    for rule in RULES:
+    for r in RULES:
         for section in DOC_SECTIONS:
-            assert section in rule.info.doc, f"{rule.info.id} lacks {section}"
+            assert section in r.info.doc, f"{r.info.id} lacks {section}"
 
 
-def test_every_rule_has_failing_and_fixed_terraform_examples() -> None:
-    for rule in RULES:
-        sections = {(e.section, e.language) for e in doc_examples(rule.info.id, rule.info.doc)}
-        assert ("Example", "terraform") in sections, f"{rule.info.id}: no failing Terraform example"
-        assert ("Fix", "terraform") in sections, f"{rule.info.id}: no fixed Terraform example"
-        bicep = BICEP_STAND_IN.get(rule.info.id, "bicep")
-        assert ("Fix", bicep) in sections, f"{rule.info.id}: no fixed {bicep} example"
+def test_every_rule_has_failing_and_fixed_examples() -> None:
+    for r in RULES:
+        present = {(e.section, e.language) for e in r.info.examples}
+        bicep = BICEP_STAND_IN.get(r.info.id, "bicep")
+        assert ("Example", "terraform") in present, f"{r.info.id}: no failing Terraform example"
+        assert ("Fix", "terraform") in present, f"{r.info.id}: no fixed Terraform example"
+        assert ("Fix", bicep) in present, f"{r.info.id}: no fixed {bicep} example"
+        if r.info.id not in TERRAFORM_ONLY:
+            assert ("Example", bicep) in present, f"{r.info.id}: no failing {bicep} example"
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.test_id for e in EXAMPLES])
-def test_doc_example(example: DocExample, tmp_path: Path) -> None:
-    (tmp_path / example.filename).write_text(example.code, encoding="utf-8")
-    # FIAC902 reports what the other rules could not decide, so its examples run every rule.
-    reports_skips = example.rule_id == "FIAC902"
-    options = ScanOptions(select=() if reports_skips else (example.rule_id,), as_of=date(2026, 11, 23),
-                          show_unknown=reports_skips)
-    report = scan([tmp_path], options)
-    fired = [(f.rule_id, f.location.path) for f in report.findings if f.rule_id == example.rule_id]
+@pytest.mark.parametrize(("rule_id", "example"), EXAMPLES, ids=[f"{i}/{e.filename}" for i, e in EXAMPLES])
+def test_example(rule_id: str, example: RuleExample, tmp_path: Path) -> None:
+    expected = expectations(example.source, example.language, f"{rule_id}/{example.filename}")
+    report = _scan(rule_id, example, example.source, tmp_path)
     if example.section == "Example":
-        assert fired, f"{example.test_id}: the failing example does not fire {example.rule_id}"
-        assert {path for _, path in fired} == {example.filename}
+        assert expected, f"{rule_id}/{example.filename}: a failing example without an expect marker"
+        found = Counter((f.rule_id, f.location.line) for f in report.findings)
+        assert {f.location.path for f in report.findings} == {example.filename}
+        assert found == expected, "\n".join(f"{f.rule_id} {f.location.line} {f.message}" for f in report.findings)
     else:
-        assert not fired, f"{example.test_id}: the fixed example fires {example.rule_id}: {report.findings}"
+        assert not expected, f"{rule_id}/{example.filename}: a fixed example expects findings"
+        fired = [f for f in report.findings if f.rule_id == rule_id]
+        assert not fired, f"{rule_id}/{example.filename}: the fixed example fires {rule_id}: {fired}"
+
+
+FAILING = [(i, e) for i, e in EXAMPLES if e.section == "Example"]
+
+
+@pytest.mark.parametrize(("rule_id", "example"), FAILING, ids=[f"{i}/{e.filename}" for i, e in FAILING])
+def test_markers_do_not_change_what_is_found(rule_id: str, example: RuleExample, tmp_path: Path) -> None:
+    """Every rule finds the same in the shown code as in the marked file (lines mapped back)."""
+    shown_line: dict[int, int] = {}
+    for number, line in enumerate(example.source.splitlines(), start=1):
+        if strip_markers(line + "\n", example.language):
+            shown_line[number] = len(shown_line) + 1
+    results = []
+    for code, folder, lines in ((example.source, tmp_path / "marked", shown_line),
+                                (example.code, tmp_path / "shown", None)):
+        folder.mkdir()
+        (folder / example.filename).write_text(code, encoding="utf-8")
+        report = scan([folder], ScanOptions(as_of=AS_OF, show_unknown=True))
+        results.append(sorted((f.rule_id, lines[f.location.line] if lines else f.location.line, f.message)
+                              for f in report.findings))
+    assert results[0] == results[1]
+
+
+def test_explain_shows_every_example_without_markers() -> None:
+    runner = CliRunner()
+    for r in RULES:
+        result = runner.invoke(main, ["explain", r.info.id])
+        assert result.exit_code == 0, result.output
+        assert "expect:" not in result.output and "expect-next-line" not in result.output
+        assert EXAMPLES_PLACEHOLDER not in result.output
+        # Each example is shown in its own section: the failing ones under ## Example, the fixed under ## Fix.
+        failing, _, fixed = result.output.partition("\n## Example\n")[2].partition("\n## Fix\n")
+        fixed = fixed.partition("\n## ")[0]
+        for example in r.info.examples:
+            fence = f"```{example.language}\n{example.code}```"
+            assert fence in (failing if example.section == "Example" else fixed), f"{r.info.id}/{example.filename}"
+
+
+def test_rule_info_with_examples_pickles() -> None:
+    info = RULES[0].info
+    assert pickle.loads(pickle.dumps(info)) == info
+
+
+def test_markers() -> None:
+    source = ('resource "a" "b" { # expect: FIAC201 x2, FIAC202\n'
+              '  # expect-next-line: FIAC203\n'
+              '  x = <<EOT\n'
+              'EOT\n'
+              '}\n')
+    assert expectations(source, "terraform") == Counter({("FIAC201", 1): 2, ("FIAC202", 1): 1, ("FIAC203", 3): 1})
+    assert strip_markers(source, "terraform") == 'resource "a" "b" {\n  x = <<EOT\nEOT\n}\n'
+    # Bicep's comments start with //; a # there is no marker.
+    assert expectations("x: 1 // expect: FIAC101\ny: 2 # expect: FIAC102\n", "bicep") == Counter({("FIAC101", 1): 1})
+    with pytest.raises(ExampleError):
+        expectations("x = 1 # expect: FIAC1O1\n", "terraform")
+    with pytest.raises(ExampleError):
+        expectations("x = 1 # expect-next-line: FIAC101\n", "terraform")
+
+
+def _doc(example: str = "") -> str:
+    sections = [f"{section}\n\nText.{example if section == '## Example' else ''}" for section in DOC_SECTIONS]
+    return "\n\n".join(sections)
+
+
+@pytest.fixture
+def fake_rule_id() -> Iterator[str]:
+    """A rule ID no policy uses, unregistered again afterwards whatever the test did."""
+    try:
+        yield "FIAC998"
+    finally:
+        _REGISTRY.pop("FIAC998", None)
+
+
+def _register(rule_id: str, doc: str) -> None:
+    def check(ctx: RuleContext) -> None:
+        del ctx
+
+    check.__doc__ = doc
+    rule(rule_id, "fake", "note", "A rule for the test.")(check)
+
+
+def test_registry_refuses_a_rule_without_an_examples_folder(fake_rule_id: str) -> None:
+    with pytest.raises(RegistryError, match="no examples folder policies/examples/FIAC998"):
+        _register(fake_rule_id, _doc())
+    assert fake_rule_id not in {r.info.id for r in all_rules()}
+
+
+def test_registry_refuses_a_rule_without_a_fixed_bicep_example(fake_rule_id: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    partial = tuple(e for e in _REGISTRY["FIAC101"].info.examples if e.filename != "fix.bicep")
+    monkeypatch.setattr(analyzer.rules, "load_examples", lambda rule_id: partial)
+    with pytest.raises(RegistryError, match="lacks a fixed bicep example"):
+        _register(fake_rule_id, _doc())
+
+
+def test_registry_refuses_example_code_left_in_the_doc(fake_rule_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    examples = _REGISTRY["FIAC101"].info.examples
+    monkeypatch.setattr(analyzer.rules, "load_examples", lambda rule_id: examples)
+    with pytest.raises(RegistryError, match="belongs in policies/examples/FIAC998/"):
+        _register(fake_rule_id, _doc("\n\n```terraform\nlocals {}\n```"))

@@ -89,7 +89,7 @@ def _descriptor(info: RuleInfo) -> dict[str, Any]:
     properties: dict[str, Any] = {"tags": list(info.tags), "precision": "high"}
     if info.family == _SECURITY_FAMILY:
         properties["security-severity"] = _SECURITY_SEVERITY[level]
-    doc = info.doc.strip() or info.summary or info.name
+    doc = info.page.strip() or info.summary or info.name
     return {
         "id": info.id,
         "name": info.name,

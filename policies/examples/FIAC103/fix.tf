@@ -1,0 +1,46 @@
+data "azurerm_client_config" "current" {}
+
+resource "azurerm_resource_group" "fleet" {
+  name     = "rg-fleet"
+  location = "westeurope"
+}
+
+resource "azurerm_kubernetes_fleet_manager" "fleet" {
+  name                = "fleet"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.fleet.name
+}
+
+resource "azurerm_arc_kubernetes_cluster" "edge" {
+  name                         = "arc-edge"
+  resource_group_name          = azurerm_resource_group.fleet.name
+  location                     = "westeurope"
+  agent_public_key_certificate = "cert"
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_kubernetes_fleet_member" "edge" {
+  name                  = "arc-edge"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = azurerm_arc_kubernetes_cluster.edge.id
+}
+
+resource "azurerm_role_assignment" "fleet" {
+  scope                = azurerm_resource_group.fleet.id
+  role_definition_name = "Azure Kubernetes Fleet Manager Contributor Role"
+  principal_id         = data.azurerm_client_config.current.object_id
+}
+
+resource "azurerm_role_assignment" "extensions" {
+  scope                = azurerm_resource_group.fleet.id
+  role_definition_name = "Kubernetes Extension Contributor"
+  principal_id         = data.azurerm_client_config.current.object_id
+}
+
+resource "azurerm_role_assignment" "read" {
+  scope                = azurerm_resource_group.fleet.id
+  role_definition_name = "Reader"
+  principal_id         = data.azurerm_client_config.current.object_id
+}

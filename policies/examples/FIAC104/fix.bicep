@@ -1,0 +1,36 @@
+param deployerId string
+
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+}
+
+resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
+  name: 'aks-west'
+  location: 'westeurope'
+}
+
+resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+  parent: fleet
+  name: 'aks-west'
+  properties: {
+    clusterResourceId: aks.id
+    group: 'prod'
+  }
+}
+
+resource fleetAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, deployerId, 'fleetAccess')
+  properties: {
+    principalId: deployerId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '63bb64ad-9799-4770-b5c3-24ed299a07bf')
+  }
+}
+
+resource aksAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, deployerId, 'aksAccess')
+  properties: {
+    principalId: deployerId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8')
+  }
+}

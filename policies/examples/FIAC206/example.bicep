@@ -1,0 +1,19 @@
+resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' existing = {
+  name: 'fleet'
+}
+
+resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+  parent: fleet
+  name: 'tiers'
+  properties: {
+    strategy: {
+      stages: [
+        {
+          name: 'production'
+          maxConcurrency: '0%' // expect: FIAC206
+          groups: [ { name: 'prod' } ]
+        }
+      ]
+    }
+  }
+}

@@ -1,0 +1,13 @@
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+  properties: {
+    hubProfile: {
+      dnsPrefix: 'fleet'
+      apiServerAccessProfile: {
+        enablePrivateCluster: true
+        enableVnetIntegration: true // expect: FIAC303
+      }
+    }
+  }
+}

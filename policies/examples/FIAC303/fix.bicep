@@ -1,0 +1,14 @@
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+  properties: {
+    hubProfile: {
+      dnsPrefix: 'fleet'
+      apiServerAccessProfile: {
+        enablePrivateCluster: true
+        enableVnetIntegration: true
+        subnetId: resourceId('rg-net', 'Microsoft.Network/virtualNetworks/subnets', 'vnet', 'apiserver')
+      }
+    }
+  }
+}

@@ -1,0 +1,11 @@
+resource "azapi_resource" "stable" {
+  type      = "Microsoft.ContainerService/fleets/autoUpgradeProfiles@2026-06-01"
+  name      = "stable"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
+  body = {
+    properties = {
+      channel                 = "Stable"
+      targetKubernetesVersion = "1.36" # expect: FIAC405
+    }
+  }
+}

@@ -1,0 +1,13 @@
+resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' existing = {
+  name: 'fleet'
+}
+
+resource pinned 'Microsoft.ContainerService/fleets/autoUpgradeProfiles@2026-06-01' = {
+  parent: fleet
+  name: 'pinned'
+  properties: {
+    channel: 'TargetKubernetesVersion'
+    targetKubernetesVersion: '1.36'
+    longTermSupport: true
+  }
+}

@@ -1,0 +1,15 @@
+resource "kubernetes_manifest" "crp" {
+  manifest = { # expect: FIAC602
+    apiVersion = "placement.kubernetes-fleet.io/v1"
+    kind       = "ClusterResourcePlacement"
+    metadata = {
+      name = "team-a"
+    }
+    spec = {
+      resourceSelectors = [{ group = "", version = "v1", kind = "Namespace", name = "team-a" }]
+      policy = {
+        placementType = "PickN"
+      }
+    }
+  }
+}

@@ -1,0 +1,5 @@
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet'
+  // expect-next-line: FIAC901
+  location: 'westeurope
+}

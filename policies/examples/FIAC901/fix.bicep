@@ -1,0 +1,4 @@
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+}
