@@ -1,21 +1,26 @@
 """Fixtures are the spec in miniature: ``fixtures/<RULE>/<case>/`` holds a small tree, scanned on its own
-for that rule (``as_of=2026-11-23``).
+for that rule.
 
-**Where** findings are expected is written in the case's files, as a comment ending the line the finding
-is reported on: ``# expect: FIAC201`` (``// expect: FIAC201`` in Bicep), several IDs comma-separated,
-``FIAC201 x2`` for two findings on one line; ``expect-next-line:`` for the line below. JSON files, which
-have no comments, use the case's ``expect.txt``. The grammar is in ``tests/fixture_markers.py``. Every
-case must produce exactly its markers' findings (rule, file, line): a case without a marker for its
-rule is a passing case and must produce none.
+- **Where** findings are expected is written in the case's files, as a comment ending the line the
+  finding is reported on: ``# expect: FIAC201`` (``// expect: FIAC201`` in Bicep), several IDs
+  comma-separated, ``FIAC201 x2`` for two findings on one line; ``expect-next-line:`` for the line
+  below. JSON files, which have no comments, use the case's ``expect.txt``. The grammar is in
+  ``tests/fixture_markers.py``. Every case must produce exactly its markers' findings (rule, file,
+  line): a case without a marker for its rule is a passing case and must produce none.
+- **How** a case is scanned: ``select=(RULE,)`` and ``as_of=2026-11-23``, unless the case's
+  ``.fleetiac-test.toml`` says otherwise; its keys are ``ScanOptions`` fields (see ``OPTION_KEYS``),
+  paths relative to the case.
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 
@@ -34,14 +39,69 @@ from tests.fixture_markers import (
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 AS_OF = date(2026, 11, 23)  # fixtures are written against this date (version rules)
 SOURCE_SUFFIXES = {".tf", ".bicep", ".bicepparam", ".tfvars", ".json"}
+OPTIONS_FILE = ".fleetiac-test.toml"
 
 
 # ---------------------------------------------------------------------------------------------
-# A case's findings
+# A case's options and findings
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("a list of strings")
+    return tuple(value)
+
+
+def _pairs(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise TypeError("a table of strings")
+    return tuple(value.items())
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("true or false")
+    return value
+
+
+def _date(value: object) -> date:
+    if not isinstance(value, date):
+        raise TypeError("a date (2026-11-23, unquoted)")
+    return value
+
+
+OPTION_KEYS: dict[str, Any] = {
+    "select": _strings,
+    "ignore": _strings,
+    "as_of": _date,
+    "show_unknown": _flag,
+    "operators": _strings,
+    "var_files": _strings,  # relative to the case folder
+    "variables": _pairs,  # {NAME = "VALUE"}, in order, as --var NAME=VALUE
+    "exclude": _strings,
+    "levels": _pairs,  # {FIAC201 = "warning"}
+    "inline_suppressions": _flag,
+}
+
+
+def options_from_toml(text: str, rule_id: str, case_dir: Path) -> ScanOptions:
+    """A case's scan options: the defaults, then its ``.fleetiac-test.toml``."""
+    fields: dict[str, Any] = {"select": (rule_id,), "as_of": AS_OF}
+    for key, value in tomllib.loads(text).items():
+        if key not in OPTION_KEYS:
+            raise ValueError(f"{case_dir / OPTIONS_FILE}: unknown key {key!r}; known: {', '.join(OPTION_KEYS)}")
+        try:
+            fields[key] = OPTION_KEYS[key](value)
+        except TypeError as error:
+            raise ValueError(f"{case_dir / OPTIONS_FILE}: {key} must be {error}") from None
+    if "var_files" in fields:
+        fields["var_files"] = tuple(case_dir / name for name in fields["var_files"])
+    return ScanOptions(**fields)
 
 
 def case_options(rule_id: str, case_dir: Path) -> ScanOptions:
-    return ScanOptions(select=(rule_id,), as_of=AS_OF)
+    path = case_dir / OPTIONS_FILE
+    return options_from_toml(path.read_text(encoding="utf-8") if path.exists() else "", rule_id, case_dir)
 
 
 @dataclass(frozen=True, order=True)
@@ -110,6 +170,32 @@ def test_fixture(rule_id: str, case: str) -> None:
     assert locations(found) == expected, _difference(expected, found)
 
 
+def test_options_files_change_what_the_case_finds() -> None:
+    """A ``.fleetiac-test.toml`` is there because the case needs it: without it, the markers fail."""
+    with_options = [(r, c) for r, c in CASES if (FIXTURES / r / c / OPTIONS_FILE).exists()]
+    assert with_options, "no case uses an options file"
+    for rule_id, case in with_options:
+        case_dir = FIXTURES / rule_id / case
+        plain = scan_with(rule_id, case_dir, options_from_toml("", rule_id, case_dir))
+        assert locations(plain) != case_expectations(case_dir), f"{rule_id}/{case}: {OPTIONS_FILE} changes nothing"
+
+
+def test_options_file_keys() -> None:
+    case_dir = FIXTURES / "FIAC201" / "tf-var-file"
+    options = options_from_toml('select = ["FIAC2"]\nas_of = 2027-01-01\nvar_files = ["other.tfvars"]\n'
+                                'variables = {group = "ring0", other = "x"}\nshow_unknown = true\n',
+                                "FIAC201", case_dir)
+    assert (options.select, options.as_of, options.var_files, options.variables, options.show_unknown) == (
+        ("FIAC2",), date(2027, 1, 1), (case_dir / "other.tfvars",), (("group", "ring0"), ("other", "x")), True)
+    assert options_from_toml("", "FIAC201", case_dir).select == ("FIAC201",)
+    with pytest.raises(ValueError, match="unknown key 'operator'"):
+        options_from_toml('operator = ["x"]\n', "FIAC101", case_dir)
+    with pytest.raises(ValueError, match="operators must be a list of strings"):
+        options_from_toml('operators = "x"\n', "FIAC101", case_dir)
+    with pytest.raises(ValueError, match="as_of must be a date"):
+        options_from_toml('as_of = "2027-01-01"\n', "FIAC101", case_dir)
+
+
 # Rules that cannot occur in one language: FIAC302 is about the azurerm provider only.
 SINGLE_LANGUAGE = {"FIAC302": ".tf"}
 # Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so Kubernetes YAML
@@ -143,12 +229,12 @@ def test_every_rule_has_failing_and_passing_fixtures() -> None:
 
 
 def test_fixture_files_are_source_files() -> None:
-    """Besides scanned files, only the runner's own: a case's expect.txt."""
+    """Besides scanned files, only the runner's own: a case's options and expect.txt."""
     for path in FIXTURES.rglob("*"):
         if not path.is_file():
             continue
         depth = len(path.relative_to(FIXTURES).parts)
-        if (depth, path.name) == (3, EXPECT_FILE):
+        if (depth, path.name) in {(3, OPTIONS_FILE), (3, EXPECT_FILE)}:
             continue
         assert path.suffix in SOURCE_SUFFIXES or path.name.endswith((".yaml", ".yml")), path
 
@@ -157,14 +243,14 @@ def test_runner_files_are_not_scanned() -> None:
     from analyzer.discovery import discover
 
     _, files = discover([FIXTURES])
-    assert files and EXPECT_FILE not in {PurePosixPath(f.display).name for f in files}
+    assert files and not {PurePosixPath(f.display).name for f in files} & {OPTIONS_FILE, EXPECT_FILE}
 
 
 def test_markers_hold_no_directive_word() -> None:
     """A marker never says the tool's name: a suppression directive must not be mistaken for one, nor
     one for a directive."""
     for path in FIXTURES.rglob("*"):
-        if path.is_file():
+        if path.is_file() and path.name != OPTIONS_FILE:
             for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
                 if "expect:" in line or "expect-next-line:" in line:
                     assert "fleetiac" not in line.lower().split("expect", 1)[1], (path, line)
