@@ -10,10 +10,16 @@ for that rule.
 - **How** a case is scanned: ``select=(RULE,)`` and ``as_of=2026-11-23``, unless the case's
   ``.fleetiac-test.toml`` says otherwise; its keys are ``ScanOptions`` fields (see ``OPTION_KEYS``),
   paths relative to the case.
+- **What** the findings say: ``fixtures/<RULE>/snapshot.txt`` lists every finding of the rule over all
+  its cases, sorted, as ``case/file:line:column resource | message`` (``-`` for no resource) with
+  ``  hint: ...`` below when there is a hint. It must match exactly; after a deliberate change of a
+  message, location or resource, rewrite the snapshots with ``FLEETIAC_UPDATE_SNAPSHOTS=1`` (``make
+  snapshots``) and review the diff.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
@@ -40,6 +46,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 AS_OF = date(2026, 11, 23)  # fixtures are written against this date (version rules)
 SOURCE_SUFFIXES = {".tf", ".bicep", ".bicepparam", ".tfvars", ".json"}
 OPTIONS_FILE = ".fleetiac-test.toml"
+SNAPSHOT_FILE = "snapshot.txt"
+UPDATE_SNAPSHOTS = os.environ.get("FLEETIAC_UPDATE_SNAPSHOTS") == "1"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,6 +154,7 @@ def cases() -> list[tuple[str, str]]:
 
 
 CASES = cases()
+RULE_DIRS = sorted({rule_id for rule_id, _ in CASES})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,6 +177,31 @@ def test_fixture(rule_id: str, case: str) -> None:
     expected = case_expectations(FIXTURES / rule_id / case)
     found = scan_case(rule_id, case)
     assert locations(found) == expected, _difference(expected, found)
+
+
+def render_snapshot(rule_id: str) -> str:
+    lines = []
+    for case in sorted(c for r, c in CASES if r == rule_id):
+        for f in scan_case(rule_id, case):
+            if f.rule_id == rule_id:
+                lines.append(f"{case}/{f.file}:{f.line}:{f.column} {f.resource or '-'} | {f.message}")
+                if f.hint:
+                    lines.append(f"  hint: {f.hint}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+@pytest.mark.parametrize("rule_id", RULE_DIRS)
+def test_snapshot(rule_id: str) -> None:
+    path = FIXTURES / rule_id / SNAPSHOT_FILE
+    rendered = render_snapshot(rule_id)
+    if UPDATE_SNAPSHOTS:
+        if not path.exists() or path.read_text(encoding="utf-8") != rendered:
+            path.write_text(rendered, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"{path} is missing; write it with `make snapshots` and review it"
+    assert path.read_text(encoding="utf-8") == rendered, (
+        f"{rule_id}'s findings differ from {path.relative_to(FIXTURES.parent)}; if the change is meant, "
+        "rewrite it with `make snapshots` (FLEETIAC_UPDATE_SNAPSHOTS=1) and review the diff")
 
 
 def test_options_files_change_what_the_case_finds() -> None:
@@ -229,12 +263,12 @@ def test_every_rule_has_failing_and_passing_fixtures() -> None:
 
 
 def test_fixture_files_are_source_files() -> None:
-    """Besides scanned files, only the runner's own: a case's options and expect.txt."""
+    """Besides scanned files, only the runner's own: a rule's snapshot, a case's options and expect.txt."""
     for path in FIXTURES.rglob("*"):
         if not path.is_file():
             continue
         depth = len(path.relative_to(FIXTURES).parts)
-        if (depth, path.name) in {(3, OPTIONS_FILE), (3, EXPECT_FILE)}:
+        if (depth, path.name) in {(2, SNAPSHOT_FILE), (3, OPTIONS_FILE), (3, EXPECT_FILE)}:
             continue
         assert path.suffix in SOURCE_SUFFIXES or path.name.endswith((".yaml", ".yml")), path
 
@@ -243,14 +277,14 @@ def test_runner_files_are_not_scanned() -> None:
     from analyzer.discovery import discover
 
     _, files = discover([FIXTURES])
-    assert files and not {PurePosixPath(f.display).name for f in files} & {OPTIONS_FILE, EXPECT_FILE}
+    assert files and not {PurePosixPath(f.display).name for f in files} & {SNAPSHOT_FILE, OPTIONS_FILE, EXPECT_FILE}
 
 
 def test_markers_hold_no_directive_word() -> None:
     """A marker never says the tool's name: a suppression directive must not be mistaken for one, nor
     one for a directive."""
     for path in FIXTURES.rglob("*"):
-        if path.is_file() and path.name != OPTIONS_FILE:
+        if path.is_file() and path.name not in (SNAPSHOT_FILE, OPTIONS_FILE):
             for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
                 if "expect:" in line or "expect-next-line:" in line:
                     assert "fleetiac" not in line.lower().split("expect", 1)[1], (path, line)
