@@ -216,11 +216,11 @@ def test_options_files_change_what_the_case_finds() -> None:
 
 def test_options_file_keys() -> None:
     case_dir = FIXTURES / "FIAC201" / "tf-var-file"
-    options = options_from_toml('select = ["FIAC2"]\nas_of = 2027-01-01\nvar_files = ["other.tfvars"]\n'
+    options = options_from_toml('select = ["FIAC2"]\nas_of = 2027-01-01\nvar_files = ["prod.tfvars"]\n'
                                 'variables = {group = "ring0", other = "x"}\nshow_unknown = true\n',
                                 "FIAC201", case_dir)
     assert (options.select, options.as_of, options.var_files, options.variables, options.show_unknown) == (
-        ("FIAC2",), date(2027, 1, 1), (case_dir / "other.tfvars",), (("group", "ring0"), ("other", "x")), True)
+        ("FIAC2",), date(2027, 1, 1), (case_dir / "prod.tfvars",), (("group", "ring0"), ("other", "x")), True)
     assert options_from_toml("", "FIAC201", case_dir).select == ("FIAC201",)
     with pytest.raises(ValueError, match="unknown key 'operator'"):
         options_from_toml('operator = ["x"]\n', "FIAC101", case_dir)
