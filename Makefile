@@ -1,6 +1,6 @@
 PYTHON ?= python
 
-.PHONY: install test lint demo
+.PHONY: install test lint demo snapshots
 
 install:  ## install fleetiac and the test tools into the current Python environment
 	$(PYTHON) -m pip install -e '.[test]'
@@ -10,6 +10,11 @@ test:  ## the whole test suite (what CI runs)
 
 lint:  ## ruff, as CI sees it
 	$(PYTHON) -m ruff check .
+
+# fixtures/<RULE>/snapshot.txt pins every finding's location, resource and message; after a deliberate
+# change, FLEETIAC_UPDATE_SNAPSHOTS=1 makes tests/test_fixtures.py rewrite them: review the diff, commit.
+snapshots:  ## rewrite the fixtures' message snapshots from the current findings
+	FLEETIAC_UPDATE_SNAPSHOTS=1 $(PYTHON) -m pytest -p no:cacheprovider tests/test_fixtures.py
 
 demo:  ## scan the bundled example platform repository
 	fleetiac scan examples/platform

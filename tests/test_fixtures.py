@@ -1,35 +1,148 @@
-"""Fixtures are the spec in miniature: ``fixtures/<RULE>/<case>/`` holds a small tree, and
-``fixtures/<RULE>/expected.txt`` lists every finding of that rule, as ``RULE case/file:line`` (a line
-listed twice means two findings there: a loop can report several resources on one line). A case with
-no line there must produce no finding of the rule. Each case is scanned on its own."""
+"""Fixtures are the spec in miniature: ``fixtures/<RULE>/<case>/`` holds a small tree, scanned on its own
+for that rule.
+
+- **Where** findings are expected is written in the case's files, as a comment ending the line the
+  finding is reported on: ``# expect: FIAC201`` (``// expect: FIAC201`` in Bicep), several IDs
+  comma-separated, ``FIAC201 x2`` for two findings on one line; ``expect-next-line:`` for the line
+  below. JSON files, which have no comments, use the case's ``expect.txt``. The grammar is in
+  ``tests/fixture_markers.py``. Every case must produce exactly its markers' findings (rule, file,
+  line): a case without a marker for its rule is a passing case and must produce none.
+- **How** a case is scanned: ``select=(RULE,)`` and ``as_of=2026-11-23``, unless the case's
+  ``.fleetiac-test.toml`` says otherwise; its keys are ``ScanOptions`` fields (see ``OPTION_KEYS``),
+  paths relative to the case.
+- **What** the findings say: ``fixtures/<RULE>/snapshot.txt`` lists every finding of the rule over all
+  its cases, sorted, as ``case/file:line:column resource | message`` (``-`` for no resource) with
+  ``  hint: ...`` below when there is a hint. It must match exactly; after a deliberate change of a
+  message, location or resource, rewrite the snapshots with ``FLEETIAC_UPDATE_SNAPSHOTS=1`` (``make
+  snapshots``) and review the diff.
+"""
 
 from __future__ import annotations
 
+import os
+import tomllib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 
 from analyzer.engine import ScanOptions, scan
 from analyzer.rules import all_rules
+from tests.fixture_markers import (
+    EXPECT_FILE,
+    Expectations,
+    MarkerError,
+    case_expectations,
+    markers_in_text,
+    parse_list,
+    read_expect_file,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 AS_OF = date(2026, 11, 23)  # fixtures are written against this date (version rules)
 SOURCE_SUFFIXES = {".tf", ".bicep", ".bicepparam", ".tfvars", ".json"}
+OPTIONS_FILE = ".fleetiac-test.toml"
+SNAPSHOT_FILE = "snapshot.txt"
+UPDATE_SNAPSHOTS = os.environ.get("FLEETIAC_UPDATE_SNAPSHOTS") == "1"
 
 
-def read_expected(rule_dir: Path) -> Counter[tuple[str, str, int]]:
-    expected: Counter[tuple[str, str, int]] = Counter()
-    path = rule_dir / "expected.txt"
-    for raw in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        rule_id, location = line.split()
-        file, number = location.rsplit(":", 1)
-        expected[(rule_id, file, int(number))] += 1
-    return expected
+# ---------------------------------------------------------------------------------------------
+# A case's options and findings
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("a list of strings")
+    return tuple(value)
+
+
+def _pairs(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise TypeError("a table of strings")
+    return tuple(value.items())
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("true or false")
+    return value
+
+
+def _date(value: object) -> date:
+    if not isinstance(value, date):
+        raise TypeError("a date (2026-11-23, unquoted)")
+    return value
+
+
+OPTION_KEYS: dict[str, Any] = {
+    "select": _strings,
+    "ignore": _strings,
+    "as_of": _date,
+    "show_unknown": _flag,
+    "operators": _strings,
+    "var_files": _strings,  # relative to the case folder
+    "variables": _pairs,  # {NAME = "VALUE"}, in order, as --var NAME=VALUE
+    "exclude": _strings,
+    "levels": _pairs,  # {FIAC201 = "warning"}
+    "inline_suppressions": _flag,
+}
+
+
+def options_from_toml(text: str, rule_id: str, case_dir: Path) -> ScanOptions:
+    """A case's scan options: the defaults, then its ``.fleetiac-test.toml``."""
+    fields: dict[str, Any] = {"select": (rule_id,), "as_of": AS_OF}
+    for key, value in tomllib.loads(text).items():
+        if key not in OPTION_KEYS:
+            raise ValueError(f"{case_dir / OPTIONS_FILE}: unknown key {key!r}; known: {', '.join(OPTION_KEYS)}")
+        try:
+            fields[key] = OPTION_KEYS[key](value)
+        except TypeError as error:
+            raise ValueError(f"{case_dir / OPTIONS_FILE}: {key} must be {error}") from None
+    if "var_files" in fields:
+        fields["var_files"] = tuple(case_dir / name for name in fields["var_files"])
+    return ScanOptions(**fields)
+
+
+def case_options(rule_id: str, case_dir: Path) -> ScanOptions:
+    path = case_dir / OPTIONS_FILE
+    return options_from_toml(path.read_text(encoding="utf-8") if path.exists() else "", rule_id, case_dir)
+
+
+@dataclass(frozen=True, order=True)
+class Found:
+    """One finding, its path relative to the case (POSIX)."""
+
+    file: str
+    line: int
+    column: int
+    rule_id: str
+    resource: str
+    message: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.file}:{self.line}:{self.column} {self.resource or '-'} | {self.message}"
+
+
+def scan_with(rule_id: str, case_dir: Path, options: ScanOptions) -> list[Found]:
+    report = scan([case_dir], options)
+    return sorted(Found(PurePosixPath(report.root, f.location.path).relative_to(case_dir.as_posix()).as_posix(),
+                        f.location.line, f.location.column, f.rule_id, f.resource, f.message, f.hint)
+                  for f in report.findings)
+
+
+@cache
+def scan_case(rule_id: str, case: str) -> tuple[Found, ...]:
+    case_dir = FIXTURES / rule_id / case
+    return tuple(scan_with(rule_id, case_dir, case_options(rule_id, case_dir)))
+
+
+def locations(found: tuple[Found, ...] | list[Found]) -> Expectations:
+    return Counter((f.rule_id, f.file, f.line) for f in found)
 
 
 def cases() -> list[tuple[str, str]]:
@@ -41,21 +154,80 @@ def cases() -> list[tuple[str, str]]:
 
 
 CASES = cases()
+RULE_DIRS = sorted({rule_id for rule_id, _ in CASES})
+
+
+# ---------------------------------------------------------------------------------------------
+# The fixtures
+
+
+def _difference(expected: Expectations, found: tuple[Found, ...]) -> str:
+    def listed(counts: Expectations) -> list[str]:
+        return [f"  {r} {file}:{line}" + (f" x{n}" if n > 1 else "")
+                for (r, file, line), n in sorted(counts.items())] or ["  (none)"]
+
+    actual = locations(found)
+    return "\n".join(["expected by the markers but not reported:", *listed(expected - actual),
+                      "reported but not marked:", *listed(actual - expected),
+                      "every finding of the scan:", *(f"  {f}" for f in found), *(["  (none)"] if not found else [])])
 
 
 @pytest.mark.parametrize(("rule_id", "case"), CASES, ids=[f"{r}/{c}" for r, c in CASES])
 def test_fixture(rule_id: str, case: str) -> None:
-    rule_dir = FIXTURES / rule_id
-    expected = Counter({e: n for e, n in read_expected(rule_dir).items() if e[1].split("/", 1)[0] == case})
-    report = scan([rule_dir / case], ScanOptions(select=(rule_id,), as_of=AS_OF))
-    prefix = rule_dir.relative_to(report.root).as_posix() + "/"
-    found = Counter((f.rule_id, f.location.path.removeprefix(prefix), f.location.line) for f in report.findings)
-    assert found == expected, "\n".join(f"{f.rule_id} {f.location.path}:{f.location.line} {f.message}"
-                                        for f in report.findings)
+    expected = case_expectations(FIXTURES / rule_id / case)
+    found = scan_case(rule_id, case)
+    assert locations(found) == expected, _difference(expected, found)
 
 
-def _has_language(rule_id: str, case_names: set[str], suffix: str) -> bool:
-    return any(p.suffix == suffix for case in case_names for p in (FIXTURES / rule_id / case).rglob("*"))
+def render_snapshot(rule_id: str) -> str:
+    lines = []
+    for case in sorted(c for r, c in CASES if r == rule_id):
+        for f in scan_case(rule_id, case):
+            if f.rule_id == rule_id:
+                lines.append(f"{case}/{f.file}:{f.line}:{f.column} {f.resource or '-'} | {f.message}")
+                if f.hint:
+                    lines.append(f"  hint: {f.hint}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+@pytest.mark.parametrize("rule_id", RULE_DIRS)
+def test_snapshot(rule_id: str) -> None:
+    path = FIXTURES / rule_id / SNAPSHOT_FILE
+    rendered = render_snapshot(rule_id)
+    if UPDATE_SNAPSHOTS:
+        if not path.exists() or path.read_text(encoding="utf-8") != rendered:
+            path.write_text(rendered, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"{path} is missing; write it with `make snapshots` and review it"
+    assert path.read_text(encoding="utf-8") == rendered, (
+        f"{rule_id}'s findings differ from {path.relative_to(FIXTURES.parent)}; if the change is meant, "
+        "rewrite it with `make snapshots` (FLEETIAC_UPDATE_SNAPSHOTS=1) and review the diff")
+
+
+def test_options_files_change_what_the_case_finds() -> None:
+    """A ``.fleetiac-test.toml`` is there because the case needs it: without it, the markers fail."""
+    with_options = [(r, c) for r, c in CASES if (FIXTURES / r / c / OPTIONS_FILE).exists()]
+    assert with_options, "no case uses an options file"
+    for rule_id, case in with_options:
+        case_dir = FIXTURES / rule_id / case
+        plain = scan_with(rule_id, case_dir, options_from_toml("", rule_id, case_dir))
+        assert locations(plain) != case_expectations(case_dir), f"{rule_id}/{case}: {OPTIONS_FILE} changes nothing"
+
+
+def test_options_file_keys() -> None:
+    case_dir = FIXTURES / "FIAC201" / "tf-var-file"
+    options = options_from_toml('select = ["FIAC2"]\nas_of = 2027-01-01\nvar_files = ["prod.tfvars"]\n'
+                                'variables = {group = "ring0", other = "x"}\nshow_unknown = true\n',
+                                "FIAC201", case_dir)
+    assert (options.select, options.as_of, options.var_files, options.variables, options.show_unknown) == (
+        ("FIAC2",), date(2027, 1, 1), (case_dir / "prod.tfvars",), (("group", "ring0"), ("other", "x")), True)
+    assert options_from_toml("", "FIAC201", case_dir).select == ("FIAC201",)
+    with pytest.raises(ValueError, match="unknown key 'operator'"):
+        options_from_toml('operator = ["x"]\n', "FIAC101", case_dir)
+    with pytest.raises(ValueError, match="operators must be a list of strings"):
+        options_from_toml('operators = "x"\n', "FIAC101", case_dir)
+    with pytest.raises(ValueError, match="as_of must be a date"):
+        options_from_toml('as_of = "2027-01-01"\n', "FIAC101", case_dir)
 
 
 # Rules that cannot occur in one language: FIAC302 is about the azurerm provider only.
@@ -63,6 +235,10 @@ SINGLE_LANGUAGE = {"FIAC302": ".tf"}
 # Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so Kubernetes YAML
 # manifests take Bicep's place (tests.doc_examples.BICEP_STAND_IN does the same for docs).
 IN_PLACE_OF_BICEP = {"FIAC601": ".yaml", "FIAC602": ".yaml"}
+
+
+def _has_language(rule_id: str, case_names: set[str], suffix: str) -> bool:
+    return any(p.suffix == suffix for case in case_names for p in (FIXTURES / rule_id / case).rglob("*"))
 
 
 def test_every_rule_has_failing_and_passing_fixtures() -> None:
@@ -74,7 +250,8 @@ def test_every_rule_has_failing_and_passing_fixtures() -> None:
         if rule_id == "FIAC902":
             continue  # shown only with --show-unknown; its doc examples cover it
         assert rule_id in by_rule, f"{rule_id} has no fixture folder"
-        failing = {file.split("/", 1)[0] for _, file, _ in read_expected(FIXTURES / rule_id)}
+        failing = {case for case in by_rule[rule_id]
+                   if any(r == rule_id for r, _, _ in case_expectations(FIXTURES / rule_id / case))}
         passing = by_rule[rule_id] - failing
         for suffix in (".tf", ".bicep"):
             if SINGLE_LANGUAGE.get(rule_id, suffix) != suffix:
@@ -86,6 +263,94 @@ def test_every_rule_has_failing_and_passing_fixtures() -> None:
 
 
 def test_fixture_files_are_source_files() -> None:
+    """Besides scanned files, only the runner's own: a rule's snapshot, a case's options and expect.txt."""
     for path in FIXTURES.rglob("*"):
-        if path.is_file() and path.name != "expected.txt":
-            assert path.suffix in SOURCE_SUFFIXES or path.name.endswith((".yaml", ".yml")), path
+        if not path.is_file():
+            continue
+        depth = len(path.relative_to(FIXTURES).parts)
+        if (depth, path.name) in {(2, SNAPSHOT_FILE), (3, OPTIONS_FILE), (3, EXPECT_FILE)}:
+            continue
+        assert path.suffix in SOURCE_SUFFIXES or path.name.endswith((".yaml", ".yml")), path
+
+
+def test_runner_files_are_not_scanned() -> None:
+    from analyzer.discovery import discover
+
+    _, files = discover([FIXTURES])
+    assert files and not {PurePosixPath(f.display).name for f in files} & {SNAPSHOT_FILE, OPTIONS_FILE, EXPECT_FILE}
+
+
+def test_markers_hold_no_directive_word() -> None:
+    """A marker never says the tool's name: a suppression directive must not be mistaken for one, nor
+    one for a directive."""
+    for path in FIXTURES.rglob("*"):
+        if path.is_file() and path.name not in (SNAPSHOT_FILE, OPTIONS_FILE):
+            for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
+                if "expect:" in line or "expect-next-line:" in line:
+                    assert "fleetiac" not in line.lower().split("expect", 1)[1], (path, line)
+
+
+# ---------------------------------------------------------------------------------------------
+# The marker parser
+
+
+def test_trailing_markers_in_each_comment_syntax() -> None:
+    tf = 'a = 1\n  group = "x" # expect: FIAC201\nb = 2  #expect:FIAC202,FIAC203\n'
+    assert markers_in_text(tf, ".tf") == Counter({("FIAC201", 2): 1, ("FIAC202", 3): 1, ("FIAC203", 3): 1})
+    bicep = "  group: 'x' // expect: FIAC201 x2, FIAC202\n"
+    assert markers_in_text(bicep, ".bicep") == Counter({("FIAC201", 1): 2, ("FIAC202", 1): 1})
+    assert markers_in_text("minAvailable: 90% # expect: FIAC601\n", ".yml") == Counter({("FIAC601", 1): 1})
+    # each language its own comment sign; JSON has none
+    assert markers_in_text("group: 'x' # expect: FIAC201\n", ".bicep") == Counter()
+    assert markers_in_text('group = "x" // expect: FIAC201\n', ".tf") == Counter()
+    assert markers_in_text('{"a": 1} // expect: FIAC201\n', ".json") == Counter()
+
+
+def test_next_line_markers_and_notes() -> None:
+    text = ("resource {  # expect-next-line: FIAC903\n  # a directive with its own reason\n"
+            "# expect-next-line: FIAC201 x3 -- one per member of the loop\nx = 1 # expect: FIAC201\n")
+    assert markers_in_text(text, ".tf") == Counter({("FIAC903", 2): 1, ("FIAC201", 4): 4})
+    crlf = "x = 1 # expect: FIAC201\r\ny = 2\r\n"
+    assert markers_in_text(crlf, ".tf") == Counter({("FIAC201", 1): 1})
+
+
+def test_marker_text_in_a_string_is_data() -> None:
+    assert markers_in_text('note = "# expect: FIAC201"\n', ".tf") == Counter()
+    assert markers_in_text("note: '// expect: FIAC201'\n", ".bicep") == Counter()
+    assert markers_in_text('url = "http://x#expect: FIAC201"\n', ".tf") == Counter()
+    assert markers_in_text("a = b#expect: FIAC201\n", ".tf") == Counter()  # a comment sign after a space
+
+
+@pytest.mark.parametrize("line", [
+    "x = 1 # expect FIAC201", "x = 1 # expect: fiac201", "x = 1 # expect: FIAC20", "x = 1 # expect:",
+    "x = 1 # expect: FIAC201 FIAC202", "x = 1 # expect: FIAC201 x0", "x = 1 # expect: FIAC201, FIAC201",
+    "x = 1 # expect-next: FIAC201", "x = 1 # expect: FIAC201 # expect-next-line: FIAC202",
+    "x = 1 # Expect: FIAC201", "x = 1 # expect: FIAC201 -- ",
+])
+def test_malformed_markers_are_errors(line: str) -> None:
+    with pytest.raises(MarkerError):
+        markers_in_text(line + "\n", ".tf", "main.tf")
+
+
+def test_plain_comments_about_expectations_are_not_markers() -> None:
+    assert markers_in_text("# we expect the member to join later\n", ".tf") == Counter()
+
+
+def test_parse_list() -> None:
+    assert parse_list(" FIAC201 x2 , FIAC202 -- why", "w") == Counter({"FIAC201": 2, "FIAC202": 1})
+
+
+def test_expect_file_for_files_without_comments(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('x = 1 # expect: FIAC201\n', encoding="utf-8")
+    (tmp_path / "prod.tfvars.json").write_text('{\n  "group": "x"\n}\n', encoding="utf-8")
+    (tmp_path / EXPECT_FILE).write_text("# JSON has no comments\nprod.tfvars.json:2 FIAC201 x2, FIAC202\n",
+                                        encoding="utf-8")
+    assert case_expectations(tmp_path) == Counter({("FIAC201", "main.tf", 1): 1,
+                                                   ("FIAC201", "prod.tfvars.json", 2): 2,
+                                                   ("FIAC202", "prod.tfvars.json", 2): 1})
+    (tmp_path / EXPECT_FILE).write_text("main.tf:1 FIAC201\n", encoding="utf-8")
+    with pytest.raises(MarkerError, match="write a marker in it instead"):
+        read_expect_file(tmp_path)
+    (tmp_path / EXPECT_FILE).write_text("missing.json:1 FIAC201\n", encoding="utf-8")
+    with pytest.raises(MarkerError, match="existing file"):
+        read_expect_file(tmp_path)
