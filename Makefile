@@ -8,8 +8,9 @@ install:  ## install fleetiac and the test tools into the current Python environ
 test:  ## the whole test suite (what CI runs)
 	$(PYTHON) -m pytest
 
-lint:  ## ruff, as CI sees it
+lint:  ## ruff and mypy, as CI sees them (the suite runs both)
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy
 
 # fixtures/<RULE>/snapshot.txt pins every finding's location, resource and message; after a deliberate
 # change, FLEETIAC_UPDATE_SNAPSHOTS=1 makes tests/test_fixtures.py rewrite them: review the diff, commit.

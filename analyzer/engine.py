@@ -59,7 +59,7 @@ class ScanOptions:
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
                 when_first: Any = None) -> Any:
     """Every file of a parsed language parsed once (cache, then worker processes), by display path;
-    entries the cache holds are read only when asked for (``.keys``: each file's cache key)."""
+    entries the cache holds are read only when asked for (``.cache_keys``: each file's cache key)."""
     from analyzer.cache import cache_dir
     from analyzer.parsestage import parse_lazily
 
@@ -116,7 +116,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
 
     def evaluate(front_end: Any, parsed: Any) -> None:
         front_files = files_of[front_end.name]
-        units = front_end.units(front_files, parsed, parsed.keys, inputs, memo) if front_files else []
+        units = front_end.units(front_files, parsed, parsed.cache_keys, inputs, memo) if front_files else []
         evaluated[front_end.name] = evaluate_units(units, memo)
 
     early = [fe for fe in ordered if fe.early]
@@ -157,9 +157,9 @@ def _variants(results: list[Evaluated]) -> list[list[Resource]]:
     for e in results:
         if e.group is not None:
             by_group.setdefault(e.group, {}).setdefault(e.environment, []).extend(e.result.resources)
-    names = sorted({name for groups in by_group.values() for name in groups if name is not None})
+    names: list[str | None] = [*sorted({name for groups in by_group.values() for name in groups if name is not None})]
     variants = []
-    for name in names or [None]:
+    for name in names or [None]:  # with no environment named, one variant of the defaults
         resources = list(shared)
         for environments in by_group.values():
             chosen = environments.get(name, environments.get(None))
@@ -201,12 +201,13 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions,
         store = ParseCache(cache_dir(), "findings")
         key = digest_of("findings", rules_fingerprint(), loaded.identity, options.as_of.isoformat(),
                         tuple(options.operators), tuple(r.info.id for r in rules))
-        found, value = store.load(key)
-        if found and isinstance(value, tuple) and len(value) == 3:
-            findings, skipped, rule_notices = value
-            notices.extend(n for n in rule_notices if n not in notices)
-            return findings, skipped
-    findings, skipped, rule_notices = set(), set(), []
+        cached, value = store.load(key)
+        if cached and isinstance(value, tuple) and len(value) == 3:
+            notices.extend(n for n in value[2] if n not in notices)
+            return value[0], value[1]
+    findings: set[Finding] = set()
+    skipped: set[Finding] = set()
+    rule_notices: list[str] = []
     for resources in loaded.variants:
         found, unknown = run_rules(FleetGraph(resources), rules, options, rule_notices)
         findings.update(found)
@@ -246,7 +247,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     shown_skips = sorted(skipped, key=Finding.sort_key) if options.show_unknown and "FIAC902" in selected else []
     rule_infos = {r.info.id: r.info for r in rules}
     texts = SourceTexts(root, max_bytes=options.max_file_size, quiet=loaded.quiet)
-    active, suppressed = list(findings.union(shown_skips)), []
+    active: list[Finding] = list(findings.union(shown_skips))
+    suppressed: list[Finding] = []
     if options.inline_suppressions:
         active, suppressed = postscan.suppress(active, files, texts, {r.info.id for r in catalog}, options.as_of,
                                                report_invalid="FIAC903" in selected)

@@ -146,14 +146,14 @@ def progress_wanted(option: bool | None) -> bool:
 
 class LazyParsed(Mapping[str, Any]):
     """Display path -> parse result, where results the cache holds are only read when asked for (a
-    warm rescan whose evaluated units are cached never needs them). ``keys`` holds each file's cache
-    key (None: not cacheable, or ``--no-cache``)."""
+    warm rescan whose evaluated units are cached never needs them). ``cache_keys`` holds each file's
+    cache key (None: not cacheable, or ``--no-cache``)."""
 
     def __init__(self, values: dict[str, Any], pending: dict[str, tuple[SourceFile, str]],
                  keys: dict[str, str | None], cache_root: Path | None, quiet: set[str] | None = None) -> None:
         self._values = values
         self._pending = pending
-        self.keys = keys
+        self.cache_keys = keys
         self._root = cache_root
         self.quiet: set[str] = quiet or set()
         """Files whose bytes, read for their keys, hold no suppression directive."""

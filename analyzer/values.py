@@ -17,6 +17,7 @@ Rules never fire on an unknown value: :func:`is_known` is the test they use.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -98,6 +99,7 @@ def first_unknown(value: Any) -> Unknown | None:
     """The first :class:`Unknown` found in ``value`` (depth first), or None."""
     if isinstance(value, Unknown):
         return value
+    items: Iterable[Any]
     if isinstance(value, dict):
         items = value.values()
     elif isinstance(value, (list, tuple)):

@@ -292,7 +292,7 @@ def invalid_fleet_name(ctx: RuleContext) -> None:
                     gat = f"{at}.groups[{j}]"
                     checks.append((source, f"group name {{}} in stage {display(stage.get('name'))} of "
                                    f"`{source.address}`", group.get("name"), CHILD_NAME_MAX, (f"{gat}.name", gat, at)))
-    for resource, what, name, limit, at in checks:
+    for resource, what, name, limit, where in checks:
         if not isinstance(name, str):
             continue
         problem = _name_problem(name, limit)
@@ -301,7 +301,7 @@ def invalid_fleet_name(ctx: RuleContext) -> None:
         ctx.report(
             resource,
             what.format(f"`{name}`") + f" {problem}; the Fleet API rejects it",
-            at=at,
+            at=where,
             hint=f"use 1-{limit} lowercase letters, digits and '-', starting and ending with a letter or digit",
         )
 

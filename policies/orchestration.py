@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Literal
 
 from analyzer.graph.stages import StagePlan, stage_plans
 from analyzer.model import Resource
@@ -209,8 +210,8 @@ def stage_group_without_members(ctx: RuleContext) -> None:
             groups_by_fleet[fleet].add(group.lower())
     counted = {ctx.graph.fleet_identity(m) for m in members}
     for source, stages in _stage_sources(ctx):
-        fleet = ctx.graph.target(source, "fleet")
-        if fleet is None or fleet.existing or fleet.key not in counted:
+        target = ctx.graph.target(source, "fleet")
+        if target is None or target.existing or target.key not in counted:
             continue
         if unsure:
             ctx.unknown(source, f"whether its stage groups have members: the fleet or group of "
@@ -219,16 +220,16 @@ def stage_group_without_members(ctx: RuleContext) -> None:
         for i, stage in enumerate(stages):
             for j, group in enumerate(_groups_of(stage)):
                 name = group.get("name") if isinstance(group, dict) else None
-                if not isinstance(name, str) or name.lower() in groups_by_fleet[fleet.key]:
+                if not isinstance(name, str) or name.lower() in groups_by_fleet[target.key]:
                     continue
                 stage_name = stage.get("name") if isinstance(stage, dict) else None
                 ctx.report(source,
                            f"group `{name}` of stage {display(stage_name)} in {_what(source)} has no member in fleet "
-                           f"{display(fleet.name)}; the stage upgrades nothing for it",
+                           f"{display(target.name)}; the stage upgrades nothing for it",
                            at=(f"stages[{i}].groups[{j}].name", f"stages[{i}].groups[{j}]", f"stages[{i}]"),
                            hint=f"set `group = \"{name}\"` on the members meant for this stage, or remove the group "
-                                f"(member groups: {', '.join(sorted(groups_by_fleet[fleet.key])) or 'none'})",
-                           related=(fleet.address,))
+                                f"(member groups: {', '.join(sorted(groups_by_fleet[target.key])) or 'none'})",
+                           related=(target.address,))
 
 
 @rule("FIAC205", "duplicate-stage-or-group", "error",
@@ -286,7 +287,7 @@ _MAX_CONCURRENCY_RE = re.compile(r"^(?:([1-9]\d*)|([1-9]\d?|100)%)$")
 MAX_GROUPS_PER_STAGE = 50
 
 
-def _concurrency(value: object) -> tuple[str, int] | bool | None:
+def _concurrency(value: object) -> tuple[str, int] | Literal[False] | None:
     """("count", n) or ("percent", n); None when unset; False when malformed. An integer is read as its
     text (Bicep may write one where the API takes a string)."""
     if value is None:
@@ -351,7 +352,7 @@ def stage_limits_exceeded(ctx: RuleContext) -> None:
             limits += [(f"stages[{i}].groups[{j}].max_concurrency", g.get("max_concurrency"),
                         f"group {display(g.get('name'))} of stage {stage_name}")
                        for j, g in enumerate(_groups_of(stage)) if isinstance(g, dict)]
-            parsed = []
+            parsed: list[tuple[str, int] | None] = []
             for key, value, what in limits:
                 if value is not None and not is_known(value):
                     ctx.unknown(source, f"maxConcurrency {display(value)} cannot be resolved", at=(key,))

@@ -19,3 +19,14 @@ def test_ruff_is_clean() -> None:
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean(tmp_path: Path) -> None:
+    """``mypy`` with the configuration in pyproject.toml (analyzer and policies, every def typed)."""
+    try:
+        from mypy import api
+    except ImportError:
+        pytest.skip("mypy is not installed (pip install -e '.[test]' installs it)")
+    stdout, stderr, status = api.run(["--config-file", str(ROOT / "pyproject.toml"), "--cache-dir",
+                                      str(tmp_path / "mypy-cache"), str(ROOT / "analyzer"), str(ROOT / "policies")])
+    assert status == 0, stdout + stderr

@@ -109,8 +109,8 @@ def decode(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> str:
     # Terraform and Bicep accept CRLF and lone CR line ends; the grammars want LF.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > limits.max_line_chars:
-        for number, line in enumerate(text.split("\n"), start=1):
-            if len(line) > limits.max_line_chars:
+        for number, written in enumerate(text.split("\n"), start=1):
+            if len(written) > limits.max_line_chars:
                 raise SourceProblem("long-line", f"line {number} is longer than {limits.max_line_chars:,} "
                                                  "characters; not analysed", number, 1)
     return text

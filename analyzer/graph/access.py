@@ -266,14 +266,14 @@ def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
                     and grant.role.permits(MEMBERS_WRITE):
                 writers.append((key, grant))
         memo = graph.__dict__["_operators_memo"] = (all_grants, len(all_grants), writers, {})
-    answers = memo[3]
+    answers: dict[tuple[int, tuple[str, ...]], tuple[Resource, list[Operator]]] = memo[3]
     answer = answers.get((id(fleet), configured))
     if answer is not None and answer[0] is fleet:
         return list(answer[1])
     found: dict[str, Operator] = {}
     target = target_of(graph, fleet)
-    for key, grant in memo[2]:
-        if key not in found and contains(graph, grant.scope, target) is True:
+    for key, grant in memo[2]:  # writers have a scope
+        if key not in found and grant.scope is not None and contains(graph, grant.scope, target) is True:
             found[key] = Operator(key, grant.principal, f"via {grant.assignment.address}")
     for text in configured:
         # An object ID is a GUID; anything else names an expression (var.deployer_id, a Bicep param).

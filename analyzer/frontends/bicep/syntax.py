@@ -445,7 +445,7 @@ class _Converter:
                     continue  # the non-null assertion changes nothing we evaluate
                 line, col = self.pos(kid)
                 if sym == "?" and previous_dot:
-                    out[-1] = _Op(".?", out[-1].line, out[-1].col)  # type: ignore[union-attr]
+                    out[-1] = _Op(".?", out[-1].line, out[-1].col)
                 else:
                     out.append(_Op(sym, line, col))
                 previous_dot = sym == "."

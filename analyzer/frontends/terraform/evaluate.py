@@ -818,7 +818,7 @@ class Module:
         produced = block.labels[0]
         iterator = produced
         if "iterator" in block.attributes and isinstance(block.attributes["iterator"].expr, s.Name):
-            iterator = block.attributes["iterator"].expr.name  # type: ignore[union-attr]
+            iterator = block.attributes["iterator"].expr.name
         content = next((b for b in block.blocks if b.type == "content"), None)
         for_each = block.attributes.get("for_each")
         if content is None or for_each is None:

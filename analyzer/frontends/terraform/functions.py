@@ -175,6 +175,9 @@ def _toset(values: Any) -> list[Any]:
 
 def _range(*args: Any) -> list[Any]:
     numbers = [number_of(a) for a in args]
+    start: int | float
+    stop: int | float
+    step: int | float
     if len(numbers) == 1:
         start, stop, step = 0, numbers[0], 1
     elif len(numbers) == 2:

@@ -333,7 +333,9 @@ def _expr(node: Tree | Token) -> Expr:
     if kind == "string":
         return _string(node)
     if kind in ("heredoc_template", "heredoc_template_trim"):
-        return _heredoc(node.children[0], pos)
+        token = node.children[0]
+        assert isinstance(token, Token)  # the grammar's heredoc rules hold one terminal
+        return _heredoc(token, pos)
     if kind == "template_string":
         return Unsupported(pos, str(node.children[0]))
     if kind == "conditional":
@@ -488,7 +490,8 @@ def parse_text(text: str, display: str) -> ParsedFile:
         shown = "end of file" if token.type == "$END" else repr(text if len(text) <= 40 else text[:40] + "...")
         raise SyntaxProblem(f"unexpected {shown}", error.line or 1, error.column or 1) from None
     except UnexpectedCharacters as error:
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        at = error.pos_in_stream
+        char = text[at] if at is not None and at < len(text) else ""
         raise SyntaxProblem(f"unexpected character {char!r}", error.line, error.column) from None
     except UnexpectedEOF:
         lines = text.split("\n")

@@ -102,14 +102,15 @@ def _objects(node: Node | None, display: str, index: str) -> Iterator[Resource]:
     body = _holes(SafeConstructor().construct_document(node))
     if not isinstance(body, dict):
         return
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    found = body.get("metadata")
+    metadata: dict[str, Any] = found if isinstance(found, dict) else {}
     name = metadata.get("name")
     start = _start(node, display)
     resource = Resource(
         key=f"{display}#{index}",
         address=f"{kind}/{name}" if isinstance(name, str) else f"{kind}/#{index}",
         kind="manifest",
-        source_type=kind,
+        source_type=kind or "",
         language="yaml",
         location=start,
         name=name,
