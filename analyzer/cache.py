@@ -18,12 +18,13 @@ import hashlib
 import os
 import pickle
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from analyzer.storage import GRAMMAR_FOLDER, atomic_write, cache_dir, dist_version
 
 if TYPE_CHECKING:
     from analyzer.frontends.base import Evaluated, Memo, Unit
@@ -32,7 +33,6 @@ FORMAT_VERSION = 1
 """Bump when the entry layout or the meaning of cached data changes."""
 
 _MAGIC = b"fleetiac-parse\n"
-GRAMMAR_FOLDER = "grammars"
 _ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v")
 """The folders of fleetiac's entries (each with the format version after the ``v``)."""
 
@@ -100,25 +100,6 @@ def _fields_reducer(names: tuple[str, ...]) -> Any:
     return reduce
 
 
-def cache_dir() -> Path:
-    """``$FLEETIAC_CACHE_DIR``, else ``$XDG_CACHE_HOME/fleetiac``, else ``~/.cache/fleetiac``."""
-    explicit = os.environ.get("FLEETIAC_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg and os.path.isabs(os.path.expanduser(xdg)) else Path.home() / ".cache"
-    return base / "fleetiac"
-
-
-def _dist_version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "?"
-
-
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     """What every entry's key includes besides the file: versions and fleetiac's parser code."""
@@ -126,7 +107,7 @@ def fingerprint() -> str:
 
     digest = hashlib.sha256()
     parts = [f"format={FORMAT_VERSION}", f"fleetiac={__version__}",
-             *(f"{d}={_dist_version(d)}" for d in ("python-hcl2", "pycep-parser", "lark")),
+             *(f"{d}={dist_version(d)}" for d in ("python-hcl2", "pycep-parser", "lark")),
              f"python={'.'.join(map(str, __import__('sys').version_info[:2]))}"]
     digest.update("\n".join(parts).encode())
     package = Path(__file__).resolve().parent
@@ -139,20 +120,6 @@ def entry_key(data: bytes, language: str, display: str) -> str:
     digest.update(b"\0" + language.encode() + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(fingerprint().encode())
     return digest.hexdigest()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 class ParseCache:
@@ -320,9 +287,11 @@ class UnitIndex:
     def enabled(self) -> bool:
         return self.path is not None
 
-    def get(self, key: str) -> Any:
-        """The record under ``key`` or None; a record read is kept when the index is rewritten."""
-        entry = self.new.get(key) or self.old.get(key)
+    def get(self, key: tuple[Any, ...]) -> Any:
+        """The record under ``key`` (plain data) or None; a record read is kept when the index is
+        rewritten."""
+        name = digest_of(*key)
+        entry = self.new.get(name) or self.old.get(name)
         if entry is None:
             return None
         try:
@@ -330,12 +299,12 @@ class UnitIndex:
                 value = pickle.loads(entry[1])
         except Exception:  # damaged: a miss
             return None
-        self.new[key] = entry
+        self.new[name] = entry
         if self._trail is not None:
             self._trail.append(entry[0])
         return value
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
         if self.path is None:
             return
         register_fast_pickling()
@@ -345,7 +314,7 @@ class UnitIndex:
             self.untracked()
             return
         entry = (hashlib.sha256(payload).hexdigest(), payload)
-        self.new[key] = entry
+        self.new[digest_of(*key)] = entry
         self.changed = True
         if self._trail is not None:
             self._trail.append(entry[0])
@@ -394,7 +363,7 @@ def evaluate_units(units: list[Unit], memo: Memo) -> list[Evaluated]:
         if unit.ready is not None:
             out.extend(unit.ready)
             continue
-        key = digest_of("unit", unit.key) if unit.key is not None else None
+        key = ("unit", unit.key) if unit.key is not None else None
         record = memo.get(key) if key is not None else None
         if isinstance(record, tuple) and len(record) == 2 and unit.unchanged(record[1]):
             out.extend(record[0])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from analyzer.frontends.sources import DEFAULT_LIMITS, ReadLimits
+from analyzer.frontends.sources import DEFAULT_LIMITS, ReadLimits, SourceFile
 from analyzer.model import Diagnostic, Location
 
 SKIPPED_DIRS = {"node_modules", "__pycache__"}
@@ -16,23 +15,6 @@ SKIPPED_DIRS = {"node_modules", "__pycache__"}
 
 class DiscoveryError(Exception):
     """A path given by the user cannot be scanned (it does not exist)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    path: Path
-    """Absolute path on disk."""
-    display: str
-    """POSIX path relative to the report root; what every finding shows."""
-    language: str
-    limits: ReadLimits = DEFAULT_LIMITS
-    """How much of the file the scan will read and parse (``--max-file-size``, ``--parse-timeout``)."""
-
-    @property
-    def directory(self) -> str:
-        """The display path of the folder holding the file (where modules are folders, a module's identity)."""
-        parent = str(PurePosixPath(self.display).parent)
-        return "" if parent == "." else parent
 
 
 def report_root(paths: list[Path]) -> Path:

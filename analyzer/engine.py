@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__, postscan
-from analyzer.discovery import SourceFile, discover
-from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits
+from analyzer.discovery import discover
+from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile
 from analyzer.graph import FleetGraph
 from analyzer.model import Diagnostic, Finding, Level, Report, Resource
 from analyzer.rules import Rule, RuleContext, all_rules, select_rules

@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
-from analyzer.discovery import SourceFile
-from analyzer.frontends.sources import TimedOut
+from analyzer.frontends.sources import SourceFile, TimedOut
 
 MIN_FILES_FOR_WORKERS = 24
 """Below this many files to parse, starting processes costs more than it saves."""

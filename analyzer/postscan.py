@@ -12,9 +12,8 @@ from pathlib import PurePosixPath
 
 from analyzer import suppressions
 from analyzer.cache import cached_line_hashes
-from analyzer.discovery import SourceFile
 from analyzer.frontends.base import front_end_of, language_of
-from analyzer.frontends.sources import MAX_LINE_CHARS
+from analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
 from analyzer.model import Finding, Level, RuleInfo
 
 

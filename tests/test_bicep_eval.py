@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.discovery import SourceFile
 from analyzer.frontends.bicep import BicepUnit, load_bicep
+from analyzer.frontends.sources import SourceFile
 from analyzer.model import Resource
 from analyzer.values import ResourceRef, Unknown
 

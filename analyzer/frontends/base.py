@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from analyzer.model import FileResult
 
 if TYPE_CHECKING:
-    from analyzer.discovery import SourceFile
+    from analyzer.frontends.sources import SourceFile
 
 FRONT_END_MODULES = (
     "analyzer.frontends.terraform",
@@ -85,11 +85,13 @@ class Evaluated:
 
 
 class Memo(Protocol):
-    """Remembered records of the scanned tree (:class:`analyzer.cache.UnitIndex`, or nothing)."""
+    """Remembered records of the scanned tree (:class:`analyzer.cache.UnitIndex`, or nothing), under
+    keys of plain data (strings, numbers, None and tuples of them) that name everything a record was
+    computed from."""
 
-    def get(self, key: str) -> Any: ...
+    def get(self, key: tuple[Any, ...]) -> Any: ...
 
-    def put(self, key: str, value: Any) -> None: ...
+    def put(self, key: tuple[Any, ...], value: Any) -> None: ...
 
     def untracked(self) -> None: ...
 
@@ -97,10 +99,10 @@ class Memo(Protocol):
 class NoMemo:
     """Remembers nothing (``--no-cache``, or tests that call a front end directly)."""
 
-    def get(self, key: str) -> Any:
+    def get(self, key: tuple[Any, ...]) -> Any:
         return None
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
         return None
 
     def untracked(self) -> None:

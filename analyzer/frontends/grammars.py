@@ -28,7 +28,7 @@ _parsers: dict[str, Lark] = {}
 def configure(cache_root: Path | None) -> None:
     """Use ``<cache_root>/grammars`` for compiled grammars, or the libraries' defaults for None."""
     global _folder
-    from analyzer.cache import GRAMMAR_FOLDER
+    from analyzer.storage import GRAMMAR_FOLDER
 
     folder = cache_root / GRAMMAR_FOLDER if cache_root is not None else None
     if folder != _folder:
@@ -38,7 +38,7 @@ def configure(cache_root: Path | None) -> None:
 
 def _grammar_folder() -> Path | None:
     if _folder is _UNSET:
-        from analyzer.cache import cache_dir
+        from analyzer.storage import cache_dir
 
         configure(cache_dir())
     return _folder
@@ -66,7 +66,7 @@ def _cached(name: str, build: Callable[..., Lark], options: dict[str, Any]) -> L
         pass
     parser = build(**{k: v for k, v in options.items() if k != "cache"})
     try:
-        from analyzer.cache import atomic_write
+        from analyzer.storage import atomic_write
 
         buffer = io.BytesIO()
         parser.save(buffer, _LOAD_ALLOWED_OPTIONS)
@@ -118,6 +118,6 @@ def bicep_parser() -> Lark:
 
 
 def _version(dist: str) -> str:
-    from analyzer.cache import _dist_version
+    from analyzer.storage import dist_version
 
-    return _dist_version(dist)
+    return dist_version(dist)

@@ -23,12 +23,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path, PurePosixPath
 
 from analyzer.model import Diagnostic, Location
-
-if TYPE_CHECKING:
-    from analyzer.discovery import SourceFile
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 5 * MB
@@ -41,7 +38,7 @@ DEFAULT_TIME_BUDGET = 60.0
 @dataclass(frozen=True, slots=True)
 class ReadLimits:
     """How much of one file the scan is willing to read and parse. Travels with each
-    :class:`~analyzer.discovery.SourceFile`, so the limits hold in worker processes too."""
+    :class:`SourceFile`, so the limits hold in worker processes too."""
 
     max_bytes: int = MAX_FILE_BYTES
     max_line_chars: int = MAX_LINE_CHARS
@@ -50,6 +47,25 @@ class ReadLimits:
 
 
 DEFAULT_LIMITS = ReadLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file discovery found for a front end to read."""
+
+    path: Path
+    """Absolute path on disk."""
+    display: str
+    """POSIX path relative to the report root; what every finding shows."""
+    language: str
+    limits: ReadLimits = DEFAULT_LIMITS
+    """How much of the file the scan will read and parse (``--max-file-size``, ``--parse-timeout``)."""
+
+    @property
+    def directory(self) -> str:
+        """The display path of the folder holding the file (a module's identity where modules are folders)."""
+        parent = str(PurePosixPath(self.display).parent)
+        return "" if parent == "." else parent
 
 
 class SourceProblem(Exception):

@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from analyzer.discovery import SourceFile
 from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
-from analyzer.frontends.sources import ParseTimeout, read_source, time_budget, timed_out
+from analyzer.frontends.sources import ParseTimeout, SourceFile, read_source, time_budget, timed_out
 from analyzer.knowledge import arm_ids
 from analyzer.model import Diagnostic, FileResult, Location, Resource
 from analyzer.values import ResourceRef, Unknown

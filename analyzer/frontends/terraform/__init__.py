@@ -9,9 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.discovery import SourceFile
 from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, NoMemo, ScanInputs, Unit
-from analyzer.frontends.sources import DEFAULT_LIMITS, ParseTimeout, ReadLimits, TimedOut, time_budget, timed_out
+from analyzer.frontends.sources import (
+    DEFAULT_LIMITS,
+    ParseTimeout,
+    ReadLimits,
+    SourceFile,
+    TimedOut,
+    time_budget,
+    timed_out,
+)
 from analyzer.frontends.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
 from analyzer.frontends.sources import read_source as read_source
 from analyzer.model import Diagnostic, FileResult, Location
@@ -225,10 +232,8 @@ def roots_from_calls(local_calls: dict[str, set[str]]) -> list[str]:
 def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = None) -> list[FileResult]:
     """Every root module of ``files`` evaluated, nothing remembered: the front end on its own, for
     tests and tools (a scan goes through :meth:`TerraformFrontEnd.units` and the engine)."""
-    from analyzer.cache import evaluate_units
-
     units = root_units(files, {}, {}, inputs or VariableInputs(), NoMemo())
-    return [evaluated.result for evaluated in evaluate_units(units, NoMemo())]
+    return [e.result for unit in units for e in (unit.ready if unit.ready is not None else unit.evaluate()[0])]
 
 
 def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[ParsedFile], inputs: VariableInputs,
@@ -352,8 +357,6 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
     files) and the root's ``.terraform/modules/modules.json``. The per-file facts needed to find root
     modules (diagnostics, local module calls) are remembered per file, so an unchanged tree needs no
     parsed file at all."""
-    from analyzer.cache import digest_of
-
     limits = files[0].limits if files else DEFAULT_LIMITS
     limits_key = (limits.max_bytes, limits.time_budget)
     diagnostics: list[Diagnostic] = []
@@ -370,7 +373,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
 
     for source in files:
         key = keys.get(source.display)
-        summary = memo.get(digest_of("tf-file", key)) if key is not None else None
+        summary = memo.get(("tf-file", key)) if key is not None else None
         if summary is None:
             value = parsed_file(source)
             if isinstance(value, Diagnostic):
@@ -382,7 +385,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
                     else frozenset()
                 summary = (found, True, calls)
             if key is not None and not isinstance(value, TimedOut):  # a timeout depends on the load
-                memo.put(digest_of("tf-file", key), summary)
+                memo.put(("tf-file", key), summary)
             else:
                 memo.untracked()
         found_diagnostics, ok, calls = summary

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
 
 if TYPE_CHECKING:
-    from analyzer.discovery import SourceFile
+    from analyzer.frontends.sources import SourceFile
 
 
 class YamlFrontEnd:

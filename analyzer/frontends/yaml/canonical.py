@@ -27,8 +27,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from analyzer.discovery import SourceFile
-from analyzer.frontends.sources import SourceProblem, load_text
+from analyzer.frontends.sources import SourceFile, SourceProblem, load_text
 from analyzer.knowledge.kubernetes import wanted
 from analyzer.model import Diagnostic, FileResult, Location, Resource
 from analyzer.values import Unknown, UnknownCause
