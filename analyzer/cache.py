@@ -104,10 +104,11 @@ def _fields_reducer(names: tuple[str, ...]) -> Any:
 def fingerprint() -> str:
     """What every entry's key includes besides the file: versions and fleetiac's parser code."""
     from analyzer import __version__
+    from analyzer.frontends.base import front_ends
 
     digest = hashlib.sha256()
     parts = [f"format={FORMAT_VERSION}", f"fleetiac={__version__}",
-             *(f"{d}={dist_version(d)}" for d in ("python-hcl2", "pycep-parser", "lark")),
+             *(f"{d}={dist_version(d)}" for d in sorted({d for fe in front_ends() for d in fe.distributions})),
              f"python={'.'.join(map(str, __import__('sys').version_info[:2]))}"]
     digest.update("\n".join(parts).encode())
     package = Path(__file__).resolve().parent

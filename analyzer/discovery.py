@@ -10,7 +10,7 @@ from analyzer.frontends.sources import DEFAULT_LIMITS, ReadLimits, SourceFile
 from analyzer.model import Diagnostic, Location
 
 SKIPPED_DIRS = {"node_modules", "__pycache__"}
-"""Skipped besides hidden folders (``.git``, ``.terraform``: every name that starts with a dot)."""
+"""Skipped besides hidden folders (every name that starts with a dot, such as ``.git``)."""
 
 
 class DiscoveryError(Exception):
@@ -32,7 +32,7 @@ def discover(paths: list[Path], root: Path | None = None, limits: ReadLimits = D
              problems: list[Diagnostic] | None = None) -> tuple[Path, list[SourceFile]]:
     """Every scannable file under ``paths``, sorted, with the report root.
 
-    Hidden folders (``.git``, ``.terraform``) are skipped; symbolic links are followed only when
+    Hidden folders (``.git`` and the like) are skipped; symbolic links are followed only when
     they stay inside the scanned path, and never twice to the same folder (a link loop ends there).
     A folder that cannot be listed is appended to ``problems`` (when given) and the walk goes on.
     """

@@ -30,11 +30,11 @@ class ScanOptions:
     operators: tuple[str, ...] = ()
     """Principals to treat as fleet operators besides those found from role assignments."""
     var_files: tuple[Path, ...] = ()
-    """Terraform ``--var-file`` files, in the order given (a later one wins)."""
+    """Variable files named with ``--var-file``, in the order given (a later one wins)."""
     variables: tuple[tuple[str, str], ...] = ()
-    """Terraform ``--var NAME=VALUE`` pairs, in the order given."""
+    """``--var NAME=VALUE`` pairs, in the order given."""
     env_vars: bool = False
-    """Read Terraform variables from ``TF_VAR_*`` environment variables."""
+    """Read variables from the environment (``--env-vars``)."""
     exclude: tuple[str, ...] = ()
     """Glob patterns of root-relative paths (files or folders) not to scan."""
     levels: tuple[tuple[str, str], ...] = ()
@@ -91,7 +91,7 @@ def load(files: list[SourceFile], options: ScanOptions | None = None,
     from analyzer.cache import gc_paused
 
     # While every file's parse tree is alive, each full collection walks millions of objects that
-    # cannot be garbage (0.3 s of the benchmark's Bicep evaluation); cycles made here wait until
+    # cannot be garbage (0.3 s of the benchmark's evaluation); cycles made here wait until
     # the trees are gone.
     with gc_paused():
         return _load(files, options or ScanOptions(), while_parsing)
@@ -146,8 +146,8 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
 
 
 def _variants(results: list[Evaluated]) -> list[list[Resource]]:
-    """One resource list per environment. An environment is named by the front ends (a parameter
-    file's name: ``dev`` for ``dev.bicepparam`` beside each template): groups are evaluated together
+    """One resource list per environment. An environment is named by the front ends (after a
+    parameter file: ``dev`` for the ``dev`` parameters of each template): groups are evaluated together
     only with the values of the same environment, so one template's dev values never meet another's
     prod values. A result without a group belongs to every environment; a group without results of
     its own for an environment joins it with its default (environment None), and only when it has

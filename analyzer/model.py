@@ -34,11 +34,11 @@ role_assignment        ``principal``, ``role`` (built-in name, role definition I
                        the deployment's target scope, given by ``target_scope``: "resourceGroup",
                        "subscription", "managementGroup" or "tenant"; azapi: its ``parent_id``),
                        ``principal_type``, ``role_by`` (azurerm: "name" or "id", the argument used)
-role_definition        ``role_name``, ``role_id`` (GUID; Bicep and azapi: the resource name),
+role_definition        ``role_name``, ``role_id`` (GUID; in ARM bodies, the resource name),
                        ``actions``, ``not_actions``, ``assignable_scopes``, ``scope`` (azurerm only)
 identity               ``principal_id``
-subnet                 ``virtual_network`` (the name of its VNet, when written: Terraform
-                       ``virtual_network_name``)
+subnet                 ``virtual_network`` (the name of its VNet, when the subnet is declared apart
+                       from it)
 manifest               ``api_version``, ``manifest_kind``, ``namespace``, ``body`` (the whole object)
 =====================  ===========================================================================
 
@@ -93,7 +93,7 @@ class Resource:
     source_type: str
     """The type as written: ``azurerm_kubernetes_fleet_member``, ``Microsoft.ContainerService/fleets``."""
     language: str
-    """``terraform`` or ``bicep``."""
+    """The front end's name of the file's language (:attr:`SourceFile.language`)."""
     location: Location
     """The block's (declaration's) first line."""
     name: Any = None
@@ -103,7 +103,7 @@ class Resource:
     arm_type: str | None = None
     """``Microsoft.ContainerService/fleets/members`` etc., when the resource is an ARM resource."""
     existing: bool = False
-    """Declared elsewhere (Bicep ``existing``, Terraform data source): a reference, not a declaration."""
+    """Declared elsewhere (an ``existing`` reference, a data source): a reference, not a declaration."""
     props: dict[str, Any] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
     """Where each prop (dotted key) is written; :meth:`where` falls back to the block."""
@@ -130,7 +130,7 @@ class Diagnostic:
 
 @dataclass(slots=True)
 class FileResult:
-    """What a front end hands on for one file or one evaluated unit (a Terraform module, a Bicep file)."""
+    """What a front end hands on for one file or one evaluated unit (a module, a template)."""
 
     resources: list[Resource] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -145,9 +145,9 @@ class RuleExample:
     section: str
     """``Example`` (the code fires the rule) or ``Fix`` (it does not)."""
     language: str
-    """``terraform``, ``bicep`` or ``yaml`` (the fence's language)."""
+    """The example's language, as its fence in the rule's page is labelled."""
     filename: str
-    """``example.tf``, ``fix.bicep``..."""
+    """``example.<suffix>`` (the code fires the rule) or ``fix.<suffix>``."""
     code: str
     """The code as users see it (without the ``expect`` markers)."""
     source: str = ""

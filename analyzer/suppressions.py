@@ -6,7 +6,7 @@ strings, heredocs and comments are and which brackets open and close where). Tha
 structure a suppression needs:
 
 - a directive on its own line at the top level covers the construct that starts on the next code
-  line, with every line its brackets span (a whole ``resource`` block, a Bicep declaration, a
+  line, with every line its brackets span (a whole ``resource`` block, a declaration, a
   multi-line attribute);
 - a directive inside a block (on its own line, or after the block's opening ``{``) covers that whole
   block, the innermost one it is written in;

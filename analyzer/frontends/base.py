@@ -138,6 +138,8 @@ class FrontEnd(Protocol):
     """Evaluate while the parse workers still parse the other front ends' files."""
     data_modules: tuple[str, ...]
     """Modules whose dataclasses make up the parsed data (pickled as ``Class(*fields)``)."""
+    distributions: tuple[str, ...]
+    """The installed distributions its parse depends on (their versions are in parse-cache keys)."""
 
     def preload(self) -> None:
         """Load the parser (its grammar, its modules) now: called once before worker processes fork,

@@ -4,7 +4,7 @@ Policies only read this graph. Edges go from the referring resource to the refer
 labelled by the canonical prop that holds the reference (``fleet``, ``cluster``, ``strategy``,
 ``scope``, ``role``, ``parent``), plus ``principal`` edges from role assignments to principal nodes.
 A reference is resolved when it is a :class:`~analyzer.values.ResourceRef` to a declared resource,
-or an ARM ID literal naming exactly one declared resource. An ``existing`` declaration (Bicep) or a
+or an ARM ID literal naming exactly one declared resource. An ``existing`` declaration or a
 data source that names exactly one resource declared elsewhere in the scan is the same node.
 """
 

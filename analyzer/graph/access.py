@@ -276,7 +276,7 @@ def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
         if key not in found and grant.scope is not None and contains(graph, grant.scope, target) is True:
             found[key] = Operator(key, grant.principal, f"via {grant.assignment.address}")
     for text in configured:
-        # An object ID is a GUID; anything else names an expression (var.deployer_id, a Bicep param).
+        # An object ID is a GUID; anything else names an expression (a variable or a template parameter).
         key = identity_text(text) if arm_ids.GUID_RE.match(text.strip()) else "expr:" + text.strip()
         if key is not None and key not in found:
             found[key] = Operator(key, text, "named as an operator by --operator or the configuration")

@@ -1,6 +1,6 @@
 """GitHub Actions workflow commands: one annotation per finding, shown on the pull request's diff.
 
-``::error file=infra/main.tf,line=12,col=5,endLine=12,endColumn=40,title=FIAC101::message``
+``::error file=infra/k8s/pdb.yaml,line=12,col=5,endLine=12,endColumn=40,title=FIAC101::message``
 
 GitHub reads the properties up to ``::`` and splits them on ``,``, so property values escape ``%``,
 CR, LF, ``:`` and ``,``; the message escapes ``%``, CR and LF (its ``:`` and ``,`` are plain text).

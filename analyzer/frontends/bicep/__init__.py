@@ -96,6 +96,7 @@ class BicepFrontEnd:
     languages = (Language("bicep", (".bicep",)), Language("bicepparam", (".bicepparam",)))
     early = False
 
+    distributions = ("pycep-parser", "lark")
     data_modules = ("analyzer.frontends.bicep.ast",)
     """Modules whose dataclasses make up the parsed data (pickled by their fields, see the cache)."""
 

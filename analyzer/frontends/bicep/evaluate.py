@@ -9,13 +9,21 @@ of the property a user must change.
 from __future__ import annotations
 
 import posixpath
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
-from analyzer.frontends.bicep.values import Collection, LDict, LList, ModHandle, Partial, ResHandle, ScopeVal
+from analyzer.frontends.bicep.values import (
+    Collection,
+    LDict,
+    LList,
+    ModHandle,
+    Partial,
+    ResHandle,
+    ScopeVal,
+    _is_int,
+)
 from analyzer.knowledge import arm_ids
 from analyzer.model import Location, Resource
 from analyzer.values import ResourceRef, Unknown, UnknownCause
@@ -23,7 +31,6 @@ from analyzer.values import ResourceRef, Unknown, UnknownCause
 RG_NAME = Unknown("resourceGroup().name")
 SUBSCRIPTION_ID = Unknown("subscription().subscriptionId")
 MAX_MODULE_DEPTH = 16
-_GUID_NAMESPACE = uuid.UUID("6f1c2a52-3c38-4a4e-9f0e-5b1d2f7a9e41")
 
 
 @dataclass
@@ -472,10 +479,6 @@ def _to_text(value: Any) -> str | None:
     return None
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _is_looped(body: A.Expr) -> bool:
     return isinstance(body, A.For)
 
@@ -514,7 +517,4 @@ def _module_path(caller: str, path: str) -> str | None:
     return posixpath.normpath(posixpath.join(base, path))
 
 
-def guid_of(parts: list[str]) -> str:
-    """A deterministic GUID for ``guid(...)`` (only needs to be stable, not to match ARM's)."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, "\x1f".join(parts)))
 

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
-from analyzer.frontends.bicep.evaluate import _is_int, guid_of
-from analyzer.frontends.bicep.values import LDict, LList, LocalId, ScopeVal
+from analyzer.frontends.bicep.values import LDict, LList, LocalId, ScopeVal, _is_int, guid_of
 from analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
 if TYPE_CHECKING:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,3 +91,15 @@ class LocalId(Unknown):
     name: str = ""
     resource_group: Any = None
     subscription: Any = None
+
+
+_GUID_NAMESPACE = uuid.UUID("6f1c2a52-3c38-4a4e-9f0e-5b1d2f7a9e41")
+
+
+def guid_of(parts: list[str]) -> str:
+    """A deterministic GUID for ``guid(...)`` (only needs to be stable, not to match ARM's)."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, "\x1f".join(parts)))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -477,6 +477,7 @@ class TerraformFrontEnd:
     early = True
     """Root modules are evaluated while the parse workers still parse other front ends' files."""
 
+    distributions = ("python-hcl2", "lark")
     data_modules = ("analyzer.frontends.terraform.syntax",)
     """Modules whose dataclasses make up the parsed data (pickled by their fields, see the cache)."""
 

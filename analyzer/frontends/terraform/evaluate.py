@@ -300,7 +300,7 @@ class Module:
         return Unknown(text)
 
     def _builtin_role_guid(self, instance: Instance) -> str | None:
-        from analyzer.graph.access import builtin_roles
+        from analyzer.knowledge.roles import builtin_roles
 
         by_name, by_guid = builtin_roles()
         frame = Frame(instance)

@@ -22,6 +22,7 @@ class YamlFrontEnd:
     languages = (Language("yaml", (".yaml", ".yml"), parsed=False),)
     early = False
 
+    distributions = ("pyyaml",)
     data_modules = ()
     """Modules whose dataclasses make up the parsed data (pickled by their fields, see the cache)."""
 
