@@ -17,9 +17,11 @@ Rules never fire on an unknown value: :func:`is_known` is the test they use.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 
@@ -138,3 +140,55 @@ def display(value: Any) -> str:
     if isinstance(value, str):
         return value
     return repr(value)
+
+
+class _Absent:
+    """What a path names when the code does not write it (distinct from a written ``null``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+@lru_cache(maxsize=4096)
+def path_steps(path: str) -> tuple[str | int, ...]:
+    """``properties.stages[0].name`` as ``("properties", "stages", 0, "name")``."""
+    return tuple(int(index) if index else key for key, index in _STEP.findall(path))
+
+
+def child(container: Any, step: str | int, fold_case: bool = False) -> tuple[Any, Any]:
+    """One step down a path: ``(value, key)`` where ``key`` is the key or index the container holds the
+    value under (its own spelling when ``fold_case`` matches keys regardless of case, as ARM does),
+    or ``(ABSENT, None)`` when the container does not hold it."""
+    if isinstance(step, int):
+        if isinstance(container, list) and 0 <= step < len(container):
+            return container[step], step
+        return ABSENT, None
+    if not isinstance(container, dict):
+        return ABSENT, None
+    if step in container:
+        return container[step], step
+    if fold_case:
+        lowered = step.lower()
+        for key in container:
+            if isinstance(key, str) and key.lower() == lowered:
+                return container[key], key
+    return ABSENT, None
+
+
+def value_at(value: Any, path: str, fold_case: bool = False) -> Any:
+    """The value at ``path`` inside nested dicts and lists: :data:`ABSENT` when a level is not written,
+    the :class:`Unknown` itself when a level cannot be known (it might hold anything)."""
+    for step in path_steps(path):
+        if isinstance(value, Unknown):
+            return value
+        value, _ = child(value, step, fold_case)
+        if value is ABSENT:
+            return ABSENT
+    return value

@@ -14,29 +14,16 @@ from typing import Any
 from analyzer.knowledge.kubernetes import AUTOSCALER, WORKLOAD_KINDS, api_group
 from analyzer.model import Resource
 from analyzer.rules import RuleContext, rule
-from analyzer.values import Unknown, display, is_known
+from analyzer.values import ABSENT, Unknown, display, is_known, value_at
 
 PLACEMENT_GROUP = "placement.kubernetes-fleet.io"
 PLACEMENT_KINDS = ("ClusterResourcePlacement", "ResourcePlacement")
 _PERCENT = re.compile(r"^\s*(\d+)%\s*$")
-_MISSING = object()
 
 
 def _manifests(ctx: RuleContext, groups: tuple[str, ...], kinds: tuple[str, ...]) -> list[Resource]:
     return [m for m in ctx.graph.of_kind("manifest")
             if api_group(m.props.get("api_version")) in groups and m.props.get("manifest_kind") in kinds]
-
-
-def _path(value: Any, dotted: str) -> Any:
-    """The value at ``spec.policy.placementType`` in a manifest body: ``_MISSING`` when a level is not
-    written, the :class:`Unknown` itself when a level cannot be known."""
-    for part in dotted.split("."):
-        if isinstance(value, Unknown):
-            return value
-        if not isinstance(value, dict) or part not in value:
-            return _MISSING
-        value = value[part]
-    return value
 
 
 def _int(value: Any) -> int | None:
@@ -69,7 +56,7 @@ def _selects(selector: Any, labels: Any) -> bool | None:
     match_labels = selector.get("matchLabels") or {}
     if not isinstance(match_labels, dict):
         return None
-    if any(labels.get(k, _MISSING) != v for k, v in match_labels.items()):
+    if any(labels.get(k, ABSENT) != v for k, v in match_labels.items()):
         return False
     for expression in selector.get("matchExpressions") or []:
         if not isinstance(expression, dict):
@@ -91,16 +78,16 @@ def _selects(selector: Any, labels: Any) -> bool | None:
 
 
 def _pod_labels(workload: Resource) -> Any:
-    labels = _path(workload.props.get("body"), "spec.template.metadata.labels")
-    if labels is _MISSING:
-        labels = _path(workload.props.get("body"), "spec.selector.matchLabels")
+    labels = value_at(workload.props.get("body"), "spec.template.metadata.labels")
+    if labels is ABSENT:
+        labels = value_at(workload.props.get("body"), "spec.selector.matchLabels")
     return labels
 
 
 def _autoscaled(ctx: RuleContext, workload: Resource) -> bool:
     kind = workload.props.get("manifest_kind")
     for hpa in _manifests(ctx, (AUTOSCALER[0],), (AUTOSCALER[1],)):
-        target = _path(hpa.props.get("body"), "spec.scaleTargetRef")
+        target = value_at(hpa.props.get("body"), "spec.scaleTargetRef")
         if isinstance(target, dict) and target.get("kind") == kind and target.get("name") == workload.name \
                 and _same_namespace(hpa.props.get("namespace"), workload.props.get("namespace")):
             return True
@@ -125,7 +112,7 @@ def _selected_replicas(ctx: RuleContext, pdb: Resource, selector: Any) -> tuple[
             continue
         if selected is None:
             return None, [], f"whether it selects {workload.address}"
-        replicas = _int(_path(workload.props.get("body"), "spec.replicas"))
+        replicas = _int(value_at(workload.props.get("body"), "spec.replicas"))
         if replicas is None:
             return None, [], f"the replicas of {workload.address} (not written, or not a number)"
         if _autoscaled(ctx, workload):
@@ -186,7 +173,7 @@ def pdb_blocks_node_drain(ctx: RuleContext) -> None:
     """
     hint = "allow at least one disruption (maxUnavailable: 1, or minAvailable below the replica count)"
     for pdb in _manifests(ctx, ("policy",), ("PodDisruptionBudget",)):
-        spec = _path(pdb.props.get("body"), "spec")
+        spec = value_at(pdb.props.get("body"), "spec")
         if isinstance(spec, Unknown):
             ctx.unknown(pdb, f"the spec of PodDisruptionBudget {display(pdb.name)}", at=("body",))
             continue
@@ -277,7 +264,7 @@ def placement_policy_invalid(ctx: RuleContext) -> None:
     - [Use ClusterResourcePlacement to propagate resources to member clusters](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-resource-propagation)
     """
     for placement in _manifests(ctx, (PLACEMENT_GROUP,), PLACEMENT_KINDS):
-        policy = _path(placement.props.get("body"), "spec.policy")
+        policy = value_at(placement.props.get("body"), "spec.policy")
         what = f"{display(placement.props.get('manifest_kind'))} {display(placement.name)} ({placement.address})"
         if isinstance(policy, Unknown):
             ctx.unknown(placement, f"the placement policy of {what}", at=("spec.policy", "body"))

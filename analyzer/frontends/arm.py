@@ -11,7 +11,7 @@ from typing import Any
 
 from analyzer.knowledge.arm_ids import kind_of
 from analyzer.model import Location
-from analyzer.values import Unknown, UnknownCause
+from analyzer.values import ABSENT, Unknown, UnknownCause, value_at
 
 Where = Callable[[str], Location | None]
 
@@ -19,15 +19,8 @@ Where = Callable[[str], Location | None]
 def _get(mapping: Any, path: str) -> Any:
     """``a.b.c`` inside nested dicts, keys compared case-insensitively as ARM does; None when a step is
     missing, unknown when a step is unknown."""
-    value = mapping
-    for step in path.split("."):
-        if isinstance(value, Unknown):
-            return value
-        if not isinstance(value, dict):
-            return None
-        value = value[step] if step in value else next(
-            (v for k, v in value.items() if isinstance(k, str) and k.lower() == step.lower()), None)
-    return value
+    value = value_at(mapping, path, fold_case=True)
+    return None if value is ABSENT else value
 
 
 class _Props:

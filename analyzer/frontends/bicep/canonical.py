@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from analyzer.frontends import arm
 from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
 from analyzer.frontends.bicep.values import ResHandle, ScopeVal
+from analyzer.frontends.located import locate, lookup
 from analyzer.model import Location, Resource
-from analyzer.values import ResourceRef, Unknown
+from analyzer.values import ABSENT, ResourceRef, Unknown
 
 if TYPE_CHECKING:
     from analyzer.frontends.bicep.evaluate import Copy, Instance
 
-_ABSENT = object()
 
 
 def plain(value: Any) -> Any:
@@ -27,26 +26,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def lookup(container: Any, path: tuple[str, ...], loc: Location | None = None) -> tuple[Any, Location | None]:
-    """The value at ``path`` (keys matched case-insensitively, as ARM does) and where it is written.
-
-    Returns ``_ABSENT`` when the code does not set it. An unknown container on the way makes the value
-    unknown (it might set it), located at the deepest property that is written.
-    """
-    current = container
-    for key in path:
-        if isinstance(current, Unknown):
-            return current, loc
-        if not isinstance(current, dict):
-            return _ABSENT, None
-        actual = key if key in current else next((k for k in current if k.lower() == key.lower()), None)
-        if actual is None:
-            return _ABSENT, None
-        loc = getattr(current, "locs", {}).get(actual, loc)
-        current = current[actual]
-    return current, loc
-
-
 class _Props:
     def __init__(self, body: Any, fallback: Location) -> None:
         self.body = body
@@ -56,8 +35,8 @@ class _Props:
 
     def take(self, prop: str, *path: str) -> Any:
         value, loc = lookup(self.body, path)
-        if value is _ABSENT:
-            return _ABSENT
+        if value is ABSENT:
+            return ABSENT
         self.props[prop] = plain(value)
         self.locations[prop] = loc or self.fallback
         return value
@@ -94,7 +73,7 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
                 scope_ref = Unknown(render(scope_pair.value))
 
     parent_name: str | None = None
-    fleet: Any = _ABSENT
+    fleet: Any = ABSENT
     fleet_loc: Location | None = None
     if copy.parent is not None:
         fleet, fleet_loc = ResourceRef(copy.parent.key, "id"), location
@@ -131,7 +110,7 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
     )
     if name_pair is not None:
         props.locations["name"] = inst.loc(name_pair)
-    if fleet is not _ABSENT and kind in _CHILD_KINDS:
+    if fleet is not ABSENT and kind in _CHILD_KINDS:
         props.put("fleet", fleet, fleet_loc)
     if kind == "cluster":
         # What kind of cluster it is follows from its type alone, so an `existing` one has it too.
@@ -148,32 +127,6 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
 
 
 _CHILD_KINDS = {"member", "update_strategy", "update_run", "auto_upgrade_profile", "managed_namespace"}
-_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def locate(body: Any, path: str) -> Location | None:
-    """Where the ARM property ``path`` (``properties.strategy.stages[0].name``) is written: the
-    evaluator's located dicts and lists carry a ``locs`` map. A value built by an expression has no
-    location of its own; the deepest written property on the way stands in for it."""
-    current, loc = body, None
-    for key, index in _PATH_STEP.findall(path):
-        locs = getattr(current, "locs", None)
-        if key:
-            if not isinstance(current, dict):
-                return loc
-            actual = key if key in current else next((k for k in current if k.lower() == key.lower()), None)
-            if actual is None:
-                return loc
-            loc = locs.get(actual, loc) if isinstance(locs, dict) else loc
-            current = current[actual]
-        else:
-            i = int(index)
-            if not isinstance(current, list) or i >= len(current):
-                return loc
-            if isinstance(locs, list) and i < len(locs) and locs[i] is not None:
-                loc = locs[i]
-            current = current[i]
-    return loc
 
 
 def _bicep_only(p: _Props, inst: Instance, copy: Copy, kind: str, scope: Any, scope_loc: Location | None,

@@ -16,14 +16,13 @@ from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
 from analyzer.frontends.bicep.values import (
     Collection,
-    LDict,
-    LList,
     ModHandle,
     Partial,
     ResHandle,
     ScopeVal,
     _is_int,
 )
+from analyzer.frontends.located import LocatedDict, LocatedList
 from analyzer.knowledge import arm_ids
 from analyzer.model import Location, Resource
 from analyzer.values import ResourceRef, Unknown, UnknownCause
@@ -269,8 +268,8 @@ class Instance:
         self.children[copy.key] = instance
         return instance
 
-    def outputs(self) -> LDict:
-        out = LDict()
+    def outputs(self) -> LocatedDict:
+        out = LocatedDict()
         for name, decl in self.file.outputs.items():
             out[name] = self._cached("output:" + name,
                                      lambda d=decl: self.publish(self.eval(d.value, {}), d.value), name)
@@ -358,13 +357,13 @@ class Instance:
                 return self.eval(node.then if cond else node.other, env)
             return Unknown(render(node))
         if isinstance(node, A.Array):
-            arr = LList()
+            arr = LocatedList()
             for item in node.items:
                 arr.append(self.publish(self.eval(item, env), item))
                 arr.locs.append(self.loc(item))
             return arr
         if isinstance(node, A.Obj):
-            obj = LDict()
+            obj = LocatedDict()
             for pair in node.pairs:
                 key = pair.key if isinstance(pair.key, str) else self.eval(pair.key, env)
                 if not isinstance(key, str):
@@ -373,7 +372,7 @@ class Instance:
                 obj.locs[key] = self.loc(pair)
             return obj
         if isinstance(node, A.For):
-            arr = LList()
+            arr = LocatedList()
             for _index, item_env in self.iterate(node, env):
                 if node.filter is not None:
                     keep = self.eval(node.filter, item_env)

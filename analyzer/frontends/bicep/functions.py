@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
-from analyzer.frontends.bicep.values import LDict, LList, LocalId, ScopeVal, _is_int, guid_of
+from analyzer.frontends.bicep.values import LocalId, ScopeVal, _is_int, guid_of
+from analyzer.frontends.located import LocatedDict, LocatedList
 from analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ def _format(inst: Instance, args: list[Any]) -> Any:
 
 def _union(inst: Instance, args: list[Any]) -> Any:
     if all(isinstance(a, dict) for a in args):
-        out: dict[str, Any] = LDict()
+        out: dict[str, Any] = LocatedDict()
         for arg in args:
             _merge(out, arg)
         return out
@@ -196,13 +197,13 @@ def _merge(into: dict[str, Any], other: dict[str, Any]) -> None:
     locs = getattr(other, "locs", {})
     for key, value in other.items():
         if isinstance(value, dict) and isinstance(into.get(key), dict):
-            nested = LDict()
+            nested = LocatedDict()
             _merge(nested, into[key])
             _merge(nested, value)
             into[key] = nested
         else:
             into[key] = value
-        if key in locs and isinstance(into, LDict):
+        if key in locs and isinstance(into, LocatedDict):
             into.locs[key] = locs[key]
 
 
@@ -285,9 +286,9 @@ def _items(inst: Instance, args: list[Any]) -> Any:
     obj = args[0]
     if not isinstance(obj, dict):
         return MISSING
-    out = LList()
+    out = LocatedList()
     for key in sorted(obj, key=str.lower):
-        entry = LDict({"key": key, "value": obj[key]})
+        entry = LocatedDict({"key": key, "value": obj[key]})
         loc = getattr(obj, "locs", {}).get(key)
         if loc is not None:
             entry.locs = {"key": loc, "value": loc}

@@ -6,28 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.model import Location
 from analyzer.values import Unknown
-
-
-class LDict(dict):
-    """An evaluated object literal that remembers where each of its keys is written."""
-
-    __slots__ = ("locs",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.locs: dict[str, Location] = {}
-
-
-class LList(list):
-    """An evaluated array (or ``for`` result) that remembers where each item is written."""
-
-    __slots__ = ("locs",)
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.locs: list[Location | None] = []
 
 
 @dataclass(frozen=True, slots=True)

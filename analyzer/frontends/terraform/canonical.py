@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from analyzer.frontends import arm
+from analyzer.frontends.located import LocatedDict, LocatedList, locate
 from analyzer.frontends.terraform import syntax as s
 from analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
 from analyzer.knowledge import arm_ids
@@ -306,19 +307,13 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
     if isinstance(body, dict):
         if identity and "identity" not in body:
             body = {**body, "identity": identity[0].values}
-        positions = _positions(body_expr) if body_expr is not None else {}
+        written = _written(body_expr, builder) if body_expr is not None else None
         fallback = builder.loc(evaluated.positions["body"]) if "body" in evaluated.positions else resource.location
 
         def where(path: str) -> Location | None:
-            # A value built by an expression (a for loop) has no key of its own: point at the
-            # nearest enclosing key that is written.
-            probe = path
-            while probe:
-                if probe in positions:
-                    return builder.loc(positions[probe])
-                cut = probe.rfind("[") if probe.endswith("]") else probe.rfind(".")
-                probe = probe[:max(cut, 0)]
-            return fallback
+            # A value built by an expression (a for loop) has no key of its own: the nearest
+            # enclosing key that is written stands in for it.
+            return locate(written, path) or fallback
 
         props, locations = arm.canonical_props(arm_type, body, where)
         resource.props.update(props)
@@ -351,22 +346,23 @@ def _json_object(text: str) -> Any:
         return Unknown("body", UnknownCause.NOT_JSON)
 
 
-def _positions(expr: s.Expr, prefix: str = "") -> dict[str, s.Pos]:
-    """ARM property paths (``properties.strategy.stages[0].name``) of an HCL object expression, each
-    with the span from its key to the end of its value."""
-    out: dict[str, s.Pos] = {}
+def _written(expr: s.Expr, builder: _Builder) -> Any:
+    """Where each key and item of an HCL object or tuple expression is written, as located containers
+    of the same shape (a key spans from its name to the end of its value; the leaves are None), for
+    :func:`~analyzer.frontends.located.locate` to find ARM property paths in."""
     if isinstance(expr, s.ObjectExpr):
+        shape = LocatedDict()
         for key, value in expr.items:
             if isinstance(key, s.Literal) and isinstance(key.value, str):
-                path = f"{prefix}.{key.value}" if prefix else key.value
-                out[path] = s.Pos(key.pos.line, key.pos.column, value.pos.end_line, value.pos.end_column)
-                out.update(_positions(value, path))
-    elif isinstance(expr, s.TupleExpr):
-        for i, item in enumerate(expr.items):
-            path = f"{prefix}[{i}]"
-            out[path] = item.pos
-            out.update(_positions(item, path))
-    return out
+                shape[key.value] = _written(value, builder)
+                shape.locs[key.value] = builder.loc(s.Pos(key.pos.line, key.pos.column, value.pos.end_line,
+                                                          value.pos.end_column))
+        return shape
+    if isinstance(expr, s.TupleExpr):
+        items = LocatedList(_written(item, builder) for item in expr.items)
+        items.locs = [builder.loc(item.pos) for item in expr.items]
+        return items
+    return None
 
 
 def _resource_groups_from_parents(resources: list[Resource], module: Module) -> None:
