@@ -151,7 +151,7 @@ class RuleExample:
     code: str
     """The code as users see it (without the ``expect`` markers)."""
     source: str = ""
-    """The file as written, with the markers (:mod:`analyzer.docexamples`)."""
+    """The file as written, with the markers (:mod:`analyzer.markers`)."""
 
 
 EXAMPLES_PLACEHOLDER = "<!-- examples -->"

@@ -1,7 +1,7 @@
 """Rule docs are part of the product: every rule has them, and their examples are run.
 
 A rule's examples are the files of ``policies/examples/<RULE_ID>/``; each failing example marks the
-lines its findings are reported on (``# expect: FIAC201``, see :mod:`analyzer.docexamples`).
+lines its findings are reported on (``# expect: FIAC201``, see :mod:`analyzer.markers`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 import analyzer.rules
 from analyzer.cli import main
-from analyzer.docexamples import ExampleError, expectations, strip_markers
 from analyzer.engine import ScanOptions, scan
+from analyzer.markers import expectations, strip_markers
 from analyzer.model import EXAMPLES_PLACEHOLDER, Report, RuleExample
 from analyzer.rules import (
     _REGISTRY,
@@ -63,7 +63,7 @@ def test_every_rule_has_failing_and_fixed_examples() -> None:
 
 @pytest.mark.parametrize(("rule_id", "example"), EXAMPLES, ids=[f"{i}/{e.filename}" for i, e in EXAMPLES])
 def test_example(rule_id: str, example: RuleExample, tmp_path: Path) -> None:
-    expected = expectations(example.source, example.language, f"{rule_id}/{example.filename}")
+    expected = expectations(example.source, example.filename, f"{rule_id}/{example.filename}")
     report = _scan(rule_id, example, example.source, tmp_path)
     if example.section == "Example":
         assert expected, f"{rule_id}/{example.filename}: a failing example without an expect marker"
@@ -84,7 +84,7 @@ def test_markers_do_not_change_what_is_found(rule_id: str, example: RuleExample,
     """Every rule finds the same in the shown code as in the marked file (lines mapped back)."""
     shown_line: dict[int, int] = {}
     for number, line in enumerate(example.source.splitlines(), start=1):
-        if strip_markers(line + "\n", example.language):
+        if strip_markers(line + "\n", example.filename):
             shown_line[number] = len(shown_line) + 1
     results = []
     for code, folder, lines in ((example.source, tmp_path / "marked", shown_line),
@@ -115,22 +115,6 @@ def test_explain_shows_every_example_without_markers() -> None:
 def test_rule_info_with_examples_pickles() -> None:
     info = RULES[0].info
     assert pickle.loads(pickle.dumps(info)) == info
-
-
-def test_markers() -> None:
-    source = ('resource "a" "b" { # expect: FIAC201 x2, FIAC202\n'
-              '  # expect-next-line: FIAC203\n'
-              '  x = <<EOT\n'
-              'EOT\n'
-              '}\n')
-    assert expectations(source, "terraform") == Counter({("FIAC201", 1): 2, ("FIAC202", 1): 1, ("FIAC203", 3): 1})
-    assert strip_markers(source, "terraform") == 'resource "a" "b" {\n  x = <<EOT\nEOT\n}\n'
-    # Bicep's comments start with //; a # there is no marker.
-    assert expectations("x: 1 // expect: FIAC101\ny: 2 # expect: FIAC102\n", "bicep") == Counter({("FIAC101", 1): 1})
-    with pytest.raises(ExampleError):
-        expectations("x = 1 # expect: FIAC1O1\n", "terraform")
-    with pytest.raises(ExampleError):
-        expectations("x = 1 # expect-next-line: FIAC101\n", "terraform")
 
 
 def _doc(example: str = "") -> str:

@@ -5,8 +5,9 @@ for that rule.
   finding is reported on: ``# expect: FIAC201`` (``// expect: FIAC201`` in Bicep), several IDs
   comma-separated, ``FIAC201 x2`` for two findings on one line; ``expect-next-line:`` for the line
   below. JSON files, which have no comments, use the case's ``expect.txt``. The grammar is in
-  ``tests/fixture_markers.py``. Every case must produce exactly its markers' findings (rule, file,
-  line): a case without a marker for its rule is a passing case and must produce none.
+  :mod:`analyzer.markers`, ``expect.txt`` is read by ``tests/fixture_markers.py``. Every case must
+  produce exactly its markers' findings (rule, file, line): a case without a marker for its rule is a
+  passing case and must produce none.
 - **How** a case is scanned: ``select=(RULE,)`` and ``as_of=2026-11-23``, unless the case's
   ``.fleetiac-test.toml`` says otherwise; its keys are ``ScanOptions`` fields (see ``OPTION_KEYS``),
   paths relative to the case.
@@ -32,15 +33,7 @@ import pytest
 
 from analyzer.engine import ScanOptions, scan
 from analyzer.rules import all_rules
-from tests.fixture_markers import (
-    EXPECT_FILE,
-    Expectations,
-    MarkerError,
-    case_expectations,
-    markers_in_text,
-    parse_list,
-    read_expect_file,
-)
+from tests.fixture_markers import EXPECT_FILE, Expectations, case_expectations
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 AS_OF = date(2026, 11, 23)  # fixtures are written against this date (version rules)
@@ -288,69 +281,3 @@ def test_markers_hold_no_directive_word() -> None:
             for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
                 if "expect:" in line or "expect-next-line:" in line:
                     assert "fleetiac" not in line.lower().split("expect", 1)[1], (path, line)
-
-
-# ---------------------------------------------------------------------------------------------
-# The marker parser
-
-
-def test_trailing_markers_in_each_comment_syntax() -> None:
-    tf = 'a = 1\n  group = "x" # expect: FIAC201\nb = 2  #expect:FIAC202,FIAC203\n'
-    assert markers_in_text(tf, ".tf") == Counter({("FIAC201", 2): 1, ("FIAC202", 3): 1, ("FIAC203", 3): 1})
-    bicep = "  group: 'x' // expect: FIAC201 x2, FIAC202\n"
-    assert markers_in_text(bicep, ".bicep") == Counter({("FIAC201", 1): 2, ("FIAC202", 1): 1})
-    assert markers_in_text("minAvailable: 90% # expect: FIAC601\n", ".yml") == Counter({("FIAC601", 1): 1})
-    # each language its own comment sign; JSON has none
-    assert markers_in_text("group: 'x' # expect: FIAC201\n", ".bicep") == Counter()
-    assert markers_in_text('group = "x" // expect: FIAC201\n', ".tf") == Counter()
-    assert markers_in_text('{"a": 1} // expect: FIAC201\n', ".json") == Counter()
-
-
-def test_next_line_markers_and_notes() -> None:
-    text = ("resource {  # expect-next-line: FIAC903\n  # a directive with its own reason\n"
-            "# expect-next-line: FIAC201 x3 -- one per member of the loop\nx = 1 # expect: FIAC201\n")
-    assert markers_in_text(text, ".tf") == Counter({("FIAC903", 2): 1, ("FIAC201", 4): 4})
-    crlf = "x = 1 # expect: FIAC201\r\ny = 2\r\n"
-    assert markers_in_text(crlf, ".tf") == Counter({("FIAC201", 1): 1})
-
-
-def test_marker_text_in_a_string_is_data() -> None:
-    assert markers_in_text('note = "# expect: FIAC201"\n', ".tf") == Counter()
-    assert markers_in_text("note: '// expect: FIAC201'\n", ".bicep") == Counter()
-    assert markers_in_text('url = "http://x#expect: FIAC201"\n', ".tf") == Counter()
-    assert markers_in_text("a = b#expect: FIAC201\n", ".tf") == Counter()  # a comment sign after a space
-
-
-@pytest.mark.parametrize("line", [
-    "x = 1 # expect FIAC201", "x = 1 # expect: fiac201", "x = 1 # expect: FIAC20", "x = 1 # expect:",
-    "x = 1 # expect: FIAC201 FIAC202", "x = 1 # expect: FIAC201 x0", "x = 1 # expect: FIAC201, FIAC201",
-    "x = 1 # expect-next: FIAC201", "x = 1 # expect: FIAC201 # expect-next-line: FIAC202",
-    "x = 1 # Expect: FIAC201", "x = 1 # expect: FIAC201 -- ",
-])
-def test_malformed_markers_are_errors(line: str) -> None:
-    with pytest.raises(MarkerError):
-        markers_in_text(line + "\n", ".tf", "main.tf")
-
-
-def test_plain_comments_about_expectations_are_not_markers() -> None:
-    assert markers_in_text("# we expect the member to join later\n", ".tf") == Counter()
-
-
-def test_parse_list() -> None:
-    assert parse_list(" FIAC201 x2 , FIAC202 -- why", "w") == Counter({"FIAC201": 2, "FIAC202": 1})
-
-
-def test_expect_file_for_files_without_comments(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text('x = 1 # expect: FIAC201\n', encoding="utf-8")
-    (tmp_path / "prod.tfvars.json").write_text('{\n  "group": "x"\n}\n', encoding="utf-8")
-    (tmp_path / EXPECT_FILE).write_text("# JSON has no comments\nprod.tfvars.json:2 FIAC201 x2, FIAC202\n",
-                                        encoding="utf-8")
-    assert case_expectations(tmp_path) == Counter({("FIAC201", "main.tf", 1): 1,
-                                                   ("FIAC201", "prod.tfvars.json", 2): 2,
-                                                   ("FIAC202", "prod.tfvars.json", 2): 1})
-    (tmp_path / EXPECT_FILE).write_text("main.tf:1 FIAC201\n", encoding="utf-8")
-    with pytest.raises(MarkerError, match="write a marker in it instead"):
-        read_expect_file(tmp_path)
-    (tmp_path / EXPECT_FILE).write_text("missing.json:1 FIAC201\n", encoding="utf-8")
-    with pytest.raises(MarkerError, match="existing file"):
-        read_expect_file(tmp_path)

@@ -45,6 +45,10 @@ class Language:
     """File name endings, lower case (``.tf``; ``.tfvars.json``): the longest match wins."""
     parsed: bool = True
     """Parsed in the parse stage (worker processes, parse cache); False: read by its units."""
+    line_comment: str | None = None
+    """What starts a comment that runs to the end of the line (``#``, ``//``); None: the language has
+    none. A language with a JSON form (``.tfvars.json``) names the sign of its own syntax: JSON has no
+    comments. Expectation markers (:mod:`analyzer.markers`) are written in such comments."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,8 @@ def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
 
 class BicepFrontEnd:
     name = "bicep"
-    languages = (Language("bicep", (".bicep",)), Language("bicepparam", (".bicepparam",)))
+    languages = (Language("bicep", (".bicep",), line_comment="//"),
+                 Language("bicepparam", (".bicepparam",), line_comment="//"))
     early = False
 
     distributions = ("pycep-parser", "lark")

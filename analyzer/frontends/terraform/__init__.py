@@ -473,7 +473,8 @@ def _no_evaluation() -> tuple[list[Evaluated], Any]:
 
 class TerraformFrontEnd:
     name = "terraform"
-    languages = (Language("terraform", (".tf",)), Language("tfvars", (".tfvars", ".tfvars.json")))
+    languages = (Language("terraform", (".tf",), line_comment="#"),
+                 Language("tfvars", (".tfvars", ".tfvars.json"), line_comment="#"))
     early = True
     """Root modules are evaluated while the parse workers still parse other front ends' files."""
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 class YamlFrontEnd:
     name = "yaml"
-    languages = (Language("yaml", (".yaml", ".yml"), parsed=False),)
+    languages = (Language("yaml", (".yaml", ".yml"), parsed=False, line_comment="#"),)
     early = False
 
     distributions = ("pyyaml",)
