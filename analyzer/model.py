@@ -55,6 +55,26 @@ from enum import StrEnum
 from typing import Any
 
 
+class Kind(StrEnum):
+    """What a canonical resource is; its props follow the table in the module doc."""
+
+    FLEET = "fleet"
+    MEMBER = "member"
+    UPDATE_STRATEGY = "update_strategy"
+    UPDATE_RUN = "update_run"
+    AUTO_UPGRADE_PROFILE = "auto_upgrade_profile"
+    MANAGED_NAMESPACE = "managed_namespace"
+    CLUSTER = "cluster"
+    RESOURCE_GROUP = "resource_group"
+    SUBSCRIPTION = "subscription"
+    ROLE_ASSIGNMENT = "role_assignment"
+    ROLE_DEFINITION = "role_definition"
+    IDENTITY = "identity"
+    VIRTUAL_NETWORK = "virtual_network"
+    SUBNET = "subnet"
+    MANIFEST = "manifest"
+
+
 class Level(StrEnum):
     """A finding's level; the order matters for ``--fail-on``."""
 
@@ -89,7 +109,7 @@ class Resource:
     """Unique graph key, stable across runs (e.g. ``infra/fleet:azurerm_kubernetes_fleet_member.a``)."""
     address: str
     """What the user calls it: ``azurerm_kubernetes_fleet_member.a``, ``module.x.y["k"]``, ``fleetMember``."""
-    kind: str
+    kind: Kind
     source_type: str
     """The type as written: ``azurerm_kubernetes_fleet_member``, ``Microsoft.ContainerService/fleets``."""
     language: str

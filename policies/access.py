@@ -20,7 +20,7 @@ from analyzer.graph.access import (
     target_of,
     target_of_value,
 )
-from analyzer.model import Resource
+from analyzer.model import Kind, Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import display
 
@@ -66,7 +66,7 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
     - [Built-in roles: Containers](https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers)
     """
     graph = ctx.graph
-    for fleet in graph.of_kind("fleet"):
+    for fleet in graph.of_kind(Kind.FLEET):
         fleet_operators = operators(graph, fleet, ctx.grants, ctx.operators)
         if not fleet_operators:
             continue
@@ -125,7 +125,7 @@ class _Join:
 def _joins(ctx: RuleContext, flavors: tuple[str, ...]) -> Iterator[_Join]:
     """Members (of fleets with operators) whose cluster is of one of ``flavors``."""
     graph = ctx.graph
-    for fleet in graph.of_kind("fleet"):
+    for fleet in graph.of_kind(Kind.FLEET):
         fleet_operators = operators(graph, fleet, ctx.grants, ctx.operators)
         if not fleet_operators:
             continue
@@ -197,7 +197,7 @@ def operator_missing_join_permission(ctx: RuleContext) -> None:
     - [Azure permissions: Containers](https://learn.microsoft.com/azure/role-based-access-control/permissions/containers)
     """
     graph = ctx.graph
-    for fleet in graph.of_kind("fleet"):
+    for fleet in graph.of_kind(Kind.FLEET):
         fleet_target = target_of(graph, fleet)
         for operator in operators(graph, fleet, ctx.grants, ctx.operators):
             result = missing_actions(graph, grants_of(ctx.grants, operator.key), FLEET_ACTIONS, fleet_target)
@@ -371,7 +371,7 @@ def private_hub_subnet_missing_network_contributor(ctx: RuleContext) -> None:
     - [Built-in roles: Networking](https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/networking)
     """
     graph = ctx.graph
-    for fleet in graph.of_kind("fleet"):
+    for fleet in graph.of_kind(Kind.FLEET):
         subnet = fleet.props.get("hub_agent_subnet")
         if fleet.existing or subnet is None:
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analyzer.graph.access import target_of_value
 from analyzer.knowledge.kubernetes import HUB_API_GROUPS
-from analyzer.model import Resource
+from analyzer.model import Kind, Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import display
 
@@ -53,7 +53,7 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
     - [Managed fleet namespaces](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-fleet-managed-namespace)
     """
     graph = ctx.graph
-    for namespace in graph.of_kind("managed_namespace"):
+    for namespace in graph.of_kind(Kind.MANAGED_NAMESPACE):
         fleet = graph.target(namespace, "fleet")
         if fleet is None:
             continue
@@ -65,9 +65,9 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
                        f"managed namespace {display(namespace.name)} ({namespace.address}) needs a hub, but "
                        f"fleet {fleet.address} has none",
                        at=("fleet",), hint=_hint(fleet), related=(fleet.address,))
-    fleets = graph.of_kind("fleet")
+    fleets = graph.of_kind(Kind.FLEET)
     all_hubless = bool(fleets) and all(_hubless(f) is True for f in fleets)
-    for manifest in graph.of_kind("manifest"):
+    for manifest in graph.of_kind(Kind.MANIFEST):
         api_version = manifest.props.get("api_version")
         if not isinstance(api_version, str) or api_version.split("/", 1)[0] not in HUB_API_GROUPS:
             continue
@@ -77,7 +77,7 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
                        f"{display(manifest.props.get('manifest_kind'))} {display(manifest.name)} "
                        f"({manifest.address}) needs a fleet hub, but every fleet in this code is hubless ({names})",
                        at=("body",), hint=_hint(fleets[0]), related=tuple(f.address for f in fleets))
-    for member in graph.of_kind("member"):
+    for member in graph.of_kind(Kind.MEMBER):
         fleet = graph.target(member, "fleet")
         if fleet is None or _hubless(fleet) is not True:
             continue
@@ -131,7 +131,7 @@ def azurerm_hub_profile_ignored(ctx: RuleContext) -> None:
     - [azurerm_kubernetes_fleet_manager (Terraform registry)](https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_fleet_manager)
     - [Choosing a fleet with or without a hub cluster](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-choosing-fleet)
     """
-    for fleet in ctx.graph.of_kind("fleet"):
+    for fleet in ctx.graph.of_kind(Kind.FLEET):
         if fleet.props.get("hub_profile_ignored") is True:
             ctx.report(fleet,
                        f"fleet {display(fleet.name)} ({fleet.address}) has a hub_profile block, which the azurerm "
@@ -176,7 +176,7 @@ def hub_network_profile_invalid(ctx: RuleContext) -> None:
     from analyzer.model import Level
     from analyzer.values import is_known
 
-    for fleet in ctx.graph.of_kind("fleet"):
+    for fleet in ctx.graph.of_kind(Kind.FLEET):
         integration = fleet.props.get("hub_vnet_integration")
         subnet = fleet.props.get("hub_api_server_subnet")
         if integration is None and subnet is None:

@@ -9,7 +9,7 @@ from typing import Any
 from analyzer.graph.access import CLUSTER_FLAVORS, member_cluster
 from analyzer.graph.stages import stage_plans
 from analyzer.knowledge import arm_ids
-from analyzer.model import Resource
+from analyzer.model import Kind, Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import ResourceRef, Unknown, UnknownCause, display
 
@@ -25,7 +25,7 @@ CHILD_NAME_MAX = 50
 
 def _members(ctx: RuleContext) -> list[Resource]:
     """Members the code joins (an `existing` member is a reference, not a join)."""
-    return [m for m in ctx.graph.of_kind("member") if not m.existing]
+    return [m for m in ctx.graph.of_kind(Kind.MEMBER) if not m.existing]
 
 
 def _undeclared(value: Unknown) -> str | None:
@@ -81,7 +81,7 @@ def member_cluster_unresolved(ctx: RuleContext) -> None:
                 problem = f"refers to `{value.text}`, a {what} the scanned code does not declare"
         elif isinstance(value, ResourceRef):
             target = graph.resolve(value)
-            if target is not None and target.kind != "cluster":
+            if target is not None and target.kind != Kind.CLUSTER:
                 problem = f"refers to `{target.address}`, which is not a cluster ({target.source_type})"
         elif isinstance(value, str):
             parsed = arm_ids.parse_arm_id(value)
@@ -266,17 +266,17 @@ def invalid_fleet_name(ctx: RuleContext) -> None:
     """
     graph = ctx.graph
     checks: list[tuple[Resource, str, Any, int, tuple[str, ...]]] = []
-    labels = {"fleet": "fleet", "member": "member", "auto_upgrade_profile": "auto-upgrade profile"}
+    labels = {Kind.FLEET: "fleet", Kind.MEMBER: "member", Kind.AUTO_UPGRADE_PROFILE: "auto-upgrade profile"}
     for kind, label in labels.items():
         for resource in graph.of_kind(kind):
             if not resource.existing:
-                limit = FLEET_NAME_MAX if kind == "fleet" else CHILD_NAME_MAX
+                limit = FLEET_NAME_MAX if kind == Kind.FLEET else CHILD_NAME_MAX
                 checks.append((resource, f"{label} name {{}}", resource.name, limit, ("name",)))
-    for member in graph.of_kind("member"):
+    for member in graph.of_kind(Kind.MEMBER):
         group = member.props.get("group")
         if not member.existing and group != "":
             checks.append((member, f"update group {{}} of member `{member.address}`", group, CHILD_NAME_MAX, ("group",)))
-    for source in (*graph.of_kind("update_strategy"), *graph.of_kind("update_run")):
+    for source in (*graph.of_kind(Kind.UPDATE_STRATEGY), *graph.of_kind(Kind.UPDATE_RUN)):
         stages = source.props.get("stages")
         if source.existing or not isinstance(stages, list):
             continue
@@ -334,7 +334,7 @@ def fleet_system_assigned_identity(ctx: RuleContext) -> None:
     - [Managed identities for Azure resources](https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/overview)
     - [Microsoft.ContainerService fleets: identity](https://learn.microsoft.com/azure/templates/microsoft.containerservice/fleets)
     """
-    for fleet in ctx.graph.of_kind("fleet"):
+    for fleet in ctx.graph.of_kind(Kind.FLEET):
         identity = fleet.props.get("identity_type")
         if fleet.existing or not isinstance(identity, str):
             continue

@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Literal
 
 from analyzer.graph.stages import StagePlan, stage_plans
-from analyzer.model import Resource
+from analyzer.model import Kind, Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import display, is_known
 
@@ -15,7 +15,7 @@ from analyzer.values import display, is_known
 def _members_with_plans(ctx: RuleContext) -> list[tuple[Resource, StagePlan]]:
     plans = stage_plans(ctx.graph)
     out = []
-    for member in ctx.graph.of_kind("member"):
+    for member in ctx.graph.of_kind(Kind.MEMBER):
         fleet = ctx.graph.fleet_identity(member)
         plan = plans.get(fleet) if fleet is not None else None
         if plan is None or not plan.groups:
@@ -134,7 +134,7 @@ def member_without_group(ctx: RuleContext) -> None:
 
     - [Update groups, stages and strategies](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
     """
-    for member in ctx.graph.of_kind("member"):
+    for member in ctx.graph.of_kind(Kind.MEMBER):
         if "group" not in member.props and "group" not in member.locations:
             ctx.report(member, f"member {display(member.name)} ({member.address}) has no update group; "
                                f"staged update runs will not upgrade it",
@@ -149,7 +149,7 @@ def _stage_sources(ctx: RuleContext) -> list[tuple[Resource, list[object]]]:
     """Update strategies and update runs with inline stages, each with its list of stages; a stage list
     that cannot be resolved is recorded as skipped."""
     out = []
-    for source in [*ctx.graph.of_kind("update_strategy"), *ctx.graph.of_kind("update_run")]:
+    for source in [*ctx.graph.of_kind(Kind.UPDATE_STRATEGY), *ctx.graph.of_kind(Kind.UPDATE_RUN)]:
         stages = source.props.get("stages")
         if stages is None:
             continue
@@ -161,7 +161,7 @@ def _stage_sources(ctx: RuleContext) -> list[tuple[Resource, list[object]]]:
 
 
 def _what(source: Resource) -> str:
-    noun = "update strategy" if source.kind == "update_strategy" else "update run"
+    noun = "update strategy" if source.kind == Kind.UPDATE_STRATEGY else "update run"
     return f"{noun} {display(source.name) if source.name is not None else source.address} ({source.address})"
 
 
@@ -199,7 +199,7 @@ def stage_group_without_members(ctx: RuleContext) -> None:
 
     - [Update groups, stages and strategies](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
     """
-    members = ctx.graph.of_kind("member")
+    members = ctx.graph.of_kind(Kind.MEMBER)
     unsure = [m for m in members if ctx.graph.fleet_identity(m) is None
               or (m.props.get("group") is not None and not isinstance(m.props.get("group"), str))]
     groups_by_fleet: dict[str, set[str]] = defaultdict(set)
@@ -481,7 +481,7 @@ def run_strategy_conflict(ctx: RuleContext) -> None:
     from analyzer.knowledge import arm_ids
 
     graph = ctx.graph
-    for run in graph.of_kind("update_run"):
+    for run in graph.of_kind(Kind.UPDATE_RUN):
         strategy = run.props.get("strategy")
         if strategy is None:
             continue

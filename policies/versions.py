@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.knowledge.aks_versions import LTS_PLAN, Version, calendar, compare_versions, parse_version
-from analyzer.model import Level, Resource
+from analyzer.model import Kind, Level, Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import display, is_known
 
@@ -32,12 +32,12 @@ def aks_members(ctx: RuleContext, decision: str) -> list[AksMember]:
     or upgrade channels of their own here.
     """
     out = []
-    for member in ctx.graph.of_kind("member"):
+    for member in ctx.graph.of_kind(Kind.MEMBER):
         value = member.props.get("cluster")
         if value is None:
             continue
         cluster = ctx.graph.resolve(value)
-        if cluster is None or cluster.kind != "cluster":
+        if cluster is None or cluster.kind != Kind.CLUSTER:
             if not is_known(value):
                 ctx.unknown(member, f"{decision}: cluster {display(value)} cannot be resolved", at=("cluster",))
             continue  # a cluster managed elsewhere: its settings are not in this code
@@ -173,7 +173,7 @@ def _run_targets(ctx: RuleContext, decision: str) -> list[tuple[Resource, Versio
         fleet = ctx.graph.fleet_identity(item.member)
         if fleet is not None:
             fleet_members.setdefault(fleet, []).append(item)
-    for run in ctx.graph.of_kind("update_run"):
+    for run in ctx.graph.of_kind(Kind.UPDATE_RUN):
         upgrade_type, value = run.props.get("upgrade_type"), run.props.get("kubernetes_version")
         if value is None or upgrade_type is None:
             continue
@@ -325,7 +325,7 @@ def update_run_version_mismatch(ctx: RuleContext) -> None:
     - [Update Kubernetes and node images across clusters with update runs](https://learn.microsoft.com/azure/kubernetes-fleet/update-orchestration)
     - [azurerm_kubernetes_fleet_update_run (Terraform registry)](https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_fleet_update_run)
     """
-    for run in ctx.graph.of_kind("update_run"):
+    for run in ctx.graph.of_kind(Kind.UPDATE_RUN):
         upgrade_type = run.props.get("upgrade_type")
         if upgrade_type is None:
             continue
@@ -385,7 +385,7 @@ def auto_upgrade_profile_invalid(ctx: RuleContext) -> None:
 
     - [Automatically upgrade clusters with auto-upgrade profiles](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration#understanding-auto-upgrade-profiles)
     """
-    for profile in ctx.graph.of_kind("auto_upgrade_profile"):
+    for profile in ctx.graph.of_kind(Kind.AUTO_UPGRADE_PROFILE):
         channel = profile.props.get("channel")
         target = profile.props.get("target_kubernetes_version")
         lts = profile.props.get("long_term_support")
@@ -428,12 +428,12 @@ def _fleet_upgraders(ctx: RuleContext) -> dict[str, tuple[list[Resource], list[R
     """By fleet identity: its enabled auto-upgrade profiles (``disabled`` not true; an unknown
     ``disabled`` counts as maybe-enabled and is returned separately as an unknown) and its update runs."""
     out: dict[str, tuple[list[Resource], list[Resource]]] = {}
-    for profile in ctx.graph.of_kind("auto_upgrade_profile"):
+    for profile in ctx.graph.of_kind(Kind.AUTO_UPGRADE_PROFILE):
         fleet = ctx.graph.fleet_identity(profile)
         if fleet is None or profile.props.get("disabled") is True:
             continue
         out.setdefault(fleet, ([], []))[0].append(profile)
-    for run in ctx.graph.of_kind("update_run"):
+    for run in ctx.graph.of_kind(Kind.UPDATE_RUN):
         fleet = ctx.graph.fleet_identity(run)
         if fleet is not None:
             out.setdefault(fleet, ([], []))[1].append(run)
@@ -526,7 +526,7 @@ def auto_upgrade_without_strategy(ctx: RuleContext) -> None:
 
     - [Automatically upgrade clusters with auto-upgrade profiles](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration#understanding-auto-upgrade-profiles)
     """
-    for profile in ctx.graph.of_kind("auto_upgrade_profile"):
+    for profile in ctx.graph.of_kind(Kind.AUTO_UPGRADE_PROFILE):
         disabled = profile.props.get("disabled")
         if disabled is True:
             continue

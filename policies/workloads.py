@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from analyzer.knowledge.kubernetes import AUTOSCALER, WORKLOAD_KINDS, api_group
-from analyzer.model import Resource
+from analyzer.model import Kind, Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import ABSENT, Unknown, display, is_known, value_at
 
@@ -22,7 +22,7 @@ _PERCENT = re.compile(r"^\s*(\d+)%\s*$")
 
 
 def _manifests(ctx: RuleContext, groups: tuple[str, ...], kinds: tuple[str, ...]) -> list[Resource]:
-    return [m for m in ctx.graph.of_kind("manifest")
+    return [m for m in ctx.graph.of_kind(Kind.MANIFEST)
             if api_group(m.props.get("api_version")) in groups and m.props.get("manifest_kind") in kinds]
 
 
@@ -295,7 +295,7 @@ def placement_policy_invalid(ctx: RuleContext) -> None:
 
 
 def _check_cluster_names(ctx: RuleContext, placement: Resource, what: str, names: list[Any]) -> None:
-    members = ctx.graph.of_kind("member")
+    members = ctx.graph.of_kind(Kind.MEMBER)
     if not members:
         return
     unknown = [m for m in members if not isinstance(m.name, str)]

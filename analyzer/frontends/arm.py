@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from analyzer.knowledge.arm_ids import kind_of
-from analyzer.model import Location
+from analyzer.model import Kind, Location
 from analyzer.values import ABSENT, Unknown, UnknownCause, value_at
 
 Where = Callable[[str], Location | None]
@@ -94,7 +94,7 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
     kind = kind_of(arm_type)
     p = _Props(body, where)
     lowered = arm_type.lower()
-    if kind == "fleet":
+    if kind == Kind.FLEET:
         hub = _get(body, "properties.hubProfile")
         p.props["hub"] = hub if isinstance(hub, Unknown) else hub is not None
         p.props["hub_settable"] = True
@@ -103,35 +103,35 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
         p.take("hub_agent_subnet", "properties.hubProfile.agentProfile.subnetId")
         p.take("hub_vnet_integration", "properties.hubProfile.apiServerAccessProfile.enableVnetIntegration")
         p.take("hub_api_server_subnet", "properties.hubProfile.apiServerAccessProfile.subnetId")
-    elif kind == "member":
+    elif kind == Kind.MEMBER:
         p.take("cluster", "properties.clusterResourceId")
         p.take("group", "properties.group")
         p.take("labels", "properties.labels")
-    elif kind == "update_strategy":
+    elif kind == Kind.UPDATE_STRATEGY:
         p.stages("stages", "properties.strategy.stages")
-    elif kind == "update_run":
+    elif kind == Kind.UPDATE_RUN:
         p.take("strategy", "properties.updateStrategyId")
         p.stages("stages", "properties.strategy.stages")
         p.take("upgrade_type", "properties.managedClusterUpdate.upgrade.type")
         p.take("kubernetes_version", "properties.managedClusterUpdate.upgrade.kubernetesVersion")
         p.take("node_image_selection", "properties.managedClusterUpdate.nodeImageSelection.type")
-    elif kind == "auto_upgrade_profile":
+    elif kind == Kind.AUTO_UPGRADE_PROFILE:
         for canonical, path in (("channel", "channel"), ("strategy", "updateStrategyId"), ("disabled", "disabled"),
                                 ("target_kubernetes_version", "targetKubernetesVersion"),
                                 ("long_term_support", "longTermSupport"),
                                 ("node_image_selection", "nodeImageSelection.type")):
             p.take(canonical, "properties." + path)
-    elif kind == "cluster":
+    elif kind == Kind.CLUSTER:
         p.props["flavor"] = "arc" if lowered.startswith("microsoft.kubernetes/") else "aks"
         p.take("kubernetes_version", "properties.kubernetesVersion")
         p.take("support_plan", "properties.supportPlan")
         p.take("auto_upgrade_channel", "properties.autoUpgradeProfile.upgradeChannel")
         p.take("node_os_upgrade_channel", "properties.autoUpgradeProfile.nodeOSUpgradeChannel")
-    elif kind == "role_assignment":
+    elif kind == Kind.ROLE_ASSIGNMENT:
         p.take("principal", "properties.principalId")
         p.take("role", "properties.roleDefinitionId")
         p.take("principal_type", "properties.principalType")
-    elif kind == "role_definition":
+    elif kind == Kind.ROLE_DEFINITION:
         p.take("role_name", "properties.roleName")
         permissions = _get(body, "properties.permissions")
         p._locate("actions", "properties.permissions")

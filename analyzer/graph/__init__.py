@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from analyzer.knowledge import arm_ids
-from analyzer.model import Resource
+from analyzer.model import Kind, Resource
 from analyzer.values import ResourceRef, Unknown, identity_text
 
 REFERENCE_PROPS = ("fleet", "cluster", "strategy", "scope", "role", "parent")
@@ -63,7 +63,7 @@ class FleetGraph:
             target = self.resolve(resource.props.get(prop))
             if target is not None and target.key != resource.key:
                 self.graph.add_edge(resource.key, target.key, key=prop)
-        if resource.kind == "role_assignment":
+        if resource.kind == Kind.ROLE_ASSIGNMENT:
             principal = identity_text(resource.props.get("principal"))
             if principal is not None:
                 node = "principal:" + principal
@@ -92,7 +92,7 @@ class FleetGraph:
     def resource(self, key: str) -> Resource:
         return self.graph.nodes[self._alias.get(key, key)]["resource"]
 
-    def of_kind(self, kind: str) -> list[Resource]:
+    def of_kind(self, kind: Kind) -> list[Resource]:
         return [r for r in self._by_kind.get(kind, []) if r.key not in self._alias]
 
     def target(self, resource: Resource, prop: str) -> Resource | None:

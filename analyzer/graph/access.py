@@ -13,7 +13,7 @@ from typing import Any
 from analyzer.graph import FleetGraph, same_value
 from analyzer.knowledge import arm_ids
 from analyzer.knowledge.roles import MEMBERS_WRITE, Role, builtin_roles
-from analyzer.model import Resource
+from analyzer.model import Kind, Resource
 from analyzer.values import ResourceRef, display, identity_text, is_known
 
 VIRTUAL_NETWORKS = "Microsoft.Network/virtualNetworks"
@@ -43,7 +43,7 @@ def target_of(graph: FleetGraph, resource: Resource) -> Target:
                 group, subscription = ancestor.resource_group, ancestor.subscription
                 break
     within: tuple[tuple[str, Any], ...] = ()
-    network = resource.props.get("virtual_network") if resource.kind == "subnet" else None
+    network = resource.props.get("virtual_network") if resource.kind == Kind.SUBNET else None
     if network is not None:
         within = ((VIRTUAL_NETWORKS, network),)
     return Target(subscription, group, resource.arm_type, resource.name, resource.key, within)
@@ -99,19 +99,19 @@ def resolve_role(graph: FleetGraph, assignment: Resource) -> Role | None:
     by_name, by_guid = builtin_roles()
     if isinstance(value, ResourceRef):
         definition = graph.resolve(value)
-        return _custom_role(definition) if definition is not None and definition.kind == "role_definition" else None
+        return _custom_role(definition) if definition is not None and definition.kind == Kind.ROLE_DEFINITION else None
     if not isinstance(value, str):
         return None
     if assignment.props.get("role_by") == "name" or arm_ids.role_guid(value) is None:
         role = by_name.get(value.strip().lower())
         if role is not None:
             return role
-        custom = [r for r in graph.of_kind("role_definition") if same_value(r.props.get("role_name"), value)]
+        custom = [r for r in graph.of_kind(Kind.ROLE_DEFINITION) if same_value(r.props.get("role_name"), value)]
         return _custom_role(custom[0]) if len(custom) == 1 else None
     guid = arm_ids.role_guid(value)
     if guid in by_guid:
         return by_guid[guid]
-    custom = [r for r in graph.of_kind("role_definition") if arm_ids.role_guid(r.props.get("role_id")) == guid
+    custom = [r for r in graph.of_kind(Kind.ROLE_DEFINITION) if arm_ids.role_guid(r.props.get("role_id")) == guid
               or arm_ids.role_guid(r.name) == guid]
     return _custom_role(custom[0]) if len(custom) == 1 else None
 
@@ -142,9 +142,9 @@ def resolve_scope(graph: FleetGraph, assignment: Resource) -> Scope | None:
         return None
     resource = graph.resolve(value)
     if resource is not None:
-        if resource.kind == "resource_group":
+        if resource.kind == Kind.RESOURCE_GROUP:
             return Scope("resource_group", resource.subscription, resource.name)
-        if resource.kind == "subscription":
+        if resource.kind == Kind.SUBSCRIPTION:
             return Scope("subscription", resource.props.get("subscription_id"))
         return Scope("resource", resource=resource)
     if isinstance(value, str):
@@ -219,7 +219,7 @@ def _same_type(a: str | None, b: str | None) -> bool | None:
 
 def grants(graph: FleetGraph) -> list[Grant]:
     return [Grant(a, a.props.get("principal"), resolve_role(graph, a), resolve_scope(graph, a))
-            for a in graph.of_kind("role_assignment")]
+            for a in graph.of_kind(Kind.ROLE_ASSIGNMENT)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from analyzer.graph import FleetGraph
-from analyzer.model import Resource
+from analyzer.model import Kind, Resource
 from analyzer.values import display
 
 
@@ -34,8 +34,8 @@ class StagePlan:
 def stage_plans(graph: FleetGraph) -> dict[str, StagePlan]:
     """Stage plans by fleet identity (see :meth:`FleetGraph.fleet_identity`)."""
     plans: dict[str, StagePlan] = defaultdict(StagePlan)
-    sources = [*graph.of_kind("update_strategy"),
-               *(r for r in graph.of_kind("update_run") if r.props.get("stages") is not None)]
+    sources = [*graph.of_kind(Kind.UPDATE_STRATEGY),
+               *(r for r in graph.of_kind(Kind.UPDATE_RUN) if r.props.get("stages") is not None)]
     for source in sources:
         fleet = graph.fleet_identity(source)
         if fleet is None:

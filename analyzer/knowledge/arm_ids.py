@@ -7,26 +7,28 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.model import Kind
+
 FLEET = "microsoft.containerservice/fleets"
 KIND_BY_ARM_TYPE = {
-    FLEET: "fleet",
-    FLEET + "/members": "member",
-    FLEET + "/updatestrategies": "update_strategy",
-    FLEET + "/updateruns": "update_run",
-    FLEET + "/autoupgradeprofiles": "auto_upgrade_profile",
-    FLEET + "/managednamespaces": "managed_namespace",
-    "microsoft.containerservice/managedclusters": "cluster",
-    "microsoft.kubernetes/connectedclusters": "cluster",
-    "microsoft.authorization/roleassignments": "role_assignment",
-    "microsoft.authorization/roledefinitions": "role_definition",
-    "microsoft.managedidentity/userassignedidentities": "identity",
-    "microsoft.network/virtualnetworks": "virtual_network",
-    "microsoft.network/virtualnetworks/subnets": "subnet",
-    "microsoft.resources/resourcegroups": "resource_group",
+    FLEET: Kind.FLEET,
+    FLEET + "/members": Kind.MEMBER,
+    FLEET + "/updatestrategies": Kind.UPDATE_STRATEGY,
+    FLEET + "/updateruns": Kind.UPDATE_RUN,
+    FLEET + "/autoupgradeprofiles": Kind.AUTO_UPGRADE_PROFILE,
+    FLEET + "/managednamespaces": Kind.MANAGED_NAMESPACE,
+    "microsoft.containerservice/managedclusters": Kind.CLUSTER,
+    "microsoft.kubernetes/connectedclusters": Kind.CLUSTER,
+    "microsoft.authorization/roleassignments": Kind.ROLE_ASSIGNMENT,
+    "microsoft.authorization/roledefinitions": Kind.ROLE_DEFINITION,
+    "microsoft.managedidentity/userassignedidentities": Kind.IDENTITY,
+    "microsoft.network/virtualnetworks": Kind.VIRTUAL_NETWORK,
+    "microsoft.network/virtualnetworks/subnets": Kind.SUBNET,
+    "microsoft.resources/resourcegroups": Kind.RESOURCE_GROUP,
 }
 
 
-def kind_of(arm_type: str) -> str | None:
+def kind_of(arm_type: str) -> Kind | None:
     return KIND_BY_ARM_TYPE.get(arm_type.lower())
 
 

@@ -703,10 +703,10 @@ class View:
         if isinstance(value, ResourceRef):
             target = self.graph.resolve(value)
             assert target is not None, f"a reference to nothing declared: {value}"
-            return ("ref", target.kind, name_of(target), ATTRIBUTE_ALIASES.get(value.attr, value.attr))
+            return ("ref", target.kind.value, name_of(target), ATTRIBUTE_ALIASES.get(value.attr, value.attr))
         if isinstance(value, str):
             target = self.graph.resolve(value)
-            return value if target is None else ("ref", target.kind, name_of(target), "id")
+            return value if target is None else ("ref", target.kind.value, name_of(target), "id")
         if isinstance(value, dict):
             return {k: self.value(v) for k, v in value.items()}
         if isinstance(value, list):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
 from analyzer.frontends.sources import ParseTimeout, SourceFile, read_source, time_budget, timed_out
 from analyzer.knowledge import arm_ids
-from analyzer.model import Diagnostic, FileResult, Location, Resource
+from analyzer.model import Diagnostic, FileResult, Kind, Location, Resource
 from analyzer.values import ResourceRef, Unknown
 
 # The parser, the AST and the evaluator are imported where they are used: a warm rescan reads
@@ -200,7 +200,7 @@ def _link_children_by_name(ctx: UnitContext) -> None:
     """A child named ``'fleet/member'`` belongs to the one declared fleet of that name, if unique."""
     fleets: dict[str, list[str]] = {}
     for resource in ctx.resources:
-        if resource.kind == "fleet" and isinstance(resource.name, str):
+        if resource.kind == Kind.FLEET and isinstance(resource.name, str):
             fleets.setdefault(resource.name.lower(), []).append(resource.key)
     for resource, parent_name in ctx.by_name_children:
         keys = fleets.get(parent_name.lower(), [])
@@ -241,7 +241,7 @@ def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
                     location=where, name=value.name, resource_group=rg, subscription=value.subscription,
                     arm_type=value.arm_type, existing=True,
                     props={"flavor": "arc" if value.arm_type.lower().startswith("microsoft.kubernetes/")
-                           else "aks"} if kind == "cluster" else {})
+                           else "aks"} if kind == Kind.CLUSTER else {})
             return ResourceRef(key, "id")
         if isinstance(value, dict):
             return {k: resolve(v, where) for k, v in value.items()}

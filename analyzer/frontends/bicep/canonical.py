@@ -9,7 +9,7 @@ from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
 from analyzer.frontends.bicep.values import ResHandle, ScopeVal
 from analyzer.frontends.located import locate, lookup
-from analyzer.model import Location, Resource
+from analyzer.model import Kind, Location, Resource
 from analyzer.values import ABSENT, ResourceRef, Unknown
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class _Props:
         self.locations[prop] = loc or self.fallback
 
 
-def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str | None]:
+def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, str | None]:
     """The canonical resource, and the parent fleet's name when the parent is given only by name."""
     decl = copy.decl
     location = Location(inst.file.path, decl.line, decl.col)
@@ -103,7 +103,7 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
         language="bicep",
         location=location,
         name=name,
-        resource_group=None if kind == "resource_group" else rg,
+        resource_group=None if kind == Kind.RESOURCE_GROUP else rg,
         subscription=sub,
         arm_type=copy.arm_type,
         existing=bool(decl.existing),
@@ -112,7 +112,7 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
         props.locations["name"] = inst.loc(name_pair)
     if fleet is not ABSENT and kind in _CHILD_KINDS:
         props.put("fleet", fleet, fleet_loc)
-    if kind == "cluster":
+    if kind == Kind.CLUSTER:
         # What kind of cluster it is follows from its type alone, so an `existing` one has it too.
         props.put("flavor", "arc" if copy.arm_type.lower().startswith("microsoft.kubernetes/") else "aks", None)
     if not decl.existing:
@@ -126,15 +126,15 @@ def build_resource(inst: Instance, copy: Copy, kind: str) -> tuple[Resource, str
     return resource, parent_name if kind in _CHILD_KINDS else None
 
 
-_CHILD_KINDS = {"member", "update_strategy", "update_run", "auto_upgrade_profile", "managed_namespace"}
+_CHILD_KINDS = {Kind.MEMBER, Kind.UPDATE_STRATEGY, Kind.UPDATE_RUN, Kind.AUTO_UPGRADE_PROFILE, Kind.MANAGED_NAMESPACE}
 
 
-def _bicep_only(p: _Props, inst: Instance, copy: Copy, kind: str, scope: Any, scope_loc: Location | None,
+def _bicep_only(p: _Props, inst: Instance, copy: Copy, kind: Kind, scope: Any, scope_loc: Location | None,
                 name_pair: A.Pair | None) -> None:
     """What Bicep says outside the ARM body: a role assignment's `scope:` and the file's target scope,
     and a role definition's GUID, which is its resource name."""
-    if kind == "role_assignment":
+    if kind == Kind.ROLE_ASSIGNMENT:
         p.put("scope", scope, scope_loc)
         p.put("target_scope", inst.target_scope, None)
-    elif kind == "role_definition" and name_pair is not None:
+    elif kind == Kind.ROLE_DEFINITION and name_pair is not None:
         p.put("role_id", inst.name_of(copy), inst.loc(name_pair))

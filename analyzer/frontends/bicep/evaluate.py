@@ -24,7 +24,7 @@ from analyzer.frontends.bicep.values import (
 )
 from analyzer.frontends.located import LocatedDict, LocatedList
 from analyzer.knowledge import arm_ids
-from analyzer.model import Location, Resource
+from analyzer.model import Kind, Location, Resource
 from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 RG_NAME = Unknown("resourceGroup().name")
@@ -256,7 +256,7 @@ class Instance:
             if isinstance(scope, ScopeVal):
                 rg = scope.name if scope.kind == "resourceGroup" else None
                 sub = scope.sub if scope.kind in {"resourceGroup", "subscription"} else None
-            elif isinstance(scope, ResHandle) and scope.kind == "resource_group":
+            elif isinstance(scope, ResHandle) and scope.kind == Kind.RESOURCE_GROUP:
                 rg = scope.owner.name_of(scope.copy)
             else:
                 rg = Unknown(f"{render(scope_pair.value)}.name")
@@ -400,7 +400,7 @@ class Instance:
             return Partial(obj, (name,), render(node))
         if isinstance(obj, Partial):
             path = (*obj.path, name)
-            if path == ("properties", "principalId") and obj.handle.kind == "identity":
+            if path == ("properties", "principalId") and obj.handle.kind == Kind.IDENTITY:
                 return ResourceRef(obj.handle.key, "principal_id")
             return Partial(obj.handle, path, render(node))
         if isinstance(obj, ModHandle):
@@ -459,7 +459,7 @@ def _scope_member(scope: ScopeVal, name: str, node: A.Expr) -> Any:
             return scope.name
         if name == "id" and isinstance(scope.sub, str) and isinstance(scope.name, str):
             return f"/subscriptions/{scope.sub}/resourceGroups/{scope.name}"
-    if scope.kind == "subscription":
+    if scope.kind == Kind.SUBSCRIPTION:
         if name == "subscriptionId":
             return scope.sub
         if name == "id" and isinstance(scope.sub, str):

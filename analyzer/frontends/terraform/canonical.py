@@ -10,7 +10,7 @@ from analyzer.frontends.located import LocatedDict, LocatedList, locate
 from analyzer.frontends.terraform import syntax as s
 from analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
 from analyzer.knowledge import arm_ids
-from analyzer.model import Location, Resource
+from analyzer.model import Kind, Location, Resource
 from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 # Resources declared with Terraform live in the subscription of the azurerm provider: one unknown
@@ -201,29 +201,29 @@ def _nothing(b: _Builder) -> None:
     return None
 
 
-HANDLERS: dict[tuple[str, str], tuple[str, Callable[[_Builder], None]]] = {
-    ("resource", "azurerm_kubernetes_fleet_manager"): ("fleet", _fleet),
-    ("resource", "azurerm_kubernetes_fleet_member"): ("member", _member),
-    ("resource", "azurerm_kubernetes_fleet_update_strategy"): ("update_strategy", _strategy),
-    ("resource", "azurerm_kubernetes_fleet_update_run"): ("update_run", _update_run),
-    ("resource", "azurerm_kubernetes_cluster"): ("cluster", _cluster("aks")),
-    ("resource", "azurerm_arc_kubernetes_cluster"): ("cluster", _cluster("arc")),
-    ("resource", "azurerm_resource_group"): ("resource_group", _nothing),
-    ("resource", "azurerm_role_assignment"): ("role_assignment", _role_assignment),
-    ("resource", "azurerm_role_definition"): ("role_definition", _role_definition),
-    ("resource", "azurerm_user_assigned_identity"): ("identity", _nothing),
-    ("resource", "azurerm_subnet"): ("subnet", _subnet),
-    ("resource", "azurerm_virtual_network"): ("virtual_network", _nothing),
-    ("resource", "kubernetes_manifest"): ("manifest", _manifest),
-    ("data", "azurerm_subscription"): ("subscription", _subscription),
-    ("data", "azurerm_resource_group"): ("resource_group", _nothing),
-    ("data", "azurerm_kubernetes_cluster"): ("cluster", _cluster("aks")),
-    ("data", "azurerm_arc_kubernetes_cluster"): ("cluster", _cluster("arc")),
-    ("data", "azurerm_kubernetes_fleet_manager"): ("fleet", _nothing),
-    ("data", "azurerm_role_definition"): ("role_definition", _nothing),
-    ("data", "azurerm_user_assigned_identity"): ("identity", _nothing),
-    ("data", "azurerm_subnet"): ("subnet", _subnet),
-    ("data", "azurerm_virtual_network"): ("virtual_network", _nothing),
+HANDLERS: dict[tuple[str, str], tuple[Kind, Callable[[_Builder], None]]] = {
+    ("resource", "azurerm_kubernetes_fleet_manager"): (Kind.FLEET, _fleet),
+    ("resource", "azurerm_kubernetes_fleet_member"): (Kind.MEMBER, _member),
+    ("resource", "azurerm_kubernetes_fleet_update_strategy"): (Kind.UPDATE_STRATEGY, _strategy),
+    ("resource", "azurerm_kubernetes_fleet_update_run"): (Kind.UPDATE_RUN, _update_run),
+    ("resource", "azurerm_kubernetes_cluster"): (Kind.CLUSTER, _cluster("aks")),
+    ("resource", "azurerm_arc_kubernetes_cluster"): (Kind.CLUSTER, _cluster("arc")),
+    ("resource", "azurerm_resource_group"): (Kind.RESOURCE_GROUP, _nothing),
+    ("resource", "azurerm_role_assignment"): (Kind.ROLE_ASSIGNMENT, _role_assignment),
+    ("resource", "azurerm_role_definition"): (Kind.ROLE_DEFINITION, _role_definition),
+    ("resource", "azurerm_user_assigned_identity"): (Kind.IDENTITY, _nothing),
+    ("resource", "azurerm_subnet"): (Kind.SUBNET, _subnet),
+    ("resource", "azurerm_virtual_network"): (Kind.VIRTUAL_NETWORK, _nothing),
+    ("resource", "kubernetes_manifest"): (Kind.MANIFEST, _manifest),
+    ("data", "azurerm_subscription"): (Kind.SUBSCRIPTION, _subscription),
+    ("data", "azurerm_resource_group"): (Kind.RESOURCE_GROUP, _nothing),
+    ("data", "azurerm_kubernetes_cluster"): (Kind.CLUSTER, _cluster("aks")),
+    ("data", "azurerm_arc_kubernetes_cluster"): (Kind.CLUSTER, _cluster("arc")),
+    ("data", "azurerm_kubernetes_fleet_manager"): (Kind.FLEET, _nothing),
+    ("data", "azurerm_role_definition"): (Kind.ROLE_DEFINITION, _nothing),
+    ("data", "azurerm_user_assigned_identity"): (Kind.IDENTITY, _nothing),
+    ("data", "azurerm_subnet"): (Kind.SUBNET, _subnet),
+    ("data", "azurerm_virtual_network"): (Kind.VIRTUAL_NETWORK, _nothing),
 }
 
 
@@ -254,7 +254,7 @@ def extract(module: Module) -> list[Resource]:
     return resources
 
 
-def _base(instance: Instance, kind: str, display: str, evaluated: EvalBlock) -> Resource:
+def _base(instance: Instance, kind: Kind, display: str, evaluated: EvalBlock) -> Resource:
     pos = instance.block.pos
     resource = Resource(
         key=instance.key, address=instance.address, kind=kind, source_type=instance.type, language="terraform",
@@ -262,7 +262,7 @@ def _base(instance: Instance, kind: str, display: str, evaluated: EvalBlock) -> 
         name=evaluated.values.get("name"), resource_group=evaluated.values.get("resource_group_name"),
         subscription=PROVIDER_SUBSCRIPTION, arm_type=ARM_TYPES.get(instance.type),
         existing=instance.mode == "data")
-    if kind == "resource_group":
+    if kind == Kind.RESOURCE_GROUP:
         resource.resource_group = resource.name
     for attribute in ("name", "resource_group_name"):
         if attribute in evaluated.positions:
@@ -324,14 +324,14 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
     return resource
 
 
-def _outside_body(b: _Builder, kind: str, parent: Any) -> None:
+def _outside_body(b: _Builder, kind: Kind, parent: Any) -> None:
     """What an azapi resource says outside its body, as Bicep says it with ``scope:`` and ``name:``:
     a role assignment's scope is its ``parent_id``, and a role definition's GUID is its name."""
     positions = b.block.positions
-    if kind == "role_assignment" and parent is not None:
+    if kind == Kind.ROLE_ASSIGNMENT and parent is not None:
         b.resource.props["scope"] = parent
         b.resource.locations["scope"] = b.loc(positions["parent_id"])
-    elif kind == "role_definition" and b.resource.name is not None:
+    elif kind == Kind.ROLE_DEFINITION and b.resource.name is not None:
         b.resource.props["role_id"] = b.resource.name
         if "name" in positions:
             b.resource.locations["role_id"] = b.loc(positions["name"])
@@ -372,5 +372,5 @@ def _resource_groups_from_parents(resources: list[Resource], module: Module) -> 
         parent = resource.props.get("parent")
         if resource.resource_group is None and isinstance(parent, ResourceRef):
             group = by_key.get(parent.key)
-            if group is not None and group.kind == "resource_group":
+            if group is not None and group.kind == Kind.RESOURCE_GROUP:
                 resource.resource_group = group.name

@@ -29,7 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from analyzer.frontends.sources import SourceFile, SourceProblem, load_text
 from analyzer.knowledge.kubernetes import wanted
-from analyzer.model import Diagnostic, FileResult, Location, Resource
+from analyzer.model import Diagnostic, FileResult, Kind, Location, Resource
 from analyzer.values import Unknown, UnknownCause
 
 _LOOKS_LIKE_MANIFEST = (re.compile(r"^\s*(?:-\s+)?apiVersion\s*:", re.M), re.compile(r"^\s*(?:-\s+)?kind\s*:", re.M))
@@ -108,7 +108,7 @@ def _objects(node: Node | None, display: str, index: str) -> Iterator[Resource]:
     resource = Resource(
         key=f"{display}#{index}",
         address=f"{kind}/{name}" if isinstance(name, str) else f"{kind}/#{index}",
-        kind="manifest",
+        kind=Kind.MANIFEST,
         source_type=kind or "",
         language="yaml",
         location=start,
