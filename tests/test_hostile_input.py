@@ -427,6 +427,27 @@ def _scan_text(folder: Path, name: str, text: str) -> None:
     (folder / name).write_bytes(text.encode("utf-8", errors="surrogatepass"))
     report = engine_scan([folder], ScanOptions(as_of=date(2026, 11, 23), cache=False, workers=1))
     assert all(f.location.line >= 1 for f in report.findings)
+    # Odd input is FIAC901 at worst: an exception of our own code on it is a bug (and exits 2).
+    assert report.internal_errors == [], [f"{e.message}\n{e.detail}" for e in report.internal_errors]
+
+
+@pytest.mark.parametrize(("name", "parser"), [("main.tf", "analyzer.frontends.terraform.syntax.parse_text"),
+                                              ("main.bicep", "analyzer.frontends.bicep.syntax._parse_bicep")])
+def test_a_crashing_parser_does_not_pass_the_fuzz_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      name: str, parser: str) -> None:
+    """What the fuzz tests guard against: a parser bug on every input is an internal error (exit 2),
+    not a FIAC901 the default gate passes."""
+    def crash(*_args: object) -> None:
+        raise KeyError("x")
+
+    monkeypatch.setattr(parser, crash)
+    with pytest.raises(AssertionError, match=f"internal error while parsing {name} \\(KeyError\\)"):
+        _scan_text(tmp_path / "fuzz", name, (TF_SEEDS if name.endswith(".tf") else BICEP_SEEDS)[0])
+    report = engine_scan([tmp_path / "fuzz"], ScanOptions(as_of=date(2026, 11, 23), cache=False, workers=1))
+    assert [f for f in report.findings if f.rule_id == "FIAC901"] == [] and len(report.internal_errors) == 1
+    result = CliRunner().invoke(main, ["scan", str(tmp_path / "fuzz"), "--no-cache", "--workers", "1"])
+    assert result.exit_code == 2
+    assert "FIAC901" not in result.stdout and f"error: internal error while parsing {name}" in result.stdout
 
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
@@ -457,3 +478,4 @@ def test_recursion_limit_is_untouched_by_a_scan(tmp_path: Path) -> None:
     limit = sys.getrecursionlimit()
     cli(str(tmp_path))
     assert sys.getrecursionlimit() == limit
+
