@@ -479,3 +479,28 @@ def test_recursion_limit_is_untouched_by_a_scan(tmp_path: Path) -> None:
     cli(str(tmp_path))
     assert sys.getrecursionlimit() == limit
 
+
+LONG_NUMBER = "9" * 5000  # past Python's 4,300-digit limit for int()
+CRASHES_FOUND = [
+    # Each raised in our parser (an internal error, or a FIAC901 naming a Python error) before.
+    ("main.tf", 'locals {\n  a = "\\U0011FFFF"\n  b = "\\uD800"\n}\n', None),
+    ("main.tf", f"locals {{\n  a = {LONG_NUMBER}\n  b = [1][{LONG_NUMBER}]\n  c = [[1]][*][{LONG_NUMBER}]\n}}\n", None),
+    ("main.bicep", "var a = '\\u{FFFFFFFFFFFFFFFFFFFFFFFF}'\n", (1, 10, "invalid unicode escape sequence")),
+    ("main.bicep", "var a = 'x\\u{110000}'\n", (1, 11, "invalid unicode escape sequence")),
+    ("main.bicep", "var a = '\\u{12'\n", (1, 10, "invalid unicode escape sequence")),
+    ("main.bicep", f"var a = {LONG_NUMBER}\n", (1, 9, "expected a valid 64-bit signed integer")),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CRASHES_FOUND)
+def test_odd_literals_are_input_problems_not_crashes(tmp_path: Path, name: str, text: str,
+                                                     expected: tuple[int, int, str] | None) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    report = engine_scan([tmp_path], ScanOptions(as_of=date(2026, 11, 23), cache=False, workers=1))
+    assert report.internal_errors == []
+    problems = [(d.location.line, d.location.column, d.message) for d in report.diagnostics]
+    if expected is None:
+        assert problems == []
+    else:
+        ((line, column, message),) = problems
+        assert (line, column) == expected[:2] and message.startswith(f"cannot parse Bicep: {expected[2]}")
