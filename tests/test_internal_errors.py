@@ -138,10 +138,16 @@ def test_a_bicep_template_evaluator_crash_names_the_unit_and_keeps_the_others(
     assert [f["path"] for f in json.loads(result.stdout)["findings"]] == ["good/main.bicep"]
 
 
+def _both(folder: Path) -> Path:
+    """A Terraform and a Bicep file in ``folder``, each with one FIAC203 finding."""
+    (folder / "main.tf").write_text(member_tf(), encoding="utf-8")
+    (folder / "main.bicep").write_text(member_bicep(), encoding="utf-8")
+    return folder
+
+
 def test_a_front_end_whose_units_crash_fails_only_its_own_files(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "main.tf").write_text(member_tf(), encoding="utf-8")
-    (tmp_path / "main.bicep").write_text(member_bicep(), encoding="utf-8")
+    _both(tmp_path)
     monkeypatch.setattr("analyzer.frontends.bicep.build_units", _raise_key_error)
     report = report_of(tmp_path)
     assert [(e.location.path, e.message.split(" (")[0]) for e in report.internal_errors] == [
@@ -155,8 +161,7 @@ def test_a_front_end_whose_units_crash_fails_only_its_own_files(tmp_path: Path,
 
 def test_a_crash_in_the_parse_stage_itself_is_contained_to_the_file(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "main.tf").write_text(member_tf(), encoding="utf-8")
-    (tmp_path / "main.bicep").write_text(member_bicep(), encoding="utf-8")
+    _both(tmp_path)
     monkeypatch.setattr("analyzer.frontends.bicep.read_source", _raise_key_error)
     report = report_of(tmp_path)
     assert [e.message.split(" (")[0] for e in report.internal_errors] == ["internal error while parsing main.bicep"]
