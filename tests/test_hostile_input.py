@@ -505,3 +505,16 @@ def test_odd_literals_are_input_problems_not_crashes(tmp_path: Path, name: str, 
     else:
         ((line, column, message),) = problems
         assert (line, column) == expected[:2] and message.startswith(f"cannot parse Bicep: {expected[2]}")
+
+
+def test_a_lone_surrogate_escape_reaches_every_format_as_a_replacement_character(tmp_path: Path) -> None:
+    # '\u{D800}' was decoded to a lone surrogate, which crashed the text report (a traceback) and the
+    # fingerprints of every other format when a finding quoted it.
+    (tmp_path / "main.bicep").write_text(
+        "resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {\n  name: 'fleet'\n}\n"
+        "resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {\n  parent: fleet\n"
+        "  name: 'aks-\\u{D800}'\n  properties: {\n    clusterResourceId: '/subscriptions/0/resourceGroups/rg/"
+        "providers/Microsoft.ContainerService/managedClusters/aks-\\u{D800}'\n  }\n}\n", encoding="utf-8")
+    for fmt in ("text", "json", "sarif"):
+        run = cli(str(tmp_path), "--format", fmt, "--select", "FIAC203")
+        assert run.code == 0 and "aks-\ufffd" in run.stdout.replace("\\ufffd", "\ufffd"), fmt

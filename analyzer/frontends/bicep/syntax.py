@@ -296,7 +296,9 @@ class _Converter:
                         l2, c2 = _offset(raw, i, line, col)
                         raise BicepSyntaxError("invalid unicode escape sequence: valid ones range from "
                                                "\\u{0} to \\u{10FFFF}", l2, c2)
-                    buf.append(chr(int(digits, 16)))
+                    point = int(digits, 16)
+                    # A lone surrogate is no character: written as U+FFFD, it cannot break an encoder later.
+                    buf.append("\ufffd" if 0xD800 <= point <= 0xDFFF else chr(point))
                     i = close + 1
                     continue
                 if nxt not in _ESCAPES:
