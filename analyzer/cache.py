@@ -355,9 +355,11 @@ def gc_paused() -> Iterator[None]:
 def evaluate_units(units: list[Unit], memo: Memo) -> list[Evaluated]:
     """Every unit's results, remembered in ``memo`` under the unit's key (its inputs) together with
     the dependencies its evaluation reported; a remembered result is used only while the unit says
-    those dependencies are unchanged. A result holding a parse timeout is never remembered: it
-    depends on the machine's load, not on the files."""
-    from analyzer.frontends.sources import TimedOut
+    those dependencies are unchanged. A result holding a parse timeout or an internal error is
+    never remembered: it depends on the machine, not on the files. A unit whose evaluation raises
+    (a front end's bug) gives an internal error naming it; the other units are still evaluated."""
+    from analyzer.frontends.sources import machine_dependent
+    from analyzer.model import FileResult, Location, internal_error
 
     out: list[Evaluated] = []
     for unit in units:
@@ -369,9 +371,15 @@ def evaluate_units(units: list[Unit], memo: Memo) -> list[Evaluated]:
         if isinstance(record, tuple) and len(record) == 2 and unit.unchanged(record[1]):
             out.extend(record[0])
             continue
-        results, dependencies = unit.evaluate()
-        timed_out = any(isinstance(d, TimedOut) for evaluated in results for d in evaluated.result.diagnostics)
-        if key is not None and not timed_out:
+        try:
+            results, dependencies = unit.evaluate()
+        except Exception as error:
+            from analyzer.frontends.base import Evaluated
+
+            failed = internal_error(Location(unit.name, 1, 1), f"evaluating {unit.name}", error)
+            results, dependencies = [Evaluated(FileResult(diagnostics=[failed]))], None
+        unstable = any(machine_dependent(d) for evaluated in results for d in evaluated.result.diagnostics)
+        if key is not None and not unstable:
             memo.put(key, (results, dependencies))
         else:
             memo.untracked()

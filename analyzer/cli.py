@@ -228,6 +228,17 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
             target.write_text(text, encoding="utf-8")
         else:
             click.echo(text, nl=not text.endswith("\n"))
+    # Every report is written first (it holds what the rest of the tree gave); then each failure of
+    # our own code is named on stderr (unless the text report on stdout just did), with its
+    # traceback under --debug, and the scan exits 2.
+    text_on_stdout = any(fmt == "text" and target is None for fmt, target in outputs)
+    for failure in report.internal_errors:
+        if not text_on_stdout:
+            click.echo(f"fleetiac: {failure.message}", err=True)
+        if debug and failure.detail:
+            click.echo(failure.detail.rstrip("\n"), err=True)
+    if report.internal_errors:
+        sys.exit(2)
     sys.exit(0 if write_baseline is not None else exit_code(report, fail_on))
 
 

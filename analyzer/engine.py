@@ -13,7 +13,7 @@ from analyzer import __version__, postscan
 from analyzer.discovery import discover
 from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile
 from analyzer.graph import FleetGraph
-from analyzer.model import Diagnostic, Finding, Level, Report, Resource
+from analyzer.model import Diagnostic, FileResult, Finding, Level, Location, Report, Resource, internal_error
 from analyzer.rules import Rule, RuleContext, all_rules, select_rules
 from analyzer.suppressions import SourceTexts
 
@@ -99,7 +99,7 @@ def load(files: list[SourceFile], options: ScanOptions | None = None,
 
 def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None) -> Loaded:
     from analyzer.cache import evaluate_units
-    from analyzer.frontends.base import Memo, NoMemo, ScanInputs, front_ends
+    from analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends
 
     inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None)
     memo: Memo = NoMemo()
@@ -116,7 +116,14 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
 
     def evaluate(front_end: Any, parsed: Any) -> None:
         front_files = files_of[front_end.name]
-        units = front_end.units(front_files, parsed, parsed.cache_keys, inputs, memo) if front_files else []
+        try:
+            units = front_end.units(front_files, parsed, parsed.cache_keys, inputs, memo) if front_files else []
+        except Exception as error:  # a front end's bug: its files are not analysed, the scan fails
+            where = Location(min(f.display for f in front_files), 1, 1)
+            failed = internal_error(where, f"forming the {front_end.name} units", error)
+            memo.untracked()
+            evaluated[front_end.name] = [Evaluated(FileResult(diagnostics=[failed]))]
+            return
         evaluated[front_end.name] = evaluate_units(units, memo)
 
     early = [fe for fe in ordered if fe.early]
@@ -239,7 +246,10 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
-    diagnostics, notices = [*walk_problems, *loaded.diagnostics], loaded.notices
+    # Failures of our own code are kept apart: never FIAC901, never filtered, suppressed or baselined.
+    internal = sorted({d for d in loaded.diagnostics if d.internal}, key=lambda d: (d.location.sort_key(), d.message))
+    diagnostics = [*walk_problems, *(d for d in loaded.diagnostics if not d.internal)]
+    notices = loaded.notices
     findings, skipped = _checked(loaded, rules, options, notices)
     if "FIAC901" in selected:
         for diagnostic in diagnostics:
@@ -266,11 +276,15 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         as_of=options.as_of.isoformat(),
         skipped=shown_skips,
         notices=notices,
+        internal_errors=internal,
     )
 
 
 def exit_code(report: Report, fail_on: str) -> int:
-    """0 when no finding is at or above ``fail_on`` (``never`` never fails), else 1."""
+    """2 when fleetiac's own code failed on part of the tree (whatever ``fail_on`` says: the scan is
+    incomplete), else 0 when no finding is at or above ``fail_on`` (``never`` never fails), else 1."""
+    if report.internal_errors:
+        return 2
     if fail_on == "never":
         return 0
     threshold = Level(fail_on).rank

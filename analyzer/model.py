@@ -142,10 +142,28 @@ class Resource:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """A problem the analyzer met in a file (it could not read or parse it)."""
+    """A problem the analyzer met in a file: the input could not be read, parsed or evaluated
+    (reported as FIAC901), or, with :attr:`internal`, fleetiac's own code failed on it."""
 
     location: Location
     message: str
+    internal: bool = False
+    """An exception in fleetiac's own code, not a problem of the input (see :func:`internal_error`):
+    never FIAC901, never cached, never suppressed, filtered or baselined; the scan exits 2."""
+    detail: str = field(default="", compare=False)
+    """With :attr:`internal`: the traceback, shown only with ``--debug``."""
+
+
+def internal_error(location: Location, doing: str, error: BaseException) -> Diagnostic:
+    """The diagnostic of an exception fleetiac's own code raised while ``doing`` something
+    (``parsing infra/fleet.yaml``, ``evaluating module envs/prod``). The message names the exception
+    type only: its text and the traceback may hold Python internals and absolute paths, so they go
+    to :attr:`Diagnostic.detail` (``--debug``)."""
+    import traceback
+
+    message = (f"internal error while {doing} ({type(error).__name__}); please report it "
+               "\u2014 run with --debug for details")
+    return Diagnostic(location, message, internal=True, detail="".join(traceback.format_exception(error)))
 
 
 @dataclass(slots=True)
@@ -281,6 +299,9 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Files that could not be read or parsed (also FIAC901 findings when that rule is selected);
     SARIF lists them as tool execution notifications."""
+    internal_errors: list[Diagnostic] = field(default_factory=list)
+    """Failures of fleetiac's own code (:attr:`Diagnostic.internal`), each contained to the file or
+    unit it failed on: every reporter shows them, and any of them makes the scan exit 2."""
     line_hashes: dict[tuple[str, int], str] = field(default_factory=dict)
     """GitHub's ``primaryLocationLineHash`` of each finding's start line, by (path, line)."""
     baseline: BaselineSummary | None = None

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
-from analyzer.frontends.sources import SourceFile, TimedOut
+from analyzer.frontends.sources import SourceFile, machine_dependent
+from analyzer.model import Location, internal_error
 
 MIN_FILES_FOR_WORKERS = 24
 """Below this many files to parse, starting processes costs more than it saves."""
@@ -40,10 +41,14 @@ class ParseStats:
 
 
 def parse_one(source: SourceFile) -> Any:
-    """The front end's own parse of the file; never raises."""
+    """The front end's own parse of the file; never raises (a front end that does anyway has a bug:
+    an internal error of this file, so the other files are still parsed)."""
     from analyzer.frontends.base import front_end_of
 
-    return front_end_of(source.language).parse(source)
+    try:
+        return front_end_of(source.language).parse(source)
+    except Exception as error:
+        return internal_error(Location(source.display, 1, 1), f"parsing {source.display}", error)
 
 
 def file_key(source: SourceFile) -> str | None:
@@ -89,8 +94,8 @@ def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | N
             result = parse_one(source)
             payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
             # Stored only when the file did not change while it was parsed (the key is re-read), and
-            # not when it ran out of time (that depends on the machine's load, not on the file).
-            if cache is not None and key is not None and not isinstance(result, TimedOut) \
+            # not when it ran out of time or crashed (that depends on the machine, not on the file).
+            if cache is not None and key is not None and not machine_dependent(result) \
                     and file_key(source) == key:
                 cache.store(key, payload)
             out.append((source.display, payload))

@@ -20,7 +20,9 @@ def parse_error(ctx: RuleContext) -> None:
     ## Why it matters
 
     Nothing in the file was checked: findings it would have produced are missing. The default gate
-    (`--fail-on error`) does not fail on it; `--fail-on warning` does.
+    (`--fail-on error`) does not fail on it; `--fail-on warning` does. It is only ever about the
+    input: an exception in fleetiac's own code is an internal error, not a FIAC901, and always
+    exits 2.
 
     ## Example
 

@@ -72,7 +72,8 @@ def cli(*args: str) -> Run:
         raise result.exception
     run = Run(result.exit_code, result.stdout, result.stderr, seconds)
     assert "Traceback" not in run.stdout + run.stderr
-    assert "internal error" not in run.stdout + run.stderr
+    # Neither a contained failure of our code ("internal error while parsing ...") nor the CLI's last resort.
+    assert "internal error while" not in run.stdout + run.stderr and "fleetiac: internal error" not in run.stderr
     return run
 
 
@@ -427,6 +428,27 @@ def _scan_text(folder: Path, name: str, text: str) -> None:
     (folder / name).write_bytes(text.encode("utf-8", errors="surrogatepass"))
     report = engine_scan([folder], ScanOptions(as_of=date(2026, 11, 23), cache=False, workers=1))
     assert all(f.location.line >= 1 for f in report.findings)
+    # Odd input is FIAC901 at worst: an exception of our own code on it is a bug (and exits 2).
+    assert report.internal_errors == [], [f"{e.message}\n{e.detail}" for e in report.internal_errors]
+
+
+@pytest.mark.parametrize(("name", "parser"), [("main.tf", "analyzer.frontends.terraform.syntax.parse_text"),
+                                              ("main.bicep", "analyzer.frontends.bicep.syntax._parse_bicep")])
+def test_a_crashing_parser_does_not_pass_the_fuzz_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      name: str, parser: str) -> None:
+    """What the fuzz tests guard against: a parser bug on every input is an internal error (exit 2),
+    not a FIAC901 the default gate passes."""
+    def crash(*_args: object) -> None:
+        raise KeyError("x")
+
+    monkeypatch.setattr(parser, crash)
+    with pytest.raises(AssertionError, match=f"internal error while parsing {name} \\(KeyError\\)"):
+        _scan_text(tmp_path / "fuzz", name, (TF_SEEDS if name.endswith(".tf") else BICEP_SEEDS)[0])
+    report = engine_scan([tmp_path / "fuzz"], ScanOptions(as_of=date(2026, 11, 23), cache=False, workers=1))
+    assert [f for f in report.findings if f.rule_id == "FIAC901"] == [] and len(report.internal_errors) == 1
+    result = CliRunner().invoke(main, ["scan", str(tmp_path / "fuzz"), "--no-cache", "--workers", "1"])
+    assert result.exit_code == 2
+    assert "FIAC901" not in result.stdout and f"error: internal error while parsing {name}" in result.stdout
 
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
@@ -457,3 +479,42 @@ def test_recursion_limit_is_untouched_by_a_scan(tmp_path: Path) -> None:
     limit = sys.getrecursionlimit()
     cli(str(tmp_path))
     assert sys.getrecursionlimit() == limit
+
+
+LONG_NUMBER = "9" * 5000  # past Python's 4,300-digit limit for int()
+CRASHES_FOUND = [
+    # Each raised in our parser (an internal error, or a FIAC901 naming a Python error) before.
+    ("main.tf", 'locals {\n  a = "\\U0011FFFF"\n  b = "\\uD800"\n}\n', None),
+    ("main.tf", f"locals {{\n  a = {LONG_NUMBER}\n  b = [1][{LONG_NUMBER}]\n  c = [[1]][*][{LONG_NUMBER}]\n}}\n", None),
+    ("main.bicep", "var a = '\\u{FFFFFFFFFFFFFFFFFFFFFFFF}'\n", (1, 10, "invalid unicode escape sequence")),
+    ("main.bicep", "var a = 'x\\u{110000}'\n", (1, 11, "invalid unicode escape sequence")),
+    ("main.bicep", "var a = '\\u{12'\n", (1, 10, "invalid unicode escape sequence")),
+    ("main.bicep", f"var a = {LONG_NUMBER}\n", (1, 9, "expected a valid 64-bit signed integer")),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CRASHES_FOUND)
+def test_odd_literals_are_input_problems_not_crashes(tmp_path: Path, name: str, text: str,
+                                                     expected: tuple[int, int, str] | None) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    report = engine_scan([tmp_path], ScanOptions(as_of=date(2026, 11, 23), cache=False, workers=1))
+    assert report.internal_errors == []
+    problems = [(d.location.line, d.location.column, d.message) for d in report.diagnostics]
+    if expected is None:
+        assert problems == []
+    else:
+        ((line, column, message),) = problems
+        assert (line, column) == expected[:2] and message.startswith(f"cannot parse Bicep: {expected[2]}")
+
+
+def test_a_lone_surrogate_escape_reaches_every_format_as_a_replacement_character(tmp_path: Path) -> None:
+    # '\u{D800}' was decoded to a lone surrogate, which crashed the text report (a traceback) and the
+    # fingerprints of every other format when a finding quoted it.
+    (tmp_path / "main.bicep").write_text(
+        "resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {\n  name: 'fleet'\n}\n"
+        "resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {\n  parent: fleet\n"
+        "  name: 'aks-\\u{D800}'\n  properties: {\n    clusterResourceId: '/subscriptions/0/resourceGroups/rg/"
+        "providers/Microsoft.ContainerService/managedClusters/aks-\\u{D800}'\n  }\n}\n", encoding="utf-8")
+    for fmt in ("text", "json", "sarif"):
+        run = cli(str(tmp_path), "--format", fmt, "--select", "FIAC203")
+        assert run.code == 0 and "aks-\ufffd" in run.stdout.replace("\\ufffd", "\ufffd"), fmt

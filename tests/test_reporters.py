@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from analyzer.model import Finding, Level, Location, Report, RuleInfo
+from analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
 from analyzer.reporters import FORMATS, render
 from analyzer.reporters.sarif import encode_path, relative_uri, root_uri
 
@@ -331,3 +331,45 @@ def test_notices_are_shown_in_every_format() -> None:
     assert json.loads(render(report, "json"))["notices"] == [notice]
     notes = json.loads(render(report, "sarif"))["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert {"level": "note", "message": {"text": notice}} in notes
+
+
+# ------------------------------------------------------------------------------- internal errors
+
+FAILURE = Diagnostic(Location("infra/main.tf", 1, 1),
+                     "internal error while parsing infra/main.tf (KeyError); please report it "
+                     "\u2014 run with --debug for details", internal=True, detail="Traceback ... /home/ci/x.py")
+
+
+def _failed() -> Report:
+    report = make_report()
+    report.internal_errors = [FAILURE]
+    return report
+
+
+def test_every_format_shows_an_internal_error_and_no_traceback() -> None:
+    for fmt in FORMATS:
+        text = render(_failed(), fmt)
+        assert "internal error while parsing infra/main.tf" in text.replace("\\u2014", "\u2014"), fmt
+        assert "Traceback" not in text and "x.py" not in text, fmt
+        assert text != render(make_report(), fmt), fmt
+
+
+def test_internal_errors_in_each_format() -> None:
+    assert f"error: {FAILURE.message}" in render(_failed(), "text").splitlines()
+    assert json.loads(render(_failed(), "json"))["internal_errors"] == [
+        {"message": FAILURE.message, "path": "infra/main.tf", "line": 1, "column": 1}]
+    assert "internal_errors" not in json.loads(render(make_report(), "json"))
+    invocation = json.loads(render(_failed(), "sarif"))["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert invocation["toolExecutionNotifications"][0] == {
+        "level": "error", "message": {"text": FAILURE.message},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "infra/main.tf", "uriBaseId": "%SRCROOT%"},
+                                            "region": {"startLine": 1, "startColumn": 1}}}]}
+    assert render(_failed(), "github").splitlines()[0] == (
+        "::error file=infra/main.tf,line=1,col=1,title=fleetiac internal error::" + FAILURE.message)
+    assert f"**error:** {FAILURE.message}" in render(_failed(), "markdown").splitlines()
+    junit = render(_failed(), "junit")
+    assert re.search(r'<testsuites name="fleetiac" tests="\d+" failures="\d+" skipped="0" errors="1">', junit)
+    assert ('<testsuite name="fleetiac internal errors" tests="1" failures="0" skipped="0" errors="1">\n'
+            '    <testcase classname="fleetiac" name="infra/main.tf">\n'
+            f'      <error message="{FAILURE.message}" type="internal">{FAILURE.message}</error>') in junit

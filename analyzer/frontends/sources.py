@@ -157,6 +157,12 @@ class TimedOut(Diagnostic):
     __slots__ = ()
 
 
+def machine_dependent(value: object) -> bool:
+    """Whether a parse result or diagnostic depends on the machine rather than on the files (a parse
+    timeout, an internal error: a crash may depend on the machine): no cache may keep it."""
+    return isinstance(value, Diagnostic) and (value.internal or isinstance(value, TimedOut))
+
+
 @contextmanager
 def time_budget(seconds: float | None) -> Iterator[None]:
     """Raise :class:`ParseTimeout` in the body once ``seconds`` have passed.

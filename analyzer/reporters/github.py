@@ -4,12 +4,13 @@
 
 GitHub reads the properties up to ``::`` and splits them on ``,``, so property values escape ``%``,
 CR, LF, ``:`` and ``,``; the message escapes ``%``, CR and LF (its ``:`` and ``,`` are plain text).
-Suppressed findings are not annotated. Levels map to ``error``, ``warning`` and ``notice``.
+Suppressed findings are not annotated. Levels map to ``error``, ``warning`` and ``notice``; an
+internal error (a failure of fleetiac's own code) is an ``error`` titled ``fleetiac internal error``.
 """
 
 from __future__ import annotations
 
-from analyzer.model import Finding, Level, Report
+from analyzer.model import Diagnostic, Finding, Level, Report
 
 _COMMANDS: dict[Level, str] = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
 
@@ -37,6 +38,18 @@ def annotation(finding: Finding) -> str:
     return f"::{_COMMANDS[Level(finding.level)]} {props}::{escape_data(message)}"
 
 
+def internal_annotation(failure: Diagnostic) -> str:
+    """A failure of fleetiac's own code, as an error on the file it failed on."""
+    loc = failure.location
+    properties = [("file", loc.path), ("line", str(loc.line)), ("col", str(loc.column)),
+                  ("title", "fleetiac internal error")]
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+    return f"::error {props}::{escape_data(failure.message)}"
+
+
 def render(report: Report) -> str:
-    """One workflow command per finding; an empty report is a single newline-terminated empty text."""
-    return "".join(annotation(finding) + "\n" for finding in report.findings) or "\n"
+    """One workflow command per internal error, then one per finding; an empty report is a single
+    newline-terminated empty text."""
+    lines = [*(internal_annotation(failure) for failure in report.internal_errors),
+             *(annotation(finding) for finding in report.findings)]
+    return "".join(line + "\n" for line in lines) or "\n"

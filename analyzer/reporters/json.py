@@ -67,7 +67,7 @@ def document(report: Report) -> dict[str, Any]:
     fired: dict[str, RuleInfo] = {}
     for finding in [*report.findings, *report.suppressed]:
         fired.setdefault(finding.rule_id, rule_for(report, finding.rule_id, Level(finding.level)))
-    return {
+    out: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "tool": {"name": "fleetiac", "version": report.tool_version},
         "as_of": report.as_of,
@@ -85,6 +85,12 @@ def document(report: Report) -> dict[str, Any]:
         "suppressed": [_finding(report, finding) for finding in report.suppressed],
         "rules": [_rule(fired[rule_id]) for rule_id in sorted(fired)],
     }
+    if report.internal_errors:
+        # Only when fleetiac's own code failed (the scan exits 2): a complete scan's document is unchanged.
+        out["internal_errors"] = [{"message": failure.message, "path": failure.location.path,
+                                   "line": failure.location.line, "column": failure.location.column}
+                                  for failure in report.internal_errors]
+    return out
 
 
 def render(report: Report) -> str:

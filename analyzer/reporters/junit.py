@@ -17,6 +17,8 @@ from analyzer.model import Finding, Level, Report
 from analyzer.reporters._common import rule_for
 
 PASSING_CASE = "all resources"
+INTERNAL_SUITE = "fleetiac internal errors"
+"""The suite of failures of fleetiac's own code (one ``error`` test case each), only when there are any."""
 
 
 def _subject(finding: Finding) -> str:
@@ -65,8 +67,19 @@ def render(report: Report) -> str:
             suite.set(key, str(value))
             totals[key] += value
         suite.set("errors", "0")
+    errors = 0
+    if report.internal_errors:
+        # fleetiac's own code failed on part of the tree: an error (not a failure) of the run itself.
+        suite = ET.SubElement(suites, "testsuite", name=INTERNAL_SUITE)
+        for internal in report.internal_errors:
+            error_case = ET.SubElement(suite, "testcase", classname="fleetiac", name=internal.location.path)
+            ET.SubElement(error_case, "error", message=internal.message, type="internal").text = internal.message
+        errors = len(report.internal_errors)
+        for key, value in (("tests", errors), ("failures", 0), ("skipped", 0), ("errors", errors)):
+            suite.set(key, str(value))
+        totals["tests"] += errors
     for key, value in totals.items():
         suites.set(key, str(value))
-    suites.set("errors", "0")
+    suites.set("errors", str(errors))
     ET.indent(suites, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

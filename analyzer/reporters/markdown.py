@@ -48,6 +48,8 @@ def render(report: Report) -> str:
     if extras:
         lines.append("")
         lines.append("; ".join(extras).capitalize() + ".")
+    for failure in report.internal_errors:
+        lines.extend(["", f"**error:** {cell(failure.message)}"])
     for notice in report.notices:
         lines.extend(["", f"> {cell(notice)}"])
     if report.findings:

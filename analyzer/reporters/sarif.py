@@ -135,6 +135,15 @@ def _notification(diagnostic: Diagnostic, root: str) -> dict[str, Any]:
     }
 
 
+def _internal_notification(failure: Diagnostic, root: str) -> dict[str, Any]:
+    """A failure of fleetiac's own code on part of the tree: the run did not finish its work."""
+    return {
+        "level": "error",
+        "message": {"text": failure.message},
+        "locations": [_physical(failure.location, root)],
+    }
+
+
 def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None = None) -> dict[str, Any]:
     text = f"{finding.message} {finding.hint}" if finding.hint else finding.message
     result: dict[str, Any] = {
@@ -207,10 +216,11 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
         "results": [_result(finding, index[finding.rule_id], report.root,
                             report.line_hashes.get((finding.location.path, finding.location.line)))
                     for finding in shown],
-        # The scan finished (files that failed to parse are reported, not fatal).
+        # Files that failed to parse are reported, not fatal; a failure of our own code is (exit 2).
         "invocations": [{
-            "executionSuccessful": True,
-            "toolExecutionNotifications": [*(_notification(d, report.root) for d in report.diagnostics),
+            "executionSuccessful": not report.internal_errors,
+            "toolExecutionNotifications": [*(_internal_notification(d, report.root) for d in report.internal_errors),
+                                           *(_notification(d, report.root) for d in report.diagnostics),
                                            *({"level": "note", "message": {"text": notice}}
                                              for notice in report.notices)],
         }],

@@ -103,6 +103,10 @@ def render(report: Report, *, color: bool = False) -> str:
         # What the scan itself could not do (modules not fetched, version data past its horizon):
         # said once, above the summary, so a clean summary is never read as "everything was checked".
         blocks.append("\n".join(paint(f"note: {notice}", _DIM) for notice in report.notices))
+    if report.internal_errors:
+        # fleetiac's own code failed on part of the tree: what is above is incomplete (exit 2).
+        blocks.append("\n".join(paint(f"error: {failure.message}", _LEVEL_COLORS[Level.ERROR])
+                                 for failure in report.internal_errors))
     summary = summary_line(report)
     if report.findings:
         counts = count_by_level(report.findings)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
 from analyzer.frontends.sources import ParseTimeout, SourceFile, read_source, time_budget, timed_out
 from analyzer.knowledge import arm_ids
-from analyzer.model import Diagnostic, FileResult, Kind, Location, Resource
+from analyzer.model import Diagnostic, FileResult, Kind, Location, Resource, internal_error
 from analyzer.values import ResourceRef, Unknown
 
 # The parser, the AST and the evaluator are imported where they are used: a warm rescan reads
@@ -57,8 +57,8 @@ def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
         return timed_out(file)
     except RecursionError:
         return Diagnostic(Location(file.display, 1, 1), "cannot parse Bicep: the file is nested too deeply")
-    except Exception as exc:  # a converter bug on odd input must not stop the scan of the other files
-        return Diagnostic(Location(file.display, 1, 1), f"cannot parse Bicep: internal error {type(exc).__name__}")
+    except Exception as exc:  # a converter bug: the other files are still analysed, the scan fails
+        return internal_error(Location(file.display, 1, 1), f"parsing {file.display}", exc)
 
 
 def load_bicep(files: list[SourceFile],
@@ -163,7 +163,8 @@ def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> l
 
 
 def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedParams | None) -> BicepUnit:
-    """Evaluate one root template with one parameter file (or its defaults); never raises."""
+    """Evaluate one root template with one parameter file (or its defaults); never raises: a template
+    too deep to evaluate is a diagnostic, an exception of the evaluator an internal error naming the unit."""
     from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext
 
     variant = params.path if params is not None else None
@@ -176,10 +177,11 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
         _resolve_local_ids(ctx, path)
         return BicepUnit(path, variant, FileResult(ctx.resources, []))
     except RecursionError:
-        message = "cannot evaluate Bicep: the template is nested too deeply"
-    except Exception as exc:  # an evaluator bug must not stop the scan of the other files
-        message = f"cannot evaluate Bicep: internal error {type(exc).__name__}: {exc}"
-    return BicepUnit(path, variant, FileResult([], [Diagnostic(Location(path, 1, 1), message)]))
+        diagnostic = Diagnostic(Location(path, 1, 1), "cannot evaluate Bicep: the template is nested too deeply")
+    except Exception as exc:  # an evaluator bug: the other units are still analysed, the scan fails
+        unit = f"{path} with {variant}" if variant is not None else path
+        diagnostic = internal_error(Location(path, 1, 1), f"evaluating Bicep template {unit}", exc)
+    return BicepUnit(path, variant, FileResult([], [diagnostic]))
 
 
 def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:

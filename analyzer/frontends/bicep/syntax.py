@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from lark import Lark, Token, Tree
-from lark.exceptions import LarkError, UnexpectedInput
+from lark.exceptions import UnexpectedInput
 
 from analyzer.frontends.bicep.ast import (
     BINARY_PRECEDENCE,
@@ -69,8 +69,6 @@ def parse_file(text: str, display: str) -> ParsedBicep | Diagnostic:
         return Diagnostic(Location(display, max(exc.line, 1), max(exc.column, 1)), _lark_message(exc))
     except RecursionError:
         return Diagnostic(Location(display, 1, 1), "cannot parse Bicep: the file is nested too deeply")
-    except (LarkError, ValueError, TypeError) as exc:
-        return Diagnostic(Location(display, 1, 1), f"cannot parse Bicep: {exc}")
 
 
 def parse_params_file(text: str, display: str) -> ParsedParams | Diagnostic:
@@ -153,6 +151,17 @@ def _parse_bicep(text: str, display: str) -> ParsedBicep:
         if isinstance(element, Tree):
             conv.declaration(element, parsed)
     return parsed
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def _integer(tok: Token, line: int, col: int) -> int:
+    """An integer literal; one longer than Python converts (4,300 digits) is far past Bicep's 64 bits."""
+    try:
+        return int(str(tok))
+    except ValueError:
+        raise BicepSyntaxError("expected a valid 64-bit signed integer", line, col) from None
 
 
 def _children(node: Tree) -> list[Any]:
@@ -281,8 +290,15 @@ class _Converter:
             if ch == "\\" and i + 1 < end:
                 nxt = raw[i + 1]
                 if nxt == "u" and raw.startswith("{", i + 2):
-                    close = raw.index("}", i + 3)
-                    buf.append(chr(int(raw[i + 3: close], 16)))
+                    close = raw.find("}", i + 3)
+                    digits = raw[i + 3: close] if close > 0 else ""
+                    if not _HEX.fullmatch(digits) or int(digits, 16) > 0x10FFFF:
+                        l2, c2 = _offset(raw, i, line, col)
+                        raise BicepSyntaxError("invalid unicode escape sequence: valid ones range from "
+                                               "\\u{0} to \\u{10FFFF}", l2, c2)
+                    point = int(digits, 16)
+                    # A lone surrogate is no character: written as U+FFFD, it cannot break an encoder later.
+                    buf.append("\ufffd" if 0xD800 <= point <= 0xDFFF else chr(point))
                     i = close + 1
                     continue
                 if nxt not in _ESCAPES:
@@ -293,6 +309,9 @@ class _Converter:
                 continue
             if ch == "$" and raw.startswith("{", i + 1):
                 close = _hole_end(raw, i + 2)
+                if close < 0:
+                    l2, c2 = _offset(raw, i, line, col)
+                    raise BicepSyntaxError("unterminated interpolation", l2, c2)
                 if buf:
                     parts.append("".join(buf))
                     buf = []
@@ -326,7 +345,7 @@ class _Converter:
         if kind == "int_type":
             tok = _children(node)[-1]
             line, col = self.pos(tok)
-            return Lit(line, col, int(str(tok)))
+            return Lit(line, col, _integer(tok, line, col))
         if kind == "string":
             return self.token(_children(node)[-1])
         if kind == "multi_line_string":
@@ -354,7 +373,7 @@ class _Converter:
         if tok.type in {"QUOTED_INTERPOLATION", "QUOTED_STRING"}:
             return self.string(tok)
         if tok.type == "INT":
-            return Lit(line, col, int(str(tok)))
+            return Lit(line, col, _integer(tok, line, col))
         return Opaque(line, col, str(tok))
 
     def obj(self, node: Tree) -> Obj:
@@ -574,7 +593,7 @@ def _offset(raw: str, index: int, line: int, col: int) -> tuple[int, int]:
 
 
 def _hole_end(raw: str, start: int) -> int:
-    """Index of the ``}`` closing an interpolation hole opened just before ``start``."""
+    """Index of the ``}`` closing an interpolation hole opened just before ``start``; -1 when none does."""
     depth = 0
     i = start
     while i < len(raw):
@@ -590,4 +609,4 @@ def _hole_end(raw: str, start: int) -> int:
                 return i
             depth -= 1
         i += 1
-    raise ValueError("unterminated interpolation")
+    return -1

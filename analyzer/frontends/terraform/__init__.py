@@ -15,13 +15,13 @@ from analyzer.frontends.sources import (
     ParseTimeout,
     ReadLimits,
     SourceFile,
-    TimedOut,
+    machine_dependent,
     time_budget,
     timed_out,
 )
 from analyzer.frontends.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
 from analyzer.frontends.sources import read_source as read_source
-from analyzer.model import Diagnostic, FileResult, Location
+from analyzer.model import Diagnostic, FileResult, Location, internal_error
 from analyzer.values import Unknown, UnknownCause, is_known
 
 # The parser and the evaluator are imported where they are used: a warm rescan takes every root
@@ -53,8 +53,8 @@ def parse_source(source: SourceFile) -> ParsedFile | Diagnostic:
                           f"Terraform syntax error: {problem.message}")
     except RecursionError:
         return Diagnostic(Location(source.display, 1), "expression nesting is too deep to analyse")
-    except Exception as error:
-        return Diagnostic(Location(source.display, 1), f"cannot parse file: {type(error).__name__}: {error}")
+    except Exception as error:  # a bug of ours, not a problem of the file: the scan fails (exit 2)
+        return internal_error(Location(source.display, 1), f"parsing {source.display}", error)
 
 
 def _tfvars_json(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
@@ -239,7 +239,8 @@ def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = N
 def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[ParsedFile], inputs: VariableInputs,
                   tree: ModuleTree) -> FileResult:
     """One root module evaluated into canonical resources, with its problems as diagnostics and the
-    module calls it could not follow as notices. Never raises: a failure is a diagnostic of its own."""
+    module calls it could not follow as notices. Never raises: values too deep to evaluate are a
+    diagnostic of their own, an exception of the evaluator an internal error naming the module."""
     from analyzer.frontends.terraform.canonical import extract
     from analyzer.frontends.terraform.evaluate import Module
 
@@ -251,8 +252,9 @@ def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[Parse
         # Values nested just under the parser's limit can still be too deep to evaluate: this
         # root module is reported, the other modules are still analysed.
         return _unevaluated(files, "values are nested too deeply")
-    except Exception as error:  # an evaluator bug must not stop the scan of the other modules
-        return _unevaluated(files, f"internal error {type(error).__name__}: {error}")
+    except Exception as error:  # an evaluator bug: the other modules are still analysed, the scan fails
+        where = Location(min(p.display for p in files), 1, 1)
+        return FileResult(diagnostics=[internal_error(where, f"evaluating Terraform module {directory or '.'}", error)])
     for problem in module.problems:
         result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
                                              problem.message))
@@ -294,14 +296,14 @@ def string_variable(module: Module, name: str, text: str) -> Any:
     """A value given as a string (``--var``, ``TF_VAR_*``): Terraform takes it literally when the
     variable has no type or a primitive one, and reads it as an HCL expression otherwise."""
     from analyzer.frontends.terraform.evaluate import Frame, convert_to_type, variable_type
-    from analyzer.frontends.terraform.syntax import parse_text
+    from analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
 
     block = module.variable_blocks.get(name)
     if variable_type(block) != "complex":
         return convert_to_type(text, block)
     try:
         parsed = parse_text(f"value = {text}\n", "<--var>")
-    except Exception:
+    except (SyntaxProblem, RecursionError):
         return Unknown(f"var.{name}", UnknownCause.INVALID_INPUT)
     attribute = parsed.attributes.get("value")
     if attribute is None:
@@ -384,7 +386,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
                 calls = frozenset(_local_calls([value], source.directory)) if source.language != "tfvars" \
                     else frozenset()
                 summary = (found, True, calls)
-            if key is not None and not isinstance(value, TimedOut):  # a timeout depends on the load
+            if key is not None and not machine_dependent(value):  # a timeout or a crash depends on the machine
                 memo.put(("tf-file", key), summary)
             else:
                 memo.untracked()

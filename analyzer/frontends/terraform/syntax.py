@@ -238,7 +238,9 @@ def decode_string_chars(text: str) -> str:
             return "%{"
         code = match.group(1)
         if code[0] in "uU" and len(code) > 1:
-            return chr(int(code[1:], 16))
+            point = int(code[1:], 16)
+            # Past U+10FFFF, or a surrogate: not a character; Go (so Terraform) writes U+FFFD for it.
+            return chr(point) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else "\ufffd"
         return _ESCAPES.get(code, whole)
 
     return _ESCAPE_RE.sub(replace, text)
@@ -291,12 +293,14 @@ def _heredoc(token: Token, pos: Pos) -> Expr:
 def _heredoc_template(text: str, pos: Pos) -> Expr:
     """Interpolations in a heredoc: re-read its text as a quoted string (heredocs have no escapes,
     so quotes and backslashes are escaped first); positions inside are the heredoc's."""
+    from lark.exceptions import UnexpectedInput
+
     from analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
 
     quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     try:
         tree = parses_to_tree(f'x = "{quoted}"\n')
-    except Exception:
+    except (UnexpectedInput, RecursionError):  # interpolations that do not parse: the value is not known
         return Unsupported(pos, "heredoc")
     attribute = _trees(tree.children[0])[0]
     expr = _expr(attribute.children[-1])
@@ -308,6 +312,15 @@ def _heredoc_template(text: str, pos: Pos) -> Expr:
 
 
 _BINARY = {"binary_op"}
+
+
+def _int(pos: Pos, digits: str) -> Expr:
+    """An integer literal; one longer than Python converts (``sys.get_int_max_str_digits``, 4,300
+    digits) is not known."""
+    try:
+        return Literal(pos, int(digits))
+    except ValueError:
+        return Unsupported(pos, digits[:40] + "...")
 
 
 def _expr(node: Tree | Token) -> Expr:
@@ -327,7 +340,7 @@ def _expr(node: Tree | Token) -> Expr:
         text = str(node.children[0])
         return Literal(pos, {"true": True, "false": False, "null": None}[text])
     if kind == "int_lit":
-        return Literal(pos, int(str(node.children[0])))
+        return _int(pos, str(node.children[0]))
     if kind == "float_lit":
         return Literal(pos, float(str(node.children[0])))
     if kind == "string":
@@ -386,7 +399,7 @@ def _expr(node: Tree | Token) -> Expr:
         index = children[1]
         if index.data == "short_index":
             token = next(t for t in index.children if isinstance(t, Token) and t.type == "INT_LITERAL")
-            return Index(pos, obj, Literal(_pos(token), int(str(token))))
+            return Index(pos, obj, _int(_pos(token), str(token)))
         return Index(pos, obj, _expr(_trees(index)[0]))
     if kind in ("attr_splat_expr_term", "full_splat_expr_term"):
         obj = _expr(children[0])
@@ -396,7 +409,7 @@ def _expr(node: Tree | Token) -> Expr:
                 steps.append(("attr", str(_trees(step)[0].children[0])))
             elif step.data == "short_index":
                 token = next(t for t in step.children if isinstance(t, Token) and t.type == "INT_LITERAL")
-                steps.append(("index", Literal(_pos(token), int(str(token)))))
+                steps.append(("index", _int(_pos(token), str(token))))
             else:
                 steps.append(("index", _expr(_trees(step)[0])))
         return Splat(pos, obj, tuple(steps))
