@@ -1,5 +1,7 @@
 """Fixtures are the spec in miniature: ``fixtures/<RULE>/<case>/`` holds a small tree, scanned on its own
-for that rule.
+for that rule. A rule's documentation examples (``policies/examples/<RULE>/example.tf``, ``fix.bicep``...)
+are cases too, one file each, named ``examples/<file>``: what ``fleetiac explain`` shows is checked
+exactly like a fixture, and a fixture need not repeat it.
 
 - **Where** findings are expected is written in the case's files, as a comment ending the line the
   finding is reported on: ``# expect: FIAC201`` (``// expect: FIAC201`` in Bicep), several IDs
@@ -32,10 +34,14 @@ from typing import Any
 import pytest
 
 from analyzer.engine import ScanOptions, scan
+from analyzer.markers import expectations
 from analyzer.rules import all_rules
 from tests.fixture_markers import EXPECT_FILE, Expectations, case_expectations
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EXAMPLES = FIXTURES.parent / "policies" / "examples"
+EXAMPLE_CASE = "examples/"
+"""Cases named ``examples/<file>`` are the rule's documentation example of that name."""
 AS_OF = date(2026, 11, 23)  # fixtures are written against this date (version rules)
 SOURCE_SUFFIXES = {".tf", ".bicep", ".bicepparam", ".tfvars", ".json"}
 OPTIONS_FILE = ".fleetiac-test.toml"
@@ -105,6 +111,29 @@ def case_options(rule_id: str, case_dir: Path) -> ScanOptions:
     return options_from_toml(path.read_text(encoding="utf-8") if path.exists() else "", rule_id, case_dir)
 
 
+def example_options(rule_id: str) -> ScanOptions:
+    """An example is scanned for its rule; FIAC902 reports what the other rules could not decide, so
+    its examples run every rule with ``--show-unknown``."""
+    if rule_id == "FIAC902":
+        return ScanOptions(as_of=AS_OF, show_unknown=True)
+    return ScanOptions(select=(rule_id,), as_of=AS_OF)
+
+
+def case_path(rule_id: str, case: str) -> Path:
+    """The folder a fixture case is, or the file an example case is."""
+    if case.startswith(EXAMPLE_CASE):
+        return EXAMPLES / rule_id / case.removeprefix(EXAMPLE_CASE)
+    return FIXTURES / rule_id / case
+
+
+def expectations_of(rule_id: str, case: str) -> Expectations:
+    path = case_path(rule_id, case)
+    if path.is_dir():
+        return case_expectations(path)
+    return Counter({(r, path.name, line): n for (r, line), n in
+                    expectations(path.read_text(encoding="utf-8"), path.name, f"{rule_id}/{path.name}").items()})
+
+
 @dataclass(frozen=True, order=True)
 class Found:
     """One finding, its path relative to the case (POSIX)."""
@@ -121,17 +150,20 @@ class Found:
         return f"{self.rule_id} {self.file}:{self.line}:{self.column} {self.resource or '-'} | {self.message}"
 
 
-def scan_with(rule_id: str, case_dir: Path, options: ScanOptions) -> list[Found]:
-    report = scan([case_dir], options)
-    return sorted(Found(PurePosixPath(report.root, f.location.path).relative_to(case_dir.as_posix()).as_posix(),
+def scan_with(rule_id: str, case_path: Path, options: ScanOptions) -> list[Found]:
+    """A case's findings, with paths relative to the case's folder (an example's: its own folder)."""
+    report = scan([case_path], options)
+    base = (case_path if case_path.is_dir() else case_path.parent).as_posix()
+    return sorted(Found(PurePosixPath(report.root, f.location.path).relative_to(base).as_posix(),
                         f.location.line, f.location.column, f.rule_id, f.resource, f.message, f.hint)
                   for f in report.findings)
 
 
 @cache
 def scan_case(rule_id: str, case: str) -> tuple[Found, ...]:
-    case_dir = FIXTURES / rule_id / case
-    return tuple(scan_with(rule_id, case_dir, case_options(rule_id, case_dir)))
+    path = case_path(rule_id, case)
+    options = case_options(rule_id, path) if path.is_dir() else example_options(rule_id)
+    return tuple(scan_with(rule_id, path, options))
 
 
 def locations(found: tuple[Found, ...] | list[Found]) -> Expectations:
@@ -143,11 +175,13 @@ def cases() -> list[tuple[str, str]]:
     for rule_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
         for case in sorted(p for p in rule_dir.iterdir() if p.is_dir()):
             found.append((rule_dir.name, case.name))
-    return found
+    for rule in all_rules():
+        found.extend((rule.info.id, EXAMPLE_CASE + example.filename) for example in rule.info.examples)
+    return sorted(found)
 
 
 CASES = cases()
-RULE_DIRS = sorted({rule_id for rule_id, _ in CASES})
+RULE_DIRS = sorted({rule_id for rule_id, _ in CASES if (FIXTURES / rule_id).is_dir()})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,7 +201,7 @@ def _difference(expected: Expectations, found: tuple[Found, ...]) -> str:
 
 @pytest.mark.parametrize(("rule_id", "case"), CASES, ids=[f"{r}/{c}" for r, c in CASES])
 def test_fixture(rule_id: str, case: str) -> None:
-    expected = case_expectations(FIXTURES / rule_id / case)
+    expected = expectations_of(rule_id, case)
     found = scan_case(rule_id, case)
     assert locations(found) == expected, _difference(expected, found)
 
@@ -177,7 +211,8 @@ def render_snapshot(rule_id: str) -> str:
     for case in sorted(c for r, c in CASES if r == rule_id):
         for f in scan_case(rule_id, case):
             if f.rule_id == rule_id:
-                lines.append(f"{case}/{f.file}:{f.line}:{f.column} {f.resource or '-'} | {f.message}")
+                where = case if case.startswith(EXAMPLE_CASE) else f"{case}/{f.file}"
+                lines.append(f"{where}:{f.line}:{f.column} {f.resource or '-'} | {f.message}")
                 if f.hint:
                     lines.append(f"  hint: {f.hint}")
     return "".join(f"{line}\n" for line in lines)
@@ -199,7 +234,7 @@ def test_snapshot(rule_id: str) -> None:
 
 def test_options_files_change_what_the_case_finds() -> None:
     """A ``.fleetiac-test.toml`` is there because the case needs it: without it, the markers fail."""
-    with_options = [(r, c) for r, c in CASES if (FIXTURES / r / c / OPTIONS_FILE).exists()]
+    with_options = [(r, c) for r, c in CASES if (case_path(r, c) / OPTIONS_FILE).exists()]
     assert with_options, "no case uses an options file"
     for rule_id, case in with_options:
         case_dir = FIXTURES / rule_id / case
@@ -231,7 +266,8 @@ IN_PLACE_OF_BICEP = {"FIAC601": ".yaml", "FIAC602": ".yaml"}
 
 
 def _has_language(rule_id: str, case_names: set[str], suffix: str) -> bool:
-    return any(p.suffix == suffix for case in case_names for p in (FIXTURES / rule_id / case).rglob("*"))
+    paths = [case_path(rule_id, case) for case in case_names]
+    return any(p.suffix == suffix for path in paths for p in (path.rglob("*") if path.is_dir() else [path]))
 
 
 def test_every_rule_has_failing_and_passing_fixtures() -> None:
@@ -240,11 +276,9 @@ def test_every_rule_has_failing_and_passing_fixtures() -> None:
         by_rule.setdefault(rule_id, set()).add(case)
     for rule in all_rules():
         rule_id = rule.info.id
-        if rule_id == "FIAC902":
-            continue  # shown only with --show-unknown; its doc examples cover it
-        assert rule_id in by_rule, f"{rule_id} has no fixture folder"
+        assert rule_id in by_rule, f"{rule_id} has no fixture case"
         failing = {case for case in by_rule[rule_id]
-                   if any(r == rule_id for r, _, _ in case_expectations(FIXTURES / rule_id / case))}
+                   if any(r == rule_id for r, _, _ in expectations_of(rule_id, case))}
         passing = by_rule[rule_id] - failing
         for suffix in (".tf", ".bicep"):
             if SINGLE_LANGUAGE.get(rule_id, suffix) != suffix:
