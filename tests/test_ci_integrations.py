@@ -28,11 +28,11 @@ def test_pre_commit_hook_entry_runs_on_a_fixture(monkeypatch: pytest.MonkeyPatch
     program, *args = shlex.split(hook["entry"])
     assert program == "fleetiac"
     # pre-commit runs the entry from the repository root with no file names (pass_filenames: false).
-    case = ROOT / "fixtures" / "FIAC203" / "tf-no-group"
+    case = ROOT / "fixtures" / "FIAC203" / "bicep-no-group"
     monkeypatch.chdir(case)
     result = run(*args, "--select", "FIAC203", "--fail-on", "warning", *AS_OF)
     assert result.exit_code == 1
-    assert result.stdout.startswith("fixtures/FIAC203/tf-no-group/main.tf:1:1: WARNING FIAC203 ")
+    assert result.stdout.startswith("fixtures/FIAC203/bicep-no-group/main.bicep:2:1: WARNING FIAC203 ")
 
 
 def test_action_scans_with_options_the_cli_has() -> None:

@@ -35,7 +35,7 @@ import pytest
 
 from analyzer.engine import ScanOptions, scan
 from analyzer.markers import expectations
-from analyzer.rules import all_rules
+from analyzer.rules import BICEP_STAND_IN, TERRAFORM_ONLY, all_rules
 from tests.fixture_markers import EXPECT_FILE, Expectations, case_expectations
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -258,11 +258,10 @@ def test_options_file_keys() -> None:
         options_from_toml('as_of = "2027-01-01"\n', "FIAC101", case_dir)
 
 
-# Rules that cannot occur in one language: FIAC302 is about the azurerm provider only.
-SINGLE_LANGUAGE = {"FIAC302": ".tf"}
-# Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so Kubernetes YAML
-# manifests take Bicep's place (tests.doc_examples.BICEP_STAND_IN does the same for docs).
-IN_PLACE_OF_BICEP = {"FIAC601": ".yaml", "FIAC602": ".yaml"}
+# Rules that cannot occur in one language (FIAC302 is about the azurerm provider only), and rules about
+# Kubernetes objects, where YAML manifests take Bicep's place: the registry's lists.
+SINGLE_LANGUAGE = {rule_id: ".tf" for rule_id in TERRAFORM_ONLY}
+IN_PLACE_OF_BICEP = {rule_id: "." + language for rule_id, language in BICEP_STAND_IN.items()}
 
 
 def _has_language(rule_id: str, case_names: set[str], suffix: str) -> bool:
