@@ -99,7 +99,7 @@ def load(files: list[SourceFile], options: ScanOptions | None = None,
 
 def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None) -> Loaded:
     from analyzer.cache import evaluate_units
-    from analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends
+    from analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends, without_repeats
 
     inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None)
     memo: Memo = NoMemo()
@@ -144,7 +144,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     for front_end in ordered:
         if front_end.name not in evaluated:
             evaluate(front_end, parsed)
-    results = [e for fe in ordered for e in evaluated[fe.name]]
+    results = without_repeats([e for fe in ordered for e in evaluated[fe.name]])
     if index is not None:
         index.save()  # before the rules see (and could touch) the resources
     return Loaded(_variants(results), [d for e in results for d in e.result.diagnostics],

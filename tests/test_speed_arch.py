@@ -332,6 +332,17 @@ def test_unit_cache_sees_a_new_file_in_a_called_module(tmp_path: Path, cache_roo
         (FLEET_TF % "extra").replace('"fleet" {', '"extra" {')))
 
 
+def test_unit_cache_sees_a_called_folder_change_role(tmp_path: Path, cache_root: Path) -> None:
+    """A called folder with resources is also evaluated on its own; a root folder that becomes called
+    gives standalone results (another key), and what a standalone result adds depends on what its
+    callers evaluate (it is reduced after the cache, never stored reduced)."""
+    live, _ = _terraform_tree(tmp_path)
+    (live / "main.tf").write_text('variable "prefix" {}\n')
+    _check_fresh([tmp_path], lambda: (live / "main.tf").write_text(MODULE_CALL % "../modules/fleet"))
+    _check_fresh([tmp_path], lambda: (live / "main.tf").write_text(
+        (MODULE_CALL % "../modules/fleet").replace("  prefix", "  count  = 0\n  prefix")))
+
+
 def test_unit_cache_sees_a_downloaded_module_copy_change(tmp_path: Path, cache_root: Path) -> None:
     import json
 

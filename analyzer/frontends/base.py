@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from analyzer.model import FileResult
+from analyzer.model import FileResult, Location
 
 if TYPE_CHECKING:
     from analyzer.frontends.sources import SourceFile
@@ -86,6 +86,12 @@ class Evaluated:
     environment: str | None = None
     """The environment name (``dev``) within its group; None: the group's default, used by every
     environment the group has no result of its own for."""
+    standalone: bool = False
+    """Code that other scanned code calls as a module, evaluated on its own as well (a Terraform
+    folder with resources, a Bicep template): it adds only the resources and diagnostics at places
+    no other result has (:func:`without_repeats`), so a module's resources that its
+    callers evaluate are checked once, with the callers' inputs, and those no caller evaluates
+    (``count = 0``, ``if (false)``) are still checked."""
 
 
 class Memo(Protocol):
@@ -111,6 +117,49 @@ class NoMemo:
 
     def untracked(self) -> None:
         return None
+
+
+def callers_first(nodes: list[str], calls: Mapping[str, set[str]]) -> list[str]:
+    """``nodes`` ordered so that a node comes before those it calls (directly or not), ties and
+    cycles in path order: standalone evaluations of modules are taken callers first, so a module's
+    resources that a calling module also reaches are taken with the inputs it passes."""
+    remaining = set(nodes)
+    order: list[str] = []
+    while remaining:
+        called = {c for n in remaining for c in calls.get(n, ()) if c != n and c in remaining}
+        ready = sorted(remaining - called) or sorted(remaining)[:1]  # a cycle: its first node
+        order.append(ready[0])
+        remaining.discard(ready[0])
+    return order
+
+
+def without_repeats(results: list[Evaluated]) -> list[Evaluated]:
+    """The results, each :attr:`~analyzer.frontends.base.Evaluated.standalone` one (a module evaluated
+    on its own as well as through its callers) keeping only the resources declared, and the
+    diagnostics reported, at places (file and line) no other result has; standalone results are
+    taken in order, each after the others. So one declaration is checked once: through its callers,
+    with the inputs they pass, when any caller evaluates it, and on its own otherwise (a caller with
+    ``count = 0``). Internal errors are always kept."""
+    if not any(e.standalone for e in results):
+        return results
+
+    def place(location: Location) -> tuple[str, int]:
+        return (location.path, location.line)
+
+    declared = {place(r.location) for e in results if not e.standalone for r in e.result.resources}
+    reported = {place(d.location) for e in results if not e.standalone for d in e.result.diagnostics}
+    out = []
+    for e in results:
+        if not e.standalone:
+            out.append(e)
+            continue
+        resources = [r for r in e.result.resources if place(r.location) not in declared]
+        diagnostics = [d for d in e.result.diagnostics if d.internal or place(d.location) not in reported]
+        declared.update(place(r.location) for r in resources)
+        reported.update(place(d.location) for d in diagnostics)
+        out.append(Evaluated(FileResult(resources, diagnostics, list(e.result.notices)), e.group, e.environment,
+                             standalone=True))
+    return out
 
 
 def _always(_: Any) -> bool:

@@ -3,8 +3,11 @@
 Each file is parsed once, on its own, into plain data (:func:`parse_source`), so parsing can move to
 worker processes or a cache. Units are then formed: a root template (one no other scanned file calls as
 a local module, or one a ``.bicepparam`` is ``using``) is evaluated once per parameter file, or once
-with its defaults when it has none. Files that cannot be read or parsed become a unit of their own
-holding only their diagnostic, so each is reported exactly once.
+with its defaults when it has none. A template other templates call that declares resources of its
+own is evaluated on its own as well, with its defaults (a standalone result: it adds only what its
+callers' evaluations did not declare, such as the resources of a module behind ``if (false)``).
+Files that cannot be read or parsed become a unit of their own holding only their diagnostic, so
+each is reported exactly once.
 """
 
 from __future__ import annotations
@@ -14,7 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
+from analyzer.frontends.base import (
+    CoveredComment,
+    Evaluated,
+    Language,
+    Memo,
+    ScanInputs,
+    Unit,
+    callers_first,
+    without_repeats,
+)
 from analyzer.frontends.sources import ParseTimeout, SourceFile, read_source, time_budget, timed_out
 from analyzer.knowledge import arm_ids
 from analyzer.model import Diagnostic, FileResult, Kind, Location, Resource, internal_error
@@ -36,6 +48,8 @@ class BicepUnit:
     variant: str | None
     """Display path of the ``.bicepparam`` used, or None."""
     result: FileResult
+    standalone: bool = False
+    """A called template evaluated on its own as well (see :attr:`Evaluated.standalone`)."""
 
 
 def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
@@ -65,7 +79,12 @@ def load_bicep(files: list[SourceFile],
                parsed: Mapping[str, ParsedBicep | ParsedParams | Diagnostic] | None = None) -> list[BicepUnit]:
     """``parsed`` holds files already parsed by display path (the engine's parse stage)."""
     known = parsed or {}
-    return build_units({f.display: known.get(f.display) or parse_source(f) for f in files})
+    units = build_units({f.display: known.get(f.display) or parse_source(f) for f in files})
+    # A standalone unit keeps only what its callers' units did not declare, and goes when that is nothing.
+    reduced = without_repeats([Evaluated(u.result, standalone=u.standalone) for u in units])
+    return [unit if not unit.standalone else BicepUnit(unit.template, None, e.result, standalone=True)
+            for unit, e in zip(units, reduced, strict=True)
+            if not unit.standalone or e.result.resources or e.result.diagnostics]
 
 
 def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None]) -> Unit:
@@ -85,7 +104,7 @@ def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             # Two parameter files of one name for one template (params/dev, env/dev) stay two environments.
             environment = unit.variant if name in names else name
             names.add(environment)
-            out.append(Evaluated(unit.result, unit.template, environment))
+            out.append(Evaluated(unit.result, unit.template, environment, standalone=unit.standalone))
         return out, None
 
     return Unit("bicep templates", key, evaluate)
@@ -130,12 +149,11 @@ def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> l
 
     units: list[BicepUnit] = []
     templates = {p: r for p, r in parsed.items() if isinstance(r, ParsedBicep)}
-    called: set[str] = set()
+    calls: dict[str, set[str]] = {}
     for path, template in templates.items():
-        for module in template.modules:
-            target = _module_path(path, module.path)
-            if target is not None and target != path:
-                called.add(target)
+        targets = (_module_path(path, module.path) for module in template.modules)
+        calls[path] = {t for t in targets if t is not None and t in templates}
+    called = {t for path, targets in calls.items() for t in targets if t != path}
     variants: dict[str, list[ParsedParams]] = {}
     for path, result in sorted(parsed.items()):
         if isinstance(result, Diagnostic):
@@ -159,6 +177,14 @@ def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> l
                 units.append(evaluate_unit(templates, path, params))
         else:
             units.append(evaluate_unit(templates, path, None))
+    # Called templates with resources of their own, on their own too: a caller may never deploy them
+    # (``if (false)``, an empty loop, a module cycle). Callers first, so what a calling module reaches
+    # is taken with the parameters it passes.
+    alone = [p for p in sorted(templates) if p in called and p not in variants and templates[p].resources]
+    for path in callers_first(alone, calls):
+        unit = evaluate_unit(templates, path, None)
+        unit.standalone = True
+        units.append(unit)
     return units
 
 
@@ -175,7 +201,9 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
         root.emit()
         _link_children_by_name(ctx)
         _resolve_local_ids(ctx, path)
-        return BicepUnit(path, variant, FileResult(ctx.resources, []))
+        problems = [Diagnostic(where, message) for where, message in sorted(
+            ctx.problems.items(), key=lambda item: (item[0].sort_key(), item[1]))]
+        return BicepUnit(path, variant, FileResult(ctx.resources, problems))
     except RecursionError:
         diagnostic = Diagnostic(Location(path, 1, 1), "cannot evaluate Bicep: the template is nested too deeply")
     except Exception as exc:  # an evaluator bug: the other units are still analysed, the scan fails

@@ -40,6 +40,8 @@ class UnitContext:
     """Display path -> ParsedBicep (only successfully parsed templates)."""
     resources: list[Resource] = field(default_factory=list)
     by_name_children: list[tuple[Resource, str]] = field(default_factory=list)
+    problems: dict[Location, str] = field(default_factory=dict)
+    """Module declarations that were not followed (a cycle, too deep), with why: one per declaration."""
 
 
 @dataclass
@@ -66,8 +68,11 @@ class Instance:
     """One evaluation of one template with given parameter values and deployment scope."""
 
     def __init__(self, ctx: UnitContext, parsed: Any, params: dict[str, Any], key_prefix: str,
-                 address_prefix: str, rg: Any, sub: Any, depth: int = 0) -> None:
+                 address_prefix: str, rg: Any, sub: Any, depth: int = 0,
+                 templates: tuple[str, ...] = ()) -> None:
         self.ctx = ctx
+        self.templates = (*templates, parsed.path)
+        """The templates from the root down to this one (a module calling one of them is a cycle)."""
         self.file = parsed
         self.params_in = params
         self.key_prefix = key_prefix
@@ -241,7 +246,16 @@ class Instance:
         decl = copy.decl
         path = _module_path(self.file.path, decl.path)
         parsed = self.ctx.files.get(path) if path else None
-        if parsed is None or self.depth >= MAX_MODULE_DEPTH or not isinstance(copy.body, A.Obj):
+        if path is None or parsed is None or not isinstance(copy.body, A.Obj):
+            return None
+        if path in self.templates:
+            chain = " -> ".join((*self.templates[self.templates.index(path):], path))
+            self.ctx.problems.setdefault(self.loc(decl), f"module {copy.address} calls a module that calls itself: "
+                                         f"{chain}; it is not analysed")
+            return None
+        if self.depth >= MAX_MODULE_DEPTH:
+            self.ctx.problems.setdefault(self.loc(decl), f"module {copy.address} is nested more than "
+                                         f"{MAX_MODULE_DEPTH} modules deep; it is not analysed")
             return None
         params: dict[str, Any] = {}
         pair = _pair(copy.body, "params")
@@ -264,7 +278,8 @@ class Instance:
             rg = None
         child_key = f"{copy.key}/{path}#"
         child_address = f"{copy.address}/"
-        instance = Instance(self.ctx, parsed, params, child_key, child_address, rg, sub, self.depth + 1)
+        instance = Instance(self.ctx, parsed, params, child_key, child_address, rg, sub, self.depth + 1,
+                            self.templates)
         self.children[copy.key] = instance
         return instance
 

@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, NoMemo, ScanInputs, Unit
+from analyzer.frontends.base import (
+    CoveredComment,
+    Evaluated,
+    Language,
+    Memo,
+    NoMemo,
+    ScanInputs,
+    Unit,
+    callers_first,
+    without_repeats,
+)
 from analyzer.frontends.sources import (
     DEFAULT_LIMITS,
     ParseTimeout,
@@ -197,11 +207,27 @@ def _local_calls(files: list[ParsedFile], directory: str) -> set[str]:
     return calls
 
 
+def _holds_resources(files: list[ParsedFile]) -> bool:
+    return any(block.type == "resource" for parsed in files for block in parsed.blocks)
+
+
 def root_folders(parsed_by_dir: dict[str, list[ParsedFile]]) -> list[str]:
     """Folders to evaluate as root modules: every folder no other scanned folder calls as a local
-    module (a called folder evaluated on its own would be analysed twice, with unknown inputs).
-    Folders reached only through a cycle of calls get the first of the cycle as their root."""
+    module. Folders reached only through a cycle of calls get the first of the cycle as their root.
+    (A called folder with resources of its own is evaluated on its own as well: see
+    :func:`standalone_folders`.)"""
     return roots_from_calls({d: _local_calls(files, d) for d, files in parsed_by_dir.items()})
+
+
+def standalone_folders(local_calls: dict[str, set[str]], holding: set[str]) -> list[str]:
+    """The scanned folders that other scanned folders call as a module and that declare resources of
+    their own, callers first: each is evaluated on its own as well, with its own defaults and
+    tfvars, so a resource no caller evaluates (a call with ``count = 0``, ``for_each = {}``, a
+    condition, a cycle) is still checked. What a caller did evaluate is taken from the caller
+    (:attr:`Evaluated.standalone`)."""
+    roots = set(roots_from_calls(local_calls))
+    called = {c for d, targets in local_calls.items() for c in targets & set(local_calls) if c != d}
+    return callers_first(sorted(d for d in holding if d not in roots and d in called), local_calls)
 
 
 def roots_from_calls(local_calls: dict[str, set[str]]) -> list[str]:
@@ -233,7 +259,8 @@ def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = N
     """Every root module of ``files`` evaluated, nothing remembered: the front end on its own, for
     tests and tools (a scan goes through :meth:`TerraformFrontEnd.units` and the engine)."""
     units = root_units(files, {}, {}, inputs or VariableInputs(), NoMemo())
-    return [e.result for unit in units for e in (unit.ready if unit.ready is not None else unit.evaluate()[0])]
+    evaluated = [e for unit in units for e in (unit.ready if unit.ready is not None else unit.evaluate()[0])]
+    return [e.result for e in without_repeats(evaluated)]
 
 
 def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[ParsedFile], inputs: VariableInputs,
@@ -365,6 +392,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
     ok_by_dir: dict[str, list[str]] = defaultdict(list)
     tfvars_by_dir: dict[str, list[str]] = defaultdict(list)
     calls_by_dir: dict[str, set[str]] = defaultdict(set)
+    holding: set[str] = set()
     parsed_here: dict[str, Any] = {}
 
     def parsed_file(source: SourceFile) -> Any:
@@ -379,18 +407,18 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         if summary is None:
             value = parsed_file(source)
             if isinstance(value, Diagnostic):
-                summary = ((value,), False, frozenset())
+                summary = ((value,), False, frozenset(), False)
             else:
                 found = tuple(Diagnostic(Location(source.display, pos.line, pos.column), message)
                               for pos, message in value.problems)
-                calls = frozenset(_local_calls([value], source.directory)) if source.language != "tfvars" \
-                    else frozenset()
-                summary = (found, True, calls)
+                module = source.language != "tfvars"
+                calls = frozenset(_local_calls([value], source.directory)) if module else frozenset()
+                summary = (found, True, calls, module and _holds_resources([value]))
             if key is not None and not machine_dependent(value):  # a timeout or a crash depends on the machine
                 memo.put(("tf-file", key), summary)
             else:
                 memo.untracked()
-        found_diagnostics, ok, calls = summary
+        found_diagnostics, ok, calls, holds = summary
         diagnostics.extend(found_diagnostics)
         if not ok:
             continue
@@ -400,6 +428,8 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         else:
             ok_by_dir[source.directory].append(source.display)
             calls_by_dir[source.directory] |= calls
+            if holds:
+                holding.add(source.directory)
     by_display = {source.display: source for source in files}
     var_files = _var_files(inputs, diagnostics)
     var_digest = [(path.as_posix(), _file_digest(path)) for path in inputs.var_files]
@@ -435,12 +465,14 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         base = root_path / directory if directory else root_path
         return _file_digest(base / ".terraform" / "modules" / "modules.json")
 
-    def root_unit(directory: str) -> Unit:
+    def root_unit(directory: str, standalone: bool = False) -> Unit:
         own = tuple((d, keys.get(d)) for d in ok_by_dir[directory])
         tfvars_displays = sorted(tfvars_by_dir.get(directory, []), key=_tfvars_order)
         tfvars = tuple((d, keys.get(d)) for d in tfvars_displays)
         cacheable = all(k is not None for _, k in (*own, *tfvars))
-        unit_key = ("tf-unit", directory, own, tfvars, inputs_key) if cacheable else None
+        # A folder evaluated on its own although others call it gives standalone results: its role is
+        # part of the key (the same files give other results once no folder calls it any more).
+        unit_key = ("tf-unit", directory, standalone, own, tfvars, inputs_key) if cacheable else None
 
         def evaluate() -> tuple[list[Evaluated], Any]:
             from analyzer.frontends.terraform.evaluate import ModuleTree
@@ -453,7 +485,8 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             # Diagnostics of module folders read from disk belong to every root that reads them (the
             # report keeps each once).
             read = [d for f in used for d in folders.read_diagnostics.get(f, ())]
-            out = [Evaluated(result), *([Evaluated(FileResult(diagnostics=read))] if read else [])]
+            out = [Evaluated(result, standalone=standalone),
+                   *([Evaluated(FileResult(diagnostics=read), standalone=standalone)] if read else [])]
             deps = (tuple((f, state(f)) for f in used), manifest_state(directory)) if unit_key is not None else None
             return out, deps
 
@@ -466,6 +499,8 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
     units = [Unit("files", None, _no_evaluation, ready=[Evaluated(FileResult(diagnostics=diagnostics))])] \
         if diagnostics else []
     units.extend(root_unit(directory) for directory in roots_from_calls(dict(calls_by_dir)))
+    units.extend(root_unit(directory, standalone=True)
+                 for directory in standalone_folders(dict(calls_by_dir), holding))
     return units
 
 
