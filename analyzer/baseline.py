@@ -5,6 +5,11 @@ that are not recorded. An entry is keyed by rule, file, resource address and mes
 so code added above a finding does not turn it into a "new" one. Each entry absorbs one finding, so a
 second identical finding (the same problem twice) is still new. Entries no finding matches any more are
 counted as gone (fixed, or moved to another file or resource): rewrite the baseline to drop them.
+
+FIAC901 (a file that could not be read or parsed) is never recorded and never matched: nothing in
+such a file is checked, so a baselined parse error would let a change keep a broken file, and every
+finding it hides, for good. A FIAC901 entry in a hand-edited baseline is counted as gone. Internal
+errors are not findings and never reach a baseline either.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.model import BaselineSummary, Finding, Report
+from analyzer.suppressions import UNSUPPRESSIBLE
 
 FORMAT_VERSION = 1
 
@@ -29,9 +35,10 @@ def key(finding: Finding) -> tuple[str, str, str, str]:
 
 
 def write(report: Report, path: Path) -> int:
-    """Write the report's (unsuppressed) findings as a baseline; returns the number of entries."""
+    """Write the report's (unsuppressed) findings, except FIAC901, as a baseline; returns the number of
+    entries."""
     entries = [dict(zip(("rule_id", "path", "resource", "message"), key(f), strict=True))
-               for f in sorted(report.findings, key=key)]
+               for f in sorted(report.findings, key=key) if f.rule_id not in UNSUPPRESSIBLE]
     document = {"version": FORMAT_VERSION, "tool": "fleetiac", "entries": entries}
     path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return len(entries)
@@ -63,7 +70,7 @@ def apply(report: Report, path: Path, shown_path: str) -> Report:
     new: list[Finding] = []
     for finding in report.findings:
         k = key(finding)
-        if remaining[k] > 0:
+        if finding.rule_id not in UNSUPPRESSIBLE and remaining[k] > 0:
             remaining[k] -= 1
         else:
             new.append(finding)

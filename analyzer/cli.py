@@ -180,6 +180,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     from analyzer.engine import ScanOptions, exit_code
     from analyzer.engine import scan as run_scan
     from analyzer.reporters import RenderOptions, render
+    from analyzer.reporters._escape import line_text
 
     outputs = _outputs(formats, output)
     targets = list(paths) or [Path(".")]
@@ -220,8 +221,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     except Exception as error:
         if debug:
             raise
-        click.echo(f"fleetiac: internal error: {type(error).__name__}: {error} (rerun with --debug for details)",
-                   err=True)
+        click.echo(line_text(f"fleetiac: internal error: {type(error).__name__}: {error} "
+                             f"(rerun with --debug for details)"), err=True)
         sys.exit(2)
     for text, target in rendered:
         if target is not None:
@@ -234,7 +235,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     text_on_stdout = any(fmt == "text" and target is None for fmt, target in outputs)
     for failure in report.internal_errors:
         if not text_on_stdout:
-            click.echo(f"fleetiac: {failure.message}", err=True)
+            click.echo(f"fleetiac: {line_text(failure.message)}", err=True)  # CI agents read stderr too
         if debug and failure.detail:
             click.echo(failure.detail.rstrip("\n"), err=True)
     if report.internal_errors:

@@ -271,7 +271,9 @@ class Finding:
         import hashlib
 
         text = "\x1f".join((self.rule_id, self.location.path, self.resource, self.message))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        # surrogatepass: a file name that is not UTF-8 holds lone surrogates (surrogateescape); they
+        # are hashed as they are instead of crashing. Other text encodes as plain UTF-8.
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass(slots=True)

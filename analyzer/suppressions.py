@@ -15,6 +15,11 @@ structure a suppression needs:
 A finding is suppressed when its rule ID is named and its start line lies in the covered lines. A
 directive that names an unknown rule, gives no reason, has a bad or past ``until`` date, or is
 malformed is reported as FIAC903 and suppresses nothing, so a typo never hides a finding.
+
+FIAC901 (a file fleetiac could not read or parse) cannot be suppressed inline: nothing in such a file
+was checked, so a directive above broken code would hide the file and every finding it would have
+given. A directive naming it is a FIAC903 and suppresses nothing. Internal errors (failures of
+fleetiac's own code) are never findings, so no directive reaches them either.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ from analyzer.model import Finding, Level, Location, Suppression
 DIRECTIVE_RE = re.compile(r"fleetiac\s*:\s*ignore\b(?P<rest>.*)", re.S)
 RULE_ID_RE = re.compile(r"^[A-Z]+[0-9]+$")
 UNTIL_RE = re.compile(r"^until=(?P<date>\S*)$")
+UNSUPPRESSIBLE: frozenset[str] = frozenset({"FIAC901"})
+"""Rules neither a directive nor a baseline (:mod:`analyzer.baseline`) can silence: a file that cannot
+be parsed was not checked at all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,7 @@ def parse_directive(text: str, location: Location, known: set[str], as_of: date,
     problems: list[str] = []
     ids: list[str] = []
     until: date | None = None
+    refused = False  # a rule was named but is not one a directive can name (unknown, or unsuppressible)
     for token in head.replace(",", " ").split():
         until_match = UNTIL_RE.match(token)
         if until_match:
@@ -74,12 +83,17 @@ def parse_directive(text: str, location: Location, known: set[str], as_of: date,
                 problems.append(f"suppression has an invalid date {token!r}; write until=YYYY-MM-DD")
             continue
         rule_id = token.upper()
-        if not RULE_ID_RE.match(rule_id) or rule_id not in known:
-            problems.append(f"suppression names unknown rule {token!r}, so it suppresses nothing "
-                            f"(`fleetiac rules` lists the IDs)")
+        if not RULE_ID_RE.match(rule_id) or rule_id not in known or rule_id in UNSUPPRESSIBLE:
+            refused = True
+            if rule_id in UNSUPPRESSIBLE:
+                problems.append(f"{rule_id} cannot be suppressed inline; a file that cannot be parsed is not "
+                                f"checked at all, so fix it instead (this directive suppresses nothing)")
+            else:
+                problems.append(f"suppression names unknown rule {token!r}, so it suppresses nothing "
+                                f"(`fleetiac rules` lists the IDs)")
             continue
         ids.append(rule_id)
-    if not ids and not any("unknown rule" in p for p in problems):
+    if not ids and not refused:
         problems.append("suppression names no rule; write `fleetiac:ignore FIAC201 -- reason`")
     if not sep or not reason:
         problems.append("suppression has no reason; write `-- reason` after the rule IDs")
@@ -114,6 +128,9 @@ def apply(findings: Iterable[Finding], found: Iterable[Directive]) -> tuple[list
     active: list[Finding] = []
     suppressed: list[Finding] = []
     for finding in findings:
+        if finding.rule_id in UNSUPPRESSIBLE:
+            active.append(finding)
+            continue
         match = next((d for d in by_path.get(finding.location.path, [])
                       if finding.rule_id in d.rule_ids and d.first_line <= finding.location.line <= d.last_line),
                      None)

@@ -24,6 +24,10 @@ def parse_error(ctx: RuleContext) -> None:
     input: an exception in fleetiac's own code is an internal error, not a FIAC901, and always
     exits 2.
 
+    It cannot be suppressed inline (a `fleetiac:ignore FIAC901` directive is a FIAC903 and
+    suppresses nothing) and is never recorded in or hidden by a baseline: nothing in the file is
+    checked until it parses.
+
     ## Example
 
     ## Fix
@@ -75,8 +79,9 @@ def invalid_suppression(ctx: RuleContext) -> None:
 
     An inline suppression (`# fleetiac:ignore FIAC203 -- reason` in Terraform, `//` in Terraform and
     Bicep) that cannot be honoured: it names a rule ID that does not exist (a typo), gives no reason
-    after `--`, names no rule, has an `until=` date that is not `YYYY-MM-DD`, or has an `until=` date
-    before the evaluation date (`--as-of`, default today). The finding is on the comment.
+    after `--`, names no rule, names FIAC901 (a parse error cannot be suppressed), has an `until=`
+    date that is not `YYYY-MM-DD`, or has an `until=` date before the evaluation date (`--as-of`,
+    default today). The finding is on the comment.
 
     ## Why it matters
 

@@ -44,3 +44,24 @@ def test_missing_or_foreign_baseline_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"results": []}')
     result = run("scan", str(tmp_path), "--baseline", str(tmp_path / "x.json"))
     assert result.exit_code == 2 and "is not a fleetiac baseline" in result.output
+
+
+def test_a_parse_error_is_never_baselined(tmp_path: Path) -> None:
+    # A baselined FIAC901 would let a pull request keep a broken file (and all it hides) for good.
+    (tmp_path / "main.tf").write_text(member_tf())
+    (tmp_path / "broken.tf").write_text('locals {\n  x = = 1\n}\n')
+    baseline = tmp_path / "b.json"
+    result = run("scan", str(tmp_path), *ONLY, "--write-baseline", str(baseline), *AS_OF)
+    assert result.exit_code == 0
+    assert [e["rule_id"] for e in json.loads(baseline.read_text())["entries"]] == ["FIAC203"]
+    # A hand-written entry for it does not hide it either: it is counted as gone.
+    _, plain = scan_json(str(tmp_path))
+    (parse_error,) = [f for f in plain["findings"] if f["rule_id"] == "FIAC901"]
+    document = json.loads(baseline.read_text())
+    document["entries"].append({"rule_id": "FIAC901", "path": "broken.tf", "resource": "",
+                                "message": parse_error["message"]})
+    baseline.write_text(json.dumps(document))
+    code, doc = scan_json(str(tmp_path), "--fail-on", "warning", "--baseline", str(baseline))
+    assert code == 1
+    assert [(f["rule_id"], f["path"]) for f in doc["findings"]] == [("FIAC901", "broken.tf")]
+    assert doc["summary"]["baseline"] == {"path": str(baseline), "matched": 1, "gone": 1}

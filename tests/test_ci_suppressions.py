@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from analyzer import suppressions
 from analyzer.frontends.bicep.comments import BICEP
 from analyzer.frontends.scanner import scan_source
 from analyzer.frontends.terraform.comments import HCL
+from analyzer.model import Finding, Level, Location
 from tests.ci_helpers import AS_OF, ONLY, member_bicep, member_tf, run, scan_json
 
 MEMBER_LINE = 8  # the member block's first line when a one-line directive is written above it
@@ -78,6 +82,37 @@ def test_missing_reason_and_expired_date_are_fiac903(tmp_path: Path) -> None:
         ("FIAC203", MEMBER_LINE, doc["findings"][2]["message"]),
     ]
     assert doc["suppressed"] == []
+
+
+BROKEN_TF = 'resource "azurerm_kubernetes_fleet_member" "west" {\n  name = = "aks-west"\n}\n'
+BROKEN_BICEP = "resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {\n  name: = 'x'\n}\n"
+
+
+@pytest.mark.parametrize(("name", "text"), [("main.tf", "# fleetiac:ignore FIAC901 -- x\n" + BROKEN_TF),
+                                            ("main.bicep", "// fleetiac:ignore FIAC901 -- x\n" + BROKEN_BICEP)])
+def test_fiac901_cannot_be_suppressed_inline(tmp_path: Path, name: str, text: str) -> None:
+    # A directive above unparseable code hid the parse error and everything the file would have given.
+    (tmp_path / name).write_text(text)
+    code, doc = scan_json(str(tmp_path), "--fail-on", "warning")
+    assert code == 1
+    assert [(f["rule_id"], f["line"]) for f in doc["findings"]] == [("FIAC903", 1), ("FIAC901", 3)]
+    assert doc["findings"][0]["message"].startswith("FIAC901 cannot be suppressed inline; ")
+    assert doc["suppressed"] == []
+
+
+def test_a_directive_naming_fiac901_suppresses_nothing_else_either(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(member_tf("# fleetiac:ignore FIAC203, FIAC901 -- staged later"))
+    _, doc = scan_json(str(tmp_path))
+    assert [(f["rule_id"], f["line"]) for f in doc["findings"]] == [("FIAC903", 7), ("FIAC203", MEMBER_LINE)]
+    assert doc["suppressed"] == []
+
+
+def test_no_directive_object_can_hide_a_fiac901() -> None:
+    # Even a directive built by hand (not parsed) that names FIAC901 leaves the parse error active.
+    where = Location("main.tf", 1, 1)
+    forged = suppressions.Directive(where, ("FIAC901",), "x", None, 1, 9)
+    finding = Finding("FIAC901", Level.WARNING, "cannot parse", Location("main.tf", 2, 1))
+    assert suppressions.apply([finding], [forged]) == ([finding], [])
 
 
 def test_no_inline_suppressions_ignores_every_directive(tmp_path: Path) -> None:

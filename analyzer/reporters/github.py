@@ -4,13 +4,16 @@
 
 GitHub reads the properties up to ``::`` and splits them on ``,``, so property values escape ``%``,
 CR, LF, ``:`` and ``,``; the message escapes ``%``, CR and LF (its ``:`` and ``,`` are plain text).
-Suppressed findings are not annotated. Levels map to ``error``, ``warning`` and ``notice``; an
-internal error (a failure of fleetiac's own code) is an ``error`` titled ``fleetiac internal error``.
+Before that, every string from the scanned code goes through
+:func:`~analyzer.reporters._escape.workflow_text` (no lone surrogate, no other control character, no
+``##vso[``). Suppressed findings are not annotated. Levels map to ``error``, ``warning`` and
+``notice``; an internal error (a failure of fleetiac's own code) is an ``error`` titled ``fleetiac internal error``.
 """
 
 from __future__ import annotations
 
 from analyzer.model import Diagnostic, Finding, Level, Report
+from analyzer.reporters._escape import workflow_text
 
 _COMMANDS: dict[Level, str] = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
 
@@ -25,6 +28,10 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _properties(properties: list[tuple[str, str]]) -> str:
+    return ",".join(f"{key}={escape_property(workflow_text(value))}" for key, value in properties)
+
+
 def annotation(finding: Finding) -> str:
     loc = finding.location
     properties = [("file", loc.path), ("line", str(loc.line)), ("col", str(loc.column))]
@@ -34,8 +41,7 @@ def annotation(finding: Finding) -> str:
             properties.append(("endColumn", str(loc.end_column)))
     properties.append(("title", finding.rule_id))
     message = f"{finding.message} {finding.hint}" if finding.hint else finding.message
-    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    return f"::{_COMMANDS[Level(finding.level)]} {props}::{escape_data(message)}"
+    return f"::{_COMMANDS[Level(finding.level)]} {_properties(properties)}::{escape_data(workflow_text(message))}"
 
 
 def internal_annotation(failure: Diagnostic) -> str:
@@ -43,8 +49,7 @@ def internal_annotation(failure: Diagnostic) -> str:
     loc = failure.location
     properties = [("file", loc.path), ("line", str(loc.line)), ("col", str(loc.column)),
                   ("title", "fleetiac internal error")]
-    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    return f"::error {props}::{escape_data(failure.message)}"
+    return f"::error {_properties(properties)}::{escape_data(workflow_text(failure.message))}"
 
 
 def render(report: Report) -> str:

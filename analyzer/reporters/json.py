@@ -7,11 +7,11 @@ no timestamps) so it can be diffed and committed.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from analyzer.model import Finding, Level, Report, RuleInfo
 from analyzer.reporters._common import count_by_level, rule_for
+from analyzer.reporters._escape import json_text
 
 FORMAT_VERSION = 1
 """Bumped only for an incompatible change; additions keep it."""
@@ -96,6 +96,7 @@ def document(report: Report) -> dict[str, Any]:
 def render(report: Report) -> str:
     """The JSON report, two-space indented, keys sorted, ending with a newline.
 
-    Non-ASCII text is escaped (``\\u00e9``) so the bytes are ASCII whatever the terminal encoding is.
+    Non-ASCII text is escaped (``\\u00e9``) so the bytes are ASCII whatever the terminal encoding is;
+    a lone surrogate is U+FFFD and ``##vso[`` is written ``\\u0023#vso[`` (:func:`json_text`).
     """
-    return json.dumps(document(report), indent=2, sort_keys=True) + "\n"
+    return json_text(document(report), indent=2, sort_keys=True) + "\n"

@@ -5,7 +5,9 @@ One ``testsuite`` per rule that ran; in it one ``testcase`` per resource the rul
 fails with every finding of that rule on that resource. A rule without findings has one passing
 ``testcase`` named ``all resources``, so a clean run still shows which checks ran. A suppressed
 (rule, resource) pair without active findings is a skipped test case with the reason. No timestamps
-or durations, so the XML is deterministic.
+or durations, so the XML is deterministic. Every string from the scanned code is one line without
+control characters, CI commands or characters XML 1.0 forbids
+(:func:`~analyzer.reporters._escape.xml_text`), so the XML always parses.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import defaultdict
 
 from analyzer.model import Finding, Level, Report
 from analyzer.reporters._common import rule_for
+from analyzer.reporters._escape import xml_line_start, xml_text
 
 PASSING_CASE = "all resources"
 INTERNAL_SUITE = "fleetiac internal errors"
@@ -23,13 +26,14 @@ INTERNAL_SUITE = "fleetiac internal errors"
 
 def _subject(finding: Finding) -> str:
     """The resource address, or the file for file-level findings (parse errors)."""
-    return finding.resource or finding.location.path
+    return xml_text(finding.resource or finding.location.path)
 
 
 def _finding_text(finding: Finding) -> str:
     loc = finding.location
-    text = f"{loc.path}:{loc.line}:{loc.column}: {Level(finding.level).value} {finding.rule_id} {finding.message}"
-    return f"{text}\n  help: {finding.hint}" if finding.hint else text
+    text = (f"{xml_line_start(loc.path)}:{loc.line}:{loc.column}: {Level(finding.level).value} "
+            f"{xml_text(finding.rule_id)} {xml_text(finding.message)}")
+    return f"{text}\n  help: {xml_text(finding.hint)}" if finding.hint else text
 
 
 def render(report: Report) -> str:
@@ -43,25 +47,25 @@ def render(report: Report) -> str:
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for rule_id in sorted(set(report.rules) | set(by_rule) | set(quiet)):
         info = rule_for(report, rule_id, Level.WARNING)
-        suite = ET.SubElement(suites, "testsuite", name=f"{rule_id} {info.name}")
+        suite = ET.SubElement(suites, "testsuite", name=xml_text(f"{rule_id} {info.name}"))
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         failing = by_rule.get(rule_id, {})
         skipped = {s: f for s, f in quiet.get(rule_id, {}).items() if s not in failing}
         for subject in sorted(set(failing) | set(skipped)):
-            case = ET.SubElement(suite, "testcase", classname=rule_id, name=subject)
+            case = ET.SubElement(suite, "testcase", classname=xml_text(rule_id), name=subject)
             counts["tests"] += 1
             if subject in failing:
                 findings = failing[subject]
                 counts["failures"] += 1
-                failure = ET.SubElement(case, "failure", message=findings[0].message,
+                failure = ET.SubElement(case, "failure", message=xml_text(findings[0].message),
                                         type=Level(findings[0].level).value)
                 failure.text = "\n".join(_finding_text(f) for f in findings)
             else:
                 counts["skipped"] += 1
                 reasons = sorted({f.suppression.reason for f in skipped[subject] if f.suppression})
-                ET.SubElement(case, "skipped", message="suppressed: " + "; ".join(reasons))
+                ET.SubElement(case, "skipped", message="suppressed: " + "; ".join(xml_text(r) for r in reasons))
         if not failing and not skipped:
-            ET.SubElement(suite, "testcase", classname=rule_id, name=PASSING_CASE)
+            ET.SubElement(suite, "testcase", classname=xml_text(rule_id), name=PASSING_CASE)
             counts["tests"] += 1
         for key, value in counts.items():
             suite.set(key, str(value))
@@ -72,8 +76,9 @@ def render(report: Report) -> str:
         # fleetiac's own code failed on part of the tree: an error (not a failure) of the run itself.
         suite = ET.SubElement(suites, "testsuite", name=INTERNAL_SUITE)
         for internal in report.internal_errors:
-            error_case = ET.SubElement(suite, "testcase", classname="fleetiac", name=internal.location.path)
-            ET.SubElement(error_case, "error", message=internal.message, type="internal").text = internal.message
+            error_case = ET.SubElement(suite, "testcase", classname="fleetiac", name=xml_text(internal.location.path))
+            message = xml_text(internal.message)
+            ET.SubElement(error_case, "error", message=message, type="internal").text = message
         errors = len(report.internal_errors)
         for key, value in (("tests", errors), ("failures", 0), ("skipped", 0), ("errors", errors)):
             suite.set(key, str(value))

@@ -1,6 +1,8 @@
 """Markdown for a pull-request comment or ``$GITHUB_STEP_SUMMARY``: a summary line, a table of rules
 with their counts, then a table of findings. Table cells escape ``|`` and fold newlines, which would
-otherwise end the row."""
+otherwise end the row. Every string from the scanned code is escaped so that it renders as itself and
+nothing more: no raw HTML, link, image or code span it did not hold, no line break, no CI command
+(:mod:`analyzer.reporters._escape`)."""
 
 from __future__ import annotations
 
@@ -8,27 +10,16 @@ from collections import Counter
 
 from analyzer.model import Finding, Level, Report
 from analyzer.reporters._common import LEVELS, count_by_level, plural, rule_for
+from analyzer.reporters._escape import md_code, md_message
 
 _ICONS: dict[Level, str] = {Level.ERROR: "**error**", Level.WARNING: "warning", Level.NOTE: "note"}
-
-
-def cell(text: str) -> str:
-    """A table cell: pipes escaped, line breaks as ``<br>``, no leading/trailing space."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>").strip()
-
-
-def _code(text: str) -> str:
-    """Inline code that survives backticks in the text."""
-    fence = "``" if "`" in text else "`"
-    pad = " " if "`" in text else ""
-    return f"{fence}{pad}{cell(text)}{pad}{fence}" if text else ""
 
 
 def _row(finding: Finding) -> str:
     loc = finding.location
     message = f"{finding.message} ({finding.hint})" if finding.hint else finding.message
-    return (f"| {_ICONS[Level(finding.level)]} | {finding.rule_id} | {_code(f'{loc.path}:{loc.line}')} "
-            f"| {_code(finding.resource)} | {cell(message)} |")
+    return (f"| {_ICONS[Level(finding.level)]} | {finding.rule_id} | {md_code(f'{loc.path}:{loc.line}')} "
+            f"| {md_code(finding.resource)} | {md_message(message)} |")
 
 
 def render(report: Report) -> str:
@@ -49,15 +40,15 @@ def render(report: Report) -> str:
         lines.append("")
         lines.append("; ".join(extras).capitalize() + ".")
     for failure in report.internal_errors:
-        lines.extend(["", f"**error:** {cell(failure.message)}"])
+        lines.extend(["", f"**error:** {md_message(failure.message)}"])
     for notice in report.notices:
-        lines.extend(["", f"> {cell(notice)}"])
+        lines.extend(["", f"> {md_message(notice)}"])
     if report.findings:
         per_rule = Counter(f.rule_id for f in report.findings)
         lines += ["", "| Rule | Name | Findings |", "|---|---|---:|"]
         for rule_id in sorted(per_rule):
             info = rule_for(report, rule_id, Level.WARNING)
-            lines.append(f"| {rule_id} | {cell(info.name)} | {per_rule[rule_id]} |")
+            lines.append(f"| {rule_id} | {md_message(info.name)} | {per_rule[rule_id]} |")
         lines += ["", "| Level | Rule | Location | Resource | Message |", "|---|---|---|---|---|"]
         lines.extend(_row(finding) for finding in report.findings)
     if report.suppressed:
@@ -66,7 +57,7 @@ def render(report: Report) -> str:
         for finding in report.suppressed:
             loc = finding.location
             reason = finding.suppression.reason if finding.suppression else ""
-            lines.append(f"| {finding.rule_id} | {_code(f'{loc.path}:{loc.line}')} | {_code(finding.resource)} "
-                         f"| {cell(reason)} |")
+            lines.append(f"| {finding.rule_id} | {md_code(f'{loc.path}:{loc.line}')} | {md_code(finding.resource)} "
+                         f"| {md_message(reason)} |")
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -11,13 +11,13 @@ same bytes.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import quote
 
 from analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
 from analyzer.reporters._common import rule_for
+from analyzer.reporters._escape import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -32,6 +32,8 @@ _SECURITY_FAMILY = "FIAC1"
 _SECURITY_SEVERITY: dict[Level, str] = {Level.ERROR: "8.0", Level.WARNING: "5.0", Level.NOTE: "3.0"}
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_FOREIGN_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+"""Surrogates that ``surrogateescape`` cannot have made from a byte (it makes U+DC80-U+DCFF)."""
 
 
 def encode_path(path: str) -> str:
@@ -39,8 +41,10 @@ def encode_path(path: str) -> str:
 
     Everything outside the unreserved set is encoded, which covers spaces, ``%``, ``#``, ``?`` and
     non-ASCII (as UTF-8), and also ``:`` so a first segment such as ``c:`` can never read as a scheme.
+    A file name that is not UTF-8 (its bytes held as ``surrogateescape`` code points) is encoded as
+    those bytes, so the URI still names the file; any other lone surrogate is U+FFFD.
     """
-    return quote(path, safe="/", encoding="utf-8", errors="strict")
+    return quote(_FOREIGN_SURROGATE.sub("\ufffd", path), safe="/", encoding="utf-8", errors="surrogateescape")
 
 
 def relative_uri(path: str, root: str) -> str:
@@ -233,4 +237,4 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
 
 def render(report: Report, *, category: str = "", include_suppressed: bool = False) -> str:
     """The SARIF log, two-space indented, in a fixed key order, ending with a newline."""
-    return json.dumps(document(report, category=category, include_suppressed=include_suppressed), indent=2) + "\n"
+    return json_text(document(report, category=category, include_suppressed=include_suppressed), indent=2) + "\n"

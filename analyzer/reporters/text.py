@@ -1,7 +1,9 @@
 """The human-readable report: findings grouped by file, then a one-line summary.
 
 Each finding starts with ``path:line:col:`` so editors and terminals turn it into a link, and the
-path is repeated on every line (rather than only in a group header) so ``grep`` keeps it.
+path is repeated on every line (rather than only in a group header) so ``grep`` keeps it. Every
+string from the scanned code is one line without control characters or CI commands
+(:func:`~analyzer.reporters._escape.line_text`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from itertools import groupby
 
 from analyzer.model import Finding, Level, Report
 from analyzer.reporters._common import LEVELS, count_by_level, plural, rule_for
+from analyzer.reporters._escape import line_start, line_text
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -31,38 +34,33 @@ class _Painter:
         return f"{code}{text}{_RESET}" if self.enabled else text
 
 
-def _indent_continuations(text: str, prefix: str) -> str:
-    """Keep a multi-line message inside its finding's block instead of breaking the layout."""
-    return text.replace("\n", "\n" + prefix)
-
-
 def _finding_lines(report: Report, finding: Finding, paint: _Painter) -> list[str]:
     level = Level(finding.level)
     loc = finding.location
     rule = rule_for(report, finding.rule_id, level)
     head = (
-        f"{paint(f'{loc.path}:{loc.line}:{loc.column}:', _BOLD)} "
-        f"{paint(level.value.upper(), _LEVEL_COLORS[level])} {finding.rule_id} "
-        f"{_indent_continuations(finding.message, '    ')}"
+        f"{paint(f'{line_start(loc.path)}:{loc.line}:{loc.column}:', _BOLD)} "
+        f"{paint(level.value.upper(), _LEVEL_COLORS[level])} {line_text(finding.rule_id)} "
+        f"{line_text(finding.message)}"
     )
     lines = [head]
     if finding.hint:
-        lines.append(paint(f"  help: {_indent_continuations(finding.hint, '        ')}", _DIM))
+        lines.append(paint(f"  help: {line_text(finding.hint)}", _DIM))
     # The rule name plus the command that prints its documentation: the next step for a reader.
-    lines.append(paint(f"  rule: {rule.name} (fleetiac explain {finding.rule_id})", _DIM))
+    lines.append(paint(f"  rule: {line_text(rule.name)} (fleetiac explain {line_text(finding.rule_id)})", _DIM))
     return lines
 
 
 def _suppressed_lines(finding: Finding, paint: _Painter) -> list[str]:
     loc = finding.location
-    head = (f"{paint(f'{loc.path}:{loc.line}:{loc.column}:', _BOLD)} {paint('SUPPRESSED', _DIM)} "
-            f"{finding.rule_id} {_indent_continuations(finding.message, '    ')}")
+    head = (f"{paint(f'{line_start(loc.path)}:{loc.line}:{loc.column}:', _BOLD)} {paint('SUPPRESSED', _DIM)} "
+            f"{line_text(finding.rule_id)} {line_text(finding.message)}")
     suppression = finding.suppression
     if suppression is None:
         return [head]
     until = f" (until {suppression.until})" if suppression.until else ""
-    where = f"{suppression.location.path}:{suppression.location.line}"
-    return [head, paint(f"  reason: {suppression.reason}{until} [{where}]", _DIM)]
+    where = f"{line_text(suppression.location.path)}:{suppression.location.line}"
+    return [head, paint(f"  reason: {line_text(suppression.reason)}{line_text(until)} [{where}]", _DIM)]
 
 
 def summary_line(report: Report) -> str:
@@ -97,15 +95,15 @@ def render(report: Report, *, color: bool = False) -> str:
         blocks.append("\n".join(lines))
     if report.baseline is not None:
         gone = report.baseline.gone
-        blocks.append(f"Baseline {report.baseline.path}: {plural(report.baseline.matched, 'finding')} left out, "
-                      f"{gone} {'entry' if gone == 1 else 'entries'} gone.")
+        blocks.append(f"Baseline {line_text(report.baseline.path)}: {plural(report.baseline.matched, 'finding')} "
+                      f"left out, {gone} {'entry' if gone == 1 else 'entries'} gone.")
     if report.notices:
         # What the scan itself could not do (modules not fetched, version data past its horizon):
         # said once, above the summary, so a clean summary is never read as "everything was checked".
-        blocks.append("\n".join(paint(f"note: {notice}", _DIM) for notice in report.notices))
+        blocks.append("\n".join(paint(f"note: {line_text(notice)}", _DIM) for notice in report.notices))
     if report.internal_errors:
         # fleetiac's own code failed on part of the tree: what is above is incomplete (exit 2).
-        blocks.append("\n".join(paint(f"error: {failure.message}", _LEVEL_COLORS[Level.ERROR])
+        blocks.append("\n".join(paint(f"error: {line_text(failure.message)}", _LEVEL_COLORS[Level.ERROR])
                                  for failure in report.internal_errors))
     summary = summary_line(report)
     if report.findings:
