@@ -5,46 +5,21 @@ graph -> policies -> ``Finding``s -> reporters.
 
 Canonical resources
 -------------------
-Both front ends describe what the code declares with the same :class:`Resource` shape, so a policy is
-written once. ``kind`` and ``props`` follow this table (every value is a :mod:`analyzer.values` value:
-plain, :class:`~analyzer.values.Unknown` or :class:`~analyzer.values.ResourceRef`; a prop that the
-code does not set is absent or ``None``):
+Every front end describes what the code declares with the same :class:`Resource` shape, so a policy is
+written once. A resource's ``kind`` (:class:`Kind`) names its props class (:data:`PROPS`): a frozen
+dataclass per kind (:class:`FleetProps`, :class:`MemberProps`, :class:`UpdateStrategyProps` ...), whose
+fields and their docs are the canonical model. A field holds a :data:`Value` (plain, an
+:class:`~analyzer.values.Unknown` or a :class:`~analyzer.values.ResourceRef`; reference fields also
+an ARM ID string), or a narrower type where the front ends guarantee one; ``None`` is "not written".
+Stages are :class:`Stage` objects with their :class:`Group` objects; a stage list, a stage, a group
+list or a group that cannot be read is an ``Unknown`` in its place.
 
-=====================  ===========================================================================
-kind                   props
-=====================  ===========================================================================
-fleet                  ``hub`` (bool: ARM/azapi ``properties.hubProfile`` present; azurerm: False),
-                       ``hub_settable`` (bool: whether the declaring resource type can ask for a hub),
-                       ``hub_profile_ignored`` (True when an azurerm ``hub_profile`` block is written),
-                       ``identity_type``, ``hub_agent_subnet``, ``hub_vnet_integration``,
-                       ``hub_api_server_subnet``
-member                 ``fleet`` (ref/ARM id), ``cluster`` (ref/ARM id), ``group``, ``labels``
-update_strategy        ``fleet``, ``stages``: list of stage dicts (below)
-update_run             ``fleet``, ``strategy`` (ref/ARM id or None), ``stages`` (inline, or None),
-                       ``upgrade_type``, ``kubernetes_version``, ``node_image_selection``
-auto_upgrade_profile   ``fleet``, ``channel``, ``strategy``, ``disabled``, ``target_kubernetes_version``,
-                       ``long_term_support``, ``node_image_selection``
-managed_namespace      ``fleet``
-cluster                ``flavor`` ("aks" or "arc"), ``kubernetes_version``, ``support_plan``,
-                       ``auto_upgrade_channel``, ``node_os_upgrade_channel``
-resource_group         (name only)
-subscription           ``subscription_id``
-role_assignment        ``principal``, ``role`` (built-in name, role definition ID or GUID string, a ref
-                       to a ``role_definition``, or unknown), ``scope`` (ref/ARM id/unknown; None means
-                       the deployment's target scope, given by ``target_scope``: "resourceGroup",
-                       "subscription", "managementGroup" or "tenant"; azapi: its ``parent_id``),
-                       ``principal_type``, ``role_by`` (azurerm: "name" or "id", the argument used)
-role_definition        ``role_name``, ``role_id`` (GUID; in ARM bodies, the resource name),
-                       ``actions``, ``not_actions``, ``assignable_scopes``, ``scope`` (azurerm only)
-identity               ``principal_id``
-subnet                 ``virtual_network`` (the name of its VNet, when the subnet is declared apart
-                       from it)
-manifest               ``api_version``, ``manifest_kind``, ``namespace``, ``body`` (the whole object)
-=====================  ===========================================================================
-
-A stage dict is ``{"name", "groups": [{"name", "max_concurrency", "before_gates", "after_gates"}],
-"after_wait", "max_concurrency", "before_gates", "after_gates"}``. Locations of nested values use
-dotted keys: ``stages[0]``, ``stages[0].name``, ``stages[0].groups[1].name``.
+A front end collects a resource's props as it reads the code and builds its props class once, with
+:func:`props_for`, which rejects a field the kind does not have. Policies get typed resources from the
+graph (``graph.of_kind(Kind.MEMBER)`` is a ``list[Member]``, so ``member.props.group`` is checked), and
+narrow a resource of any kind (one a reference resolves to) with ``isinstance(r.props, ClusterProps)``
+or :func:`narrow`. Where a value is written stays in :attr:`Resource.locations`, keyed by field name
+and, for nested values, by path: ``resource.where("stages[0].groups[1].name")``.
 """
 
 from __future__ import annotations
@@ -53,7 +28,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, cast
 
 from analyzer.values import Unknown
 
@@ -78,22 +53,6 @@ class Kind(StrEnum):
     MANIFEST = "manifest"
 
 
-class _DictShim:
-    """Temporary: dict-style reads while the graph and the policies move to the typed fields."""
-
-    __slots__ = ()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = getattr(self, key, None)
-        return default if value is None else value
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
-    def __contains__(self, key: str) -> bool:
-        return getattr(self, key, None) is not None
-
-
 Value = Any
 """An evaluated value as a front end hands it on: plain (``str``, ``int``, ``float``, ``bool``, a ``list``
 or ``dict`` of values), an :class:`~analyzer.values.Unknown` (with the cause that says why), or a
@@ -109,7 +68,7 @@ what the code writes is checked where it is read, with ``isinstance``."""
 
 
 @dataclass(frozen=True, slots=True)
-class Group(_DictShim):
+class Group:
     """One update group of a stage (``group { name }``, ``groups[j]``)."""
 
     name: Value = None
@@ -128,7 +87,7 @@ unknown for a ``dynamic "group"`` block or an ARM value that is not a list."""
 
 
 @dataclass(frozen=True, slots=True)
-class Stage(_DictShim):
+class Stage:
     """One stage of an update strategy or of an update run's inline stages."""
 
     name: Value = None
@@ -150,7 +109,7 @@ unknown for a ``dynamic "stage"`` block or an ARM value that is not a list."""
 
 
 @dataclass(frozen=True, slots=True)
-class ArmProps(_DictShim):
+class ArmProps:
     """What every resource declared as an ARM resource with ``azapi_resource`` may also say."""
 
     parent: Value = None
@@ -260,7 +219,7 @@ class ResourceGroupProps(ArmProps):
 
 
 @dataclass(frozen=True, slots=True)
-class SubscriptionProps(_DictShim):
+class SubscriptionProps:
     """``data.azurerm_subscription``."""
 
     subscription_id: Value = None
@@ -323,7 +282,7 @@ class SubnetProps(ArmProps):
 
 
 @dataclass(frozen=True, slots=True)
-class ManifestProps(_DictShim):
+class ManifestProps:
     """A Kubernetes object: a ``kubernetes_manifest`` resource or a YAML document."""
 
     api_version: Value = None
@@ -450,6 +409,20 @@ class Resource(Generic[P]):
             if loc is not None:
                 return loc
         return self.location
+
+
+if TYPE_CHECKING:
+    T = TypeVar("T", bound=Props)
+else:
+    T = TypeVar("T")
+
+
+def narrow(resource: Resource | None, props: type[T]) -> Resource[T] | None:
+    """``resource`` typed as one whose props are ``props`` (``narrow(graph.resolve(ref), ClusterProps)``),
+    or None when it is None or of another kind."""
+    if resource is not None and isinstance(resource.props, props):
+        return cast("Resource[T]", resource)
+    return None
 
 
 Fleet = Resource[FleetProps]

@@ -93,7 +93,7 @@ resource strategy 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01
     assert res["main.bicep#aks[0]"].name == "aks-canary"
     assert res["main.bicep#aks[0]"].props.kubernetes_version == "1.33"
     stages = res["main.bicep#strategy"].props.stages
-    assert [(s["name"], s["after_wait"], [g["name"] for g in s["groups"]]) for s in stages] == [
+    assert [(s.name, s.after_wait, [g.name for g in s.groups]) for s in stages] == [
         ("stage-canary", 3600, ["canary"]), ("stage-prod", 0, ["prod"])]
     strategy = res["main.bicep#strategy"]
     assert at(strategy, "stages[1].after_wait") == (37, 9)

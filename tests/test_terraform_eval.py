@@ -284,7 +284,7 @@ resource "azurerm_kubernetes_fleet_update_strategy" "s" {
     ]
     strategy = resources["azurerm_kubernetes_fleet_update_strategy.s"]
     assert strategy.props.fleet == ResourceRef("live:module.fleet.azurerm_kubernetes_fleet_manager.this")
-    assert strategy.props.stages[0]["name"] == "ring0-ring1"
+    assert strategy.props.stages[0].name == "ring0-ring1"
     member_b = resources['module.fleet.azurerm_kubernetes_fleet_member.this["b"]']
     assert (member_b.key, member_b.props.group, member_b.location.path, member_b.location.line) == (
         'live:module.fleet.azurerm_kubernetes_fleet_member.this["b"]', "ring1", "modules/fleet/main.tf", 6)

@@ -10,7 +10,7 @@ from analyzer.frontends.located import LocatedDict, LocatedList, locate
 from analyzer.frontends.terraform import syntax as s
 from analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
 from analyzer.knowledge import arm_ids
-from analyzer.model import ArmProps, Kind, Location, Resource, props_for
+from analyzer.model import ArmProps, Group, Kind, Location, Resource, Stage, props_for
 from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 # Resources declared with Terraform live in the subscription of the azurerm provider: one unknown
@@ -71,35 +71,33 @@ class _Builder:
         return block
 
     def stages(self, canonical: str) -> None:
-        """``stage { name, group { name }, after_stage_wait_in_seconds }`` blocks as stage dicts."""
+        """``stage { name, group { name }, after_stage_wait_in_seconds }`` blocks as
+        :class:`~analyzer.model.Stage` objects."""
         if "stage" in self.block.unknown_blocks:
             self.values[canonical] = Unknown(f"{self.resource.address}.stage", UnknownCause.DYNAMIC_BLOCK)
             return
         stage_blocks = self.block.blocks.get("stage")
         if not stage_blocks:
             return
-        stages = []
+        stages: list[Stage | Unknown] = []
         for i, stage in enumerate(stage_blocks):
             key = f"{canonical}[{i}]"
             self.resource.locations[key] = self.loc(stage.pos)
-            groups: Any = []
-            if "group" in stage.unknown_blocks:
-                groups = Unknown(f"{self.resource.address}.stage[{i}].group", UnknownCause.DYNAMIC_BLOCK)
+            groups: list[Group | Unknown] = []
             for j, group in enumerate(stage.blocks.get("group", [])):
                 gkey = f"{key}.groups[{j}]"
                 self.resource.locations[gkey] = self.loc(group.pos)
                 if "name" in group.positions:
                     self.resource.locations[gkey + ".name"] = self.loc(group.positions["name"])
-                if isinstance(groups, list):
-                    groups.append({"name": group.values.get("name"), "max_concurrency": None,
-                                   "before_gates": None, "after_gates": None})
+                groups.append(Group(name=group.values.get("name")))
             for attribute, suffix in (("name", ".name"), ("after_stage_wait_in_seconds", ".after_wait")):
                 if attribute in stage.positions:
                     self.resource.locations[key + suffix] = self.loc(stage.positions[attribute])
-            stages.append({"name": stage.values.get("name"), "groups": groups,
-                           "after_wait": stage.values.get("after_stage_wait_in_seconds"),
-                           "max_concurrency": None, "before_gates": None, "after_gates": None})
-        self.values[canonical] = stages
+            stages.append(Stage(name=stage.values.get("name"),
+                                groups=Unknown(f"{self.resource.address}.stage[{i}].group", UnknownCause.DYNAMIC_BLOCK)
+                                if "group" in stage.unknown_blocks else tuple(groups),
+                                after_wait=stage.values.get("after_stage_wait_in_seconds")))
+        self.values[canonical] = tuple(stages)
 
 
 def _fleet(b: _Builder) -> None:
