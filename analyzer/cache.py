@@ -29,7 +29,7 @@ from analyzer.storage import GRAMMAR_FOLDER, atomic_write, cache_dir, dist_versi
 if TYPE_CHECKING:
     from analyzer.frontends.base import Evaluated, Memo, Unit
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Bump when the entry layout or the meaning of cached data changes."""
 
 _MAGIC = b"fleetiac-parse\n"

@@ -5,54 +5,32 @@ graph -> policies -> ``Finding``s -> reporters.
 
 Canonical resources
 -------------------
-Both front ends describe what the code declares with the same :class:`Resource` shape, so a policy is
-written once. ``kind`` and ``props`` follow this table (every value is a :mod:`analyzer.values` value:
-plain, :class:`~analyzer.values.Unknown` or :class:`~analyzer.values.ResourceRef`; a prop that the
-code does not set is absent or ``None``):
+Every front end describes what the code declares with the same :class:`Resource` shape, so a policy is
+written once. A resource's ``kind`` (:class:`Kind`) names its props class (:data:`PROPS`): a frozen
+dataclass per kind (:class:`FleetProps`, :class:`MemberProps`, :class:`UpdateStrategyProps` ...), whose
+fields and their docs are the canonical model. A field holds a :data:`Value` (plain, an
+:class:`~analyzer.values.Unknown` or a :class:`~analyzer.values.ResourceRef`; reference fields also
+an ARM ID string), or a narrower type where the front ends guarantee one; ``None`` is "not written".
+Stages are :class:`Stage` objects with their :class:`Group` objects; a stage list, a stage, a group
+list or a group that cannot be read is an ``Unknown`` in its place.
 
-=====================  ===========================================================================
-kind                   props
-=====================  ===========================================================================
-fleet                  ``hub`` (bool: ARM/azapi ``properties.hubProfile`` present; azurerm: False),
-                       ``hub_settable`` (bool: whether the declaring resource type can ask for a hub),
-                       ``hub_profile_ignored`` (True when an azurerm ``hub_profile`` block is written),
-                       ``identity_type``, ``hub_agent_subnet``, ``hub_vnet_integration``,
-                       ``hub_api_server_subnet``
-member                 ``fleet`` (ref/ARM id), ``cluster`` (ref/ARM id), ``group``, ``labels``
-update_strategy        ``fleet``, ``stages``: list of stage dicts (below)
-update_run             ``fleet``, ``strategy`` (ref/ARM id or None), ``stages`` (inline, or None),
-                       ``upgrade_type``, ``kubernetes_version``, ``node_image_selection``
-auto_upgrade_profile   ``fleet``, ``channel``, ``strategy``, ``disabled``, ``target_kubernetes_version``,
-                       ``long_term_support``, ``node_image_selection``
-managed_namespace      ``fleet``
-cluster                ``flavor`` ("aks" or "arc"), ``kubernetes_version``, ``support_plan``,
-                       ``auto_upgrade_channel``, ``node_os_upgrade_channel``
-resource_group         (name only)
-subscription           ``subscription_id``
-role_assignment        ``principal``, ``role`` (built-in name, role definition ID or GUID string, a ref
-                       to a ``role_definition``, or unknown), ``scope`` (ref/ARM id/unknown; None means
-                       the deployment's target scope, given by ``target_scope``: "resourceGroup",
-                       "subscription", "managementGroup" or "tenant"; azapi: its ``parent_id``),
-                       ``principal_type``, ``role_by`` (azurerm: "name" or "id", the argument used)
-role_definition        ``role_name``, ``role_id`` (GUID; in ARM bodies, the resource name),
-                       ``actions``, ``not_actions``, ``assignable_scopes``, ``scope`` (azurerm only)
-identity               ``principal_id``
-subnet                 ``virtual_network`` (the name of its VNet, when the subnet is declared apart
-                       from it)
-manifest               ``api_version``, ``manifest_kind``, ``namespace``, ``body`` (the whole object)
-=====================  ===========================================================================
-
-A stage dict is ``{"name", "groups": [{"name", "max_concurrency", "before_gates", "after_gates"}],
-"after_wait", "max_concurrency", "before_gates", "after_gates"}``. Locations of nested values use
-dotted keys: ``stages[0]``, ``stages[0].name``, ``stages[0].groups[1].name``.
+A front end collects a resource's props as it reads the code and builds its props class once, with
+:func:`props_for`, which rejects a field the kind does not have. Policies get typed resources from the
+graph (``graph.of_kind(Kind.MEMBER)`` is a ``list[Member]``, so ``member.props.group`` is checked), and
+narrow a resource of any kind (one a reference resolves to) with ``isinstance(r.props, ClusterProps)``
+or :func:`narrow`. Where a value is written stays in :attr:`Resource.locations`, keyed by field name
+and, for nested values, by path: ``resource.where("stages[0].groups[1].name")``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Literal, cast
+
+from analyzer.values import Unknown
 
 
 class Kind(StrEnum):
@@ -73,6 +51,285 @@ class Kind(StrEnum):
     VIRTUAL_NETWORK = "virtual_network"
     SUBNET = "subnet"
     MANIFEST = "manifest"
+
+
+Value = Any
+"""An evaluated value as a front end hands it on: plain (``str``, ``int``, ``float``, ``bool``, a ``list``
+or ``dict`` of values), an :class:`~analyzer.values.Unknown` (with the cause that says why), or a
+:class:`~analyzer.values.ResourceRef` to a declared resource. A reference field also takes an ARM ID
+string (``/subscriptions/.../fleets/f``). ``None`` means not written. Kept as ``Any``: the shape of
+what the code writes is checked where it is read, with ``isinstance``."""
+
+
+# The props of each kind. Every field is None when the code does not write it; unless a field says
+# otherwise it holds a :data:`Value`. Where each field is written is in :attr:`Resource.locations`,
+# keyed by the field's name (nested values by path: ``stages[0].groups[1].name``).
+# They are plain frozen dataclasses without ``__post_init__``: the caches pickle them by their fields.
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One update group of a stage (``group { name }``, ``groups[j]``)."""
+
+    name: Value = None
+    """The group's name, compared exactly with members' ``group``."""
+    max_concurrency: Value = None
+    """ARM ``maxConcurrency``: a count (``"3"``) or a percentage (``"25%"``); azurerm cannot set it."""
+    before_gates: Value = None
+    """ARM ``beforeGates`` (a list of approval gates); azurerm cannot set it."""
+    after_gates: Value = None
+    """ARM ``afterGates``; azurerm cannot set it."""
+
+
+Groups = tuple[Group | Unknown, ...] | Unknown
+"""A stage's groups: each an object, or unknown (an ARM item that is not an object); the whole list
+unknown for a ``dynamic "group"`` block or an ARM value that is not a list."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One stage of an update strategy or of an update run's inline stages."""
+
+    name: Value = None
+    groups: Groups | None = None
+    """None when the stage names no groups (azurerm: an empty tuple when it has no ``group`` block)."""
+    after_wait: Value = None
+    """Seconds to wait after the stage (``after_stage_wait_in_seconds``, ``afterStageWaitInSeconds``)."""
+    max_concurrency: Value = None
+    """ARM ``maxConcurrency`` of the stage; azurerm cannot set it."""
+    before_gates: Value = None
+    """ARM ``beforeGates``; azurerm cannot set it."""
+    after_gates: Value = None
+    """ARM ``afterGates``; azurerm cannot set it."""
+
+
+Stages = tuple[Stage | Unknown, ...] | Unknown
+"""Stages as written: each an object, or unknown (an ARM item that is not an object); the whole list
+unknown for a ``dynamic "stage"`` block or an ARM value that is not a list."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArmProps:
+    """What every resource declared as an ARM resource with ``azapi_resource`` may also say."""
+
+    parent: Value = None
+    """azapi ``parent_id``: the resource group, subscription or parent resource (ref or ARM ID)."""
+    body: Value = None
+    """An azapi ``body`` that is no object (unknown, or text that is not JSON): its props are not known."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetProps(ArmProps):
+    """``azurerm_kubernetes_fleet_manager``, ``Microsoft.ContainerService/fleets``."""
+
+    hub: bool | Unknown | None = None
+    """Whether the fleet has a hub cluster: ARM ``properties.hubProfile`` present; always False for
+    azurerm, which cannot ask for one; None for a data source or an ``existing`` fleet."""
+    hub_settable: bool | None = None
+    """Whether the declaring resource type can ask for a hub (False: azurerm)."""
+    hub_profile_ignored: bool | None = None
+    """True when an azurerm ``hub_profile`` block is written (the provider ignores it)."""
+    identity_type: Value = None
+    """ARM ``identity.type``."""
+    hub_agent_subnet: Value = None
+    """``hubProfile.agentProfile.subnetId`` (ref or ARM ID)."""
+    hub_vnet_integration: Value = None
+    """``hubProfile.apiServerAccessProfile.enableVnetIntegration``."""
+    hub_api_server_subnet: Value = None
+    """``hubProfile.apiServerAccessProfile.subnetId``."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberProps(ArmProps):
+    """``azurerm_kubernetes_fleet_member``, ``fleets/members``."""
+
+    fleet: Value = None
+    """The fleet (ref or ARM ID; or the parent fleet's name, for a child named ``'fleet/member'``)."""
+    cluster: Value = None
+    """The member cluster (ref or ARM ID)."""
+    group: Value = None
+    """The update group."""
+    labels: Value = None
+    """ARM ``properties.labels`` (a dict)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateStrategyProps(ArmProps):
+    """``azurerm_kubernetes_fleet_update_strategy``, ``fleets/updateStrategies``."""
+
+    fleet: Value = None
+    stages: Stages | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRunProps(ArmProps):
+    """``azurerm_kubernetes_fleet_update_run``, ``fleets/updateRuns``."""
+
+    fleet: Value = None
+    strategy: Value = None
+    """The update strategy the run follows (ref or ARM ID)."""
+    stages: Stages | None = None
+    """Inline stages (None: none written)."""
+    upgrade_type: Value = None
+    """``Full``, ``ControlPlaneOnly``, ``NodeImageOnly``."""
+    kubernetes_version: Value = None
+    node_image_selection: Value = None
+    """``Latest``, ``Consistent``."""
+
+
+@dataclass(frozen=True, slots=True)
+class AutoUpgradeProfileProps(ArmProps):
+    """``fleets/autoUpgradeProfiles`` (an ARM resource only)."""
+
+    fleet: Value = None
+    channel: Value = None
+    """``Stable``, ``Rapid``, ``NodeImage``, ``TargetKubernetesVersion``."""
+    strategy: Value = None
+    """``updateStrategyId`` (ref or ARM ID)."""
+    disabled: Value = None
+    target_kubernetes_version: Value = None
+    long_term_support: Value = None
+    node_image_selection: Value = None
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedNamespaceProps(ArmProps):
+    """``fleets/managedNamespaces`` (an ARM resource only)."""
+
+    fleet: Value = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterProps(ArmProps):
+    """An AKS cluster (``azurerm_kubernetes_cluster``, ``managedClusters``) or an Arc-enabled one
+    (``azurerm_arc_kubernetes_cluster``, ``Microsoft.Kubernetes/connectedClusters``)."""
+
+    flavor: Literal["aks", "arc"] | None = None
+    """From the type alone, so an ``existing`` cluster or a data source has it too."""
+    kubernetes_version: Value = None
+    """Unknown for an azurerm data source: whatever Azure has now."""
+    support_plan: Value = None
+    auto_upgrade_channel: Value = None
+    node_os_upgrade_channel: Value = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGroupProps(ArmProps):
+    """``azurerm_resource_group``, ``Microsoft.Resources/resourceGroups``: only its name, on the resource."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionProps:
+    """``data.azurerm_subscription``."""
+
+    subscription_id: Value = None
+    """The subscription ID; the azurerm provider's subscription (one unknown value) when not given."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoleAssignmentProps(ArmProps):
+    """``azurerm_role_assignment``, ``Microsoft.Authorization/roleAssignments``."""
+
+    principal: Value = None
+    """The principal's object ID (ref, GUID string or unknown)."""
+    role: Value = None
+    """A built-in role name, a role definition ID or GUID string, a ref to a ``role_definition``, or
+    unknown."""
+    principal_type: Value = None
+    """ARM ``principalType`` (``ServicePrincipal``, ``User``, ``Group``)."""
+    scope: Value = None
+    """Ref, ARM ID or unknown; None means the deployment's target scope (:attr:`target_scope`; azapi:
+    its ``parent_id``)."""
+    target_scope: Literal["resourceGroup", "subscription", "managementGroup", "tenant"] | None = None
+    """The target scope of the deployment file that declares it, where the language has one."""
+    role_by: Literal["name", "id"] | None = None
+    """azurerm only: the argument that names the role (``role_definition_name`` or ``_id``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDefinitionProps(ArmProps):
+    """``azurerm_role_definition``, ``Microsoft.Authorization/roleDefinitions``."""
+
+    role_name: Value = None
+    actions: list[Value] | Unknown | None = None
+    """The actions of every permission block (items may be unknown); unknown for a ``dynamic``
+    permissions block or ARM permissions that are not a list."""
+    not_actions: list[Value] | None = None
+    assignable_scopes: Value = None
+    """ARM ``assignableScopes`` (azurerm's ``assignable_scopes`` is not read)."""
+    role_id: Value = None
+    """The role definition's GUID (azurerm ``role_definition_id``; ARM: the resource's name)."""
+    scope: Value = None
+    """azurerm only: where the definition is created."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityProps(ArmProps):
+    """``azurerm_user_assigned_identity``, ``userAssignedIdentities``: referred to, nothing read."""
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualNetworkProps(ArmProps):
+    """``azurerm_virtual_network``, ``Microsoft.Network/virtualNetworks``: only its name, on the resource."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubnetProps(ArmProps):
+    """``azurerm_subnet``, ``virtualNetworks/subnets``."""
+
+    virtual_network: Value = None
+    """The name of its VNet, when the subnet is declared apart from it (azurerm ``virtual_network_name``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestProps:
+    """A Kubernetes object: a ``kubernetes_manifest`` resource or a YAML document."""
+
+    api_version: Value = None
+    manifest_kind: Value = None
+    """The object's ``kind``."""
+    namespace: Value = None
+    body: Value = None
+    """The whole object (a dict); where its keys are written is in ``locations`` by path relative to
+    it (``spec.policy.placementType``)."""
+
+
+FLEET_CHILD_PROPS = (MemberProps, UpdateStrategyProps, UpdateRunProps, AutoUpgradeProfileProps, ManagedNamespaceProps)
+"""The props of the kinds that belong to a fleet (each has a ``fleet`` field)."""
+
+Props = (FleetProps | MemberProps | UpdateStrategyProps | UpdateRunProps | AutoUpgradeProfileProps
+         | ManagedNamespaceProps | ClusterProps | ResourceGroupProps | SubscriptionProps | RoleAssignmentProps
+         | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps | ManifestProps)
+"""The props of any kind."""
+
+PROPS: dict[Kind, type[Props]] = {
+    Kind.FLEET: FleetProps,
+    Kind.MEMBER: MemberProps,
+    Kind.UPDATE_STRATEGY: UpdateStrategyProps,
+    Kind.UPDATE_RUN: UpdateRunProps,
+    Kind.AUTO_UPGRADE_PROFILE: AutoUpgradeProfileProps,
+    Kind.MANAGED_NAMESPACE: ManagedNamespaceProps,
+    Kind.CLUSTER: ClusterProps,
+    Kind.RESOURCE_GROUP: ResourceGroupProps,
+    Kind.SUBSCRIPTION: SubscriptionProps,
+    Kind.ROLE_ASSIGNMENT: RoleAssignmentProps,
+    Kind.ROLE_DEFINITION: RoleDefinitionProps,
+    Kind.IDENTITY: IdentityProps,
+    Kind.VIRTUAL_NETWORK: VirtualNetworkProps,
+    Kind.SUBNET: SubnetProps,
+    Kind.MANIFEST: ManifestProps,
+}
+"""The props class of each kind."""
+
+
+def props_for(kind: Kind, values: Mapping[str, Any]) -> Props:
+    """The props of ``kind`` from a front end's collected ``{field: value}``. A key that is no field of
+    the kind is a front-end bug: it raises, so a misspelt prop fails in the tests, not silently."""
+    cls = PROPS[kind]
+    unknown = set(values).difference(f.name for f in fields(cls))
+    if unknown:
+        raise TypeError(f"{kind} props have no field {', '.join(sorted(unknown))}")
+    return cls(**values)
 
 
 class Level(StrEnum):
@@ -101,9 +358,23 @@ class Location:
         return (self.path, self.line, self.column)
 
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    P = TypeVar("P", bound=Props, default=Props, covariant=True)
+else:  # the default exists for type checkers only: at run time a TypeVar of Python 3.11 is enough
+    from typing import TypeVar
+
+    P = TypeVar("P", covariant=True)
+
+
 @dataclass(slots=True)
-class Resource:
-    """One thing the scanned code declares, in the canonical shape described in the module doc."""
+class Resource(Generic[P]):
+    """One thing the scanned code declares, in the canonical shape: its kind, and the props of that kind.
+
+    ``Resource`` alone is a resource of any kind (its props are :data:`Props`); ``Resource[MemberProps]``
+    (:data:`Member`) one whose props are known to be a member's, as :meth:`FleetGraph.of_kind
+    <analyzer.graph.FleetGraph.of_kind>` returns them."""
 
     key: str
     """Unique graph key, stable across runs (e.g. ``infra/fleet:azurerm_kubernetes_fleet_member.a``)."""
@@ -116,6 +387,8 @@ class Resource:
     """The front end's name of the file's language (:attr:`SourceFile.language`)."""
     location: Location
     """The block's (declaration's) first line."""
+    props: P
+    """What the code says about it: the :data:`PROPS` class of its ``kind`` (see :func:`props_for`)."""
     name: Any = None
     resource_group: Any = None
     """Name of the resource group the resource lives in (a value)."""
@@ -124,9 +397,10 @@ class Resource:
     """``Microsoft.ContainerService/fleets/members`` etc., when the resource is an ARM resource."""
     existing: bool = False
     """Declared elsewhere (an ``existing`` reference, a data source): a reference, not a declaration."""
-    props: dict[str, Any] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
-    """Where each prop (dotted key) is written; :meth:`where` falls back to the block."""
+    """Where each prop is written, by field name, nested values by path (``stages[0].groups[1].name``;
+    a manifest's keys by their path in the object, ``spec.replicas``), and ``name`` and
+    ``resource_group_name``; :meth:`where` falls back to the block."""
 
     def where(self, *keys: str) -> Location:
         """The location of the first of ``keys`` that is written, else of the block."""
@@ -136,8 +410,36 @@ class Resource:
                 return loc
         return self.location
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.props.get(key, default)
+
+if TYPE_CHECKING:
+    T = TypeVar("T", bound=Props)
+else:
+    T = TypeVar("T")
+
+
+def narrow(resource: Resource | None, props: type[T]) -> Resource[T] | None:
+    """``resource`` typed as one whose props are ``props`` (``narrow(graph.resolve(ref), ClusterProps)``),
+    or None when it is None or of another kind."""
+    if resource is not None and isinstance(resource.props, props):
+        return cast("Resource[T]", resource)
+    return None
+
+
+Fleet = Resource[FleetProps]
+Member = Resource[MemberProps]
+UpdateStrategy = Resource[UpdateStrategyProps]
+UpdateRun = Resource[UpdateRunProps]
+AutoUpgradeProfile = Resource[AutoUpgradeProfileProps]
+ManagedNamespace = Resource[ManagedNamespaceProps]
+Cluster = Resource[ClusterProps]
+ResourceGroup = Resource[ResourceGroupProps]
+Subscription = Resource[SubscriptionProps]
+RoleAssignment = Resource[RoleAssignmentProps]
+RoleDefinition = Resource[RoleDefinitionProps]
+Identity = Resource[IdentityProps]
+VirtualNetwork = Resource[VirtualNetworkProps]
+Subnet = Resource[SubnetProps]
+Manifest = Resource[ManifestProps]
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ class UnknownCause(StrEnum):
     CONDITION_FALSE = "condition is false"
     NOT_JSON = "not JSON"
     NOT_A_LIST = "not a list"
+    NOT_AN_OBJECT = "not an object"
     TEMPLATE_EXPRESSION = "template expression"
 
 

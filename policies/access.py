@@ -70,7 +70,7 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
         fleet_operators = operators(graph, fleet, ctx.grants, ctx.operators)
         if not fleet_operators:
             continue
-        for member in graph.referrers(fleet, "fleet", kind="member"):
+        for member in graph.referrers(fleet, "fleet", kind=Kind.MEMBER):
             joined = member_cluster(graph, member)
             cluster, target = joined.resource, joined.target
             if target is None:
@@ -129,7 +129,7 @@ def _joins(ctx: RuleContext, flavors: tuple[str, ...]) -> Iterator[_Join]:
         fleet_operators = operators(graph, fleet, ctx.grants, ctx.operators)
         if not fleet_operators:
             continue
-        for member in graph.referrers(fleet, "fleet", kind="member"):
+        for member in graph.referrers(fleet, "fleet", kind=Kind.MEMBER):
             joined = member_cluster(graph, member)
             if joined.target is None:
                 ctx.unknown(member, f"cluster {display(joined.value)} cannot be placed", at=("cluster",))
@@ -372,7 +372,7 @@ def private_hub_subnet_missing_network_contributor(ctx: RuleContext) -> None:
     """
     graph = ctx.graph
     for fleet in graph.of_kind(Kind.FLEET):
-        subnet = fleet.props.get("hub_agent_subnet")
+        subnet = fleet.props.hub_agent_subnet
         if fleet.existing or subnet is None:
             continue
         target = target_of_value(graph, subnet)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from analyzer.graph.access import target_of_value
 from analyzer.knowledge.kubernetes import HUB_API_GROUPS
-from analyzer.model import Kind, Resource
+from analyzer.model import ClusterProps, FleetProps, Kind, Resource
 from analyzer.rules import RuleContext, rule
 from analyzer.values import display
 
 
 def _hubless(fleet: Resource) -> bool | None:
-    hub = fleet.props.get("hub")
+    hub = fleet.props.hub if isinstance(fleet.props, FleetProps) else None
     return (not hub) if isinstance(hub, bool) else None
 
 
@@ -68,22 +68,22 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
     fleets = graph.of_kind(Kind.FLEET)
     all_hubless = bool(fleets) and all(_hubless(f) is True for f in fleets)
     for manifest in graph.of_kind(Kind.MANIFEST):
-        api_version = manifest.props.get("api_version")
+        api_version = manifest.props.api_version
         if not isinstance(api_version, str) or api_version.split("/", 1)[0] not in HUB_API_GROUPS:
             continue
         if all_hubless:
             names = ", ".join(f.address for f in fleets)
             ctx.report(manifest,
-                       f"{display(manifest.props.get('manifest_kind'))} {display(manifest.name)} "
+                       f"{display(manifest.props.manifest_kind)} {display(manifest.name)} "
                        f"({manifest.address}) needs a fleet hub, but every fleet in this code is hubless ({names})",
                        at=("body",), hint=_hint(fleets[0]), related=tuple(f.address for f in fleets))
     for member in graph.of_kind(Kind.MEMBER):
         fleet = graph.target(member, "fleet")
         if fleet is None or _hubless(fleet) is not True:
             continue
-        cluster = graph.resolve(member.props.get("cluster"))
-        target = target_of_value(graph, member.props.get("cluster"))
-        arc = cluster.props.get("flavor") == "arc" if cluster is not None else (
+        cluster = graph.resolve(member.props.cluster)
+        target = target_of_value(graph, member.props.cluster)
+        arc = isinstance(cluster.props, ClusterProps) and cluster.props.flavor == "arc" if cluster is not None else (
             target is not None and (target.arm_type or "").lower() == "microsoft.kubernetes/connectedclusters")
         if arc:
             ctx.report(member,
@@ -93,7 +93,7 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
 
 
 def _hint(fleet: Resource) -> str:
-    if fleet.props.get("hub_settable") is False:
+    if isinstance(fleet.props, FleetProps) and fleet.props.hub_settable is False:
         return ("azurerm_kubernetes_fleet_manager cannot create a hub: declare the fleet with azapi_resource "
                 "and properties.hubProfile")
     return "set properties.hubProfile on the fleet (a hub cannot be removed later)"
@@ -132,7 +132,7 @@ def azurerm_hub_profile_ignored(ctx: RuleContext) -> None:
     - [Choosing a fleet with or without a hub cluster](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-choosing-fleet)
     """
     for fleet in ctx.graph.of_kind(Kind.FLEET):
-        if fleet.props.get("hub_profile_ignored") is True:
+        if fleet.props.hub_profile_ignored is True:
             ctx.report(fleet,
                        f"fleet {display(fleet.name)} ({fleet.address}) has a hub_profile block, which the azurerm "
                        f"provider no longer sends: the fleet is created without a hub",
@@ -177,8 +177,8 @@ def hub_network_profile_invalid(ctx: RuleContext) -> None:
     from analyzer.values import is_known
 
     for fleet in ctx.graph.of_kind(Kind.FLEET):
-        integration = fleet.props.get("hub_vnet_integration")
-        subnet = fleet.props.get("hub_api_server_subnet")
+        integration = fleet.props.hub_vnet_integration
+        subnet = fleet.props.hub_api_server_subnet
         if integration is None and subnet is None:
             continue
         if not is_known(integration) or not is_known(subnet):

@@ -9,7 +9,7 @@ from typing import Any
 from analyzer.graph.access import CLUSTER_FLAVORS, member_cluster
 from analyzer.graph.stages import stage_plans
 from analyzer.knowledge import arm_ids
-from analyzer.model import Kind, Resource
+from analyzer.model import Group, Kind, Member, Resource, Stage, UpdateRun, UpdateStrategy
 from analyzer.rules import RuleContext, rule
 from analyzer.values import ResourceRef, Unknown, UnknownCause, display
 
@@ -23,7 +23,7 @@ FLEET_NAME_MAX = 63
 CHILD_NAME_MAX = 50
 
 
-def _members(ctx: RuleContext) -> list[Resource]:
+def _members(ctx: RuleContext) -> list[Member]:
     """Members the code joins (an `existing` member is a reference, not a join)."""
     return [m for m in ctx.graph.of_kind(Kind.MEMBER) if not m.existing]
 
@@ -73,7 +73,7 @@ def member_cluster_unresolved(ctx: RuleContext) -> None:
     """
     graph = ctx.graph
     for member in _members(ctx):
-        value = member.props.get("cluster")
+        value = member.props.cluster
         problem: str | None = None
         if isinstance(value, Unknown):
             what = _undeclared(value)
@@ -136,7 +136,7 @@ def arc_member_in_update_strategy(ctx: RuleContext) -> None:
     graph = ctx.graph
     plans = stage_plans(graph)
     for member in _members(ctx):
-        group = member.props.get("group")
+        group = member.props.group
         if not isinstance(group, str):
             continue
         fleet = graph.fleet_identity(member)
@@ -201,9 +201,9 @@ def cluster_in_several_fleets(ctx: RuleContext) -> None:
 
     - [Azure Kubernetes Fleet Manager overview: a cluster joins one fleet](https://learn.microsoft.com/azure/kubernetes-fleet/overview)
     """
-    joins: dict[str, list[Resource]] = defaultdict(list)
+    joins: dict[str, list[Member]] = defaultdict(list)
     for member in _members(ctx):
-        key = _cluster_identity(ctx, member.props.get("cluster"))
+        key = _cluster_identity(ctx, member.props.cluster)
         if key is not None:
             joins[key].append(member)
     for members in joins.values():
@@ -273,25 +273,26 @@ def invalid_fleet_name(ctx: RuleContext) -> None:
                 limit = FLEET_NAME_MAX if kind == Kind.FLEET else CHILD_NAME_MAX
                 checks.append((resource, f"{label} name {{}}", resource.name, limit, ("name",)))
     for member in graph.of_kind(Kind.MEMBER):
-        group = member.props.get("group")
+        group = member.props.group
         if not member.existing and group != "":
             checks.append((member, f"update group {{}} of member `{member.address}`", group, CHILD_NAME_MAX, ("group",)))
-    for source in (*graph.of_kind(Kind.UPDATE_STRATEGY), *graph.of_kind(Kind.UPDATE_RUN)):
-        stages = source.props.get("stages")
-        if source.existing or not isinstance(stages, list):
+    sources: list[UpdateStrategy | UpdateRun] = [*graph.of_kind(Kind.UPDATE_STRATEGY), *graph.of_kind(Kind.UPDATE_RUN)]
+    for source in sources:
+        stages = source.props.stages
+        if source.existing or not isinstance(stages, tuple):
             continue
         for i, stage in enumerate(stages):
-            if not isinstance(stage, dict):
+            if not isinstance(stage, Stage):
                 continue
             at = f"stages[{i}]"
-            checks.append((source, f"stage name {{}} in `{source.address}`", stage.get("name"), CHILD_NAME_MAX,
+            checks.append((source, f"stage name {{}} in `{source.address}`", stage.name, CHILD_NAME_MAX,
                            (f"{at}.name", at)))
-            groups = stage.get("groups")
-            for j, group in enumerate(groups if isinstance(groups, list) else []):
-                if isinstance(group, dict):
+            groups = stage.groups
+            for j, group in enumerate(groups if isinstance(groups, tuple) else ()):
+                if isinstance(group, Group):
                     gat = f"{at}.groups[{j}]"
-                    checks.append((source, f"group name {{}} in stage {display(stage.get('name'))} of "
-                                   f"`{source.address}`", group.get("name"), CHILD_NAME_MAX, (f"{gat}.name", gat, at)))
+                    checks.append((source, f"group name {{}} in stage {display(stage.name)} of "
+                                   f"`{source.address}`", group.name, CHILD_NAME_MAX, (f"{gat}.name", gat, at)))
     for resource, what, name, limit, where in checks:
         if not isinstance(name, str):
             continue
@@ -335,7 +336,7 @@ def fleet_system_assigned_identity(ctx: RuleContext) -> None:
     - [Microsoft.ContainerService fleets: identity](https://learn.microsoft.com/azure/templates/microsoft.containerservice/fleets)
     """
     for fleet in ctx.graph.of_kind(Kind.FLEET):
-        identity = fleet.props.get("identity_type")
+        identity = fleet.props.identity_type
         if fleet.existing or not isinstance(identity, str):
             continue
         kinds = {part.strip().lower() for part in identity.split(",")}

@@ -7,14 +7,14 @@ from collections import defaultdict
 from typing import Literal
 
 from analyzer.graph.stages import StagePlan, stage_plans
-from analyzer.model import Kind, Resource
+from analyzer.model import FLEET_CHILD_PROPS, Group, Kind, Member, Resource, Stage, UpdateRun, UpdateStrategy
 from analyzer.rules import RuleContext, rule
-from analyzer.values import display, is_known
+from analyzer.values import Unknown, display, is_known
 
 
-def _members_with_plans(ctx: RuleContext) -> list[tuple[Resource, StagePlan]]:
+def _members_with_plans(ctx: RuleContext) -> list[tuple[Member, StagePlan]]:
     plans = stage_plans(ctx.graph)
-    out = []
+    out: list[tuple[Member, StagePlan]] = []
     for member in ctx.graph.of_kind(Kind.MEMBER):
         fleet = ctx.graph.fleet_identity(member)
         plan = plans.get(fleet) if fleet is not None else None
@@ -56,7 +56,7 @@ def member_group_not_in_strategy(ctx: RuleContext) -> None:
     - [Update groups, stages and strategies](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
     """
     for member, plan in _members_with_plans(ctx):
-        group = member.props.get("group")
+        group = member.props.group
         if not isinstance(group, str) or group in plan.groups:
             if group is not None and not isinstance(group, str):
                 ctx.unknown(member, f"group {display(group)} cannot be resolved", at=("group",))
@@ -97,7 +97,7 @@ def group_name_case_mismatch(ctx: RuleContext) -> None:
     - [Update groups, stages and strategies](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
     """
     for member, plan in _members_with_plans(ctx):
-        group = member.props.get("group")
+        group = member.props.group
         if not isinstance(group, str) or group in plan.groups:
             continue
         matches = sorted(g for g in plan.groups if g.lower() == group.lower())
@@ -135,29 +135,35 @@ def member_without_group(ctx: RuleContext) -> None:
     - [Update groups, stages and strategies](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
     """
     for member in ctx.graph.of_kind(Kind.MEMBER):
-        if "group" not in member.props and "group" not in member.locations:
+        if member.props.group is None and "group" not in member.locations:
             ctx.report(member, f"member {display(member.name)} ({member.address}) has no update group; "
                                f"staged update runs will not upgrade it",
                        hint="set `group` (Terraform) or `properties.group` (Bicep) to a group a stage names")
-        elif member.props.get("group") is None and "group" in member.locations:
+        elif member.props.group is None and "group" in member.locations:
             ctx.report(member, f"member {display(member.name)} ({member.address}) sets its update group to null; "
                                f"staged update runs will not upgrade it", at=("group",),
                        hint="set the group to a group a stage names")
 
 
-def _stage_sources(ctx: RuleContext) -> list[tuple[Resource, list[object]]]:
+def _stage_sources(ctx: RuleContext) -> list[tuple[UpdateStrategy | UpdateRun, tuple[Stage | Unknown, ...]]]:
     """Update strategies and update runs with inline stages, each with its list of stages; a stage list
     that cannot be resolved is recorded as skipped."""
-    out = []
-    for source in [*ctx.graph.of_kind(Kind.UPDATE_STRATEGY), *ctx.graph.of_kind(Kind.UPDATE_RUN)]:
-        stages = source.props.get("stages")
+    out: list[tuple[UpdateStrategy | UpdateRun, tuple[Stage | Unknown, ...]]] = []
+    sources: list[UpdateStrategy | UpdateRun] = [*ctx.graph.of_kind(Kind.UPDATE_STRATEGY),
+                                                 *ctx.graph.of_kind(Kind.UPDATE_RUN)]
+    for source in sources:
+        stages = source.props.stages
         if stages is None:
             continue
-        if not isinstance(stages, list):
+        if isinstance(stages, Unknown):
             ctx.unknown(source, f"stages {display(stages)} cannot be resolved", at=("stages",))
             continue
         out.append((source, stages))
     return out
+
+
+def _fleet_of(resource: Resource) -> object:
+    return resource.props.fleet if isinstance(resource.props, FLEET_CHILD_PROPS) else None
 
 
 def _what(source: Resource) -> str:
@@ -165,9 +171,9 @@ def _what(source: Resource) -> str:
     return f"{noun} {display(source.name) if source.name is not None else source.address} ({source.address})"
 
 
-def _groups_of(stage: object) -> list[object]:
-    groups = stage.get("groups") if isinstance(stage, dict) else None
-    return groups if isinstance(groups, list) else []
+def _groups_of(stage: Stage | Unknown) -> tuple[Group | Unknown, ...]:
+    groups = stage.groups if isinstance(stage, Stage) else None
+    return groups if isinstance(groups, tuple) else ()
 
 
 @rule("FIAC204", "stage-group-without-members", "warning",
@@ -201,11 +207,11 @@ def stage_group_without_members(ctx: RuleContext) -> None:
     """
     members = ctx.graph.of_kind(Kind.MEMBER)
     unsure = [m for m in members if ctx.graph.fleet_identity(m) is None
-              or (m.props.get("group") is not None and not isinstance(m.props.get("group"), str))]
+              or (m.props.group is not None and not isinstance(m.props.group, str))]
     groups_by_fleet: dict[str, set[str]] = defaultdict(set)
     for member in members:
         fleet = ctx.graph.fleet_identity(member)
-        group = member.props.get("group")
+        group = member.props.group
         if fleet is not None and isinstance(group, str):
             groups_by_fleet[fleet].add(group.lower())
     counted = {ctx.graph.fleet_identity(m) for m in members}
@@ -219,10 +225,10 @@ def stage_group_without_members(ctx: RuleContext) -> None:
             continue
         for i, stage in enumerate(stages):
             for j, group in enumerate(_groups_of(stage)):
-                name = group.get("name") if isinstance(group, dict) else None
+                name = group.name if isinstance(group, Group) else None
                 if not isinstance(name, str) or name.lower() in groups_by_fleet[target.key]:
                     continue
-                stage_name = stage.get("name") if isinstance(stage, dict) else None
+                stage_name = stage.name if isinstance(stage, Stage) else None
                 ctx.report(source,
                            f"group `{name}` of stage {display(stage_name)} in {_what(source)} has no member in fleet "
                            f"{display(target.name)}; the stage upgrades nothing for it",
@@ -261,16 +267,16 @@ def duplicate_stage_or_group(ctx: RuleContext) -> None:
         stage_seen: dict[str, int] = {}
         group_seen: dict[str, str] = {}
         for i, stage in enumerate(stages):
-            if not isinstance(stage, dict):
+            if not isinstance(stage, Stage):
                 continue
-            name = stage.get("name")
+            name = stage.name
             if isinstance(name, str):
                 if name in stage_seen:
                     ctx.report(source, f"{_what(source)} has two stages named `{name}`; stage names must be unique",
                                at=(f"stages[{i}].name", f"stages[{i}]"), hint="rename one of the stages")
                 stage_seen.setdefault(name, i)
             for j, group in enumerate(_groups_of(stage)):
-                group_name = group.get("name") if isinstance(group, dict) else None
+                group_name = group.name if isinstance(group, Group) else None
                 if not isinstance(group_name, str):
                     continue
                 here = display(name) if name is not None else f"#{i + 1}"
@@ -338,20 +344,20 @@ def stage_limits_exceeded(ctx: RuleContext) -> None:
     """
     for source, stages in _stage_sources(ctx):
         for i, stage in enumerate(stages):
-            if not isinstance(stage, dict):
+            if not isinstance(stage, Stage):
                 continue
-            stage_name = display(stage.get("name"))
-            groups = stage.get("groups")
-            if isinstance(groups, list) and len(groups) > MAX_GROUPS_PER_STAGE:
+            stage_name = display(stage.name)
+            groups = stage.groups
+            if isinstance(groups, tuple) and len(groups) > MAX_GROUPS_PER_STAGE:
                 ctx.report(source, f"stage {stage_name} of {_what(source)} has {len(groups)} update groups; a stage "
                                    f"takes at most {MAX_GROUPS_PER_STAGE}",
                            at=(f"stages[{i}].groups", f"stages[{i}].name", f"stages[{i}]"),
                            hint="split the groups over several stages")
-            limits: list[tuple[str, object, str]] = [(f"stages[{i}].max_concurrency", stage.get("max_concurrency"),
+            limits: list[tuple[str, object, str]] = [(f"stages[{i}].max_concurrency", stage.max_concurrency,
                                                       f"stage {stage_name}")]
-            limits += [(f"stages[{i}].groups[{j}].max_concurrency", g.get("max_concurrency"),
-                        f"group {display(g.get('name'))} of stage {stage_name}")
-                       for j, g in enumerate(_groups_of(stage)) if isinstance(g, dict)]
+            limits += [(f"stages[{i}].groups[{j}].max_concurrency", g.max_concurrency,
+                        f"group {display(g.name)} of stage {stage_name}")
+                       for j, g in enumerate(_groups_of(stage)) if isinstance(g, Group)]
             parsed: list[tuple[str, int] | None] = []
             for key, value, what in limits:
                 if value is not None and not is_known(value):
@@ -371,7 +377,7 @@ def stage_limits_exceeded(ctx: RuleContext) -> None:
             for (key, value, what), limit in zip(limits[1:], parsed[1:], strict=True):
                 if isinstance(limit, tuple) and limit[0] == stage_limit[0] and limit[1] > stage_limit[1]:
                     ctx.report(source, f"maxConcurrency {display(value)} of {what} in {_what(source)} exceeds the "
-                                       f"stage's {display(stage.get('max_concurrency'))}",
+                                       f"stage's {display(stage.max_concurrency)}",
                                at=(key, f"stages[{i}]"),
                                hint="lower the group's maxConcurrency to at most the stage's, or raise the stage's")
 
@@ -418,14 +424,13 @@ def no_soak_between_stages(ctx: RuleContext) -> None:
     for source, stages in _stage_sources(ctx):
         for i in range(len(stages) - 1):
             stage, following = stages[i], stages[i + 1]
-            if not isinstance(stage, dict) or not isinstance(following, dict):
+            if not isinstance(stage, Stage) or not isinstance(following, Stage):
                 ctx.unknown(source, f"stage {i + 1} or {i + 2} cannot be resolved", at=(f"stages[{i}]",))
                 continue
-            wait = stage.get("after_wait")
-            checks: list[bool | None] = [_has_gates(stage.get("after_gates")),
-                                         _has_gates(following.get("before_gates"))]
-            checks += [_has_gates(g.get("after_gates")) for g in _groups_of(stage) if isinstance(g, dict)]
-            checks += [_has_gates(g.get("before_gates")) for g in _groups_of(following) if isinstance(g, dict)]
+            wait = stage.after_wait
+            checks: list[bool | None] = [_has_gates(stage.after_gates), _has_gates(following.before_gates)]
+            checks += [_has_gates(g.after_gates) for g in _groups_of(stage) if isinstance(g, Group)]
+            checks += [_has_gates(g.before_gates) for g in _groups_of(following) if isinstance(g, Group)]
             if wait is not None and not is_known(wait):
                 checks.append(None)
             elif isinstance(wait, (int, float)) and not isinstance(wait, bool):
@@ -433,12 +438,12 @@ def no_soak_between_stages(ctx: RuleContext) -> None:
             if any(c is True for c in checks):
                 continue
             if any(c is None for c in checks):
-                ctx.unknown(source, f"whether stage {display(stage.get('name'))} has a soak time or gate",
+                ctx.unknown(source, f"whether stage {display(stage.name)} has a soak time or gate",
                             at=(f"stages[{i}].after_wait", f"stages[{i}].name", f"stages[{i}]"))
                 continue
             ctx.report(source,
-                       f"stage {display(stage.get('name'))} of {_what(source)} is followed by stage "
-                       f"{display(following.get('name'))} with no wait and no approval gate between them; the next "
+                       f"stage {display(stage.name)} of {_what(source)} is followed by stage "
+                       f"{display(following.name)} with no wait and no approval gate between them; the next "
                        f"stage starts as soon as this one ends",
                        at=(f"stages[{i}].after_wait", f"stages[{i}].name", f"stages[{i}]"),
                        hint="set a wait after the stage (e.g. 3600 seconds), or add an approval gate "
@@ -482,7 +487,7 @@ def run_strategy_conflict(ctx: RuleContext) -> None:
 
     graph = ctx.graph
     for run in graph.of_kind(Kind.UPDATE_RUN):
-        strategy = run.props.get("strategy")
+        strategy = run.props.strategy
         if strategy is None:
             continue
         if not is_known(strategy):
@@ -490,13 +495,13 @@ def run_strategy_conflict(ctx: RuleContext) -> None:
             continue
         if isinstance(strategy, str) and not strategy.strip():
             continue
-        stages = run.props.get("stages")
-        if isinstance(stages, list) and stages:
+        stages = run.props.stages
+        if isinstance(stages, tuple) and stages:
             ctx.report(run, f"update run {display(run.name)} ({run.address}) sets both an update strategy and "
                             f"inline stages; they conflict, so the run is rejected",
                        at=("stages", "strategy"),
                        hint="remove the inline stages to use the strategy, or remove the strategy reference")
-        elif stages is not None and not isinstance(stages, list):
+        elif stages is not None and isinstance(stages, Unknown):
             ctx.unknown(run, "whether the run also has inline stages", at=("stages",))
         run_fleet = graph.fleet_identity(run)
         target = graph.target(run, "strategy")
@@ -506,7 +511,7 @@ def run_strategy_conflict(ctx: RuleContext) -> None:
                 other = graph.target(target, "fleet")
                 ctx.report(run, f"update run {display(run.name)} ({run.address}) uses update strategy "
                                 f"{target.address}, which belongs to another fleet "
-                                f"({other.address if other is not None else display(target.props.get('fleet'))})",
+                                f"({other.address if other is not None else display(_fleet_of(target))})",
                            at=("strategy",), hint="use an update strategy of the run's own fleet",
                            related=(target.address,))
             continue
@@ -514,7 +519,7 @@ def run_strategy_conflict(ctx: RuleContext) -> None:
         if parsed is None or len(parsed.names) < 2 or (parsed.type or "").lower() != arm_ids.FLEET + "/updatestrategies":
             continue
         fleet = graph.target(run, "fleet")
-        fleet_value = run.props.get("fleet")
+        fleet_value = run.props.fleet
         fleet_id = arm_ids.parse_arm_id(fleet_value) if isinstance(fleet_value, str) else None
         fleet_name = fleet.name if fleet is not None else (fleet_id.name if fleet_id is not None else None)
         fleet_rg = fleet.resource_group if fleet is not None else (fleet_id.resource_group if fleet_id else None)

@@ -6,11 +6,12 @@ The AKS release calendar and version arithmetic are knowledge (:mod:`analyzer.kn
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from analyzer.knowledge.aks_versions import LTS_PLAN, Version, calendar, compare_versions, parse_version
-from analyzer.model import Kind, Level, Resource
+from analyzer.model import AutoUpgradeProfile, Cluster, ClusterProps, Kind, Level, Member, Resource, UpdateRun, narrow
 from analyzer.rules import RuleContext, rule
 from analyzer.values import display, is_known
 
@@ -19,8 +20,8 @@ from analyzer.values import display, is_known
 
 @dataclass(frozen=True, slots=True)
 class AksMember:
-    member: Resource
-    cluster: Resource
+    member: Member
+    cluster: Cluster
 
 
 def aks_members(ctx: RuleContext, decision: str) -> list[AksMember]:
@@ -33,23 +34,23 @@ def aks_members(ctx: RuleContext, decision: str) -> list[AksMember]:
     """
     out = []
     for member in ctx.graph.of_kind(Kind.MEMBER):
-        value = member.props.get("cluster")
+        value = member.props.cluster
         if value is None:
             continue
-        cluster = ctx.graph.resolve(value)
-        if cluster is None or cluster.kind != Kind.CLUSTER:
+        cluster = narrow(ctx.graph.resolve(value), ClusterProps)
+        if cluster is None:
             if not is_known(value):
                 ctx.unknown(member, f"{decision}: cluster {display(value)} cannot be resolved", at=("cluster",))
             continue  # a cluster managed elsewhere: its settings are not in this code
-        if cluster.props.get("flavor") != "aks" or cluster.existing:
+        if cluster.props.flavor != "aks" or cluster.existing:
             continue
         out.append(AksMember(member, cluster))
     return out
 
 
-def by_cluster(members: list[AksMember]) -> list[tuple[Resource, list[Resource]]]:
+def by_cluster(members: list[AksMember]) -> list[tuple[Cluster, list[Member]]]:
     """Clusters with the members that join them (one finding per cluster, naming every member)."""
-    grouped: dict[str, tuple[Resource, list[Resource]]] = {}
+    grouped: dict[str, tuple[Cluster, list[Member]]] = {}
     for item in members:
         grouped.setdefault(item.cluster.key, (item.cluster, []))[1].append(item.member)
     return list(grouped.values())
@@ -59,7 +60,7 @@ def _name(resource: Resource) -> str:
     return f"`{display(resource.name)}`" if resource.name is not None else f"`{resource.address}`"
 
 
-def _members_text(members: list[Resource]) -> str:
+def _members_text(members: Sequence[Resource]) -> str:
     return ", ".join(_name(m) for m in members)
 
 
@@ -111,7 +112,7 @@ def member_version_unsupported(ctx: RuleContext) -> None:
     stale = data.is_stale(ctx.as_of)
     decision = "whether the member's Kubernetes version is supported"
     for cluster, members in by_cluster(aks_members(ctx, decision)):
-        value = cluster.props.get("kubernetes_version")
+        value = cluster.props.kubernetes_version
         if value is None:
             continue  # AKS picks a supported version
         if not is_known(value):
@@ -129,7 +130,7 @@ def member_version_unsupported(ctx: RuleContext) -> None:
             ctx.unknown(cluster, f"Kubernetes {version} is newer than the version data knows",
                         at=("kubernetes_version",))
             continue
-        plan = cluster.props.get("support_plan")
+        plan = cluster.props.support_plan
         lts: bool | None = None if not is_known(plan) else _lower(plan) == LTS_PLAN
         end = data.end_of_support(version, lts is not False)
         assert end is not None
@@ -164,17 +165,17 @@ def member_version_unsupported(ctx: RuleContext) -> None:
 _CONTROL_PLANE_TYPES = ("full", "controlplaneonly")
 
 
-def _run_targets(ctx: RuleContext, decision: str) -> list[tuple[Resource, Version, list[tuple[AksMember, Version]]]]:
+def _run_targets(ctx: RuleContext, decision: str) -> list[tuple[UpdateRun, Version, list[tuple[AksMember, Version]]]]:
     """Update runs that upgrade the control plane to a known version, each with the AKS members of its
     fleet whose cluster version is known."""
-    runs = []
+    runs: list[tuple[UpdateRun, Version, list[tuple[AksMember, Version]]]] = []
     fleet_members: dict[str, list[AksMember]] = {}
     for item in aks_members(ctx, decision):
         fleet = ctx.graph.fleet_identity(item.member)
         if fleet is not None:
             fleet_members.setdefault(fleet, []).append(item)
     for run in ctx.graph.of_kind(Kind.UPDATE_RUN):
-        upgrade_type, value = run.props.get("upgrade_type"), run.props.get("kubernetes_version")
+        upgrade_type, value = run.props.upgrade_type, run.props.kubernetes_version
         if value is None or upgrade_type is None:
             continue
         if not is_known(upgrade_type) or not is_known(value):
@@ -191,7 +192,7 @@ def _run_targets(ctx: RuleContext, decision: str) -> list[tuple[Resource, Versio
             continue
         compared = []
         for item in fleet_members.get(fleet, []):
-            current_value = item.cluster.props.get("kubernetes_version")
+            current_value = item.cluster.props.kubernetes_version
             if current_value is None:
                 continue
             current = parse_version(current_value) if is_known(current_value) else None
@@ -326,14 +327,14 @@ def update_run_version_mismatch(ctx: RuleContext) -> None:
     - [azurerm_kubernetes_fleet_update_run (Terraform registry)](https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_fleet_update_run)
     """
     for run in ctx.graph.of_kind(Kind.UPDATE_RUN):
-        upgrade_type = run.props.get("upgrade_type")
+        upgrade_type = run.props.upgrade_type
         if upgrade_type is None:
             continue
         if not is_known(upgrade_type):
             ctx.unknown(run, f"upgrade type {display(upgrade_type)} cannot be resolved", at=("upgrade_type",))
             continue
         kind = _lower(upgrade_type)
-        version = run.props.get("kubernetes_version")
+        version = run.props.kubernetes_version
         if kind in _CONTROL_PLANE_TYPES:
             if version is not None and not is_known(version):
                 ctx.unknown(run, f"Kubernetes version {display(version)} cannot be resolved",
@@ -386,9 +387,9 @@ def auto_upgrade_profile_invalid(ctx: RuleContext) -> None:
     - [Automatically upgrade clusters with auto-upgrade profiles](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration#understanding-auto-upgrade-profiles)
     """
     for profile in ctx.graph.of_kind(Kind.AUTO_UPGRADE_PROFILE):
-        channel = profile.props.get("channel")
-        target = profile.props.get("target_kubernetes_version")
-        lts = profile.props.get("long_term_support")
+        channel = profile.props.channel
+        target = profile.props.target_kubernetes_version
+        lts = profile.props.long_term_support
         if channel is None:
             continue
         if not is_known(channel):
@@ -424,13 +425,13 @@ def auto_upgrade_profile_invalid(ctx: RuleContext) -> None:
                        hint="remove longTermSupport, or set the channel to TargetKubernetesVersion")
 
 
-def _fleet_upgraders(ctx: RuleContext) -> dict[str, tuple[list[Resource], list[Resource]]]:
+def _fleet_upgraders(ctx: RuleContext) -> dict[str, tuple[list[AutoUpgradeProfile], list[UpdateRun]]]:
     """By fleet identity: its enabled auto-upgrade profiles (``disabled`` not true; an unknown
     ``disabled`` counts as maybe-enabled and is returned separately as an unknown) and its update runs."""
-    out: dict[str, tuple[list[Resource], list[Resource]]] = {}
+    out: dict[str, tuple[list[AutoUpgradeProfile], list[UpdateRun]]] = {}
     for profile in ctx.graph.of_kind(Kind.AUTO_UPGRADE_PROFILE):
         fleet = ctx.graph.fleet_identity(profile)
-        if fleet is None or profile.props.get("disabled") is True:
+        if fleet is None or profile.props.disabled is True:
             continue
         out.setdefault(fleet, ([], []))[0].append(profile)
     for run in ctx.graph.of_kind(Kind.UPDATE_RUN):
@@ -474,12 +475,12 @@ def aks_auto_upgrade_conflict(ctx: RuleContext) -> None:
     reported: set[str] = set()
     for item in aks_members(ctx, "whether the member's own auto-upgrade conflicts with the fleet's"):
         cluster, member = item.cluster, item.member
-        channel = cluster.props.get("auto_upgrade_channel")
+        channel = cluster.props.auto_upgrade_channel
         if channel is None or cluster.key in reported:
             continue
         fleet = ctx.graph.fleet_identity(member)
         profiles, runs = upgraders.get(fleet, ([], [])) if fleet is not None else ([], [])
-        enabled = [p for p in profiles if p.props.get("disabled") is not True and is_known(p.props.get("disabled"))]
+        enabled = [p for p in profiles if p.props.disabled is not True and is_known(p.props.disabled)]
         if not enabled and not runs:
             if profiles:
                 ctx.unknown(cluster, "whether the fleet's auto-upgrade profile is disabled", at=("auto_upgrade_channel",))
@@ -498,7 +499,7 @@ def aks_auto_upgrade_conflict(ctx: RuleContext) -> None:
                    f"whichever runs first upgrades it, outside the fleet's stages",
                    at=("auto_upgrade_channel",),
                    hint="remove the cluster's auto-upgrade channel (or set it to none) and let the fleet upgrade it",
-                   related=(member.address, *(r.address for r in [*enabled, *runs])))
+                   related=(member.address, *(r.address for r in enabled), *(r.address for r in runs)))
 
 
 @rule("FIAC407", "auto-upgrade-without-strategy", "warning",
@@ -527,10 +528,10 @@ def auto_upgrade_without_strategy(ctx: RuleContext) -> None:
     - [Automatically upgrade clusters with auto-upgrade profiles](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration#understanding-auto-upgrade-profiles)
     """
     for profile in ctx.graph.of_kind(Kind.AUTO_UPGRADE_PROFILE):
-        disabled = profile.props.get("disabled")
+        disabled = profile.props.disabled
         if disabled is True:
             continue
-        strategy = profile.props.get("strategy")
+        strategy = profile.props.strategy
         if not is_known(disabled) or (strategy is not None and not is_known(strategy)):
             ctx.unknown(profile, "whether the profile is enabled and has an update strategy", at=("strategy", "disabled"))
             continue
@@ -572,7 +573,7 @@ def unmanaged_node_os_channel(ctx: RuleContext) -> None:
     - [Update orchestration across member clusters](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-update-orchestration)
     """
     for cluster, members in by_cluster(aks_members(ctx, "the member's node OS upgrade channel")):
-        channel = cluster.props.get("node_os_upgrade_channel")
+        channel = cluster.props.node_os_upgrade_channel
         if channel is None:
             continue
         if not is_known(channel):

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from analyzer.knowledge.kubernetes import AUTOSCALER, WORKLOAD_KINDS, api_group
-from analyzer.model import Kind, Resource
+from analyzer.model import Kind, Manifest
 from analyzer.rules import RuleContext, rule
 from analyzer.values import ABSENT, Unknown, display, is_known, value_at
 
@@ -21,9 +21,9 @@ PLACEMENT_KINDS = ("ClusterResourcePlacement", "ResourcePlacement")
 _PERCENT = re.compile(r"^\s*(\d+)%\s*$")
 
 
-def _manifests(ctx: RuleContext, groups: tuple[str, ...], kinds: tuple[str, ...]) -> list[Resource]:
+def _manifests(ctx: RuleContext, groups: tuple[str, ...], kinds: tuple[str, ...]) -> list[Manifest]:
     return [m for m in ctx.graph.of_kind(Kind.MANIFEST)
-            if api_group(m.props.get("api_version")) in groups and m.props.get("manifest_kind") in kinds]
+            if api_group(m.props.api_version) in groups and m.props.manifest_kind in kinds]
 
 
 def _int(value: Any) -> int | None:
@@ -77,24 +77,24 @@ def _selects(selector: Any, labels: Any) -> bool | None:
     return True
 
 
-def _pod_labels(workload: Resource) -> Any:
-    labels = value_at(workload.props.get("body"), "spec.template.metadata.labels")
+def _pod_labels(workload: Manifest) -> Any:
+    labels = value_at(workload.props.body, "spec.template.metadata.labels")
     if labels is ABSENT:
-        labels = value_at(workload.props.get("body"), "spec.selector.matchLabels")
+        labels = value_at(workload.props.body, "spec.selector.matchLabels")
     return labels
 
 
-def _autoscaled(ctx: RuleContext, workload: Resource) -> bool:
-    kind = workload.props.get("manifest_kind")
+def _autoscaled(ctx: RuleContext, workload: Manifest) -> bool:
+    kind = workload.props.manifest_kind
     for hpa in _manifests(ctx, (AUTOSCALER[0],), (AUTOSCALER[1],)):
-        target = value_at(hpa.props.get("body"), "spec.scaleTargetRef")
+        target = value_at(hpa.props.body, "spec.scaleTargetRef")
         if isinstance(target, dict) and target.get("kind") == kind and target.get("name") == workload.name \
-                and _same_namespace(hpa.props.get("namespace"), workload.props.get("namespace")):
+                and _same_namespace(hpa.props.namespace, workload.props.namespace):
             return True
     return False
 
 
-def _selected_replicas(ctx: RuleContext, pdb: Resource, selector: Any) -> tuple[int | None, list[Resource], str]:
+def _selected_replicas(ctx: RuleContext, pdb: Manifest, selector: Any) -> tuple[int | None, list[Manifest], str]:
     """The replica total of the workloads ``pdb`` selects, those workloads, and why the total is
     None when it cannot be told (empty when no workload in the code is selected)."""
     kinds = tuple(sorted({kind for _, kind in WORKLOAD_KINDS}))
@@ -103,16 +103,16 @@ def _selected_replicas(ctx: RuleContext, pdb: Resource, selector: Any) -> tuple[
     if selector is None:
         return None, [], ""  # policy/v1: a budget without a selector selects no pod
     for workload in _manifests(ctx, groups, kinds):
-        if (api_group(workload.props.get("api_version")), workload.props.get("manifest_kind")) not in WORKLOAD_KINDS:
+        if (api_group(workload.props.api_version), workload.props.manifest_kind) not in WORKLOAD_KINDS:
             continue
-        if not _same_namespace(pdb.props.get("namespace"), workload.props.get("namespace")):
+        if not _same_namespace(pdb.props.namespace, workload.props.namespace):
             continue
         selected = _selects(selector, _pod_labels(workload))
         if selected is False:
             continue
         if selected is None:
             return None, [], f"whether it selects {workload.address}"
-        replicas = _int(value_at(workload.props.get("body"), "spec.replicas"))
+        replicas = _int(value_at(workload.props.body, "spec.replicas"))
         if replicas is None:
             return None, [], f"the replicas of {workload.address} (not written, or not a number)"
         if _autoscaled(ctx, workload):
@@ -122,8 +122,8 @@ def _selected_replicas(ctx: RuleContext, pdb: Resource, selector: Any) -> tuple[
     return (total if chosen else None), chosen, ""
 
 
-def _names(resources: list[Resource]) -> str:
-    return ", ".join(f"{display(r.props.get('manifest_kind'))} {display(r.name)}" for r in resources)
+def _names(resources: list[Manifest]) -> str:
+    return ", ".join(f"{display(r.props.manifest_kind)} {display(r.name)}" for r in resources)
 
 
 @rule("FIAC601", "pdb-blocks-node-drain", "warning",
@@ -173,7 +173,7 @@ def pdb_blocks_node_drain(ctx: RuleContext) -> None:
     """
     hint = "allow at least one disruption (maxUnavailable: 1, or minAvailable below the replica count)"
     for pdb in _manifests(ctx, ("policy",), ("PodDisruptionBudget",)):
-        spec = value_at(pdb.props.get("body"), "spec")
+        spec = value_at(pdb.props.body, "spec")
         if isinstance(spec, Unknown):
             ctx.unknown(pdb, f"the spec of PodDisruptionBudget {display(pdb.name)}", at=("body",))
             continue
@@ -264,8 +264,8 @@ def placement_policy_invalid(ctx: RuleContext) -> None:
     - [Use ClusterResourcePlacement to propagate resources to member clusters](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-resource-propagation)
     """
     for placement in _manifests(ctx, (PLACEMENT_GROUP,), PLACEMENT_KINDS):
-        policy = value_at(placement.props.get("body"), "spec.policy")
-        what = f"{display(placement.props.get('manifest_kind'))} {display(placement.name)} ({placement.address})"
+        policy = value_at(placement.props.body, "spec.policy")
+        what = f"{display(placement.props.manifest_kind)} {display(placement.name)} ({placement.address})"
         if isinstance(policy, Unknown):
             ctx.unknown(placement, f"the placement policy of {what}", at=("spec.policy", "body"))
             continue
@@ -294,7 +294,7 @@ def placement_policy_invalid(ctx: RuleContext) -> None:
                        hint="remove affinity, or select clusters by label with PickAll or PickN")
 
 
-def _check_cluster_names(ctx: RuleContext, placement: Resource, what: str, names: list[Any]) -> None:
+def _check_cluster_names(ctx: RuleContext, placement: Manifest, what: str, names: list[Any]) -> None:
     members = ctx.graph.of_kind(Kind.MEMBER)
     if not members:
         return

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from analyzer.frontends.bicep import BicepUnit, load_bicep
 from analyzer.frontends.sources import SourceFile
-from analyzer.model import Resource
+from analyzer.model import ClusterProps, FleetProps, MemberProps, Resource
 from analyzer.values import ResourceRef, Unknown
 
 FLEET = "Microsoft.ContainerService/fleets@2025-03-01"
@@ -86,20 +86,20 @@ resource strategy 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01
     member = res["main.bicep#members[1]"]
     assert member.address == "members[1]"
     assert member.name == "prod"
-    assert member.props == {"fleet": ResourceRef("main.bicep#fleet", "id"),
-                            "cluster": ResourceRef("main.bicep#aks[1]", "id"), "group": "prod"}
+    assert member.props == MemberProps(fleet=ResourceRef("main.bicep#fleet", "id"),
+                                       cluster=ResourceRef("main.bicep#aks[1]", "id"), group="prod")
     assert (member.location.line, at(member, "group"), at(member, "cluster"), at(member, "fleet")) == \
         (18, (23, 5), (22, 5), (19, 3))
     assert res["main.bicep#aks[0]"].name == "aks-canary"
-    assert res["main.bicep#aks[0]"].props["kubernetes_version"] == "1.33"
-    stages = res["main.bicep#strategy"].props["stages"]
-    assert [(s["name"], s["after_wait"], [g["name"] for g in s["groups"]]) for s in stages] == [
+    assert res["main.bicep#aks[0]"].props.kubernetes_version == "1.33"
+    stages = res["main.bicep#strategy"].props.stages
+    assert [(s.name, s.after_wait, [g.name for g in s.groups]) for s in stages] == [
         ("stage-canary", 3600, ["canary"]), ("stage-prod", 0, ["prod"])]
     strategy = res["main.bicep#strategy"]
     assert at(strategy, "stages[1].after_wait") == (37, 9)
     assert at(strategy, "stages[0].groups[0].name") == (35, 13)
     assert at(strategy, "stages[1].name") == (33, 9)
-    assert res["main.bicep#fleet"].props["hub"] is False
+    assert res["main.bicep#fleet"].props.hub is False
     assert res["main.bicep#fleet"].resource_group == Unknown("resourceGroup().name")
     assert res["main.bicep#fleet"].subscription == Unknown("subscription().subscriptionId")
 
@@ -123,7 +123,7 @@ resource g '{FLEET}' = {{
     res = one_unit(tmp_path, text)
     assert res["main.bicep#f"].name == "from-param"
     assert res["main.bicep#g"].name == "fleet"
-    assert res["main.bicep#f"].props["hub"] is True
+    assert res["main.bicep#f"].props.hub is True
 
 
 def test_conditional_and_filtered_resources(tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ resource some 'Microsoft.ContainerService/fleets/members@2025-03-01' = [for i in
     res = one_unit(tmp_path, text)
     assert sorted(res) == ["main.bicep#maybe", "main.bicep#some[0]", "main.bicep#some[2]"]
     assert res["main.bicep#some[2]"].name == "m2"
-    assert res["main.bicep#some[2]"].props["fleet"] == "f"
+    assert res["main.bicep#some[2]"].props.fleet == "f"
 
 
 def test_children_three_ways(tmp_path: Path) -> None:
@@ -178,13 +178,13 @@ resource orphan 'Microsoft.ContainerService/fleets/members@2025-03-01' = {{
     res = one_unit(tmp_path, text)
     ref = ResourceRef("main.bicep#fleet", "id")
     nested = res["main.bicep#fleet::nested"]
-    assert (nested.address, nested.arm_type, nested.name, nested.props["fleet"], nested.props["group"]) == \
+    assert (nested.address, nested.arm_type, nested.name, nested.props.fleet, nested.props.group) == \
         ("fleet::nested", "Microsoft.ContainerService/fleets/members", "a", ref, "g1")
     assert nested.location.line == 3 and at(nested, "group") == (6, 7)
-    assert res["main.bicep#byParent"].props["fleet"] == ref
-    assert res["main.bicep#byName"].props["fleet"] == ref
+    assert res["main.bicep#byParent"].props.fleet == ref
+    assert res["main.bicep#byName"].props.fleet == ref
     assert res["main.bicep#byName"].name == "c"
-    assert res["main.bicep#orphan"].props["fleet"] == "elsewhere"
+    assert res["main.bicep#orphan"].props.fleet == "elsewhere"
 
 
 def test_module_with_params_outputs_scope_and_existing(tmp_path: Path) -> None:
@@ -244,18 +244,18 @@ resource rgGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{
     assert (uami.kind, uami.resource_group, uami.address) == ("identity", "rg-x", "ident/uami")
     first = res["main.bicep#rbac[0]/modules/rbac.bicep#ra"]
     second = res["main.bicep#rbac[1]/modules/rbac.bicep#ra"]
-    assert first.props["principal"] == Unknown("deployerId")
+    assert first.props.principal == Unknown("deployerId")
     uami_key = "main.bicep#ident/modules/identity.bicep#uami"
-    assert second.props["principal"] == ResourceRef(uami_key, "principal_id")
-    assert first.props["role"] == f"{ROLE_IDS}/{FLEET_CONTRIBUTOR}"
-    assert first.props["scope"] == ResourceRef("main.bicep#rbac[0]/modules/rbac.bicep#fleet", "id")
+    assert second.props.principal == ResourceRef(uami_key, "principal_id")
+    assert first.props.role == f"{ROLE_IDS}/{FLEET_CONTRIBUTOR}"
+    assert first.props.scope == ResourceRef("main.bicep#rbac[0]/modules/rbac.bicep#fleet", "id")
     assert (at(first, "principal"), at(first, "scope"), first.location.path) == \
         ((12, 5), (10, 3), "modules/rbac.bicep")
     existing = res["main.bicep#rbac[0]/modules/rbac.bicep#fleet"]
-    assert (existing.existing, existing.name, existing.props) == (True, "fleet", {})
+    assert (existing.existing, existing.name, existing.props) == (True, "fleet", FleetProps())
     grant = res["main.bicep#rbac[0]/modules/rbac.bicep#rgGrant"]
-    assert grant.props["principal"] == Unknown("deployer().objectId")
-    assert (grant.props["scope"], grant.props["target_scope"]) == (None, "resourceGroup")
+    assert grant.props.principal == Unknown("deployer().objectId")
+    assert (grant.props.scope, grant.props.target_scope) == (None, "resourceGroup")
     assert isinstance(first.name, Unknown) and first.name.text == "guid(fleet.id, principalId)"
 
 
@@ -276,7 +276,7 @@ resource members 'Microsoft.ContainerService/fleets/members@2025-03-01' = [for g
     assert [(u.template, u.variant) for u in units] == [("main.bicep", "prod.bicepparam"),
                                                         ("main.bicep", "test.bicepparam")]
     prod_res = units[0].result.resources
-    assert [(r.key, r.name, r.props["fleet"], r.props["group"]) for r in prod_res] == [
+    assert [(r.key, r.name, r.props.fleet, r.props.group) for r in prod_res] == [
         ("main.bicep#members[0]", "a", "prod-fleet", "a"), ("main.bicep#members[1]", "b", "prod-fleet", "b")]
     assert units[1].result.resources == []
 
@@ -293,7 +293,7 @@ resource members 'Microsoft.ContainerService/fleets/members@2025-03-01' = [for g
 """
     res = one_unit(tmp_path, text)
     member = res["main.bicep#members[*]"]
-    assert member.props["group"] == Unknown("groups[*]")
+    assert member.props.group == Unknown("groups[*]")
     assert member.name == Unknown("'f/${g}'")
 
 
@@ -322,11 +322,11 @@ resource f '{FLEET}' = {{
 """
     fleet = one_unit(tmp_path, text)["main.bicep#f"]
     assert fleet.name == "fleet-xyz"
-    assert fleet.props["identity_type"] == "UserAssigned"
-    assert fleet.props["hub_agent_subnet"] == \
+    assert fleet.props.identity_type == "UserAssigned"
+    assert fleet.props.hub_agent_subnet == \
         Unknown("resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', first(parts))")
-    assert fleet.props["hub_vnet_integration"] is True
-    assert fleet.props["hub_api_server_subnet"] == "ac"
+    assert fleet.props.hub_vnet_integration is True
+    assert fleet.props.hub_api_server_subnet == "ac"
     assert at(fleet, "hub_vnet_integration") == (16, 9)
 
 
@@ -376,14 +376,14 @@ resource grant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 """
     res = one_unit(tmp_path, text)
     role = res["main.bicep#role"]
-    assert role.props["role_name"] == "Fleet operator"
-    assert role.props["actions"] == ["Microsoft.ContainerService/fleets/members/write",
+    assert role.props.role_name == "Fleet operator"
+    assert role.props.actions == ["Microsoft.ContainerService/fleets/members/write",
                                      "Microsoft.ContainerService/fleets/read"]
-    assert role.props["not_actions"] == []
-    assert isinstance(role.props["role_id"], str) and len(role.props["role_id"]) == 36
+    assert role.props.not_actions == []
+    assert isinstance(role.props.role_id, str) and len(role.props.role_id) == 36
     grant = res["main.bicep#grant"]
-    assert grant.props["role"] == ResourceRef("main.bicep#role", "id")
-    assert (grant.props["target_scope"], grant.resource_group) == ("subscription", None)
+    assert grant.props.role == ResourceRef("main.bicep#role", "id")
+    assert (grant.props.target_scope, grant.resource_group) == ("subscription", None)
 
 
 def test_existing_cluster_keeps_its_flavor(tmp_path: Path) -> None:
@@ -397,7 +397,7 @@ resource aks 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = 
 }
 """)
     flavors = {r.address: (r.existing, r.props) for r in resources.values()}
-    assert flavors == {"edge": (True, {"flavor": "arc"}), "aks": (True, {"flavor": "aks"})}
+    assert flavors == {"edge": (True, ClusterProps(flavor="arc")), "aks": (True, ClusterProps(flavor="aks"))}
 
 
 def test_resource_id_in_the_deployment_resource_group_names_the_unit_resource(tmp_path: Path) -> None:
@@ -442,7 +442,7 @@ resource b 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = {
 """,
     })
     resources = {r.address: r for r in units[0].result.resources}
-    clusters = {a: r.props["cluster"] for a, r in resources.items() if r.kind == "member"}
+    clusters = {a: r.props.cluster for a, r in resources.items() if r.kind == "member"}
     assert clusters == {
         "members[0]": ResourceRef("main.bicep#access/access.bicep#a", "id"),
         "members[1]": ResourceRef("main.bicep#declared", "id"),  # the declaration, not the reference
@@ -456,7 +456,8 @@ resource b 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = {
     implied = {r.key: (r.kind, r.existing, r.name, r.resource_group, r.props, r.location.line)
                for r in resources.values() if r.key.startswith("main.bicep#resourceId")}
     assert implied == {
-        clusters["members[2]"].key: ("cluster", True, "aks-c", Unknown("resourceGroup().name"), {"flavor": "aks"}, 9),
-        clusters["other"].key: ("cluster", True, "aks-a", "rg-other", {"flavor": "aks"}, 17),
+        clusters["members[2]"].key: ("cluster", True, "aks-c", Unknown("resourceGroup().name"),
+                                     ClusterProps(flavor="aks"), 9),
+        clusters["other"].key: ("cluster", True, "aks-a", "rg-other", ClusterProps(flavor="aks"), 17),
     }
     assert at(resources["members[0]"], "cluster") == (9, 5)

@@ -49,18 +49,18 @@ def test_multi_document_file_keeps_wanted_objects_with_positions() -> None:
         ("k8s/app.yaml#2.items[0]", "PodDisruptionBudget/web", "manifest", "yaml"),
     ]
     crp, pdb = resources
-    assert crp.props["api_version"] == "placement.kubernetes-fleet.io/v1"
-    assert crp.props["manifest_kind"] == "ClusterResourcePlacement"
-    assert crp.props["namespace"] is None
+    assert crp.props.api_version == "placement.kubernetes-fleet.io/v1"
+    assert crp.props.manifest_kind == "ClusterResourcePlacement"
+    assert crp.props.namespace is None
     assert crp.name == "team-a"
-    assert crp.props["body"]["spec"]["policy"]["clusterNames"] == ["aks-west", "aks-east"]
+    assert crp.props.body["spec"]["policy"]["clusterNames"] == ["aks-west", "aks-east"]
     assert (crp.location.line, crp.location.column) == (2, 1)
     placement_type = crp.locations["spec.policy.placementType"]
     assert (placement_type.line, placement_type.column, placement_type.end_line, placement_type.end_column) == \
         (8, 5, 8, 29)
     assert crp.locations["spec.policy.clusterNames[1]"].line == 11
-    assert pdb.props["namespace"] == "shop"
-    assert pdb.props["body"]["spec"]["maxUnavailable"] == 0
+    assert pdb.props.namespace == "shop"
+    assert pdb.props.body["spec"]["maxUnavailable"] == 0
     assert (pdb.locations["spec.maxUnavailable"].line, pdb.locations["spec.maxUnavailable"].column) == (24, 7)
     assert pdb.location.line == 20
 
@@ -82,7 +82,7 @@ def test_merge_keys_and_duplicate_keys_locate_the_value_that_wins() -> None:
             "spec:\n  <<: {replicas: 5}\n  replicas: 3\n")
     [deployment], error = parse_manifests(text, "d.yaml")
     assert error is None
-    assert deployment.props["body"]["spec"]["replicas"] == 3
+    assert deployment.props.body["spec"]["replicas"] == 3
     assert deployment.locations["spec.replicas"].line == 9
 
 
@@ -168,6 +168,6 @@ def test_template_expressions_are_unknown_values() -> None:
     assert error is None
     assert isinstance(crp.name, Unknown)
     assert crp.address == "ClusterResourcePlacement/#0"
-    names = crp.props["body"]["spec"]["policy"]["clusterNames"]
+    names = crp.props.body["spec"]["policy"]["clusterNames"]
     assert isinstance(names[0], Unknown) and names[0].text == "{{ .Values.cluster }}"
     assert names[1] == "aks-west"

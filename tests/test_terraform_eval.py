@@ -211,7 +211,7 @@ resource "azurerm_kubernetes_fleet_member" "m" {
 
 def member(resources: dict[str, Resource]) -> tuple[Any, Any]:
     m = resources["azurerm_kubernetes_fleet_member.m"]
-    return m.props.get("group"), m.name
+    return m.props.group, m.name
 
 
 def test_variable_precedence(tmp_path: Path) -> None:
@@ -283,12 +283,12 @@ resource "azurerm_kubernetes_fleet_update_strategy" "s" {
         'module.fleet.azurerm_kubernetes_fleet_member.this["b"]',
     ]
     strategy = resources["azurerm_kubernetes_fleet_update_strategy.s"]
-    assert strategy.props["fleet"] == ResourceRef("live:module.fleet.azurerm_kubernetes_fleet_manager.this")
-    assert strategy.props["stages"][0]["name"] == "ring0-ring1"
+    assert strategy.props.fleet == ResourceRef("live:module.fleet.azurerm_kubernetes_fleet_manager.this")
+    assert strategy.props.stages[0].name == "ring0-ring1"
     member_b = resources['module.fleet.azurerm_kubernetes_fleet_member.this["b"]']
-    assert (member_b.key, member_b.props["group"], member_b.location.path, member_b.location.line) == (
+    assert (member_b.key, member_b.props.group, member_b.location.path, member_b.location.line) == (
         'live:module.fleet.azurerm_kubernetes_fleet_member.this["b"]', "ring1", "modules/fleet/main.tf", 6)
-    assert resources['module.env["dev"].azurerm_kubernetes_fleet_member.this["x"]'].props["group"] == "ring-dev"
+    assert resources['module.env["dev"].azurerm_kubernetes_fleet_member.this["x"]'].props.group == "ring-dev"
 
 
 def test_called_folder_is_not_a_root() -> None:
@@ -331,7 +331,7 @@ resource "azurerm_kubernetes_fleet_member" "m" {
                        "not downloaded (run terraform init to analyse it); its resources are not checked and its "
                        "outputs are unknown"]
     m = resources["azurerm_kubernetes_fleet_member.m"]
-    assert (m.props["group"], m.name) == (Unknown("module.gone.group"), "from-download")
+    assert (m.props.group, m.name) == (Unknown("module.gone.group"), "from-download")
     f = resources["module.registry.azurerm_kubernetes_fleet_manager.f"]
     assert f.location.path == ".terraform/modules/registry/main.tf"
 
@@ -354,12 +354,12 @@ resource "azurerm_role_assignment" "a" {
 """})
     resources, _, _ = load(tmp_path)
     assignment = resources["azurerm_role_assignment.a"]
-    assert assignment.props["principal"] == Unknown("data.azurerm_client_config.current.object_id")
-    assert assignment.props["role"] == ("/providers/Microsoft.Authorization/roleDefinitions/"
+    assert assignment.props.principal == Unknown("data.azurerm_client_config.current.object_id")
+    assert assignment.props.role == ("/providers/Microsoft.Authorization/roleDefinitions/"
                                         "4abbcc35-e782-43d8-92c5-2d3f1bd2253f")
-    assert assignment.props["scope"] == ResourceRef(".:data.azurerm_kubernetes_cluster.old")
+    assert assignment.props.scope == ResourceRef(".:data.azurerm_kubernetes_cluster.old")
     old = resources["data.azurerm_kubernetes_cluster.old"]
-    assert old.props["kubernetes_version"] == Unknown("data.azurerm_kubernetes_cluster.old.kubernetes_version")
+    assert old.props.kubernetes_version == Unknown("data.azurerm_kubernetes_cluster.old.kubernetes_version")
 
 
 STRATEGY_TF = """

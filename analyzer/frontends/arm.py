@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from analyzer.knowledge.arm_ids import kind_of
-from analyzer.model import Kind, Location
+from analyzer.model import Group, Groups, Kind, Location, Stage
 from analyzer.values import ABSENT, Unknown, UnknownCause, value_at
 
 Where = Callable[[str], Location | None]
@@ -52,37 +52,46 @@ class _Props:
         if not isinstance(value, list):
             self.props[canonical] = value if isinstance(value, Unknown) else Unknown(arm_path, UnknownCause.NOT_A_LIST)
             return
-        stages: list[Any] = []
+        stages: list[Stage | Unknown] = []
         for i, stage in enumerate(value):
             arm, canon = f"{arm_path}[{i}]", f"{canonical}[{i}]"
             self._locate(canon, arm)
             if not isinstance(stage, dict):
-                stages.append(stage)
+                stages.append(_not_an_object(stage, arm))
                 continue
             groups_value = _get(stage, "groups")
-            groups: Any = groups_value
+            groups: Groups | None = None
             if isinstance(groups_value, list):
-                groups = []
+                items: list[Group | Unknown] = []
                 for j, group in enumerate(groups_value):
                     garm, gcanon = f"{arm}.groups[{j}]", f"{canon}.groups[{j}]"
                     self._locate(gcanon, garm)
                     self._locate(gcanon + ".name", garm + ".name")
                     self._locate(gcanon + ".max_concurrency", garm + ".maxConcurrency")
                     if isinstance(group, dict):
-                        groups.append({"name": _get(group, "name"), "max_concurrency": _get(group, "maxConcurrency"),
-                                       "before_gates": _get(group, "beforeGates"),
-                                       "after_gates": _get(group, "afterGates")})
+                        items.append(Group(name=_get(group, "name"), max_concurrency=_get(group, "maxConcurrency"),
+                                           before_gates=_get(group, "beforeGates"),
+                                           after_gates=_get(group, "afterGates")))
                     else:
-                        groups.append(group)
+                        items.append(_not_an_object(group, garm))
+                groups = tuple(items)
+            elif groups_value is not None:
+                groups = groups_value if isinstance(groups_value, Unknown) else \
+                    Unknown(arm + ".groups", UnknownCause.NOT_A_LIST)
             self._locate(canon + ".name", arm + ".name")
             self._locate(canon + ".groups", arm + ".groups")
             self._locate(canon + ".after_wait", arm + ".afterStageWaitInSeconds")
             self._locate(canon + ".max_concurrency", arm + ".maxConcurrency")
-            stages.append({"name": _get(stage, "name"), "groups": groups,
-                           "after_wait": _get(stage, "afterStageWaitInSeconds"),
-                           "max_concurrency": _get(stage, "maxConcurrency"),
-                           "before_gates": _get(stage, "beforeGates"), "after_gates": _get(stage, "afterGates")})
-        self.props[canonical] = stages
+            stages.append(Stage(name=_get(stage, "name"), groups=groups,
+                                after_wait=_get(stage, "afterStageWaitInSeconds"),
+                                max_concurrency=_get(stage, "maxConcurrency"),
+                                before_gates=_get(stage, "beforeGates"), after_gates=_get(stage, "afterGates")))
+        self.props[canonical] = tuple(stages)
+
+
+def _not_an_object(value: Any, arm_path: str) -> Unknown:
+    """A stage or group written as something other than an object cannot be read as one."""
+    return value if isinstance(value, Unknown) else Unknown(arm_path, UnknownCause.NOT_AN_OBJECT)
 
 
 def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[dict[str, Any], dict[str, Location]]:

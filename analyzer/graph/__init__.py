@@ -12,13 +12,37 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import fields
+from typing import Any, Literal, overload
 
 from analyzer.knowledge import arm_ids
-from analyzer.model import Kind, Resource
+from analyzer.model import (
+    FLEET_CHILD_PROPS,
+    PROPS,
+    AutoUpgradeProfile,
+    Cluster,
+    Fleet,
+    Identity,
+    Kind,
+    ManagedNamespace,
+    Manifest,
+    Member,
+    Resource,
+    ResourceGroup,
+    RoleAssignment,
+    RoleAssignmentProps,
+    RoleDefinition,
+    Subnet,
+    Subscription,
+    UpdateRun,
+    UpdateStrategy,
+    VirtualNetwork,
+)
 from analyzer.values import ResourceRef, Unknown, identity_text
 
 REFERENCE_PROPS = ("fleet", "cluster", "strategy", "scope", "role", "parent")
+"""The props fields that hold references; each is a field of some kind's props (checked below)."""
+assert all(any(name in (f.name for f in fields(cls)) for cls in PROPS.values()) for name in REFERENCE_PROPS)
 
 
 def _lower(value: Any) -> str | None:
@@ -35,6 +59,8 @@ class FleetGraph:
         self._alias: dict[str, str] = {}
         ordered = sorted(resources, key=lambda r: r.key)
         for resource in ordered:
+            if type(resource.props) is not PROPS[resource.kind]:
+                raise TypeError(f"{resource.key}: {resource.kind} props are a {type(resource.props).__name__}")
             self.graph.add_node(resource.key, resource=resource)
             self._by_kind[resource.kind].append(resource)
             name = _lower(resource.name)
@@ -60,14 +86,14 @@ class FleetGraph:
 
     def _link(self, resource: Resource) -> None:
         for prop in REFERENCE_PROPS:
-            target = self.resolve(resource.props.get(prop))
+            target = self.resolve(getattr(resource.props, prop, None))  # a kind without the field: None
             if target is not None and target.key != resource.key:
                 self.graph.add_edge(resource.key, target.key, key=prop)
-        if resource.kind == Kind.ROLE_ASSIGNMENT:
-            principal = identity_text(resource.props.get("principal"))
+        if isinstance(resource.props, RoleAssignmentProps):
+            principal = identity_text(resource.props.principal)
             if principal is not None:
                 node = "principal:" + principal
-                self.graph.add_node(node, principal=resource.props.get("principal"))
+                self.graph.add_node(node, principal=resource.props.principal)
                 self.graph.add_edge(resource.key, node, key="principal")
 
     def resolve(self, value: Any) -> Resource | None:
@@ -92,7 +118,43 @@ class FleetGraph:
     def resource(self, key: str) -> Resource:
         return self.graph.nodes[self._alias.get(key, key)]["resource"]
 
-    def of_kind(self, kind: Kind) -> list[Resource]:
+    @overload
+    def of_kind(self, kind: Literal[Kind.FLEET]) -> list[Fleet]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.MEMBER]) -> list[Member]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.UPDATE_STRATEGY]) -> list[UpdateStrategy]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.UPDATE_RUN]) -> list[UpdateRun]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.AUTO_UPGRADE_PROFILE]) -> list[AutoUpgradeProfile]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.MANAGED_NAMESPACE]) -> list[ManagedNamespace]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.CLUSTER]) -> list[Cluster]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.RESOURCE_GROUP]) -> list[ResourceGroup]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.SUBSCRIPTION]) -> list[Subscription]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.ROLE_ASSIGNMENT]) -> list[RoleAssignment]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.ROLE_DEFINITION]) -> list[RoleDefinition]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.IDENTITY]) -> list[Identity]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.VIRTUAL_NETWORK]) -> list[VirtualNetwork]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.SUBNET]) -> list[Subnet]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.MANIFEST]) -> list[Manifest]: ...
+    @overload
+    def of_kind(self, kind: Kind) -> list[Resource]: ...
+
+    def of_kind(self, kind: Kind) -> list[Any]:
+        """The resources of ``kind``, typed by it: ``of_kind(Kind.MEMBER)`` is a ``list[Member]`` (each
+        resource's props are the class :data:`~analyzer.model.PROPS` gives its kind, checked when the
+        graph is built)."""
         return [r for r in self._by_kind.get(kind, []) if r.key not in self._alias]
 
     def target(self, resource: Resource, prop: str) -> Resource | None:
@@ -102,7 +164,13 @@ class FleetGraph:
                 return self.graph.nodes[target]["resource"]
         return None
 
-    def referrers(self, resource: Resource, prop: str, kind: str | None = None) -> list[Resource]:
+    @overload
+    def referrers(self, resource: Resource, prop: str, kind: Literal[Kind.MEMBER]) -> list[Member]: ...
+    @overload
+    def referrers(self, resource: Resource, prop: str, kind: Kind | None = None) -> list[Resource]: ...
+
+    def referrers(self, resource: Resource, prop: str, kind: Kind | None = None) -> list[Any]:
+        """The resources whose ``prop`` refers to ``resource`` (of ``kind`` only, when given)."""
         out = []
         for source, _, label in self.graph.in_edges(resource.key, keys=True):
             if label == prop:
@@ -117,7 +185,7 @@ class FleetGraph:
         fleet = self.target(resource, "fleet")
         if fleet is not None:
             return fleet.key
-        value = resource.props.get("fleet")
+        value = resource.props.fleet if isinstance(resource.props, FLEET_CHILD_PROPS) else None
         if isinstance(value, str) and arm_ids.parse_arm_id(value) is not None:
             return "arm:" + value.strip().rstrip("/").lower()
         return None

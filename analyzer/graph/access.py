@@ -13,7 +13,16 @@ from typing import Any
 from analyzer.graph import FleetGraph, same_value
 from analyzer.knowledge import arm_ids
 from analyzer.knowledge.roles import MEMBERS_WRITE, Role, builtin_roles
-from analyzer.model import Kind, Resource
+from analyzer.model import (
+    ClusterProps,
+    Kind,
+    Member,
+    Resource,
+    RoleAssignment,
+    RoleDefinitionProps,
+    SubnetProps,
+    SubscriptionProps,
+)
 from analyzer.values import ResourceRef, display, identity_text, is_known
 
 VIRTUAL_NETWORKS = "Microsoft.Network/virtualNetworks"
@@ -43,7 +52,7 @@ def target_of(graph: FleetGraph, resource: Resource) -> Target:
                 group, subscription = ancestor.resource_group, ancestor.subscription
                 break
     within: tuple[tuple[str, Any], ...] = ()
-    network = resource.props.get("virtual_network") if resource.kind == Kind.SUBNET else None
+    network = resource.props.virtual_network if isinstance(resource.props, SubnetProps) else None
     if network is not None:
         within = ((VIRTUAL_NETWORKS, network),)
     return Target(subscription, group, resource.arm_type, resource.name, resource.key, within)
@@ -78,7 +87,7 @@ class Scope:
 class Grant:
     """A role assignment, resolved as far as the code allows."""
 
-    assignment: Resource
+    assignment: RoleAssignment
     principal: Any
     role: Role | None
     """None: the role cannot be resolved (unknown value, or a custom role outside the scan)."""
@@ -90,49 +99,50 @@ class Grant:
         return identity_text(self.principal)
 
     def describe(self) -> str:
-        role = self.role.name if self.role else display(self.assignment.props.get("role"))
+        role = self.role.name if self.role else display(self.assignment.props.role)
         return f"{role} ({self.assignment.address})"
 
 
-def resolve_role(graph: FleetGraph, assignment: Resource) -> Role | None:
-    value = assignment.props.get("role")
+def resolve_role(graph: FleetGraph, assignment: RoleAssignment) -> Role | None:
+    value = assignment.props.role
     by_name, by_guid = builtin_roles()
     if isinstance(value, ResourceRef):
         definition = graph.resolve(value)
-        return _custom_role(definition) if definition is not None and definition.kind == Kind.ROLE_DEFINITION else None
+        return _custom_role(definition.props, definition.address) \
+            if definition is not None and isinstance(definition.props, RoleDefinitionProps) else None
     if not isinstance(value, str):
         return None
-    if assignment.props.get("role_by") == "name" or arm_ids.role_guid(value) is None:
+    if assignment.props.role_by == "name" or arm_ids.role_guid(value) is None:
         role = by_name.get(value.strip().lower())
         if role is not None:
             return role
-        custom = [r for r in graph.of_kind(Kind.ROLE_DEFINITION) if same_value(r.props.get("role_name"), value)]
-        return _custom_role(custom[0]) if len(custom) == 1 else None
+        custom = [r for r in graph.of_kind(Kind.ROLE_DEFINITION) if same_value(r.props.role_name, value)]
+        return _custom_role(custom[0].props, custom[0].address) if len(custom) == 1 else None
     guid = arm_ids.role_guid(value)
     if guid in by_guid:
         return by_guid[guid]
-    custom = [r for r in graph.of_kind(Kind.ROLE_DEFINITION) if arm_ids.role_guid(r.props.get("role_id")) == guid
+    custom = [r for r in graph.of_kind(Kind.ROLE_DEFINITION) if arm_ids.role_guid(r.props.role_id) == guid
               or arm_ids.role_guid(r.name) == guid]
-    return _custom_role(custom[0]) if len(custom) == 1 else None
+    return _custom_role(custom[0].props, custom[0].address) if len(custom) == 1 else None
 
 
-def _custom_role(definition: Resource) -> Role | None:
-    actions = definition.props.get("actions")
-    not_actions = definition.props.get("not_actions", [])
+def _custom_role(definition: RoleDefinitionProps, address: str) -> Role | None:
+    actions = definition.actions
+    not_actions = definition.not_actions if definition.not_actions is not None else []
     if not isinstance(actions, list) or not isinstance(not_actions, list):
         return None
     if not (is_known(actions) and is_known(not_actions)):
         return None
     if not all(isinstance(a, str) for a in [*actions, *not_actions]):
         return None
-    name = definition.props.get("role_name")
-    return Role(name if isinstance(name, str) else definition.address, tuple(actions), tuple(not_actions))
+    name = definition.role_name
+    return Role(name if isinstance(name, str) else address, tuple(actions), tuple(not_actions))
 
 
-def resolve_scope(graph: FleetGraph, assignment: Resource) -> Scope | None:
-    value = assignment.props.get("scope")
+def resolve_scope(graph: FleetGraph, assignment: RoleAssignment) -> Scope | None:
+    value = assignment.props.scope
     if value is None:
-        level = assignment.props.get("target_scope")
+        level = assignment.props.target_scope
         if level == "resourceGroup":
             return Scope("resource_group", assignment.subscription, assignment.resource_group)
         if level == "subscription":
@@ -144,8 +154,8 @@ def resolve_scope(graph: FleetGraph, assignment: Resource) -> Scope | None:
     if resource is not None:
         if resource.kind == Kind.RESOURCE_GROUP:
             return Scope("resource_group", resource.subscription, resource.name)
-        if resource.kind == Kind.SUBSCRIPTION:
-            return Scope("subscription", resource.props.get("subscription_id"))
+        if isinstance(resource.props, SubscriptionProps):
+            return Scope("subscription", resource.props.subscription_id)
         return Scope("resource", resource=resource)
     if isinstance(value, str):
         parsed = arm_ids.parse_arm_id(value)
@@ -218,7 +228,7 @@ def _same_type(a: str | None, b: str | None) -> bool | None:
 
 
 def grants(graph: FleetGraph) -> list[Grant]:
-    return [Grant(a, a.props.get("principal"), resolve_role(graph, a), resolve_scope(graph, a))
+    return [Grant(a, a.props.principal, resolve_role(graph, a), resolve_scope(graph, a))
             for a in graph.of_kind(Kind.ROLE_ASSIGNMENT)]
 
 
@@ -287,7 +297,7 @@ def operators(graph: FleetGraph, fleet: Resource, all_grants: list[Grant],
 
 def roles_held(principal_grants: list[Grant]) -> str:
     """The distinct roles a principal holds, for a message: what it has, so the reader sees what is missing."""
-    names = sorted({g.role.name if g.role else display(g.assignment.props.get("role")) for g in principal_grants})
+    names = sorted({g.role.name if g.role else display(g.assignment.props.role) for g in principal_grants})
     return ", ".join(names) or "none"
 
 
@@ -313,11 +323,12 @@ class MemberCluster:
         return self.resource.address if self.resource is not None else display(self.value)
 
 
-def member_cluster(graph: FleetGraph, member: Resource) -> MemberCluster:
-    value = member.props.get("cluster")
+def member_cluster(graph: FleetGraph, member: Member) -> MemberCluster:
+    value = member.props.cluster
     resource = graph.resolve(value)
     target = target_of_value(graph, value)
-    flavor = resource.props.get("flavor") if resource is not None else None
+    flavor: str | None = resource.props.flavor \
+        if resource is not None and isinstance(resource.props, ClusterProps) else None
     if flavor is None and target is not None:
         flavor = CLUSTER_FLAVORS.get((target.arm_type or "").lower())
     return MemberCluster(value, resource, target, flavor)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from analyzer.graph import FleetGraph
-from analyzer.model import Kind, Resource
+from analyzer.model import Group, Kind, Resource, Stage, UpdateRun, UpdateStrategy
 from analyzer.values import display
 
 
@@ -34,31 +34,30 @@ class StagePlan:
 def stage_plans(graph: FleetGraph) -> dict[str, StagePlan]:
     """Stage plans by fleet identity (see :meth:`FleetGraph.fleet_identity`)."""
     plans: dict[str, StagePlan] = defaultdict(StagePlan)
-    sources = [*graph.of_kind(Kind.UPDATE_STRATEGY),
-               *(r for r in graph.of_kind(Kind.UPDATE_RUN) if r.props.get("stages") is not None)]
+    runs = [r for r in graph.of_kind(Kind.UPDATE_RUN) if r.props.stages is not None]
+    sources: list[UpdateStrategy | UpdateRun] = [*graph.of_kind(Kind.UPDATE_STRATEGY), *runs]
     for source in sources:
         fleet = graph.fleet_identity(source)
         if fleet is None:
             continue
         plan = plans[fleet]
         plan.sources.append(source)
-        stages = source.props.get("stages")
-        if not isinstance(stages, list):
+        stages = source.props.stages
+        if not isinstance(stages, tuple):
             plan.known = plan.known and stages is None
             continue
         for stage in stages:
-            if not isinstance(stage, dict):
+            if not isinstance(stage, Stage):
                 plan.known = False
                 continue
-            name = stage.get("name")
-            if isinstance(name, str):
-                plan.stage_names.append(name)
-            groups = stage.get("groups")
-            if not isinstance(groups, list):
+            if isinstance(stage.name, str):
+                plan.stage_names.append(stage.name)
+            groups = stage.groups
+            if not isinstance(groups, tuple):
                 plan.known = plan.known and groups is None
                 continue
             for group in groups:
-                group_name = group.get("name") if isinstance(group, dict) else None
+                group_name = group.name if isinstance(group, Group) else None
                 if isinstance(group_name, str):
                     plan.groups.add(group_name)
                 else:

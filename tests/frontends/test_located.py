@@ -75,5 +75,5 @@ def test_azapi_body_paths_are_found_regardless_of_case_like_bicep(tmp_path: Path
     _, files = discover([tmp_path], tmp_path)
     [resources] = load(files, ScanOptions(cache=False, workers=1)).variants
     [fleet] = resources
-    assert fleet.props["hub"] is True
+    assert fleet.props.hub is True
     assert fleet.locations["hub"] == Location("main.tf", 7, 7, 9, 8)

@@ -10,6 +10,7 @@ language cannot say something, the comparison says so in the short lists below.
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -677,8 +678,13 @@ def load_platform(root: Path, language: str) -> list[Resource]:
 
 def name_of(resource: Resource) -> Any:
     if (resource.language, resource.source_type) in NAMED_BY_ROLE_ID:
-        return resource.props.get("role_id")
+        return getattr(resource.props, "role_id", None)
     return resource.name
+
+
+def written(props: Any) -> dict[str, Any]:
+    """The fields of a resource's props that the code writes (None is "not written")."""
+    return {f.name: getattr(props, f.name) for f in fields(props) if getattr(props, f.name) is not None}
 
 
 class View:
@@ -692,7 +698,7 @@ class View:
         self.kinds: dict[str, dict[Any, dict[str, Any]]] = {}
         for resource in resources:
             props = {prop: self.role(value) if prop == "role" else self.value(value)
-                     for prop, value in resource.props.items() if prop not in LANGUAGE_FIELDS}
+                     for prop, value in written(resource.props).items() if prop not in LANGUAGE_FIELDS}
             named = self.kinds.setdefault(resource.kind, {})
             assert name_of(resource) not in named, f"two {resource.kind} resources named {name_of(resource)}"
             named[name_of(resource)] = props
@@ -709,8 +715,10 @@ class View:
             return value if target is None else ("ref", target.kind.value, name_of(target), "id")
         if isinstance(value, dict):
             return {k: self.value(v) for k, v in value.items()}
-        if isinstance(value, list):
+        if isinstance(value, (list, tuple)):
             return [self.value(v) for v in value]
+        if is_dataclass(value) and not isinstance(value, type):  # a stage or a group: every field
+            return {f.name: self.value(getattr(value, f.name)) for f in fields(value)}
         return value
 
     def role(self, value: Any) -> Any:

@@ -49,12 +49,12 @@ resource "azapi_resource" "nowhere" {
 }
 """)
     on_fleet = found["azapi_resource.on_fleet"]
-    assert on_fleet.props["scope"] == ResourceRef(".:azapi_resource.fleet", "id")
+    assert on_fleet.props.scope == ResourceRef(".:azapi_resource.fleet", "id")
     assert on_fleet.where("scope").line == 10
-    assert found["azapi_resource.on_rg"].props["scope"] == \
+    assert found["azapi_resource.on_rg"].props.scope == \
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
     # No parent_id written: the scope is not said, so it stays unresolved (never guessed).
-    assert "scope" not in found["azapi_resource.nowhere"].props
+    assert found["azapi_resource.nowhere"].props.scope is None
 
 
 def test_azapi_role_definition_id_is_its_name(tmp_path: Path) -> None:
@@ -67,8 +67,8 @@ resource "azapi_resource" "reader" {
 }
 """)
     reader = found["azapi_resource.reader"]
-    assert reader.props["role_id"] == "11111111-2222-3333-4444-555555555555"
-    assert reader.props["role_name"] == "Fleet Reader"
+    assert reader.props.role_id == "11111111-2222-3333-4444-555555555555"
+    assert reader.props.role_name == "Fleet Reader"
     assert reader.where("role_id").line == 4
 
 
@@ -90,10 +90,10 @@ resource "azurerm_role_assignment" "a" {
   principal_type     = "ServicePrincipal"
 }
 """)
-    assert found["azurerm_role_definition.reader"].props["assignable_scopes"] == \
+    assert found["azurerm_role_definition.reader"].props.assignable_scopes == \
         ["/subscriptions/00000000-0000-0000-0000-000000000000"]
     assignment = found["azurerm_role_assignment.a"]
-    assert assignment.props["principal_type"] == "ServicePrincipal"
+    assert assignment.props.principal_type == "ServicePrincipal"
     assert assignment.where("principal_type").line == 14
 
 
@@ -125,10 +125,10 @@ resource "azurerm_role_assignment" "other_path" {
   principal_id         = azapi_resource.deployer.output.properties.clientId
 }
 """)
-    assert found["azurerm_role_assignment.identity"].props["principal"] == \
+    assert found["azurerm_role_assignment.identity"].props.principal == \
         ResourceRef(".:azapi_resource.deployer", "principal_id")
     # Anything else read from the response body stays what it was: unknown.
-    assert found["azurerm_role_assignment.not_an_identity"].props["principal"] == \
+    assert found["azurerm_role_assignment.not_an_identity"].props.principal == \
         Unknown("azapi_resource.fleet.output.properties.principalId")
-    assert found["azurerm_role_assignment.other_path"].props["principal"] == \
+    assert found["azurerm_role_assignment.other_path"].props.principal == \
         Unknown("azapi_resource.deployer.output.properties.clientId")

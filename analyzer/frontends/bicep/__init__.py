@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from analyzer.frontends.base import (
@@ -29,7 +29,16 @@ from analyzer.frontends.base import (
 )
 from analyzer.frontends.sources import ParseTimeout, SourceFile, read_source, time_budget, timed_out
 from analyzer.knowledge import arm_ids
-from analyzer.model import Diagnostic, FileResult, Kind, Location, Resource, internal_error
+from analyzer.model import (
+    FLEET_CHILD_PROPS,
+    Diagnostic,
+    FileResult,
+    Kind,
+    Location,
+    Resource,
+    internal_error,
+    props_for,
+)
 from analyzer.values import ResourceRef, Unknown
 
 # The parser, the AST and the evaluator are imported where they are used: a warm rescan reads
@@ -234,8 +243,8 @@ def _link_children_by_name(ctx: UnitContext) -> None:
             fleets.setdefault(resource.name.lower(), []).append(resource.key)
     for resource, parent_name in ctx.by_name_children:
         keys = fleets.get(parent_name.lower(), [])
-        if len(keys) == 1:
-            resource.props["fleet"] = ResourceRef(keys[0], "id")
+        if len(keys) == 1 and isinstance(resource.props, FLEET_CHILD_PROPS):
+            resource.props = replace(resource.props, fleet=ResourceRef(keys[0], "id"))
 
 
 def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
@@ -270,17 +279,23 @@ def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
                     key=key, address=address, kind=kind, source_type=value.arm_type, language="bicep",
                     location=where, name=value.name, resource_group=rg, subscription=value.subscription,
                     arm_type=value.arm_type, existing=True,
-                    props={"flavor": "arc" if value.arm_type.lower().startswith("microsoft.kubernetes/")
-                           else "aks"} if kind == Kind.CLUSTER else {})
+                    props=props_for(kind, {"flavor": "arc" if value.arm_type.lower().startswith("microsoft.kubernetes/")
+                                           else "aks"} if kind == Kind.CLUSTER else {}))
             return ResourceRef(key, "id")
         if isinstance(value, dict):
             return {k: resolve(v, where) for k, v in value.items()}
         if isinstance(value, list):
             return [resolve(v, where) for v in value]
+        if isinstance(value, tuple):
+            return tuple(resolve(v, where) for v in value)
+        if is_dataclass(value) and not isinstance(value, type):  # a stage, a group
+            return replace(value, **{f.name: resolve(getattr(value, f.name), where) for f in fields(value)})
         return value
 
     for resource in list(ctx.resources):
-        resource.props = {k: resolve(v, resource.where(k)) for k, v in resource.props.items()}
+        props = resource.props
+        resource.props = replace(props, **{f.name: resolve(getattr(props, f.name), resource.where(f.name))
+                                           for f in fields(props) if getattr(props, f.name) is not None})
     ctx.resources.extend(implied.values())
 
 

@@ -9,7 +9,7 @@ from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
 from analyzer.frontends.bicep.values import ResHandle, ScopeVal
 from analyzer.frontends.located import locate, lookup
-from analyzer.model import Kind, Location, Resource
+from analyzer.model import Kind, Location, Resource, props_for
 from analyzer.values import ABSENT, ResourceRef, Unknown
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, st
         source_type=copy.arm_type,
         language="bicep",
         location=location,
+        props=props_for(kind, {}),
         name=name,
         resource_group=None if kind == Kind.RESOURCE_GROUP else rg,
         subscription=sub,
@@ -121,7 +122,7 @@ def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, st
         props.props.update(mapped)
         props.locations.update(where)
         _bicep_only(props, inst, copy, kind, scope_ref, scope_loc, name_pair)
-    resource.props = props.props
+    resource.props = props_for(kind, props.props)
     resource.locations = props.locations
     return resource, parent_name if kind in _CHILD_KINDS else None
 

@@ -10,7 +10,7 @@ from analyzer.frontends.located import LocatedDict, LocatedList, locate
 from analyzer.frontends.terraform import syntax as s
 from analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
 from analyzer.knowledge import arm_ids
-from analyzer.model import Kind, Location, Resource
+from analyzer.model import ArmProps, Group, Kind, Location, Resource, Stage, props_for
 from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 # Resources declared with Terraform live in the subscription of the azurerm provider: one unknown
@@ -34,12 +34,18 @@ ARM_TYPES = {
 
 
 class _Builder:
-    """Fills one canonical resource from one evaluated block."""
+    """Fills one canonical resource from one evaluated block: the props are collected in ``values``
+    and become the kind's props class once, in :meth:`finish`."""
 
     def __init__(self, resource: Resource, block: EvalBlock, display: str) -> None:
         self.resource = resource
         self.block = block
         self.display = display
+        self.values: dict[str, Any] = {}
+
+    def finish(self) -> Resource:
+        self.resource.props = props_for(self.resource.kind, self.values)
+        return self.resource
 
     def loc(self, pos: s.Pos) -> Location:
         return Location(self.display, pos.line, pos.column, pos.end_line, pos.end_column)
@@ -50,7 +56,7 @@ class _Builder:
             return None
         value = source.values[attribute]
         if value is not None:
-            self.resource.props[canonical] = value
+            self.values[canonical] = value
         self.resource.locations[canonical] = self.loc(source.positions[attribute])
         return value
 
@@ -65,43 +71,41 @@ class _Builder:
         return block
 
     def stages(self, canonical: str) -> None:
-        """``stage { name, group { name }, after_stage_wait_in_seconds }`` blocks as stage dicts."""
+        """``stage { name, group { name }, after_stage_wait_in_seconds }`` blocks as
+        :class:`~analyzer.model.Stage` objects."""
         if "stage" in self.block.unknown_blocks:
-            self.resource.props[canonical] = Unknown(f"{self.resource.address}.stage", UnknownCause.DYNAMIC_BLOCK)
+            self.values[canonical] = Unknown(f"{self.resource.address}.stage", UnknownCause.DYNAMIC_BLOCK)
             return
         stage_blocks = self.block.blocks.get("stage")
         if not stage_blocks:
             return
-        stages = []
+        stages: list[Stage | Unknown] = []
         for i, stage in enumerate(stage_blocks):
             key = f"{canonical}[{i}]"
             self.resource.locations[key] = self.loc(stage.pos)
-            groups: Any = []
-            if "group" in stage.unknown_blocks:
-                groups = Unknown(f"{self.resource.address}.stage[{i}].group", UnknownCause.DYNAMIC_BLOCK)
+            groups: list[Group | Unknown] = []
             for j, group in enumerate(stage.blocks.get("group", [])):
                 gkey = f"{key}.groups[{j}]"
                 self.resource.locations[gkey] = self.loc(group.pos)
                 if "name" in group.positions:
                     self.resource.locations[gkey + ".name"] = self.loc(group.positions["name"])
-                if isinstance(groups, list):
-                    groups.append({"name": group.values.get("name"), "max_concurrency": None,
-                                   "before_gates": None, "after_gates": None})
+                groups.append(Group(name=group.values.get("name")))
             for attribute, suffix in (("name", ".name"), ("after_stage_wait_in_seconds", ".after_wait")):
                 if attribute in stage.positions:
                     self.resource.locations[key + suffix] = self.loc(stage.positions[attribute])
-            stages.append({"name": stage.values.get("name"), "groups": groups,
-                           "after_wait": stage.values.get("after_stage_wait_in_seconds"),
-                           "max_concurrency": None, "before_gates": None, "after_gates": None})
-        self.resource.props[canonical] = stages
+            stages.append(Stage(name=stage.values.get("name"),
+                                groups=Unknown(f"{self.resource.address}.stage[{i}].group", UnknownCause.DYNAMIC_BLOCK)
+                                if "group" in stage.unknown_blocks else tuple(groups),
+                                after_wait=stage.values.get("after_stage_wait_in_seconds")))
+        self.values[canonical] = tuple(stages)
 
 
 def _fleet(b: _Builder) -> None:
-    b.resource.props["hub"] = False
-    b.resource.props["hub_settable"] = False  # the azurerm resource has no way to ask for a hub
+    b.values["hub"] = False
+    b.values["hub_settable"] = False  # the azurerm resource has no way to ask for a hub
     hub_profile = b.block.blocks.get("hub_profile")
     if hub_profile:
-        b.resource.props["hub_profile_ignored"] = True
+        b.values["hub_profile_ignored"] = True
         b.resource.locations["hub_profile_ignored"] = b.loc(hub_profile[0].pos)
 
 
@@ -131,12 +135,12 @@ def _update_run(b: _Builder) -> None:
 
 def _cluster(flavor: str) -> Callable[[_Builder], None]:
     def fill(b: _Builder) -> None:
-        b.resource.props["flavor"] = flavor
+        b.values["flavor"] = flavor
         if flavor == "aks":
             b.take("kubernetes_version", "kubernetes_version")
-            if b.resource.existing and "kubernetes_version" not in b.resource.props:
+            if b.resource.existing and "kubernetes_version" not in b.values:
                 # A data source reads an existing cluster: its version is whatever Azure has now.
-                b.resource.props["kubernetes_version"] = Unknown(f"{b.resource.address}.kubernetes_version")
+                b.values["kubernetes_version"] = Unknown(f"{b.resource.address}.kubernetes_version")
             b.take("support_plan", "support_plan")
             b.take("auto_upgrade_channel", "automatic_upgrade_channel")
             b.take("node_os_upgrade_channel", "node_os_upgrade_channel")
@@ -148,9 +152,9 @@ def _role_assignment(b: _Builder) -> None:
     b.take("principal_type", "principal_type")
     b.take("scope", "scope")
     if b.take("role", "role_definition_name") is not None:
-        b.resource.props["role_by"] = "name"
+        b.values["role_by"] = "name"
     elif b.take("role", "role_definition_id") is not None:
-        b.resource.props["role_by"] = "id"
+        b.values["role_by"] = "id"
 
 
 def _role_definition(b: _Builder) -> None:
@@ -159,7 +163,7 @@ def _role_definition(b: _Builder) -> None:
     b.take("scope", "scope")
     b.take("assignable_scopes", "assignable_scopes")
     if "permissions" in b.block.unknown_blocks:
-        b.resource.props["actions"] = Unknown(f"{b.resource.address}.permissions")
+        b.values["actions"] = Unknown(f"{b.resource.address}.permissions")
         return
     actions: list[Any] = []
     not_actions: list[Any] = []
@@ -172,8 +176,8 @@ def _role_definition(b: _Builder) -> None:
                 target.append(value if isinstance(value, Unknown) else Unknown(f"permissions.{attribute}"))
         if "actions" in permissions.positions:
             b.resource.locations.setdefault("actions", b.loc(permissions.positions["actions"]))
-    b.resource.props["actions"] = actions
-    b.resource.props["not_actions"] = not_actions
+    b.values["actions"] = actions
+    b.values["not_actions"] = not_actions
 
 
 def _subnet(b: _Builder) -> None:
@@ -183,17 +187,17 @@ def _subnet(b: _Builder) -> None:
 def _subscription(b: _Builder) -> None:
     value = b.take("subscription_id", "subscription_id")
     if value is None:
-        b.resource.props["subscription_id"] = PROVIDER_SUBSCRIPTION
+        b.values["subscription_id"] = PROVIDER_SUBSCRIPTION
 
 
 def _manifest(b: _Builder) -> None:
     manifest = b.take("body", "manifest")
     if isinstance(manifest, dict):
-        b.resource.props["api_version"] = manifest.get("apiVersion")
-        b.resource.props["manifest_kind"] = manifest.get("kind")
+        b.values["api_version"] = manifest.get("apiVersion")
+        b.values["manifest_kind"] = manifest.get("kind")
         metadata = manifest.get("metadata")
         if isinstance(metadata, dict):
-            b.resource.props["namespace"] = metadata.get("namespace")
+            b.values["namespace"] = metadata.get("namespace")
             b.resource.name = metadata.get("name")
 
 
@@ -243,8 +247,9 @@ def extract(module: Module) -> list[Resource]:
         for instance in module.instances(mode, type_, name):
             evaluated = module.evaluate_block(block, Frame(instance))
             resource = _base(instance, kind, display, evaluated)
-            fill(_Builder(resource, evaluated, display))
-            resources.append(resource)
+            builder = _Builder(resource, evaluated, display)
+            fill(builder)
+            resources.append(builder.finish())
     # Resources of called modules: their keys carry the module path, so they stay unique.
     for call in sorted(module.module_calls):
         for _instance, child in module.children(call):
@@ -258,7 +263,7 @@ def _base(instance: Instance, kind: Kind, display: str, evaluated: EvalBlock) ->
     pos = instance.block.pos
     resource = Resource(
         key=instance.key, address=instance.address, kind=kind, source_type=instance.type, language="terraform",
-        location=Location(display, pos.line, pos.column, pos.end_line, pos.end_column),
+        location=Location(display, pos.line, pos.column, pos.end_line, pos.end_column), props=props_for(kind, {}),
         name=evaluated.values.get("name"), resource_group=evaluated.values.get("resource_group_name"),
         subscription=PROVIDER_SUBSCRIPTION, arm_type=ARM_TYPES.get(instance.type),
         existing=instance.mode == "data")
@@ -286,7 +291,7 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
     builder = _Builder(resource, evaluated, display)
     parent = builder.take("parent", "parent_id")
     if arm_type.lower().startswith(arm_ids.FLEET + "/"):
-        resource.props["fleet"] = parent
+        builder.values["fleet"] = parent
         if "parent_id" in evaluated.positions:
             resource.locations["fleet"] = builder.loc(evaluated.positions["parent_id"])
     elif isinstance(parent, str):
@@ -316,12 +321,12 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
             return locate(written, path) or fallback
 
         props, locations = arm.canonical_props(arm_type, body, where)
-        resource.props.update(props)
+        builder.values.update(props)
         resource.locations.update(locations)
     elif body is not None:
-        resource.props["body"] = body
+        builder.values["body"] = body
     _outside_body(builder, kind, parent)
-    return resource
+    return builder.finish()
 
 
 def _outside_body(b: _Builder, kind: Kind, parent: Any) -> None:
@@ -329,10 +334,10 @@ def _outside_body(b: _Builder, kind: Kind, parent: Any) -> None:
     a role assignment's scope is its ``parent_id``, and a role definition's GUID is its name."""
     positions = b.block.positions
     if kind == Kind.ROLE_ASSIGNMENT and parent is not None:
-        b.resource.props["scope"] = parent
+        b.values["scope"] = parent
         b.resource.locations["scope"] = b.loc(positions["parent_id"])
     elif kind == Kind.ROLE_DEFINITION and b.resource.name is not None:
-        b.resource.props["role_id"] = b.resource.name
+        b.values["role_id"] = b.resource.name
         if "name" in positions:
             b.resource.locations["role_id"] = b.loc(positions["name"])
 
@@ -369,7 +374,7 @@ def _resource_groups_from_parents(resources: list[Resource], module: Module) -> 
     """azapi resources name their resource group through ``parent_id = azurerm_resource_group.x.id``."""
     by_key = {r.key: r for r in resources}
     for resource in resources:
-        parent = resource.props.get("parent")
+        parent = resource.props.parent if isinstance(resource.props, ArmProps) else None
         if resource.resource_group is None and isinstance(parent, ResourceRef):
             group = by_key.get(parent.key)
             if group is not None and group.kind == Kind.RESOURCE_GROUP:

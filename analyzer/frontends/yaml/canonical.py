@@ -29,7 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from analyzer.frontends.sources import SourceFile, SourceProblem, load_text
 from analyzer.knowledge.kubernetes import wanted
-from analyzer.model import Diagnostic, FileResult, Kind, Location, Resource
+from analyzer.model import Diagnostic, FileResult, Kind, Location, ManifestProps, Resource
 from analyzer.values import Unknown, UnknownCause
 
 _LOOKS_LIKE_MANIFEST = (re.compile(r"^\s*(?:-\s+)?apiVersion\s*:", re.M), re.compile(r"^\s*(?:-\s+)?kind\s*:", re.M))
@@ -112,9 +112,9 @@ def _objects(node: Node | None, display: str, index: str) -> Iterator[Resource]:
         source_type=kind or "",
         language="yaml",
         location=start,
+        props=ManifestProps(api_version=api_version, manifest_kind=kind, namespace=metadata.get("namespace"),
+                            body=body),
         name=name,
-        props={"api_version": api_version, "manifest_kind": kind, "namespace": metadata.get("namespace"),
-               "body": body},
     )
     resource.locations["body"] = start
     _locate(node, "", display, resource.locations, set())
