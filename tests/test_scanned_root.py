@@ -2,8 +2,10 @@
 
 The scanned root is the report root: the git root above the first scanned path (else that path's
 folder). A module folder a ``../`` source, a ``modules.json`` entry or a symbolic link leads out of
-it is not read: the call is a notice and its outputs are unknown. Each tree here holds a secret
-outside the repository that no report may show.
+it is not read: the call is a notice and its outputs are unknown. A ``var-files`` entry of a
+configuration file in the tree that leads out is an error; ``--var-file`` on the command line is the
+user's own choice and may name any file. Each tree here holds a secret outside the repository that
+no report may show.
 """
 
 from __future__ import annotations
@@ -145,3 +147,40 @@ def test_the_unit_cache_sees_a_link_out_replaced_by_a_folder(tmp_path: Path) -> 
     link.mkdir()
     (link / "main.tf").write_text(member_tf())
     assert scan() == ["modules/fleet/main.tf"]
+
+
+def test_config_var_files_outside_the_root_are_an_error(tmp_path: Path) -> None:
+    repo, outside = _repo(tmp_path)
+    (outside / "secret.tfvars").write_text(f'prefix = "{SECRET}"\n')
+    (repo / "infra" / "main.tf").write_text('variable "prefix" {}\n'
+                                            + member_tf().replace('"aks-west"', "var.prefix"))
+    for entry in ((outside / "secret.tfvars").as_posix(), "../../outside/secret.tfvars"):
+        (repo / "infra" / ".fleetiac.toml").write_text(f"var-files = [{json.dumps(entry)}]\n")
+        for command in (["scan", "--format", "json", *AS_OF], ["config"]):
+            result = run(*command, str(repo / "infra"))
+            assert result.exit_code == 2 and "Traceback" not in result.output and SECRET not in result.output
+            assert (f"var-files entry {entry!r} is outside the scanned root, so it is not read (fleetiac reads "
+                    "nothing outside it; name the file with --var-file on the command line to read it)"
+                    in result.output)
+    # The same file named on the command line is the user's own choice.
+    (repo / "infra" / ".fleetiac.toml").unlink()
+    _, doc, _ = _scan(str(repo / "infra"), "--var-file", str(outside / "secret.tfvars"))
+    assert [f["message"].split(" (")[0] for f in doc["findings"]] == [f"member {SECRET}"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_config_links_out_of_the_root_are_an_error(tmp_path: Path) -> None:
+    repo, outside = _repo(tmp_path)
+    (outside / "secret.tfvars").write_text(f'prefix = "{SECRET}"\n')
+    (repo / "infra" / "main.tf").write_text(member_tf())
+    (repo / "infra" / "vars.tfvars").symlink_to(outside / "secret.tfvars")
+    (repo / ".fleetiac.toml").write_text('var-files = ["infra/vars.tfvars"]\n')
+    result = run("scan", str(repo / "infra"))
+    assert result.exit_code == 2 and "var-files entry 'infra/vars.tfvars' is outside the scanned root" in result.output
+    (repo / ".fleetiac.toml").unlink()
+    (outside / "pyproject.toml").write_text('[tool.fleetiac]\nfail-on = "never"\n')
+    (repo / "pyproject.toml").symlink_to(outside / "pyproject.toml")
+    result = run("scan", str(repo / "infra"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "pyproject.toml: a symbolic link to outside the scanned root; fleetiac reads nothing outside it" \
+        in result.output
