@@ -6,10 +6,13 @@ in. In each folder ``.fleetiac.toml`` wins over ``pyproject.toml``; a ``pyprojec
 ``[tool.fleetiac]`` table does not count. The nearest file is used whole (no merging), so what applies
 is always one file that can be read top to bottom. Command-line flags override its values.
 
+``--config FILE`` names the one file to use instead (:func:`load`), and ``--isolated`` uses none.
+
 A configuration file in the scanned tree is input of the scan like the code (a pull request can add
 one), so it may not make fleetiac read anything outside the scanned root (the report root): a file found
 there that is a link to outside is an error, and so is a ``var-files`` entry that leads outside
-(``--var-file`` on the command line is the user's own choice and may name any file).
+(``--var-file`` on the command line is the user's own choice and may name any file). The
+``var-files`` of a ``--config`` file that lies outside the scanned root are the user's too.
 
 Unknown keys are errors that name the file and the key: a misspelt ``ignroe`` silently doing nothing
 is the failure this prevents.
@@ -76,6 +79,22 @@ def find(start: Path, root: Path) -> Config:
             if found is not None:
                 return found
     return Config()
+
+
+def load(path: Path, root: Path) -> Config:
+    """The file named with ``--config``: ``[tool.fleetiac]`` of a ``pyproject.toml`` (which must have
+    the table), the top level of any other file. Its ``var-files`` must be inside ``root`` when the
+    file itself is (a file of the scanned tree); a file outside it is the user's own."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: --config names no file")
+    real, root = path.resolve(), root.resolve()
+    confine = root if real == root or root in real.parents else None
+    if path.name == "pyproject.toml":
+        found = _pyproject(path, confine)
+        if found is None:
+            raise ConfigError(f"{path}: has no [tool.fleetiac] table")
+        return found
+    return Config(path, "", validate(_read(path), path, "", confine))
 
 
 def _pyproject(path: Path, root: Path | None) -> Config | None:
