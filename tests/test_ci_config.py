@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ci_helpers import AS_OF, git_repo, member_tf, run, scan_json
+from tests.ci_helpers import AS_OF, ROOT, git_repo, member_tf, run, scan_json
 
 
 def _tree(tmp_path: Path, config: str, name: str = "pyproject.toml") -> Path:
@@ -168,3 +168,17 @@ def test_the_command_line_wins_over_the_configuration(tmp_path: Path) -> None:
     result = run("scan", str(repo), "--level", "FIAC999=error")
     assert result.exit_code == 2 and "unknown rule 'FIAC999'" in result.output
 
+
+def test_the_action_scans_isolated_by_default_and_the_readme_says_why() -> None:
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    assert action["inputs"]["isolated"]["default"] == "true" and action["inputs"]["config"]["default"] == ""
+    command = next(step for step in action["runs"]["steps"] if step.get("id") == "scan")["run"]
+    assert "trust+=(--isolated)" in command and "trust+=(--config \"$CONFIG\")" in command
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Security model", 1)[1].split("\n## ", 1)[0]
+    for part in ("**The scanned root**", "**What it reads.**", "**What it never executes.**",
+                 "**What it never fetches.**", "**What a pull request can change.**",
+                 "**Recommended for untrusted pull requests**", "--isolated", "--config FILE"):
+        assert part in section, part
