@@ -87,8 +87,8 @@ def load(path: Path, root: Path) -> Config:
     file itself is (a file of the scanned tree); a file outside it is the user's own."""
     if not path.is_file():
         raise ConfigError(f"{path}: --config names no file")
-    real, root = path.resolve(), root.resolve()
-    confine = root if real == root or root in real.parents else None
+    root = root.resolve()
+    confine = root if _inside(path, root) else None
     if path.name == "pyproject.toml":
         found = _pyproject(path, confine)
         if found is None:
@@ -110,8 +110,9 @@ def _pyproject(path: Path, root: Path | None) -> Config | None:
 
 
 def _inside(path: Path, root: Path) -> bool:
-    real = path.resolve()
-    return real == root or root in real.parents
+    from analyzer.frontends.sources import within
+
+    return within(path, (root,))
 
 
 def _confine(path: Path, root: Path) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__, postscan
 from analyzer.discovery import discover
-from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile
+from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile, within
 from analyzer.graph import FleetGraph
 from analyzer.model import Diagnostic, FileResult, Finding, Level, Location, Report, Resource, internal_error
 from analyzer.rules import Rule, RuleContext, all_rules, select_rules
@@ -106,7 +106,7 @@ def readable_roots(root: Path, paths: list[Path]) -> tuple[Path, ...]:
     roots = [root.resolve()]
     for path in paths:
         real = path.resolve()
-        if real.is_dir() and not any(real == r or r in real.parents for r in roots):
+        if real.is_dir() and not within(real, roots):
             roots.append(real)
     return tuple(roots)
 
