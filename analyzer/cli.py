@@ -40,6 +40,27 @@ def _variables(_ctx: click.Context, _param: click.Parameter, values: tuple[str, 
     return tuple(pairs)
 
 
+def _levels(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``--level FIAC203=error``, repeatable: the same overrides as a configuration's ``levels``."""
+    from analyzer.config import LEVEL_NAMES
+
+    pairs = []
+    for value in values:
+        rule_id, sep, level = value.partition("=")
+        rule_id, level = rule_id.strip().upper(), level.strip().lower()
+        if not sep or not rule_id or level not in LEVEL_NAMES:
+            raise click.BadParameter(f"{value!r} is not RULE=LEVEL with a level of {', '.join(LEVEL_NAMES)}")
+        pairs.append((rule_id, level))
+    if pairs:
+        from analyzer.rules import all_rules
+
+        known = {rule.info.id for rule in all_rules()}
+        unknown = [rule_id for rule_id, _ in pairs if rule_id not in known]
+        if unknown:
+            raise click.BadParameter(f"unknown rule {unknown[0]!r}; `fleetiac rules` lists them")
+    return tuple(pairs)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="fleetiac", message="%(prog)s %(version)s")
 def main() -> None:
@@ -89,20 +110,41 @@ def _defaults() -> dict[str, Any]:
             "var-files": (), "as-of": date.today()}
 
 
-def _settings(paths: list[Path], given: dict[str, Any]) -> tuple[str, dict[str, tuple[Any, str]]]:
+def _settings(paths: list[Path], given: dict[str, Any], config_file: Path | None = None,
+              isolated: bool = False) -> tuple[str, dict[str, tuple[Any, str]]]:
     """Each setting's effective value and where it came from: the command line, the configuration
-    file, or the default. Returns the configuration file's description too."""
-    from analyzer.config import KEYS, find
+    file, or the default. Returns the configuration file's description too.
+
+    The configuration is the file ``--config`` names, else none under ``--isolated``, else the one
+    found from the first path up to the report root. A setting given on the command line always
+    wins: it replaces the file's value, except ``levels``, where the command line's ``--level``
+    overrides the file's level of the rules it names. ``--select`` on the command line is the whole
+    selection: the file's ``ignore`` does not apply then (only ``--ignore`` does)."""
+    from analyzer.config import KEYS, Config, find, load
     from analyzer.discovery import report_root
 
     root = report_root(paths)
-    config = find(paths[0], root)
-    described = config.describe(root)
+    if config_file is not None and isolated:
+        raise click.UsageError("--config cannot be used with --isolated (which ignores every configuration file); "
+                               "add --no-inline-suppressions to --config to ignore inline suppressions too")
+    if isolated:
+        config, described = Config(), "none (--isolated)"
+    elif config_file is not None:
+        config = load(config_file, root)
+        described = f"{config.describe(root)} (--config)"
+    else:
+        config = find(paths[0], root)
+        described = config.describe(root)
     defaults = _defaults()
     settings: dict[str, tuple[Any, str]] = {}
     for key in KEYS:
-        if key in given:
+        if key == "levels" and key in given and config.values.get(key):
+            merged = tuple(dict((*config.values[key], *given[key])).items())
+            settings[key] = (merged, f"{described}, then the command line")
+        elif key in given:
             settings[key] = (given[key], "command line")
+        elif key == "ignore" and "select" in given:
+            settings[key] = (defaults[key], "default (--select on the command line)")
         elif key in config.values:
             settings[key] = (config.values[key], described)
         else:
@@ -146,6 +188,14 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Do not scan root-relative paths (files or folders) matching GLOB; repeatable.")
 @click.option("--no-inline-suppressions", is_flag=True, help="Ignore every fleetiac:ignore comment.")
+@click.option("--level", "levels", multiple=True, callback=_levels, metavar="RULE=LEVEL",
+              help="Report RULE at LEVEL (error, warning, note), over the configuration's levels; repeatable.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Use this configuration file (a .fleetiac.toml, or a pyproject.toml's [tool.fleetiac]) "
+                   "and none found in the scanned tree.")
+@click.option("--isolated", is_flag=True,
+              help="Ignore every configuration file and every inline suppression in the scanned tree "
+                   "(for untrusted pull requests).")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Report only findings that the baseline FILE does not record.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
@@ -170,7 +220,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
          output: Path | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...], as_of: date,
          show_unknown: bool, operators: tuple[str, ...], var_files: tuple[Path, ...],
          variables: tuple[tuple[str, str], ...], env_vars: bool, exclude: tuple[str, ...],
-         no_inline_suppressions: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
+         no_inline_suppressions: bool, levels: tuple[tuple[str, str], ...], config_file: Path | None,
+         isolated: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
          sarif_include_suppressed: bool, color: bool | None, no_cache: bool, workers: int | None,
          progress: bool | None, max_file_size: float, parse_timeout: float, debug: bool) -> None:
     """Scan Terraform and Bicep files under PATHS (default: the current folder)."""
@@ -185,9 +236,9 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     outputs = _outputs(formats, output)
     targets = list(paths) or [Path(".")]
     values = {"select": _split(select), "ignore": _split(ignore), "fail_on": fail_on, "exclude": exclude,
-              "operators": operators, "var_files": var_files, "as_of": as_of, "levels": ()}
+              "operators": operators, "var_files": var_files, "as_of": as_of, "levels": levels}
     try:
-        _, settings = _settings(targets, _given(ctx, values))
+        _, settings = _settings(targets, _given(ctx, values), config_file, isolated)
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
     effective = {key: value for key, (value, _) in settings.items()}
@@ -195,7 +246,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
                           show_unknown=show_unknown, operators=effective["operators"],
                           var_files=effective["var-files"], variables=variables, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
-                          inline_suppressions=not no_inline_suppressions, cache=not no_cache, workers=workers,
+                          inline_suppressions=not (no_inline_suppressions or isolated), cache=not no_cache,
+                          workers=workers,
                           progress=progress, max_file_size=int(max_file_size * 1024 * 1024),
                           parse_timeout=parse_timeout or None,
                           line_hashes=any(fmt == "sarif" for fmt, _ in outputs))
@@ -260,16 +312,21 @@ def _toml_value(value: Any) -> str:
 
 @main.command("config")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def config_command(paths: tuple[Path, ...]) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="As scan --config: this file, and none found in the tree.")
+@click.option("--isolated", is_flag=True, help="As scan --isolated: no configuration file, no inline suppressions.")
+def config_command(paths: tuple[Path, ...], config_file: Path | None, isolated: bool) -> None:
     """Print the effective configuration for a scan of PATHS and where each value comes from."""
     from analyzer.config import ConfigError
 
     targets = list(paths) or [Path(".")]
     try:
-        described, settings = _settings(targets, {})
+        described, settings = _settings(targets, {}, config_file, isolated)
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"# configuration file: {described}")
+    if isolated:
+        click.echo("# inline suppressions: ignored (--isolated)")
     lines = [(f"{key} = {_toml_value(value)}", source) for key, (value, source) in settings.items()]
     width = max(len(line) for line, _ in lines)
     for line, source in lines:

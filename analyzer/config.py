@@ -6,6 +6,14 @@ in. In each folder ``.fleetiac.toml`` wins over ``pyproject.toml``; a ``pyprojec
 ``[tool.fleetiac]`` table does not count. The nearest file is used whole (no merging), so what applies
 is always one file that can be read top to bottom. Command-line flags override its values.
 
+``--config FILE`` names the one file to use instead (:func:`load`), and ``--isolated`` uses none.
+
+A configuration file in the scanned tree is input of the scan like the code (a pull request can add
+one), so it may not make fleetiac read anything outside the scanned root (the report root): a file found
+there that is a link to outside is an error, and so is a ``var-files`` entry that leads outside
+(``--var-file`` on the command line is the user's own choice and may name any file). The
+``var-files`` of a ``--config`` file that lies outside the scanned root are the user's too.
+
 Unknown keys are errors that name the file and the key: a misspelt ``ignroe`` silently doing nothing
 is the failure this prevents.
 """
@@ -49,7 +57,8 @@ class Config:
 
 
 def find(start: Path, root: Path) -> Config:
-    """The nearest configuration from ``start`` (a scanned path) up to ``root``, validated."""
+    """The nearest configuration from ``start`` (a scanned path) up to ``root``, validated; every
+    file it reads or names must be inside ``root``."""
     start = start.resolve()
     folder = start if start.is_dir() else start.parent
     root = root.resolve()
@@ -61,17 +70,56 @@ def find(start: Path, root: Path) -> Config:
     for here in chain:
         dedicated = here / ".fleetiac.toml"
         if dedicated.is_file():
-            return Config(dedicated, "", validate(_read(dedicated), dedicated, ""))
+            _confine(dedicated, root)
+            return Config(dedicated, "", validate(_read(dedicated), dedicated, "", root))
         pyproject = here / "pyproject.toml"
         if pyproject.is_file():
-            data = _read(pyproject)
-            tool = data.get("tool", {})
-            if isinstance(tool, dict) and "fleetiac" in tool:
-                table = tool["fleetiac"]
-                if not isinstance(table, dict):
-                    raise ConfigError(f"{pyproject}: [tool.fleetiac] must be a table")
-                return Config(pyproject, "[tool.fleetiac]", validate(table, pyproject, "tool.fleetiac."))
+            _confine(pyproject, root)
+            found = _pyproject(pyproject, root)
+            if found is not None:
+                return found
     return Config()
+
+
+def load(path: Path, root: Path) -> Config:
+    """The file named with ``--config``: ``[tool.fleetiac]`` of a ``pyproject.toml`` (which must have
+    the table), the top level of any other file. Its ``var-files`` must be inside ``root`` when the
+    file itself is (a file of the scanned tree); a file outside it is the user's own."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: --config names no file")
+    root = root.resolve()
+    confine = root if _inside(path, root) else None
+    if path.name == "pyproject.toml":
+        found = _pyproject(path, confine)
+        if found is None:
+            raise ConfigError(f"{path}: has no [tool.fleetiac] table")
+        return found
+    return Config(path, "", validate(_read(path), path, "", confine))
+
+
+def _pyproject(path: Path, root: Path | None) -> Config | None:
+    """``[tool.fleetiac]`` of a ``pyproject.toml``, or None when it has no such table."""
+    data = _read(path)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict) or "fleetiac" not in tool:
+        return None
+    table = tool["fleetiac"]
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.fleetiac] must be a table")
+    return Config(path, "[tool.fleetiac]", validate(table, path, "tool.fleetiac.", root))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    from analyzer.frontends.sources import within
+
+    return within(path, (root,))
+
+
+def _confine(path: Path, root: Path) -> None:
+    """A configuration file found in the tree that is a link to outside it is not read."""
+    if not _inside(path, root):
+        raise ConfigError(f"{path}: a symbolic link to outside the scanned root; fleetiac reads nothing "
+                          "outside it (name a file there with --config)")
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -93,8 +141,9 @@ def _strings(value: Any, path: Path, key: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value if item.strip())
 
 
-def validate(data: dict[str, Any], path: Path, prefix: str) -> dict[str, Any]:
-    """Check every key and value; relative ``var-files`` are made relative to the file's folder."""
+def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = None) -> dict[str, Any]:
+    """Check every key and value; relative ``var-files`` are made relative to the file's folder and
+    resolved, and each must be inside ``root`` (resolved) when one is given."""
     values: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
@@ -103,7 +152,18 @@ def validate(data: dict[str, Any], path: Path, prefix: str) -> dict[str, Any]:
         if key in ("select", "ignore", "exclude", "operators"):
             values[key] = _strings(value, path, name)
         elif key == "var-files":
-            values[key] = tuple((path.parent / item).resolve() for item in _strings(value, path, name))
+            files = []
+            for item in _strings(value, path, name):
+                try:
+                    resolved = (path.parent / item).resolve()
+                except (OSError, RuntimeError):  # a link loop
+                    raise ConfigError(f"{path}: {name} entry {item!r} cannot be resolved") from None
+                if root is not None and not _inside(resolved, root):
+                    raise ConfigError(f"{path}: {name} entry {item!r} is outside the scanned root, so it is not "
+                                      "read (fleetiac reads nothing outside it; name the file with --var-file "
+                                      "on the command line to read it)")
+                files.append(resolved)
+            values[key] = tuple(files)
         elif key == "fail-on":
             if value not in FAIL_ON_NAMES:
                 raise ConfigError(f"{path}: {name} must be one of {', '.join(FAIL_ON_NAMES)}, not {value!r}")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__, postscan
 from analyzer.discovery import discover
-from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile
+from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile, within
 from analyzer.graph import FleetGraph
 from analyzer.model import Diagnostic, FileResult, Finding, Level, Location, Report, Resource, internal_error
 from analyzer.rules import Rule, RuleContext, all_rules, select_rules
@@ -85,23 +85,38 @@ class Loaded:
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None,
-         while_parsing: Callable[[], None] | None = None) -> Loaded:
+         while_parsing: Callable[[], None] | None = None, roots: tuple[Path, ...] = ()) -> Loaded:
     """Run the front ends on ``files``. ``while_parsing`` is called in this process while worker
-    processes still parse (when there are any): work for later stages that overlaps the parse."""
+    processes still parse (when there are any): work for later stages that overlaps the parse.
+    ``roots`` are the resolved folders the front ends may read other files from (see
+    :func:`readable_roots`); empty: the report root of ``files``."""
     from analyzer.cache import gc_paused
 
     # While every file's parse tree is alive, each full collection walks millions of objects that
     # cannot be garbage (0.3 s of the benchmark's evaluation); cycles made here wait until
     # the trees are gone.
     with gc_paused():
-        return _load(files, options or ScanOptions(), while_parsing)
+        return _load(files, options or ScanOptions(), while_parsing, roots)
 
 
-def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None) -> Loaded:
+def readable_roots(root: Path, paths: list[Path]) -> tuple[Path, ...]:
+    """Where a scan may read files the discovery did not list (a module folder a call names): the
+    scanned root (the report root: the git root above the first path, else its folder), and each
+    folder named on the command line that is not inside it. Resolved, after symbolic links."""
+    roots = [root.resolve()]
+    for path in paths:
+        real = path.resolve()
+        if real.is_dir() and not within(real, roots):
+            roots.append(real)
+    return tuple(roots)
+
+
+def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None,
+          roots: tuple[Path, ...]) -> Loaded:
     from analyzer.cache import evaluate_units
     from analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends, without_repeats
 
-    inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None)
+    inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None, roots)
     memo: Memo = NoMemo()
     index = None
     if options.cache:
@@ -242,7 +257,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
     root, files = discover(paths, limits=limits, problems=walk_problems)
     files = postscan.exclude(files, options.exclude)
-    loaded = load(files, options, while_parsing=_ready_for_rules)
+    loaded = load(files, options, while_parsing=_ready_for_rules, roots=readable_roots(root, paths or [Path(".")]))
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}

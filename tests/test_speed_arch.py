@@ -313,6 +313,9 @@ resource "azurerm_kubernetes_fleet_manager" "fleet" {
 
 
 def _terraform_tree(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository whose scanned folder ``live`` calls a module beside it (inside the repository:
+    the scanned root, the only place modules are read from, is the git root)."""
+    (tmp_path / ".git").mkdir()
     live, module = tmp_path / "live", tmp_path / "modules" / "fleet"
     live.mkdir()
     module.mkdir(parents=True)

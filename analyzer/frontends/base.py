@@ -73,6 +73,10 @@ class ScanInputs:
     """``--var NAME=VALUE`` pairs, in the order given."""
     environ: Mapping[str, str] | None = None
     """The environment to read variables from; None unless ``--env-vars`` is given."""
+    roots: tuple[Path, ...] = ()
+    """The resolved folders a front end may read files from besides the scanned files (a module
+    folder a call names): the scanned root, and each folder named on the command line. Nothing
+    outside them is read. Empty: the report root the scanned files are relative to."""
 
 
 @dataclass(slots=True)

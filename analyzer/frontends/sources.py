@@ -20,7 +20,7 @@ from __future__ import annotations
 import signal
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -66,6 +66,18 @@ class SourceFile:
         """The display path of the folder holding the file (a module's identity where modules are folders)."""
         parent = str(PurePosixPath(self.display).parent)
         return "" if parent == "." else parent
+
+
+def within(path: Path, roots: Iterable[Path]) -> bool:
+    """Whether ``path``, resolved after every symbolic link, is one of ``roots`` (resolved folders) or
+    lies under one. A front end that reads a file the discovery did not give it (a module folder, a
+    downloaded-module manifest) asks this first: nothing outside the scanned root is read, and a
+    link loop or an unreadable path counts as outside."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a link loop: RuntimeError on Python 3.11, OSError later
+        return False
+    return any(real == root or root in real.parents for root in roots)
 
 
 class SourceProblem(Exception):

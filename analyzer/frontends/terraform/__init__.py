@@ -28,6 +28,7 @@ from analyzer.frontends.sources import (
     machine_dependent,
     time_budget,
     timed_out,
+    within,
 )
 from analyzer.frontends.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
 from analyzer.frontends.sources import read_source as read_source
@@ -121,22 +122,56 @@ class VariableInputs:
     """``--var NAME=VALUE`` pairs, in the order given (values are strings, as on Terraform's CLI)."""
     environ: Mapping[str, str] | None = None
     """The environment to read ``TF_VAR_*`` from; None unless ``--env-vars`` is given."""
+    roots: tuple[Path, ...] = ()
+    """The resolved folders module folders may be read from (see :class:`ScanInputs`); empty: the
+    report root."""
+
+
+OUTSIDE = "outside the scanned root"
+MANIFEST = ".terraform/modules/modules.json"
 
 
 class _Folders:
     """Parsed ``.tf`` files by folder display path: the scanned ones, and folders read from disk on
-    demand when a module call names one (outside the scanned paths, or under ``.terraform``)."""
+    demand when a module call names one (outside the scanned paths, or under ``.terraform``).
+
+    Nothing outside ``roots`` (resolved, after symbolic links) is read from disk: not a folder a
+    ``../`` source or a ``modules.json`` entry leads out to, not a ``.tf`` file or a ``.terraform``
+    folder that is a link to outside. Such a module call is skipped with a notice that says so."""
 
     def __init__(self, parsed: Mapping[str, list[ParsedFile]], root: Path | None,
-                 limits: ReadLimits = DEFAULT_LIMITS) -> None:
+                 limits: ReadLimits = DEFAULT_LIMITS, roots: tuple[Path, ...] = ()) -> None:
         self.parsed = parsed
         self.root = root
         self.limits = limits
+        self.roots = roots or ((root.resolve(),) if root is not None else ())
+        """Where reading from disk is allowed."""
         self._read: dict[str, list[ParsedFile] | None] = {}
         self.requested: list[str] = []
         """Every folder asked for, in order (what an evaluation read: the unit cache's dependencies)."""
         self.read_diagnostics: dict[str, list[Diagnostic]] = {}
         """Diagnostics of the folders read from disk, by folder."""
+        self.manifest_diagnostics: dict[str, Diagnostic] = {}
+        """A root module's ``modules.json`` that was not read, by the root's folder."""
+
+    def disk_path(self, folder: str) -> Path | None:
+        """Where a folder not scanned is on disk, or None when it may not be read (outside the roots)."""
+        if self.root is None:
+            return None
+        path = self.root / folder if folder else self.root
+        return path if within(path, self.roots) else None
+
+    def refuse(self, folder: str) -> str | None:
+        """Why a module folder is not read (:attr:`ModuleTree.refuse`), or None. A refused folder is
+        recorded as requested too: it becomes readable when the link that led outside is replaced."""
+        if folder in self.parsed or self.root is None or self.disk_path(folder) is not None:
+            return None
+        self.requested.append(folder)
+        if folder.startswith("/"):  # a modules.json entry: its machine path is not repeated
+            return f"its folder is an absolute path {OUTSIDE}, so it was not read"
+        if folder == ".." or folder.startswith("../"):
+            return f"folder {folder} is {OUTSIDE}, so it was not read"
+        return f"folder {folder} leads {OUTSIDE} through a symbolic link, so it was not read"
 
     def __call__(self, folder: str) -> list[ParsedFile] | None:
         self.requested.append(folder)
@@ -145,33 +180,49 @@ class _Folders:
         if folder in self._read:
             return self._read[folder]
         files: list[ParsedFile] | None = None
-        if self.root is not None:
-            path = self.root / folder if folder else self.root
-            if path.is_dir():
-                files = []
-                for file in sorted(path.glob("*.tf")):
-                    if file.name.startswith(".") or not file.is_file():
-                        continue
-                    display = f"{folder}/{file.name}" if folder else file.name
-                    parsed = parse_source(SourceFile(file, display, "terraform", self.limits))
-                    found = self.read_diagnostics.setdefault(folder, [])
-                    if isinstance(parsed, Diagnostic):
-                        found.append(parsed)
-                        continue
-                    found.extend(Diagnostic(Location(display, pos.line, pos.column), message)
-                                 for pos, message in parsed.problems)
-                    files.append(parsed)
+        path = self.disk_path(folder)
+        if path is not None and path.is_dir():
+            files = []
+            for file in sorted(path.glob("*.tf")):
+                if file.name.startswith(".") or not file.is_file():
+                    continue
+                display = f"{folder}/{file.name}" if folder else file.name
+                found = self.read_diagnostics.setdefault(folder, [])
+                if not within(file, self.roots):
+                    found.append(Diagnostic(Location(display, 1, 1), f"a symbolic link to a file {OUTSIDE}; "
+                                                                     "not read"))
+                    continue
+                parsed = parse_source(SourceFile(file, display, "terraform", self.limits))
+                if isinstance(parsed, Diagnostic):
+                    found.append(parsed)
+                    continue
+                found.extend(Diagnostic(Location(display, pos.line, pos.column), message)
+                             for pos, message in parsed.problems)
+                files.append(parsed)
         self._read[folder] = files or None
         return self._read[folder]
+
+    def manifest_path(self, directory: str) -> Path | None:
+        """Where a root module's ``modules.json`` would be (whether or not it may be read)."""
+        if self.root is None:
+            return None
+        return (self.root / directory if directory else self.root) / MANIFEST
 
     def manifest(self, directory: str) -> dict[str, str]:
         """``.terraform/modules/modules.json`` of a root module (written by ``terraform init``): module
         keys to the folders holding the downloaded copies."""
         from analyzer.frontends.terraform.evaluate import join_folder
 
-        if self.root is None:
+        path = self.manifest_path(directory)
+        if path is None:
             return {}
-        path = (self.root / directory if directory else self.root) / ".terraform" / "modules" / "modules.json"
+        if not within(path, self.roots):
+            # A committed .terraform (or modules.json) that is a link to outside: not read, and said so.
+            display = f"{directory}/{MANIFEST}" if directory else MANIFEST
+            self.manifest_diagnostics[directory] = Diagnostic(
+                Location(display, 1, 1), f"a symbolic link to {OUTSIDE}; not read (downloaded modules "
+                                         "are not analysed)")
+            return {}
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
         except (OSError, ValueError):
@@ -436,10 +487,11 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
     environ = None if inputs.environ is None else tuple(
         sorted((k, v) for k, v in inputs.environ.items() if k.startswith("TF_VAR_")))
     root_path = _report_root(files)
-    inputs_key = (tuple(var_digest), tuple(inputs.cli), environ, limits_key,
-                  root_path.as_posix() if root_path is not None else None)
     lazy_dirs = _LazyDirs(dict(ok_by_dir), lambda display: parsed_file(by_display[display]))
-    folders = _Folders(lazy_dirs, root_path, limits)
+    folders = _Folders(lazy_dirs, root_path, limits, inputs.roots)
+    inputs_key = (tuple(var_digest), tuple(inputs.cli), environ, limits_key,
+                  root_path.as_posix() if root_path is not None else None,
+                  tuple(root.as_posix() for root in folders.roots))
     states: dict[str, Any] = {}
 
     def state(folder: str) -> Any:
@@ -450,20 +502,22 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             elif root_path is None:
                 states[folder] = ("none",)
             else:
-                path = root_path / folder if folder else root_path
-                if not path.is_dir():
+                path = folders.disk_path(folder)
+                if path is None:
+                    states[folder] = ("outside",)  # never read, not even for a digest
+                elif not path.is_dir():
                     states[folder] = ("absent",)
                 else:
                     states[folder] = ("disk", tuple(
-                        (f.name, _file_digest(f)) for f in sorted(path.glob("*.tf"))
-                        if not f.name.startswith(".") and f.is_file()))
+                        (f.name, _file_digest(f) if within(f, folders.roots) else "outside")
+                        for f in sorted(path.glob("*.tf")) if not f.name.startswith(".") and f.is_file()))
         return states[folder]
 
     def manifest_state(directory: str) -> Any:
-        if root_path is None:
+        path = folders.manifest_path(directory)
+        if path is None:
             return None
-        base = root_path / directory if directory else root_path
-        return _file_digest(base / ".terraform" / "modules" / "modules.json")
+        return _file_digest(path) if within(path, folders.roots) else "outside"
 
     def root_unit(directory: str, standalone: bool = False) -> Unit:
         own = tuple((d, keys.get(d)) for d in ok_by_dir[directory])
@@ -477,7 +531,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         def evaluate() -> tuple[list[Evaluated], Any]:
             from analyzer.frontends.terraform.evaluate import ModuleTree
 
-            tree = ModuleTree(loader=folders, manifest=folders.manifest(directory))
+            tree = ModuleTree(loader=folders, manifest=folders.manifest(directory), refuse=folders.refuse)
             start = len(folders.requested)
             tfvars_files = [parsed_file(by_display[d]) for d in tfvars_displays]
             result = evaluate_root(directory, lazy_dirs[directory], [*tfvars_files, *var_files], inputs, tree)
@@ -485,6 +539,8 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             # Diagnostics of module folders read from disk belong to every root that reads them (the
             # report keeps each once).
             read = [d for f in used for d in folders.read_diagnostics.get(f, ())]
+            if directory in folders.manifest_diagnostics:
+                result.diagnostics.append(folders.manifest_diagnostics[directory])
             out = [Evaluated(result, standalone=standalone),
                    *([Evaluated(FileResult(diagnostics=read), standalone=standalone)] if read else [])]
             deps = (tuple((f, state(f)) for f in used), manifest_state(directory)) if unit_key is not None else None
@@ -530,8 +586,8 @@ class TerraformFrontEnd:
 
     def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
               inputs: ScanInputs, memo: Memo) -> list[Unit]:
-        return root_units(files, parsed, keys, VariableInputs(inputs.var_files, inputs.variables, inputs.environ),
-                          memo)
+        return root_units(files, parsed, keys,
+                          VariableInputs(inputs.var_files, inputs.variables, inputs.environ, inputs.roots), memo)
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
         from analyzer.frontends.terraform.comments import comments

@@ -106,8 +106,8 @@ class ModuleProblem:
 
 @dataclass(frozen=True, slots=True)
 class SkippedModule:
-    """A module call whose source is not on disk (registry, git, URL, a missing folder): its
-    resources are not analysed and its outputs are unknown."""
+    """A module call whose source is not on disk (registry, git, URL, a missing folder) or may not be
+    read (outside the scanned root): its resources are not analysed and its outputs are unknown."""
 
     address: str
     source: str
@@ -128,6 +128,9 @@ class ModuleTree:
     loader: ModuleLoader | None = None
     manifest: dict[str, str] = field(default_factory=dict)
     """Module key (``fleet.inner``, call names joined by dots) to the folder holding its copy."""
+    refuse: Callable[[str], str | None] | None = None
+    """Given a module folder's display path, why it may not be read (it is outside the scanned
+    root), or None; such a call is skipped with that reason and its outputs are unknown."""
     problems: list[ModuleProblem] = field(default_factory=list)
     skipped: list[SkippedModule] = field(default_factory=list)
     module_instances: int = 0
@@ -357,6 +360,10 @@ class Module:
         else:
             self.tree.skipped.append(SkippedModule(address, source, display, block.pos,
                                                    "not downloaded (run terraform init to analyse it)"))
+            return None
+        refused = self.tree.refuse(folder) if self.tree.refuse is not None else None
+        if refused is not None:
+            self.tree.skipped.append(SkippedModule(address, source, display, block.pos, refused))
             return None
         if folder in self.folders:
             chain = " -> ".join(f or "." for f in (*self.folders[self.folders.index(folder):], folder))
