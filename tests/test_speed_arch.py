@@ -379,11 +379,13 @@ resource fleet 'Microsoft.ContainerService/fleets@2024-04-01' = {
 
 
 def test_unit_cache_sees_bicep_module_and_parameter_file_changes(tmp_path: Path, cache_root: Path) -> None:
-    (tmp_path / "main.bicep").write_text(BICEP_MAIN)
-    (tmp_path / "fleet.bicep").write_text(BICEP_FLEET % "one")
-    (tmp_path / "dev.bicepparam").write_text("using 'main.bicep'\nparam prefix = 'dev'\n")
-    _check_fresh([tmp_path], lambda: (tmp_path / "fleet.bicep").write_text(BICEP_FLEET % "two"))
-    _check_fresh([tmp_path], lambda: (tmp_path / "dev.bicepparam").write_text(
+    tree = tmp_path / "tree"  # beside the cache folder: a cache inside the scanned tree is never used
+    tree.mkdir()
+    (tree / "main.bicep").write_text(BICEP_MAIN)
+    (tree / "fleet.bicep").write_text(BICEP_FLEET % "one")
+    (tree / "dev.bicepparam").write_text("using 'main.bicep'\nparam prefix = 'dev'\n")
+    _check_fresh([tree], lambda: (tree / "fleet.bicep").write_text(BICEP_FLEET % "two"))
+    _check_fresh([tree], lambda: (tree / "dev.bicepparam").write_text(
         "using 'main.bicep'\nparam prefix = 'test'\n"))
 
 
