@@ -84,6 +84,8 @@ class Loaded:
     """Scanned files already read here and known to hold no suppression directive."""
     cache_root: Path | None = None
     """The cache folder the scan used (None: no cache, or it was refused)."""
+    masks: dict[str, str] = field(default_factory=dict)
+    """Texts no message may show, with what to show instead (see :attr:`FileResult.masks`)."""
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None,
@@ -168,7 +170,8 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
         maybe_prune(cache_root, stats.parsed)
     return Loaded(_variants(results), [d for e in results for d in e.result.diagnostics],
                   sorted({notice for e in results for notice in e.result.notices} | set(cache_notices)),
-                  index.trail() if index is not None else None, frozenset(parsed.quiet), cache_root)
+                  index.trail() if index is not None else None, frozenset(parsed.quiet), cache_root,
+                  {text: name for e in results for text, name in e.result.masks.items()})
 
 
 def _variants(results: list[Evaluated]) -> list[list[Resource]]:
@@ -283,6 +286,9 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
                                                report_invalid="FIAC903" in selected)
     suppressed, _ = postscan.override_levels(suppressed, rule_infos, options.levels)
     active, rule_infos = postscan.override_levels(active, rule_infos, options.levels)
+    if loaded.masks:
+        active, suppressed, shown_skips, diagnostics, notices, internal = _masked(
+            loaded.masks, active, suppressed, shown_skips, diagnostics, notices, internal)
     return Report(
         findings=sorted(set(active), key=Finding.sort_key),
         suppressed=sorted(set(suppressed), key=Finding.sort_key),
@@ -297,6 +303,31 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         notices=notices,
         internal_errors=internal,
     )
+
+
+def _mask(text: str, masks: dict[str, str]) -> str:
+    for secret in sorted(masks, key=lambda t: (-len(t), t)):  # longest first: a value inside another
+        if secret in text:
+            text = text.replace(secret, masks[secret])
+    return text
+
+
+def _masked(masks: dict[str, str], findings: list[Finding], suppressed: list[Finding], skipped: list[Finding],
+            diagnostics: list[Diagnostic], notices: list[str], internal: list[Diagnostic]) -> tuple[Any, ...]:
+    """Every text of the report with each of ``masks`` replaced (``--env-vars`` values by their
+    variable's name), as CI systems mask secrets in logs."""
+    from dataclasses import replace
+
+    def finding(f: Finding) -> Finding:
+        return replace(f, message=_mask(f.message, masks), hint=_mask(f.hint, masks),
+                       resource=_mask(f.resource, masks), related=tuple(_mask(r, masks) for r in f.related))
+
+    def diagnostic(d: Diagnostic) -> Diagnostic:
+        return replace(d, message=_mask(d.message, masks), detail=_mask(d.detail, masks))
+
+    return ([finding(f) for f in findings], [finding(f) for f in suppressed], [finding(f) for f in skipped],
+            [diagnostic(d) for d in diagnostics], [_mask(n, masks) for n in notices],
+            [diagnostic(d) for d in internal])
 
 
 def exit_code(report: Report, fail_on: str) -> int:
