@@ -220,8 +220,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     except Exception as error:
         if debug:
             raise
-        click.echo(f"fleetiac: internal error: {type(error).__name__}: {error} (rerun with --debug for details)",
-                   err=True)
+        # The exception's type only: its text can hold Python internals and the machine's paths.
+        click.echo(f"fleetiac: internal error: {type(error).__name__} (rerun with --debug for details)", err=True)
         sys.exit(2)
     for text, target in rendered:
         if target is not None:

@@ -61,3 +61,43 @@ def test_environment_values_are_shown_as_the_variable_name(tmp_path: Path, fmt: 
     if fmt == "json":
         messages = " ".join(f["message"] for f in json.loads(output)["findings"])
         assert "$TF_VAR_cfg" in messages  # the variable's name instead
+
+
+def test_an_internal_error_on_the_command_line_names_only_the_exception_type(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer import engine
+
+    private = str(tmp_path / "home" / "runner" / "secret-place")
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise OSError(13, "Permission denied", private)
+
+    monkeypatch.setattr(engine, "scan", crash)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    done = CliRunner().invoke(main, ["scan", str(tree)])
+    assert done.exit_code == 2
+    assert "internal error: PermissionError" in done.output
+    assert private not in done.output and "Errno" not in done.output
+
+
+def test_an_unreadable_folder_is_named_relative_to_the_root_without_the_error_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    tree = tmp_path / "tree"
+    (tree / "locked").mkdir(parents=True)
+    (tree / "main.tf").write_text('resource "azurerm_resource_group" "rg" {\n  name = "rg"\n  location = "x"\n}\n')
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if str(path).endswith("locked"):
+            raise OSError(f"[Errno 13] denied: {path}")  # no strerror: only the text, with the path
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    done = CliRunner().invoke(main, ["scan", str(tree), "-f", "json", "--no-cache", "--fail-on", "never"])
+    assert done.exit_code == 0, done.output
+    messages = [f["message"] for f in json.loads(done.output)["findings"] if f["rule_id"] == "FIAC901"]
+    assert messages == ["cannot read folder: OSError; its files are not analysed"]
+    assert str(tmp_path) not in " ".join(messages)
