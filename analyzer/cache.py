@@ -8,6 +8,11 @@ of fleetiac's own parser code, so an edited checkout never reads data a differen
 Nothing is ever updated in place: an entry is written to a temporary file and renamed over its
 name, so concurrent runs at worst write the same bytes twice, and a reader sees a whole entry or
 none. An entry that cannot be read back is treated as missing.
+
+Entries are pickles, so they are read only from a folder :func:`open_cache` trusts, and each one
+carries an HMAC of its bytes (:mod:`analyzer.storage`): an entry whose MAC does not verify is a miss
+and is never unpickled. The cache is pruned (:func:`maybe_prune`): entries no scan used for
+:data:`MAX_AGE_DAYS` days go, then the least recently used ones beyond :data:`MAX_BYTES`.
 """
 
 from __future__ import annotations
@@ -18,19 +23,34 @@ import hashlib
 import os
 import pickle
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.storage import GRAMMAR_FOLDER, atomic_write, cache_dir, dist_version
+from analyzer.storage import (
+    GRAMMAR_FOLDER,
+    SECRET_FILE,
+    Refused,
+    atomic_write,
+    cache_dir,
+    dist_version,
+    forget_secrets,
+    mark_used,
+    read_entry,
+    seal,
+    secret_or_none,
+    trusted_folder,
+    unseal,
+)
 
 if TYPE_CHECKING:
     from analyzer.frontends.base import Evaluated, Memo, Unit
 
 FORMAT_VERSION = 2
-"""Bump when the entry layout or the meaning of cached data changes."""
+"""Bump when the entry layout or the meaning of cached data changes (2: entries carry an HMAC)."""
 
 _MAGIC = b"fleetiac-parse\n"
 _ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v")
@@ -126,39 +146,167 @@ def entry_key(data: bytes, language: str, display: str) -> str:
 class ParseCache:
     """Parsed files by :func:`entry_key`, as pickles under ``<root>/parse-v<N>/``.
 
-    Pickles are only ever read from the user's own cache folder (created ``0700``), which nobody
-    else can write to; the payload is also bound to its key, so a file copied under another name
-    is not accepted."""
+    ``root`` is a folder :func:`open_cache` accepted; every entry is sealed with the HMAC of the
+    folder's key (over the entry's kind, key and bytes, so an entry copied under another name does
+    not verify either), and one that does not verify is a miss, never unpickled. Without a usable
+    key nothing is read or written."""
 
     def __init__(self, root: Path, kind: str = "parse") -> None:
         self.root = root
         self.folder = root / f"{kind}-v{FORMAT_VERSION}"
+        self.kind = kind.encode()
+        self.secret = secret_or_none(root)
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key[2:]
 
+    def _label(self, key: str) -> bytes:
+        return _MAGIC + self.kind + b"\0" + key.encode()
+
     def has(self, key: str) -> bool:
         """Whether an entry exists (it may still turn out unreadable: :meth:`load` says)."""
-        return self._path(key).is_file()
+        if self.secret is None:
+            return False
+        path = self._path(key)
+        try:
+            info = os.stat(path)
+        except OSError:
+            return False
+        mark_used(info, path)
+        return True
 
     def load(self, key: str) -> tuple[bool, Any]:
-        """``(True, value)`` for a readable entry, else ``(False, None)``."""
+        """``(True, value)`` for an entry whose MAC verifies and that unpickles, else ``(False, None)``."""
+        if self.secret is None:
+            return False, None
         try:
-            data = self._path(key).read_bytes()
+            data = read_entry(self._path(key))
         except OSError:
             return False, None
-        header = _MAGIC + key.encode() + b"\n"
-        if not data.startswith(header):
+        payload = unseal(self.secret, self._label(key), data)
+        if payload is None:  # not written with this folder's key: never unpickled
             return False, None
         try:
-            return True, pickle.loads(data[len(header):])
-        except Exception:  # truncated or written by incompatible code: a miss, never an error
+            return True, pickle.loads(payload)
+        except Exception:  # written by incompatible code: a miss, never an error
             return False, None
 
     def store(self, key: str, payload: bytes) -> None:
         """Store a pickled value; a cache that cannot be written only costs speed."""
+        if self.secret is None:
+            return
         with contextlib.suppress(OSError):
-            atomic_write(self._path(key), _MAGIC + key.encode() + b"\n" + payload)
+            atomic_write(self._path(key), seal(self.secret, self._label(key), payload))
+
+
+@dataclass(frozen=True)
+class CacheUse:
+    """The cache folder a scan uses (None: none), and why it refused the configured one."""
+
+    root: Path | None
+    notice: str | None = None
+
+
+def open_cache(scanned: Sequence[Path]) -> CacheUse:
+    """The configured cache folder (:func:`cache_dir`) when it can be trusted with pickles: outside
+    every scanned tree, the current user's, writable by nobody else, with a key of its own
+    (:func:`analyzer.storage.trusted_folder`, :func:`analyzer.storage.secret`). Otherwise the scan
+    runs without a cache, with a one-line notice (no path: reports may be public); a folder that
+    cannot be created or written just means no cache, as before."""
+    configured = cache_dir()
+    try:
+        root = trusted_folder(configured, scanned)
+        from analyzer.storage import secret
+
+        secret(root)
+    except Refused as refused:
+        named = "FLEETIAC_CACHE_DIR" if os.environ.get("FLEETIAC_CACHE_DIR") else "the user cache folder"
+        return CacheUse(None, f"the cache folder ({named}) {refused}, so it was not used: this scan read "
+                              "and wrote no cache")
+    except OSError:
+        return CacheUse(None)
+    return CacheUse(root)
+
+
+MAX_AGE_DAYS = 30
+"""Entries no scan used for this many days are removed."""
+MAX_BYTES = 1024 * 1024 * 1024
+"""Beyond this much disk space, the least recently used entries are removed (to 3/4 of it)."""
+PRUNE_EVERY = 24 * 3600.0
+"""Seconds between prunes (one scan of a day pays for it: a walk of the cache folder)."""
+PRUNE_AFTER_PARSED = 5000
+"""A scan that parsed (and so stored) more files than this prunes whatever the last prune's date."""
+_PRUNE_STAMP = "pruned-v1"
+
+
+def _disk_bytes(info: os.stat_result) -> int:
+    """The space a file takes on disk (an empty file still takes a block), else its size."""
+    blocks = getattr(info, "st_blocks", None)
+    return blocks * 512 if blocks is not None else info.st_size
+
+
+def _entries(root: Path) -> Iterator[tuple[str, os.stat_result]]:
+    """Every file of fleetiac's own entry and grammar folders under ``root``, with its status."""
+    try:
+        children = list(os.scandir(root))
+    except OSError:
+        return
+    for child in children:
+        ours = child.name == GRAMMAR_FOLDER or child.name.startswith(_ENTRY_FOLDERS)
+        if not ours or not child.is_dir(follow_symlinks=False):
+            continue
+        for folder, _dirs, names in os.walk(child.path):
+            for name in names:
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    yield path, os.lstat(path)
+
+
+def maybe_prune(root: Path, parsed: int = 0, now: float | None = None) -> bool:
+    """Prune ``root`` when the last prune is :data:`PRUNE_EVERY` old (or never happened), or this scan
+    parsed more than :data:`PRUNE_AFTER_PARSED` files; otherwise only one ``stat``. True when it pruned."""
+    now = time.time() if now is None else now
+    stamp = root / _PRUNE_STAMP
+    try:
+        due = now - os.stat(stamp).st_mtime >= PRUNE_EVERY
+    except OSError:
+        due = True
+    if not (due or parsed > PRUNE_AFTER_PARSED):
+        return False
+    with contextlib.suppress(OSError):  # first, so concurrent scans do not all prune
+        stamp.touch()
+        os.utime(stamp, (now, now))
+    prune(root, now)
+    return True
+
+
+def prune(root: Path, now: float | None = None, max_age_days: float = MAX_AGE_DAYS,
+          max_bytes: int = MAX_BYTES) -> int:
+    """Remove the entries of ``root`` not used for ``max_age_days``, then the least recently used
+    beyond ``max_bytes`` (down to three quarters of it); returns how many were removed. An entry
+    used by a scan is marked (its modification time) at most once a day, so this reads no file."""
+    now = time.time() if now is None else now
+    oldest = now - max_age_days * 86400
+    kept: list[tuple[float, int, str]] = []
+    removed = 0
+    for path, info in _entries(root):
+        if info.st_mtime < oldest:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                removed += 1
+        else:
+            kept.append((info.st_mtime, _disk_bytes(info), path))
+    total = sum(size for _, size, _ in kept)
+    if total > max_bytes:
+        kept.sort()
+        for _, size, path in kept:
+            if total <= max_bytes * 3 // 4:
+                break
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                removed += 1
+                total -= size
+    return removed
 
 
 @dataclass(frozen=True)
@@ -166,6 +314,7 @@ class CacheInfo:
     path: Path
     files: int
     bytes: int
+    """Disk space (an empty file takes a block)."""
 
 
 def info(root: Path | None = None) -> CacheInfo:
@@ -175,7 +324,7 @@ def info(root: Path | None = None) -> CacheInfo:
         for folder, _dirs, names in os.walk(root):
             for name in names:
                 try:
-                    size += os.lstat(os.path.join(folder, name)).st_size
+                    size += _disk_bytes(os.lstat(os.path.join(folder, name)))
                     files += 1
                 except OSError:
                     pass
@@ -183,14 +332,18 @@ def info(root: Path | None = None) -> CacheInfo:
 
 
 def clear(root: Path | None = None) -> CacheInfo:
-    """Remove what fleetiac cached; returns what was there. Only fleetiac's own folders are removed
-    (``FLEETIAC_CACHE_DIR`` could name a folder that holds other things)."""
+    """Remove what fleetiac cached (and its key); returns what was there. Only fleetiac's own files
+    and folders are removed (``FLEETIAC_CACHE_DIR`` could name a folder that holds other things)."""
     before = info(root)
     if before.path.is_dir():
         for child in before.path.iterdir():
             ours = child.name == GRAMMAR_FOLDER or child.name.startswith(_ENTRY_FOLDERS)
             if ours and child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child, ignore_errors=True)
+            elif child.name in (SECRET_FILE, _PRUNE_STAMP) and not child.is_dir():
+                with contextlib.suppress(OSError):
+                    child.unlink()
+        forget_secrets()
         with contextlib.suppress(OSError):
             before.path.rmdir()  # only when nothing else is left in it
     return before
@@ -262,23 +415,27 @@ class UnitIndex:
     scan used, in the order it used them, are its :meth:`trail`: two scans with the same trail
     evaluated to the same resources, which is what lets the engine reuse the findings of the rules."""
 
-    _HEADER = _MAGIC + b"units-2\n"
+    _HEADER = _MAGIC + b"units-3\n"
 
     def __init__(self, root: Path | None, scope: str) -> None:
+        self.secret = secret_or_none(root) if root is not None else None
         self.path = (root / f"units-v{FORMAT_VERSION}" / digest_of(scope, source_fingerprint())) \
-            if root is not None else None
+            if root is not None and self.secret is not None else None
         self.old: dict[str, tuple[str, bytes]] = {}
         self.new: dict[str, tuple[str, bytes]] = {}
         self.changed = False
         self._trail: list[str] | None = []
-        if self.path is not None:
+        if self.path is not None and self.secret is not None:
             try:
-                data = self.path.read_bytes()
+                data = read_entry(self.path)
             except OSError:
                 data = b""
-            if data.startswith(self._HEADER):
+            # The whole file is authenticated before anything in it is unpickled; its records are
+            # then trusted as this user's own.
+            body = unseal(self.secret, self._HEADER + self.path.name.encode(), data) if data else None
+            if body is not None:
                 try:
-                    loaded = pickle.loads(data[len(self._HEADER):])  # digests and bytes: no objects yet
+                    loaded = pickle.loads(body)  # digests and bytes: no objects yet
                 except Exception:
                     loaded = None
                 if isinstance(loaded, dict):
@@ -332,10 +489,11 @@ class UnitIndex:
         return digest_of("trail", tuple(self._trail))
 
     def save(self) -> None:
-        if self.path is None or not (self.changed or set(self.old) - set(self.new)):
+        if self.path is None or self.secret is None or not (self.changed or set(self.old) - set(self.new)):
             return
         with contextlib.suppress(Exception):
-            atomic_write(self.path, self._HEADER + pickle.dumps(self.new, pickle.HIGHEST_PROTOCOL))
+            body = pickle.dumps(self.new, pickle.HIGHEST_PROTOCOL)
+            atomic_write(self.path, seal(self.secret, self._HEADER + self.path.name.encode(), body))
 
 
 @contextlib.contextmanager

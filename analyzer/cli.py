@@ -273,8 +273,9 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     except Exception as error:
         if debug:
             raise
-        click.echo(line_text(f"fleetiac: internal error: {type(error).__name__}: {error} "
-                             f"(rerun with --debug for details)"), err=True)
+        # The exception's type only: its text can hold Python internals and the machine's paths.
+        click.echo(line_text(f"fleetiac: internal error: {type(error).__name__} (rerun with --debug for details)"),
+                   err=True)
         sys.exit(2)
     for text, target in rendered:
         if target is not None:
@@ -340,11 +341,13 @@ def cache() -> None:
 
 @cache.command("info")
 def cache_info() -> None:
-    """Where the cache is and how big it is."""
-    from analyzer.cache import info
+    """Where the cache is, how big it is, and how it is kept bounded."""
+    from analyzer.cache import MAX_AGE_DAYS, MAX_BYTES, info
 
     found = info()
-    click.echo(f"{found.path}\n{found.files} files, {found.bytes / (1024 * 1024):.1f} MiB")
+    click.echo(f"{found.path}\n{found.files} files, {found.bytes / (1024 * 1024):.1f} MiB on disk\n"
+               f"pruned at most once a day: entries not used for {MAX_AGE_DAYS} days are removed, then the "
+               f"least recently used beyond {MAX_BYTES // (1024 * 1024)} MiB")
 
 
 @cache.command("clear")

@@ -75,7 +75,7 @@ def _walk(base: Path, root: Path, problems: list[Diagnostic] | None) -> Iterator
         except OSError as error:
             if problems is not None:
                 display = _display(Path(folder), root)
-                message = f"cannot read folder: {error.strerror or error}; its files are not analysed"
+                message = f"cannot read folder: {error.strerror or type(error).__name__}; its files are not analysed"
                 problems.append(Diagnostic(Location(display, 1, 1), message))
             continue
         folders = []

@@ -57,14 +57,14 @@ class ScanOptions:
 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
-                when_first: Any = None) -> Any:
+                when_first: Any = None, cache_root: Path | None = None, stats: Any = None) -> Any:
     """Every file of a parsed language parsed once (cache, then worker processes), by display path;
-    entries the cache holds are read only when asked for (``.cache_keys``: each file's cache key)."""
-    from analyzer.cache import cache_dir
+    entries the cache holds are read only when asked for (``.cache_keys``: each file's cache key).
+    ``cache_root`` is the trusted cache folder (None: no cache)."""
     from analyzer.parsestage import parse_lazily
 
-    return parse_lazily(files, cache_root=cache_dir() if options.cache else None, workers=options.workers,
-                        progress=options.progress, first=first, when_first=when_first)
+    return parse_lazily(files, cache_root=cache_root if options.cache else None, workers=options.workers,
+                        progress=options.progress, first=first, when_first=when_first, stats=stats)
 
 
 @dataclass
@@ -82,21 +82,27 @@ class Loaded:
     without the cache or when some result did not come through it."""
     quiet: frozenset[str] = frozenset()
     """Scanned files already read here and known to hold no suppression directive."""
+    cache_root: Path | None = None
+    """The cache folder the scan used (None: no cache, or it was refused)."""
+    masks: dict[str, str] = field(default_factory=dict)
+    """Texts no message may show, with what to show instead (see :attr:`FileResult.masks`)."""
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None,
-         while_parsing: Callable[[], None] | None = None, roots: tuple[Path, ...] = ()) -> Loaded:
+         while_parsing: Callable[[], None] | None = None, roots: tuple[Path, ...] = (),
+         scanned: tuple[Path, ...] = ()) -> Loaded:
     """Run the front ends on ``files``. ``while_parsing`` is called in this process while worker
     processes still parse (when there are any): work for later stages that overlaps the parse.
     ``roots`` are the resolved folders the front ends may read other files from (see
-    :func:`readable_roots`); empty: the report root of ``files``."""
+    :func:`readable_roots`); empty: the report root of ``files``. The cache is used only outside the
+    files' tree and every ``scanned`` path (see :func:`analyzer.cache.open_cache`)."""
     from analyzer.cache import gc_paused
 
     # While every file's parse tree is alive, each full collection walks millions of objects that
     # cannot be garbage (0.3 s of the benchmark's evaluation); cycles made here wait until
     # the trees are gone.
     with gc_paused():
-        return _load(files, options or ScanOptions(), while_parsing, roots)
+        return _load(files, options or ScanOptions(), while_parsing, roots, scanned)
 
 
 def readable_roots(root: Path, paths: list[Path]) -> tuple[Path, ...]:
@@ -112,19 +118,26 @@ def readable_roots(root: Path, paths: list[Path]) -> tuple[Path, ...]:
 
 
 def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None,
-          roots: tuple[Path, ...]) -> Loaded:
+          roots: tuple[Path, ...], scanned: tuple[Path, ...]) -> Loaded:
     from analyzer.cache import evaluate_units
     from analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends, without_repeats
 
     inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None, roots)
     memo: Memo = NoMemo()
     index = None
+    cache_root: Path | None = None
+    cache_notices: list[str] = []
+    # The scanned tree's root (files' paths minus their display paths).
+    scope = files[0].path.as_posix()[: -len(files[0].display)] if files else ""
     if options.cache:
-        from analyzer.cache import UnitIndex, cache_dir
+        from analyzer.cache import UnitIndex, open_cache
 
+        use = open_cache([*scanned, *([Path(scope)] if scope else [])])
+        cache_root = use.root
+        cache_notices = [use.notice] if use.notice else []
+    if cache_root is not None:
         # One index per scanned tree (its discovered root and file set's folders are in the keys too).
-        scope = files[0].path.as_posix()[: -len(files[0].display)] if files else ""
-        memo = index = UnitIndex(cache_dir(), scope)
+        memo = index = UnitIndex(cache_root, scope)
     ordered = sorted(front_ends(), key=lambda f: not f.early)  # stable: registry order otherwise
     files_of = {fe.name: [f for f in files if f.language in {lang.name for lang in fe.languages}] for fe in ordered}
     evaluated: dict[str, list[Evaluated]] = {}
@@ -155,16 +168,24 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
             while_parsing()
 
     first = tuple(lang.name for fe in early for lang in fe.languages)
-    parsed = parse_stage(files, options, first, while_others_parse)
+    from analyzer.parsestage import ParseStats
+
+    stats = ParseStats()
+    parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats)
     for front_end in ordered:
         if front_end.name not in evaluated:
             evaluate(front_end, parsed)
     results = without_repeats([e for fe in ordered for e in evaluated[fe.name]])
     if index is not None:
         index.save()  # before the rules see (and could touch) the resources
+    if cache_root is not None:
+        from analyzer.cache import maybe_prune
+
+        maybe_prune(cache_root, stats.parsed)
     return Loaded(_variants(results), [d for e in results for d in e.result.diagnostics],
-                  sorted({notice for e in results for notice in e.result.notices}),
-                  index.trail() if index is not None else None, frozenset(parsed.quiet))
+                  sorted({notice for e in results for notice in e.result.notices} | set(cache_notices)),
+                  index.trail() if index is not None else None, frozenset(parsed.quiet), cache_root,
+                  {text: name for e in results for text, name in e.result.masks.items()})
 
 
 def _variants(results: list[Evaluated]) -> list[list[Resource]]:
@@ -217,10 +238,10 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions,
     code and data, so with the cache on, their results are remembered under exactly those (the
     resources by the load's identity) and an unchanged tree is not checked again."""
     store = key = None
-    if options.cache and loaded.identity is not None:
-        from analyzer.cache import ParseCache, cache_dir, digest_of, rules_fingerprint
+    if loaded.cache_root is not None and loaded.identity is not None:
+        from analyzer.cache import ParseCache, digest_of, rules_fingerprint
 
-        store = ParseCache(cache_dir(), "findings")
+        store = ParseCache(loaded.cache_root, "findings")
         key = digest_of("findings", rules_fingerprint(), loaded.identity, options.as_of.isoformat(),
                         tuple(options.operators), tuple(r.info.id for r in rules))
         cached, value = store.load(key)
@@ -257,7 +278,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
     root, files = discover(paths, limits=limits, problems=walk_problems)
     files = postscan.exclude(files, options.exclude)
-    loaded = load(files, options, while_parsing=_ready_for_rules, roots=readable_roots(root, paths or [Path(".")]))
+    loaded = load(files, options, while_parsing=_ready_for_rules, roots=readable_roots(root, paths or [Path(".")]),
+                  scanned=(root, *paths))
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
@@ -279,6 +301,9 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
                                                report_invalid="FIAC903" in selected)
     suppressed, _ = postscan.override_levels(suppressed, rule_infos, options.levels)
     active, rule_infos = postscan.override_levels(active, rule_infos, options.levels)
+    if loaded.masks:
+        active, suppressed, shown_skips, diagnostics, notices, internal = _masked(
+            loaded.masks, active, suppressed, shown_skips, diagnostics, notices, internal)
     return Report(
         findings=sorted(set(active), key=Finding.sort_key),
         suppressed=sorted(set(suppressed), key=Finding.sort_key),
@@ -293,6 +318,31 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         notices=notices,
         internal_errors=internal,
     )
+
+
+def _mask(text: str, masks: dict[str, str]) -> str:
+    for secret in sorted(masks, key=lambda t: (-len(t), t)):  # longest first: a value inside another
+        if secret in text:
+            text = text.replace(secret, masks[secret])
+    return text
+
+
+def _masked(masks: dict[str, str], findings: list[Finding], suppressed: list[Finding], skipped: list[Finding],
+            diagnostics: list[Diagnostic], notices: list[str], internal: list[Diagnostic]) -> tuple[Any, ...]:
+    """Every text of the report with each of ``masks`` replaced (``--env-vars`` values by their
+    variable's name), as CI systems mask secrets in logs."""
+    from dataclasses import replace
+
+    def finding(f: Finding) -> Finding:
+        return replace(f, message=_mask(f.message, masks), hint=_mask(f.hint, masks),
+                       resource=_mask(f.resource, masks), related=tuple(_mask(r, masks) for r in f.related))
+
+    def diagnostic(d: Diagnostic) -> Diagnostic:
+        return replace(d, message=_mask(d.message, masks), detail=_mask(d.detail, masks))
+
+    return ([finding(f) for f in findings], [finding(f) for f in suppressed], [finding(f) for f in skipped],
+            [diagnostic(d) for d in diagnostics], [_mask(n, masks) for n in notices],
+            [diagnostic(d) for d in internal])
 
 
 def exit_code(report: Report, fail_on: str) -> int:

@@ -476,6 +476,9 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     """What this unit could not analyse (a registry module that was not downloaded), said once in the report."""
+    masks: dict[str, str] = field(default_factory=dict)
+    """Texts no message may show, each with what to show instead: values read from the environment
+    (``--env-vars``), replaced by the variable's name wherever they occur in the report's messages."""
 
 
 @dataclass(frozen=True, slots=True)

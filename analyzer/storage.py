@@ -1,15 +1,40 @@
-"""Where fleetiac keeps its files (the user cache folder) and how it writes them: the lowest layer,
-shared by the cache and the front ends' compiled grammars. Imports nothing of fleetiac."""
+"""Where fleetiac keeps its files (the user cache folder), how it writes them, and how it knows it
+wrote them: the lowest layer, shared by the cache and the front ends' compiled grammars. Imports
+nothing of fleetiac.
+
+Every cache entry is a pickle, and unpickling runs code, so nothing is unpickled that someone else
+could have written. The cache folder is used only when it is a folder of the current user that
+nobody else can write to (created ``0700``), and outside the scanned tree (:func:`trusted_folder`);
+each entry carries an HMAC-SHA256 of its bytes keyed by a per-user secret kept ``0600`` in that
+folder (:func:`secret`, :func:`seal`, :func:`unseal`), and an entry whose MAC does not verify is a
+miss, never unpickled.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
+import stat
 import tempfile
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 GRAMMAR_FOLDER = "grammars"
 """The cache folder's subfolder of compiled parser grammars."""
+SECRET_FILE = "secret-v1"
+"""The cache folder's file of the key that authenticates every entry (``0600``)."""
+_SECRET_BYTES = 32
+MAC_BYTES = 32
+"""The length of an entry's HMAC-SHA256."""
+TOUCH_AFTER = 24 * 3600.0
+"""Seconds: an entry used this long after it was written (or last marked) is marked used again
+(its modification time set to now), so pruning by age removes only entries no scan used."""
+
+
+class Refused(Exception):
+    """The cache folder cannot be trusted; the message says why, in words without the path."""
 
 
 def cache_dir() -> Path:
@@ -33,8 +58,13 @@ def dist_version(name: str) -> str:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename; folders
+    it makes are ``0700``."""
+    if not path.parent.is_dir():
+        missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.is_dir()]
+        for folder in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir(mode=0o700)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -44,3 +74,137 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _owner_problem(info: os.stat_result) -> str | None:
+    """Why a file or folder with this status is not the current user's alone, or None."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and info.st_uid != getuid():
+        return "belongs to another user"
+    if os.name == "posix" and info.st_mode & 0o022:
+        return "can be written by other users"
+    return None
+
+
+def trusted_folder(root: Path, scanned: Iterable[Path] = ()) -> Path:
+    """``root``, resolved and created (``0700``) if missing, when fleetiac may read pickles from it:
+    a folder of the current user that nobody else can write to, and not inside any of ``scanned``
+    (a pull request could have planted it there). Raises :class:`Refused`; an :class:`OSError` when
+    it cannot be created."""
+    resolved = Path(os.path.abspath(root.expanduser())).resolve()
+    for tree in scanned:
+        top = Path(os.path.abspath(tree)).resolve()
+        if resolved == top or top in resolved.parents:
+            raise Refused("is inside the scanned tree")
+    if not resolved.exists():
+        resolved.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            resolved.mkdir(mode=0o700)
+    info = os.stat(resolved)
+    if not stat.S_ISDIR(info.st_mode):
+        raise Refused("is not a folder")
+    problem = _owner_problem(info)
+    if problem is not None:
+        raise Refused(problem)
+    return resolved
+
+
+_secrets: dict[Path, bytes] = {}
+
+
+def secret(root: Path) -> bytes:
+    """The key that authenticates the entries under ``root`` (a :func:`trusted_folder`), read from
+    its :data:`SECRET_FILE`, which is made (atomically, ``0600``) on first use. Raises
+    :class:`Refused` for a folder or key file someone else could have written, :class:`OSError`
+    when it cannot be read or made. Remembered per process."""
+    known = _secrets.get(root)
+    if known is not None:
+        return known
+    folder = trusted_folder(root)
+    path = folder / SECRET_FILE
+    try:
+        key = _read_secret(path)
+    except FileNotFoundError:
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-")  # 0600
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(os.urandom(_SECRET_BYTES))
+            try:
+                os.link(temp, path)  # never replaces a key another process made meanwhile
+            except FileExistsError:
+                pass
+            except OSError:  # no hard links here: a rename (a concurrent run's entries become misses)
+                os.replace(temp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        key = _read_secret(path)
+    _secrets[root] = key
+    return key
+
+
+def _read_secret(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        info = os.fstat(fd)
+        problem = _owner_problem(info)
+        if not stat.S_ISREG(info.st_mode):
+            problem = "has a key that is not a file"
+        elif problem is None and os.name == "posix" and info.st_mode & 0o077:
+            problem = "has a key other users can read"
+        if problem is not None:
+            raise Refused(problem if problem.startswith("has") else f"has a key that {problem}")
+        data = os.read(fd, _SECRET_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) != _SECRET_BYTES:
+        raise Refused("has a damaged key")
+    return data
+
+
+def forget_secrets() -> None:
+    """Forget the keys read in this process (after ``fleetiac cache clear`` removed them)."""
+    _secrets.clear()
+
+
+def secret_or_none(root: Path) -> bytes | None:
+    """:func:`secret`, or None when the folder cannot be used (the caller then caches nothing)."""
+    try:
+        return secret(root)
+    except (Refused, OSError):
+        return None
+
+
+def seal(key: bytes, label: bytes, payload: bytes) -> bytes:
+    """``payload`` preceded by its HMAC-SHA256 under ``key``; ``label`` (what the entry is stored
+    as) is authenticated too, so an entry copied under another name does not verify."""
+    mac = hmac.new(key, label + b"\0", "sha256")
+    mac.update(payload)
+    return mac.digest() + payload
+
+
+def unseal(key: bytes, label: bytes, data: bytes | memoryview) -> memoryview | None:
+    """The payload of :func:`seal`'s ``data``, or None when its MAC does not verify."""
+    view = memoryview(data)
+    if len(view) < MAC_BYTES:
+        return None
+    payload = view[MAC_BYTES:]
+    mac = hmac.new(key, label + b"\0", "sha256")
+    mac.update(payload)
+    return payload if hmac.compare_digest(mac.digest(), view[:MAC_BYTES]) else None
+
+
+def read_entry(path: Path) -> bytes:
+    """The bytes of a cache entry; an entry last marked more than :data:`TOUCH_AFTER` ago is marked
+    used now (so pruning keeps it). Raises :class:`OSError`."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+        mark_used(os.fstat(handle.fileno()), path)
+    return data
+
+
+def mark_used(info: os.stat_result, path: Path) -> None:
+    """Set ``path``'s modification time to now when ``info`` (its status) is older than :data:`TOUCH_AFTER`."""
+    if time.time() - info.st_mtime > TOUCH_AFTER:
+        with contextlib.suppress(OSError):
+            os.utime(path)

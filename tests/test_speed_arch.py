@@ -314,9 +314,11 @@ resource "azurerm_kubernetes_fleet_manager" "fleet" {
 
 def _terraform_tree(tmp_path: Path) -> tuple[Path, Path]:
     """A repository whose scanned folder ``live`` calls a module beside it (inside the repository:
-    the scanned root, the only place modules are read from, is the git root)."""
-    (tmp_path / ".git").mkdir()
-    live, module = tmp_path / "live", tmp_path / "modules" / "fleet"
+    the scanned root, the only place modules are read from, is the git root; the cache folder lies
+    outside it, where a cache is used)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    live, module = repo / "live", repo / "modules" / "fleet"
     live.mkdir()
     module.mkdir(parents=True)
     (live / "main.tf").write_text(MODULE_CALL % "../modules/fleet")
@@ -340,9 +342,10 @@ def test_unit_cache_sees_a_called_folder_change_role(tmp_path: Path, cache_root:
     gives standalone results (another key), and what a standalone result adds depends on what its
     callers evaluate (it is reduced after the cache, never stored reduced)."""
     live, _ = _terraform_tree(tmp_path)
+    repo = live.parent
     (live / "main.tf").write_text('variable "prefix" {}\n')
-    _check_fresh([tmp_path], lambda: (live / "main.tf").write_text(MODULE_CALL % "../modules/fleet"))
-    _check_fresh([tmp_path], lambda: (live / "main.tf").write_text(
+    _check_fresh([repo], lambda: (live / "main.tf").write_text(MODULE_CALL % "../modules/fleet"))
+    _check_fresh([repo], lambda: (live / "main.tf").write_text(
         (MODULE_CALL % "../modules/fleet").replace("  prefix", "  count  = 0\n  prefix")))
 
 
@@ -393,11 +396,13 @@ resource fleet 'Microsoft.ContainerService/fleets@2024-04-01' = {
 
 
 def test_unit_cache_sees_bicep_module_and_parameter_file_changes(tmp_path: Path, cache_root: Path) -> None:
-    (tmp_path / "main.bicep").write_text(BICEP_MAIN)
-    (tmp_path / "fleet.bicep").write_text(BICEP_FLEET % "one")
-    (tmp_path / "dev.bicepparam").write_text("using 'main.bicep'\nparam prefix = 'dev'\n")
-    _check_fresh([tmp_path], lambda: (tmp_path / "fleet.bicep").write_text(BICEP_FLEET % "two"))
-    _check_fresh([tmp_path], lambda: (tmp_path / "dev.bicepparam").write_text(
+    tree = tmp_path / "tree"  # beside the cache folder: a cache inside the scanned tree is never used
+    tree.mkdir()
+    (tree / "main.bicep").write_text(BICEP_MAIN)
+    (tree / "fleet.bicep").write_text(BICEP_FLEET % "one")
+    (tree / "dev.bicepparam").write_text("using 'main.bicep'\nparam prefix = 'dev'\n")
+    _check_fresh([tree], lambda: (tree / "fleet.bicep").write_text(BICEP_FLEET % "two"))
+    _check_fresh([tree], lambda: (tree / "dev.bicepparam").write_text(
         "using 'main.bicep'\nparam prefix = 'test'\n"))
 
 

@@ -113,7 +113,7 @@ def read_bytes(source: SourceFile) -> bytes:
             # Read one byte past the limit: a file that grew since stat() is still refused.
             data = handle.read(limits.max_bytes + 1)
     except OSError as error:
-        raise SourceProblem("unreadable", f"cannot read file: {error.strerror or error}") from None
+        raise SourceProblem("unreadable", f"cannot read file: {error.strerror or type(error).__name__}") from None
     if len(data) > limits.max_bytes:
         raise SourceProblem("too-large", f"file is larger than {_megabytes(limits.max_bytes)} "
                                          "(--max-file-size); not analysed")

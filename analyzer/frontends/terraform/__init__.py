@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -322,17 +323,21 @@ def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[Parse
     from analyzer.frontends.terraform.canonical import extract
     from analyzer.frontends.terraform.evaluate import Module
 
+    masks: dict[str, str] = {}
     try:
         module = Module(directory, files, {}, key_prefix=f"{directory or '.'}:", tree=tree)
-        module.inputs.update(root_variables(module, var_files, inputs))
-        result = FileResult(resources=extract(module))
+        module.inputs.update(root_variables(module, var_files, inputs, masks))
+        result = FileResult(resources=extract(module), masks=masks)
     except RecursionError:
         # Values nested just under the parser's limit can still be too deep to evaluate: this
         # root module is reported, the other modules are still analysed.
-        return _unevaluated(files, "values are nested too deeply")
+        failed = _unevaluated(files, "values are nested too deeply")
+        failed.masks.update(masks)
+        return failed
     except Exception as error:  # an evaluator bug: the other modules are still analysed, the scan fails
         where = Location(min(p.display for p in files), 1, 1)
-        return FileResult(diagnostics=[internal_error(where, f"evaluating Terraform module {directory or '.'}", error)])
+        return FileResult(diagnostics=[internal_error(where, f"evaluating Terraform module {directory or '.'}", error)],
+                          masks=masks)
     for problem in module.problems:
         result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
                                              problem.message))
@@ -350,9 +355,11 @@ def _unevaluated(files: list[ParsedFile], why: str) -> FileResult:
     return FileResult(diagnostics=[Diagnostic(Location(display, 1, 1), f"cannot evaluate Terraform module: {why}")])
 
 
-def root_variables(module: Module, var_files: list[ParsedFile], inputs: VariableInputs) -> dict[str, Any]:
+def root_variables(module: Module, var_files: list[ParsedFile], inputs: VariableInputs,
+                   masks: dict[str, str] | None = None) -> dict[str, Any]:
     """The root module's variable values, lowest precedence first: ``TF_VAR_*`` (with
-    ``--env-vars``), tfvars files beside the module, ``--var-file`` files, then ``--var``."""
+    ``--env-vars``), tfvars files beside the module, ``--var-file`` files, then ``--var``. Each
+    environment value's texts go into ``masks`` (see :func:`environment_masks`)."""
     from analyzer.frontends.terraform.evaluate import Frame, convert_to_type
 
     values: dict[str, Any] = {}
@@ -361,6 +368,8 @@ def root_variables(module: Module, var_files: list[ParsedFile], inputs: Variable
             if key.startswith("TF_VAR_") and len(key) > len("TF_VAR_"):
                 name = key[len("TF_VAR_"):]
                 values[name] = string_variable(module, name, inputs.environ[key])
+                if masks is not None:
+                    masks.update(environment_masks(key, inputs.environ[key], values[name]))
     for parsed in var_files:
         for name, attribute in parsed.attributes.items():
             value = module.finalize(module.eval(attribute.expr, Frame()))
@@ -368,6 +377,36 @@ def root_variables(module: Module, var_files: list[ParsedFile], inputs: Variable
     for name, text in inputs.cli:
         values[name] = string_variable(module, name, text)
     return values
+
+
+MASK_MIN_LENGTH = 3
+"""Shorter texts (and ``true``, ``false``, ``null``) are not masked: they would hide unrelated words."""
+
+
+def environment_masks(key: str, text: str, value: Any) -> dict[str, str]:
+    """What messages must not show of the environment variable ``key``: its text, and every string
+    (and number) inside the value it gave, each to be shown as ``$TF_VAR_name``.
+    CI systems hand secrets to Terraform this way, and reports are uploaded and shown in pull requests."""
+    from analyzer.frontends.terraform.functions import text_of
+
+    found: set[str] = {text, text.strip()}
+
+    def walk(item: Any) -> None:
+        if isinstance(item, dict):  # not its keys: an object's are attribute names (``name``)
+            for v in item.values():
+                walk(v)
+        elif isinstance(item, (list, tuple)):
+            for v in item:
+                walk(v)
+        elif isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            with contextlib.suppress(ValueError, OverflowError):  # too many digits: no message spells it
+                found.add(text_of(item))
+
+    walk(value)
+    return {t: f"${key}" for t in sorted(found)
+            if len(t) >= MASK_MIN_LENGTH and t not in ("true", "false", "null")}
 
 
 def string_variable(module: Module, name: str, text: str) -> Any:
