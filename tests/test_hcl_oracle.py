@@ -244,16 +244,19 @@ EOT
   default = "staging"
 }
 
-resource "azurerm_kubernetes_fleet_update_strategy" "rollout" {
-  name                        = "rollout"
+resource "azurerm_kubernetes_fleet_update_strategy" "rings" {
   kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
-
+  name                        = "rings"
   stage {
-    name = "canary"
-    group {
-      name = "canary"
-    }
     after_stage_wait_in_seconds = 3600
+    group { name = "ring-0" }
+    name = "ring-0"
+  }
+  stage {
+    group {
+      name = "ring-1"
+    }
+    name = "ring-1"
   }
 }
 ''',
