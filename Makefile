@@ -1,12 +1,28 @@
 PYTHON ?= python
 
-.PHONY: install test lint demo snapshots
+.PHONY: install test lint demo snapshots oracle fuzz
 
 install:  ## install fleetiac and the test tools into the current Python environment
 	$(PYTHON) -m pip install -e '.[test]'
 
-test:  ## the whole test suite (what CI runs)
+test: oracle  ## the whole test suite (what CI runs), with HashiCorp's HCL parser as the oracle
 	$(PYTHON) -m pytest
+
+# HashiCorp's HCL parser (npm @cdktf/hcl2json, wasm), the oracle of tests/test_hcl_oracle.py, installed
+# from the committed lock file into .oracle/ (git-ignored), again only when the lock file changes.
+# Without npm the oracle tests skip (outside CI) and say why.
+ORACLE_STAMP := .oracle/node_modules/.package-lock.json
+
+oracle: $(ORACLE_STAMP)  ## install the HCL oracle (npm) into .oracle/
+
+$(ORACLE_STAMP): tests/oracle/package.json tests/oracle/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p .oracle && cp tests/oracle/package.json tests/oracle/package-lock.json .oracle/ && \
+	  npm ci --prefix .oracle --no-audit --no-fund --ignore-scripts; \
+	else echo "npm not found: the HCL oracle tests will be skipped"; fi
+
+fuzz: oracle  ## the HCL differential test against HashiCorp's parser, large batch (FUZZ_EXAMPLES=5000)
+	FLEETIAC_ORACLE_EXAMPLES=$${FUZZ_EXAMPLES:-5000} $(PYTHON) -m pytest -p no:cacheprovider tests/test_hcl_oracle.py
 
 lint:  ## ruff and mypy, as CI sees them (the suite runs both)
 	$(PYTHON) -m ruff check .

@@ -103,27 +103,123 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     return parser
 
 
+# HashiCorp's HCL (hclsyntax, which Terraform uses) is the reference; python-hcl2's grammar differs
+# from it, and tests/test_hcl_oracle.py compares the two. Each edit: (what python-hcl2 has, what
+# fleetiac uses instead, why). An edit that no longer applies fails loudly (a new python-hcl2).
+_HCL2_EDITS: tuple[tuple[str, str, str], ...] = (
+    # A /* */ comment is not a newline in HCL: it is skipped like a space, between any two tokens
+    # (`name /* c */ = "x"`), and `a = 1 /* c */ b = 2` is one line with two arguments (an error).
+    (r"NL_OR_COMMENT: /\n[ \t]*/ | /#.*\n/ | /\/\/.*\n/ | /\/\*(.|\n)*?(\*\/)/",
+     r"NL_OR_COMMENT: /\r?\n[ \t]*/ | /#.*\n/ | /\/\/.*\n/", "block comments"),
+    # A carriage return is part of a CRLF newline or of a comment or heredoc; anywhere else HCL
+    # rejects it ("This character is not used within the language"), so only `\r\n` is a newline.
+    ("%ignore /[ \\t\\r]+/", "%ignore /[ \\t]+/\n%ignore /\\/\\*(.|\\n)*?\\*\\//", "carriage return"),
+    # Identifiers are Unicode (ID_Start or _, then ID_Continue or -), heredoc delimiters too.
+    ("NAME : /[a-zA-Z_][a-zA-Z0-9_-]*/", "NAME : /@START@@CONTINUE@*/", "identifiers"),
+    ("(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)", "(?P<heredoc>@START@@CONTINUE@*)", "heredoc delimiter"),
+    ("(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)", "(?P<heredoc_trim>@START@@CONTINUE@*)", "heredoc delimiter"),
+    # The newline after a heredoc's closing delimiter ends the argument, as after any other value.
+    ("(?P=heredoc)\\r?\\n/", "(?P=heredoc)(?=[ \\t]*\\r?\\n)/", "heredoc end"),
+    ("(?P=heredoc_trim)\\r?\\n/", "(?P=heredoc_trim)(?=[ \\t]*\\r?\\n)/", "heredoc end"),
+    # A quoted string is one line: a newline (or a CR) in it is an error, not part of the value.
+    ('(?!%\\{)[^"\\\\]|', '(?!%\\{)[^"\\\\\\r\\n]|', "one-line strings"),
+    # `${~ expr ~}`: strip markers on interpolations, not only on directives.
+    # A binary operation does not take the newline after it (python-hcl2's does, by a conflict
+    # resolved as shift, which then leaves `a = 1 + 2` without the newline that ends the argument).
+    # Newlines inside brackets are the brackets' own rules.
+    (" new_line_or_comment? -> binary_op", " -> binary_op", "binary operators"),
+    ("interpolation: INTERP_START expression RBRACE",
+     "interpolation: INTERP_START STRIP_MARKER? expression STRIP_MARKER? RBRACE", "strip markers"),
+    # Every argument and block ends with a newline (or the end of the file); a block's body starts
+    # with one, unless the block is empty or a single-line block with one argument (`x { a = 1 }`).
+    ("body : (new_line_or_comment? (attribute | block))* new_line_or_comment?",
+     "body : new_line_or_comment? ((attribute | block) new_line_or_comment)*\n"
+     "block_body : new_line_or_comment ((attribute | block) new_line_or_comment)* -> body\n"
+     "            | attribute? -> body", "newlines"),
+    ("block : _attribute_name (_attribute_name | string)* new_line_or_comment? LBRACE body RBRACE",
+     "block : _attribute_name (_attribute_name | string)* LBRACE block_body RBRACE", "newlines"),
+)
+
+
+_AFTER_NEWLINE = ("NAME", "IN", "FOR", "IF", "FOR_EACH", "ELSE", "ENDIF", "ENDFOR", "NULL", "TRUE", "FALSE",
+                  "RBRACE")
+"""The terminals that begin what follows an argument's or a block's newline (a name, or ``}``)."""
+
+
+def _identifier_classes() -> tuple[str, str]:
+    """Regex classes of HCL's identifier characters: Unicode ID_Start (and ``_``) to begin, ID_Continue
+    (and ``-``) after; Python's own identifier rules (XID_Start/XID_Continue) stand for them."""
+    import re
+
+    starts: list[tuple[int, int]] = []
+    continues: list[tuple[int, int]] = []
+    for point in range(0x110000):
+        if 0xD800 <= point <= 0xDFFF:
+            continue
+        char = chr(point)
+        for ranges, ok in ((starts, char.isidentifier()), (continues, ("a" + char).isidentifier() or char == "-")):
+            if ok:
+                if ranges and ranges[-1][1] == point - 1:
+                    ranges[-1] = (ranges[-1][0], point)
+                else:
+                    ranges.append((point, point))
+
+    def klass(ranges: list[tuple[int, int]]) -> str:
+        def esc(point: int) -> str:
+            return re.escape(chr(point)).replace("/", "\\/")
+        return "[" + "".join(esc(a) if a == b else f"{esc(a)}-{esc(b)}" for a, b in ranges) + "]"
+
+    return klass(starts), klass(continues)
+
+
+def hcl2_grammar() -> str:
+    """python-hcl2's grammar with fleetiac's edits (:data:`_HCL2_EDITS`)."""
+    import hcl2.parser
+
+    text = (Path(hcl2.parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    for old, new, why in _HCL2_EDITS:
+        if old not in text:
+            raise RuntimeError(f"python-hcl2's grammar changed: the {why} edit does not apply")
+        text = text.replace(old, new)
+    start, cont = _identifier_classes()
+    return text.replace("@START@", start).replace("@CONTINUE@", cont)
+
+
 def hcl2_parser() -> Lark:
-    """python-hcl2's parser (same grammar file and options as ``hcl2.parser.parser``, whose own cache
-    file in site-packages is never used)."""
+    """fleetiac's HCL parser: python-hcl2's grammar, edited (:func:`hcl2_grammar`), with its options;
+    never python-hcl2's own cache file in site-packages."""
     parser = _ready("hcl2")
     if parser is not None:
         return parser
-    import hcl2.parser
+    import hashlib
+
     from hcl2.postlexer import PostLexer
     from lark import Lark
 
-    def build(**options: Any) -> Lark:
-        return Lark.open("hcl2.lark", rel_to=hcl2.parser.__file__, **options)
+    class NewlinePostLexer(PostLexer):
+        """python-hcl2's post-lexer holds each newline back until it has seen the next token (to join
+        a newline to an operator after it), so that token is lexed in the state *before* the
+        newline. Now that every argument and block must end with a newline, the state before it
+        accepts nothing else, and the next argument's name would be lexed as string characters: the
+        terminals that can follow a newline are accepted in every state (only their lexing changes;
+        what the parser accepts is still the grammar's)."""
 
-    options = {"parser": "lalr", "propagate_positions": True, "postlex": PostLexer()}
-    return _cached("hcl2", "hcl2-" + _version("python-hcl2"), build, options)
+        always_accept: tuple[str, ...] = _AFTER_NEWLINE  # type: ignore[assignment]  # () in the base
+
+    def build(**options: Any) -> Lark:
+        return Lark(hcl2_grammar(), **options)
+
+    # The grammar text is fixed by python-hcl2's version and this module's edits.
+    edits = hashlib.sha256(repr((_HCL2_EDITS, _AFTER_NEWLINE)).encode()).hexdigest()[:12]
+    options = {"parser": "lalr", "propagate_positions": True, "postlex": NewlinePostLexer()}
+    return _cached("hcl2", f"hcl2-{_version('python-hcl2')}-{edits}", build, options)
 
 
 def hcl2_tree(text: str) -> Tree:
     """What ``hcl2.api.parses_to_tree`` returns, from our parser instance."""
     # The trailing newline is python-hcl2's own workaround: its grammar needs a newline at the end.
-    return hcl2_parser().parse(text + "\n")
+    # A space before it keeps a lone CR at the end of the file one (HCL rejects it), not a CRLF.
+    return hcl2_parser().parse(text + " \n")
 
 
 def bicep_parser() -> Lark:

@@ -8,6 +8,7 @@ objects, so it can cross process boundaries and be cached.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -246,8 +247,32 @@ def decode_string_chars(text: str) -> str:
     return _ESCAPE_RE.sub(replace, text)
 
 
-def _string(node: Tree) -> Expr:
+# What HCL's strip markers remove: Go's unicode.IsSpace (Python's str.isspace also counts \x1c-\x1f).
+_STRIP_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+               "\u2028\u2029\u202f\u205f\u3000"
+
+
+def _strip(parts: list[Any], strips: list[tuple[bool, bool]], per_line: bool) -> list[Any]:
+    """Apply ``${~ ... ~}`` strip markers: ``~`` after ``${`` removes the whitespace before the
+    interpolation, ``~`` before ``}`` the whitespace after it. In a quoted string that is the whole
+    neighbouring literal; in a heredoc HCL scans each line as its own literal, so only up to the
+    nearest line break (the line break itself included, after the interpolation)."""
+    out = list(parts)
+    for index, (left, right) in enumerate(strips):
+        if left and index > 0 and isinstance(out[index - 1], str):
+            text = out[index - 1]
+            cut = text.rfind("\n", 0, len(text) - 1) + 1 if per_line else 0
+            out[index - 1] = text[:cut] + text[cut:].rstrip(_STRIP_SPACE)
+        if right and index + 1 < len(out) and isinstance(out[index + 1], str):
+            text = out[index + 1]
+            cut = text.find("\n") + 1 if per_line and "\n" in text else len(text)
+            out[index + 1] = text[:cut].lstrip(_STRIP_SPACE) + text[cut:]
+    return out
+
+
+def _string(node: Tree, per_line: bool = False) -> Expr:
     parts: list[Any] = []
+    strips: list[tuple[bool, bool]] = []  # per part: (strip before, strip after)
     for part in node.children:
         if not isinstance(part, Tree):
             continue  # the quotes
@@ -258,11 +283,17 @@ def _string(node: Tree) -> Expr:
                 parts[-1] += text
             else:
                 parts.append(text)
+                strips.append((False, False))
         elif inner.data == "interpolation":
-            parts.append(_expr(_trees(inner)[0]))
+            markers = [i for i, c in enumerate(inner.children) if isinstance(c, Token) and c.type == "STRIP_MARKER"]
+            at = next(i for i, c in enumerate(inner.children) if isinstance(c, Tree))
+            parts.append(_expr(inner.children[at]))
+            strips.append((any(m < at for m in markers), any(m > at for m in markers)))
         else:
             # %{ if } / %{ for } directives: rare in infrastructure code, not modelled.
             return Unsupported(_pos(node), "template directive")
+    if any(left or right for left, right in strips):
+        parts = [p for p in _strip(parts, strips, per_line) if p != ""]
     pos = _pos(node)
     if not parts:
         return Literal(pos, "")
@@ -271,7 +302,8 @@ def _string(node: Tree) -> Expr:
     return Template(pos, tuple(parts))
 
 
-_HEREDOC_RE = re.compile(r"<<(-?)([A-Za-z][A-Za-z0-9._-]*)\r?\n(.*?)\r?\n?[ \t]*\2\r?\n?$", re.S)
+# The delimiter is an identifier (the grammar checks it): any run of non-space characters here.
+_HEREDOC_RE = re.compile(r"<<(-?)(\S+?)\r?\n(.*?)\r?\n?[ \t]*\2\r?\n?$", re.S)
 
 
 def _heredoc(token: Token, pos: Pos) -> Expr:
@@ -303,7 +335,7 @@ def _heredoc_template(text: str, pos: Pos) -> Expr:
     except (UnexpectedInput, RecursionError):  # interpolations that do not parse: the value is not known
         return Unsupported(pos, "heredoc")
     attribute = _trees(tree.children[0])[0]
-    expr = _expr(attribute.children[-1])
+    expr = _string(_trees(attribute.children[-1])[0], per_line=True)
     if isinstance(expr, Template):
         return Template(pos, expr.parts)
     if isinstance(expr, Literal):
@@ -314,13 +346,41 @@ def _heredoc_template(text: str, pos: Pos) -> Expr:
 _BINARY = {"binary_op"}
 
 
+_NUMBER_BITS = 512
+"""HCL reads a number literal as a binary float of 512 bits' precision (Go's big.Float)."""
+
+
+def round_number(value: int) -> int:
+    """``value`` as HCL holds it: integers wider than 512 bits lose their low bits (to nearest, ties
+    to even), as Go's ``big.Float`` rounds them."""
+    magnitude = abs(value)
+    extra = magnitude.bit_length() - _NUMBER_BITS
+    if extra <= 0:
+        return value
+    kept, rest = magnitude >> extra, magnitude & ((1 << extra) - 1)
+    half = 1 << (extra - 1)
+    if rest > half or (rest == half and kept & 1):
+        kept += 1
+    return (kept << extra) * (1 if value >= 0 else -1)
+
+
 def _int(pos: Pos, digits: str) -> Expr:
     """An integer literal; one longer than Python converts (``sys.get_int_max_str_digits``, 4,300
     digits) is not known."""
     try:
-        return Literal(pos, int(digits))
+        return Literal(pos, round_number(int(digits)))
     except ValueError:
         return Unsupported(pos, digits[:40] + "...")
+
+
+def _float(pos: Pos, text: str) -> Expr:
+    """A float literal. Past a double's range (``1e400``, ``1e-400``) HCL still has the number but a
+    Python float has not (inf, 0.0): not known, rather than a wrong value."""
+    value = float(text)
+    mantissa = text.lower().split("e")[0]
+    if math.isinf(value) or (value == 0 and mantissa.strip("-0.") != ""):
+        return Unsupported(pos, text[:40])
+    return Literal(pos, value)
 
 
 def _expr(node: Tree | Token) -> Expr:
@@ -342,7 +402,7 @@ def _expr(node: Tree | Token) -> Expr:
     if kind == "int_lit":
         return _int(pos, str(node.children[0]))
     if kind == "float_lit":
-        return Literal(pos, float(str(node.children[0])))
+        return _float(pos, str(node.children[0]))
     if kind == "string":
         return _string(node)
     if kind in ("heredoc_template", "heredoc_template_trim"):
@@ -501,6 +561,8 @@ def parse_text(text: str, display: str) -> ParsedFile:
         text = str(token)
         # A token can be megabytes long (a run of operators, a huge string): the message shows its start.
         shown = "end of file" if token.type == "$END" else repr(text if len(text) <= 40 else text[:40] + "...")
+        if token.type == "NL_OR_COMMENT":  # a newline (with what comments end at it) where none may be
+            shown = "newline"
         raise SyntaxProblem(f"unexpected {shown}", error.line or 1, error.column or 1) from None
     except UnexpectedCharacters as error:
         at = error.pos_in_stream

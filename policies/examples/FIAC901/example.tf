@@ -1,4 +1,4 @@
 resource "azurerm_kubernetes_fleet_manager" "fleet" {
   name = "fleet"
-  location "westeurope"
-} # expect: FIAC901
+  location "westeurope" # expect: FIAC901
+}

@@ -1,0 +1,158 @@
+"""HCL that HashiCorp's parser accepts and fleetiac used to reject (a FIAC901 that hid the file),
+and HCL it rejects that fleetiac used to accept; found by tests/test_hcl_oracle.py. Each case pins
+the exact value read, so these run without the oracle."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer.engine import ScanOptions
+from analyzer.engine import scan as engine_scan
+from analyzer.frontends.terraform.syntax import (
+    GetAttr,
+    Literal,
+    SyntaxProblem,
+    Template,
+    Unsupported,
+    parse_text,
+    round_number,
+)
+from tests.ci_helpers import AS_OF
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def value(text: str, name: str = "a") -> Any:
+    """The literal value of attribute ``name`` of the first block of ``text``."""
+    parsed = parse_text(text, "main.tf")
+    expr = parsed.blocks[0].attributes[name].expr
+    assert isinstance(expr, Literal), expr
+    return expr.value
+
+
+def rejected(text: str) -> bool:
+    try:
+        parsed = parse_text(text, "main.tf")
+    except SyntaxProblem:
+        return True
+    return bool(parsed.problems)
+
+
+def test_inline_block_comments_between_tokens() -> None:
+    assert value('resource "a" "b" {\n  name /* c */ = "platform-fleet"\n}\n', "name") == "platform-fleet"
+    text = 'resource /* x */ "a" "b" /* y */ {\n  a = /* c */ "p" /* d */\n  /* own line */\n  b = 1 /* e */ # f\n}\n'
+    assert value(text) == "p"
+    assert value(text, "b") == 1
+    assert value('x {\n  a = 1 /* spans\n  lines */\n}\n') == 1
+    assert value('x {\n  a = "x /* y */"\n}\n') == "x /* y */"
+
+
+def test_a_block_comment_is_not_a_newline() -> None:
+    assert rejected("x {\n  a = 1 /* c */ b = 2\n}\n")
+    assert rejected("x {\n  a = 1 /* c\n */ b = 2\n}\n")
+
+
+def test_an_inline_comment_no_longer_hides_the_platform_findings(tmp_path: Path) -> None:
+    tree = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", tree)
+    main = tree / "fleet" / "main.tf"
+    original = main.read_text(encoding="utf-8")
+
+    def findings() -> Counter[tuple[str, str]]:
+        report = engine_scan([tree], ScanOptions(as_of=date.fromisoformat(AS_OF[1]), workers=1, cache=False))
+        return Counter((f.rule_id, f.level.name) for f in report.findings)
+
+    before = findings()
+    main.write_text(original.replace('  name                = "platform-fleet"',
+                                     '  name /* c */        = "platform-fleet"'), encoding="utf-8")
+    assert main.read_text(encoding="utf-8") != original
+    after = findings()
+    assert after == before
+    assert sum(n for (rule, level), n in after.items() if level == "ERROR") == 9
+    assert not any(rule == "FIAC901" for rule, _ in after)
+
+
+def test_strip_markers() -> None:
+    both = parse_text('x {\n  a = "x ${~ "y" ~} z"\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(both, Template) and both.parts[0] == "x" and both.parts[2] == "z"
+    expr = parse_text('x {\n  a = "x \\t${~ local.y ~}\\n z"\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(expr, Template)
+    assert expr.parts[0] == "x" and expr.parts[-1] == "z" and isinstance(expr.parts[1], GetAttr)
+    one_sided = parse_text('x {\n  a = "x ${local.y~}  z"\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(one_sided, Template) and one_sided.parts[0] == "x " and one_sided.parts[-1] == "z"
+
+
+def test_strip_markers_in_a_heredoc_reach_only_the_next_line_break() -> None:
+    expr = parse_text('x {\n  a = <<EOT\nx ${~ local.y ~}\n  z\nEOT\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(expr, Template)
+    assert expr.parts[0] == "x" and expr.parts[-1] == "  z\n"
+
+
+@pytest.mark.parametrize("name", ["_EOT", "E", "EOT_1", "E-T", "\u00c9OT", "_"])
+def test_heredoc_delimiters_are_identifiers(name: str) -> None:
+    assert value(f"x {{\n  a = <<{name}\nhello\n{name}\n}}\n") == "hello\n"
+    assert value(f"x {{\n  a = <<-{name}\n    hello\n  {name}\n}}\n") == "hello\n"
+
+
+@pytest.mark.parametrize("name", ["E.T", "1EOT", "-E"])
+def test_heredoc_delimiters_that_are_not_identifiers_are_rejected(name: str) -> None:
+    assert rejected(f"x {{\n  a = <<{name}\nhello\n{name}\n}}\n")
+
+
+def test_heredoc_closing_delimiter_may_have_trailing_spaces() -> None:
+    assert value("x {\n  a = <<EOT\nhello\nEOT  \n}\n") == "hello\n"
+
+
+def test_unicode_identifiers() -> None:
+    parsed = parse_text('locals {\n  \u03c0 = 3.14\n  n\u00e4me = "x"\n  x\u00b7y = 1\n  x\u0661 = 2\n}\n', "main.tf")
+    assert {k: v.expr.value for k, v in parsed.blocks[0].attributes.items()  # type: ignore[attr-defined]
+            } == {"\u03c0": 3.14, "n\u00e4me": "x", "x\u00b7y": 1, "x\u0661": 2}
+    ref = parse_text('x {\n  a = "${local.n\u00e4me}"\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(ref, Template) and isinstance(ref.parts[0], GetAttr) and ref.parts[0].name == "n\u00e4me"
+    for bad in ("\u00b2", "\u0661x", "x\u20ac", "\U0001f600"):
+        assert rejected(f"x {{\n  {bad} = 1\n}}\n"), bad
+
+
+def test_carriage_returns() -> None:
+    assert value("x {\r\n  # c\r more\r\n  a = 1\r\n}\r\n") == 1  # CRLF, and a lone CR in a comment
+    assert value("x {\n  /* c\r */\n  a = 1 // d\r\n}\n") == 1
+    assert value("x {\n  a = 1\n}\n# c\r") == 1
+    for bad in ("x {\n  a = 1\r  b = 2\n}\n", "x {\n  a \r = 1\n}\n", "x {\n  a = 1\n}\r", 'x {\n  a = "x\ry"\n}\n'):
+        assert rejected(bad), repr(bad)
+
+
+def test_big_numbers() -> None:
+    assert value("x {\n  a = 123456789012345678901234567890\n}\n") == 123456789012345678901234567890
+    nines = int("9" * 400)
+    assert value(f"x {{\n  a = {nines}\n}}\n") == round_number(nines) != nines  # HCL's 512-bit numbers
+    assert round_number(nines).bit_length() == nines.bit_length()
+    assert value("x {\n  a = 1E+3\n}\n") == 1000
+    for text in ("1" + "0" * 4400, "1e400", "1.5e-400"):  # past what fleetiac holds: unknown, not wrong
+        expr = parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr
+        assert isinstance(expr, Unsupported), text
+
+
+def test_round_number_rounds_to_nearest_even() -> None:
+    # 2**600 keeps its 512 highest bits: the lowest kept one is 2**89.
+    assert round_number(2**600 + 2**88) == 2**600  # exactly half of it: ties to even
+    assert round_number(2**600 + 2**89 + 2**88) == 2**600 + 2**90
+    assert round_number(-(2**600 + 2**88 + 1)) == -(2**600 + 2**89)
+    assert round_number(12345) == 12345
+
+
+def test_every_argument_and_block_ends_with_a_newline() -> None:
+    assert value("x { a = 1 }\n") == 1
+    assert parse_text("x {}\ny { }\n", "main.tf").blocks[1].type == "y"
+    for bad in ("x {\n  a = 1  b = 2\n}\n", "x {\n  a = 1}\n", "x {    a = 1\n}\n", "x { b {} }\n",
+                'x "l"\n{\n}\n', "x { a = 1 } y = 2\n"):
+        assert rejected(bad), repr(bad)
+
+
+def test_multi_line_quoted_strings_are_rejected() -> None:
+    assert rejected('x {\n  a = "x\ny"\n}\n')
