@@ -175,7 +175,7 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
         root.emit()
         _link_children_by_name(ctx)
         _resolve_local_ids(ctx, path)
-        return BicepUnit(path, variant, FileResult(ctx.resources, []))
+        return BicepUnit(path, variant, FileResult(ctx.resources, ctx.budget_diagnostics(path)))
     except RecursionError:
         diagnostic = Diagnostic(Location(path, 1, 1), "cannot evaluate Bicep: the template is nested too deeply")
     except Exception as exc:  # an evaluator bug: the other units are still analysed, the scan fails
