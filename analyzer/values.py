@@ -47,6 +47,11 @@ class UnknownCause(StrEnum):
     CYCLE = "cycle"
     UNSUPPORTED_FUNCTION = "function not evaluated"
     EVALUATION_ERROR = "evaluation error"
+    TOO_LARGE = "too large to compute"
+    """A number beyond what the language computes exactly or a float can hold, text too long: the value
+    exists, fleetiac cannot represent it (:class:`analyzer.frontends.budget.NotComputed`)."""
+    BUDGET = "evaluation budget spent"
+    """Evaluated after the unit ran out of its budget of values or time (:mod:`analyzer.frontends.budget`)."""
     TOO_DEEP = "nested too deeply"
     UNKNOWN_KEY = "unknown object key"
     NO_SUCH_PROPERTY = "no such property"

@@ -222,20 +222,55 @@ def hcl2_tree(text: str) -> Tree:
     return hcl2_parser().parse(text + " \n")
 
 
+# Two of pycep's terminals backtrack exponentially on a string that is not closed (a 67-byte file
+# kept the lexer busy for minutes). Each is rewritten to match exactly the same text at every
+# position (tests compare the two on generated input), without trying the same split twice:
+_BACKTRACKING_TERMINALS = (
+    # `(/.*?/ | NEWLINE)+` tries every way of cutting the text into pieces before it gives up on an
+    # unclosed `'''`. Together the pieces are any characters (`.` takes all but a line feed, NEWLINE
+    # the line feeds), and the lazy pieces stop at the first `'''`: so does one lazy `[\s\S]*?`.
+    (r"""MULTI_LINE_STRING: "'''" (/.*?/ | NEWLINE)+ "'''" """.rstrip(),
+     r"""MULTI_LINE_STRING: /'''[\s\S]*?'''/"""),
+    # `${...}` and `\'` may each also be read as plain characters (`[^']`), and on a string with no
+    # closing quote all 2**n readings are tried. A reading is only ever given up for another when no
+    # quote follows it, so that is what is checked (`(?=[^']*')`), and the loop is possessive. An
+    # interpolation without quotes ends where its characters would, so it needs no check; the check
+    # of one with quotes scans only to the next quote (linear overall).
+    (r"""QUOTED_INTERPOLATION: /(?!.*''')'(\${(?:[^}'{]+|(?R))*+}|\\'|[^'])*'/""",
+     r"""QUOTED_INTERPOLATION: /(?!.*''')'(?:\${[^}'{]*}|\${(?:[^}'{]+|(?R))*+}(?=[^']*')|\\'(?=[^']*')"""
+     r"""|[^'])*+'/"""),
+)
+
+
+def bicep_grammar() -> str:
+    """pycep's grammar text with its backtracking terminals rewritten (:data:`_BACKTRACKING_TERMINALS`)."""
+    from pycep.main import LARK_GRAMMAR
+
+    text = LARK_GRAMMAR
+    for old, new in _BACKTRACKING_TERMINALS:
+        text = text.replace(old, new)
+    return text
+
+
 def bicep_parser() -> Lark:
-    """pycep's grammar, keeping every token (see :mod:`analyzer.frontends.bicep.syntax` for why);
-    never pycep's own cache in the temp folder."""
+    """pycep's grammar (:func:`bicep_grammar`), keeping every token (see
+    :mod:`analyzer.frontends.bicep.syntax` for why); never pycep's own cache in the temp folder."""
     parser = _ready("bicep")
     if parser is not None:
         return parser
+    import hashlib
+
     from lark import Lark
-    from pycep.main import LARK_GRAMMAR
+
+    grammar = bicep_grammar()
 
     def build(**options: Any) -> Lark:
-        return Lark(grammar=LARK_GRAMMAR, **options)
+        return Lark(grammar=grammar, **options)
 
     options = {"parser": "lalr", "propagate_positions": True, "regex": True, "keep_all_tokens": True}
-    return _cached("bicep", "pycep-" + _version("pycep-parser"), build, options)
+    # The name carries the grammar's digest: a grammar compiled before a rewrite is never loaded.
+    name = f"pycep-{_version('pycep-parser')}-{hashlib.sha256(grammar.encode()).hexdigest()[:12]}"
+    return _cached("bicep", name, build, options)
 
 
 def _version(dist: str) -> str:

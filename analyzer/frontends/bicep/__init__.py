@@ -212,7 +212,7 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
         _resolve_local_ids(ctx, path)
         problems = [Diagnostic(where, message) for where, message in sorted(
             ctx.problems.items(), key=lambda item: (item[0].sort_key(), item[1]))]
-        return BicepUnit(path, variant, FileResult(ctx.resources, problems))
+        return BicepUnit(path, variant, FileResult(ctx.resources, [*problems, *ctx.budget_diagnostics(path)]))
     except RecursionError:
         diagnostic = Diagnostic(Location(path, 1, 1), "cannot evaluate Bicep: the template is nested too deeply")
     except Exception as exc:  # an evaluator bug: the other units are still analysed, the scan fails

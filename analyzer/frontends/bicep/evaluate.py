@@ -21,10 +21,12 @@ from analyzer.frontends.bicep.values import (
     ResHandle,
     ScopeVal,
     _is_int,
+    checked_int,
 )
+from analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
 from analyzer.frontends.located import LocatedDict, LocatedList
 from analyzer.knowledge import arm_ids
-from analyzer.model import Kind, Location, Resource
+from analyzer.model import Diagnostic, Kind, Location, Resource
 from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 RG_NAME = Unknown("resourceGroup().name")
@@ -42,6 +44,13 @@ class UnitContext:
     by_name_children: list[tuple[Resource, str]] = field(default_factory=list)
     problems: dict[Location, str] = field(default_factory=dict)
     """Module declarations that were not followed (a cycle, too deep), with why: one per declaration."""
+    budget: Budget = field(default_factory=Budget)
+    """Values and seconds left to this evaluation (see :mod:`analyzer.frontends.budget`)."""
+
+    def budget_diagnostics(self, template: str) -> list[Diagnostic]:
+        """The diagnostic saying where evaluation stopped, once the budget is spent."""
+        diagnostic = self.budget.diagnostic(Location(template, 1, 1), "template")
+        return [diagnostic] if diagnostic is not None else []
 
 
 @dataclass
@@ -204,6 +213,12 @@ class Instance:
         items = self.eval(loop.iterable, env)
         if isinstance(items, Collection):
             items = list(items.items)
+        if isinstance(items, list):
+            try:
+                self.ctx.budget.charge(len(items))
+            except BudgetExceeded:  # as for an unknown array: one placeholder iteration
+                self.ctx.budget.stopped_at(self.loc(loop.iterable))
+                items = None
         if not isinstance(items, list):
             text = render(loop.iterable)
             item_env = dict(env)
@@ -325,14 +340,24 @@ class Instance:
         return value
 
     def eval(self, node: A.Expr, env: dict[str, Any]) -> Any:
+        """The value of ``node``; never raises for anything the input does. A value too large to
+        compute is unknown, and so, once the budget is spent, is this and every later expression."""
+        if self.ctx.budget.spent is not None:
+            return Unknown(render(node), UnknownCause.BUDGET)
         try:
             return self._eval(node, env)
+        except BudgetExceeded:
+            self.ctx.budget.stopped_at(self.loc(node))
+            return Unknown(render(node), UnknownCause.BUDGET)
+        except (NotComputed, OverflowError, MemoryError):
+            return Unknown(render(node), UnknownCause.TOO_LARGE)
         except RecursionError:
             return Unknown(render(node), UnknownCause.TOO_DEEP)
 
     def _eval(self, node: A.Expr, env: dict[str, Any]) -> Any:
+        self.ctx.budget.charge()
         if isinstance(node, A.Lit):
-            return node.value
+            return checked_int(node.value, node)
         if isinstance(node, A.Interp):
             out = []
             for part in node.parts:
@@ -344,13 +369,16 @@ class Instance:
                 if text is None:
                     return Unknown(render(node))
                 out.append(text)
+            self.ctx.budget.charge_text(sum(map(len, out)))
             return "".join(out)
-        if isinstance(node, A.Ident):
-            return self.lookup(node.name, env, node)
-        if isinstance(node, A.Member):
-            return self.member(node, env)
-        if isinstance(node, A.Index):
-            return self.index(node, env)
+        if isinstance(node, (A.Ident, A.Member, A.Index)):
+            if isinstance(node, A.Ident):
+                value = self.lookup(node.name, env, node)
+            else:
+                value = self.member(node, env) if isinstance(node, A.Member) else self.index(node, env)
+            # A reference hands on a value made elsewhere, perhaps many times over: count all of it.
+            self.ctx.budget.charge_size(value)
+            return value
         if isinstance(node, A.Call):
             from analyzer.frontends.bicep.functions import call
 
@@ -360,7 +388,7 @@ class Instance:
             if node.op == "!" and isinstance(value, bool):
                 return not value
             if node.op == "-" and _is_int(value):
-                return -value
+                return checked_int(-value, node)
             return Unknown(render(node))
         if isinstance(node, A.Binary):
             from analyzer.frontends.bicep.functions import binary

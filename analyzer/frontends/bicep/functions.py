@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
-from analyzer.frontends.bicep.values import LocalId, ScopeVal, _is_int, guid_of
+from analyzer.frontends.bicep.values import LocalId, ScopeVal, _is_int, checked_int, guid_of
+from analyzer.frontends.budget import MAX_TEXT_CHARS, NotComputed
 from analyzer.frontends.located import LocatedDict, LocatedList
 from analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
@@ -42,10 +43,13 @@ def call(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
         return Unknown(render(node))
     try:
         result = impl(inst, args)
+    except (NotComputed, OverflowError, MemoryError):  # a value ARM computes, fleetiac cannot
+        return Unknown(render(node), UnknownCause.TOO_LARGE)
     except (TypeError, ValueError, IndexError, KeyError, AttributeError, ZeroDivisionError):
         result = MISSING
     if result is MISSING:
         return Unknown(render(node))
+    inst.ctx.budget.charge_size(result)
     if isinstance(result, LocalId):
         return LocalId(render(node), UnknownCause.NOT_STATIC, result.arm_type, result.name, result.resource_group,
                        result.subscription)
@@ -162,6 +166,8 @@ def _format(inst: Instance, args: list[Any]) -> Any:
     if not isinstance(template, str):
         return MISSING
 
+    length = [len(template)]
+
     def sub(m: re.Match[str]) -> str:
         if m.group(0) in {"{{", "}}"}:
             return m.group(0)[0]
@@ -172,6 +178,9 @@ def _format(inst: Instance, args: list[Any]) -> Any:
             return "True" if value else "False"
         if not isinstance(value, (str, int)):
             raise ValueError("not text")
+        length[0] += len(str(value))
+        if length[0] > MAX_TEXT_CHARS:
+            raise NotComputed("formatted text too long")
         return str(value)
 
     return re.sub(r"\{\{|\}\}|\{(\d+)(:[^}]*)?\}", sub, template)
@@ -264,7 +273,11 @@ def _join(inst: Instance, args: list[Any]) -> Any:
 
 def _replace(inst: Instance, args: list[Any]) -> Any:
     text, old, new = args
-    return text.replace(old, new) if _strs([text, old, new]) else MISSING
+    if not _strs([text, old, new]):
+        return MISSING
+    if len(text) + text.count(old) * (len(new) - len(old)) > MAX_TEXT_CHARS:
+        raise NotComputed("replaced text too long")
+    return text.replace(old, new)
 
 
 def _lower(inst: Instance, args: list[Any]) -> Any:
@@ -353,16 +366,16 @@ def binary(inst: Instance, node: A.Binary, env: dict[str, Any]) -> Any:
         return Unknown(render(node))
     if _is_int(left) and _is_int(right):
         if op == "+":
-            return left + right
+            return checked_int(left + right, node)
         if op == "-":
-            return left - right
+            return checked_int(left - right, node)
         if op == "*":
-            return left * right
+            return checked_int(left * right, node)
         if op in {"/", "%"}:
             if right == 0:
                 return Unknown(render(node), UnknownCause.DIVISION_BY_ZERO)
             quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
-            return quotient if op == "/" else left - right * quotient
+            return checked_int(quotient if op == "/" else left - right * quotient, node)
     if op in {"<", "<=", ">", ">="} and (
             (_is_int(left) and _is_int(right)) or (isinstance(left, str) and isinstance(right, str))):
         return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]

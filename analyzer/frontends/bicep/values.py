@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.values import Unknown
+from analyzer.frontends.bicep.ast import Expr, render
+from analyzer.values import Unknown, UnknownCause
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +83,11 @@ def guid_of(parts: list[str]) -> str:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def checked_int(value: Any, node: Expr) -> Any:
+    """``value``, or unknown for an integer outside ARM's 64 bits (a literal Bicep rejects, or an
+    overflow)."""
+    if _is_int(value) and not -2**63 <= value < 2**63:
+        return Unknown(render(node), UnknownCause.TOO_LARGE)
+    return value

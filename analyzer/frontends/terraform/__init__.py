@@ -26,6 +26,7 @@ from analyzer.frontends.sources import (
     ParseTimeout,
     ReadLimits,
     SourceFile,
+    TimedOut,
     machine_dependent,
     time_budget,
     timed_out,
@@ -338,9 +339,11 @@ def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[Parse
         where = Location(min(p.display for p in files), 1, 1)
         return FileResult(diagnostics=[internal_error(where, f"evaluating Terraform module {directory or '.'}", error)],
                           masks=masks)
-    for problem in module.problems:
-        result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
-                                             problem.message))
+    stopped = tree.budget_problem()  # the budget ran out: where, and that the rest is unknown
+    for problem in [*module.problems, *([stopped] if stopped is not None else [])]:
+        kind = TimedOut if problem.machine_dependent else Diagnostic  # a timeout is never cached
+        result.diagnostics.append(kind(Location(problem.display, problem.pos.line, problem.pos.column),
+                                       problem.message))
     result.notices.extend(skipped_notice(skipped) for skipped in tree.skipped)
     return result
 
@@ -372,7 +375,7 @@ def root_variables(module: Module, var_files: list[ParsedFile], inputs: Variable
                     masks.update(environment_masks(key, inputs.environ[key], values[name]))
     for parsed in var_files:
         for name, attribute in parsed.attributes.items():
-            value = module.finalize(module.eval(attribute.expr, Frame()))
+            value = module.value(attribute.expr, Frame())
             values[name] = convert_to_type(value, module.variable_blocks.get(name))
     for name, text in inputs.cli:
         values[name] = string_variable(module, name, text)
@@ -426,7 +429,7 @@ def string_variable(module: Module, name: str, text: str) -> Any:
     if attribute is None:
         return Unknown(f"var.{name}", UnknownCause.INVALID_INPUT)
     # Only constants are allowed there; a reference would be an error in Terraform.
-    value = module.finalize(module.eval(attribute.expr, Frame()))
+    value = module.value(attribute.expr, Frame())
     return value if is_known(value) else Unknown(f"var.{name}", UnknownCause.NOT_CONSTANT)
 
 

@@ -8,15 +8,26 @@ local) compare equal.
 
 from __future__ import annotations
 
+import functools
+import operator
 import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
 from analyzer.frontends.terraform import syntax as s
-from analyzer.frontends.terraform.functions import FUNCTIONS, CallError, number_of, text_of
+from analyzer.frontends.terraform.functions import (
+    FUNCTIONS,
+    METERED,
+    CallError,
+    checked_number,
+    number_of,
+    text_of,
+)
 from analyzer.knowledge import arm_ids
+from analyzer.model import Location
 from analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
 META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle"}
@@ -102,6 +113,8 @@ class ModuleProblem:
     pos: s.Pos
     display: str
     message: str
+    machine_dependent: bool = False
+    """The problem depends on the machine (the unit ran out of time): no cache may keep it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +147,21 @@ class ModuleTree:
     problems: list[ModuleProblem] = field(default_factory=list)
     skipped: list[SkippedModule] = field(default_factory=list)
     module_instances: int = 0
+    budget: Budget = field(default_factory=Budget)
+    """Values and seconds left to the whole root module (see :mod:`analyzer.frontends.budget`)."""
+    stopped: tuple[Module, s.Expr] | None = None
+    """The module and expression being evaluated when the budget ran out."""
+
+    def budget_problem(self) -> ModuleProblem | None:
+        """The problem saying where evaluation stopped, once the budget is spent."""
+        if self.stopped is None:
+            return None
+        module, expr = self.stopped
+        display = module.display_of(expr)
+        diagnostic = self.budget.diagnostic(Location(display, expr.pos.line, expr.pos.column), "module")
+        if diagnostic is None:
+            return None
+        return ModuleProblem(expr.pos, display, diagnostic.message, self.budget.spent == "time")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +187,8 @@ class Module:
         self.input_exprs: dict[str, ModuleInput] = {}
         """A child module's arguments, evaluated lazily in the caller (outputs may feed inputs)."""
         self.tree = tree if tree is not None else ModuleTree()
+        self.budget = self.tree.budget
+        self.files = files
         self.call_path = call_path
         """Names of the module calls from the root to here (the key of ``modules.json``)."""
         self.folders = folders or (directory,)
@@ -195,6 +225,13 @@ class Module:
         elif block.type == "output" and block.labels:
             self.outputs[block.labels[0]] = (block, display)
 
+    def display_of(self, expr: s.Expr) -> str:
+        """The file of this module that holds ``expr`` (the first file when none does: a tfvars value)."""
+        for parsed in self.files:
+            if any(_holds(block, expr) for block in parsed.blocks):
+                return parsed.display
+        return min((p.display for p in self.files), default=self.directory or ".")
+
     # -- instances -------------------------------------------------------------------------
 
     def instances(self, mode: str, type_: str, name: str) -> list[Instance]:
@@ -227,6 +264,8 @@ class Module:
             if count > MAX_INSTANCES:
                 self._too_many(block, display, address, int(count))
                 return unknown_count()
+            if not self._afford(int(count), block.attributes["count"].expr):
+                return unknown_count()
             return [make(f"[{i}]", count_index=i) for i in range(int(count))]
         if "for_each" in block.attributes:
             collection = self.eval(block.attributes["for_each"].expr, Frame())
@@ -240,8 +279,20 @@ class Module:
             if len(pairs) > MAX_INSTANCES:
                 self._too_many(block, display, address, len(pairs))
                 return unknown_each()
+            if not self._afford(len(pairs), block.attributes["for_each"].expr):
+                return unknown_each()
             return [make(f'["{k}"]', each_key=k, each_value=v) for k, v in pairs]
         return [make("")]
+
+    def _afford(self, count: int, expr: s.Expr) -> bool:
+        """Charge ``count`` values made by ``expr`` (instances, blocks); False once the budget is spent."""
+        try:
+            self.budget.charge(count)
+        except BudgetExceeded:
+            if self.tree.stopped is None:
+                self.tree.stopped = (self, expr)
+            return False
+        return True
 
     def _too_many(self, block: s.Block, display: str, address: str, count: int) -> None:
         self.problems.append(ModuleProblem(block.pos, display, f"{address} expands to {count} instances, more "
@@ -273,7 +324,7 @@ class Module:
                 return Unknown(text, UnknownCause.CYCLE)
             self._attr_stack.add(cache_key)
             try:
-                value = self.finalize(self.eval(attribute.expr, Frame(instance)))
+                value = self.value(attribute.expr, Frame(instance))
             finally:
                 self._attr_stack.discard(cache_key)
         elif any(b.type == attr for b in instance.block.blocks):
@@ -440,15 +491,40 @@ class Module:
     # -- expressions -----------------------------------------------------------------------
 
     def eval(self, expr: s.Expr, frame: Frame) -> Any:
+        """The value of ``expr``; never raises for anything the input does. A Terraform error is
+        unknown (``try()`` sees it first); so is a value too large to compute, and, once the root
+        module's budget is spent, this and every later expression (see :mod:`analyzer.frontends.budget`)."""
+        if self.budget.spent is not None:
+            return Unknown(s.render(expr), UnknownCause.BUDGET)
         try:
             return self._eval(expr, frame)
         except (EvalError, CallError):
             return Unknown(s.render(expr), UnknownCause.EVALUATION_ERROR)
+        except BudgetExceeded:
+            if self.tree.stopped is None:
+                self.tree.stopped = (self, expr)
+            return Unknown(s.render(expr), UnknownCause.BUDGET)
+        except (NotComputed, OverflowError, MemoryError):
+            return Unknown(s.render(expr), UnknownCause.TOO_LARGE)
+        except RecursionError:
+            return Unknown(s.render(expr), UnknownCause.TOO_DEEP)
+
+    def value(self, expr: s.Expr, frame: Frame) -> Any:
+        """:meth:`eval` then :meth:`finalize`: the value of an argument, a local or a variable."""
+        value = self.eval(expr, frame)
+        try:
+            return self.finalize(value)
+        except BudgetExceeded:
+            if self.tree.stopped is None:
+                self.tree.stopped = (self, expr)
+            return Unknown(s.render(expr), UnknownCause.BUDGET)
         except RecursionError:
             return Unknown(s.render(expr), UnknownCause.TOO_DEEP)
 
     def finalize(self, value: Any) -> Any:
-        """Replace whole-resource values (never a valid argument on their own) with unknowns."""
+        """Replace whole-resource values (never a valid argument on their own) with unknowns. The copy
+        is counted against the budget (a value may hold one list many times over)."""
+        self.budget.charge()
         if isinstance(value, InstanceValue):
             return Unknown(value.instance.address)
         if isinstance(value, ModuleValue):
@@ -460,12 +536,18 @@ class Module:
         return value
 
     def _eval(self, expr: s.Expr, frame: Frame) -> Any:
+        self.budget.charge()
         if isinstance(expr, s.Literal):
+            if isinstance(expr.value, (int, float)):
+                return self._number(expr.value, expr)
             return expr.value
         if isinstance(expr, s.Template):
             return self._template(expr, frame)
         if isinstance(expr, (s.Name, s.GetAttr, s.Index)):
-            return self._reference(expr, frame)
+            value = self._reference(expr, frame)
+            # A reference hands on a value made elsewhere, perhaps many times over: count all of it.
+            self.budget.charge_size(value)
+            return value
         if isinstance(expr, s.Splat):
             return self._splat(expr, frame)
         if isinstance(expr, s.TupleExpr):
@@ -493,15 +575,25 @@ class Module:
                 if not isinstance(operand, bool):
                     raise EvalError("! on a non-bool")
                 return not operand
-            return -number_of(operand)
+            return self._number(-number_of(operand), expr)
         if isinstance(expr, s.Call):
             return self._call(expr, frame)
         if isinstance(expr, s.ForExpr):
             return self._for(expr, frame)
+        if isinstance(expr, s.TooLarge):
+            return Unknown(s.render(expr), UnknownCause.TOO_LARGE)
         return Unknown(s.render(expr), UnknownCause.NOT_MODELLED)
+
+    def _number(self, value: Any, expr: s.Expr) -> Any:
+        """A number result, or unknown when fleetiac cannot hold it as Terraform does."""
+        try:
+            return checked_number(value)
+        except NotComputed:
+            return Unknown(s.render(expr), UnknownCause.TOO_LARGE)
 
     def _template(self, expr: s.Template, frame: Frame) -> Any:
         pieces: list[str] = []
+        length = 0
         for part in expr.parts:
             if isinstance(part, str):
                 pieces.append(part)
@@ -512,6 +604,11 @@ class Module:
             if value is None:
                 raise EvalError("null in a template")
             pieces.append(text_of(value))
+            length += len(pieces[-1])
+        try:
+            self.budget.charge_text(length)
+        except NotComputed:
+            return Unknown(s.render(expr), UnknownCause.TOO_LARGE)
         return "".join(pieces)
 
     def _conditional(self, expr: s.Conditional, frame: Frame) -> Any:
@@ -547,21 +644,13 @@ class Module:
         if not (_plain(left) and _plain(right)):
             return Unknown(s.render(expr))
         a, b = number_of(left), number_of(right)
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            if b == 0:
+        if op in ("+", "-", "*", "/", "%"):
+            if op in ("/", "%") and b == 0:
                 raise EvalError("division by zero")
-            result = a / b
-            return int(result) if isinstance(result, float) and result.is_integer() else result
-        if op == "%":
-            if b == 0:
-                raise EvalError("division by zero")
-            return a % b
+            try:
+                return self._number(_ARITHMETIC[op](a, b), expr)
+            except OverflowError:  # a float cannot hold it; Terraform's numbers can
+                return Unknown(s.render(expr), UnknownCause.TOO_LARGE)
         comparisons = {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}
         if op in comparisons:
             return comparisons[op]
@@ -589,15 +678,25 @@ class Module:
         function = FUNCTIONS.get(name)
         if function is None:
             return Unknown(s.render(expr), UnknownCause.UNSUPPORTED_FUNCTION)
+        if name in METERED:
+            function = functools.partial(function, charge=self.budget.charge)
         if name in STRUCTURAL_FUNCTIONS:
             if any(isinstance(a, (Unknown, ResourceRef, InstanceValue, ModuleValue)) for a in args):
                 return Unknown(s.render(expr))
         elif not all(_plain(a) and is_known(a) and not _holds_reference(a) for a in args):
             return Unknown(s.render(expr))
         try:
-            return function(*args)
-        except (CallError, TypeError, ValueError, IndexError, KeyError, OverflowError) as error:
+            result = function(*args)
+        except (NotComputed, OverflowError, MemoryError):  # a value Terraform computes, fleetiac cannot
+            return Unknown(s.render(expr), UnknownCause.TOO_LARGE)
+        except ValueError as error:
+            if _digit_limit(error):
+                return Unknown(s.render(expr), UnknownCause.TOO_LARGE)
             raise EvalError(str(error)) from error
+        except (CallError, TypeError, IndexError, KeyError) as error:
+            raise EvalError(str(error)) from error
+        self.budget.charge_size(result)
+        return result
 
     def _try(self, expr: s.Call, frame: Frame) -> Any:
         for arg in expr.args:
@@ -660,6 +759,7 @@ class Module:
             base = [base]
         out = []
         for item in base:
+            self.budget.charge()
             for kind, step in expr.steps:
                 item = self._step(item, step if kind == "attr" else self._eval(step, frame), kind == "attr",
                                   expr)
@@ -793,7 +893,7 @@ class Module:
             return Unknown(f"local.{name}", UnknownCause.CYCLE)
         self._local_stack.append(name)
         try:
-            value = self.finalize(self.eval(entry[0].expr, Frame()))
+            value = self.value(entry[0].expr, Frame())
         finally:
             self._local_stack.pop()
         self._local_values[name] = value
@@ -808,7 +908,7 @@ class Module:
         for name, attribute in block.attributes.items():
             if name in META_ARGUMENTS:
                 continue
-            values[name] = self.finalize(self.eval(attribute.expr, frame))
+            values[name] = self.value(attribute.expr, frame)
             exprs[name] = attribute.expr
             positions[name] = attribute.pos
         nested: dict[str, list[EvalBlock]] = {}
@@ -838,11 +938,47 @@ class Module:
         else:
             unknown_blocks.add(produced)
             return
+        if not self._afford(len(pairs), for_each.expr):
+            unknown_blocks.add(produced)
+            return
         for key, value in pairs:
+            if self.budget.spent is not None:  # the rest of this dynamic block is unknown
+                unknown_blocks.add(produced)
+                return
             inner = frame.with_names(**{iterator: {"key": key, "value": value}})
             evaluated = self.evaluate_block(content, inner)
             evaluated.type = produced
             nested.setdefault(produced, []).append(evaluated)
+
+
+def _divide(a: float, b: float) -> float:
+    result = a / b
+    return int(result) if isinstance(result, float) and result.is_integer() else result
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": _divide, "%": operator.mod}
+
+
+def _digit_limit(error: ValueError) -> bool:
+    """Whether ``error`` is Python's limit on converting long integers to or from text."""
+    return "integer string conversion" in str(error)
+
+
+def _holds(node: Any, target: s.Expr) -> bool:
+    """Whether ``target`` is ``node`` or inside it (by identity: blocks, attributes, expressions)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if item is target:
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif hasattr(item, "__dataclass_fields__") and not isinstance(item, (s.Literal, s.Pos)):
+            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
+    return False
 
 
 REFERABLE_DATA = {"azurerm_subscription", "azurerm_resource_group", "azurerm_kubernetes_cluster",
@@ -874,7 +1010,11 @@ def convert_to_type(value: Any, block: s.Block | None) -> Any:
     if kind == "string" and isinstance(value, (bool, int, float)):
         return text_of(value)
     if kind == "number" and isinstance(value, str) and _NUMBER_RE.match(value.strip()):
-        return number_of(value.strip())
+        try:
+            return number_of(value.strip())
+        except NotComputed:
+            assert block is not None
+            return Unknown(f"var.{block.labels[0]}", UnknownCause.TOO_LARGE)
     if kind == "bool" and value in ("true", "false"):
         return value == "true"
     return value

@@ -4,6 +4,10 @@ Every function here receives known arguments only: the evaluator returns *unknow
 arguments are not all known (except ``try``, ``can`` and ``coalesce``-style functions, which it
 handles itself). A function not listed here is unknown. A function that fails on its input
 (Terraform would report an error) raises :class:`CallError`, which the evaluator turns into unknown.
+A value Terraform would compute but fleetiac cannot represent (a number beyond Terraform's precision,
+text too long) raises :class:`~analyzer.frontends.budget.NotComputed`: unknown too, but not an error,
+so ``try()`` does not take its fallback. Functions in :data:`METERED` can produce far more than they
+are given (a YAML alias bomb): they count what they produce with the ``charge`` they are passed.
 """
 
 from __future__ import annotations
@@ -12,9 +16,56 @@ import json
 import math
 import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from analyzer.frontends.budget import MAX_TEXT_CHARS, NotComputed
 from analyzer.values import Unknown
+
+NUMBER_BITS = 512
+"""Terraform computes numbers as binary floating point with 512-bit mantissas (cty's ``big.Float``):
+an integer with more significant bits than that is rounded there and exact here, so it is unknown."""
+MAX_INT_BITS = 14_000
+"""Largest integer (in bits) kept: under Python's 4,300-digit limit of converting integers to text."""
+_INTEGER_RE = re.compile(r"[-+]?[0-9]+")
+
+
+def checked_number(value: Any) -> Any:
+    """``value`` if it is a number fleetiac holds exactly as Terraform does (a finite float, an
+    integer within :data:`NUMBER_BITS` significant bits); raises :class:`NotComputed` otherwise.
+    Other values are returned as they are."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise NotComputed("number out of range")
+    elif isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        magnitude = abs(value)
+        if magnitude.bit_length() > MAX_INT_BITS \
+                or (magnitude >> ((magnitude & -magnitude).bit_length() - 1)).bit_length() > NUMBER_BITS:
+            raise NotComputed("number beyond Terraform's precision")
+    return value
+
+
+def exact_number(text: str) -> int | float:
+    """A number written as text (``"3"``, ``"1e3"``, ``"0.5"``) as Terraform reads it: an integral
+    value exactly (``"1e23"`` is 10**23, not the float nearest to it). Raises ValueError for text that
+    is no number and :class:`NotComputed` for one fleetiac cannot hold."""
+    if _INTEGER_RE.fullmatch(text):
+        if len(text) > 4000:
+            raise NotComputed("number too long")
+        return checked_number(int(text))
+    number = float(text)  # ValueError for text that is no number
+    if not math.isfinite(number) or number.is_integer():
+        try:
+            exact = Decimal(text)
+        except InvalidOperation as error:
+            raise ValueError(text) from error
+        if not exact.is_finite():
+            raise NotComputed("number out of range")
+        if exact == exact.to_integral_value():
+            if exact.adjusted() > 4000:
+                raise NotComputed("number out of range")
+            return checked_number(int(exact))
+    return checked_number(number)
 
 
 class CallError(Exception):
@@ -46,10 +97,9 @@ def number_of(value: Any) -> float:
         return value
     if isinstance(value, str):
         try:
-            number = float(value)
+            return exact_number(value)
         except ValueError as error:
             raise CallError("not a number") from error
-        return int(number) if number.is_integer() else number
     raise CallError("not a number")
 
 
@@ -63,7 +113,7 @@ def _format(fmt: Any, *args: Any) -> str:
     text = text_of(fmt)
     out: list[str] = []
     arg_index = 0
-    i = 0
+    i = length = 0
     while i < len(text):
         char = text[i]
         if char != "%":
@@ -74,10 +124,12 @@ def _format(fmt: Any, *args: Any) -> str:
             out.append("%")
             i += 2
             continue
-        match = re.match(r"%(\[\d+\])?([-+# 0]*)(\d*)(?:\.(\d+))?([sdvqtfbxXoeEgG])", text[i:])
+        match = _VERB_RE.match(text, i)
         if not match:
             raise CallError("bad format verb")
         explicit, flags, width, precision, verb = match.groups()
+        if max(len(width), len(precision or "")) > 7:
+            raise NotComputed("format width too large")
         if explicit:
             arg_index = int(explicit[1:-1]) - 1
         if arg_index >= len(args):
@@ -106,8 +158,14 @@ def _format(fmt: Any, *args: Any) -> str:
         elif width:
             piece = piece.rjust(int(width))
         out.append(piece)
-        i += match.end()
+        length += len(piece)
+        if length > MAX_TEXT_CHARS:
+            raise NotComputed("formatted text too long")
+        i = match.end()
     return "".join(out)
+
+
+_VERB_RE = re.compile(r"%(\[\d+\])?([-+# 0]*)(\d*)(?:\.(\d+))?([sdvqtfbxXoeEgG])")
 
 
 def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
@@ -159,8 +217,18 @@ def _flatten(values: Any) -> list[Any]:
 
 def _distinct(values: Any) -> list[Any]:
     out: list[Any] = []
+    seen: set[Any] = set()
+    containers: list[Any] = []
     for item in _list(values):
-        if item not in out:
+        if isinstance(item, (list, dict)):
+            # Compared one by one, as Terraform compares them: a bounded number, or unknown.
+            if item not in containers:
+                if len(containers) >= 4096:
+                    raise NotComputed("too many distinct collections")
+                containers.append(item)
+                out.append(item)
+        elif item not in seen:
+            seen.add(item)
             out.append(item)
     return out
 
@@ -184,14 +252,16 @@ def _range(*args: Any) -> list[Any]:
         start, stop, step = numbers[0], numbers[1], 1
     else:
         start, stop, step = numbers
-    if step == 0 or abs((stop - start) / step) > 1024:
+    # Whole numbers (1e16 included) step as integers: adding 1 to the float 1e16 gives 1e16 again.
+    start, stop, step = (int(n) if isinstance(n, float) and n.is_integer() else n for n in (start, stop, step))
+    if step == 0:
+        raise CallError("range step is zero")
+    count = max(0, -((start - stop) // step)) if all(isinstance(n, int) for n in (start, stop, step)) \
+        else max(0, math.ceil((stop - start) / step))
+    count = int(count)
+    if count > 1024:
         raise CallError("range too large")
-    out = []
-    value = start
-    while (step > 0 and value < stop) or (step < 0 and value > stop):
-        out.append(value)
-        value += step
-    return out
+    return [checked_number(start + i * step) for i in range(count)]
 
 
 def _substr(text: Any, offset: Any, length: Any) -> str:
@@ -207,7 +277,10 @@ def _replace(text: Any, search: Any, replacement: Any) -> str:
     pattern = text_of(search)
     if len(pattern) > 1 and pattern.startswith("/") and pattern.endswith("/"):
         raise CallError("regular expression replace not modelled")
-    return text_of(text).replace(pattern, text_of(replacement))
+    value, new = text_of(text), text_of(replacement)
+    if len(value) + value.count(pattern) * (len(new) - len(pattern)) > MAX_TEXT_CHARS:
+        raise NotComputed("replaced text too long")
+    return value.replace(pattern, new)
 
 
 def _tostring(value: Any) -> Any:
@@ -236,15 +309,26 @@ def _jsonencode(value: Any) -> str:
 
 def _jsondecode(text: Any) -> Any:
     try:
-        return json.loads(text_of(text))
+        return json.loads(text_of(text), parse_int=exact_number, parse_float=exact_number,
+                          parse_constant=_not_json)
     except json.JSONDecodeError as error:
         raise CallError("invalid JSON") from error
 
 
-def _yamldecode(text: Any) -> Any:
+def _not_json(name: str) -> Any:
+    raise CallError(f"{name} is not JSON")
+
+
+def _no_charge(count: int) -> None:
+    return None
+
+
+def _yamldecode(text: Any, charge: Callable[[int], None] = _no_charge) -> Any:
     """One YAML document as plain values. PyYAML reads YAML 1.1, Terraform YAML 1.2: where they
     differ (``yes``/``on`` as booleans, timestamps, sexagesimal numbers) the result is an error, so
-    unknown, rather than a value Terraform would not produce."""
+    unknown, rather than a value Terraform would not produce. Aliases make a small document stand
+    for a huge value (each ``*a`` repeats the whole of ``&a``): every value is charged as it is
+    copied out, so the unit's budget bounds it."""
     import yaml
 
     class Loader(yaml.SafeLoader):
@@ -256,25 +340,31 @@ def _yamldecode(text: Any) -> Any:
             raise CallError("YAML 1.1 boolean")
         return str(value).lower() == "true"
 
+    def checked_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        if len(str(node.value)) > 4000:
+            raise NotComputed("number too long")
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+
     Loader.add_constructor("tag:yaml.org,2002:bool", strict_bool)
+    Loader.add_constructor("tag:yaml.org,2002:int", checked_int)
     try:
         documents = list(yaml.load_all(text_of(text), Loader=Loader))  # a SafeLoader subclass: plain data only
     except yaml.YAMLError as error:
         raise CallError("invalid YAML") from error
     if len(documents) != 1:
         raise CallError("not exactly one YAML document")
-    return _plain_yaml(documents[0])
+    return _plain_yaml(documents[0], charge)
 
 
-def _plain_yaml(value: Any) -> Any:
+def _plain_yaml(value: Any, charge: Callable[[int], None]) -> Any:
+    charge(1)
     if isinstance(value, dict):
-        return {text_of(k): _plain_yaml(v) for k, v in value.items()}
+        return {text_of(k): _plain_yaml(v, charge) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain_yaml(v) for v in value]
+        return [_plain_yaml(v, charge) for v in value]
     if value is None or isinstance(value, (str, bool, int, float)):
-        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-            raise CallError("not a finite number")
-        return value
+        # Terraform reads `.inf` and numbers past a float's range: values fleetiac cannot hold.
+        return checked_number(value)
     raise CallError(f"YAML value of type {type(value).__name__} is not modelled")
 
 
@@ -331,6 +421,9 @@ def _max(*numbers: Any) -> Any:
         raise CallError("no arguments")
     return max(number_of(n) for n in numbers)
 
+
+METERED = {"yamldecode"}
+"""Functions called with ``charge=``: what they produce can be far larger than what they are given."""
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "format": _format,

@@ -125,6 +125,12 @@ class Unsupported(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class TooLarge(Unsupported):
+    """A number HCL holds but a Python value cannot (past a double's range, more digits than Python
+    converts): always unknown, as a value too large to compute."""
+
+
+@dataclass(frozen=True, slots=True)
 class Attribute:
     name: str
     expr: Expr
@@ -370,7 +376,7 @@ def _int(pos: Pos, digits: str) -> Expr:
     try:
         return Literal(pos, round_number(int(digits)))
     except ValueError:
-        return Unsupported(pos, digits[:40] + "...")
+        return TooLarge(pos, digits[:40] + "...")
 
 
 def _float(pos: Pos, text: str) -> Expr:
@@ -379,7 +385,7 @@ def _float(pos: Pos, text: str) -> Expr:
     value = float(text)
     mantissa = text.lower().split("e")[0]
     if math.isinf(value) or (value == 0 and mantissa.strip("-0.") != ""):
-        return Unsupported(pos, text[:40])
+        return TooLarge(pos, text[:40])
     return Literal(pos, value)
 
 
