@@ -228,6 +228,22 @@ def open_cache(scanned: Sequence[Path]) -> CacheUse:
     return CacheUse(root)
 
 
+def existing_cache(scanned: Sequence[Path]) -> Path | None:
+    """The configured cache folder when it already exists with its key and passes :func:`open_cache`'s
+    checks, without creating anything (``--no-cache`` may read compiled grammars from it); else None."""
+    from analyzer.storage import SECRET_FILE, secret
+
+    configured = cache_dir()
+    try:
+        if not (configured / SECRET_FILE).is_file():
+            return None
+        root = trusted_folder(configured, scanned)
+        secret(root)
+    except (Refused, OSError):
+        return None
+    return root
+
+
 MAX_AGE_DAYS = 30
 """Entries no scan used for this many days are removed."""
 MAX_BYTES = 1024 * 1024 * 1024

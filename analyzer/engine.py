@@ -57,14 +57,17 @@ class ScanOptions:
 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
-                when_first: Any = None, cache_root: Path | None = None, stats: Any = None) -> Any:
+                when_first: Any = None, cache_root: Path | None = None, stats: Any = None,
+                grammar_root: Path | None = None) -> Any:
     """Every file of a parsed language parsed once (cache, then worker processes), by display path;
     entries the cache holds are read only when asked for (``.cache_keys``: each file's cache key).
-    ``cache_root`` is the trusted cache folder (None: no cache)."""
+    ``cache_root`` is the trusted cache folder (None: no cache); ``grammar_root`` one that compiled
+    grammars may be read from, never written to (``--no-cache``)."""
     from analyzer.parsestage import parse_lazily
 
     return parse_lazily(files, cache_root=cache_root if options.cache else None, workers=options.workers,
-                        progress=options.progress, first=first, when_first=when_first, stats=stats)
+                        progress=options.progress, first=first, when_first=when_first, stats=stats,
+                        grammar_root=grammar_root)
 
 
 @dataclass
@@ -171,7 +174,14 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     from analyzer.parsestage import ParseStats
 
     stats = ParseStats()
-    parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats)
+    grammar_root = None
+    if not options.cache:
+        from analyzer.cache import existing_cache
+
+        # --no-cache reads and writes no results, but a grammar compiled by an earlier scan into a
+        # trusted cache folder is still loaded (verified, never written): building one takes seconds.
+        grammar_root = existing_cache([*scanned, *([Path(scope)] if scope else [])])
+    parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats, grammar_root)
     for front_end in ordered:
         if front_end.name not in evaluated:
             evaluate(front_end, parsed)

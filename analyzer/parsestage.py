@@ -102,10 +102,10 @@ def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | N
     return out
 
 
-def _worker_init(cache_root: str | None) -> None:
+def _worker_init(cache_root: str | None, grammar_root: str | None) -> None:
     from analyzer.frontends import grammars
 
-    grammars.configure(Path(cache_root) if cache_root is not None else None)
+    grammars.configure(Path(grammar_root) if grammar_root is not None else None, writable=cache_root is not None)
 
 
 def default_workers() -> int:
@@ -198,7 +198,8 @@ def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: in
 
 def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: int | None = None,
                  progress: bool | None = None, stats: ParseStats | None = None,
-                 first: tuple[str, ...] = (), when_first: Callable[[LazyParsed], None] | None = None) -> LazyParsed:
+                 first: tuple[str, ...] = (), when_first: Callable[[LazyParsed], None] | None = None,
+                 grammar_root: Path | None = None) -> LazyParsed:
     """Like :func:`parse_files`, but entries found in the cache are read only when asked for.
 
     With worker processes, files of the ``first`` languages are parsed first, and ``when_first`` is
@@ -206,15 +207,17 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     with the others: an early front end's evaluation then overlaps the others' parse. Without workers it is
     not called; the caller does that work afterwards, from the same data.
 
-    ``cache_root`` None parses everything and writes nothing (``--no-cache``); ``workers`` None uses
-    every core the process may run on, 1 parses in this process."""
+    ``cache_root`` None parses everything and writes nothing (``--no-cache``), though compiled grammars
+    are still loaded from a trusted ``grammar_root`` (never written there); ``workers`` None uses every
+    core the process may run on, 1 parses in this process."""
     from analyzer.cache import ParseCache
     from analyzer.frontends import grammars
     from analyzer.frontends.base import language
 
     began = time.perf_counter()
     stats = stats if stats is not None else ParseStats()
-    grammars.configure(cache_root)
+    grammar_root = cache_root if cache_root is not None else grammar_root
+    grammars.configure(grammar_root, writable=cache_root is not None)
     use_for_line_hashes(cache_root)  # the report's line hashes follow --no-cache too
     stats.files = sum(1 for f in files if language(f.language).parsed)
     results: dict[str, Any] = {}
@@ -248,7 +251,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
                 if when_first is not None:
                     when_first(LazyParsed({**results, **done}, dict(pending), keys, cache_root))
 
-            done = _in_workers([(f, keys[f.display]) for f in missing], root, count, bar.advance, needed, first_done)
+            done = _in_workers([(f, keys[f.display]) for f in missing], root, count, bar.advance, needed, first_done,
+                               str(grammar_root) if grammar_root is not None else None)
             if done is not None:
                 stats.workers = count
                 results.update(done)
@@ -266,7 +270,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
 
 def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | None, workers: int,
                 advance: Callable[[int], None], needed: int = 0,
-                first_done: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
+                first_done: Callable[[dict[str, Any]], None] | None = None,
+                grammar_str: str | None = None) -> dict[str, Any] | None:
     """Parse ``files`` (each with its cache key) in ``workers`` processes; None when processes cannot
     be used here (the caller then parses in this process)."""
     import multiprocessing
@@ -291,7 +296,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     try:
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                 initargs=(cache_root,)) as pool:
+                                 initargs=(cache_root, grammar_str)) as pool:
             futures = [pool.submit(_parse_chunk, chunk, cache_root) for chunk in chunks]
             called = False
             with gc_paused():

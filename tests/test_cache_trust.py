@@ -272,6 +272,27 @@ def test_no_cache_reads_and_writes_nothing_anywhere(tree: Path, expected: dict[s
     assert not cache.exists()
 
 
+def test_no_cache_loads_compiled_grammars_from_a_trusted_cache_and_writes_nothing(
+        tree: Path, expected: dict[str, object], tmp_path: Path) -> None:
+    """Building the grammars takes seconds: ``--no-cache`` reuses a grammar an earlier scan compiled into
+    the trusted cache folder (verified by its MAC), and leaves that folder exactly as it was."""
+    cache = tmp_path / "cache"
+    env = {**os.environ, "FLEETIAC_CACHE_DIR": str(cache)}
+    args = [sys.executable, "-m", "analyzer.cli", "scan", str(tree), "-f", "json", "--fail-on", "never",
+            "--as-of", AS_OF, "--workers", "1"]
+    subprocess.run(args, cwd=ROOT, env=env, capture_output=True, check=True, timeout=300)  # compiles them
+    assert len(list((cache / "grammars").iterdir())) == 2
+    before = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in cache.rglob("*"))
+    # With Lark unable to build a grammar, the scan can only succeed by loading the compiled ones.
+    code = ("import sys, lark; lark.Lark.__init__ = lambda *a, **k: sys.exit('built a grammar'); "
+            "from analyzer.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", code, *args[3:], "--no-cache"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == expected
+    assert sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in cache.rglob("*")) == before
+
+
 # --- bounded: pruned by age and size, cheaply ---------------------------------------------------------
 
 def _entry_files(root: Path) -> list[Path]:

@@ -34,12 +34,18 @@ be written (None: built in memory)."""
 _MAGIC = b"fleetiac-grammar\n"
 
 
-def configure(cache_root: Path | None) -> None:
-    """Use ``<cache_root>/grammars`` for compiled grammars (a folder the caller trusts), or no file for None."""
-    global _folder
+_writable = True
+"""Whether a compiled grammar may be written (False with ``--no-cache``: read, never written)."""
+
+
+def configure(cache_root: Path | None, writable: bool = True) -> None:
+    """Use ``<cache_root>/grammars`` for compiled grammars (a folder the caller trusts), or no file for
+    None; with ``writable`` False, a compiled grammar there is loaded but none is written."""
+    global _folder, _writable
     from analyzer.storage import GRAMMAR_FOLDER
 
     _folder = cache_root / GRAMMAR_FOLDER if cache_root is not None else None
+    _writable = writable
 
 
 def _grammar_folder() -> Path | None:
@@ -94,6 +100,8 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     _parsers[short] = parser
     if (short, folder) not in _done:
         _done.add((short, folder))  # tried once: an unwritable folder only costs speed
+        if not _writable:
+            return parser
         try:
             buffer = io.BytesIO()
             parser.save(buffer, _LOAD_ALLOWED_OPTIONS)
