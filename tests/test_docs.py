@@ -1,13 +1,14 @@
 """Rule docs are part of the product: every rule has them, and their examples are run.
 
 A rule's examples are the files of ``policies/examples/<RULE_ID>/``; each failing example marks the
-lines its findings are reported on (``# expect: FIAC201``, see :mod:`analyzer.markers`).
+lines its findings are reported on (``# expect: FIAC201``, see :mod:`analyzer.markers`). The fixture
+runner (``tests/test_fixtures.py``) scans every example as a case of its rule and compares its findings
+with the markers; these tests check what the rule pages show.
 """
 
 from __future__ import annotations
 
 import pickle
-from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 import analyzer.rules
 from analyzer.cli import main
 from analyzer.engine import ScanOptions, scan
-from analyzer.markers import expectations, strip_markers
+from analyzer.markers import strip_markers
 from analyzer.model import EXAMPLES_PLACEHOLDER, Report, RuleExample
 from analyzer.rules import (
     _REGISTRY,
@@ -59,21 +60,6 @@ def test_every_rule_has_failing_and_fixed_examples() -> None:
         assert ("Fix", bicep) in present, f"{r.info.id}: no fixed {bicep} example"
         if r.info.id not in TERRAFORM_ONLY:
             assert ("Example", bicep) in present, f"{r.info.id}: no failing {bicep} example"
-
-
-@pytest.mark.parametrize(("rule_id", "example"), EXAMPLES, ids=[f"{i}/{e.filename}" for i, e in EXAMPLES])
-def test_example(rule_id: str, example: RuleExample, tmp_path: Path) -> None:
-    expected = expectations(example.source, example.filename, f"{rule_id}/{example.filename}")
-    report = _scan(rule_id, example, example.source, tmp_path)
-    if example.section == "Example":
-        assert expected, f"{rule_id}/{example.filename}: a failing example without an expect marker"
-        found = Counter((f.rule_id, f.location.line) for f in report.findings)
-        assert {f.location.path for f in report.findings} == {example.filename}
-        assert found == expected, "\n".join(f"{f.rule_id} {f.location.line} {f.message}" for f in report.findings)
-    else:
-        assert not expected, f"{rule_id}/{example.filename}: a fixed example expects findings"
-        fired = [f for f in report.findings if f.rule_id == rule_id]
-        assert not fired, f"{rule_id}/{example.filename}: the fixed example fires {rule_id}: {fired}"
 
 
 FAILING = [(i, e) for i, e in EXAMPLES if e.section == "Example"]
