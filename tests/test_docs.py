@@ -20,7 +20,7 @@ import analyzer.rules
 from analyzer.cli import main
 from analyzer.engine import ScanOptions, scan
 from analyzer.markers import strip_markers
-from analyzer.model import EXAMPLES_PLACEHOLDER, Report, RuleExample
+from analyzer.model import EXAMPLES_PLACEHOLDER, RuleExample
 from analyzer.rules import (
     _REGISTRY,
     BICEP_STAND_IN,
@@ -35,14 +35,6 @@ from analyzer.rules import (
 RULES = all_rules()
 EXAMPLES = [(r.info.id, e) for r in RULES for e in r.info.examples]
 AS_OF = date(2026, 11, 23)
-
-
-def _scan(rule_id: str, example: RuleExample, code: str, folder: Path) -> Report:
-    (folder / example.filename).write_text(code, encoding="utf-8")
-    # FIAC902 reports what the other rules could not decide, so its examples run every rule.
-    reports_skips = rule_id == "FIAC902"
-    return scan([folder], ScanOptions(select=() if reports_skips else (rule_id,), as_of=AS_OF,
-                                      show_unknown=reports_skips))
 
 
 def test_every_rule_has_every_doc_section() -> None:
