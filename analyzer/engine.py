@@ -223,30 +223,40 @@ def _variants(results: list[Evaluated]) -> list[list[Resource]]:
 
 
 def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
-              notices: list[str] | None = None) -> tuple[list[Finding], list[Finding]]:
-    """Run ``rules`` on ``graph``; notices the rules give are appended to ``notices`` (deduplicated)."""
+              notices: list[str] | None = None,
+              failures: list[Diagnostic] | None = None) -> tuple[list[Finding], list[Finding]]:
+    """Run ``rules`` on ``graph``; notices the rules give are appended to ``notices`` (deduplicated),
+    and a rule that crashes is an internal error appended to ``failures`` (the other rules still run,
+    and the scan fails: a crash must never pass the gate)."""
     context = RuleContext(graph, options.as_of, options.operators)
     for rule in rules:
         if rule.check is None:
             continue
         context.current = rule.info
+        reported = len(context.findings), len(context.skipped)
         try:
             rule.check(context)
         except RecursionError:
             # A value nested just under the parsers' limit can be too deep for a rule's walk: that
             # rule is skipped on this graph (said in a notice); the other rules still run.
             context.notice(f"{rule.info.id} was skipped: a value in the scanned code is nested too deeply")
+        except Exception as error:  # a rule's bug: its partial findings are dropped, the scan fails
+            del context.findings[reported[0]:], context.skipped[reported[1]:]
+            if failures is None:
+                raise
+            failures.append(internal_error(Location(".", 1, 1), f"running rule {rule.info.id}", error))
     if notices is not None:
         notices.extend(n for n in context.notices if n not in notices)
     return context.findings, context.skipped
 
 
-def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions,
-             notices: list[str]) -> tuple[set[Finding], set[Finding]]:
+def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: list[str],
+             failures: list[Diagnostic]) -> tuple[set[Finding], set[Finding]]:
     """The rules' findings and skipped decisions on every variant; the rules' notices are added to
-    ``notices``. Rules are pure functions of the resources, the date, the operators and fleetiac's
-    code and data, so with the cache on, their results are remembered under exactly those (the
-    resources by the load's identity) and an unchanged tree is not checked again."""
+    ``notices``, their crashes to ``failures`` (results with a crash are not remembered). Rules are
+    pure functions of the resources, the date, the operators and fleetiac's code and data, so with
+    the cache on, their results are remembered under exactly those (the resources by the load's
+    identity) and an unchanged tree is not checked again."""
     store = key = None
     if loaded.cache_root is not None and loaded.identity is not None:
         from analyzer.cache import ParseCache, digest_of, rules_fingerprint
@@ -261,11 +271,13 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions,
     findings: set[Finding] = set()
     skipped: set[Finding] = set()
     rule_notices: list[str] = []
+    crashed: list[Diagnostic] = []
     for resources in loaded.variants:
-        found, unknown = run_rules(FleetGraph(resources), rules, options, rule_notices)
+        found, unknown = run_rules(FleetGraph(resources), rules, options, rule_notices, crashed)
         findings.update(found)
         skipped.update(unknown)
-    if store is not None and key is not None:
+    failures.extend(dict.fromkeys(crashed))
+    if store is not None and key is not None and not crashed:
         import pickle
 
         store.store(key, pickle.dumps((findings, skipped, rule_notices), pickle.HIGHEST_PROTOCOL))
@@ -297,7 +309,9 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     internal = sorted({d for d in loaded.diagnostics if d.internal}, key=lambda d: (d.location.sort_key(), d.message))
     diagnostics = [*walk_problems, *(d for d in loaded.diagnostics if not d.internal)]
     notices = loaded.notices
-    findings, skipped = _checked(loaded, rules, options, notices)
+    crashed: list[Diagnostic] = []
+    findings, skipped = _checked(loaded, rules, options, notices, crashed)
+    internal = sorted({*internal, *crashed}, key=lambda d: (d.location.sort_key(), d.message))
     if "FIAC901" in selected:
         for diagnostic in diagnostics:
             findings.add(Finding("FIAC901", Level.WARNING, diagnostic.message, diagnostic.location))

@@ -223,3 +223,35 @@ def test_sarif_with_an_internal_error_validates(tmp_path: Path, broken_hcl_parse
     assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "main.tf"
     assert (second["level"], second["descriptor"]) == ("warning", {"id": "FIAC901"})
     assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["FIAC901"]  # broken.bicep only
+
+
+def test_a_rule_that_crashes_is_an_internal_error_and_the_other_rules_still_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule's bug fails the scan (exit 2, every report written), drops only that rule's findings,
+    and is never remembered in the findings cache."""
+    shutil.copytree(EXAMPLE, tmp_path / "platform")
+    clean = report_of(tmp_path, select=()).findings
+    assert {f.rule_id for f in clean} >= {"FIAC302", "FIAC101"}
+    import analyzer.model
+    import analyzer.rules
+
+    rules = analyzer.rules.all_rules()
+    crashing = next(r for r in rules if r.info.id == "FIAC302")
+
+    def broken(ctx: Any) -> None:
+        [fleet, *_] = ctx.graph.of_kind(analyzer.model.Kind.FLEET)
+        ctx.report(fleet, "reported before the crash: dropped with the rule's other findings")
+        raise KeyError("boom")
+
+    monkeypatch.setitem(analyzer.rules._REGISTRY, "FIAC302", type(crashing)(crashing.info, broken))
+    report = report_of(tmp_path, select=())
+    assert [e.message for e in report.internal_errors] == [
+        "internal error while running rule FIAC302 (KeyError); please report it \u2014 run with --debug for details"]
+    assert {(f.rule_id, f.message) for f in report.findings} == \
+        {(f.rule_id, f.message) for f in clean if f.rule_id != "FIAC302"}
+    out = tmp_path / "out.json"
+    for _ in range(2):  # the second scan's unchanged tree would reuse remembered findings
+        result = CliRunner().invoke(main, ["scan", str(tmp_path / "platform"), "--as-of", AS_OF, "--workers", "1",
+                                           "--format", f"json:{out}"])
+        assert result.exit_code == 2
+        assert json.loads(out.read_text(encoding="utf-8"))["internal_errors"]
