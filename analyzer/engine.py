@@ -132,10 +132,11 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     cache_notices: list[str] = []
     # The scanned tree's root (files' paths minus their display paths).
     scope = files[0].path.as_posix()[: -len(files[0].display)] if files else ""
+    trees = [*scanned, *([Path(scope)] if scope else [])]  # where no cache folder may lie
     if options.cache:
         from analyzer.cache import UnitIndex, open_cache
 
-        use = open_cache([*scanned, *([Path(scope)] if scope else [])])
+        use = open_cache(trees)
         cache_root = use.root
         cache_notices = [use.notice] if use.notice else []
     if cache_root is not None:
@@ -180,7 +181,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
 
         # --no-cache reads and writes no results, but a grammar compiled by an earlier scan into a
         # trusted cache folder is still loaded (verified, never written): building one takes seconds.
-        grammar_root = existing_cache([*scanned, *([Path(scope)] if scope else [])])
+        grammar_root = existing_cache(trees)
     parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats, grammar_root)
     for front_end in ordered:
         if front_end.name not in evaluated:
