@@ -15,12 +15,16 @@ import pytest
 from analyzer.engine import ScanOptions
 from analyzer.engine import scan as engine_scan
 from analyzer.frontends.terraform.syntax import (
+    Call,
     GetAttr,
     Literal,
+    ObjectExpr,
     SyntaxProblem,
     Template,
+    Unary,
     Unsupported,
     parse_text,
+    render,
     round_number,
 )
 from tests.ci_helpers import AS_OF
@@ -156,3 +160,57 @@ def test_every_argument_and_block_ends_with_a_newline() -> None:
 
 def test_multi_line_quoted_strings_are_rejected() -> None:
     assert rejected('x {\n  a = "x\ny"\n}\n')
+
+
+def test_nested_unary_operators() -> None:
+    assert value("x {\n  a = - -1\n}\n") == 1
+    assert value("x {\n  a = - - - 1\n}\n") == -1
+    assert value("x {\n  a = --1.5\n}\n") == 1.5
+    expr = parse_text("x {\n  a = !!var.x\n}\n", "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(expr, Unary) and expr.op == "!" and isinstance(expr.operand, Unary)
+    assert isinstance(expr.operand.operand, GetAttr) and expr.operand.operand.name == "x"
+    mixed = parse_text("x {\n  a = -!-x.y\n}\n", "main.tf").blocks[0].attributes["a"].expr
+    assert render(mixed) == "-!-x.y"
+
+
+@pytest.mark.parametrize("text", ["0.50.5", "-1.251.25", "1.5.5", "1e3.5", "1.5e1.5", "1..5", "x.0.5", "1 .5.5",
+                                  "[0.50.5]"])
+def test_a_number_followed_by_a_fraction_is_one_invalid_token(text: str) -> None:
+    with pytest.raises(SyntaxProblem) as error:
+        parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf")
+    assert error.value.line == 2
+
+
+def test_number_tokens_that_are_numbers() -> None:
+    assert value("x {\n  a = 1.e5\n}\n") == 100000
+    assert value("x {\n  a = -1.E-5\n}\n") == -1e-05
+    for text, shown in (("1.5 .5", "1.5[5]"), ("x.5.y", "x[5].y"), ("1.x", "1.x"), ("1.5[0]", "1.5[0]")):
+        assert render(parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr) == shown
+    call = parse_text("x {\n  a = f(1...)\n}\n", "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(call, Call) and call.expand_last and call.args[0] == Literal(call.args[0].pos, 1)
+
+
+def test_object_items_need_a_comma_or_a_newline() -> None:
+    for text, where in (("{ a = 1 b = 2 }", (2, 15)), ("{ a = 1 /* c */ b = 2 }", (2, 23)),
+                        ("{ a = 1\n, b = 2 }", (3, 1)), ("{ a = 1 # c\n, b = 2 }", (3, 1)),
+                        ('"${ {a = 1 b = 2} }"', (2, 18))):
+        with pytest.raises(SyntaxProblem) as error:
+            parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf")
+        assert (error.value.line, error.value.column) == where, text
+    with pytest.raises(SyntaxProblem) as error:  # in a heredoc: reported at the heredoc
+        parse_text("x {\n  a = <<EOT\n${ {a = 1 b = 2} }\nEOT\n}\n", "main.tf")
+    assert (error.value.line, error.value.column) == (2, 7)
+    for text in ("{ a = 1, b = 2 }", "{ a = 1\n b = 2 }", "{ a = 1 /* c */ , b = 2 }", "{\n  a = 1,\n\n  b = 2\n}",
+                 "{ a = 1,\n}", "{ a = 1 # c\n b = 2 }"):
+        expr = parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr
+        assert isinstance(expr, ObjectExpr)
+        assert [(k.value, v.value) for k, v in expr.items] == [("a", 1), ("b", 2)][:len(expr.items)]  # type: ignore[attr-defined]
+        assert len(expr.items) == (1 if text == "{ a = 1,\n}" else 2), text
+
+
+def test_multi_line_interpolations_in_quoted_strings() -> None:
+    expr = parse_text('x {\n  a = "x ${\n    local.y\n  } z"\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(expr, Template) and expr.parts[0] == "x " and expr.parts[2] == " z"
+    assert isinstance(expr.parts[1], GetAttr) and expr.parts[1].name == "y"
+    stripped = parse_text('x {\n  a = "a ${~\n  local.y # c\n  ~} z"\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(stripped, Template) and stripped.parts[0] == "a" and stripped.parts[2] == "z"

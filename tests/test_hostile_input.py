@@ -134,8 +134,11 @@ FILE_CASES: dict[str, tuple[str, bytes, set[tuple[str, int, int]], str]] = {
                                         b'  name = "b"\n}\n', {("FIAC901", 3, 3)}, "more than once"),
     "python-hcl2 tags = {} and tags {}": ("main.tf", b'resource "azurerm_resource_group" "rg" {\n  tags = {}\n'
                                           b"  tags {\n  }\n}\n", set(), ""),
-    "a syntax error with a megabyte-long token": ("main.tf", b"locals {\n  x = " + b"-" * 100_000 + b"1\n}\n",
-                                                  {("FIAC901", 2, 8)}, "..."),
+    # Nested unary operators are HCL (`- -1`): 100,000 of them are valid, only too deep to analyse.
+    "100,000 minuses (tf)": ("main.tf", b"locals {\n  x = " + b"-" * 100_000 + b"1\n}\n",
+                             {("FIAC901", 1, 1)}, "too deep"),
+    "a syntax error with a 100 KB token": ("main.tf", b"locals {\n  x = 1 " + b"a" * 100_000 + b"\n}\n",
+                                           {("FIAC901", 2, 9)}, "..."),
 }
 
 

@@ -136,8 +136,23 @@ _HCL2_EDITS: tuple[tuple[str, str, str], ...] = (
     # resolved as shift, which then leaves `a = 1 + 2` without the newline that ends the argument).
     # Newlines inside brackets are the brackets' own rules.
     (" new_line_or_comment? -> binary_op", " -> binary_op", "binary operators"),
+    # Inside `${ }` newlines are skipped, as inside parentheses: `"${\n  local.x\n}"` is one string.
     ("interpolation: INTERP_START expression RBRACE",
-     "interpolation: INTERP_START STRIP_MARKER? expression STRIP_MARKER? RBRACE", "strip markers"),
+     "interpolation: INTERP_START STRIP_MARKER? new_line_or_comment? expression new_line_or_comment? STRIP_MARKER?"
+     " RBRACE", "strip markers"),
+    # A unary operator applies to any unary expression: `!!x`, `- -1`, `-!x`.
+    ("!unary_op : (MINUS | NOT) expr_term", "!unary_op : (MINUS | NOT) unary_expr", "nested unary operators"),
+    # HCL reads a number as the longest run of digits, dots and exponents that does not end in a dot
+    # (`0.50.5`, `1e3.5`, `x.0.5` are each one token, and an invalid one), not as a number and an index;
+    # the token is then read as Go reads a float, so `1.e5` is a number.
+    ("INT_LITERAL: NEGATIVE_DECIMAL? DECIMAL+\n",
+     "INT_LITERAL: NEGATIVE_DECIMAL? DECIMAL+ _NUMBER_END\n"
+     "_NUMBER_END: /(?!\\.*(?:[0-9]|[eE][+-]?[0-9]))/\n", "number tokens"),
+    ("FLOAT_LITERAL: (NEGATIVE_DECIMAL? DECIMAL+ | NEGATIVE_DECIMAL+) \".\" DECIMAL+ (EXP_MARK)?\n"
+     "               | (NEGATIVE_DECIMAL? DECIMAL+ | NEGATIVE_DECIMAL+) (EXP_MARK)\n",
+     "FLOAT_LITERAL: ((NEGATIVE_DECIMAL? DECIMAL+ | NEGATIVE_DECIMAL+) \".\" DECIMAL+ (EXP_MARK)?\n"
+     "               | (NEGATIVE_DECIMAL? DECIMAL+ | NEGATIVE_DECIMAL+) \".\"? (EXP_MARK)) _NUMBER_END\n",
+     "number tokens"),
     # Every argument and block ends with a newline (or the end of the file); a block's body starts
     # with one, unless the block is empty or a single-line block with one argument (`x { a = 1 }`).
     ("body : (new_line_or_comment? (attribute | block))* new_line_or_comment?",

@@ -292,7 +292,8 @@ def _string(node: Tree, per_line: bool = False) -> Expr:
                 strips.append((False, False))
         elif inner.data == "interpolation":
             markers = [i for i, c in enumerate(inner.children) if isinstance(c, Token) and c.type == "STRIP_MARKER"]
-            at = next(i for i, c in enumerate(inner.children) if isinstance(c, Tree))
+            at = next(i for i, c in enumerate(inner.children)
+                      if isinstance(c, Tree) and c.data != "new_line_or_comment")
             parts.append(_expr(inner.children[at]))
             strips.append((any(m < at for m in markers), any(m > at for m in markers)))
         else:
@@ -341,7 +342,10 @@ def _heredoc_template(text: str, pos: Pos) -> Expr:
     except (UnexpectedInput, RecursionError):  # interpolations that do not parse: the value is not known
         return Unsupported(pos, "heredoc")
     attribute = _trees(tree.children[0])[0]
-    expr = _string(_trees(attribute.children[-1])[0], per_line=True)
+    try:
+        expr = _string(_trees(attribute.children[-1])[0], per_line=True)
+    except SyntaxProblem as problem:  # where in the heredoc is not known: the heredoc is the place
+        raise SyntaxProblem(problem.message, pos.line, pos.column) from None
     if isinstance(expr, Template):
         return Template(pos, expr.parts)
     if isinstance(expr, Literal):
@@ -387,6 +391,31 @@ def _float(pos: Pos, text: str) -> Expr:
     if math.isinf(value) or (value == 0 and mantissa.strip("-0.") != ""):
         return TooLarge(pos, text[:40])
     return Literal(pos, value)
+
+
+def _check_separators(node: Tree) -> None:
+    """HCL separates an object's items with a comma right after the item, or a newline: raise where
+    one is missing (``{ a = 1 b = 2 }``) or the comma begins the next line. The grammar accepts both,
+    because its lexer reads the token after a newline in the state before it, which must therefore
+    accept what begins an item; so the check is here."""
+    previous = ""
+    for child in node.children:
+        if isinstance(child, Tree):
+            kind = "newline" if child.data == "new_line_or_comment" else "item"
+            if kind == "item" and previous == "item":
+                raise SyntaxProblem("missing a comma or newline between object items", *_start(child))
+        elif child.type == "COMMA":
+            if previous == "newline":
+                raise SyntaxProblem("unexpected ','", child.line or 1, child.column or 1)
+            kind = "comma"
+        else:
+            kind = "brace"
+        previous = kind
+
+
+def _start(node: Tree) -> tuple[int, int]:
+    pos = _pos(node)
+    return pos.line, pos.column
 
 
 def _expr(node: Tree | Token) -> Expr:
@@ -435,6 +464,7 @@ def _expr(node: Tree | Token) -> Expr:
     if kind == "tuple":
         return TupleExpr(pos, tuple(_expr(c) for c in children))
     if kind == "object":
+        _check_separators(node)
         items = []
         for elem in children:
             key_node, value_node = _trees(elem)[0], _trees(elem)[-1]
