@@ -214,3 +214,37 @@ def test_multi_line_interpolations_in_quoted_strings() -> None:
     assert isinstance(expr.parts[1], GetAttr) and expr.parts[1].name == "y"
     stripped = parse_text('x {\n  a = "a ${~\n  local.y # c\n  ~} z"\n}\n', "main.tf").blocks[0].attributes["a"].expr
     assert isinstance(stripped, Template) and stripped.parts[0] == "a" and stripped.parts[2] == "z"
+
+
+def problem_at(text: str) -> tuple[int, int]:
+    """Where ``text``'s syntax error is (line, column)."""
+    with pytest.raises(SyntaxProblem) as caught:
+        parse_text(text, "main.tf")
+    return caught.value.line, caught.value.column
+
+
+def test_a_lone_carriage_return_in_a_heredoc_is_rejected() -> None:
+    # HashiCorp: "Invalid character" at the CR (4,7 and 3,2); the first heredoc's closing line is not
+    # `EOT` (a comment follows it), so it would otherwise run on to the next heredoc's delimiter.
+    assert problem_at("x {\n  a = <<EOT\nhi\nEOT# c\rd\n  b = <<-EOT\n    e\n  EOT\n}\n") == (4, 7)
+    assert problem_at("x {\n  a = <<EOT\nh\ri\nEOT\n}\n") == (3, 2)
+    assert value("x {\n  a = <<EOT\nhi\nEOT  \r\n}\n") == "hi\n"  # CRLF after the delimiter: valid
+    assert value("x {\n  a = <<EOT\nh\r\ni\nEOT\n}\n") == "h\r\ni\n"
+
+
+def test_an_invalid_interpolation_in_a_heredoc_is_rejected_on_its_line() -> None:
+    # HashiCorp: 3,20 "Extra characters after interpolation expression"; 4,12 and 5,1 "Invalid expression".
+    assert problem_at("x {\n  a = <<EOT\necho ${local.prefix~~}\nEOT\n}\n")[0] == 3
+    assert problem_at("x {\n  a = <<-EOT\n    one\n    two ${~~local.prefix}\n  EOT\n}\n") == (4, 12)
+    assert problem_at("x {\n  a = <<EOT\na ${\n  var.x +\n} b\nEOT\n}\n") == (5, 1)
+
+
+def test_valid_heredoc_templates() -> None:
+    multi = parse_text("x {\n  a = <<EOT\na ${\n  var.x\n} b\nEOT\n}\n", "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(multi, Template) and multi.parts[0] == "a " and multi.parts[-1] == " b\n"
+    assert isinstance(multi.parts[1], GetAttr) and multi.parts[1].name == "x"
+    quotes = parse_text('x {\n  a = <<EOT\n${"a"} "q" \\ $${x}\nEOT\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(quotes, Template)
+    assert [p.value if isinstance(p, Literal) else p for p in quotes.parts] == ["a", ' "q" \\ ${x}\n']
+    directive = 'x {\n  a = <<EOT\nx ${~ "y" ~}\n%{ if true }z%{ endif }\nEOT\n}\n'  # HashiCorp: valid
+    assert isinstance(parse_text(directive, "main.tf").blocks[0].attributes["a"].expr, Unsupported)

@@ -314,11 +314,19 @@ _HEREDOC_RE = re.compile(r"<<(-?)(\S+?)\r?\n(.*?)\r?\n?[ \t]*\2\r?\n?$", re.S)
 
 
 def _heredoc(token: Token, pos: Pos) -> Expr:
-    match = _HEREDOC_RE.match(str(token))
+    raw = str(token)
+    lone_cr = re.search(r"\r(?!\n)", raw)
+    if lone_cr:  # HCL: a carriage return is only part of a CRLF line break, in a heredoc too
+        before = raw[:lone_cr.start()]
+        line = (token.line or 1) + before.count("\n")
+        column = len(before) - before.rfind("\n") if "\n" in before else (token.column or 1) + len(before)
+        raise SyntaxProblem("unexpected character '\\r'", line, column)
+    match = _HEREDOC_RE.match(raw)
     if not match:
         return Unsupported(pos, "heredoc")
     trim, _, body = match.groups()
     lines = body.split("\n") if body else []
+    cut = 0
     if trim and lines:
         indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
         cut = min(indents) if indents else 0
@@ -326,21 +334,89 @@ def _heredoc(token: Token, pos: Pos) -> Expr:
     text = "\n".join(lines) + ("\n" if lines else "")
     if "${" not in text and "%{" not in text:
         return Literal(pos, text)
-    return _heredoc_template(text, pos)
+    return _heredoc_template(text, pos, (token.line or pos.line) + 1, cut)
 
 
-def _heredoc_template(text: str, pos: Pos) -> Expr:
-    """Interpolations in a heredoc: re-read its text as a quoted string (heredocs have no escapes,
-    so quotes and backslashes are escaped first); positions inside are the heredoc's."""
-    from lark.exceptions import UnexpectedInput
+def _template_sequence_end(text: str, start: int) -> int:
+    """Where the ``${ ... }`` or ``%{ ... }`` that opens at ``start`` ends (after its ``}``), skipping
+    nested braces and quoted strings (with their own sequences); the text's end when it is not closed."""
+    depth, at = 0, start + 2
+    while at < len(text):
+        char = text[at]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return at + 1
+            depth -= 1
+        elif char == '"':
+            at += 1
+            while at < len(text) and text[at] not in '"\n':
+                if text[at] == "\\":
+                    at += 1
+                elif text.startswith(("${", "%{"), at):
+                    at = _template_sequence_end(text, at) - 1
+                at += 1
+        at += 1
+    return len(text)
+
+
+def _heredoc_quoted(text: str) -> tuple[str, list[int]]:
+    """The heredoc's ``text`` as the inside of a quoted string, with the offset in ``text`` of each of its
+    characters: literal text is escaped (heredocs have no escapes; a quoted string is one line), while
+    ``${ }`` and ``%{ }`` sequences stay as they are (an interpolation may span lines)."""
+    out: list[str] = []
+    where: list[int] = []
+    at = 0
+    while at < len(text):
+        if text.startswith(("$${", "%%{"), at):
+            out.append(text[at:at + 3])
+            where.extend((at, at + 1, at + 2))
+            at += 3
+        elif text.startswith(("${", "%{"), at):
+            end = _template_sequence_end(text, at)
+            out.append(text[at:end])
+            where.extend(range(at, end))
+            at = end
+        else:
+            char = text[at]
+            escaped = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}.get(char, char)
+            out.append(escaped)
+            where.extend([at] * len(escaped))
+            at += 1
+    return "".join(out), where
+
+
+_HEREDOC_PREFIX = 'x = "'
+
+
+def _heredoc_template(text: str, pos: Pos, first_line: int, cut: int) -> Expr:
+    """Interpolations in a heredoc: re-read its text as a quoted string (:func:`_heredoc_quoted`). One
+    that does not parse is a syntax error, reported where in the heredoc (``first_line`` is the line of
+    its first body line, ``cut`` the indentation a ``<<-`` heredoc removed)."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
     from analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
 
-    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    quoted, where = _heredoc_quoted(text)
+    source = f'{_HEREDOC_PREFIX}{quoted}"\n'
     try:
-        tree = parses_to_tree(f'x = "{quoted}"\n')
-    except (UnexpectedInput, RecursionError):  # interpolations that do not parse: the value is not known
+        tree = parses_to_tree(source)
+    except RecursionError:  # nested too deep to read: the value is not known
         return Unsupported(pos, "heredoc")
+    except UnexpectedInput as error:
+        offset: int | None = None
+        shown = "end of heredoc"
+        if isinstance(error, UnexpectedToken) and error.token.type != "$END":
+            offset, shown = error.token.start_pos, repr(str(error.token)[:40])
+        elif isinstance(error, UnexpectedCharacters):
+            offset = error.pos_in_stream
+            shown = f"character {source[offset]!r}" if offset is not None and offset < len(source) else shown
+        inside = (offset or 0) - len(_HEREDOC_PREFIX)
+        at = where[inside] if offset is not None and 0 <= inside < len(where) else len(text.rstrip("\n"))
+        before = text[:at]
+        raise SyntaxProblem(f"unexpected {shown} in a heredoc's template", first_line + before.count("\n"),
+                            at - (before.rfind("\n") + 1) + cut + 1) from None
     attribute = _trees(tree.children[0])[0]
     try:
         expr = _string(_trees(attribute.children[-1])[0], per_line=True)
