@@ -248,3 +248,26 @@ def test_valid_heredoc_templates() -> None:
     assert [p.value if isinstance(p, Literal) else p for p in quotes.parts] == ["a", ' "q" \\ ${x}\n']
     directive = 'x {\n  a = <<EOT\nx ${~ "y" ~}\n%{ if true }z%{ endif }\nEOT\n}\n'  # HashiCorp: valid
     assert isinstance(parse_text(directive, "main.tf").blocks[0].attributes["a"].expr, Unsupported)
+
+
+def test_a_minus_right_after_an_operand_is_a_subtraction() -> None:
+    """`1-11` is `1 - 11` (HCL's numbers have no sign); `-1` is still the number -1."""
+    parsed = parse_text('x {\n  a = 1-11\n  b = 1-1.5\n  c = 1-11.25\n  d = -1-1e5\n  e = [1,-1]\n  f = - 1\n'
+                        '  g = x - -1\n  h = f(-1)\n}\n', "main.tf")
+    rendered = {k: render(v.expr) for k, v in parsed.blocks[0].attributes.items()}
+    assert rendered == {"a": "1 - 11", "b": "1 - 1.5", "c": "1 - 11.25", "d": "-1 - 100000.0", "e": "[1, -1]",
+                        "f": "-1", "g": "x - -1", "h": "f(-1)"}
+    assert value("x {\n  a = -1.5e3\n}\n") == -1500.0
+    assert value("x {\n  a = -9223372036854775809\n}\n") == -9223372036854775809
+
+
+def test_a_newline_before_a_binary_operator_ends_the_argument() -> None:
+    """HCL skips newlines only inside (), [], ${ } and { for }: elsewhere an operator may not start a line."""
+    assert rejected('x {\n  a = count.index\n    == 0 ? "a" : "b"\n}\n')
+    assert rejected("x {\n  a = b\n    ? 1 : 2\n}\n")
+    assert rejected("x {\n  a = b # c\n    + 1\n}\n")
+    assert rejected("x {\n  a = { b = c\n    + 0 }\n}\n")
+    assert rejected("x {\n  a = ({ b = c\n    + 0 })\n}\n")
+    for text in ('(count.index\n == 0 ? "a" : "b")', "[b\n + 0]", "f(b\n + 0)", '"${b\n + 0}"',
+                 "[for x in y: x\n + 1]", "{ for x in y: x => x\n + 1 }", "(b # c\n + 1)"):
+        assert not rejected(f"x {{\n  a = {text}\n}}\n"), text

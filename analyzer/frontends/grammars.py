@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,14 +144,16 @@ _HCL2_EDITS: tuple[tuple[str, str, str], ...] = (
     ("!unary_op : (MINUS | NOT) expr_term", "!unary_op : (MINUS | NOT) unary_expr", "nested unary operators"),
     # HCL reads a number as the longest run of digits, dots and exponents that does not end in a dot
     # (`0.50.5`, `1e3.5`, `x.0.5` are each one token, and an invalid one), not as a number and an index;
-    # the token is then read as Go reads a float, so `1.e5` is a number.
+    # the token is then read as Go reads a float, so `1.e5` is a number. A number has no sign: `-` is
+    # always the operator (HCL's scanner never joins it to the digits), so `1-11` is a subtraction
+    # and `-1` a negation, which the conversion folds into the literal -1. python-hcl2's signed
+    # tokens made `1-11` a number followed by a number (rejected) and `-1-1.5` one token.
     ("INT_LITERAL: NEGATIVE_DECIMAL? DECIMAL+\n",
-     "INT_LITERAL: NEGATIVE_DECIMAL? DECIMAL+ _NUMBER_END\n"
+     "INT_LITERAL: DECIMAL+ _NUMBER_END\n"
      "_NUMBER_END: /(?!\\.*(?:[0-9]|[eE][+-]?[0-9]))/\n", "number tokens"),
     ("FLOAT_LITERAL: (NEGATIVE_DECIMAL? DECIMAL+ | NEGATIVE_DECIMAL+) \".\" DECIMAL+ (EXP_MARK)?\n"
      "               | (NEGATIVE_DECIMAL? DECIMAL+ | NEGATIVE_DECIMAL+) (EXP_MARK)\n",
-     "FLOAT_LITERAL: ((NEGATIVE_DECIMAL? DECIMAL+ | NEGATIVE_DECIMAL+) \".\" DECIMAL+ (EXP_MARK)?\n"
-     "               | (NEGATIVE_DECIMAL? DECIMAL+ | NEGATIVE_DECIMAL+) \".\"? (EXP_MARK)) _NUMBER_END\n",
+     "FLOAT_LITERAL: (DECIMAL+ \".\" DECIMAL+ (EXP_MARK)? | DECIMAL+ \".\"? (EXP_MARK)) _NUMBER_END\n",
      "number tokens"),
     # Every argument and block ends with a newline (or the end of the file); a block's body starts
     # with one, unless the block is empty or a single-line block with one argument (`x { a = 1 }`).
@@ -216,8 +218,8 @@ def hcl2_parser() -> Lark:
         return parser
     import hashlib
 
-    from hcl2.postlexer import PostLexer
-    from lark import Lark
+    from hcl2.postlexer import OPERATOR_TYPES, PostLexer
+    from lark import Lark, Token
 
     class NewlinePostLexer(PostLexer):
         """python-hcl2's post-lexer holds each newline back until it has seen the next token (to join
@@ -228,6 +230,39 @@ def hcl2_parser() -> Lark:
         what the parser accepts is still the grammar's)."""
 
         always_accept: tuple[str, ...] = _AFTER_NEWLINE  # type: ignore[assignment]  # () in the base
+
+        def _merge_newlines_into_operators(self, stream: Iterator[Token]) -> Iterator[Token]:
+            """python-hcl2's pass joins a newline to a binary operator after it, anywhere. HCL skips
+            newlines only inside parentheses, brackets, ``${ }``, ``%{ }`` and a ``{ for }``; elsewhere
+            (an argument, an object) a newline ends the expression, so an operator at the start of
+            the next line is an error, and the newline is left for the parser to reject there."""
+            inner = PostLexer._merge_newlines_into_operators
+            skips: list[bool] = []  # per open bracket: whether newlines inside it are skipped
+            last = ""
+            held: list[Token] = []
+            for token in stream:
+                kind = token.type
+                if kind == "NL_OR_COMMENT":
+                    held.append(token)
+                    continue
+                if held and kind in OPERATOR_TYPES and not (skips and skips[-1]):
+                    yield from held  # not merged: the parser sees the newline, then the operator
+                    held = []
+                if held:
+                    yield from inner(self, iter([*held, token]))
+                    held = []
+                else:
+                    yield token
+                if kind in ("LPAR", "LSQB", "INTERP_START", "DIRECTIVE_START"):
+                    skips.append(True)
+                elif kind == "LBRACE":
+                    skips.append(False)
+                elif kind == "FOR" and last == "LBRACE" and skips:
+                    skips[-1] = True  # `{ for ... }`
+                elif kind in ("RPAR", "RSQB", "RBRACE") and skips:
+                    skips.pop()
+                last = kind
+            yield from held
 
     def build(**options: Any) -> Lark:
         return Lark(hcl2_grammar(), **options)
