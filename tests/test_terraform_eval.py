@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from analyzer.discovery import discover
-from analyzer.frontends.terraform import VariableInputs, analyse_terraform, root_folders
+from analyzer.frontends.base import ScanInputs
+from analyzer.frontends.terraform import analyse_terraform, root_folders
 from analyzer.frontends.terraform.evaluate import Frame, Module
 from analyzer.frontends.terraform.syntax import parse_text
 from analyzer.model import Resource
@@ -183,7 +184,7 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def load(root: Path, inputs: VariableInputs | None = None) -> tuple[dict[str, Resource], list[str], Any]:
+def load(root: Path, inputs: ScanInputs | None = None) -> tuple[dict[str, Resource], list[str], Any]:
     _, files = discover([root], root)
     results = analyse_terraform(files, inputs)
     resources = {r.address: r for result in results for r in result.resources}
@@ -218,18 +219,18 @@ def test_variable_precedence(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": VARIABLES_TF})
     assert member(load(tmp_path)[0]) == (Unknown("var.group"), "m-1-0")
     environ = {"TF_VAR_group": "env", "TF_VAR_wait": "2"}
-    assert member(load(tmp_path, VariableInputs(environ=environ))[0]) == ("env", "m-2-0")
+    assert member(load(tmp_path, ScanInputs(environ=environ))[0]) == ("env", "m-2-0")
     # Without --env-vars the environment is not read.
-    assert member(load(tmp_path, VariableInputs())[0])[0] == Unknown("var.group")
+    assert member(load(tmp_path, ScanInputs())[0])[0] == Unknown("var.group")
     write(tmp_path, {"terraform.tfvars": 'group = "tfvars"\nwait = 3\n',
                      "terraform.tfvars.json": '{"group": "json"}',
                      "b.auto.tfvars": 'group = "auto-b"\n', "a.auto.tfvars.json": '{"group": "auto-a", "wait": "4"}'})
-    assert member(load(tmp_path, VariableInputs(environ=environ))[0]) == ("auto-b", "m-4-0")
+    assert member(load(tmp_path, ScanInputs(environ=environ))[0]) == ("auto-b", "m-4-0")
     (tmp_path / "extra.tfvars").write_text('group = "file"\n', encoding="utf-8")
     var_file = tmp_path / "extra.tfvars"
-    assert member(load(tmp_path, VariableInputs(var_files=(var_file,)))[0]) == ("file", "m-4-0")
+    assert member(load(tmp_path, ScanInputs(var_files=(var_file,)))[0]) == ("file", "m-4-0")
     cli = (("group", "cli"), ("wait", "5"), ("rings", '["a", "b"]'))
-    assert member(load(tmp_path, VariableInputs(var_files=(var_file,), cli=cli))[0]) == ("cli", "m-5-2")
+    assert member(load(tmp_path, ScanInputs(var_files=(var_file,), variables=cli))[0]) == ("cli", "m-5-2")
 
 
 MODULE_TF = """

@@ -130,8 +130,3 @@ class Budget:
                                    "is unknown")
         return Diagnostic(where, f"evaluation stopped after {self.max_values:,} values; the rest of this {what} "
                                  "is unknown")
-
-
-def unlimited() -> Budget:
-    """A budget that never runs out (evaluating a single value outside any unit)."""
-    return Budget(max_values=2**62, max_seconds=None)

@@ -6,7 +6,6 @@ import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +90,7 @@ def _read_automatically(display: str) -> bool:
     return name.startswith("terraform.tfvars") or ".auto.tfvars" in name
 
 
-def _var_files(inputs: VariableInputs, diagnostics: list[Diagnostic]) -> list[ParsedFile]:
+def _var_files(inputs: ScanInputs, diagnostics: list[Diagnostic]) -> list[ParsedFile]:
     """The ``--var-file`` files, parsed; a file that cannot be parsed is added to ``diagnostics``."""
     parsed_files: list[ParsedFile] = []
     for path in inputs.var_files:
@@ -112,21 +111,6 @@ def _tfvars_order(display: str) -> tuple[int, str]:
     if name == "terraform.tfvars.json":
         return (1, name)
     return (2, name)
-
-
-@dataclass(frozen=True, slots=True)
-class VariableInputs:
-    """Variable values given outside the code, in Terraform's precedence order (later wins)."""
-
-    var_files: tuple[Path, ...] = ()
-    """``--var-file`` files, in the order given."""
-    cli: tuple[tuple[str, str], ...] = ()
-    """``--var NAME=VALUE`` pairs, in the order given (values are strings, as on Terraform's CLI)."""
-    environ: Mapping[str, str] | None = None
-    """The environment to read ``TF_VAR_*`` from; None unless ``--env-vars`` is given."""
-    roots: tuple[Path, ...] = ()
-    """The resolved folders module folders may be read from (see :class:`ScanInputs`); empty: the
-    report root."""
 
 
 OUTSIDE = "outside the scanned root"
@@ -308,15 +292,15 @@ def roots_from_calls(local_calls: dict[str, set[str]]) -> list[str]:
     return sorted(roots)
 
 
-def analyse_terraform(files: list[SourceFile], inputs: VariableInputs | None = None) -> list[FileResult]:
+def analyse_terraform(files: list[SourceFile], inputs: ScanInputs | None = None) -> list[FileResult]:
     """Every root module of ``files`` evaluated, nothing remembered: the front end on its own, for
     tests and tools (a scan goes through :meth:`TerraformFrontEnd.units` and the engine)."""
-    units = root_units(files, {}, {}, inputs or VariableInputs(), NoMemo())
+    units = root_units(files, {}, {}, inputs or ScanInputs(), NoMemo())
     evaluated = [e for unit in units for e in (unit.ready if unit.ready is not None else unit.evaluate()[0])]
     return [e.result for e in without_repeats(evaluated)]
 
 
-def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[ParsedFile], inputs: VariableInputs,
+def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[ParsedFile], inputs: ScanInputs,
                   tree: ModuleTree) -> FileResult:
     """One root module evaluated into canonical resources, with its problems as diagnostics and the
     module calls it could not follow as notices. Never raises: values too deep to evaluate are a
@@ -358,7 +342,7 @@ def _unevaluated(files: list[ParsedFile], why: str) -> FileResult:
     return FileResult(diagnostics=[Diagnostic(Location(display, 1, 1), f"cannot evaluate Terraform module: {why}")])
 
 
-def root_variables(module: Module, var_files: list[ParsedFile], inputs: VariableInputs,
+def root_variables(module: Module, var_files: list[ParsedFile], inputs: ScanInputs,
                    masks: dict[str, str] | None = None) -> dict[str, Any]:
     """The root module's variable values, lowest precedence first: ``TF_VAR_*`` (with
     ``--env-vars``), tfvars files beside the module, ``--var-file`` files, then ``--var``. Each
@@ -377,7 +361,7 @@ def root_variables(module: Module, var_files: list[ParsedFile], inputs: Variable
         for name, attribute in parsed.attributes.items():
             value = module.value(attribute.expr, Frame())
             values[name] = convert_to_type(value, module.variable_blocks.get(name))
-    for name, text in inputs.cli:
+    for name, text in inputs.variables:
         values[name] = string_variable(module, name, text)
     return values
 
@@ -466,7 +450,7 @@ def _file_digest(path: Path) -> str | None:
 
 
 def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
-               inputs: VariableInputs, memo: Memo) -> list[Unit]:
+               inputs: ScanInputs, memo: Memo) -> list[Unit]:
     """One unit per root folder of ``.tf`` files: the root module (with the modules it calls) with the
     ``terraform.tfvars`` and ``*.auto.tfvars`` beside it and the variable inputs. ``parsed`` holds the
     files the parse stage parsed, by display path (others are parsed here).
@@ -531,7 +515,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
     root_path = _report_root(files)
     lazy_dirs = _LazyDirs(dict(ok_by_dir), lambda display: parsed_file(by_display[display]))
     folders = _Folders(lazy_dirs, root_path, limits, inputs.roots)
-    inputs_key = (tuple(var_digest), tuple(inputs.cli), environ, limits_key,
+    inputs_key = (tuple(var_digest), tuple(inputs.variables), environ, limits_key,
                   root_path.as_posix() if root_path is not None else None,
                   tuple(root.as_posix() for root in folders.roots))
     states: dict[str, Any] = {}
@@ -628,8 +612,7 @@ class TerraformFrontEnd:
 
     def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
               inputs: ScanInputs, memo: Memo) -> list[Unit]:
-        return root_units(files, parsed, keys,
-                          VariableInputs(inputs.var_files, inputs.variables, inputs.environ, inputs.roots), memo)
+        return root_units(files, parsed, keys, inputs, memo)
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
         from analyzer.frontends.terraform.comments import comments
