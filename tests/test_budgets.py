@@ -118,7 +118,9 @@ def test_a_bug_of_ours_is_still_an_internal_error(monkeypatch: pytest.MonkeyPatc
     (tmp_path / "main.tf").write_text('resource "azurerm_resource_group" "r" {\n  name     = lower("RG")\n'
                                       '  location = "westeurope"\n}\n', encoding="utf-8")
     report = engine_scan([tmp_path], ScanOptions(as_of=date(2026, 11, 23), cache=False, workers=1))
-    assert len(report.internal_errors) == 1
+    assert [(e.location.path, e.message) for e in report.internal_errors] == [(
+        "main.tf", "internal error while evaluating Terraform module . (AttributeError); please report it "
+                   "\u2014 run with --debug for details")]
 
 
 def test_bicep_integers_past_64_bits_are_unknown(tmp_path: Path) -> None:
