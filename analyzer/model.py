@@ -51,6 +51,8 @@ class Kind(StrEnum):
     VIRTUAL_NETWORK = "virtual_network"
     SUBNET = "subnet"
     MANIFEST = "manifest"
+    EVENT_SYSTEM_TOPIC = "event_system_topic"
+    EVENT_SUBSCRIPTION = "event_subscription"
 
 
 Value = Any
@@ -79,6 +81,8 @@ class Group:
     """ARM ``beforeGates`` (a list of approval gates); azurerm cannot set it."""
     after_gates: Value = None
     """ARM ``afterGates``; azurerm cannot set it."""
+    member_selector: Value = None
+    """ARM ``memberSelector.byLabel`` (preview): a Kubernetes label selector string; azurerm cannot set it."""
 
 
 Groups = tuple[Group | Unknown, ...] | Unknown
@@ -101,6 +105,8 @@ class Stage:
     """ARM ``beforeGates``; azurerm cannot set it."""
     after_gates: Value = None
     """ARM ``afterGates``; azurerm cannot set it."""
+    member_selector: Value = None
+    """ARM ``memberSelector.byLabel`` (preview) of the stage; azurerm cannot set it."""
 
 
 Stages = tuple[Stage | Unknown, ...] | Unknown
@@ -294,12 +300,34 @@ class ManifestProps:
     it (``spec.policy.placementType``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class EventSystemTopicProps(ArmProps):
+    """``azurerm_eventgrid_system_topic``, ``Microsoft.EventGrid/systemTopics``."""
+
+    topic_type: Value = None
+    """``topic_type`` / ``properties.topicType`` (``Microsoft.ResourceNotifications.AKSResources``)."""
+    source: Value = None
+    """``source_resource_id`` / ``properties.source`` (ref or ARM ID)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventSubscriptionProps(ArmProps):
+    """``azurerm_eventgrid_system_topic_event_subscription``, ``systemTopics/eventSubscriptions``."""
+
+    topic: Value = None
+    """The system topic: a ref or ARM ID (ARM: the parent), or the topic's name (azurerm ``system_topic``,
+    in the subscription's resource group)."""
+    included_event_types: Value = None
+    """``included_event_types`` / ``properties.filter.includedEventTypes``; None: every event type."""
+
+
 FLEET_CHILD_PROPS = (MemberProps, UpdateStrategyProps, UpdateRunProps, AutoUpgradeProfileProps, ManagedNamespaceProps)
 """The props of the kinds that belong to a fleet (each has a ``fleet`` field)."""
 
 Props = (FleetProps | MemberProps | UpdateStrategyProps | UpdateRunProps | AutoUpgradeProfileProps
          | ManagedNamespaceProps | ClusterProps | ResourceGroupProps | SubscriptionProps | RoleAssignmentProps
-         | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps | ManifestProps)
+         | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps | ManifestProps
+         | EventSystemTopicProps | EventSubscriptionProps)
 """The props of any kind."""
 
 PROPS: dict[Kind, type[Props]] = {
@@ -318,6 +346,8 @@ PROPS: dict[Kind, type[Props]] = {
     Kind.VIRTUAL_NETWORK: VirtualNetworkProps,
     Kind.SUBNET: SubnetProps,
     Kind.MANIFEST: ManifestProps,
+    Kind.EVENT_SYSTEM_TOPIC: EventSystemTopicProps,
+    Kind.EVENT_SUBSCRIPTION: EventSubscriptionProps,
 }
 """The props class of each kind."""
 
@@ -440,6 +470,8 @@ Identity = Resource[IdentityProps]
 VirtualNetwork = Resource[VirtualNetworkProps]
 Subnet = Resource[SubnetProps]
 Manifest = Resource[ManifestProps]
+EventSystemTopic = Resource[EventSystemTopicProps]
+EventSubscription = Resource[EventSubscriptionProps]
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,20 +232,28 @@ def _name_problem(name: str, limit: int) -> str | None:
     return None
 
 
+NAME_LIMITS = {Kind.FLEET: ("fleet", FLEET_NAME_MAX), Kind.MEMBER: ("member", CHILD_NAME_MAX),
+               Kind.UPDATE_STRATEGY: ("update strategy", CHILD_NAME_MAX),
+               Kind.UPDATE_RUN: ("update run", CHILD_NAME_MAX),
+               Kind.AUTO_UPGRADE_PROFILE: ("auto-upgrade profile", CHILD_NAME_MAX),
+               Kind.MANAGED_NAMESPACE: ("managed namespace", FLEET_NAME_MAX)}
+"""The resource names FIAC504 checks, with their maximum length (azure-facts §2 name rules)."""
+
+
 @rule("FIAC504", "invalid-fleet-name", "error",
-      "A fleet, member, update group, stage or auto-upgrade profile name breaks the API's naming rule.",
+      "A fleet, member, group, stage, strategy, run, profile or managed namespace name breaks the API's rule.",
       tags=("membership", "naming"))
 def invalid_fleet_name(ctx: RuleContext) -> None:
     """
     ## What it finds
 
-    A name the Fleet API rejects: fleet names must be 1-63 characters; member, update group, stage
-    and auto-upgrade profile names 1-50 characters; all must match
-    `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$` (lowercase letters, digits and hyphens, starting and ending
-    with a letter or digit). Names checked: fleets, members, members' `group`, the stage and group
-    names of update strategies and of update runs' inline stages, and auto-upgrade profiles.
-    Unknown names and `existing` references are not checked, and an empty member group is left to
-    FIAC203.
+    A name the Fleet API rejects: fleet and managed namespace names must be 1-63 characters; member,
+    update group, stage, update strategy, update run and auto-upgrade profile names 1-50 characters;
+    all must match `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$` (lowercase letters, digits and hyphens, starting
+    and ending with a letter or digit). Names checked: fleets, members, members' `group`, update
+    strategies, update runs, auto-upgrade profiles, managed namespaces, and the stage and group names
+    of update strategies and of update runs' inline stages. Unknown names and `existing` references
+    are not checked, and an empty member group is left to FIAC203.
 
     ## Why it matters
 
@@ -262,16 +270,16 @@ def invalid_fleet_name(ctx: RuleContext) -> None:
     ## References
 
     - [Microsoft.ContainerService fleets: name rules](https://learn.microsoft.com/azure/templates/microsoft.containerservice/fleets)
+    - [Fleet API name patterns (azure-rest-api-specs)](https://github.com/Azure/azure-rest-api-specs/tree/main/specification/containerservice/resource-manager/Microsoft.ContainerService/fleet)
     - [Naming rules for Azure resources](https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules)
     """
     graph = ctx.graph
     checks: list[tuple[Resource, str, Any, int, tuple[str, ...]]] = []
-    labels = {Kind.FLEET: "fleet", Kind.MEMBER: "member", Kind.AUTO_UPGRADE_PROFILE: "auto-upgrade profile"}
-    for kind, label in labels.items():
+    for kind, (label, limit) in NAME_LIMITS.items():
         for resource in graph.of_kind(kind):
             if not resource.existing:
-                limit = FLEET_NAME_MAX if kind == Kind.FLEET else CHILD_NAME_MAX
-                checks.append((resource, f"{label} name {{}}", resource.name, limit, ("name",)))
+                checks.append((resource, f"{label} name {{}} of `{resource.address}`", resource.name, limit,
+                               ("name",)))
     for member in graph.of_kind(Kind.MEMBER):
         group = member.props.group
         if not member.existing and group != "":
@@ -349,3 +357,122 @@ def fleet_system_assigned_identity(ctx: RuleContext) -> None:
             at=("identity_type",),
             hint="create a user-assigned identity and set the fleet's identity type to UserAssigned",
         )
+
+
+@rule("FIAC507", "member-fleet-unresolved", "error",
+      "A member's fleet names a resource the code does not declare, a resource that is not a fleet, or an "
+      "ID that is not a fleet's.", tags=("membership",))
+def member_fleet_unresolved(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A fleet member whose fleet reference (`kubernetes_fleet_id`, `parent`, `parent_id`) is
+
+    - a reference to a resource or data source that the scanned code does not declare, typically a
+      misspelt name (`azurerm_kubernetes_fleet_manager.flet.id`, a Bicep symbol that does not exist);
+    - a reference to a declared resource that is not a fleet (a resource group, a cluster...);
+    - an ARM ID whose type is not `Microsoft.ContainerService/fleets`.
+
+    A literal ARM ID of a fleet managed elsewhere is fine, and so is a value that cannot be resolved
+    (a variable, a module output) or a parent fleet given by name (`'fleet/member'`).
+
+    ## Why it matters
+
+    Terraform stops at plan time on a reference to an undeclared resource and Bicep does not compile;
+    a parent that is not a fleet, or an ID of the wrong type, is rejected by Azure during the
+    deployment, after the resources before it were created. Until then every fleet rule silently
+    ignores the member: it belongs to no fleet.
+
+    ## Example
+
+    ## Fix
+
+    Reference the fleet's resource (or data source) by its declared name, or write the full ARM ID
+    of the fleet.
+
+    ## References
+
+    - [Fleets/members: parent](https://learn.microsoft.com/azure/templates/microsoft.containerservice/fleets/members)
+    - [azurerm_kubernetes_fleet_member](https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_fleet_member)
+    """
+    graph = ctx.graph
+    for member in _members(ctx):
+        value = member.props.fleet
+        problem: str | None = None
+        if isinstance(value, Unknown):
+            what = _undeclared(value)
+            if what is not None:
+                problem = f"refers to `{value.text}`, a {what} the scanned code does not declare"
+        elif isinstance(value, ResourceRef):
+            target = graph.resolve(value)
+            if target is not None and target.kind != Kind.FLEET:
+                problem = f"refers to `{target.address}`, which is not a fleet ({target.source_type})"
+        elif isinstance(value, str) and value.strip().startswith("/"):
+            parsed = arm_ids.parse_arm_id(value)
+            if parsed is None or parsed.type is None:
+                problem = f"is {value!r}, which is not the ARM ID of a resource"
+            elif parsed.type.lower() != arm_ids.FLEET:
+                problem = f"is an ARM ID of type {parsed.type}, not a Microsoft.ContainerService/fleets ID"
+        if problem is None:
+            continue
+        ctx.report(
+            member,
+            f"the fleet of member `{member.address}` {problem}; the member cannot join",
+            at=("fleet",),
+            hint="reference the declared fleet resource (its id, or the Bicep symbol as parent), or write the "
+                 "full ARM ID of a Microsoft.ContainerService/fleets resource",
+        )
+
+
+@rule("FIAC508", "duplicate-member-name", "error",
+      "Two members of one fleet have the same name.", tags=("membership",))
+def duplicate_member_name(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    Two or more members of one fleet with the same name after evaluation, counting every
+    `count`/`for_each`/loop instance. Names compare without regard to letter case, as ARM resource
+    IDs do. The first member, in file and line order, is taken as the member; every later one is
+    reported, naming the first. Members whose name or fleet cannot be resolved are not compared.
+
+    ## Why it matters
+
+    A member's resource ID is `<fleet ID>/members/<name>`: both declarations address the same
+    resource, so the deployment fails, or the second silently replaces the first (which then leaves
+    the fleet).
+
+    ## Example
+
+    ## Fix
+
+    Give every member of a fleet its own name (the cluster's name is a common choice).
+
+    ## References
+
+    - [Fleet members REST API](https://learn.microsoft.com/rest/api/fleet/fleet-members)
+    """
+    names: dict[tuple[str, str], list[Member]] = defaultdict(list)
+    for member in _members(ctx):
+        fleet = ctx.graph.fleet_identity(member)
+        name = member.name
+        if fleet is None:
+            continue
+        if not isinstance(name, str):
+            continue
+        names[(fleet, name.lower())].append(member)
+    for (fleet, _name), members in sorted(names.items()):
+        if len(members) < 2:
+            continue
+        first, *rest = sorted(members, key=lambda m: (m.location.sort_key(), m.address))
+        for member in rest:
+            target = ctx.graph.target(member, "fleet")
+            fleet_name = display(target.name) if target is not None else fleet.removeprefix("arm:")
+            ctx.report(
+                member,
+                f"member `{member.address}` is named `{display(member.name)}`, like member `{first.address}` of "
+                f"the same fleet `{fleet_name}`; both address `<fleet>/members/{display(member.name)}`, so one "
+                f"fails or replaces the other",
+                at=("name",),
+                hint="give each member of a fleet its own name",
+                related=(first.address,),
+            )

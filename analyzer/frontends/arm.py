@@ -68,10 +68,12 @@ class _Props:
                     self._locate(gcanon, garm)
                     self._locate(gcanon + ".name", garm + ".name")
                     self._locate(gcanon + ".max_concurrency", garm + ".maxConcurrency")
+                    self._locate_gates(gcanon, garm, group)
                     if isinstance(group, dict):
                         items.append(Group(name=_get(group, "name"), max_concurrency=_get(group, "maxConcurrency"),
                                            before_gates=_get(group, "beforeGates"),
-                                           after_gates=_get(group, "afterGates")))
+                                           after_gates=_get(group, "afterGates"),
+                                           member_selector=_get(group, "memberSelector.byLabel")))
                     else:
                         items.append(_not_an_object(group, garm))
                 groups = tuple(items)
@@ -82,11 +84,30 @@ class _Props:
             self._locate(canon + ".groups", arm + ".groups")
             self._locate(canon + ".after_wait", arm + ".afterStageWaitInSeconds")
             self._locate(canon + ".max_concurrency", arm + ".maxConcurrency")
+            self._locate_gates(canon, arm, stage)
             stages.append(Stage(name=_get(stage, "name"), groups=groups,
                                 after_wait=_get(stage, "afterStageWaitInSeconds"),
                                 max_concurrency=_get(stage, "maxConcurrency"),
-                                before_gates=_get(stage, "beforeGates"), after_gates=_get(stage, "afterGates")))
+                                before_gates=_get(stage, "beforeGates"), after_gates=_get(stage, "afterGates"),
+                                member_selector=_get(stage, "memberSelector.byLabel")))
         self.props[canonical] = tuple(stages)
+
+    def _locate_gates(self, canon: str, arm: str, item: Any) -> None:
+        """Where a stage's or group's member selector and gates are written (each gate and its
+        ``scheduledStartConfiguration`` fields)."""
+        self._locate(canon + ".member_selector", arm + ".memberSelector.byLabel")
+        for canon_list, arm_list in (("before_gates", "beforeGates"), ("after_gates", "afterGates")):
+            self._locate(f"{canon}.{canon_list}", f"{arm}.{arm_list}")
+            gates = _get(item, arm_list) if isinstance(item, dict) else None
+            for k, gate in enumerate(gates if isinstance(gates, list) else []):
+                gcanon, garm = f"{canon}.{canon_list}[{k}]", f"{arm}.{arm_list}[{k}]"
+                self._locate(gcanon, garm)
+                self._locate(gcanon + ".type", garm + ".type")
+                self._locate(gcanon + ".scheduledStartConfiguration", garm + ".scheduledStartConfiguration")
+                if isinstance(gate, dict):
+                    for key in ("startDay", "startTime", "utcOffset"):
+                        self._locate(f"{gcanon}.scheduledStartConfiguration.{key}",
+                                     f"{garm}.scheduledStartConfiguration.{key}")
 
 
 def _not_an_object(value: Any, arm_path: str) -> Unknown:
@@ -140,6 +161,11 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
         p.take("principal", "properties.principalId")
         p.take("role", "properties.roleDefinitionId")
         p.take("principal_type", "properties.principalType")
+    elif kind == Kind.EVENT_SYSTEM_TOPIC:
+        p.take("topic_type", "properties.topicType")
+        p.take("source", "properties.source")
+    elif kind == Kind.EVENT_SUBSCRIPTION:
+        p.take("included_event_types", "properties.filter.includedEventTypes")
     elif kind == Kind.ROLE_DEFINITION:
         p.take("role_name", "properties.roleName")
         permissions = _get(body, "properties.permissions")

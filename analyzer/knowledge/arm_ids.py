@@ -25,6 +25,8 @@ KIND_BY_ARM_TYPE = {
     "microsoft.network/virtualnetworks": Kind.VIRTUAL_NETWORK,
     "microsoft.network/virtualnetworks/subnets": Kind.SUBNET,
     "microsoft.resources/resourcegroups": Kind.RESOURCE_GROUP,
+    "microsoft.eventgrid/systemtopics": Kind.EVENT_SYSTEM_TOPIC,
+    "microsoft.eventgrid/systemtopics/eventsubscriptions": Kind.EVENT_SUBSCRIPTION,
 }
 
 

@@ -113,6 +113,8 @@ def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, st
         props.locations["name"] = inst.loc(name_pair)
     if fleet is not ABSENT and kind in _CHILD_KINDS:
         props.put("fleet", fleet, fleet_loc)
+    elif fleet is not ABSENT and kind == Kind.EVENT_SUBSCRIPTION:
+        props.put("topic", fleet, fleet_loc)  # the parent system topic (its name, for `topic/sub`)
     if kind == Kind.CLUSTER:
         # What kind of cluster it is follows from its type alone, so an `existing` one has it too.
         props.put("flavor", "arc" if copy.arm_type.lower().startswith("microsoft.kubernetes/") else "aks", None)

@@ -30,6 +30,8 @@ ARM_TYPES = {
     "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity/userAssignedIdentities",
     "azurerm_subnet": "Microsoft.Network/virtualNetworks/subnets",
     "azurerm_virtual_network": "Microsoft.Network/virtualNetworks",
+    "azurerm_eventgrid_system_topic": "Microsoft.EventGrid/systemTopics",
+    "azurerm_eventgrid_system_topic_event_subscription": "Microsoft.EventGrid/systemTopics/eventSubscriptions",
 }
 
 
@@ -184,6 +186,16 @@ def _subnet(b: _Builder) -> None:
     b.take("virtual_network", "virtual_network_name")
 
 
+def _system_topic(b: _Builder) -> None:
+    b.take("topic_type", "topic_type")
+    b.take("source", "source_resource_id")
+
+
+def _event_subscription(b: _Builder) -> None:
+    b.take("topic", "system_topic")
+    b.take("included_event_types", "included_event_types")
+
+
 def _subscription(b: _Builder) -> None:
     value = b.take("subscription_id", "subscription_id")
     if value is None:
@@ -219,6 +231,10 @@ HANDLERS: dict[tuple[str, str], tuple[Kind, Callable[[_Builder], None]]] = {
     ("resource", "azurerm_subnet"): (Kind.SUBNET, _subnet),
     ("resource", "azurerm_virtual_network"): (Kind.VIRTUAL_NETWORK, _nothing),
     ("resource", "kubernetes_manifest"): (Kind.MANIFEST, _manifest),
+    ("resource", "azurerm_eventgrid_system_topic"): (Kind.EVENT_SYSTEM_TOPIC, _system_topic),
+    ("resource", "azurerm_eventgrid_system_topic_event_subscription"): (Kind.EVENT_SUBSCRIPTION,
+                                                                        _event_subscription),
+    ("data", "azurerm_eventgrid_system_topic"): (Kind.EVENT_SYSTEM_TOPIC, _nothing),
     ("data", "azurerm_subscription"): (Kind.SUBSCRIPTION, _subscription),
     ("data", "azurerm_resource_group"): (Kind.RESOURCE_GROUP, _nothing),
     ("data", "azurerm_kubernetes_cluster"): (Kind.CLUSTER, _cluster("aks")),
@@ -309,6 +325,7 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
     if isinstance(body, str):
         body = _json_object(body)
     identity = evaluated.blocks.get("identity")
+    body_values_keys = set(body) if isinstance(body, dict) else set()
     if isinstance(body, dict):
         if identity and "identity" not in body:
             body = {**body, "identity": identity[0].values}
@@ -318,7 +335,15 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
         def where(path: str) -> Location | None:
             # A value built by an expression (a for loop) has no key of its own: the nearest
             # enclosing key that is written stands in for it.
+            if identity and path.lower().startswith("identity") and written_identity is not None:
+                return written_identity  # the identity block, not the body
             return locate(written, path) or fallback
+
+        written_identity = None
+        if identity and "identity" not in body_values_keys:
+            block = identity[0]
+            written_identity = builder.loc(block.positions["type"]) if "type" in block.positions \
+                else builder.loc(block.pos)
 
         props, locations = arm.canonical_props(arm_type, body, where)
         builder.values.update(props)
@@ -336,6 +361,9 @@ def _outside_body(b: _Builder, kind: Kind, parent: Any) -> None:
     if kind == Kind.ROLE_ASSIGNMENT and parent is not None:
         b.values["scope"] = parent
         b.resource.locations["scope"] = b.loc(positions["parent_id"])
+    elif kind == Kind.EVENT_SUBSCRIPTION and parent is not None:
+        b.values["topic"] = parent
+        b.resource.locations["topic"] = b.loc(positions["parent_id"])
     elif kind == Kind.ROLE_DEFINITION and b.resource.name is not None:
         b.values["role_id"] = b.resource.name
         if "name" in positions:

@@ -4,9 +4,9 @@ resource "azapi_resource" "fleet" {
   location  = "westeurope"
   parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
   identity {
-    type = "SystemAssigned"
+    type = "SystemAssigned" # expect: FIAC505
   }
-  body = { # expect: FIAC505
+  body = {
     properties = {}
   }
 }

@@ -1,0 +1,20 @@
+resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+}
+
+resource west 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'aks'
+  properties: {
+    clusterResourceId: resourceId('rg-aks', 'Microsoft.ContainerService/managedClusters', 'aks-west')
+  }
+}
+
+resource north 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'aks' // expect: FIAC508
+  properties: {
+    clusterResourceId: resourceId('rg-aks', 'Microsoft.ContainerService/managedClusters', 'aks-north')
+  }
+}
