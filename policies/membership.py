@@ -400,7 +400,9 @@ def member_fleet_unresolved(ctx: RuleContext) -> None:
         value = member.props.fleet
         problem: str | None = None
         if isinstance(value, Unknown):
-            what = _undeclared(value)
+            # A parent must be a resource symbol, which no import provides: a bare name that is no
+            # symbol names nothing.
+            what = "symbol" if value.cause == UnknownCause.UNRESOLVED_NAME else _undeclared(value)
             if what is not None:
                 problem = f"refers to `{value.text}`, a {what} the scanned code does not declare"
         elif isinstance(value, ResourceRef):
@@ -460,13 +462,13 @@ def duplicate_member_name(ctx: RuleContext) -> None:
         if not isinstance(name, str):
             continue
         names[(fleet, name.lower())].append(member)
-    for (fleet, _name), members in sorted(names.items()):
+    for (_fleet, _name), members in sorted(names.items()):
         if len(members) < 2:
             continue
         first, *rest = sorted(members, key=lambda m: (m.location.sort_key(), m.address))
         for member in rest:
             target = ctx.graph.target(member, "fleet")
-            fleet_name = display(target.name) if target is not None else fleet.removeprefix("arm:")
+            fleet_name = display(target.name) if target is not None else display(member.props.fleet)
             ctx.report(
                 member,
                 f"member `{member.address}` is named `{display(member.name)}`, like member `{first.address}` of "

@@ -880,7 +880,7 @@ def member_selector_matches_no_member(ctx: RuleContext) -> None:
                 continue
             ctx.report(source,
                        f"member selector `{selector}` of {what} in {_what(source)} selects no member of fleet "
-                       f"{display(fleet.name)}; the {what.split(' ')[0]} upgrades nothing",
+                       f"`{display(fleet.name)}`; the {what.split(' ')[0]} upgrades nothing",
                        at=(at,), hint="match the selector to the labels of the members meant for it "
                                       f"(members: {', '.join(sorted(display(m.name) for m in members.members))})",
                        related=(fleet.address,))
@@ -1047,7 +1047,7 @@ def rollout_without_tiers(ctx: RuleContext) -> None:
             if all(a is True for a in answers):
                 name = display(stage.name) if isinstance(stage, Stage) else f"#{i + 1}"
                 ctx.report(source, f"stage {name} of {_what(source)} selects all {len(answers)} members of fleet "
-                                   f"{display(fleet.name)}; the update reaches every cluster with no stage boundary "
+                                   f"`{display(fleet.name)}`; the update reaches every cluster with no stage boundary "
                                    f"to stop it first",
                            at=(f"stages[{i}].name", f"stages[{i}]"),
                            hint="split the members into stages (a canary stage first) with a wait or gate between them",
@@ -1068,7 +1068,7 @@ def rollout_without_tiers(ctx: RuleContext) -> None:
             ctx.unknown(run, f"whether the run updates more than 2 members one by one: {members.why_unknown()}")
             continue
         ctx.report(run, f"update run {display(run.name)} ({run.address}) has neither an update strategy nor stages, "
-                        f"so it updates all {len(members.members)} members of fleet {display(fleet.name)} one by one "
+                        f"so it updates all {len(members.members)} members of fleet `{display(fleet.name)}` one by one "
                         f"with no stage boundary to stop it first",
                    hint="reference an update strategy with stages, or give the run inline stages",
                    related=(fleet.address,))
