@@ -110,8 +110,8 @@ def arc_member_in_update_strategy(ctx: RuleContext) -> None:
 
     A member whose cluster is an Arc-enabled cluster (`Microsoft.Kubernetes/connectedClusters`:
     a resource, an `existing` declaration, a data source or a literal ID) and whose update group is
-    a stage group of its fleet: a group named in a stage of one of the fleet's update strategies or
-    in the inline stages of one of its update runs. Group names are compared exactly (they are
+    a stage group of its fleet: a group without a member selector named in a stage of one of the
+    fleet's update strategies or in the inline stages of one of its update runs. Group names are compared exactly (they are
     case-sensitive). A member whose group or cluster is unknown, and fleets with a stage group name
     that cannot be resolved, are not judged.
 
