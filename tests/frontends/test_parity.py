@@ -764,12 +764,12 @@ DEPLOYER = ("ref", "identity", "id-deployer", "principal_id")
 
 
 def group(name: str) -> dict[str, Any]:
-    return {"name": name, "max_concurrency": None, "before_gates": None, "after_gates": None}
+    return {"name": name, "max_concurrency": None, "before_gates": None, "after_gates": None, "member_selector": None}
 
 
 def stage(name: str, groups: list[str], after_wait: Any) -> dict[str, Any]:
     return {"name": name, "groups": [group(g) for g in groups], "after_wait": after_wait, "max_concurrency": None,
-            "before_gates": None, "after_gates": None}
+            "before_gates": None, "after_gates": None, "member_selector": None}
 
 
 EXPECTED: dict[str, dict[Any, dict[str, Any]]] = {
