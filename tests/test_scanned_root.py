@@ -22,7 +22,9 @@ from tests.ci_helpers import AS_OF, git_repo, member_tf, run
 SECRET = "SECRET-OUTSIDE-THE-ROOT"
 OUTSIDE_TF = (f'output "name" {{\n  value = "{SECRET}"\n}}\n'
               'resource "azurerm_kubernetes_fleet_member" "outside" {\n'
-              f'  name = "{SECRET}"\n  kubernetes_fleet_id = "x"\n}}\n')
+              f'  name = "{SECRET}"\n  kubernetes_fleet_id = "x"\n'
+              '  kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/'
+              'providers/Microsoft.ContainerService/managedClusters/aks"\n}\n')
 USES_OUTPUT = '''
 resource "azurerm_kubernetes_fleet_manager" "fleet" {
   name                = module.m.name
