@@ -17,14 +17,21 @@ The questions:
   selects.
 - :func:`members_run_includes` ``(graph, run) -> Selection`` and :func:`members_profile_covers`
   ``(graph, profile) -> Selection``.
-- :func:`stage_plans` ``(graph) -> dict[str, StagePlan]``: the stage groups of each fleet.
+- :func:`stage_plans` ``(graph) -> dict[str, StagePlan]`` and :func:`stage_groups` ``(graph, fleet) ->
+  StagePlan | None``: the stage groups of each fleet (groups without a member selector), and whether a
+  selector of its stages may select a member (:meth:`StagePlan.selector_may_select`).
+
+A :class:`Selection` answers :meth:`~Selection.includes` ``(member) -> bool | None``; ``selected`` and
+``maybe`` list the members selected for certain and those that may be; ``count`` is the number selected
+when every answer is known and every member of the fleet is (else None); ``everyone`` whether all are;
+``members.known`` whether the fleet's member list is complete; ``reason`` why every answer is None.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -365,7 +372,7 @@ def members_stage_selects(graph: FleetGraph, fleet: str, stage: Stage | Unknown)
     return _selection(fleet_members(graph, fleet), lambda m: stage_selects(stage, m))
 
 
-def _nobody(graph: FleetGraph, reason: str) -> Selection:
+def _nobody(reason: str) -> Selection:
     return Selection(FleetMembers("", ()), (), reason)
 
 
@@ -378,10 +385,9 @@ def _by_strategy(graph: FleetGraph, owner: UpdateRun | AutoUpgradeProfile, fleet
     if target is None or not isinstance(target.props, UpdateStrategyProps):
         return _selection(members, lambda m: None,
                           f"its update strategy {display(strategy)} is not declared in the scanned code")
-    selection = members_stages_select(graph, fleet, target.props.stages)
     if target.props.stages is None:
         return _selection(members, lambda m: None, f"update strategy {target.address} has no readable stages")
-    return selection
+    return members_stages_select(graph, fleet, target.props.stages)
 
 
 def members_run_includes(graph: FleetGraph, run: UpdateRun) -> Selection:
@@ -390,7 +396,7 @@ def members_run_includes(graph: FleetGraph, run: UpdateRun) -> Selection:
     its fleet. A run whose fleet cannot be told includes no known member (``reason`` says why)."""
     fleet = graph.fleet_identity(run)
     if fleet is None:
-        return _nobody(graph, f"the fleet of {run.address} cannot be resolved")
+        return _nobody(f"the fleet of {run.address} cannot be resolved")
     if run.props.stages is not None:
         return members_stages_select(graph, fleet, run.props.stages)
     return _by_strategy(graph, run, fleet)
@@ -401,7 +407,7 @@ def members_profile_covers(graph: FleetGraph, profile: AutoUpgradeProfile) -> Se
     every member of its fleet when it has none."""
     fleet = graph.fleet_identity(profile)
     if fleet is None:
-        return _nobody(graph, f"the fleet of {profile.address} cannot be resolved")
+        return _nobody(f"the fleet of {profile.address} cannot be resolved")
     return _by_strategy(graph, profile, fleet)
 
 
@@ -482,9 +488,3 @@ def stage_plans(graph: FleetGraph) -> dict[str, StagePlan]:
 def stage_groups(graph: FleetGraph, fleet: str) -> StagePlan | None:
     """The stage plan of one fleet, or None when no strategy or run of it has stages."""
     return stage_plans(graph).get(fleet)
-
-
-def stage_list(source: UpdateStrategy | UpdateRun) -> Sequence[Stage | Unknown]:
-    """A source's stages as a sequence (empty when none or unknown)."""
-    stages = source.props.stages
-    return stages if isinstance(stages, tuple) else ()
