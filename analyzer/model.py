@@ -43,6 +43,7 @@ class Kind(StrEnum):
     AUTO_UPGRADE_PROFILE = "auto_upgrade_profile"
     MANAGED_NAMESPACE = "managed_namespace"
     CLUSTER = "cluster"
+    NODE_POOL = "node_pool"
     RESOURCE_GROUP = "resource_group"
     SUBSCRIPTION = "subscription"
     ROLE_ASSIGNMENT = "role_assignment"
@@ -79,6 +80,8 @@ class Group:
     """ARM ``beforeGates`` (a list of approval gates); azurerm cannot set it."""
     after_gates: Value = None
     """ARM ``afterGates``; azurerm cannot set it."""
+    member_selector: Value = None
+    """ARM ``memberSelector.byLabel`` (preview): a Kubernetes label selector string; azurerm cannot set it."""
 
 
 Groups = tuple[Group | Unknown, ...] | Unknown
@@ -101,6 +104,8 @@ class Stage:
     """ARM ``beforeGates``; azurerm cannot set it."""
     after_gates: Value = None
     """ARM ``afterGates``; azurerm cannot set it."""
+    member_selector: Value = None
+    """ARM ``memberSelector.byLabel`` of the stage (preview); azurerm cannot set it."""
 
 
 Stages = tuple[Stage | Unknown, ...] | Unknown
@@ -174,7 +179,9 @@ class UpdateRunProps(ArmProps):
     """``Full``, ``ControlPlaneOnly``, ``NodeImageOnly``."""
     kubernetes_version: Value = None
     node_image_selection: Value = None
-    """``Latest``, ``Consistent``."""
+    """``Latest``, ``Consistent``, ``Custom``."""
+    custom_node_image_versions: Value = None
+    """ARM ``nodeImageSelection.customNodeImageVersions`` (a list); azurerm cannot set it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +216,32 @@ class ClusterProps(ArmProps):
     kubernetes_version: Value = None
     """Unknown for an azurerm data source: whatever Azure has now."""
     support_plan: Value = None
+    """``support_plan``, ``properties.supportPlan`` (unset: ``KubernetesOfficial``)."""
+    sku_tier: Value = None
+    """``sku_tier``, ``sku.tier`` (unset: ``Free``)."""
+    sku_name: Value = None
+    """ARM ``sku.name`` (``Base``, ``Automatic``); azurerm cannot set it."""
+    location: Value = None
+    """The Azure region (``location``), as written."""
     auto_upgrade_channel: Value = None
     node_os_upgrade_channel: Value = None
+    default_pool_version: Value = None
+    """azurerm ``default_node_pool.orchestrator_version``."""
+    ignore_changes: tuple[str, ...] | Unknown | None = None
+    """``lifecycle { ignore_changes }``: the attribute paths it lists (``kubernetes_version``,
+    ``default_node_pool[0].orchestrator_version``), ``("all",)`` for ``all``, ``()`` when none is
+    written; unknown when it cannot be read; None where the declaring language has no lifecycle."""
+
+
+@dataclass(frozen=True, slots=True)
+class NodePoolProps(ArmProps):
+    """``azurerm_kubernetes_cluster_node_pool``: a node pool declared apart from its cluster."""
+
+    cluster: Value = None
+    """The cluster (``kubernetes_cluster_id``: ref or ARM ID)."""
+    orchestrator_version: Value = None
+    ignore_changes: tuple[str, ...] | Unknown | None = None
+    """As :attr:`ClusterProps.ignore_changes`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,8 +329,9 @@ FLEET_CHILD_PROPS = (MemberProps, UpdateStrategyProps, UpdateRunProps, AutoUpgra
 """The props of the kinds that belong to a fleet (each has a ``fleet`` field)."""
 
 Props = (FleetProps | MemberProps | UpdateStrategyProps | UpdateRunProps | AutoUpgradeProfileProps
-         | ManagedNamespaceProps | ClusterProps | ResourceGroupProps | SubscriptionProps | RoleAssignmentProps
-         | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps | ManifestProps)
+         | ManagedNamespaceProps | ClusterProps | NodePoolProps | ResourceGroupProps | SubscriptionProps
+         | RoleAssignmentProps | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps
+         | ManifestProps)
 """The props of any kind."""
 
 PROPS: dict[Kind, type[Props]] = {
@@ -310,6 +342,7 @@ PROPS: dict[Kind, type[Props]] = {
     Kind.AUTO_UPGRADE_PROFILE: AutoUpgradeProfileProps,
     Kind.MANAGED_NAMESPACE: ManagedNamespaceProps,
     Kind.CLUSTER: ClusterProps,
+    Kind.NODE_POOL: NodePoolProps,
     Kind.RESOURCE_GROUP: ResourceGroupProps,
     Kind.SUBSCRIPTION: SubscriptionProps,
     Kind.ROLE_ASSIGNMENT: RoleAssignmentProps,
@@ -432,6 +465,7 @@ UpdateRun = Resource[UpdateRunProps]
 AutoUpgradeProfile = Resource[AutoUpgradeProfileProps]
 ManagedNamespace = Resource[ManagedNamespaceProps]
 Cluster = Resource[ClusterProps]
+NodePool = Resource[NodePoolProps]
 ResourceGroup = Resource[ResourceGroupProps]
 Subscription = Resource[SubscriptionProps]
 RoleAssignment = Resource[RoleAssignmentProps]

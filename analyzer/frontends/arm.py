@@ -69,9 +69,11 @@ class _Props:
                     self._locate(gcanon + ".name", garm + ".name")
                     self._locate(gcanon + ".max_concurrency", garm + ".maxConcurrency")
                     if isinstance(group, dict):
+                        self._locate(gcanon + ".member_selector", garm + ".memberSelector.byLabel")
                         items.append(Group(name=_get(group, "name"), max_concurrency=_get(group, "maxConcurrency"),
                                            before_gates=_get(group, "beforeGates"),
-                                           after_gates=_get(group, "afterGates")))
+                                           after_gates=_get(group, "afterGates"),
+                                           member_selector=_get(group, "memberSelector.byLabel")))
                     else:
                         items.append(_not_an_object(group, garm))
                 groups = tuple(items)
@@ -82,10 +84,12 @@ class _Props:
             self._locate(canon + ".groups", arm + ".groups")
             self._locate(canon + ".after_wait", arm + ".afterStageWaitInSeconds")
             self._locate(canon + ".max_concurrency", arm + ".maxConcurrency")
+            self._locate(canon + ".member_selector", arm + ".memberSelector.byLabel")
             stages.append(Stage(name=_get(stage, "name"), groups=groups,
                                 after_wait=_get(stage, "afterStageWaitInSeconds"),
                                 max_concurrency=_get(stage, "maxConcurrency"),
-                                before_gates=_get(stage, "beforeGates"), after_gates=_get(stage, "afterGates")))
+                                before_gates=_get(stage, "beforeGates"), after_gates=_get(stage, "afterGates"),
+                                member_selector=_get(stage, "memberSelector.byLabel")))
         self.props[canonical] = tuple(stages)
 
 
@@ -124,6 +128,8 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
         p.take("upgrade_type", "properties.managedClusterUpdate.upgrade.type")
         p.take("kubernetes_version", "properties.managedClusterUpdate.upgrade.kubernetesVersion")
         p.take("node_image_selection", "properties.managedClusterUpdate.nodeImageSelection.type")
+        p.take("custom_node_image_versions",
+               "properties.managedClusterUpdate.nodeImageSelection.customNodeImageVersions")
     elif kind == Kind.AUTO_UPGRADE_PROFILE:
         for canonical, path in (("channel", "channel"), ("strategy", "updateStrategyId"), ("disabled", "disabled"),
                                 ("target_kubernetes_version", "targetKubernetesVersion"),
@@ -134,6 +140,9 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
         p.props["flavor"] = "arc" if lowered.startswith("microsoft.kubernetes/") else "aks"
         p.take("kubernetes_version", "properties.kubernetesVersion")
         p.take("support_plan", "properties.supportPlan")
+        p.take("sku_tier", "sku.tier")
+        p.take("sku_name", "sku.name")
+        p.take("location", "location")
         p.take("auto_upgrade_channel", "properties.autoUpgradeProfile.upgradeChannel")
         p.take("node_os_upgrade_channel", "properties.autoUpgradeProfile.nodeOSUpgradeChannel")
     elif kind == Kind.ROLE_ASSIGNMENT:
