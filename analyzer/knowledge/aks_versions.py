@@ -211,7 +211,7 @@ def _regional_file(path: Path) -> tuple[str, dict[str, tuple[str, ...]]]:
     minors: dict[str, tuple[str, ...]] = {}
     for entry in values:
         version = entry.get("version") if isinstance(entry, dict) else None
-        patches = entry.get("patchVersions", {}) if isinstance(entry, dict) else None
+        patches = entry.get("patchVersions") if isinstance(entry, dict) else None
         if not isinstance(version, str) or not isinstance(patches, dict):
             raise RegionalDataError(f"{path}: each entry of `values` needs a `version` and a `patchVersions` object")
         minors[version.strip()] = tuple(sorted({*minors.get(version.strip(), ()), *(str(k) for k in patches)}))
