@@ -7,6 +7,7 @@ which members a run includes or a profile covers is a graph question (:mod:`anal
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -877,18 +878,21 @@ def _what(resource: Resource) -> str:
     return f"{noun} {_name(resource)}"
 
 
+def _steps(path: str) -> list[str]:
+    """``default_node_pool[0].orchestrator_version`` (or ``default_node_pool.0.orchestrator_version``)
+    as its steps: ``["default_node_pool", "0", "orchestrator_version"]``."""
+    return [step for step in re.split(r"[.\[\]\"]+", path) if step]
+
+
 def _ignores(ignore: tuple[str, ...], path: str) -> bool:
-    """Whether ``lifecycle { ignore_changes }`` entries cover the attribute ``path``
-    (``default_node_pool[0].orchestrator_version``): ``all``, the path, or a block that holds it."""
-    wanted = path.split(".")
+    """Whether ``lifecycle { ignore_changes }`` entries cover the attribute ``path``: ``all``, the path,
+    or a block that holds it (``default_node_pool``)."""
+    wanted = _steps(path)
     for entry in ignore:
-        steps = entry.replace("[", ".[").split(".")
-        steps = [f"[{s[1:-1]}]" if s.startswith("[") else s for s in steps if s]
-        normal = ".".join(steps).replace(".[", "[")
         if entry == "all":
             return True
-        parts = normal.split(".")
-        if wanted[:len(parts)] == parts:
+        steps = _steps(entry)
+        if steps and wanted[:len(steps)] == steps:
             return True
     return False
 
@@ -985,14 +989,17 @@ def terraform_pins_fleet_managed_version(ctx: RuleContext) -> None:
         ignore = cluster.props.ignore_changes
         if ignore is None:
             continue  # a language without lifecycle
-        pins: list[tuple[Resource, str, str, Any, Any, bool]] = [
-            (cluster, "kubernetes_version", "kubernetes_version", cluster.props.kubernetes_version, ignore, False),
+        # (resource, canonical field, ignore_changes path, attribute as users write it, value, its
+        # ignore_changes, whether it is a node pool version)
+        pins: list[tuple[Resource, str, str, str, Any, Any, bool]] = [
+            (cluster, "kubernetes_version", "kubernetes_version", "kubernetes_version",
+             cluster.props.kubernetes_version, ignore, False),
             (cluster, "default_pool_version", "default_node_pool[0].orchestrator_version",
-             cluster.props.default_pool_version, ignore, True)]
+             "default_node_pool.orchestrator_version", cluster.props.default_pool_version, ignore, True)]
         for pool in ctx.graph.referrers(cluster, "cluster", Kind.NODE_POOL):
-            pins.append((pool, "orchestrator_version", "orchestrator_version", pool.props.orchestrator_version,
-                         pool.props.ignore_changes, True))
-        for resource, field, path, value, ignored, pools in pins:
+            pins.append((pool, "orchestrator_version", "orchestrator_version", "orchestrator_version",
+                         pool.props.orchestrator_version, pool.props.ignore_changes, True))
+        for resource, field, path, written, value, ignored, pools in pins:
             if _unset(value):
                 continue
             if not is_known(value) or isinstance(ignored, Unknown):
@@ -1007,15 +1014,15 @@ def terraform_pins_fleet_managed_version(ctx: RuleContext) -> None:
                     ctx.unknown(resource, f"{decision}: whether a run or profile of the fleet upgrades "
                                           f"{cluster.address}", at=(field,))
                 continue
-            written = "orchestrator_version" if resource is not cluster else path.split("[")[0]
             ctx.report(resource,
-                       f"{resource.address} sets {path} = \"{value}\" without a lifecycle ignore_changes entry for "
+                       f"{resource.address} sets {written} = \"{value}\" without a lifecycle ignore_changes entry for "
                        f"it, while {', '.join(_what(m) for m in managers)} upgrades cluster {_name(cluster)}, "
                        f"fleet member {_members_text(members)}: once the fleet upgrades it, the next apply tries "
                        f"to set {value} back, and AKS does not downgrade",
                        at=(field,),
-                       hint=f"add lifecycle {{ ignore_changes = [{path if resource is cluster else written}] }} to "
-                            f"{resource.address}, or remove {written}",
+                       hint=(f"add {path} to the lifecycle ignore_changes of {resource.address}" if ignored
+                             else f"add lifecycle {{ ignore_changes = [{path}] }} to {resource.address}")
+                       + f", or remove {written}",
                        related=(cluster.address, *(m.address for m in members), *(m.address for m in managers)))
 
 
