@@ -962,8 +962,9 @@ def terraform_pins_fleet_managed_version(ctx: RuleContext) -> None:
     Skipped and listed by `--show-unknown`: a version, an `ignore_changes` list, or a run's or
     profile's reach that cannot be resolved.
 
-    Bicep: not applicable. A Bicep deployment has no `lifecycle`, and redeploying a template that
-    pins `kubernetesVersion` is a question for the deployment, not a drift Bicep keeps undoing.
+    Bicep: not applicable. Bicep has no `lifecycle`, so there is no entry to ask for; a template
+    redeployed with an older `kubernetesVersion` than the cluster now runs fails the same way, so keep
+    the version written there in step with the fleet's runs.
 
     ## Why it matters
 

@@ -212,3 +212,25 @@ def test_label_selectors_follow_kubernetes_syntax() -> None:
     assert selector_matches("env=prod", {"env": Unknown("var.env")}) is None
     assert selector_matches("env=prod", Unknown("var.labels")) is None
     assert selector_matches("!env", None) is True
+
+
+def test_members_a_stage_selects_follow_the_terms() -> None:
+    from analyzer.graph.runs import stage_selects
+    from analyzer.model import Group, Kind, Location, MemberProps, Resource, Stage
+
+    def member(group: object, labels: object) -> Resource:
+        return Resource("k", "m", Kind.MEMBER, "t", "l", Location("f", 1), MemberProps(group=group, labels=labels))
+
+    prod = member("ring1", {"env": "prod"})
+    dev = member("ring1", {"env": "dev"})
+    unknown_group = member(Unknown("var.group"), {"env": "prod"})
+    by_group = Stage(name="s", groups=(Group(name="ring1"),))
+    by_label = Stage(name="s", member_selector="env=prod")
+    prefiltered = Stage(name="s", member_selector="env=prod", groups=(Group(name="ring1"),))
+    group_selector = Stage(name="s", groups=(Group(name="display only", member_selector="env=dev"),))
+    assert [stage_selects(by_group, m) for m in (prod, dev, unknown_group)] == [True, True, None]
+    assert [stage_selects(by_label, m) for m in (prod, dev, unknown_group)] == [True, False, True]
+    assert [stage_selects(prefiltered, m) for m in (prod, dev, unknown_group)] == [True, False, None]
+    assert [stage_selects(group_selector, m) for m in (prod, dev, unknown_group)] == [False, True, False]
+    assert stage_selects(Stage(name="s", groups=(Group(name="Ring1"),)), prod) is False  # case-sensitive
+    assert stage_selects(Unknown("var.stage"), prod) is None

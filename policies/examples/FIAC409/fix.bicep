@@ -1,4 +1,4 @@
-// Not applicable to Bicep: a deployment has no lifecycle, so nothing sets the version back.
+// Not applicable to Bicep, which has no lifecycle: keep kubernetesVersion in step with the fleet's runs.
 resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' = {
   name: 'fleet'
   location: 'westeurope'
