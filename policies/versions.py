@@ -452,6 +452,12 @@ def update_run_skips_minor(ctx: RuleContext) -> None:
                 continue
             member, cluster = aks.member, aks.cluster
             lts = lts_cluster(cluster)
+            if lts is not False and not data.knows(target):
+                _newer_notice(ctx, data, target)
+                ctx.unknown(run, f"whether member {_name(member)} (cluster {cluster.address}) may skip minors: "
+                                 f"the LTS end of Kubernetes {_minor(target)} is newer than the version data",
+                            at=("kubernetes_version",))
+                continue
             if lts is None:
                 if any(_skip_allowed(data, item, current, choice, ctx.as_of) for choice in (True, False)):
                     ctx.unknown(run, f"whether member {_name(member)} (cluster {cluster.address}) may skip minors: "
