@@ -101,13 +101,13 @@ def _outputs(specs: tuple[tuple[str, Path | None], ...], output: Path | None) ->
 # Settings a configuration file may give, with the scan option each one fills and its default.
 _SETTING_PARAMS: dict[str, str] = {
     "select": "select", "ignore": "ignore", "levels": "levels", "fail-on": "fail_on", "exclude": "exclude",
-    "operators": "operators", "var-files": "var_files", "as-of": "as_of",
+    "operators": "operators", "var-files": "var_files", "aks-versions": "aks_versions", "as-of": "as_of",
 }
 
 
 def _defaults() -> dict[str, Any]:
     return {"select": (), "ignore": (), "levels": (), "fail-on": "error", "exclude": (), "operators": (),
-            "var-files": (), "as-of": date.today()}
+            "var-files": (), "aks-versions": (), "as-of": date.today()}
 
 
 def _settings(paths: list[Path], given: dict[str, Any], config_file: Path | None = None,
@@ -182,6 +182,10 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
               help="A principal (object ID or expression such as var.deployer_id) to treat as a fleet operator.")
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="A Terraform .tfvars(.json) file for root modules; repeatable, a later one wins.")
+@click.option("--aks-versions", "aks_versions", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Regional version data: the JSON of `az aks get-versions --location REGION "
+                                   "-o json` (region from its `id`, else the file name: westeurope.json); "
+                                   "repeatable.")
 @click.option("--var", "variables", multiple=True, callback=_variables, metavar="NAME=VALUE",
               help="A Terraform variable value for root modules; repeatable, wins over files.")
 @click.option("--env-vars", is_flag=True, help="Read Terraform variables from TF_VAR_* environment variables.")
@@ -219,7 +223,8 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
 def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, Path | None], ...],
          output: Path | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...], as_of: date,
          show_unknown: bool, operators: tuple[str, ...], var_files: tuple[Path, ...],
-         variables: tuple[tuple[str, str], ...], env_vars: bool, exclude: tuple[str, ...],
+         aks_versions: tuple[Path, ...], variables: tuple[tuple[str, str], ...], env_vars: bool,
+         exclude: tuple[str, ...],
          no_inline_suppressions: bool, levels: tuple[tuple[str, str], ...], config_file: Path | None,
          isolated: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
          sarif_include_suppressed: bool, color: bool | None, no_cache: bool, workers: int | None,
@@ -230,13 +235,15 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     from analyzer.discovery import DiscoveryError
     from analyzer.engine import ScanOptions, exit_code
     from analyzer.engine import scan as run_scan
+    from analyzer.knowledge.aks_versions import RegionalDataError
     from analyzer.reporters import RenderOptions, render
     from analyzer.reporters._escape import line_text
 
     outputs = _outputs(formats, output)
     targets = list(paths) or [Path(".")]
     values = {"select": _split(select), "ignore": _split(ignore), "fail_on": fail_on, "exclude": exclude,
-              "operators": operators, "var_files": var_files, "as_of": as_of, "levels": levels}
+              "operators": operators, "var_files": var_files, "aks_versions": aks_versions, "as_of": as_of,
+              "levels": levels}
     try:
         _, settings = _settings(targets, _given(ctx, values), config_file, isolated)
     except ConfigError as error:
@@ -244,7 +251,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     effective = {key: value for key, (value, _) in settings.items()}
     options = ScanOptions(select=effective["select"], ignore=effective["ignore"], as_of=effective["as-of"],
                           show_unknown=show_unknown, operators=effective["operators"],
-                          var_files=effective["var-files"], variables=variables, env_vars=env_vars,
+                          var_files=effective["var-files"], aks_versions=effective["aks-versions"],
+                          variables=variables, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
                           inline_suppressions=not (no_inline_suppressions or isolated), cache=not no_cache,
                           workers=workers,
@@ -268,7 +276,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
             render_options = RenderOptions(color=bool(use_color) and fmt == "text", sarif_category=sarif_category,
                                            sarif_include_suppressed=sarif_include_suppressed)
             rendered.append((render(report, fmt, options=render_options), target))
-    except (DiscoveryError, baselines.BaselineError) as error:
+    except (DiscoveryError, baselines.BaselineError, RegionalDataError) as error:
         raise click.UsageError(str(error)) from None
     except Exception as error:
         if debug:

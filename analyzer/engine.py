@@ -13,6 +13,7 @@ from analyzer import __version__, postscan
 from analyzer.discovery import discover
 from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile, within
 from analyzer.graph import FleetGraph
+from analyzer.knowledge.aks_versions import RegionVersions, load_regional
 from analyzer.model import Diagnostic, FileResult, Finding, Level, Location, Report, Resource, internal_error
 from analyzer.rules import Rule, RuleContext, all_rules, select_rules
 from analyzer.suppressions import SourceTexts
@@ -31,6 +32,8 @@ class ScanOptions:
     """Principals to treat as fleet operators besides those found from role assignments."""
     var_files: tuple[Path, ...] = ()
     """Variable files named with ``--var-file``, in the order given (a later one wins)."""
+    aks_versions: tuple[Path, ...] = ()
+    """Regional version data (``--aks-versions``): files printed by ``az aks get-versions``."""
     variables: tuple[tuple[str, str], ...] = ()
     """``--var NAME=VALUE`` pairs, in the order given."""
     env_vars: bool = False
@@ -225,11 +228,15 @@ def _variants(results: list[Evaluated]) -> list[list[Resource]]:
 
 def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
               notices: list[str] | None = None,
-              failures: list[Diagnostic] | None = None) -> tuple[list[Finding], list[Finding]]:
+              failures: list[Diagnostic] | None = None,
+              regional: dict[str, RegionVersions] | None = None) -> tuple[list[Finding], list[Finding]]:
     """Run ``rules`` on ``graph``; notices the rules give are appended to ``notices`` (deduplicated),
     and a rule that crashes is an internal error appended to ``failures`` (the other rules still run,
-    and the scan fails: a crash must never pass the gate)."""
-    context = RuleContext(graph, options.as_of, options.operators)
+    and the scan fails: a crash must never pass the gate). ``regional``: the regional version data
+    (read from ``options.aks_versions`` when not given)."""
+    if regional is None and options.aks_versions:
+        regional = load_regional(options.aks_versions)
+    context = RuleContext(graph, options.as_of, options.operators, regional=regional)
     for rule in rules:
         if rule.check is None:
             continue
@@ -259,12 +266,13 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: l
     the cache on, their results are remembered under exactly those (the resources by the load's
     identity) and an unchanged tree is not checked again."""
     store = key = None
+    regional = load_regional(options.aks_versions) if options.aks_versions else None
     if loaded.cache_root is not None and loaded.identity is not None:
         from analyzer.cache import ParseCache, digest_of, rules_fingerprint
 
         store = ParseCache(loaded.cache_root, "findings")
         key = digest_of("findings", rules_fingerprint(), loaded.identity, options.as_of.isoformat(),
-                        tuple(options.operators), tuple(r.info.id for r in rules))
+                        tuple(options.operators), tuple(r.info.id for r in rules), repr(regional))
         cached, value = store.load(key)
         if cached and isinstance(value, tuple) and len(value) == 3:
             notices.extend(n for n in value[2] if n not in notices)
@@ -274,7 +282,7 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: l
     rule_notices: list[str] = []
     crashed: list[Diagnostic] = []
     for resources in loaded.variants:
-        found, unknown = run_rules(FleetGraph(resources), rules, options, rule_notices, crashed)
+        found, unknown = run_rules(FleetGraph(resources), rules, options, rule_notices, crashed, regional)
         findings.update(found)
         skipped.update(unknown)
     failures.extend(dict.fromkeys(crashed))
@@ -297,6 +305,8 @@ def _ready_for_rules() -> None:
 
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
+    if options.aks_versions:
+        load_regional(options.aks_versions)  # a file that cannot be read stops the scan before it starts
     walk_problems: list[Diagnostic] = []  # folders that could not be listed
     limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
     root, files = discover(paths, limits=limits, problems=walk_problems)

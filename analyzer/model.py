@@ -43,6 +43,7 @@ class Kind(StrEnum):
     AUTO_UPGRADE_PROFILE = "auto_upgrade_profile"
     MANAGED_NAMESPACE = "managed_namespace"
     CLUSTER = "cluster"
+    NODE_POOL = "node_pool"
     RESOURCE_GROUP = "resource_group"
     SUBSCRIPTION = "subscription"
     ROLE_ASSIGNMENT = "role_assignment"
@@ -180,7 +181,9 @@ class UpdateRunProps(ArmProps):
     """``Full``, ``ControlPlaneOnly``, ``NodeImageOnly``."""
     kubernetes_version: Value = None
     node_image_selection: Value = None
-    """``Latest``, ``Consistent``."""
+    """``Latest``, ``Consistent``, ``Custom``."""
+    custom_node_image_versions: Value = None
+    """ARM ``nodeImageSelection.customNodeImageVersions`` (a list); azurerm cannot set it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +218,32 @@ class ClusterProps(ArmProps):
     kubernetes_version: Value = None
     """Unknown for an azurerm data source: whatever Azure has now."""
     support_plan: Value = None
+    """``support_plan``, ``properties.supportPlan`` (unset: ``KubernetesOfficial``)."""
+    sku_tier: Value = None
+    """``sku_tier``, ``sku.tier`` (unset: ``Free``)."""
+    sku_name: Value = None
+    """ARM ``sku.name`` (``Base``, ``Automatic``); azurerm cannot set it."""
+    location: Value = None
+    """The Azure region (``location``), as written."""
     auto_upgrade_channel: Value = None
     node_os_upgrade_channel: Value = None
+    default_pool_version: Value = None
+    """azurerm ``default_node_pool.orchestrator_version``."""
+    ignore_changes: tuple[str, ...] | Unknown | None = None
+    """``lifecycle { ignore_changes }``: the attribute paths it lists (``kubernetes_version``,
+    ``default_node_pool[0].orchestrator_version``), ``("all",)`` for ``all``, ``()`` when none is
+    written; unknown when it cannot be read; None where the declaring language has no lifecycle."""
+
+
+@dataclass(frozen=True, slots=True)
+class NodePoolProps(ArmProps):
+    """``azurerm_kubernetes_cluster_node_pool``: a node pool declared apart from its cluster."""
+
+    cluster: Value = None
+    """The cluster (``kubernetes_cluster_id``: ref or ARM ID)."""
+    orchestrator_version: Value = None
+    ignore_changes: tuple[str, ...] | Unknown | None = None
+    """As :attr:`ClusterProps.ignore_changes`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,9 +352,9 @@ FLEET_CHILD_PROPS = (MemberProps, UpdateStrategyProps, UpdateRunProps, AutoUpgra
 """The props of the kinds that belong to a fleet (each has a ``fleet`` field)."""
 
 Props = (FleetProps | MemberProps | UpdateStrategyProps | UpdateRunProps | AutoUpgradeProfileProps
-         | ManagedNamespaceProps | ClusterProps | ResourceGroupProps | SubscriptionProps | RoleAssignmentProps
-         | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps | ManifestProps
-         | EventSystemTopicProps | EventSubscriptionProps)
+         | ManagedNamespaceProps | ClusterProps | NodePoolProps | ResourceGroupProps | SubscriptionProps
+         | RoleAssignmentProps | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps
+         | ManifestProps | EventSystemTopicProps | EventSubscriptionProps)
 """The props of any kind."""
 
 PROPS: dict[Kind, type[Props]] = {
@@ -338,6 +365,7 @@ PROPS: dict[Kind, type[Props]] = {
     Kind.AUTO_UPGRADE_PROFILE: AutoUpgradeProfileProps,
     Kind.MANAGED_NAMESPACE: ManagedNamespaceProps,
     Kind.CLUSTER: ClusterProps,
+    Kind.NODE_POOL: NodePoolProps,
     Kind.RESOURCE_GROUP: ResourceGroupProps,
     Kind.SUBSCRIPTION: SubscriptionProps,
     Kind.ROLE_ASSIGNMENT: RoleAssignmentProps,
@@ -462,6 +490,7 @@ UpdateRun = Resource[UpdateRunProps]
 AutoUpgradeProfile = Resource[AutoUpgradeProfileProps]
 ManagedNamespace = Resource[ManagedNamespaceProps]
 Cluster = Resource[ClusterProps]
+NodePool = Resource[NodePoolProps]
 ResourceGroup = Resource[ResourceGroupProps]
 Subscription = Resource[SubscriptionProps]
 RoleAssignment = Resource[RoleAssignmentProps]

@@ -20,14 +20,16 @@ from typing import Any
 
 from analyzer.docexamples import ExampleError, load_examples
 from analyzer.graph import FleetGraph
+from analyzer.knowledge.aks_versions import RegionVersions
 from analyzer.model import Finding, Level, Location, Resource, RuleExample, RuleInfo
 
 DOC_SECTIONS = ("## What it finds", "## Why it matters", "## Example", "## Fix", "## References")
 # Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so their examples
 # are Kubernetes YAML manifests where the Bicep ones would be (tests.test_fixtures does the same).
 BICEP_STAND_IN = {"FIAC601": "yaml", "FIAC602": "yaml"}
-# Rules that cannot occur in Bicep (FIAC302 is about the azurerm provider): no failing Bicep example.
-TERRAFORM_ONLY = frozenset({"FIAC302"})
+# Rules that cannot occur in Bicep (FIAC302 is about the azurerm provider, FIAC409 about `lifecycle`):
+# no failing Bicep example.
+TERRAFORM_ONLY = frozenset({"FIAC302", "FIAC409"})
 
 
 class RegistryError(Exception):
@@ -118,6 +120,8 @@ class RuleContext:
     skipped: list[Finding] = field(default_factory=list)
     current: RuleInfo | None = None
     notices: list[str] = field(default_factory=list)
+    regional: dict[str, RegionVersions] | None = None
+    """Regional version data by region (``--aks-versions``); None when none was given."""
 
     @cached_property
     def grants(self) -> list[Any]:

@@ -84,6 +84,7 @@ OPTION_KEYS: dict[str, Any] = {
     "show_unknown": _flag,
     "operators": _strings,
     "var_files": _strings,  # relative to the case folder
+    "aks_versions": _strings,  # relative to the case folder, as --aks-versions FILE
     "variables": _pairs,  # {NAME = "VALUE"}, in order, as --var NAME=VALUE
     "exclude": _strings,
     "levels": _pairs,  # {FIAC201 = "warning"}
@@ -101,8 +102,9 @@ def options_from_toml(text: str, rule_id: str, case_dir: Path) -> ScanOptions:
             fields[key] = OPTION_KEYS[key](value)
         except TypeError as error:
             raise ValueError(f"{case_dir / OPTIONS_FILE}: {key} must be {error}") from None
-    if "var_files" in fields:
-        fields["var_files"] = tuple(case_dir / name for name in fields["var_files"])
+    for key in ("var_files", "aks_versions"):
+        if key in fields:
+            fields[key] = tuple(case_dir / name for name in fields[key])
     return ScanOptions(**fields)
 
 
@@ -111,12 +113,17 @@ def case_options(rule_id: str, case_dir: Path) -> ScanOptions:
     return options_from_toml(path.read_text(encoding="utf-8") if path.exists() else "", rule_id, case_dir)
 
 
+EXAMPLE_REGIONAL_DATA = {"FIAC416": (FIXTURES / "FIAC416" / "tf-patch-missing" / "westeurope.json",)}
+"""Regional version data (``--aks-versions``) the rule's examples are scanned with: without it the rule
+never fires."""
+
+
 def example_options(rule_id: str) -> ScanOptions:
     """An example is scanned for its rule; FIAC902 reports what the other rules could not decide, so
     its examples run every rule with ``--show-unknown``."""
     if rule_id == "FIAC902":
         return ScanOptions(as_of=AS_OF, show_unknown=True)
-    return ScanOptions(select=(rule_id,), as_of=AS_OF)
+    return ScanOptions(select=(rule_id,), as_of=AS_OF, aks_versions=EXAMPLE_REGIONAL_DATA.get(rule_id, ()))
 
 
 def case_path(rule_id: str, case: str) -> Path:

@@ -145,6 +145,8 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
         p.take("upgrade_type", "properties.managedClusterUpdate.upgrade.type")
         p.take("kubernetes_version", "properties.managedClusterUpdate.upgrade.kubernetesVersion")
         p.take("node_image_selection", "properties.managedClusterUpdate.nodeImageSelection.type")
+        p.take("custom_node_image_versions",
+               "properties.managedClusterUpdate.nodeImageSelection.customNodeImageVersions")
     elif kind == Kind.AUTO_UPGRADE_PROFILE:
         for canonical, path in (("channel", "channel"), ("strategy", "updateStrategyId"), ("disabled", "disabled"),
                                 ("target_kubernetes_version", "targetKubernetesVersion"),
@@ -155,6 +157,9 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
         p.props["flavor"] = "arc" if lowered.startswith("microsoft.kubernetes/") else "aks"
         p.take("kubernetes_version", "properties.kubernetesVersion")
         p.take("support_plan", "properties.supportPlan")
+        p.take("sku_tier", "sku.tier")
+        p.take("sku_name", "sku.name")
+        p.take("location", "location")
         p.take("auto_upgrade_channel", "properties.autoUpgradeProfile.upgradeChannel")
         p.take("node_os_upgrade_channel", "properties.autoUpgradeProfile.nodeOSUpgradeChannel")
     elif kind == Kind.ROLE_ASSIGNMENT:

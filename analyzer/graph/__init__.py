@@ -27,6 +27,7 @@ from analyzer.model import (
     ManagedNamespace,
     Manifest,
     Member,
+    NodePool,
     Resource,
     ResourceGroup,
     RoleAssignment,
@@ -133,6 +134,8 @@ class FleetGraph:
     @overload
     def of_kind(self, kind: Literal[Kind.CLUSTER]) -> list[Cluster]: ...
     @overload
+    def of_kind(self, kind: Literal[Kind.NODE_POOL]) -> list[NodePool]: ...
+    @overload
     def of_kind(self, kind: Literal[Kind.RESOURCE_GROUP]) -> list[ResourceGroup]: ...
     @overload
     def of_kind(self, kind: Literal[Kind.SUBSCRIPTION]) -> list[Subscription]: ...
@@ -166,6 +169,8 @@ class FleetGraph:
 
     @overload
     def referrers(self, resource: Resource, prop: str, kind: Literal[Kind.MEMBER]) -> list[Member]: ...
+    @overload
+    def referrers(self, resource: Resource, prop: str, kind: Literal[Kind.NODE_POOL]) -> list[NodePool]: ...
     @overload
     def referrers(self, resource: Resource, prop: str, kind: Kind | None = None) -> list[Resource]: ...
 

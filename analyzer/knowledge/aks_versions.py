@@ -10,10 +10,12 @@ from __future__ import annotations
 import calendar as _months
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources as importlib_resources
+from pathlib import Path
 from typing import Any
 
 LTS_PLAN = "akslongtermsupport"
@@ -142,3 +144,90 @@ def calendar() -> Calendar:
     data = importlib_resources.files("analyzer.knowledge").joinpath("data/aks_versions.json")
     text = data.read_text(encoding="utf-8")
     return load_calendar(text)
+
+
+# -- regional version data (``az aks get-versions --location REGION -o json``) -------------------------
+
+_LOCATION_RE = re.compile(r"/locations/([^/]+)", re.IGNORECASE)
+_REGION_RE = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+class RegionalDataError(Exception):
+    """A regional version file that cannot be read: a usage error, naming the file."""
+
+
+def region_key(text: str) -> str:
+    """A region as compared: lower case without spaces (``West Europe`` is ``westeurope``)."""
+    return "".join(text.split()).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class RegionVersions:
+    """The Kubernetes versions AKS offers in one region, as ``az aks get-versions`` lists them."""
+
+    region: str
+    """Compared form (:func:`region_key`)."""
+    files: tuple[str, ...]
+    """The names of the files it was read from."""
+    patches: tuple[tuple[str, tuple[str, ...]], ...]
+    """Each ``values[].version`` (a minor, ``1.34``) with its ``patchVersions`` keys, sorted."""
+
+    def offers(self, version: Version) -> bool:
+        """``x.y.z``: a ``patchVersions`` key ``x.y.z`` under ``version`` ``x.y``; ``x.y``: a ``values``
+        entry ``x.y``."""
+        minor = f"{version.major}.{version.minor}"
+        for listed, patches in self.patches:
+            if listed == minor:
+                return version.patch is None or str(version) in patches
+        return False
+
+
+def _region_of(data: dict[str, Any], path: Path) -> str:
+    ident = data.get("id")
+    if isinstance(ident, str) and (match := _LOCATION_RE.search(ident)) is not None:
+        region = region_key(match.group(1))
+    else:
+        region = region_key(path.stem)
+    if not _REGION_RE.match(region):
+        raise RegionalDataError(
+            f"{path}: no region: the file has no `id` with a `locations/<region>` segment and its name "
+            f"({path.name}) is no region; name it after the region (westeurope.json)")
+    return region
+
+
+def _regional_file(path: Path) -> tuple[str, dict[str, tuple[str, ...]]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise RegionalDataError(f"{path}: cannot read: {error.strerror or error}") from None
+    except ValueError as error:
+        raise RegionalDataError(f"{path}: not JSON: {error}") from None
+    values = data.get("values") if isinstance(data, dict) else None
+    if not isinstance(values, list):
+        raise RegionalDataError(f"{path}: not the output of `az aks get-versions --location REGION -o json` "
+                                "(an object with a `values` list)")
+    assert isinstance(data, dict)
+    region = _region_of(data, path)
+    minors: dict[str, tuple[str, ...]] = {}
+    for entry in values:
+        version = entry.get("version") if isinstance(entry, dict) else None
+        patches = entry.get("patchVersions") if isinstance(entry, dict) else None
+        if not isinstance(version, str) or not isinstance(patches, dict):
+            raise RegionalDataError(f"{path}: each entry of `values` needs a `version` and a `patchVersions` object")
+        minors[version.strip()] = tuple(sorted({*minors.get(version.strip(), ()), *(str(k) for k in patches)}))
+    return region, minors
+
+
+def load_regional(paths: Sequence[Path]) -> dict[str, RegionVersions]:
+    """The regional version data of ``--aks-versions`` files, by region (:func:`region_key`); files of
+    one region add up."""
+    merged: dict[str, tuple[list[str], dict[str, set[str]]]] = {}
+    for path in paths:
+        region, minors = _regional_file(path)
+        files, known = merged.setdefault(region, ([], {}))
+        files.append(path.name)
+        for minor, patches in minors.items():
+            known.setdefault(minor, set()).update(patches)
+    return {region: RegionVersions(region, tuple(files),
+                                   tuple((minor, tuple(sorted(patches))) for minor, patches in sorted(known.items())))
+            for region, (files, known) in sorted(merged.items())}

@@ -632,6 +632,7 @@ LANGUAGE_FIELDS = {
     "parent",  # azapi's parent_id as written; what it means is in `fleet` or `scope`
     "role_by",  # azurerm: whether role_definition_name or role_definition_id was used
     "target_scope",  # Bicep's deployment scope, read only when `scope` is None (never here)
+    "ignore_changes",  # azurerm's lifecycle { ignore_changes }: ARM bodies have no lifecycle
 }
 
 # What a language cannot say, (language, kind) -> props; they are left out of every comparison
@@ -646,6 +647,8 @@ CANNOT_SAY: dict[tuple[str, str], frozenset[str]] = {
     # azurerm_role_definition's `scope` is where it is created; ARM bodies say that by the deployment
     # (Bicep) or by parent_id (azapi, a language field above).
     ("azurerm", "role_definition"): frozenset({"scope"}),
+    # azurerm_kubernetes_cluster has no sku name (AKS Automatic is an ARM sku.name).
+    ("azurerm", "cluster"): frozenset({"sku_name"}),
 }
 
 # Kinds a language does not declare in this platform: a Bicep file with targetScope 'resourceGroup'
@@ -780,9 +783,11 @@ EXPECTED: dict[str, dict[Any, dict[str, Any]]] = {
         "hub_api_server_subnet": f"{HUB_SUBNETS}/hub-api"}},
     "cluster": {
         "aks-one": {"flavor": "aks", "kubernetes_version": "1.30", "support_plan": "AKSLongTermSupport",
+                    "sku_tier": "Premium", "sku_name": "Base", "location": "westeurope",
                     "auto_upgrade_channel": "patch", "node_os_upgrade_channel": "NodeImage"},
         "aks-two": {"flavor": "aks", "kubernetes_version": "1.31", "support_plan": "KubernetesOfficial",
-                    "auto_upgrade_channel": "stable", "node_os_upgrade_channel": "SecurityPatch"}},
+                    "location": "westeurope", "auto_upgrade_channel": "stable",
+                    "node_os_upgrade_channel": "SecurityPatch"}},
     "member": {
         "member-one": {"fleet": FLEET, "cluster": ("ref", "cluster", "aks-one", "id"), "group": "canary",
                        "labels": {"ring": "canary", "team": "platform"}},

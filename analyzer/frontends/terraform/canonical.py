@@ -23,6 +23,7 @@ ARM_TYPES = {
     "azurerm_kubernetes_fleet_update_strategy": "Microsoft.ContainerService/fleets/updateStrategies",
     "azurerm_kubernetes_fleet_update_run": "Microsoft.ContainerService/fleets/updateRuns",
     "azurerm_kubernetes_cluster": "Microsoft.ContainerService/managedClusters",
+    "azurerm_kubernetes_cluster_node_pool": "Microsoft.ContainerService/managedClusters/agentPools",
     "azurerm_arc_kubernetes_cluster": "Microsoft.Kubernetes/connectedClusters",
     "azurerm_resource_group": "Microsoft.Resources/resourceGroups",
     "azurerm_role_assignment": "Microsoft.Authorization/roleAssignments",
@@ -39,10 +40,12 @@ class _Builder:
     """Fills one canonical resource from one evaluated block: the props are collected in ``values``
     and become the kind's props class once, in :meth:`finish`."""
 
-    def __init__(self, resource: Resource, block: EvalBlock, display: str) -> None:
+    def __init__(self, resource: Resource, block: EvalBlock, display: str, raw: s.Block | None = None) -> None:
         self.resource = resource
         self.block = block
         self.display = display
+        self.raw = raw
+        """The block as written: for what is not evaluated (``lifecycle``)."""
         self.values: dict[str, Any] = {}
 
     def finish(self) -> Resource:
@@ -144,9 +147,65 @@ def _cluster(flavor: str) -> Callable[[_Builder], None]:
                 # A data source reads an existing cluster: its version is whatever Azure has now.
                 b.values["kubernetes_version"] = Unknown(f"{b.resource.address}.kubernetes_version")
             b.take("support_plan", "support_plan")
+            b.take("sku_tier", "sku_tier")
+            b.take("location", "location")
             b.take("auto_upgrade_channel", "automatic_upgrade_channel")
             b.take("node_os_upgrade_channel", "node_os_upgrade_channel")
+            pool = b.first("default_node_pool")
+            if pool is not None:
+                b.take("default_pool_version", "orchestrator_version", pool)
+            _ignore_changes(b)
     return fill
+
+
+def _node_pool(b: _Builder) -> None:
+    b.take("cluster", "kubernetes_cluster_id")
+    b.take("orchestrator_version", "orchestrator_version")
+    _ignore_changes(b)
+
+
+def _ignore_changes(b: _Builder) -> None:
+    """``lifecycle { ignore_changes = [...] }`` as the attribute paths it lists (``all``: ``("all",)``).
+    Terraform reads the list as written, never evaluated: bare attribute paths, or (older syntax) quoted
+    ones; anything else cannot be read and makes the whole list unknown."""
+    if b.raw is None or b.resource.existing:
+        return
+    lifecycle = next((block for block in b.raw.blocks if block.type == "lifecycle"), None)
+    attribute = lifecycle.attributes.get("ignore_changes") if lifecycle is not None else None
+    if attribute is None:
+        b.values["ignore_changes"] = ()
+        return
+    b.resource.locations["ignore_changes"] = b.loc(attribute.pos)
+    expr = attribute.expr
+    if isinstance(expr, s.Name) and expr.name == "all":
+        b.values["ignore_changes"] = ("all",)
+        return
+    if not isinstance(expr, s.TupleExpr):
+        b.values["ignore_changes"] = Unknown(f"{b.resource.address}.lifecycle.ignore_changes")
+        return
+    paths: list[str] = []
+    for item in expr.items:
+        path = _traversal(item)
+        if path is None:
+            b.values["ignore_changes"] = Unknown(f"{b.resource.address}.lifecycle.ignore_changes")
+            return
+        paths.append(path)
+    b.values["ignore_changes"] = tuple(paths)
+
+
+def _traversal(expr: s.Expr) -> str | None:
+    """``default_node_pool[0].orchestrator_version`` as text, or None when it is no attribute path."""
+    if isinstance(expr, s.Name):
+        return expr.name
+    if isinstance(expr, s.GetAttr):
+        head = _traversal(expr.obj)
+        return None if head is None else f"{head}.{expr.name}"
+    if isinstance(expr, s.Index) and isinstance(expr.key, s.Literal):
+        head = _traversal(expr.obj)
+        return None if head is None else f"{head}[{expr.key.value}]"
+    if isinstance(expr, s.Literal) and isinstance(expr.value, str):
+        return expr.value  # the quoted form of Terraform 0.11, still accepted with a warning
+    return None
 
 
 def _role_assignment(b: _Builder) -> None:
@@ -224,6 +283,7 @@ HANDLERS: dict[tuple[str, str], tuple[Kind, Callable[[_Builder], None]]] = {
     ("resource", "azurerm_kubernetes_fleet_update_run"): (Kind.UPDATE_RUN, _update_run),
     ("resource", "azurerm_kubernetes_cluster"): (Kind.CLUSTER, _cluster("aks")),
     ("resource", "azurerm_arc_kubernetes_cluster"): (Kind.CLUSTER, _cluster("arc")),
+    ("resource", "azurerm_kubernetes_cluster_node_pool"): (Kind.NODE_POOL, _node_pool),
     ("resource", "azurerm_resource_group"): (Kind.RESOURCE_GROUP, _nothing),
     ("resource", "azurerm_role_assignment"): (Kind.ROLE_ASSIGNMENT, _role_assignment),
     ("resource", "azurerm_role_definition"): (Kind.ROLE_DEFINITION, _role_definition),
@@ -263,7 +323,7 @@ def extract(module: Module) -> list[Resource]:
         for instance in module.instances(mode, type_, name):
             evaluated = module.evaluate_block(block, Frame(instance))
             resource = _base(instance, kind, display, evaluated)
-            builder = _Builder(resource, evaluated, display)
+            builder = _Builder(resource, evaluated, display, instance.block)
             fill(builder)
             resources.append(builder.finish())
     # Resources of called modules: their keys carry the module path, so they stay unique.
@@ -364,6 +424,8 @@ def _outside_body(b: _Builder, kind: Kind, parent: Any) -> None:
     elif kind == Kind.EVENT_SUBSCRIPTION and parent is not None:
         b.values["topic"] = parent
         b.resource.locations["topic"] = b.loc(positions["parent_id"])
+    elif kind == Kind.CLUSTER and "location" in positions:
+        b.take("location", "location")
     elif kind == Kind.ROLE_DEFINITION and b.resource.name is not None:
         b.values["role_id"] = b.resource.name
         if "name" in positions:

@@ -1,0 +1,35 @@
+// Not applicable to Bicep, which has no lifecycle: keep kubernetesVersion in step with the fleet's runs.
+resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+}
+
+resource west 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
+  name: 'aks-west'
+  location: 'westeurope'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    dnsPrefix: 'aks-west'
+    kubernetesVersion: '1.35'
+    agentPoolProfiles: [ { name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' } ]
+  }
+}
+
+resource westMember 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'aks-west'
+  properties: {
+    clusterResourceId: west.id
+    group: 'prod'
+  }
+}
+
+resource upgrade 'Microsoft.ContainerService/fleets/updateRuns@2026-06-01' = {
+  parent: fleet
+  name: 'upgrade'
+  properties: {
+    managedClusterUpdate: {
+      upgrade: { type: 'Full', kubernetesVersion: '1.36.3' }
+    }
+  }
+}

@@ -1,0 +1,36 @@
+resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+}
+
+resource auto 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
+  name: 'aks-auto'
+  location: 'westeurope'
+  sku: {
+    name: 'Automatic' // expect: FIAC413
+    tier: 'Standard'
+  }
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    dnsPrefix: 'aks-auto'
+    kubernetesVersion: '1.35'
+    agentPoolProfiles: [ { name: 'system', count: 3, vmSize: 'Standard_D4s_v5', mode: 'System' } ]
+  }
+}
+
+resource autoMember 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'aks-auto'
+  properties: {
+    clusterResourceId: auto.id
+    group: 'prod'
+  }
+}
+
+resource stable 'Microsoft.ContainerService/fleets/autoUpgradeProfiles@2026-06-01' = {
+  parent: fleet
+  name: 'stable'
+  properties: {
+    channel: 'Stable'
+  }
+}
