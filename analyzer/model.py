@@ -116,6 +116,74 @@ class ArmProps:
     """azapi ``parent_id``: the resource group, subscription or parent resource (ref or ARM ID)."""
     body: Value = None
     """An azapi ``body`` that is no object (unknown, or text that is not JSON): its props are not known."""
+    api_version: Value = None
+    """The API version the declaration names (the part after ``@`` of its type, an ARM ``apiVersion``)."""
+
+
+Release = tuple[int, int, int]
+"""A release version: major, minor, patch."""
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRange:
+    """The releases from ``low`` (inclusive; None: from the first) up to ``high`` (exclusive; None: no
+    upper bound)."""
+
+    low: Release | None = None
+    high: Release | None = None
+
+    def empty(self) -> bool:
+        return self.low is not None and self.high is not None and self.low >= self.high
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSet:
+    """A set of release versions of a provider (a union of ranges): the one version a lock file
+    records, or every version a version constraint admits."""
+
+    ranges: tuple[VersionRange, ...] = ()
+
+    def empty(self) -> bool:
+        return all(r.empty() for r in self.ranges)
+
+    def admits_at_least(self, version: Release) -> bool:
+        """Whether some version of the set is ``version`` or later."""
+        return any(not r.empty() and (r.high is None or max(r.low or version, version) < r.high)
+                   for r in self.ranges)
+
+    def within(self, low: Release, high: Release) -> bool:
+        """Whether the set is not empty and every version of it is at least ``low`` and below ``high``."""
+        ranges = [r for r in self.ranges if not r.empty()]
+        return bool(ranges) and all(r.low is not None and r.low >= low and r.high is not None and r.high <= high
+                                    for r in ranges)
+
+    def intersect(self, other: VersionSet) -> VersionSet:
+        out = []
+        for a in self.ranges:
+            for b in other.ranges:
+                lows = [v for v in (a.low, b.low) if v is not None]
+                highs = [v for v in (a.high, b.high) if v is not None]
+                joined = VersionRange(max(lows) if lows else None, min(highs) if highs else None)
+                if not joined.empty():
+                    out.append(joined)
+        return VersionSet(tuple(out))
+
+    def text(self) -> str:
+        """How a message shows the set (``3.94.0``, ``>= 3.0.0, < 4.0.0``)."""
+        def shown(v: Release) -> str:
+            return ".".join(map(str, v))
+
+        parts = []
+        for r in self.ranges:
+            if r.empty():
+                continue
+            if r.low is not None and r.high == (r.low[0], r.low[1], r.low[2] + 1):
+                parts.append(shown(r.low))
+                continue
+            bounds = ([f">= {shown(r.low)}"] if r.low is not None else []) + \
+                ([f"< {shown(r.high)}"] if r.high is not None else [])
+            parts.append(", ".join(bounds) or "any version")
+        return " or ".join(parts) or "no version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +205,12 @@ class FleetProps(ArmProps):
     """``hubProfile.apiServerAccessProfile.enableVnetIntegration``."""
     hub_api_server_subnet: Value = None
     """``hubProfile.apiServerAccessProfile.subnetId``."""
+    hub_private: Value = None
+    """``hubProfile.apiServerAccessProfile.enablePrivateCluster``."""
+    provider_versions: VersionSet | Unknown | None = None
+    """For a fleet declared through the azurerm provider: the provider versions that may be in use
+    (the version the deployment's lock file records, else every version its constraints admit);
+    unknown when neither is written. None for other declarations."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +285,10 @@ class ClusterProps(ArmProps):
     support_plan: Value = None
     auto_upgrade_channel: Value = None
     node_os_upgrade_channel: Value = None
+    arc_gateway: Value = None
+    """An Arc-enabled cluster's Azure Arc Gateway: True when ``properties.gateway.resourceId`` is set or
+    ``properties.gateway.enabled`` is true, False when neither; None where the declaration cannot say
+    (an ``existing`` cluster, a data source, a resource type without the setting)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +348,10 @@ class IdentityProps(ArmProps):
 
 @dataclass(frozen=True, slots=True)
 class VirtualNetworkProps(ArmProps):
-    """``azurerm_virtual_network``, ``Microsoft.Network/virtualNetworks``: only its name, on the resource."""
+    """``azurerm_virtual_network``, ``Microsoft.Network/virtualNetworks``."""
+
+    address_space: Value = None
+    """Its address prefixes (``address_space``, ``properties.addressSpace.addressPrefixes``): a list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +359,11 @@ class SubnetProps(ArmProps):
     """``azurerm_subnet``, ``virtualNetworks/subnets``."""
 
     virtual_network: Value = None
-    """The name of its VNet, when the subnet is declared apart from it (azurerm ``virtual_network_name``)."""
+    """Its VNet: a name (azurerm ``virtual_network_name``, the first part of an ARM ``'vnet/subnet'``
+    name) or a ref (a Bicep ``parent``, a subnet declared inside its VNet)."""
+    delegations: Value = None
+    """The service names it is delegated to (``delegation { service_delegation { name } }``,
+    ``properties.delegations[].properties.serviceName``): a list; None when none is written."""
 
 
 @dataclass(frozen=True, slots=True)

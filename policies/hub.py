@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from analyzer.graph.access import target_of_value
 from analyzer.knowledge.kubernetes import HUB_API_GROUPS
-from analyzer.model import ClusterProps, FleetProps, Kind, Resource
+from analyzer.model import ClusterProps, Fleet, FleetProps, Kind, Resource
 from analyzer.rules import RuleContext, rule
-from analyzer.values import display
+from analyzer.values import display, is_known
 
 
 def _hubless(fleet: Resource) -> bool | None:
@@ -199,3 +199,234 @@ def hub_network_profile_invalid(ctx: RuleContext) -> None:
                        f"VNet integration is off; the subnet is ignored",
                        at=("hub_api_server_subnet",), level=Level.WARNING,
                        hint="set enableVnetIntegration to true to use the subnet, or remove subnetId")
+
+
+AKS_SERVICE_RANGE = "10.0.0.0/16"
+"""The service CIDR of the hub's AKS cluster (AKS's default), which its VNet must not overlap."""
+API_SERVER_DELEGATION = "microsoft.containerservice/managedclusters"
+
+
+def _private_hub(ctx: RuleContext, fleet: Fleet, rule_what: str) -> bool:
+    """Whether ``fleet`` is a private hub fleet; an unknown answer is recorded as a skipped decision."""
+    hub, private = fleet.props.hub, fleet.props.hub_private
+    if hub is False or hub is None or private is None or private is False:
+        return False
+    if not isinstance(hub, bool) or not isinstance(private, bool):
+        ctx.unknown(fleet, f"whether fleet {fleet.address} has a private hub, for {rule_what}",
+                    at=("hub_private", "hub"))
+        return False
+    return private
+
+
+def _fleet_text(fleet: Resource) -> str:
+    return f"fleet {display(fleet.name)} ({fleet.address})"
+
+
+@rule("FIAC304", "private-hub-without-agent-subnet", "error",
+      "A private hub fleet has no agentProfile.subnetId for its hub node.", tags=("hub", "network"))
+def private_hub_without_agent_subnet(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A fleet with a private hub (`hubProfile.apiServerAccessProfile.enablePrivateCluster: true`)
+    whose `hubProfile.agentProfile.subnetId` is not set (or is an empty string). A subnet given by a
+    value that cannot be resolved counts as set.
+
+    ## Why it matters
+
+    A private hub's API server is reachable only from a virtual network, and the hub's node VM must
+    be placed in a subnet the fleet is given: the private-fleet prerequisites require
+    `agentProfile.subnetId`. Without it the hub cannot be created as planned, and public versus
+    private cannot be changed after the hub exists.
+
+    ## Example
+
+    ## Fix
+
+    Give the hub's agent profile a subnet of a virtual network you manage (and grant the Fleet
+    resource provider Network Contributor on it).
+
+    ## References
+
+    - [Create a fleet with a private hub (Bicep quickstart, prerequisites)](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-create-fleet-resources-bicep)
+    - [Create a fleet and join members (private hub)](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-create-fleet-and-members?pivots=private-hub)
+    """
+    for fleet in ctx.graph.of_kind(Kind.FLEET):
+        if not _private_hub(ctx, fleet, "FIAC304"):
+            continue
+        subnet = fleet.props.hub_agent_subnet
+        if subnet is None or (isinstance(subnet, str) and not subnet.strip()):
+            ctx.report(fleet, f"{_fleet_text(fleet)} has a private hub but no hubProfile.agentProfile.subnetId: "
+                              f"a private hub needs the subnet for its node",
+                       at=("hub_agent_subnet", "hub_private", "hub"),
+                       hint="set hubProfile.agentProfile.subnetId to a subnet of your virtual network")
+
+
+@rule("FIAC305", "hub-vnet-overlaps-aks-service-range", "error",
+      "A private hub's agent subnet lies in a virtual network whose address space overlaps 10.0.0.0/16, the "
+      "hub cluster's AKS service range.", tags=("hub", "network"))
+def hub_vnet_overlaps_aks_service_range(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A private hub fleet whose agent subnet (`hubProfile.agentProfile.subnetId`) lies in a virtual
+    network declared in the scanned code (`azurerm_virtual_network`, `Microsoft.Network/virtualNetworks`)
+    whose address space (`address_space`, `properties.addressSpace.addressPrefixes`) has an IPv4
+    prefix that overlaps `10.0.0.0/16`.
+
+    The subnet is followed through a reference to a declared subnet (and its virtual network) or an
+    ARM ID naming the virtual network; a subnet whose network is not declared, or an address prefix
+    that cannot be resolved, is not judged.
+
+    ## Why it matters
+
+    The hub is an AKS cluster that uses AKS's default service range `10.0.0.0/16`; the prerequisites
+    of a private fleet require that the address prefix of the VNet holding the hub's subnet does not
+    overlap it. With an overlap the hub cannot be created in that network.
+
+    ## Example
+
+    ## Fix
+
+    Put the hub's subnet in a virtual network whose address space stays clear of `10.0.0.0/16`
+    (for example `10.224.0.0/12`).
+
+    ## References
+
+    - [Create a fleet with a private hub (Bicep quickstart, prerequisites)](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-create-fleet-resources-bicep)
+    - [AKS networking: service address range](https://learn.microsoft.com/azure/aks/configure-kubenet)
+    """
+    from analyzer.graph.network import network_of, overlaps
+
+    for fleet in ctx.graph.of_kind(Kind.FLEET):
+        if not _private_hub(ctx, fleet, "FIAC305"):
+            continue
+        network = network_of(ctx.graph, fleet.props.hub_agent_subnet)
+        if network is None:
+            continue
+        space = network.props.address_space
+        prefixes = space if isinstance(space, list) else [space] if space is not None else []
+        clashing = [p for p in prefixes if overlaps(p, AKS_SERVICE_RANGE) is True]
+        if clashing:
+            ctx.report(network, f"virtual network {display(network.name)} ({network.address}) holds the agent subnet "
+                                f"of the private hub of {_fleet_text(fleet)}, and its address prefix "
+                                f"{display(clashing[0])} overlaps {AKS_SERVICE_RANGE}, the hub cluster's AKS "
+                                f"service range", at=("address_space",),
+                       hint=f"use an address space that does not overlap {AKS_SERVICE_RANGE}",
+                       related=(fleet.address,))
+        elif (not isinstance(space, list) or not is_known(space)) and space is not None:
+            ctx.unknown(network, f"the address space of {network.address}, for {fleet.address}",
+                        at=("address_space",))
+
+
+@rule("FIAC306", "apiserver-subnet-not-delegated", "error",
+      "A hub fleet's API server subnet (VNet integration) is not delegated to "
+      "Microsoft.ContainerService/managedClusters.", tags=("hub", "network"))
+def apiserver_subnet_not_delegated(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A hub fleet with `apiServerAccessProfile.enableVnetIntegration: true` whose API server subnet
+    (`apiServerAccessProfile.subnetId`) is declared in the scanned code (`azurerm_subnet`, a `subnet`
+    block of `azurerm_virtual_network`, `Microsoft.Network/virtualNetworks/subnets`, or an entry of a
+    virtual network's `properties.subnets`) without a delegation to
+    `Microsoft.ContainerService/managedClusters`. A subnet that is not declared in the code, or a
+    delegation that cannot be resolved, is not judged.
+
+    ## Why it matters
+
+    API server VNet integration projects the hub's API server into that subnet, which AKS requires
+    to be delegated to `Microsoft.ContainerService/managedClusters`; without the delegation the hub's
+    creation fails.
+
+    ## Example
+
+    ## Fix
+
+    Delegate the subnet to `Microsoft.ContainerService/managedClusters`.
+
+    ## References
+
+    - [API server VNet integration](https://learn.microsoft.com/azure/aks/api-server-vnet-integration)
+    - [Create a fleet with a private hub (Terraform quickstart)](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-create-fleet-resources-terraform)
+    """
+    from analyzer.graph.network import declared_subnet
+
+    for fleet in ctx.graph.of_kind(Kind.FLEET):
+        if fleet.props.hub is not True or fleet.props.hub_vnet_integration is not True:
+            continue
+        subnet = declared_subnet(ctx.graph, fleet.props.hub_api_server_subnet)
+        if subnet is None:
+            continue
+        delegations = subnet.props.delegations
+        names = delegations if isinstance(delegations, list) else [] if delegations is None else [delegations]
+        if any(isinstance(n, str) and n.strip().lower() == API_SERVER_DELEGATION for n in names):
+            continue
+        if not is_known(names):
+            ctx.unknown(subnet, f"the delegations of {subnet.address}, for {fleet.address}", at=("delegations",))
+            continue
+        ctx.report(subnet, f"subnet {display(subnet.name)} ({subnet.address}) is the API server subnet of "
+                           f"{_fleet_text(fleet)} with VNet integration, but it is not delegated to "
+                           f"Microsoft.ContainerService/managedClusters",
+                   at=("delegations",),
+                   hint="add a delegation of the subnet to Microsoft.ContainerService/managedClusters",
+                   related=(fleet.address,))
+
+
+@rule("FIAC307", "private-hub-arc-member-without-gateway", "error",
+      "An Arc-enabled member of a private hub fleet is declared without Azure Arc Gateway.", tags=("hub", "network"))
+def private_hub_arc_member_without_gateway(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    A private hub fleet with an Arc-enabled member whose connected cluster is declared in the
+    scanned code as a `Microsoft.Kubernetes/connectedClusters` resource (Bicep, ARM or
+    `azapi_resource`; not `existing`) without Azure Arc Gateway: neither
+    `properties.gateway.resourceId` nor `properties.gateway.enabled: true`.
+
+    An `existing` cluster, a cluster given by a literal ID, and an `azurerm_arc_kubernetes_cluster`
+    (whose API version has no gateway setting) are not judged. AKS members never are: Fleet documents
+    no network requirement between an AKS member and a private hub.
+
+    ## Why it matters
+
+    The Fleet documentation requires Azure Arc Gateway on Arc members of a fleet with a private hub
+    (the member's agents reach the hub through it). Without it the member cannot connect to the
+    hub, so placement on it never happens.
+
+    ## Example
+
+    ## Fix
+
+    Enable Azure Arc Gateway on the connected cluster (`properties.gateway.resourceId`).
+
+    ## References
+
+    - [Member cluster types (Arc-enabled members)](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-member-cluster-types)
+    - [Azure Arc Gateway](https://learn.microsoft.com/azure/azure-arc/kubernetes/arc-gateway-simplify-networking)
+    """
+    from analyzer.model import ClusterProps, narrow
+
+    for fleet in ctx.graph.of_kind(Kind.FLEET):
+        if not _private_hub(ctx, fleet, "FIAC307"):
+            continue
+        for member in ctx.graph.referrers(fleet, "fleet", Kind.MEMBER):
+            cluster = narrow(ctx.graph.resolve(member.props.cluster), ClusterProps)
+            if cluster is None:
+                target = target_of_value(ctx.graph, member.props.cluster)
+                if target is not None and (target.arm_type or "").lower() == "microsoft.kubernetes/connectedclusters":
+                    ctx.unknown(member, f"whether the Arc cluster of {member.address} uses Azure Arc Gateway "
+                                        f"(not declared in the code)", at=("cluster",))
+                continue
+            if cluster.props.flavor != "arc":
+                continue
+            gateway = cluster.props.arc_gateway
+            if gateway is False:
+                ctx.report(cluster, f"Arc-enabled cluster {display(cluster.name)} ({cluster.address}) joins the "
+                                    f"private hub of {_fleet_text(fleet)} as member {display(member.name)} "
+                                    f"({member.address}) without Azure Arc Gateway (properties.gateway)",
+                           at=("arc_gateway",),
+                           hint="set properties.gateway.resourceId to an Azure Arc Gateway resource",
+                           related=(fleet.address, member.address))
+            elif gateway is not True:
+                ctx.unknown(member, f"whether {cluster.address} uses Azure Arc Gateway", at=("cluster",))

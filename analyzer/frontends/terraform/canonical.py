@@ -182,6 +182,48 @@ def _role_definition(b: _Builder) -> None:
 
 def _subnet(b: _Builder) -> None:
     b.take("virtual_network", "virtual_network_name")
+    _delegations(b, b.block)
+
+
+def _delegations(b: _Builder, block: EvalBlock) -> None:
+    """``delegation { service_delegation { name } }`` blocks: the service names."""
+    if "delegation" in block.unknown_blocks:
+        b.values["delegations"] = Unknown(f"{b.resource.address}.delegation", UnknownCause.DYNAMIC_BLOCK)
+        return
+    delegations = block.blocks.get("delegation")
+    if not delegations:
+        return
+    names: list[Any] = []
+    for delegation in delegations:
+        if "service_delegation" in delegation.unknown_blocks:
+            names.append(Unknown(f"{b.resource.address}.delegation.service_delegation", UnknownCause.DYNAMIC_BLOCK))
+        names.extend(service.values.get("name") for service in delegation.blocks.get("service_delegation", []))
+    b.values["delegations"] = [n for n in names if n is not None]
+    b.resource.locations["delegations"] = b.loc(delegations[0].pos)
+
+
+def _virtual_network(b: _Builder) -> None:
+    b.take("address_space", "address_space")
+
+
+def _inline_subnets(resource: Resource, block: EvalBlock, display: str) -> list[Resource]:
+    """The ``subnet`` blocks of an ``azurerm_virtual_network``, each a subnet of it."""
+    out = []
+    for index, subnet_block in enumerate(block.blocks.get("subnet", [])):
+        name = subnet_block.values.get("name")
+        shown = f'"{name}"' if isinstance(name, str) else str(index)
+        pos = subnet_block.pos
+        subnet = Resource(
+            key=f"{resource.key}.subnet[{shown}]", address=f"{resource.address}.subnet[{shown}]", kind=Kind.SUBNET,
+            source_type=resource.source_type, language="terraform",
+            location=Location(display, pos.line, pos.column, pos.end_line, pos.end_column),
+            props=props_for(Kind.SUBNET, {}), name=name, resource_group=resource.resource_group,
+            subscription=resource.subscription, arm_type=ARM_TYPES["azurerm_subnet"])
+        builder = _Builder(subnet, subnet_block, display)
+        builder.values["virtual_network"] = ResourceRef(resource.key, "id")
+        _delegations(builder, subnet_block)
+        out.append(builder.finish())
+    return out
 
 
 def _subscription(b: _Builder) -> None:
@@ -217,7 +259,7 @@ HANDLERS: dict[tuple[str, str], tuple[Kind, Callable[[_Builder], None]]] = {
     ("resource", "azurerm_role_definition"): (Kind.ROLE_DEFINITION, _role_definition),
     ("resource", "azurerm_user_assigned_identity"): (Kind.IDENTITY, _nothing),
     ("resource", "azurerm_subnet"): (Kind.SUBNET, _subnet),
-    ("resource", "azurerm_virtual_network"): (Kind.VIRTUAL_NETWORK, _nothing),
+    ("resource", "azurerm_virtual_network"): (Kind.VIRTUAL_NETWORK, _virtual_network),
     ("resource", "kubernetes_manifest"): (Kind.MANIFEST, _manifest),
     ("data", "azurerm_subscription"): (Kind.SUBSCRIPTION, _subscription),
     ("data", "azurerm_resource_group"): (Kind.RESOURCE_GROUP, _nothing),
@@ -236,9 +278,11 @@ def extract(module: Module) -> list[Resource]:
     for (mode, type_, name), (block, display) in sorted(module.blocks.items()):
         if type_ == "azapi_resource" and mode == "resource":
             for instance in module.instances(mode, type_, name):
-                resource = _azapi(module, instance, display)
+                extra: list[Resource] = []
+                resource = _azapi(module, instance, display, extra)
                 if resource is not None:
                     resources.append(resource)
+                    resources.extend(extra)
             continue
         handler = HANDLERS.get((mode, type_))
         if handler is None:
@@ -250,6 +294,8 @@ def extract(module: Module) -> list[Resource]:
             builder = _Builder(resource, evaluated, display)
             fill(builder)
             resources.append(builder.finish())
+            if type_ == "azurerm_virtual_network" and mode == "resource":
+                resources.extend(_inline_subnets(resource, evaluated, display))
     # Resources of called modules: their keys carry the module path, so they stay unique.
     for call in sorted(module.module_calls):
         for _instance, child in module.children(call):
@@ -276,12 +322,14 @@ def _base(instance: Instance, kind: Kind, display: str, evaluated: EvalBlock) ->
     return resource
 
 
-def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
+def _azapi(module: Module, instance: Instance, display: str, extra: list[Resource]) -> Resource | None:
+    """The canonical resource of an ``azapi_resource``; the resources its body declares inline (a
+    virtual network's ``properties.subnets``) are appended to ``extra``."""
     evaluated = module.evaluate_block(instance.block, Frame(instance))
     type_value = evaluated.values.get("type")
     if not isinstance(type_value, str):
         return None
-    arm_type = type_value.split("@", 1)[0]
+    arm_type, _, api_version = type_value.partition("@")
     kind = arm_ids.kind_of(arm_type)
     if kind is None:
         return None
@@ -289,6 +337,9 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
     resource.arm_type = arm_type
     resource.resource_group = None
     builder = _Builder(resource, evaluated, display)
+    if api_version:
+        builder.values["api_version"] = api_version
+        resource.locations["api_version"] = builder.loc(evaluated.positions["type"])
     parent = builder.take("parent", "parent_id")
     if arm_type.lower().startswith(arm_ids.FLEET + "/"):
         builder.values["fleet"] = parent
@@ -323,10 +374,26 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
         props, locations = arm.canonical_props(arm_type, body, where)
         builder.values.update(props)
         resource.locations.update(locations)
+        if kind == Kind.VIRTUAL_NETWORK:
+            extra.extend(_azapi_subnets(resource, body, where))
     elif body is not None:
         builder.values["body"] = body
     _outside_body(builder, kind, parent)
     return builder.finish()
+
+
+def _azapi_subnets(resource: Resource, body: dict[str, Any], where: Callable[[str], Location | None]) -> list[Resource]:
+    out = []
+    for index, (name, props, locations) in enumerate(arm.inline_subnets(body, where)):
+        shown = f'"{name}"' if isinstance(name, str) else str(index)
+        out.append(Resource(
+            key=f"{resource.key}.subnets[{shown}]", address=f"{resource.address}.body.properties.subnets[{shown}]",
+            kind=Kind.SUBNET, source_type=resource.source_type, language="terraform",
+            location=locations.pop("block", resource.location),
+            props=props_for(Kind.SUBNET, {**props, "virtual_network": ResourceRef(resource.key, "id")}),
+            name=name, resource_group=resource.resource_group, subscription=resource.subscription,
+            arm_type=ARM_TYPES["azurerm_subnet"], locations=locations))
+    return out
 
 
 def _outside_body(b: _Builder, kind: Kind, parent: Any) -> None:
