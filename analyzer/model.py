@@ -168,6 +168,14 @@ class VersionSet:
                     out.append(joined)
         return VersionSet(tuple(out))
 
+    def single(self) -> Release | None:
+        """The one version of the set (a lock file's), or None."""
+        ranges = [r for r in self.ranges if not r.empty()]
+        if len(ranges) == 1 and ranges[0].low is not None and ranges[0].high == (
+                ranges[0].low[0], ranges[0].low[1], ranges[0].low[2] + 1):
+            return ranges[0].low
+        return None
+
     def text(self) -> str:
         """How a message shows the set (``3.94.0``, ``>= 3.0.0, < 4.0.0``)."""
         def shown(v: Release) -> str:
@@ -360,7 +368,7 @@ class SubnetProps(ArmProps):
 
     virtual_network: Value = None
     """Its VNet: a name (azurerm ``virtual_network_name``, the first part of an ARM ``'vnet/subnet'``
-    name) or a ref (a Bicep ``parent``, a subnet declared inside its VNet)."""
+    name) or a ref (a declared ``parent``, a subnet declared inside its VNet)."""
     delegations: Value = None
     """The service names it is delegated to (``delegation { service_delegation { name } }``,
     ``properties.delegations[].properties.serviceName``): a list; None when none is written."""

@@ -99,20 +99,32 @@ def _hint(fleet: Resource) -> str:
     return "set properties.hubProfile on the fleet (a hub cannot be removed later)"
 
 
+HUB_PROFILE_DROPPED = (3, 95, 0)
+"""The first azurerm release that no longer sends ``hub_profile`` (hashicorp/terraform-provider-azurerm#25010)."""
+
+
 @rule("FIAC302", "azurerm-hub-profile-ignored", "error",
-      "azurerm_kubernetes_fleet_manager has a hub_profile block, which the provider ignores.", tags=("hub",))
+      "azurerm_kubernetes_fleet_manager has a hub_profile block, which azurerm 3.95.0 and later ignore.",
+      tags=("hub",))
 def azurerm_hub_profile_ignored(ctx: RuleContext) -> None:
     """
     ## What it finds
 
-    An `azurerm_kubernetes_fleet_manager` with a `hub_profile` block.
+    An `azurerm_kubernetes_fleet_manager` with a `hub_profile` block, when the azurerm version in use
+    may be 3.95.0 or later. The version in use is the one the root module's `.terraform.lock.hcl`
+    records when the scan holds it; otherwise every version its `required_providers` constraints
+    admit (Terraform's `=`, `!=`, `>`, `>=`, `<`, `<=`, `~>`, comma-separated); with neither it is
+    unknown, and the rule reports, since an unpinned provider installs the latest release.
+
+    No finding when every version in use is below 3.95.0: those releases still send the block, but
+    they call the retired fleets API `2022-09-02-preview`, which FIAC506 reports.
 
     ## Why it matters
 
-    `hub_profile` is deprecated since azurerm 3.95.0 and never sent to the API: the provider accepts
-    it and creates a fleet **without** a hub. Everything that relies on the hub (placement, managed
-    namespaces, multi-cluster networking) then fails, and a hubless fleet cannot be given a hub from
-    Terraform afterwards.
+    From azurerm 3.95.0 on, `hub_profile` is deprecated and never sent to the API: the provider
+    accepts it and creates a fleet **without** a hub. Everything that relies on the hub (placement,
+    managed namespaces, multi-cluster networking) then fails, and a hubless fleet cannot be given a
+    hub from Terraform afterwards.
 
     ## Example
 
@@ -129,16 +141,28 @@ def azurerm_hub_profile_ignored(ctx: RuleContext) -> None:
     ## References
 
     - [azurerm_kubernetes_fleet_manager (Terraform registry)](https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_fleet_manager)
+    - [azurerm: stop sending hub_profile (hashicorp/terraform-provider-azurerm#25010)](https://github.com/hashicorp/terraform-provider-azurerm/pull/25010)
+    - [Dependency lock file](https://developer.hashicorp.com/terraform/language/files/dependency-lock)
     - [Choosing a fleet with or without a hub cluster](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-choosing-fleet)
     """
+    from analyzer.model import VersionSet
+
     for fleet in ctx.graph.of_kind(Kind.FLEET):
-        if fleet.props.hub_profile_ignored is True:
-            ctx.report(fleet,
-                       f"fleet {display(fleet.name)} ({fleet.address}) has a hub_profile block, which the azurerm "
-                       f"provider no longer sends: the fleet is created without a hub",
-                       at=("hub_profile_ignored",),
-                       hint="remove hub_profile, or declare the fleet with azapi_resource and "
-                            "properties.hubProfile to get a hub")
+        if fleet.props.hub_profile_ignored is not True:
+            continue
+        versions = fleet.props.provider_versions
+        if isinstance(versions, VersionSet):
+            if not versions.admits_at_least(HUB_PROFILE_DROPPED):
+                continue
+            used = f"azurerm {versions.text()} {'is' if versions.single() else 'may be'} in use"
+        else:
+            used = "the azurerm version in use is not pinned (no .terraform.lock.hcl, no version constraint)"
+        ctx.report(fleet,
+                   f"fleet {display(fleet.name)} ({fleet.address}) has a hub_profile block, but {used}, and "
+                   f"azurerm 3.95.0 and later no longer send it: the fleet is created without a hub",
+                   at=("hub_profile_ignored",),
+                   hint="remove hub_profile, or declare the fleet with azapi_resource and "
+                        "properties.hubProfile to get a hub")
 
 
 @rule("FIAC303", "hub-network-profile-invalid", "error",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,18 @@ from analyzer.frontends.located import LocatedDict, LocatedList, locate
 from analyzer.frontends.terraform import syntax as s
 from analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
 from analyzer.knowledge import arm_ids
-from analyzer.model import ArmProps, Group, Kind, Location, Resource, Stage, props_for
+from analyzer.model import (
+    ArmProps,
+    FleetProps,
+    Group,
+    Kind,
+    Location,
+    Resource,
+    Stage,
+    VersionRange,
+    VersionSet,
+    props_for,
+)
 from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 # Resources declared with Terraform live in the subscription of the azurerm provider: one unknown
@@ -446,3 +458,133 @@ def _resource_groups_from_parents(resources: list[Resource], module: Module) -> 
             group = by_key.get(parent.key)
             if group is not None and group.kind == Kind.RESOURCE_GROUP:
                 resource.resource_group = group.name
+
+
+# -- the azurerm version in use -------------------------------------------------------------------
+
+AZURERM_SOURCES = ("hashicorp/azurerm", "registry.terraform.io/hashicorp/azurerm")
+_CONSTRAINT = re.compile(r"^\s*(=|!=|>=|<=|>|<|~>)?\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*$")
+
+
+def _next_patch(v: tuple[int, int, int]) -> tuple[int, int, int]:
+    return (v[0], v[1], v[2] + 1)
+
+
+def constraint_versions(text: str) -> VersionSet | None:
+    """Every release a Terraform version constraint admits (``>= 3.0, != 3.5.0, ~> 3.1``: each part
+    must hold), or None when it cannot be read (a pre-release, a typo). Missing components are zero;
+    ``~> X.Y.Z`` admits ``>= X.Y.Z, < X.(Y+1).0``, ``~> X.Y`` and ``~> X`` admit up to the next major."""
+    result = VersionSet((VersionRange(),))
+    parts = [p for p in text.split(",")]
+    if not any(p.strip() for p in parts):
+        return None
+    for part in parts:
+        match = _CONSTRAINT.match(part)
+        if match is None:
+            return None
+        op, major, minor, patch = match.group(1) or "=", match.group(2), match.group(3), match.group(4)
+        v = (int(major), int(minor or 0), int(patch or 0))
+        ranges: tuple[VersionRange, ...]
+        if op == "=":
+            ranges = (VersionRange(v, _next_patch(v)),)
+        elif op == "!=":
+            ranges = (VersionRange(None, v), VersionRange(_next_patch(v), None))
+        elif op == ">":
+            ranges = (VersionRange(_next_patch(v), None),)
+        elif op == ">=":
+            ranges = (VersionRange(v, None),)
+        elif op == "<":
+            ranges = (VersionRange(None, v),)
+        elif op == "<=":
+            ranges = (VersionRange(None, _next_patch(v)),)
+        elif patch is not None:  # ~> X.Y.Z
+            ranges = (VersionRange(v, (v[0], v[1] + 1, 0)),)
+        else:  # ~> X.Y, ~> X
+            ranges = (VersionRange(v, (v[0] + 1, 0, 0)),)
+        result = result.intersect(VersionSet(ranges))
+    return result
+
+
+def _literal_text(expr: s.Expr) -> str | None:
+    if isinstance(expr, s.Literal) and isinstance(expr.value, str):
+        return expr.value
+    if isinstance(expr, s.Template) and all(isinstance(p, str) for p in expr.parts):
+        return "".join(expr.parts)
+    return None
+
+
+def _object_items(expr: s.Expr) -> dict[str, s.Expr] | None:
+    if not isinstance(expr, s.ObjectExpr):
+        return None
+    out = {}
+    for key, value in expr.items:
+        name = key.value if isinstance(key, s.Literal) else key.name if isinstance(key, s.Name) else None
+        if isinstance(name, str):
+            out[name] = value
+    return out
+
+
+def required_azurerm(files: list[s.ParsedFile]) -> list[str | None]:
+    """The version constraints a module's ``required_providers`` give ``hashicorp/azurerm`` (None for
+    one that is not a literal string)."""
+    found: list[str | None] = []
+    for parsed in files:
+        for block in parsed.blocks:
+            if block.type != "terraform":
+                continue
+            for required in block.blocks:
+                if required.type != "required_providers":
+                    continue
+                for local_name, attribute in required.attributes.items():
+                    items = _object_items(attribute.expr)
+                    if items is None:  # the pre-0.13 form: azurerm = "~> 2.0"
+                        if local_name == "azurerm":
+                            found.append(_literal_text(attribute.expr))
+                        continue
+                    source = _literal_text(items["source"]) if "source" in items else "hashicorp/azurerm" \
+                        if local_name == "azurerm" else None
+                    if source is None or source.lower() not in AZURERM_SOURCES:
+                        continue
+                    if "version" in items:
+                        found.append(_literal_text(items["version"]))
+    return found
+
+
+def locked_azurerm(lock: s.ParsedFile) -> str | None:
+    """The azurerm version a ``.terraform.lock.hcl`` records, or None."""
+    for block in lock.blocks:
+        if block.type == "provider" and block.labels and block.labels[0].lower().endswith("/hashicorp/azurerm"):
+            version = block.attributes.get("version")
+            return _literal_text(version.expr) if version is not None else None
+    return None
+
+
+def azurerm_versions(lock: s.ParsedFile | None, modules: list[list[s.ParsedFile]]) -> VersionSet | Unknown:
+    """The azurerm versions in use for a root module: the one its lock file records, else every version
+    that all the ``required_providers`` constraints of its modules admit; unknown with neither."""
+    locked = locked_azurerm(lock) if lock is not None else None
+    if locked is not None:
+        exact = constraint_versions("= " + locked)
+        return exact if exact is not None else Unknown(f"azurerm {locked} (.terraform.lock.hcl)",
+                                                       UnknownCause.EVALUATION_ERROR)
+    constraints = [c for files in modules for c in required_azurerm(files)]
+    if not constraints:
+        return Unknown("the azurerm version (no .terraform.lock.hcl, no required_providers constraint)",
+                       UnknownCause.NO_INPUT_VALUE)
+    result = VersionSet((VersionRange(),))
+    for text in constraints:
+        admitted = constraint_versions(text) if text is not None else None
+        if admitted is None:
+            return Unknown(f"azurerm version constraint {text!r}", UnknownCause.EVALUATION_ERROR)
+        result = result.intersect(admitted)
+    return result
+
+
+def with_provider_versions(resources: list[Resource], versions: VersionSet | Unknown) -> None:
+    """Give each ``azurerm_kubernetes_fleet_manager`` (not a data source) the azurerm versions in use."""
+    from dataclasses import replace
+
+    for resource in resources:
+        if resource.source_type == "azurerm_kubernetes_fleet_manager" and not resource.existing \
+                and isinstance(resource.props, FleetProps):
+            resource.props = replace(resource.props, provider_versions=versions)
