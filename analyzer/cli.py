@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -101,13 +102,13 @@ def _outputs(specs: tuple[tuple[str, Path | None], ...], output: Path | None) ->
 # Settings a configuration file may give, with the scan option each one fills and its default.
 _SETTING_PARAMS: dict[str, str] = {
     "select": "select", "ignore": "ignore", "levels": "levels", "fail-on": "fail_on", "exclude": "exclude",
-    "operators": "operators", "var-files": "var_files", "as-of": "as_of",
+    "operators": "operators", "var-files": "var_files", "as-of": "as_of", "manifests": "manifests",
 }
 
 
 def _defaults() -> dict[str, Any]:
     return {"select": (), "ignore": (), "levels": (), "fail-on": "error", "exclude": (), "operators": (),
-            "var-files": (), "as-of": date.today()}
+            "var-files": (), "as-of": date.today(), "manifests": ()}
 
 
 def _settings(paths: list[Path], given: dict[str, Any], config_file: Path | None = None,
@@ -246,6 +247,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
                           show_unknown=show_unknown, operators=effective["operators"],
                           var_files=effective["var-files"], variables=variables, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
+                          manifests=effective["manifests"],
                           inline_suppressions=not (no_inline_suppressions or isolated), cache=not no_cache,
                           workers=workers,
                           progress=progress, max_file_size=int(max_file_size * 1024 * 1024),
@@ -296,6 +298,10 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     sys.exit(0 if write_baseline is not None else exit_code(report, fail_on))
 
 
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
 def _toml_value(value: Any) -> str:
     """A value as TOML would write it, so ``fleetiac config`` output can be pasted into a file."""
     if isinstance(value, str):
@@ -305,7 +311,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple) and value and isinstance(value[0], tuple):
-        return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value) + " }"
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value) + " }"
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(value)

@@ -109,6 +109,12 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
+def display_of(folder: Path, root: Path) -> str:
+    """How a folder's path is shown in the report: relative to ``root`` (``""`` for the root itself)."""
+    shown = _display(folder, root)
+    return "" if shown == "." else shown
+
+
 def _display(absolute: Path, root: Path) -> str:
     try:
         return absolute.relative_to(root).as_posix()

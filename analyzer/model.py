@@ -51,6 +51,7 @@ class Kind(StrEnum):
     VIRTUAL_NETWORK = "virtual_network"
     SUBNET = "subnet"
     MANIFEST = "manifest"
+    OUTSIDE_FLEET = "outside_fleet"
 
 
 Value = Any
@@ -387,12 +388,34 @@ class ManifestProps:
     it (``spec.policy.placementType``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class OutsideFleetProps:
+    """A fleet created by a command fleetiac does not evaluate (``az fleet create`` in a script): its
+    hub, members and name are not known; it only tells that manifests near it may target it."""
+
+    command: Value = None
+    """The command as written (one line)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanScope:
+    """Where the scanned trees are, and the manifests' configured targets: what the graph needs to
+    tell which fleets a manifest can target (:mod:`analyzer.graph.deployments`)."""
+
+    roots: tuple[str, ...] = ()
+    """The scanned folders, as display paths (``""``: the report root); a folder walk never leaves one."""
+    manifests: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``[manifests]`` of the configuration: glob of manifest paths -> the addresses (or keys) of the
+    fleets they target."""
+
+
 FLEET_CHILD_PROPS = (MemberProps, UpdateStrategyProps, UpdateRunProps, AutoUpgradeProfileProps, ManagedNamespaceProps)
 """The props of the kinds that belong to a fleet (each has a ``fleet`` field)."""
 
 Props = (FleetProps | MemberProps | UpdateStrategyProps | UpdateRunProps | AutoUpgradeProfileProps
          | ManagedNamespaceProps | ClusterProps | ResourceGroupProps | SubscriptionProps | RoleAssignmentProps
-         | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps | ManifestProps)
+         | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps | ManifestProps
+         | OutsideFleetProps)
 """The props of any kind."""
 
 PROPS: dict[Kind, type[Props]] = {
@@ -411,6 +434,7 @@ PROPS: dict[Kind, type[Props]] = {
     Kind.VIRTUAL_NETWORK: VirtualNetworkProps,
     Kind.SUBNET: SubnetProps,
     Kind.MANIFEST: ManifestProps,
+    Kind.OUTSIDE_FLEET: OutsideFleetProps,
 }
 """The props class of each kind."""
 
@@ -490,6 +514,9 @@ class Resource(Generic[P]):
     """``Microsoft.ContainerService/fleets/members`` etc., when the resource is an ARM resource."""
     existing: bool = False
     """Declared elsewhere (an ``existing`` reference, a data source): a reference, not a declaration."""
+    deployment: str | None = None
+    """The folder (display path; ``""``: the report root) of the deployment unit that deploys it, when
+    that unit is a folder of files deployed together (a root module); None when its file is the unit."""
     locations: dict[str, Location] = field(default_factory=dict)
     """Where each prop is written, by field name, nested values by path (``stages[0].groups[1].name``;
     a manifest's keys by their path in the object, ``spec.replicas``), and ``name`` and
@@ -533,6 +560,7 @@ Identity = Resource[IdentityProps]
 VirtualNetwork = Resource[VirtualNetworkProps]
 Subnet = Resource[SubnetProps]
 Manifest = Resource[ManifestProps]
+OutsideFleet = Resource[OutsideFleetProps]
 
 
 @dataclass(frozen=True, slots=True)

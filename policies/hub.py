@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analyzer.graph.access import target_of_value
+from analyzer.graph.deployments import target_fleets
 from analyzer.knowledge.kubernetes import HUB_API_GROUPS
 from analyzer.model import ClusterProps, Fleet, FleetProps, Kind, Resource
 from analyzer.rules import RuleContext, rule
@@ -26,8 +27,13 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
     - a managed fleet namespace (`fleets/managedNamespaces`) whose parent fleet has no hub;
     - a placement object (`placement.kubernetes-fleet.io`: ClusterResourcePlacement,
       ResourcePlacement, staged update objects) or a fleet networking object
-      (`networking.fleet.azure.com`) in a Terraform `kubernetes_manifest`, when the scanned code
-      declares fleets and every one of them is hubless;
+      (`networking.fleet.azure.com`) in a Kubernetes YAML file or a Terraform `kubernetes_manifest`,
+      when every fleet it can target is hubless. A manifest targets the fleets of its own
+      deployment: those of the root module that applies it (`kubernetes_manifest`) or contains it,
+      or those declared in the nearest folder above it that declares a fleet, whichever is nearer;
+      or the fleets that `[tool.fleetiac.manifests]` names for it (a table of path globs to fleet
+      addresses). When that deployment declares no fleet, or a script beside or above the manifest
+      creates one (`az fleet create`), the fleet is created elsewhere and nothing is reported;
     - an Arc-enabled member (a `Microsoft.Kubernetes/connectedClusters` cluster) of a hubless fleet:
       Arc members support workload placement only, which needs a hub.
 
@@ -65,18 +71,24 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
                        f"managed namespace {display(namespace.name)} ({namespace.address}) needs a hub, but "
                        f"fleet {fleet.address} has none",
                        at=("fleet",), hint=_hint(fleet), related=(fleet.address,))
-    fleets = graph.of_kind(Kind.FLEET)
-    all_hubless = bool(fleets) and all(_hubless(f) is True for f in fleets)
     for manifest in graph.of_kind(Kind.MANIFEST):
         api_version = manifest.props.api_version
         if not isinstance(api_version, str) or api_version.split("/", 1)[0] not in HUB_API_GROUPS:
             continue
-        if all_hubless:
+        what = f"{display(manifest.props.manifest_kind)} {display(manifest.name)} ({manifest.address})"
+        fleets = target_fleets(graph, manifest)
+        if fleets is None:
+            ctx.unknown(manifest, f"which fleet {what} targets (no fleet of its deployment is declared in the "
+                                  f"scan, or one is created by a script)", at=("body",))
+            continue
+        hubs = [_hubless(f) for f in fleets]
+        if all(h is True for h in hubs):
             names = ", ".join(f.address for f in fleets)
             ctx.report(manifest,
-                       f"{display(manifest.props.manifest_kind)} {display(manifest.name)} "
-                       f"({manifest.address}) needs a fleet hub, but every fleet in this code is hubless ({names})",
+                       f"{what} needs a fleet hub, but every fleet it can target is hubless ({names})",
                        at=("body",), hint=_hint(fleets[0]), related=tuple(f.address for f in fleets))
+        elif any(h is None for h in hubs):
+            ctx.unknown(manifest, f"whether the fleets {what} can target have a hub", at=("body",))
     for member in graph.of_kind(Kind.MEMBER):
         fleet = graph.target(member, "fleet")
         if fleet is None or _hubless(fleet) is not True:

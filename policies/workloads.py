@@ -232,9 +232,11 @@ def placement_policy_invalid(ctx: RuleContext) -> None:
 
     - has `placementType: PickN` without `numberOfClusters`;
     - has `placementType: PickFixed` without `clusterNames` (or with an empty list);
-    - has `placementType: PickFixed` and names, in `clusterNames`, a cluster that is not a fleet
-      member declared in the scanned code. This is checked only when the code declares members and
-      every member's name is known; names are compared exactly, as Kubernetes does;
+    - has `placementType: PickFixed` and names, in `clusterNames`, a cluster that is not the name
+      of a member of the fleets it can target (`clusterNames` are Fleet **member** names, the names
+      of the hub's MemberCluster objects, not AKS cluster names). The fleets a manifest targets are
+      those of its own deployment (see FIAC301); this is checked only when they are known, declare
+      members, and every member's name is known; names are compared exactly, as Kubernetes does;
     - has `placementType: PickFixed` with `affinity` (cluster affinity applies to PickAll and PickN
       only).
 
@@ -295,7 +297,14 @@ def placement_policy_invalid(ctx: RuleContext) -> None:
 
 
 def _check_cluster_names(ctx: RuleContext, placement: Manifest, what: str, names: list[Any]) -> None:
-    members = ctx.graph.of_kind(Kind.MEMBER)
+    from analyzer.graph.deployments import target_fleets
+
+    fleets = target_fleets(ctx.graph, placement)
+    if fleets is None:
+        ctx.unknown(placement, f"whether the clusterNames of {what} are members (the fleet it targets is not "
+                               f"declared in its deployment)", at=("spec.policy.clusterNames", "body"))
+        return
+    members = [m for fleet in fleets for m in ctx.graph.referrers(fleet, "fleet", Kind.MEMBER)]
     if not members:
         return
     unknown = [m for m in members if not isinstance(m.name, str)]
@@ -308,8 +317,10 @@ def _check_cluster_names(ctx: RuleContext, placement: Manifest, what: str, names
         if not isinstance(name, str):
             continue
         if name not in member_names:
-            ctx.report(placement, f"{what} places on cluster `{name}`, which is not a fleet member "
-                                  f"(members: {', '.join(member_names)}): nothing is placed there",
+            fleet_names = ", ".join(f"fleet {display(f.name)} ({f.address})" for f in fleets)
+            ctx.report(placement, f"{what} places on cluster `{name}`, which is not the name of a member of "
+                                  f"{fleet_names} (members: {', '.join(member_names)}; clusterNames are "
+                                  f"member names, not AKS cluster names): nothing is placed there",
                        at=(f"spec.policy.clusterNames[{index}]", "spec.policy.clusterNames", "body"),
                        hint="use member names in spec.policy.clusterNames",
                        related=tuple(m.address for m in members))

@@ -71,6 +71,12 @@ def _flag(value: object) -> bool:
     return value
 
 
+def _manifests(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise TypeError("a table of glob = list of fleet addresses")
+    return tuple((glob, _strings(fleets)) for glob, fleets in value.items())
+
+
 def _date(value: object) -> date:
     if not isinstance(value, date):
         raise TypeError("a date (2026-11-23, unquoted)")
@@ -88,6 +94,7 @@ OPTION_KEYS: dict[str, Any] = {
     "exclude": _strings,
     "levels": _pairs,  # {FIAC201 = "warning"}
     "inline_suppressions": _flag,
+    "manifests": _manifests,  # {"k8s/**" = ["azapi_resource.fleet"]}, as [tool.fleetiac.manifests]
 }
 
 

@@ -31,6 +31,7 @@ FRONT_END_MODULES = (
     "analyzer.frontends.terraform",
     "analyzer.frontends.bicep",
     "analyzer.frontends.yaml",
+    "analyzer.frontends.scripts",
 )
 """One line per front end, in the order their units are evaluated (an ``early`` one first)."""
 

@@ -315,6 +315,8 @@ def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[Parse
         module = Module(directory, files, {}, key_prefix=f"{directory or '.'}:", tree=tree)
         module.inputs.update(root_variables(module, var_files, inputs, masks))
         result = FileResult(resources=extract(module), masks=masks)
+        for resource in result.resources:
+            resource.deployment = directory  # a root module is deployed as one
     except RecursionError:
         # Values nested just under the parser's limit can still be too deep to evaluate: this
         # root module is reported, the other modules are still analysed.
