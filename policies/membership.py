@@ -412,8 +412,10 @@ def retired_api_version(ctx: RuleContext) -> None:
         if fleet.props.hub_settable is not False or versions is None or fleet.existing:
             continue
         if not isinstance(versions, VersionSet):
-            ctx.unknown(fleet, f"the azurerm version in use for {fleet.address} (no .terraform.lock.hcl, no "
-                               f"required_providers constraint)")
+            # Unpinned (no lock file, no constraint), the provider installs its latest release, which
+            # calls a current API; a constraint that cannot be read is a decision skipped.
+            if versions.cause != UnknownCause.NO_INPUT_VALUE:
+                ctx.unknown(fleet, f"the azurerm version in use for {fleet.address} ({versions.text})")
             continue
         for provider in fleet_api.azurerm_fleet_manager_ranges():
             retired = fleet_api.retired_on(provider.api_version, ctx.as_of)

@@ -43,7 +43,7 @@ EXAMPLES = FIXTURES.parent / "policies" / "examples"
 EXAMPLE_CASE = "examples/"
 """Cases named ``examples/<file>`` are the rule's documentation example of that name."""
 AS_OF = date(2026, 11, 23)  # fixtures are written against this date (version rules)
-SOURCE_SUFFIXES = {".tf", ".bicep", ".bicepparam", ".tfvars", ".json"}
+SOURCE_SUFFIXES = {".tf", ".bicep", ".bicepparam", ".tfvars", ".json", ".hcl", ".sh", ".ps1"}
 OPTIONS_FILE = ".fleetiac-test.toml"
 SNAPSHOT_FILE = "snapshot.txt"
 UPDATE_SNAPSHOTS = os.environ.get("FLEETIAC_UPDATE_SNAPSHOTS") == "1"

@@ -632,6 +632,8 @@ LANGUAGE_FIELDS = {
     "parent",  # azapi's parent_id as written; what it means is in `fleet` or `scope`
     "role_by",  # azurerm: whether role_definition_name or role_definition_id was used
     "target_scope",  # Bicep's deployment scope, read only when `scope` is None (never here)
+    "api_version",  # the API version a declaration names (azurerm names none; the files use several)
+    "provider_versions",  # the azurerm versions in use: said only by azurerm fleets
 }
 
 # What a language cannot say, (language, kind) -> props; they are left out of every comparison

@@ -114,7 +114,7 @@ def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, st
         props.locations["name"] = inst.loc(name_pair)
     if fleet is not ABSENT and kind in _CHILD_KINDS:
         props.put("fleet", fleet, fleet_loc)
-    if "@" in decl.type:
+    if "@" in decl.type and not decl.existing:
         props.put("api_version", decl.type.split("@", 1)[1], location)
     if kind == Kind.SUBNET and fleet is not ABSENT:
         props.put("virtual_network", fleet, fleet_loc)  # its parent: the VNet
