@@ -49,13 +49,14 @@ def test_two_unrelated_repositories_give_the_union_of_their_separate_results() -
     ("<= 3.94.0", "< 3.94.1"),
     (">= 3.0, != 3.5.0, < 4", ">= 3.0.0, < 3.5.0 or >= 3.5.1, < 4.0.0"),
     (">= 4, < 3", "no version"),
+    ("3.0,", "3.0.0"),
 ])
 def test_terraform_version_constraints(constraint: str, expected: str) -> None:
     versions = constraint_versions(constraint)
     assert versions is not None and versions.text() == expected
 
 
-@pytest.mark.parametrize("constraint", ["", "3.0.0-beta1", ">== 3", "latest", "3.0,"])
+@pytest.mark.parametrize("constraint", ["", "3.0.0-beta1", ">== 3", "latest", "3.0,,", ",", "v3.0.0", "1.2.3.4"])
 def test_unreadable_constraints_are_unknown(constraint: str) -> None:
     assert constraint_versions(constraint) is None
 

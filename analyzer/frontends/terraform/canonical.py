@@ -463,7 +463,7 @@ def _resource_groups_from_parents(resources: list[Resource], module: Module) -> 
 # -- the azurerm version in use -------------------------------------------------------------------
 
 AZURERM_SOURCES = ("hashicorp/azurerm", "registry.terraform.io/hashicorp/azurerm")
-_CONSTRAINT = re.compile(r"^\s*(=|!=|>=|<=|>|<|~>)?\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*$")
+_CONSTRAINT = re.compile(r"^\s*(=|!=|>=|<=|>|<|~>)?\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*$")
 
 
 def _next_patch(v: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -472,10 +472,16 @@ def _next_patch(v: tuple[int, int, int]) -> tuple[int, int, int]:
 
 def constraint_versions(text: str) -> VersionSet | None:
     """Every release a Terraform version constraint admits (``>= 3.0, != 3.5.0, ~> 3.1``: each part
-    must hold), or None when it cannot be read (a pre-release, a typo). Missing components are zero;
-    ``~> X.Y.Z`` admits ``>= X.Y.Z, < X.(Y+1).0``, ``~> X.Y`` and ``~> X`` admit up to the next major."""
+    must hold), or None when it cannot be read (a pre-release, a ``v`` prefix, a typo). Missing
+    components are zero; ``~> X.Y.Z`` admits ``>= X.Y.Z, < X.(Y+1).0``, ``~> X.Y`` and ``~> X`` admit
+    up to the next major. These are Terraform's rules (its constraint parser,
+    github.com/apparentlymart/go-versions, ``versions/constraints/ruby_style.go`` and
+    ``versions/parse.go``), for released versions: Terraform selects a pre-release only when a
+    constraint names it exactly."""
     result = VersionSet((VersionRange(),))
-    parts = [p for p in text.split(",")]
+    parts = text.split(",")
+    if len(parts) > 1 and not parts[-1].strip():
+        parts.pop()  # Terraform accepts a comma after the last constraint
     if not any(p.strip() for p in parts):
         return None
     for part in parts:
