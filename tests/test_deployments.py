@@ -80,3 +80,28 @@ def test_the_lock_file_of_a_scanned_root_is_discovered_and_nothing_else_hidden(t
     _, files = discover([tmp_path])
     assert [(f.display, f.language) for f in files] == [(".terraform.lock.hcl", "terraform-lock"),
                                                         ("main.tf", "terraform")]
+
+
+def test_scripts_yield_the_fleets_they_create(tmp_path: Path) -> None:
+    from analyzer.frontends.scripts.canonical import load_script
+    from analyzer.frontends.sources import SourceFile
+
+    script = tmp_path / "create.ps1"
+    script.write_text("# az fleet create --name commented-out\n"
+                      "az fleet member create --fleet-name f --name m\n"
+                      "  az fleet create -g rg --name 'fleet-hub' --enable-hub `\n"
+                      "az fleetx create --name other\n", encoding="utf-8")
+    result = load_script(SourceFile(script, "create.ps1", "powershell"))
+    assert [(r.kind, r.name, r.location.line, r.location.column, r.address) for r in result.resources] == [
+        ("outside_fleet", "fleet-hub", 3, 3, "az fleet create (create.ps1:3)")]
+
+
+def test_configured_manifest_targets(tmp_path: Path) -> None:
+    from analyzer.config import ConfigError, validate
+
+    path = tmp_path / ".fleetiac.toml"
+    assert validate({"manifests": {"k8s/**": "azapi_resource.fleet", "hub/*.yaml": ["a.b", " c.d "]}}, path, "") == {
+        "manifests": (("k8s/**", ("azapi_resource.fleet",)), ("hub/*.yaml", ("a.b", "c.d")))}
+    for bad in ({"manifests": ["k8s/**"]}, {"manifests": {"k8s/**": []}}, {"manifests": {"k8s/**": [1]}}):
+        with pytest.raises(ConfigError, match="manifests"):
+            validate(bad, path, "")
