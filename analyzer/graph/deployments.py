@@ -20,6 +20,8 @@ a unit or folder with no fleet at all (the fleet is then created outside the sca
 from __future__ import annotations
 
 import posixpath
+import weakref
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from analyzer.graph import FleetGraph
@@ -70,28 +72,49 @@ def configured_fleets(graph: FleetGraph, manifest: Manifest) -> list[Fleet] | bo
     return chosen
 
 
+@dataclass(frozen=True)
+class _Index:
+    fleets: list[Fleet]
+    deployments: frozenset[str]
+    """The folders of the deployment units that deploy something."""
+    outside: frozenset[str]
+    """The folders whose scripts create fleets."""
+    declared_in: frozenset[str]
+    """The folders whose files declare fleets."""
+
+
+_INDEXES: weakref.WeakKeyDictionary[FleetGraph, _Index] = weakref.WeakKeyDictionary()
+
+
+def _index(graph: FleetGraph) -> _Index:
+    index = _INDEXES.get(graph)
+    if index is None:
+        fleets = graph.of_kind(Kind.FLEET)
+        index = _INDEXES[graph] = _Index(
+            fleets,
+            frozenset(r.deployment for kind in Kind for r in graph.of_kind(kind) if r.deployment is not None),
+            frozenset(folder_of(o) for o in graph.of_kind(Kind.OUTSIDE_FLEET)),
+            frozenset(folder_of(f) for f in fleets))
+    return index
+
+
 def target_fleets(graph: FleetGraph, manifest: Manifest) -> list[Fleet] | None:
     """The fleets ``manifest`` can target (see the module doc), sorted by key; None when that is
     unknown (a fleet created elsewhere, or none in its deployment)."""
     configured = configured_fleets(graph, manifest)
     if configured is None or isinstance(configured, list):
         return configured or None
-    fleets = graph.of_kind(Kind.FLEET)
+    index = _index(graph)
+    fleets = index.fleets
     if manifest.deployment is not None:
         chosen = [f for f in fleets if f.deployment == manifest.deployment]
-        outside = [o for o in graph.of_kind(Kind.OUTSIDE_FLEET) if folder_of(o) == manifest.deployment]
-        return chosen if chosen and not outside else None
-    deployments = {r.deployment for kind in Kind for r in graph.of_kind(kind) if r.deployment is not None}
-    outside_folders = {folder_of(o) for o in graph.of_kind(Kind.OUTSIDE_FLEET)}
-    declared_in: dict[str, list[Fleet]] = {}
-    for fleet in fleets:
-        declared_in.setdefault(folder_of(fleet), []).append(fleet)
+        return chosen if chosen and manifest.deployment not in index.outside else None
     folder = folder_of(manifest)
     top = _tree_root(graph, folder)
     while True:
-        if folder in outside_folders:
+        if folder in index.outside:
             return None
-        if folder in deployments or folder in declared_in:
+        if folder in index.deployments or folder in index.declared_in:
             chosen = [f for f in fleets if f.deployment == folder or folder_of(f) == folder]
             return chosen or None
         if folder == top or folder == "":
