@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -102,12 +103,13 @@ def _outputs(specs: tuple[tuple[str, Path | None], ...], output: Path | None) ->
 _SETTING_PARAMS: dict[str, str] = {
     "select": "select", "ignore": "ignore", "levels": "levels", "fail-on": "fail_on", "exclude": "exclude",
     "operators": "operators", "var-files": "var_files", "aks-versions": "aks_versions", "as-of": "as_of",
+    "manifests": "manifests",
 }
 
 
 def _defaults() -> dict[str, Any]:
     return {"select": (), "ignore": (), "levels": (), "fail-on": "error", "exclude": (), "operators": (),
-            "var-files": (), "aks-versions": (), "as-of": date.today()}
+            "var-files": (), "aks-versions": (), "as-of": date.today(), "manifests": ()}
 
 
 def _settings(paths: list[Path], given: dict[str, Any], config_file: Path | None = None,
@@ -254,6 +256,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
                           var_files=effective["var-files"], aks_versions=effective["aks-versions"],
                           variables=variables, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
+                          manifests=effective["manifests"],
                           inline_suppressions=not (no_inline_suppressions or isolated), cache=not no_cache,
                           workers=workers,
                           progress=progress, max_file_size=int(max_file_size * 1024 * 1024),
@@ -304,6 +307,10 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     sys.exit(0 if write_baseline is not None else exit_code(report, fail_on))
 
 
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
 def _toml_value(value: Any) -> str:
     """A value as TOML would write it, so ``fleetiac config`` output can be pasted into a file."""
     if isinstance(value, str):
@@ -313,7 +320,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple) and value and isinstance(value[0], tuple):
-        return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value) + " }"
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value) + " }"
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(value)

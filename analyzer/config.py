@@ -29,7 +29,8 @@ from typing import Any
 
 LEVEL_NAMES = ("error", "warning", "note")
 FAIL_ON_NAMES = (*LEVEL_NAMES, "never")
-KEYS = ("select", "ignore", "levels", "fail-on", "exclude", "operators", "var-files", "aks-versions", "as-of")
+KEYS = ("select", "ignore", "levels", "fail-on", "exclude", "operators", "var-files", "aks-versions", "as-of",
+        "manifests")
 """Every key the table accepts, in the order ``fleetiac config`` prints them."""
 
 
@@ -188,6 +189,17 @@ def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = 
                                       f"not {level!r}")
                 levels.append((rule_id.upper(), level))
             values[key] = tuple(levels)
+        elif key == "manifests":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: {name} must be a table of manifest path glob = fleet address(es)")
+            targets = []
+            for pattern, fleets in value.items():
+                named = (fleets,) if isinstance(fleets, str) else fleets
+                if not isinstance(named, list | tuple) or not named or not all(isinstance(f, str) and f.strip()
+                                                                               for f in named):
+                    raise ConfigError(f"{path}: {name}.{pattern} must be a fleet address or a list of them")
+                targets.append((pattern, tuple(f.strip() for f in named)))
+            values[key] = tuple(targets)
     if "levels" in values:
         from analyzer.rules import all_rules
 

@@ -109,6 +109,12 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
+def display_of(folder: Path, root: Path) -> str:
+    """How a folder's path is shown in the report: relative to ``root`` (``""`` for the root itself)."""
+    shown = _display(folder, root)
+    return "" if shown == "." else shown
+
+
 def _display(absolute: Path, root: Path) -> str:
     try:
         return absolute.relative_to(root).as_posix()
@@ -118,10 +124,11 @@ def _display(absolute: Path, root: Path) -> str:
 
 def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool,
          limits: ReadLimits = DEFAULT_LIMITS) -> None:
-    from analyzer.frontends.base import language_of
+    from analyzer.frontends.base import language, language_of
 
-    language = language_of(path.name)  # by the front ends' suffixes
-    if language is None or (not explicit and path.name.startswith(".")):
+    found_language = language_of(path.name)  # by the front ends' suffixes
+    if found_language is None or (not explicit and path.name.startswith(".")
+                                  and not language(found_language).hidden):
         return
     absolute = path.absolute()
-    found.setdefault(absolute, SourceFile(absolute, _display(absolute, root), language, limits))
+    found.setdefault(absolute, SourceFile(absolute, _display(absolute, root), found_language, limits))

@@ -14,7 +14,17 @@ from analyzer.discovery import discover
 from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile, within
 from analyzer.graph import FleetGraph
 from analyzer.knowledge.aks_versions import RegionVersions, load_regional
-from analyzer.model import Diagnostic, FileResult, Finding, Level, Location, Report, Resource, internal_error
+from analyzer.model import (
+    Diagnostic,
+    FileResult,
+    Finding,
+    Level,
+    Location,
+    Report,
+    Resource,
+    ScanScope,
+    internal_error,
+)
 from analyzer.rules import Rule, RuleContext, all_rules, select_rules
 from analyzer.suppressions import SourceTexts
 
@@ -54,6 +64,8 @@ class ScanOptions:
     """Bytes; a larger file is reported (FIAC901) and never read (``--max-file-size``, in MB)."""
     parse_timeout: float | None = DEFAULT_TIME_BUDGET
     """Seconds one file may take to parse before it is reported and skipped; None: no limit."""
+    manifests: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``[manifests]`` of the configuration: glob of manifest paths -> addresses of the fleets they target."""
     line_hashes: bool = True
     """Compute GitHub's ``primaryLocationLineHash`` of each finding (only SARIF shows it: the CLI turns
     it off for other formats, since it reads and hashes every file with a finding)."""
@@ -258,8 +270,20 @@ def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
     return context.findings, context.skipped
 
 
+def scan_scope(root: Path, paths: list[Path], options: ScanOptions) -> ScanScope:
+    """The scanned folders as display paths (a file's: its folder), and the configured manifest targets."""
+    from analyzer.discovery import display_of
+
+    roots = []
+    for path in paths or [Path(".")]:
+        real = path.resolve()
+        folder = real if real.is_dir() else real.parent
+        roots.append(display_of(folder, root.resolve()))
+    return ScanScope(tuple(sorted(set(roots))), options.manifests)
+
+
 def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: list[str],
-             failures: list[Diagnostic]) -> tuple[set[Finding], set[Finding]]:
+             failures: list[Diagnostic], scope: ScanScope | None = None) -> tuple[set[Finding], set[Finding]]:
     """The rules' findings and skipped decisions on every variant; the rules' notices are added to
     ``notices``, their crashes to ``failures`` (results with a crash are not remembered). Rules are
     pure functions of the resources, the date, the operators and fleetiac's code and data, so with
@@ -272,7 +296,7 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: l
 
         store = ParseCache(loaded.cache_root, "findings")
         key = digest_of("findings", rules_fingerprint(), loaded.identity, options.as_of.isoformat(),
-                        tuple(options.operators), tuple(r.info.id for r in rules), repr(regional))
+                        tuple(options.operators), tuple(r.info.id for r in rules), repr(regional), repr(scope))
         cached, value = store.load(key)
         if cached and isinstance(value, tuple) and len(value) == 3:
             notices.extend(n for n in value[2] if n not in notices)
@@ -282,7 +306,7 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: l
     rule_notices: list[str] = []
     crashed: list[Diagnostic] = []
     for resources in loaded.variants:
-        found, unknown = run_rules(FleetGraph(resources), rules, options, rule_notices, crashed, regional)
+        found, unknown = run_rules(FleetGraph(resources, scope), rules, options, rule_notices, crashed, regional)
         findings.update(found)
         skipped.update(unknown)
     failures.extend(dict.fromkeys(crashed))
@@ -321,7 +345,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     diagnostics = [*walk_problems, *(d for d in loaded.diagnostics if not d.internal)]
     notices = loaded.notices
     crashed: list[Diagnostic] = []
-    findings, skipped = _checked(loaded, rules, options, notices, crashed)
+    findings, skipped = _checked(loaded, rules, options, notices, crashed, scan_scope(root, paths, options))
     internal = sorted({*internal, *crashed}, key=lambda d: (d.location.sort_key(), d.message))
     if "FIAC901" in selected:
         for diagnostic in diagnostics:

@@ -54,6 +54,7 @@ class Kind(StrEnum):
     MANIFEST = "manifest"
     EVENT_SYSTEM_TOPIC = "event_system_topic"
     EVENT_SUBSCRIPTION = "event_subscription"
+    OUTSIDE_FLEET = "outside_fleet"
 
 
 Value = Any
@@ -123,6 +124,82 @@ class ArmProps:
     """azapi ``parent_id``: the resource group, subscription or parent resource (ref or ARM ID)."""
     body: Value = None
     """An azapi ``body`` that is no object (unknown, or text that is not JSON): its props are not known."""
+    api_version: Value = None
+    """The API version the declaration names (the part after ``@`` of its type, an ARM ``apiVersion``)."""
+
+
+Release = tuple[int, int, int]
+"""A release version: major, minor, patch."""
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRange:
+    """The releases from ``low`` (inclusive; None: from the first) up to ``high`` (exclusive; None: no
+    upper bound)."""
+
+    low: Release | None = None
+    high: Release | None = None
+
+    def empty(self) -> bool:
+        return self.low is not None and self.high is not None and self.low >= self.high
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSet:
+    """A set of release versions of a provider (a union of ranges): the one version a lock file
+    records, or every version a version constraint admits."""
+
+    ranges: tuple[VersionRange, ...] = ()
+
+    def empty(self) -> bool:
+        return all(r.empty() for r in self.ranges)
+
+    def admits_at_least(self, version: Release) -> bool:
+        """Whether some version of the set is ``version`` or later."""
+        return any(not r.empty() and (r.high is None or max(r.low or version, version) < r.high)
+                   for r in self.ranges)
+
+    def within(self, low: Release, high: Release) -> bool:
+        """Whether the set is not empty and every version of it is at least ``low`` and below ``high``."""
+        ranges = [r for r in self.ranges if not r.empty()]
+        return bool(ranges) and all(r.low is not None and r.low >= low and r.high is not None and r.high <= high
+                                    for r in ranges)
+
+    def intersect(self, other: VersionSet) -> VersionSet:
+        out = []
+        for a in self.ranges:
+            for b in other.ranges:
+                lows = [v for v in (a.low, b.low) if v is not None]
+                highs = [v for v in (a.high, b.high) if v is not None]
+                joined = VersionRange(max(lows) if lows else None, min(highs) if highs else None)
+                if not joined.empty():
+                    out.append(joined)
+        return VersionSet(tuple(out))
+
+    def single(self) -> Release | None:
+        """The one version of the set (a lock file's), or None."""
+        ranges = [r for r in self.ranges if not r.empty()]
+        if len(ranges) == 1 and ranges[0].low is not None and ranges[0].high == (
+                ranges[0].low[0], ranges[0].low[1], ranges[0].low[2] + 1):
+            return ranges[0].low
+        return None
+
+    def text(self) -> str:
+        """How a message shows the set (``3.94.0``, ``>= 3.0.0, < 4.0.0``)."""
+        def shown(v: Release) -> str:
+            return ".".join(map(str, v))
+
+        parts = []
+        for r in self.ranges:
+            if r.empty():
+                continue
+            if r.low is not None and r.high == (r.low[0], r.low[1], r.low[2] + 1):
+                parts.append(shown(r.low))
+                continue
+            bounds = ([f">= {shown(r.low)}"] if r.low is not None else []) + \
+                ([f"< {shown(r.high)}"] if r.high is not None else [])
+            parts.append(", ".join(bounds) or "any version")
+        return " or ".join(parts) or "no version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +221,12 @@ class FleetProps(ArmProps):
     """``hubProfile.apiServerAccessProfile.enableVnetIntegration``."""
     hub_api_server_subnet: Value = None
     """``hubProfile.apiServerAccessProfile.subnetId``."""
+    hub_private: Value = None
+    """``hubProfile.apiServerAccessProfile.enablePrivateCluster``."""
+    provider_versions: VersionSet | Unknown | None = None
+    """For a fleet declared through the azurerm provider: the provider versions that may be in use
+    (the version the deployment's lock file records, else every version its constraints admit);
+    unknown when neither is written. None for other declarations."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +310,10 @@ class ClusterProps(ArmProps):
     """The Azure region (``location``), as written."""
     auto_upgrade_channel: Value = None
     node_os_upgrade_channel: Value = None
+    arc_gateway: Value = None
+    """An Arc-enabled cluster's Azure Arc Gateway: True when ``properties.gateway.resourceId`` is set or
+    ``properties.gateway.enabled`` is true, False when neither; None where the declaration cannot say
+    (an ``existing`` cluster, a data source, a resource type without the setting)."""
     default_pool_version: Value = None
     """azurerm ``default_node_pool.orchestrator_version``."""
     ignore_changes: tuple[str, ...] | Unknown | None = None
@@ -303,7 +390,10 @@ class IdentityProps(ArmProps):
 
 @dataclass(frozen=True, slots=True)
 class VirtualNetworkProps(ArmProps):
-    """``azurerm_virtual_network``, ``Microsoft.Network/virtualNetworks``: only its name, on the resource."""
+    """``azurerm_virtual_network``, ``Microsoft.Network/virtualNetworks``."""
+
+    address_space: Value = None
+    """Its address prefixes (``address_space``, ``properties.addressSpace.addressPrefixes``): a list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +401,11 @@ class SubnetProps(ArmProps):
     """``azurerm_subnet``, ``virtualNetworks/subnets``."""
 
     virtual_network: Value = None
-    """The name of its VNet, when the subnet is declared apart from it (azurerm ``virtual_network_name``)."""
+    """Its VNet: a name (azurerm ``virtual_network_name``, the first part of an ARM ``'vnet/subnet'``
+    name) or a ref (a declared ``parent``, a subnet declared inside its VNet)."""
+    delegations: Value = None
+    """The service names it is delegated to (``delegation { service_delegation { name } }``,
+    ``properties.delegations[].properties.serviceName``): a list; None when none is written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,13 +442,35 @@ class EventSubscriptionProps(ArmProps):
     """``included_event_types`` / ``properties.filter.includedEventTypes``; None: every event type."""
 
 
+@dataclass(frozen=True, slots=True)
+class OutsideFleetProps:
+    """A fleet created by a command fleetiac does not evaluate (``az fleet create`` in a script): its
+    hub, members and name are not known; it only tells that manifests near it may target it."""
+
+    command: Value = None
+    """The command as written (one line)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanScope:
+    """Where the scanned trees are, and the manifests' configured targets: what the graph needs to
+    tell which fleets a manifest can target (:mod:`analyzer.graph.deployments`)."""
+
+    roots: tuple[str, ...] = ()
+    """The scanned folders, as display paths (``""``: the report root); a folder walk never leaves one."""
+    manifests: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``[manifests]`` of the configuration: glob of manifest paths -> the addresses (or keys) of the
+    fleets they target."""
+
+
 FLEET_CHILD_PROPS = (MemberProps, UpdateStrategyProps, UpdateRunProps, AutoUpgradeProfileProps, ManagedNamespaceProps)
 """The props of the kinds that belong to a fleet (each has a ``fleet`` field)."""
 
 Props = (FleetProps | MemberProps | UpdateStrategyProps | UpdateRunProps | AutoUpgradeProfileProps
          | ManagedNamespaceProps | ClusterProps | NodePoolProps | ResourceGroupProps | SubscriptionProps
          | RoleAssignmentProps | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps
-         | ManifestProps | EventSystemTopicProps | EventSubscriptionProps)
+         | ManifestProps | EventSystemTopicProps | EventSubscriptionProps
+         | OutsideFleetProps)
 """The props of any kind."""
 
 PROPS: dict[Kind, type[Props]] = {
@@ -376,6 +492,7 @@ PROPS: dict[Kind, type[Props]] = {
     Kind.MANIFEST: ManifestProps,
     Kind.EVENT_SYSTEM_TOPIC: EventSystemTopicProps,
     Kind.EVENT_SUBSCRIPTION: EventSubscriptionProps,
+    Kind.OUTSIDE_FLEET: OutsideFleetProps,
 }
 """The props class of each kind."""
 
@@ -455,6 +572,9 @@ class Resource(Generic[P]):
     """``Microsoft.ContainerService/fleets/members`` etc., when the resource is an ARM resource."""
     existing: bool = False
     """Declared elsewhere (an ``existing`` reference, a data source): a reference, not a declaration."""
+    deployment: str | None = None
+    """The folder (display path; ``""``: the report root) of the deployment unit that deploys it, when
+    that unit is a folder of files deployed together (a root module); None when its file is the unit."""
     locations: dict[str, Location] = field(default_factory=dict)
     """Where each prop is written, by field name, nested values by path (``stages[0].groups[1].name``;
     a manifest's keys by their path in the object, ``spec.replicas``), and ``name`` and
@@ -501,6 +621,7 @@ Subnet = Resource[SubnetProps]
 Manifest = Resource[ManifestProps]
 EventSystemTopic = Resource[EventSystemTopicProps]
 EventSubscription = Resource[EventSubscriptionProps]
+OutsideFleet = Resource[OutsideFleetProps]
 
 
 @dataclass(frozen=True, slots=True)

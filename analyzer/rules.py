@@ -26,7 +26,7 @@ from analyzer.model import Finding, Level, Location, Resource, RuleExample, Rule
 DOC_SECTIONS = ("## What it finds", "## Why it matters", "## Example", "## Fix", "## References")
 # Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so their examples
 # are Kubernetes YAML manifests where the Bicep ones would be (tests.test_fixtures does the same).
-BICEP_STAND_IN = {"FIAC601": "yaml", "FIAC602": "yaml"}
+BICEP_STAND_IN = {"FIAC601": "yaml", "FIAC602": "yaml", "FIAC603": "yaml", "FIAC604": "yaml"}
 # Rules that cannot occur in Bicep (FIAC302 is about the azurerm provider, FIAC409 about `lifecycle`):
 # no failing Bicep example.
 TERRAFORM_ONLY = frozenset({"FIAC302", "FIAC409"})

@@ -478,3 +478,88 @@ def duplicate_member_name(ctx: RuleContext) -> None:
                 hint="give each member of a fleet its own name",
                 related=(first.address,),
             )
+
+
+@rule("FIAC506", "retired-api-version", "error",
+      "A Fleet resource or manifest uses an API version that is retired.", tags=("api-versions",))
+def retired_api_version(ctx: RuleContext) -> None:
+    """
+    ## What it finds
+
+    - A Fleet resource (`Microsoft.ContainerService/fleets` or one of its child types, in Bicep, ARM
+      or the `type` of an `azapi_resource`) whose API version (after `@`) was retired on or before the
+      evaluation date (`--as-of`, default today): the Fleet preview versions `2022-06-02-preview`
+      to `2023-08-15-preview` stopped working on 2025-04-14.
+    - An `azurerm_kubernetes_fleet_manager` whose azurerm versions in use all lie in 3.30.0 to 3.94.x:
+      those releases call the fleets API `2022-09-02-preview`. The version in use is the one the root
+      module's `.terraform.lock.hcl` records when the scan holds it, else every version its
+      `required_providers` constraints admit; without either it is unknown and nothing is reported.
+    - A Kubernetes manifest (YAML or `kubernetes_manifest`) with `apiVersion: fleet.azure.com/v1alpha1`
+      (ClusterResourcePlacement, MemberCluster, InternalMemberCluster): the pre-GA group, renamed
+      `placement.kubernetes-fleet.io`, whose CRDs current hubs no longer serve.
+      `networking.fleet.azure.com/v1alpha1` is current and not reported.
+
+    ## Why it matters
+
+    "After an API version is deprecated, it will no longer function": every deployment that creates,
+    updates or reads the resource through a retired version fails, often long after the code was
+    written and worked. A placement in the old group is rejected by the hub (no such kind).
+
+    ## Example
+
+    ## Fix
+
+    Move to a GA API version (`2025-03-01`, or `2026-06-01` for its newer features), upgrade azurerm
+    to 3.95.0 or later (and lock it), and write placements as `placement.kubernetes-fleet.io/v1`.
+
+    ## References
+
+    - [Fleet preview API lifecycle](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-preview-api-lifecycle)
+    - [azurerm: fleet manager moves to API 2023-10-15 (hashicorp/terraform-provider-azurerm#25010)](https://github.com/hashicorp/terraform-provider-azurerm/pull/25010)
+    - [KubeFleet: remove the fleet.azure.com/v1alpha1 APIs (kubefleet-dev/kubefleet#304)](https://github.com/kubefleet-dev/kubefleet/pull/304)
+    """
+    from analyzer.knowledge import fleet_api
+    from analyzer.knowledge.kubernetes import api_group
+    from analyzer.model import FLEET_CHILD_PROPS, FleetProps, VersionSet
+
+    graph = ctx.graph
+    fleet_kinds = (Kind.FLEET, Kind.MEMBER, Kind.UPDATE_STRATEGY, Kind.UPDATE_RUN, Kind.AUTO_UPGRADE_PROFILE,
+                   Kind.MANAGED_NAMESPACE)
+    for kind in fleet_kinds:
+        for resource in graph.of_kind(kind):
+            props = resource.props
+            if not isinstance(props, (FleetProps, *FLEET_CHILD_PROPS)):
+                continue
+            version = props.api_version
+            if isinstance(version, str) and (retired := fleet_api.retired_on(version, ctx.as_of)) is not None:
+                ctx.report(resource, f"{resource.arm_type or resource.source_type} {display(resource.name)} "
+                                     f"({resource.address}) uses API version {version}, retired on "
+                                     f"{retired.isoformat()}: deployments through it fail",
+                           at=("api_version",), hint="use a GA API version such as 2025-03-01")
+    for fleet in graph.of_kind(Kind.FLEET):
+        versions = fleet.props.provider_versions
+        if fleet.props.hub_settable is not False or versions is None or fleet.existing:
+            continue
+        if not isinstance(versions, VersionSet):
+            # Unpinned (no lock file, no constraint), the provider installs its latest release, which
+            # calls a current API; a constraint that cannot be read is a decision skipped.
+            if versions.cause != UnknownCause.NO_INPUT_VALUE:
+                ctx.unknown(fleet, f"the azurerm version in use for {fleet.address} ({versions.text})")
+            continue
+        for provider in fleet_api.azurerm_fleet_manager_ranges():
+            retired = fleet_api.retired_on(provider.api_version, ctx.as_of)
+            if retired is not None and versions.within(provider.low, provider.high):
+                ctx.report(fleet, f"fleet {display(fleet.name)} ({fleet.address}) is deployed with azurerm "
+                                  f"{versions.text()}, whose fleet resource calls API version "
+                                  f"{provider.api_version}, retired on {retired.isoformat()}: deployments fail",
+                           hint=f"upgrade azurerm to {fleet_api.shown(provider.high)} or later, and lock it")
+    for manifest in graph.of_kind(Kind.MANIFEST):
+        api_version = manifest.props.api_version
+        if isinstance(api_version, str) and api_group(api_version) == fleet_api.LEGACY_PLACEMENT_GROUP \
+                and api_version.strip() == fleet_api.LEGACY_PLACEMENT_VERSION \
+                and manifest.props.manifest_kind in fleet_api.LEGACY_PLACEMENT_KINDS:
+            ctx.report(manifest, f"{display(manifest.props.manifest_kind)} {display(manifest.name)} "
+                                 f"({manifest.address}) uses apiVersion {api_version}, which current fleet hubs "
+                                 f"no longer serve",
+                       at=("apiVersion", "body"),
+                       hint="use apiVersion placement.kubernetes-fleet.io/v1 (the API group was renamed)")

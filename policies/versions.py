@@ -1243,7 +1243,7 @@ def aks_automatic_member_self_upgrades(ctx: RuleContext) -> None:
     decision = "whether an AKS Automatic member is upgraded by the fleet"
     profiles = _enabled_profiles(ctx, decision)
     reach: dict[str, tuple[list[Resource], bool]] = {}
-    sources: list[tuple[Resource, list[tuple[Member, Tri]]]] = [
+    sources: list[tuple[Resource, tuple[tuple[Member, Tri], ...]]] = [
         *((r, members_run_includes(ctx.graph, r).answers) for r in ctx.graph.of_kind(Kind.UPDATE_RUN)),
         *((p, members_profile_covers(ctx.graph, p).answers) for p in profiles)]
     for source, pairs in sources:

@@ -87,7 +87,8 @@ resource strategy 'Microsoft.ContainerService/fleets/updateStrategies@2025-03-01
     assert member.address == "members[1]"
     assert member.name == "prod"
     assert member.props == MemberProps(fleet=ResourceRef("main.bicep#fleet", "id"),
-                                       cluster=ResourceRef("main.bicep#aks[1]", "id"), group="prod")
+                                       cluster=ResourceRef("main.bicep#aks[1]", "id"), group="prod",
+                                       api_version="2025-03-01")
     assert (member.location.line, at(member, "group"), at(member, "cluster"), at(member, "fleet")) == \
         (18, (23, 5), (22, 5), (19, 3))
     assert res["main.bicep#aks[0]"].name == "aks-canary"

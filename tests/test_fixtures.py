@@ -43,7 +43,7 @@ EXAMPLES = FIXTURES.parent / "policies" / "examples"
 EXAMPLE_CASE = "examples/"
 """Cases named ``examples/<file>`` are the rule's documentation example of that name."""
 AS_OF = date(2026, 11, 23)  # fixtures are written against this date (version rules)
-SOURCE_SUFFIXES = {".tf", ".bicep", ".bicepparam", ".tfvars", ".json"}
+SOURCE_SUFFIXES = {".tf", ".bicep", ".bicepparam", ".tfvars", ".json", ".hcl", ".sh", ".ps1"}
 OPTIONS_FILE = ".fleetiac-test.toml"
 SNAPSHOT_FILE = "snapshot.txt"
 UPDATE_SNAPSHOTS = os.environ.get("FLEETIAC_UPDATE_SNAPSHOTS") == "1"
@@ -71,6 +71,12 @@ def _flag(value: object) -> bool:
     return value
 
 
+def _manifests(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise TypeError("a table of glob = list of fleet addresses")
+    return tuple((glob, _strings(fleets)) for glob, fleets in value.items())
+
+
 def _date(value: object) -> date:
     if not isinstance(value, date):
         raise TypeError("a date (2026-11-23, unquoted)")
@@ -89,6 +95,7 @@ OPTION_KEYS: dict[str, Any] = {
     "exclude": _strings,
     "levels": _pairs,  # {FIAC201 = "warning"}
     "inline_suppressions": _flag,
+    "manifests": _manifests,  # {"k8s/**" = ["azapi_resource.fleet"]}, as [tool.fleetiac.manifests]
 }
 
 

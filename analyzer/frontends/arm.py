@@ -133,6 +133,7 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
         p.take("hub_agent_subnet", "properties.hubProfile.agentProfile.subnetId")
         p.take("hub_vnet_integration", "properties.hubProfile.apiServerAccessProfile.enableVnetIntegration")
         p.take("hub_api_server_subnet", "properties.hubProfile.apiServerAccessProfile.subnetId")
+        p.take("hub_private", "properties.hubProfile.apiServerAccessProfile.enablePrivateCluster")
     elif kind == Kind.MEMBER:
         p.take("cluster", "properties.clusterResourceId")
         p.take("group", "properties.group")
@@ -162,6 +163,13 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
         p.take("location", "location")
         p.take("auto_upgrade_channel", "properties.autoUpgradeProfile.upgradeChannel")
         p.take("node_os_upgrade_channel", "properties.autoUpgradeProfile.nodeOSUpgradeChannel")
+        if p.props["flavor"] == "arc":
+            p.props["arc_gateway"] = _arc_gateway(body)
+            p._locate("arc_gateway", "properties.gateway")
+    elif kind == Kind.VIRTUAL_NETWORK:
+        p.take("address_space", "properties.addressSpace.addressPrefixes")
+    elif kind == Kind.SUBNET:
+        _delegations(p, body, "properties.delegations")
     elif kind == Kind.ROLE_ASSIGNMENT:
         p.take("principal", "properties.principalId")
         p.take("role", "properties.roleDefinitionId")
@@ -189,6 +197,58 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
             p.props["actions"] = Unknown("properties.permissions")
         p.take("assignable_scopes", "properties.assignableScopes")
     return p.props, p.locations
+
+
+def _arc_gateway(body: dict[str, Any]) -> Any:
+    """Whether a connected cluster uses Azure Arc Gateway: a gateway resource ID, or ``enabled`` true."""
+    resource_id = _get(body, "properties.gateway.resourceId")
+    enabled = _get(body, "properties.gateway.enabled")
+    if (isinstance(resource_id, str) and resource_id.strip()) or enabled is True:
+        return True
+    for value in (resource_id, enabled):
+        if isinstance(value, Unknown):
+            return value
+    return False
+
+
+def _delegations(p: _Props, body: Any, path: str) -> None:
+    value = _get(body, path)
+    if value is None:
+        return
+    p._locate("delegations", path)
+    if not isinstance(value, list):
+        p.props["delegations"] = value if isinstance(value, Unknown) else Unknown(path, UnknownCause.NOT_A_LIST)
+        return
+    names = []
+    for entry in value:
+        name = _get(entry, "properties.serviceName") if isinstance(entry, dict) else entry
+        names.append(name if name is None or isinstance(name, (str, Unknown)) else Unknown(path))
+    p.props["delegations"] = [n for n in names if n is not None]
+
+
+def _prefixed(where: Where, base: str) -> Where:
+    return lambda path: where(f"{base}.{path}")
+
+
+def inline_subnets(body: dict[str, Any], where: Where) -> list[tuple[Any, dict[str, Any], dict[str, Location]]]:
+    """The subnets a virtual network's body declares in ``properties.subnets``: each one's name, canonical
+    subnet props and their locations (keys as :func:`canonical_props` gives them)."""
+    value = _get(body, "properties.subnets")
+    out: list[tuple[Any, dict[str, Any], dict[str, Location]]] = []
+    if not isinstance(value, list):
+        return out
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            continue
+        base = f"properties.subnets[{index}]"
+        p = _Props(entry, _prefixed(where, base))
+        _delegations(p, entry, "properties.delegations")
+        location = where(base)
+        if location is not None:
+            p.locations.setdefault("delegations", location)
+            p.locations["block"] = location
+        out.append((_get(entry, "name"), p.props, p.locations))
+    return out
 
 
 def _as_list(value: Any) -> list[Any]:

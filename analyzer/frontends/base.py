@@ -31,6 +31,7 @@ FRONT_END_MODULES = (
     "analyzer.frontends.terraform",
     "analyzer.frontends.bicep",
     "analyzer.frontends.yaml",
+    "analyzer.frontends.scripts",
 )
 """One line per front end, in the order their units are evaluated (an ``early`` one first)."""
 
@@ -49,6 +50,9 @@ class Language:
     """What starts a comment that runs to the end of the line (``#``, ``//``); None: the language has
     none. A language with a JSON form (``.tfvars.json``) names the sign of its own syntax: JSON has no
     comments. Expectation markers (:mod:`analyzer.markers`) are written in such comments."""
+    hidden: bool = False
+    """Its files' names start with a dot (a lock file): the discovery lists them, although it skips
+    other hidden files."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,11 +28,13 @@ from analyzer.model import (
     Manifest,
     Member,
     NodePool,
+    OutsideFleet,
     Resource,
     ResourceGroup,
     RoleAssignment,
     RoleAssignmentProps,
     RoleDefinition,
+    ScanScope,
     Subnet,
     Subscription,
     UpdateRun,
@@ -51,9 +53,11 @@ def _lower(value: Any) -> str | None:
 
 
 class FleetGraph:
-    def __init__(self, resources: Iterable[Resource]) -> None:
+    def __init__(self, resources: Iterable[Resource], scope: ScanScope | None = None) -> None:
         import networkx  # here, not at the top: a scan whose findings are cached builds no graph
 
+        self.scope = scope or ScanScope()
+        """Where the scanned trees are, and the configured manifest targets."""
         self.graph = networkx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_arm_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
@@ -151,6 +155,8 @@ class FleetGraph:
     def of_kind(self, kind: Literal[Kind.SUBNET]) -> list[Subnet]: ...
     @overload
     def of_kind(self, kind: Literal[Kind.MANIFEST]) -> list[Manifest]: ...
+    @overload
+    def of_kind(self, kind: Literal[Kind.OUTSIDE_FLEET]) -> list[OutsideFleet]: ...
     @overload
     def of_kind(self, kind: Kind) -> list[Resource]: ...
 

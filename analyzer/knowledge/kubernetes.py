@@ -20,10 +20,12 @@ def api_group(api_version: Any) -> str | None:
 
 
 def wanted(api_version: Any, kind: Any) -> bool:
-    """Whether a rule reads objects of this kind: placement and fleet networking objects,
-    PodDisruptionBudgets, the workloads a PodDisruptionBudget can select, and their autoscalers."""
+    """Whether a rule reads objects of this kind: placement and fleet networking objects (and those of
+    the retired ``fleet.azure.com`` group), PodDisruptionBudgets, the workloads a PodDisruptionBudget
+    can select, and their autoscalers."""
     group = api_group(api_version)
     if group is None or not isinstance(kind, str):
         return False
-    return (group in HUB_API_GROUPS or (group == "policy" and kind == "PodDisruptionBudget")
+    return (group in HUB_API_GROUPS or group == "fleet.azure.com"
+            or (group == "policy" and kind == "PodDisruptionBudget")
             or (group, kind) in WORKLOAD_KINDS or (group, kind) == AUTOSCALER)

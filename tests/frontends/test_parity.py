@@ -633,6 +633,8 @@ LANGUAGE_FIELDS = {
     "role_by",  # azurerm: whether role_definition_name or role_definition_id was used
     "target_scope",  # Bicep's deployment scope, read only when `scope` is None (never here)
     "ignore_changes",  # azurerm's lifecycle { ignore_changes }: ARM bodies have no lifecycle
+    "api_version",  # the API version a declaration names (azurerm names none; the files use several)
+    "provider_versions",  # the azurerm versions in use: said only by azurerm fleets
 }
 
 # What a language cannot say, (language, kind) -> props; they are left out of every comparison

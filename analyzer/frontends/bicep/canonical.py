@@ -46,8 +46,9 @@ class _Props:
         self.locations[prop] = loc or self.fallback
 
 
-def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, str | None]:
-    """The canonical resource, and the parent fleet's name when the parent is given only by name."""
+def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, str | None, list[Resource]]:
+    """The canonical resource, the parent fleet's name when the parent is given only by name, and the
+    resources its body declares inline (a virtual network's ``properties.subnets``)."""
     decl = copy.decl
     location = Location(inst.file.path, decl.line, decl.col)
     body = inst.eval(copy.body, copy.env)
@@ -115,6 +116,10 @@ def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, st
         props.put("fleet", fleet, fleet_loc)
     elif fleet is not ABSENT and kind == Kind.EVENT_SUBSCRIPTION:
         props.put("topic", fleet, fleet_loc)  # the parent system topic (its name, for `topic/sub`)
+    if "@" in decl.type and not decl.existing:
+        props.put("api_version", decl.type.split("@", 1)[1], location)
+    if kind == Kind.SUBNET and fleet is not ABSENT:
+        props.put("virtual_network", fleet, fleet_loc)  # its parent: the VNet
     if kind == Kind.CLUSTER:
         # What kind of cluster it is follows from its type alone, so an `existing` one has it too.
         props.put("flavor", "arc" if copy.arm_type.lower().startswith("microsoft.kubernetes/") else "aks", None)
@@ -126,7 +131,19 @@ def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, st
         _bicep_only(props, inst, copy, kind, scope_ref, scope_loc, name_pair)
     resource.props = props_for(kind, props.props)
     resource.locations = props.locations
-    return resource, parent_name if kind in _CHILD_KINDS else None
+    inline: list[Resource] = []
+    if kind == Kind.VIRTUAL_NETWORK and not decl.existing:
+        for sub_name, sub_props, sub_locations in arm.inline_subnets(plain(body), lambda path: locate(body, path)):
+            shown = sub_name if isinstance(sub_name, str) else len(inline)
+            subnet = Resource(
+                key=f"{copy.key}/subnets[{shown!r}]", address=f"{copy.address}.properties.subnets[{shown!r}]",
+                kind=Kind.SUBNET, source_type=copy.arm_type + "/subnets", language="bicep",
+                location=sub_locations.pop("block", location),
+                props=props_for(Kind.SUBNET, {**sub_props, "virtual_network": ResourceRef(copy.key, "id")}),
+                name=sub_name, resource_group=rg, subscription=sub, arm_type=copy.arm_type + "/subnets",
+                locations=sub_locations)
+            inline.append(subnet)
+    return resource, parent_name if kind in _CHILD_KINDS else None, inline
 
 
 _CHILD_KINDS = {Kind.MEMBER, Kind.UPDATE_STRATEGY, Kind.UPDATE_RUN, Kind.AUTO_UPGRADE_PROFILE, Kind.MANAGED_NAMESPACE}

@@ -323,8 +323,9 @@ class Instance:
             return
         from analyzer.frontends.bicep.canonical import build_resource
 
-        resource, parent_name = build_resource(self, copy, kind)
+        resource, parent_name, inline = build_resource(self, copy, kind)
         self.ctx.resources.append(resource)
+        self.ctx.resources.extend(inline)
         if parent_name is not None:
             self.ctx.by_name_children.append((resource, parent_name))
 

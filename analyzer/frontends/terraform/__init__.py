@@ -114,6 +114,8 @@ def _tfvars_order(display: str) -> tuple[int, str]:
 
 
 OUTSIDE = "outside the scanned root"
+LOCK_FILE = ".terraform.lock.hcl"
+"""The dependency lock file ``terraform init`` writes beside a root module: the provider versions selected."""
 MANIFEST = ".terraform/modules/modules.json"
 
 
@@ -313,6 +315,8 @@ def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[Parse
         module = Module(directory, files, {}, key_prefix=f"{directory or '.'}:", tree=tree)
         module.inputs.update(root_variables(module, var_files, inputs, masks))
         result = FileResult(resources=extract(module), masks=masks)
+        for resource in result.resources:
+            resource.deployment = directory  # a root module is deployed as one
     except RecursionError:
         # Values nested just under the parser's limit can still be too deep to evaluate: this
         # root module is reported, the other modules are still analysed.
@@ -468,6 +472,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
     diagnostics: list[Diagnostic] = []
     ok_by_dir: dict[str, list[str]] = defaultdict(list)
     tfvars_by_dir: dict[str, list[str]] = defaultdict(list)
+    lock_by_dir: dict[str, str] = {}
     calls_by_dir: dict[str, set[str]] = defaultdict(set)
     holding: set[str] = set()
     parsed_here: dict[str, Any] = {}
@@ -488,7 +493,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             else:
                 found = tuple(Diagnostic(Location(source.display, pos.line, pos.column), message)
                               for pos, message in value.problems)
-                module = source.language != "tfvars"
+                module = source.language == "terraform"
                 calls = frozenset(_local_calls([value], source.directory)) if module else frozenset()
                 summary = (found, True, calls, module and _holds_resources([value]))
             if key is not None and not machine_dependent(value):  # a timeout or a crash depends on the machine
@@ -499,7 +504,10 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         diagnostics.extend(found_diagnostics)
         if not ok:
             continue
-        if source.language == "tfvars":
+        if source.language == "terraform-lock":
+            if source.display.rsplit("/", 1)[-1] == LOCK_FILE:
+                lock_by_dir[source.directory] = source.display
+        elif source.language == "tfvars":
             if _read_automatically(source.display):
                 tfvars_by_dir[source.directory].append(source.display)
         else:
@@ -549,10 +557,12 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         own = tuple((d, keys.get(d)) for d in ok_by_dir[directory])
         tfvars_displays = sorted(tfvars_by_dir.get(directory, []), key=_tfvars_order)
         tfvars = tuple((d, keys.get(d)) for d in tfvars_displays)
-        cacheable = all(k is not None for _, k in (*own, *tfvars))
+        lock_display = lock_by_dir.get(directory)
+        lock = ((lock_display, keys.get(lock_display)),) if lock_display is not None else ()
+        cacheable = all(k is not None for _, k in (*own, *tfvars, *lock))
         # A folder evaluated on its own although others call it gives standalone results: its role is
         # part of the key (the same files give other results once no folder calls it any more).
-        unit_key = ("tf-unit", directory, standalone, own, tfvars, inputs_key) if cacheable else None
+        unit_key = ("tf-unit", directory, standalone, own, tfvars, lock, inputs_key) if cacheable else None
 
         def evaluate() -> tuple[list[Evaluated], Any]:
             from analyzer.frontends.terraform.evaluate import ModuleTree
@@ -562,6 +572,8 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             tfvars_files = [parsed_file(by_display[d]) for d in tfvars_displays]
             result = evaluate_root(directory, lazy_dirs[directory], [*tfvars_files, *var_files], inputs, tree)
             used = list(dict.fromkeys(folders.requested[start:]))
+            _provider_versions(result, lock_display and parsed_file(by_display[lock_display]),
+                               [lazy_dirs[directory], *(folders(f) or [] for f in used if f != directory)])
             # Diagnostics of module folders read from disk belong to every root that reads them (the
             # report keeps each once).
             read = [d for f in used for d in folders.read_diagnostics.get(f, ())]
@@ -586,6 +598,17 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
     return units
 
 
+def _provider_versions(result: FileResult, lock: Any, modules: list[list[ParsedFile]]) -> None:
+    """The azurerm versions in use, on the root module's azurerm fleets (see
+    :func:`analyzer.frontends.terraform.canonical.azurerm_versions`). A lock file that cannot be
+    parsed is left out (its diagnostic is reported with the other files')."""
+    from analyzer.frontends.terraform.canonical import azurerm_versions, with_provider_versions
+    from analyzer.frontends.terraform.syntax import ParsedFile
+
+    parsed_lock = lock if isinstance(lock, ParsedFile) else None
+    with_provider_versions(result.resources, azurerm_versions(parsed_lock, modules))
+
+
 def _no_evaluation() -> tuple[list[Evaluated], Any]:
     return [], None
 
@@ -593,7 +616,8 @@ def _no_evaluation() -> tuple[list[Evaluated], Any]:
 class TerraformFrontEnd:
     name = "terraform"
     languages = (Language("terraform", (".tf",), line_comment="#"),
-                 Language("tfvars", (".tfvars", ".tfvars.json"), line_comment="#"))
+                 Language("tfvars", (".tfvars", ".tfvars.json"), line_comment="#"),
+                 Language("terraform-lock", (LOCK_FILE,), line_comment="#", hidden=True))
     early = True
     """Root modules are evaluated while the parse workers still parse other front ends' files."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,18 @@ from analyzer.frontends.located import LocatedDict, LocatedList, locate
 from analyzer.frontends.terraform import syntax as s
 from analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
 from analyzer.knowledge import arm_ids
-from analyzer.model import ArmProps, Group, Kind, Location, Resource, Stage, props_for
+from analyzer.model import (
+    ArmProps,
+    FleetProps,
+    Group,
+    Kind,
+    Location,
+    Resource,
+    Stage,
+    VersionRange,
+    VersionSet,
+    props_for,
+)
 from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 # Resources declared with Terraform live in the subscription of the azurerm provider: one unknown
@@ -243,6 +255,48 @@ def _role_definition(b: _Builder) -> None:
 
 def _subnet(b: _Builder) -> None:
     b.take("virtual_network", "virtual_network_name")
+    _delegations(b, b.block)
+
+
+def _delegations(b: _Builder, block: EvalBlock) -> None:
+    """``delegation { service_delegation { name } }`` blocks: the service names."""
+    if "delegation" in block.unknown_blocks:
+        b.values["delegations"] = Unknown(f"{b.resource.address}.delegation", UnknownCause.DYNAMIC_BLOCK)
+        return
+    delegations = block.blocks.get("delegation")
+    if not delegations:
+        return
+    names: list[Any] = []
+    for delegation in delegations:
+        if "service_delegation" in delegation.unknown_blocks:
+            names.append(Unknown(f"{b.resource.address}.delegation.service_delegation", UnknownCause.DYNAMIC_BLOCK))
+        names.extend(service.values.get("name") for service in delegation.blocks.get("service_delegation", []))
+    b.values["delegations"] = [n for n in names if n is not None]
+    b.resource.locations["delegations"] = b.loc(delegations[0].pos)
+
+
+def _virtual_network(b: _Builder) -> None:
+    b.take("address_space", "address_space")
+
+
+def _inline_subnets(resource: Resource, block: EvalBlock, display: str) -> list[Resource]:
+    """The ``subnet`` blocks of an ``azurerm_virtual_network``, each a subnet of it."""
+    out = []
+    for index, subnet_block in enumerate(block.blocks.get("subnet", [])):
+        name = subnet_block.values.get("name")
+        shown = f'"{name}"' if isinstance(name, str) else str(index)
+        pos = subnet_block.pos
+        subnet = Resource(
+            key=f"{resource.key}.subnet[{shown}]", address=f"{resource.address}.subnet[{shown}]", kind=Kind.SUBNET,
+            source_type=resource.source_type, language="terraform",
+            location=Location(display, pos.line, pos.column, pos.end_line, pos.end_column),
+            props=props_for(Kind.SUBNET, {}), name=name, resource_group=resource.resource_group,
+            subscription=resource.subscription, arm_type=ARM_TYPES["azurerm_subnet"])
+        builder = _Builder(subnet, subnet_block, display)
+        builder.values["virtual_network"] = ResourceRef(resource.key, "id")
+        _delegations(builder, subnet_block)
+        out.append(builder.finish())
+    return out
 
 
 def _system_topic(b: _Builder) -> None:
@@ -289,7 +343,7 @@ HANDLERS: dict[tuple[str, str], tuple[Kind, Callable[[_Builder], None]]] = {
     ("resource", "azurerm_role_definition"): (Kind.ROLE_DEFINITION, _role_definition),
     ("resource", "azurerm_user_assigned_identity"): (Kind.IDENTITY, _nothing),
     ("resource", "azurerm_subnet"): (Kind.SUBNET, _subnet),
-    ("resource", "azurerm_virtual_network"): (Kind.VIRTUAL_NETWORK, _nothing),
+    ("resource", "azurerm_virtual_network"): (Kind.VIRTUAL_NETWORK, _virtual_network),
     ("resource", "kubernetes_manifest"): (Kind.MANIFEST, _manifest),
     ("resource", "azurerm_eventgrid_system_topic"): (Kind.EVENT_SYSTEM_TOPIC, _system_topic),
     ("resource", "azurerm_eventgrid_system_topic_event_subscription"): (Kind.EVENT_SUBSCRIPTION,
@@ -312,9 +366,11 @@ def extract(module: Module) -> list[Resource]:
     for (mode, type_, name), (block, display) in sorted(module.blocks.items()):
         if type_ == "azapi_resource" and mode == "resource":
             for instance in module.instances(mode, type_, name):
-                resource = _azapi(module, instance, display)
+                extra: list[Resource] = []
+                resource = _azapi(module, instance, display, extra)
                 if resource is not None:
                     resources.append(resource)
+                    resources.extend(extra)
             continue
         handler = HANDLERS.get((mode, type_))
         if handler is None:
@@ -326,6 +382,8 @@ def extract(module: Module) -> list[Resource]:
             builder = _Builder(resource, evaluated, display, instance.block)
             fill(builder)
             resources.append(builder.finish())
+            if type_ == "azurerm_virtual_network" and mode == "resource":
+                resources.extend(_inline_subnets(resource, evaluated, display))
     # Resources of called modules: their keys carry the module path, so they stay unique.
     for call in sorted(module.module_calls):
         for _instance, child in module.children(call):
@@ -352,12 +410,14 @@ def _base(instance: Instance, kind: Kind, display: str, evaluated: EvalBlock) ->
     return resource
 
 
-def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
+def _azapi(module: Module, instance: Instance, display: str, extra: list[Resource]) -> Resource | None:
+    """The canonical resource of an ``azapi_resource``; the resources its body declares inline (a
+    virtual network's ``properties.subnets``) are appended to ``extra``."""
     evaluated = module.evaluate_block(instance.block, Frame(instance))
     type_value = evaluated.values.get("type")
     if not isinstance(type_value, str):
         return None
-    arm_type = type_value.split("@", 1)[0]
+    arm_type, _, api_version = type_value.partition("@")
     kind = arm_ids.kind_of(arm_type)
     if kind is None:
         return None
@@ -365,6 +425,9 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
     resource.arm_type = arm_type
     resource.resource_group = None
     builder = _Builder(resource, evaluated, display)
+    if api_version:
+        builder.values["api_version"] = api_version
+        resource.locations["api_version"] = builder.loc(evaluated.positions["type"])
     parent = builder.take("parent", "parent_id")
     if arm_type.lower().startswith(arm_ids.FLEET + "/"):
         builder.values["fleet"] = parent
@@ -408,10 +471,26 @@ def _azapi(module: Module, instance: Instance, display: str) -> Resource | None:
         props, locations = arm.canonical_props(arm_type, body, where)
         builder.values.update(props)
         resource.locations.update(locations)
+        if kind == Kind.VIRTUAL_NETWORK:
+            extra.extend(_azapi_subnets(resource, body, where))
     elif body is not None:
         builder.values["body"] = body
     _outside_body(builder, kind, parent)
     return builder.finish()
+
+
+def _azapi_subnets(resource: Resource, body: dict[str, Any], where: Callable[[str], Location | None]) -> list[Resource]:
+    out = []
+    for index, (name, props, locations) in enumerate(arm.inline_subnets(body, where)):
+        shown = f'"{name}"' if isinstance(name, str) else str(index)
+        out.append(Resource(
+            key=f"{resource.key}.subnets[{shown}]", address=f"{resource.address}.body.properties.subnets[{shown}]",
+            kind=Kind.SUBNET, source_type=resource.source_type, language="terraform",
+            location=locations.pop("block", resource.location),
+            props=props_for(Kind.SUBNET, {**props, "virtual_network": ResourceRef(resource.key, "id")}),
+            name=name, resource_group=resource.resource_group, subscription=resource.subscription,
+            arm_type=ARM_TYPES["azurerm_subnet"], locations=locations))
+    return out
 
 
 def _outside_body(b: _Builder, kind: Kind, parent: Any) -> None:
@@ -469,3 +548,139 @@ def _resource_groups_from_parents(resources: list[Resource], module: Module) -> 
             group = by_key.get(parent.key)
             if group is not None and group.kind == Kind.RESOURCE_GROUP:
                 resource.resource_group = group.name
+
+
+# -- the azurerm version in use -------------------------------------------------------------------
+
+AZURERM_SOURCES = ("hashicorp/azurerm", "registry.terraform.io/hashicorp/azurerm")
+_CONSTRAINT = re.compile(r"^\s*(=|!=|>=|<=|>|<|~>)?\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*$")
+
+
+def _next_patch(v: tuple[int, int, int]) -> tuple[int, int, int]:
+    return (v[0], v[1], v[2] + 1)
+
+
+def constraint_versions(text: str) -> VersionSet | None:
+    """Every release a Terraform version constraint admits (``>= 3.0, != 3.5.0, ~> 3.1``: each part
+    must hold), or None when it cannot be read (a pre-release, a ``v`` prefix, a typo). Missing
+    components are zero; ``~> X.Y.Z`` admits ``>= X.Y.Z, < X.(Y+1).0``, ``~> X.Y`` and ``~> X`` admit
+    up to the next major. These are Terraform's rules (its constraint parser,
+    github.com/apparentlymart/go-versions, ``versions/constraints/ruby_style.go`` and
+    ``versions/parse.go``), for released versions: Terraform selects a pre-release only when a
+    constraint names it exactly."""
+    result = VersionSet((VersionRange(),))
+    parts = text.split(",")
+    if len(parts) > 1 and not parts[-1].strip():
+        parts.pop()  # Terraform accepts a comma after the last constraint
+    if not any(p.strip() for p in parts):
+        return None
+    for part in parts:
+        match = _CONSTRAINT.match(part)
+        if match is None:
+            return None
+        op, major, minor, patch = match.group(1) or "=", match.group(2), match.group(3), match.group(4)
+        v = (int(major), int(minor or 0), int(patch or 0))
+        ranges: tuple[VersionRange, ...]
+        if op == "=":
+            ranges = (VersionRange(v, _next_patch(v)),)
+        elif op == "!=":
+            ranges = (VersionRange(None, v), VersionRange(_next_patch(v), None))
+        elif op == ">":
+            ranges = (VersionRange(_next_patch(v), None),)
+        elif op == ">=":
+            ranges = (VersionRange(v, None),)
+        elif op == "<":
+            ranges = (VersionRange(None, v),)
+        elif op == "<=":
+            ranges = (VersionRange(None, _next_patch(v)),)
+        elif patch is not None:  # ~> X.Y.Z
+            ranges = (VersionRange(v, (v[0], v[1] + 1, 0)),)
+        else:  # ~> X.Y, ~> X
+            ranges = (VersionRange(v, (v[0] + 1, 0, 0)),)
+        result = result.intersect(VersionSet(ranges))
+    return result
+
+
+def _literal_text(expr: s.Expr) -> str | None:
+    if isinstance(expr, s.Literal) and isinstance(expr.value, str):
+        return expr.value
+    if isinstance(expr, s.Template) and all(isinstance(p, str) for p in expr.parts):
+        return "".join(expr.parts)
+    return None
+
+
+def _object_items(expr: s.Expr) -> dict[str, s.Expr] | None:
+    if not isinstance(expr, s.ObjectExpr):
+        return None
+    out = {}
+    for key, value in expr.items:
+        name = key.value if isinstance(key, s.Literal) else key.name if isinstance(key, s.Name) else None
+        if isinstance(name, str):
+            out[name] = value
+    return out
+
+
+def required_azurerm(files: list[s.ParsedFile]) -> list[str | None]:
+    """The version constraints a module's ``required_providers`` give ``hashicorp/azurerm`` (None for
+    one that is not a literal string)."""
+    found: list[str | None] = []
+    for parsed in files:
+        for block in parsed.blocks:
+            if block.type != "terraform":
+                continue
+            for required in block.blocks:
+                if required.type != "required_providers":
+                    continue
+                for local_name, attribute in required.attributes.items():
+                    items = _object_items(attribute.expr)
+                    if items is None:  # the pre-0.13 form: azurerm = "~> 2.0"
+                        if local_name == "azurerm":
+                            found.append(_literal_text(attribute.expr))
+                        continue
+                    source = _literal_text(items["source"]) if "source" in items else "hashicorp/azurerm" \
+                        if local_name == "azurerm" else None
+                    if source is None or source.lower() not in AZURERM_SOURCES:
+                        continue
+                    if "version" in items:
+                        found.append(_literal_text(items["version"]))
+    return found
+
+
+def locked_azurerm(lock: s.ParsedFile) -> str | None:
+    """The azurerm version a ``.terraform.lock.hcl`` records, or None."""
+    for block in lock.blocks:
+        if block.type == "provider" and block.labels and block.labels[0].lower().endswith("/hashicorp/azurerm"):
+            version = block.attributes.get("version")
+            return _literal_text(version.expr) if version is not None else None
+    return None
+
+
+def azurerm_versions(lock: s.ParsedFile | None, modules: list[list[s.ParsedFile]]) -> VersionSet | Unknown:
+    """The azurerm versions in use for a root module: the one its lock file records, else every version
+    that all the ``required_providers`` constraints of its modules admit; unknown with neither."""
+    locked = locked_azurerm(lock) if lock is not None else None
+    if locked is not None:
+        exact = constraint_versions("= " + locked)
+        return exact if exact is not None else Unknown(f"azurerm {locked} (.terraform.lock.hcl)",
+                                                       UnknownCause.EVALUATION_ERROR)
+    constraints = [c for files in modules for c in required_azurerm(files)]
+    if not constraints:
+        return Unknown("the azurerm version (no .terraform.lock.hcl, no required_providers constraint)",
+                       UnknownCause.NO_INPUT_VALUE)
+    result = VersionSet((VersionRange(),))
+    for text in constraints:
+        admitted = constraint_versions(text) if text is not None else None
+        if admitted is None:
+            return Unknown(f"azurerm version constraint {text!r}", UnknownCause.EVALUATION_ERROR)
+        result = result.intersect(admitted)
+    return result
+
+
+def with_provider_versions(resources: list[Resource], versions: VersionSet | Unknown) -> None:
+    """Give each ``azurerm_kubernetes_fleet_manager`` (not a data source) the azurerm versions in use."""
+    from dataclasses import replace
+
+    for resource in resources:
+        if resource.source_type == "azurerm_kubernetes_fleet_manager" and not resource.existing \
+                and isinstance(resource.props, FleetProps):
+            resource.props = replace(resource.props, provider_versions=versions)

@@ -1,0 +1,38 @@
+resource "azapi_resource" "fleet" {
+  type      = "Microsoft.ContainerService/fleets@2025-03-01"
+  name      = "fleet-prod"
+  parent_id = azurerm_resource_group.fleet.id
+  location  = "westeurope"
+  body = {
+    properties = {
+      hubProfile = {
+        dnsPrefix = "fleet-prod"
+        agentProfile = {
+          subnetId = azurerm_subnet.hub_agents.id
+        }
+        apiServerAccessProfile = {
+          enablePrivateCluster = true
+        }
+      }
+    }
+  }
+}
+
+resource "azurerm_resource_group" "fleet" {
+  name     = "rg-fleet"
+  location = "westeurope"
+}
+
+resource "azurerm_virtual_network" "hub" {
+  name                = "vnet-fleet-hub"
+  resource_group_name = azurerm_resource_group.fleet.name
+  location            = "westeurope"
+  address_space       = ["10.0.0.0/8"] # expect: FIAC305
+}
+
+resource "azurerm_subnet" "hub_agents" {
+  name                 = "hub-agents"
+  resource_group_name  = azurerm_resource_group.fleet.name
+  virtual_network_name = azurerm_virtual_network.hub.name
+  address_prefixes     = ["10.1.0.0/24"]
+}

@@ -1,0 +1,17 @@
+resource "kubernetes_manifest" "crp" {
+  manifest = { # expect: FIAC603
+    apiVersion = "placement.kubernetes-fleet.io/v1"
+    kind       = "ClusterResourcePlacement"
+    metadata = {
+      name = "team-a"
+    }
+    spec = {
+      resourceSelectors = [{ group = "", version = "v1", kind = "Namespace", name = "team-a" }]
+      policy = {
+        placementType = "PickN"
+        numberOfClusters = 2
+        clusterNames     = ["aks-west"]
+      }
+    }
+  }
+}
