@@ -83,6 +83,7 @@ OPTION_KEYS: dict[str, Any] = {
     "as_of": _date,
     "show_unknown": _flag,
     "operators": _strings,
+    "assignments": _strings,  # relative to the case folder
     "var_files": _strings,  # relative to the case folder
     "variables": _pairs,  # {NAME = "VALUE"}, in order, as --var NAME=VALUE
     "exclude": _strings,
@@ -101,8 +102,9 @@ def options_from_toml(text: str, rule_id: str, case_dir: Path) -> ScanOptions:
             fields[key] = OPTION_KEYS[key](value)
         except TypeError as error:
             raise ValueError(f"{case_dir / OPTIONS_FILE}: {key} must be {error}") from None
-    if "var_files" in fields:
-        fields["var_files"] = tuple(case_dir / name for name in fields["var_files"])
+    for key in ("var_files", "assignments"):
+        if key in fields:
+            fields[key] = tuple(case_dir / name for name in fields[key])
     return ScanOptions(**fields)
 
 

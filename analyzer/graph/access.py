@@ -432,10 +432,11 @@ class AccessContext:
         for spec in self.specs:
             if any(key in found for key in spec.keys):
                 continue
-            judged = any(key in self.exported for key in spec.keys) or self._managed(spec.keys, fleet, target)
-            found[spec.keys[0]] = Operator(spec.keys[0], spec.name,
-                                           "named as an operator by --operator or the configuration",
-                                           spec.keys, judged)
+            files = sorted({g.assignment.source for key in spec.keys for g in self.exported.get(key, [])})
+            judged = bool(files) or self._managed(spec.keys, fleet, target)
+            reason = "named as an operator by --operator or the configuration" + \
+                (f", with the assignments exported in {', '.join(files)}" if files else "")
+            found[spec.keys[0]] = Operator(spec.keys[0], spec.name, reason, spec.keys, judged)
         result = [found[k] for k in sorted(found)]
         self._answers[fleet.key] = result
         return list(result)
