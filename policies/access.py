@@ -90,7 +90,8 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
                 principal_grants = access.grants_for(operator)
                 result = coverage(graph, principal_grants, LIST_USER_CREDENTIAL, target)
                 if result.covered is None:
-                    ctx.unknown(member, f"a grant of {display(operator.principal)} may cover {cluster_name}",
+                    by = f" ({result.maybe.describe()})" if result.maybe is not None else ""
+                    ctx.unknown(member, f"a grant of {display(operator.principal)}{by} may cover {cluster_name}",
                                 at=("cluster",))
                     continue
                 if result.covered:

@@ -270,18 +270,21 @@ class Coverage:
     """Whether a principal holds an action on a target: None when a grant may cover it."""
 
     covered: bool | None
+    maybe: AnyGrant | None = None
+    """With ``covered`` None: the first grant that may cover it."""
 
 
 def coverage(graph: FleetGraph, principal_grants: Sequence[AnyGrant], action: str, target: Target) -> Coverage:
-    maybe = False
+    maybe: AnyGrant | None = None
     for grant in principal_grants:
         if grant.role is not None and not grant.role.permits(action):
             continue
         inside = contains(graph, grant.scope, target) if grant.scope is not None else None
         if grant.role is not None and inside is True:
             return Coverage(True)
-        maybe = maybe or inside is not False
-    return Coverage(None if maybe else False)
+        if inside is not False and maybe is None:
+            maybe = grant
+    return Coverage(None, maybe) if maybe is not None else Coverage(False)
 
 
 # policies.md "Terms": the deployer is the principal that runs the deployment, as the code names it.
