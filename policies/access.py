@@ -42,13 +42,24 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
 
     A principal that manages a fleet's membership (an *operator*: it holds
     `Microsoft.ContainerService/fleets/members/write` at a scope containing the fleet, or it is named
-    in the configuration) but holds no role granting
+    with `--operator` or in the configuration's `operators`) but holds no role granting
     `Microsoft.ContainerService/managedClusters/listClusterUserCredential/action` at a scope containing
     the cluster of an AKS member of that fleet. The finding is reported on the member's cluster
-    reference and names the operator, the cluster and the grants that were considered.
+    reference and names the operator, the cluster and the roles that were considered.
+
+    The operator's grants are those of the scanned code and, when given, those exported from Azure
+    with `--assignments` (`az role assignment list --all --assignee ID -o json`, and `az role
+    definition list --custom-role-only true -o json` for custom roles). `--operator` takes an object
+    ID, an expression of the code, `deployer` (the identity running the deployment), or
+    `EXPRESSION=OBJECT_ID` to tie an export to it (`deployer=OBJECT_ID`). An exported scope contains a
+    resource when every segment of its ARM ID matches the resource's; when the code does not say the
+    subscription, or the scope is a management group, it may contain it.
 
     A grant whose role or scope cannot be resolved statically may cover the cluster, so it
-    suppresses the finding (see `--show-unknown`).
+    suppresses the finding (see `--show-unknown`). A principal named only with `--operator` or the
+    configuration, without an export, may hold its rights outside the code: it is judged only when
+    the code grants it a role at a scope containing the fleet or one of its member clusters;
+    otherwise the decision is unknown.
 
     ## Why it matters
 
@@ -70,6 +81,7 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
 
     - [Azure Kubernetes Fleet Manager: access to join member clusters](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-fleet-rbac)
     - [Built-in roles: Containers](https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers)
+    - [List Azure role assignments using Azure CLI](https://learn.microsoft.com/azure/role-based-access-control/role-assignments-list-cli)
     """
     graph = ctx.graph
     access: AccessContext = ctx.access
@@ -388,9 +400,9 @@ def private_hub_subnet_missing_network_contributor(ctx: RuleContext) -> None:
     `Microsoft.Network/virtualNetworks/subnets/join/action` - *Network Contributor* or broader - at a
     scope containing that subnet: the subnet, its virtual network, its resource group or above. The
     grant is meant for the *Azure Kubernetes Service - Fleet RP* service principal, whose object ID
-    differs per tenant, so any principal's grant counts (the reading with fewer false positives). A
-    grant whose role or scope cannot be resolved, and a subnet that cannot be placed, suppress the
-    finding.
+    differs per tenant, so any principal's grant counts here (FIAC106 reports grants that can only
+    go to other principals). A grant whose role or scope cannot be resolved, and a subnet that
+    cannot be placed, suppress the finding.
 
     ## Why it matters
 
