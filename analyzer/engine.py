@@ -236,7 +236,9 @@ def read_exports(paths: tuple[Path, ...]) -> Any:
     digest = hashlib.sha256()
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            data = path.read_bytes()
+            # PowerShell 5's `>` writes UTF-16 with a byte order mark; other shells UTF-8.
+            text = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig")
         except FileNotFoundError:
             raise ExportError(f"{path}: --assignments names no file") from None
         except (OSError, UnicodeDecodeError) as error:

@@ -217,6 +217,14 @@ def test_assignments_file_with_other_content_is_a_usage_error(tmp_path: Path) ->
     assert "Traceback" not in result.output and "internal error" not in result.output
 
 
+def test_assignments_written_by_powershell_are_read(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    admin = tmp_path / "admin.json"
+    admin.write_bytes(_export(tmp_path / "utf8.json", ADMIN_ROLE).read_text().encode("utf-16"))
+    result = run("scan", str(repo), "--operator", f"deployer={PRINCIPAL}", "--assignments", str(admin), *FIAC101)
+    assert result.exit_code == 1 and [f[:3] for f in _findings(result.stdout)] == [("FIAC101", "main.tf", 10)]
+
+
 def test_missing_assignments_file_is_a_usage_error(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     result = run("scan", str(repo), "--assignments", str(tmp_path / "missing.json"), *AS_OF)
