@@ -34,6 +34,9 @@ UNPLACED = Target(Unknown("azurerm provider subscription"), "rg-aks", "Microsoft
                   "aks-west")
 
 
+FIAC101 = ["--select", "FIAC101", "--format", "json", *AS_OF]
+
+
 def exported(scope: str) -> Scope:
     found = scope_of_arm_id(scope, exported=True)
     assert found is not None
@@ -160,11 +163,29 @@ def test_exported_assignments_of_one_principal_belong_to_the_one_operator_withou
     assert other.exported == {}
 
 
+def test_operator_written_as_a_resource_attribute_names_that_identity(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (repo / "main.tf").write_text(member_tf() + '''
+resource "azurerm_user_assigned_identity" "ci" {
+  name                = "id-ci"
+  location            = "westeurope"
+  resource_group_name = "rg-fleet"
+}
+
+resource "azurerm_role_assignment" "ci" {
+  scope                = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks"
+  role_definition_name = "Azure Kubernetes Service Cluster Admin Role"
+  principal_id         = azurerm_user_assigned_identity.ci.principal_id
+}
+''')
+    result = run("scan", str(repo), "--operator", "azurerm_user_assigned_identity.ci.principal_id", *FIAC101)
+    assert result.exit_code == 1
+    assert [(f[0], f[2], f[3].split(" (")[0]) for f in _findings(result.stdout)] == [
+        ("FIAC101", 10, "operator `azurerm_user_assigned_identity.ci.principal_id`")]
+
+
 # ---------------------------------------------------------------------------------------------
 # The command line and the configuration
-
-
-FIAC101 = ["--select", "FIAC101", "--format", "json", *AS_OF]
 
 
 def _repo(tmp_path: Path, config: str = "") -> Path:

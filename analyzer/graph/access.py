@@ -365,6 +365,7 @@ class AccessContext:
     _answers: dict[str, list[Operator]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.specs = tuple(self._as_written(spec) for spec in self.specs)
         ids: dict[str, str] = {}
         for grant in self.code:
             key = grant.principal_key
@@ -387,6 +388,26 @@ class AccessContext:
                 ExportedGrant(assignment, self._role(assignment.role_guid),
                               scope_of_arm_id(assignment.scope, exported=True)))
         self.exported = {key: by_principal[oid] for key, oid in ids.items() if oid in by_principal}
+
+    def _as_written(self, spec: OperatorSpec) -> OperatorSpec:
+        """A spec naming a declared resource's principal ID as the code writes it
+        (``azurerm_user_assigned_identity.ci.principal_id``, ``ci.properties.principalId``) names that
+        reference."""
+        texts: dict[str, str] = {}
+        for grant in self.code:
+            principal = grant.principal
+            if isinstance(principal, ResourceRef) and grant.principal_key is not None:
+                node = self.graph.graph.nodes.get(principal.key)
+                if node is None or "resource" not in node:
+                    continue
+                address = node["resource"].address
+                written = [f"{address}.{principal.attr}"]
+                if principal.attr == "principal_id":
+                    written += [f"{address}.properties.principalId", f"{address}.output.properties.principalId"]
+                for text in written:
+                    texts.setdefault("expr:" + text, grant.principal_key)
+        keys = tuple(texts.get(key, key) for key in spec.keys)
+        return spec if keys == spec.keys else OperatorSpec(spec.text, keys, spec.object_id)
 
     def _role(self, guid: str | None) -> Role | None:
         role = self.exports.role(guid)
