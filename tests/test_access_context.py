@@ -283,6 +283,11 @@ def test_configuration_assignments_outside_the_scanned_root_are_not_read(tmp_pat
     assert result.exit_code == 2
     assert ("assignments entry '../secret.json' is outside the scanned root, so it is not read (fleetiac reads "
             "nothing outside it; name the file with --assignments on the command line to read it)") in result.output
+    # A link in the tree to a file outside it is outside too.
+    (repo / "access.json").symlink_to(tmp_path / "secret.json")
+    repo.joinpath(".fleetiac.toml").write_text('assignments = ["access.json"]\n')
+    result = run("scan", str(repo), *AS_OF)
+    assert result.exit_code == 2 and "assignments entry 'access.json' is outside the scanned root" in result.output
     repo.joinpath(".fleetiac.toml").write_text('operators = ["deployer=me"]\n')
     result = run("scan", str(repo), *AS_OF)
     assert result.exit_code == 2 and "operators: 'deployer=me': the part after '='" in result.output
