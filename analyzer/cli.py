@@ -41,6 +41,17 @@ def _variables(_ctx: click.Context, _param: click.Parameter, values: tuple[str, 
     return tuple(pairs)
 
 
+def _operators(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from analyzer.graph.access import parse_operator
+
+    for value in values:
+        try:
+            parse_operator(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+    return tuple(v.strip() for v in values)
+
+
 def _levels(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """``--level FIAC203=error``, repeatable: the same overrides as a configuration's ``levels``."""
     from analyzer.config import LEVEL_NAMES
@@ -102,14 +113,14 @@ def _outputs(specs: tuple[tuple[str, Path | None], ...], output: Path | None) ->
 # Settings a configuration file may give, with the scan option each one fills and its default.
 _SETTING_PARAMS: dict[str, str] = {
     "select": "select", "ignore": "ignore", "levels": "levels", "fail-on": "fail_on", "exclude": "exclude",
-    "operators": "operators", "var-files": "var_files", "aks-versions": "aks_versions", "as-of": "as_of",
-    "manifests": "manifests",
+    "operators": "operators", "assignments": "assignments", "var-files": "var_files", "aks-versions": "aks_versions",
+    "as-of": "as_of", "manifests": "manifests",
 }
 
 
 def _defaults() -> dict[str, Any]:
     return {"select": (), "ignore": (), "levels": (), "fail-on": "error", "exclude": (), "operators": (),
-            "var-files": (), "aks-versions": (), "as-of": date.today(), "manifests": ()}
+            "assignments": (), "var-files": (), "aks-versions": (), "as-of": date.today(), "manifests": ()}
 
 
 def _settings(paths: list[Path], given: dict[str, Any], config_file: Path | None = None,
@@ -180,8 +191,12 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
 @click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
               help="The date version rules evaluate against (default: today).")
 @click.option("--show-unknown", is_flag=True, help="List decisions skipped because a value is unknown (FIAC902).")
-@click.option("--operator", "operators", multiple=True, metavar="PRINCIPAL",
-              help="A principal (object ID or expression such as var.deployer_id) to treat as a fleet operator.")
+@click.option("--operator", "operators", multiple=True, metavar="PRINCIPAL", callback=_operators,
+              help="A principal to treat as a fleet operator: an object ID, an expression such as "
+                   "var.deployer_id, deployer, or EXPRESSION=OBJECT_ID (deployer=OBJECT_ID); repeatable.")
+@click.option("--assignments", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="The JSON of `az role assignment list --all --assignee ID -o json` or `az role definition "
+                   "list --custom-role-only true -o json`, for the access rules; repeatable.")
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="A Terraform .tfvars(.json) file for root modules; repeatable, a later one wins.")
 @click.option("--aks-versions", "aks_versions", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -224,7 +239,7 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
 @click.pass_context
 def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, Path | None], ...],
          output: Path | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...], as_of: date,
-         show_unknown: bool, operators: tuple[str, ...], var_files: tuple[Path, ...],
+         show_unknown: bool, operators: tuple[str, ...], assignments: tuple[Path, ...], var_files: tuple[Path, ...],
          aks_versions: tuple[Path, ...], variables: tuple[tuple[str, str], ...], env_vars: bool,
          exclude: tuple[str, ...],
          no_inline_suppressions: bool, levels: tuple[tuple[str, str], ...], config_file: Path | None,
@@ -238,13 +253,15 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     from analyzer.engine import ScanOptions, exit_code
     from analyzer.engine import scan as run_scan
     from analyzer.knowledge.aks_versions import RegionalDataError
+    from analyzer.knowledge.roles import ExportError
     from analyzer.reporters import RenderOptions, render
     from analyzer.reporters._escape import line_text
 
     outputs = _outputs(formats, output)
     targets = list(paths) or [Path(".")]
     values = {"select": _split(select), "ignore": _split(ignore), "fail_on": fail_on, "exclude": exclude,
-              "operators": operators, "var_files": var_files, "aks_versions": aks_versions, "as_of": as_of,
+              "operators": operators, "assignments": assignments, "var_files": var_files,
+              "aks_versions": aks_versions, "as_of": as_of,
               "levels": levels}
     try:
         _, settings = _settings(targets, _given(ctx, values), config_file, isolated)
@@ -253,6 +270,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     effective = {key: value for key, (value, _) in settings.items()}
     options = ScanOptions(select=effective["select"], ignore=effective["ignore"], as_of=effective["as-of"],
                           show_unknown=show_unknown, operators=effective["operators"],
+                          assignments=effective["assignments"],
                           var_files=effective["var-files"], aks_versions=effective["aks-versions"],
                           variables=variables, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
@@ -279,7 +297,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
             render_options = RenderOptions(color=bool(use_color) and fmt == "text", sarif_category=sarif_category,
                                            sarif_include_suppressed=sarif_include_suppressed)
             rendered.append((render(report, fmt, options=render_options), target))
-    except (DiscoveryError, baselines.BaselineError, RegionalDataError) as error:
+    except (DiscoveryError, baselines.BaselineError, RegionalDataError, ExportError) as error:
         raise click.UsageError(str(error)) from None
     except Exception as error:
         if debug:

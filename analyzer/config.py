@@ -10,10 +10,10 @@ is always one file that can be read top to bottom. Command-line flags override i
 
 A configuration file in the scanned tree is input of the scan like the code (a pull request can add
 one), so it may not make fleetiac read anything outside the scanned root (the report root): a file found
-there that is a link to outside is an error, and so is a ``var-files`` or ``aks-versions`` entry that
-leads outside (``--var-file`` and ``--aks-versions`` on the command line are the user's own choice and
-may name any file). The ``var-files`` and ``aks-versions`` of a ``--config`` file that lies outside
-the scanned root are the user's too.
+there that is a link to outside is an error, and so is a ``var-files``, ``assignments`` or
+``aks-versions`` entry that leads outside (``--var-file``, ``--assignments`` and ``--aks-versions`` on
+the command line are the user's own choice and may name any file). Those entries of a ``--config``
+file that lies outside the scanned root are the user's too.
 
 Unknown keys are errors that name the file and the key: a misspelt ``ignroe`` silently doing nothing
 is the failure this prevents.
@@ -29,8 +29,8 @@ from typing import Any
 
 LEVEL_NAMES = ("error", "warning", "note")
 FAIL_ON_NAMES = (*LEVEL_NAMES, "never")
-KEYS = ("select", "ignore", "levels", "fail-on", "exclude", "operators", "var-files", "aks-versions", "as-of",
-        "manifests")
+KEYS = ("select", "ignore", "levels", "fail-on", "exclude", "operators", "assignments", "var-files", "aks-versions",
+        "as-of", "manifests")
 """Every key the table accepts, in the order ``fleetiac config`` prints them."""
 
 
@@ -144,16 +144,27 @@ def _strings(value: Any, path: Path, key: str) -> tuple[str, ...]:
 
 
 def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = None) -> dict[str, Any]:
-    """Check every key and value; relative ``var-files`` and ``aks-versions`` are made relative to the file's folder and
-    resolved, and each must be inside ``root`` (resolved) when one is given."""
+    """Check every key and value; relative ``var-files``, ``assignments`` and ``aks-versions`` are made
+    relative to the file's folder and resolved, and each must be inside ``root`` (resolved) when one is
+    given."""
     values: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
         if key not in KEYS:
             raise ConfigError(f"{path}: unknown key {name!r} (known: {', '.join(KEYS)})")
-        if key in ("select", "ignore", "exclude", "operators"):
+        if key in ("select", "ignore", "exclude"):
             values[key] = _strings(value, path, name)
-        elif key in ("var-files", "aks-versions"):
+        elif key == "operators":
+            from analyzer.graph.access import parse_operator
+
+            values[key] = _strings(value, path, name)
+            for item in values[key]:
+                try:
+                    parse_operator(item)
+                except ValueError as error:
+                    raise ConfigError(f"{path}: {name}: {error}") from None
+        elif key in ("var-files", "assignments", "aks-versions"):
+            flag = {"var-files": "--var-file", "assignments": "--assignments"}.get(key, "--aks-versions")
             files = []
             for item in _strings(value, path, name):
                 try:
@@ -161,7 +172,6 @@ def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = 
                 except (OSError, RuntimeError):  # a link loop
                     raise ConfigError(f"{path}: {name} entry {item!r} cannot be resolved") from None
                 if root is not None and not _inside(resolved, root):
-                    flag = "--var-file" if key == "var-files" else "--aks-versions"
                     raise ConfigError(f"{path}: {name} entry {item!r} is outside the scanned root, so it is not "
                                       f"read (fleetiac reads nothing outside it; name the file with {flag} "
                                       "on the command line to read it)")

@@ -40,6 +40,8 @@ class ScanOptions:
     show_unknown: bool = False
     operators: tuple[str, ...] = ()
     """Principals to treat as fleet operators besides those found from role assignments."""
+    assignments: tuple[Path, ...] = ()
+    """Role assignment and role definition exports (``--assignments``), read by :func:`scan`."""
     var_files: tuple[Path, ...] = ()
     """Variable files named with ``--var-file``, in the order given (a later one wins)."""
     aks_versions: tuple[Path, ...] = ()
@@ -238,17 +240,41 @@ def _variants(results: list[Evaluated]) -> list[list[Resource]]:
     return variants
 
 
+def read_exports(paths: tuple[Path, ...]) -> Any:
+    """The ``--assignments`` files, read and merged (:class:`~analyzer.knowledge.roles.Exports`);
+    raises :class:`~analyzer.knowledge.roles.ExportError` for a file that cannot be read or is no export."""
+    import hashlib
+
+    from analyzer.knowledge.roles import ExportError, merge_exports, read_export
+
+    read = []
+    digest = hashlib.sha256()
+    for path in paths:
+        try:
+            data = path.read_bytes()
+            # PowerShell 5's `>` writes UTF-16 with a byte order mark; other shells UTF-8.
+            text = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig")
+        except FileNotFoundError:
+            raise ExportError(f"{path}: --assignments names no file") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ExportError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+        read.append(read_export(text, path.name))
+        digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    return merge_exports(read, digest.hexdigest() if paths else "")
+
+
 def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
               notices: list[str] | None = None,
-              failures: list[Diagnostic] | None = None,
+              failures: list[Diagnostic] | None = None, exports: Any = None,
               regional: dict[str, RegionVersions] | None = None) -> tuple[list[Finding], list[Finding]]:
     """Run ``rules`` on ``graph``; notices the rules give are appended to ``notices`` (deduplicated),
     and a rule that crashes is an internal error appended to ``failures`` (the other rules still run,
-    and the scan fails: a crash must never pass the gate). ``regional``: the regional version data
-    (read from ``options.aks_versions`` when not given)."""
+    and the scan fails: a crash must never pass the gate). ``exports``: the ``--assignments`` exports,
+    ``regional``: the regional version data (each read from ``options`` when not given)."""
     if regional is None and options.aks_versions:
         regional = load_regional(options.aks_versions)
-    context = RuleContext(graph, options.as_of, options.operators, regional=regional)
+    context = RuleContext(graph, options.as_of, options.operators,
+                          exports if exports is not None else read_exports(options.assignments), regional=regional)
     for rule in rules:
         if rule.check is None:
             continue
@@ -283,7 +309,8 @@ def scan_scope(root: Path, paths: list[Path], options: ScanOptions) -> ScanScope
 
 
 def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: list[str],
-             failures: list[Diagnostic], scope: ScanScope | None = None) -> tuple[set[Finding], set[Finding]]:
+             failures: list[Diagnostic], scope: ScanScope | None = None,
+             exports: Any = None) -> tuple[set[Finding], set[Finding]]:
     """The rules' findings and skipped decisions on every variant; the rules' notices are added to
     ``notices``, their crashes to ``failures`` (results with a crash are not remembered). Rules are
     pure functions of the resources, the date, the operators and fleetiac's code and data, so with
@@ -296,7 +323,8 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: l
 
         store = ParseCache(loaded.cache_root, "findings")
         key = digest_of("findings", rules_fingerprint(), loaded.identity, options.as_of.isoformat(),
-                        tuple(options.operators), tuple(r.info.id for r in rules), repr(regional), repr(scope))
+                        tuple(options.operators), exports.digest if exports is not None else "",
+                        tuple(r.info.id for r in rules), repr(regional), repr(scope))
         cached, value = store.load(key)
         if cached and isinstance(value, tuple) and len(value) == 3:
             notices.extend(n for n in value[2] if n not in notices)
@@ -306,7 +334,8 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: l
     rule_notices: list[str] = []
     crashed: list[Diagnostic] = []
     for resources in loaded.variants:
-        found, unknown = run_rules(FleetGraph(resources, scope), rules, options, rule_notices, crashed, regional)
+        found, unknown = run_rules(FleetGraph(resources, scope), rules, options, rule_notices, crashed, exports,
+                                   regional)
         findings.update(found)
         skipped.update(unknown)
     failures.extend(dict.fromkeys(crashed))
@@ -329,6 +358,7 @@ def _ready_for_rules() -> None:
 
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
+    exports = read_exports(options.assignments)  # first: a file that is no export is a usage error
     if options.aks_versions:
         load_regional(options.aks_versions)  # a file that cannot be read stops the scan before it starts
     walk_problems: list[Diagnostic] = []  # folders that could not be listed
@@ -345,7 +375,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     diagnostics = [*walk_problems, *(d for d in loaded.diagnostics if not d.internal)]
     notices = loaded.notices
     crashed: list[Diagnostic] = []
-    findings, skipped = _checked(loaded, rules, options, notices, crashed, scan_scope(root, paths, options))
+    findings, skipped = _checked(loaded, rules, options, notices, crashed, scan_scope(root, paths, options), exports)
     internal = sorted({*internal, *crashed}, key=lambda d: (d.location.sort_key(), d.message))
     if "FIAC901" in selected:
         for diagnostic in diagnostics:

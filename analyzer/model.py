@@ -215,6 +215,9 @@ class FleetProps(ArmProps):
     """True when an azurerm ``hub_profile`` block is written (the provider ignores it)."""
     identity_type: Value = None
     """ARM ``identity.type``."""
+    identity_ids: Value = None
+    """The user-assigned identities in ``identity`` (ARM ``userAssignedIdentities`` keys, azapi
+    ``identity_ids``): a tuple of refs or ARM IDs, or unknown."""
     hub_agent_subnet: Value = None
     """``hubProfile.agentProfile.subnetId`` (ref or ARM ID)."""
     hub_vnet_integration: Value = None

@@ -116,6 +116,9 @@ class RuleContext:
     graph: FleetGraph
     as_of: date
     operators: tuple[str, ...] = ()
+    exports: Any = None
+    """The role assignments and definitions exported from Azure (``--assignments``): an
+    :class:`~analyzer.knowledge.roles.Exports`, or None."""
     findings: list[Finding] = field(default_factory=list)
     skipped: list[Finding] = field(default_factory=list)
     current: RuleInfo | None = None
@@ -128,6 +131,16 @@ class RuleContext:
         from analyzer.graph.access import grants
 
         return grants(self.graph)
+
+    @cached_property
+    def access(self) -> Any:
+        """The access context (:class:`~analyzer.graph.access.AccessContext`): the code's grants, the
+        exported ones, and the operators of each fleet."""
+        from analyzer.graph.access import AccessContext, parse_operator
+        from analyzer.knowledge.roles import Exports
+
+        return AccessContext(self.graph, self.grants, self.exports or Exports(),
+                             tuple(parse_operator(text) for text in self.operators))
 
     def report(self, resource: Resource, message: str, *, at: Iterable[str] = (), hint: str = "",
                related: Iterable[str] = (), level: Level | None = None) -> None:

@@ -462,3 +462,47 @@ resource b 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = {
         clusters["other"].key: ("cluster", True, "aks-a", "rg-other", ClusterProps(flavor="aks"), 17),
     }
     assert at(resources["members[0]"], "cluster") == (9, 5)
+
+
+def test_user_assigned_identities_keyed_by_reference(tmp_path: Path) -> None:
+    # `'${uami.id}': {}` names a declared identity: the key is its reference; other keys stay text,
+    # and a key that is no reference still makes the object unknown.
+    resources = one_unit(tmp_path, """param other string
+
+resource uami 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-fleet'
+  location: 'westeurope'
+}
+
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${uami.id}': {}
+      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x': {}
+    }
+  }
+}
+
+resource fleet2 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet2'
+  location: 'westeurope'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${other}': {}
+    }
+  }
+}
+""")
+    by_address = {r.address: r for r in resources.values()}
+    fleet = by_address["fleet"].props
+    assert isinstance(fleet, FleetProps)
+    assert fleet.identity_ids == (
+        ResourceRef(by_address["uami"].key),
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x")
+    assert at(by_address["fleet"], "identity_ids") == (11, 3)  # the `identity:` key
+    other = by_address["fleet2"].props
+    assert isinstance(other, FleetProps) and isinstance(other.identity_ids, Unknown)

@@ -36,7 +36,6 @@ def test_every_rule_matches_the_policy_catalog() -> None:
     assert {rule_id: catalog.get(rule_id) for rule_id in registry()} == registry()
 
 
-@pytest.mark.xfail(strict=True, reason="catalog v2's new rules are issue 15; strict, so this fails once they exist")
 def test_every_catalog_rule_is_implemented() -> None:
     assert sorted(set(_catalog()) - set(registry())) == []
 

@@ -89,6 +89,7 @@ OPTION_KEYS: dict[str, Any] = {
     "as_of": _date,
     "show_unknown": _flag,
     "operators": _strings,
+    "assignments": _strings,  # relative to the case folder
     "var_files": _strings,  # relative to the case folder
     "aks_versions": _strings,  # relative to the case folder, as --aks-versions FILE
     "variables": _pairs,  # {NAME = "VALUE"}, in order, as --var NAME=VALUE
@@ -109,7 +110,7 @@ def options_from_toml(text: str, rule_id: str, case_dir: Path) -> ScanOptions:
             fields[key] = OPTION_KEYS[key](value)
         except TypeError as error:
             raise ValueError(f"{case_dir / OPTIONS_FILE}: {key} must be {error}") from None
-    for key in ("var_files", "aks_versions"):
+    for key in ("var_files", "assignments", "aks_versions"):
         if key in fields:
             fields[key] = tuple(case_dir / name for name in fields[key])
     return ScanOptions(**fields)

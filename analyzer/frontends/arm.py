@@ -26,6 +26,27 @@ def _get(mapping: Any, path: str) -> Any:
 class _Props:
     """Collects canonical props and where each was written."""
 
+    def identities(self, canonical: str, path: str) -> None:
+        """The user-assigned identities of an ``identity`` object: the keys of ARM
+        ``userAssignedIdentities``, or the items of azapi's ``identity_ids`` list."""
+        identity = _get(self.body, path)
+        if identity is None:
+            return
+        if isinstance(identity, Unknown):
+            self.props[canonical] = identity
+            return
+        self._locate(canonical, path)
+        by_arm = _get(identity, "userAssignedIdentities")
+        listed = _get(identity, "identity_ids")
+        if isinstance(by_arm, dict):
+            self.props[canonical] = tuple(by_arm)
+        elif isinstance(listed, list):
+            self.props[canonical] = tuple(listed)
+        elif isinstance(by_arm, Unknown) or isinstance(listed, Unknown):
+            self.props[canonical] = by_arm if isinstance(by_arm, Unknown) else listed
+        elif by_arm is not None or listed is not None:
+            self.props[canonical] = Unknown(path, UnknownCause.NOT_AN_OBJECT)
+
     def __init__(self, body: dict[str, Any], where: Where) -> None:
         self.body = body
         self.where = where
@@ -130,6 +151,7 @@ def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[
         p.props["hub_settable"] = True
         p._locate("hub", "properties.hubProfile")
         p.take("identity_type", "identity.type")
+        p.identities("identity_ids", "identity")
         p.take("hub_agent_subnet", "properties.hubProfile.agentProfile.subnetId")
         p.take("hub_vnet_integration", "properties.hubProfile.apiServerAccessProfile.enableVnetIntegration")
         p.take("hub_api_server_subnet", "properties.hubProfile.apiServerAccessProfile.subnetId")

@@ -410,10 +410,16 @@ class Instance:
             obj = LocatedDict()
             for pair in node.pairs:
                 key = pair.key if isinstance(pair.key, str) else self.eval(pair.key, env)
-                if not isinstance(key, str):
+                if isinstance(pair.key, A.Interp) and len(pair.key.parts) == 1 \
+                        and not isinstance(pair.key.parts[0], str):
+                    # `'${uami.id}': {}` (userAssignedIdentities): the key names a declared resource.
+                    named = self.eval(pair.key.parts[0], env)
+                    if isinstance(named, ResourceRef):
+                        key = named
+                if not isinstance(key, str | ResourceRef):
                     return Unknown(render(node))
-                obj[key] = self.publish(self.eval(pair.value, env), pair.value)
-                obj.locs[key] = self.loc(pair)
+                obj[key] = self.publish(self.eval(pair.value, env), pair.value)  # type: ignore[index]
+                obj.locs[key] = self.loc(pair)  # type: ignore[index]
             return obj
         if isinstance(node, A.For):
             arr = LocatedList()

@@ -1,0 +1,47 @@
+resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
+  name: 'vnet-hub'
+  location: 'westeurope'
+  properties: {
+    addressSpace: {
+      addressPrefixes: ['10.1.0.0/16']
+    }
+  }
+}
+
+resource agents 'Microsoft.Network/virtualNetworks/subnets@2024-05-01' = {
+  parent: vnet
+  name: 'snet-fleet-agents'
+  properties: {
+    addressPrefix: '10.1.1.0/24'
+  }
+}
+
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    hubProfile: {
+      dnsPrefix: 'fleet'
+      agentProfile: {
+        subnetId: agents.id // expect: FIAC106
+      }
+      apiServerAccessProfile: {
+        enablePrivateCluster: true
+      }
+    }
+  }
+}
+
+// The fleet's system-assigned identity gets the role: the Fleet RP still has none.
+resource agentsNetwork 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: agents
+  name: guid(agents.id, 'fleet', 'network')
+  properties: {
+    principalId: fleet.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4d97b98b-1d4f-4787-a291-c67834d212e7')
+  }
+}

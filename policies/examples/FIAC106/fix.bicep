@@ -1,0 +1,50 @@
+@description('Object ID of the Azure Kubernetes Service - Fleet RP service principal in the tenant')
+param fleetRpObjectId string
+
+resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
+  name: 'vnet-hub'
+  location: 'westeurope'
+  properties: {
+    addressSpace: {
+      addressPrefixes: ['10.1.0.0/16']
+    }
+  }
+}
+
+resource agents 'Microsoft.Network/virtualNetworks/subnets@2024-05-01' = {
+  parent: vnet
+  name: 'snet-fleet-agents'
+  properties: {
+    addressPrefix: '10.1.1.0/24'
+  }
+}
+
+resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    hubProfile: {
+      dnsPrefix: 'fleet'
+      agentProfile: {
+        subnetId: agents.id
+      }
+      apiServerAccessProfile: {
+        enablePrivateCluster: true
+      }
+    }
+  }
+}
+
+// The Fleet RP service principal (its object ID differs per tenant) creates the hub's nodes.
+resource agentsNetwork 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: agents
+  name: guid(agents.id, fleetRpObjectId, 'network')
+  properties: {
+    principalId: fleetRpObjectId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4d97b98b-1d4f-4787-a291-c67834d212e7')
+  }
+}
