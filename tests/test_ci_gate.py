@@ -137,12 +137,16 @@ def test_workers_end_with_their_parent_and_ctrl_c_exits_130(tmp_path: Path, sent
     workers = _wait_for_workers(process)
     process.send_signal(sent)
     returned = process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    left = [w for w in workers if _alive(w)]
+    for worker in left:  # do not leave them behind for the rest of the suite
+        os.kill(worker, signal.SIGKILL)
+    assert left == []
+    # Read only now: a worker left alive would hold the pipe open.
     stderr = process.stderr.read().decode() if process.stderr else ""
     if code is not None:
         assert (returned, stderr) == (code, "fleetiac: interrupted\n")
     else:
         assert returned == -sent
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(w) for w in workers):
-        time.sleep(0.05)
-    assert not [w for w in workers if _alive(w)]
