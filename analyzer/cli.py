@@ -64,12 +64,13 @@ def _levels(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...
             raise click.BadParameter(f"{value!r} is not RULE=LEVEL with a level of {', '.join(LEVEL_NAMES)}")
         pairs.append((rule_id, level))
     if pairs:
-        from analyzer.rules import all_rules
+        from analyzer.rules import all_rules, rule_names
 
-        known = {rule.info.id for rule in all_rules()}
-        unknown = [rule_id for rule_id, _ in pairs if rule_id not in known]
+        names = rule_names(all_rules())
+        unknown = [rule_id for rule_id, _ in pairs if rule_id.lower() not in names]
         if unknown:
             raise click.BadParameter(f"unknown rule {unknown[0]!r}; `fleetiac rules` lists them")
+        pairs = [(names[rule_id.lower()], level) for rule_id, level in pairs]
     return tuple(pairs)
 
 
@@ -235,6 +236,8 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
               metavar="MB", help="Report larger files (FIAC901) without reading them.")
 @click.option("--parse-timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
               help="Report a file that takes longer to parse (FIAC901) and go on; 0: no limit.")
+@click.option("--allow-empty", is_flag=True,
+              help="Exit 0 when PATHS hold no file fleetiac reads (default: a usage error, exit 2).")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 @click.pass_context
 def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, Path | None], ...],
@@ -245,8 +248,61 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
          no_inline_suppressions: bool, levels: tuple[tuple[str, str], ...], config_file: Path | None,
          isolated: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
          sarif_include_suppressed: bool, color: bool | None, no_cache: bool, workers: int | None,
-         progress: bool | None, max_file_size: float, parse_timeout: float, debug: bool) -> None:
+         progress: bool | None, max_file_size: float, parse_timeout: float, allow_empty: bool,
+         debug: bool) -> None:
     """Scan Terraform and Bicep files under PATHS (default: the current folder)."""
+    try:
+        _scan(ctx, paths, formats, output, fail_on, select, ignore, as_of, show_unknown, operators, var_files,
+              variables, env_vars, exclude, no_inline_suppressions, levels, config_file, isolated, baseline,
+              write_baseline, sarif_category, sarif_include_suppressed, color, no_cache, workers, progress,
+              max_file_size, parse_timeout, allow_empty, debug)
+    except KeyboardInterrupt:
+        # Like every shell tool: 128 + SIGINT. Exit 1 would read as "findings" in CI.
+        click.echo("fleetiac: interrupted", err=True)
+        sys.exit(130)
+
+
+def _checked_settings(settings: dict[str, tuple[Any, str]]) -> dict[str, Any]:
+    """The effective settings, with rule selectors resolved (a rule name becomes its ID) and every
+    ``--var-file`` checked to exist: a selector that names no rule, or a variables file that is not
+    there, is a usage error rather than a scan that silently checks less."""
+    from analyzer.rules import SelectorError, all_rules, resolve_selectors
+
+    effective = {key: value for key, (value, _) in settings.items()}
+    catalog = all_rules()
+    for key in ("select", "ignore"):
+        try:
+            effective[key] = resolve_selectors(effective[key], catalog)
+        except SelectorError as error:
+            source = settings[key][1]
+            where = f"--{key}" if source == "command line" else f"{key} in {source}"
+            raise click.UsageError(f"{where}: {error}") from None
+    for path in effective["var-files"]:
+        if not Path(path).is_file():
+            raise click.UsageError(f"--var-file {Path(path).as_posix()!r}: no such file")
+    return effective
+
+
+def _write(text: str, target: Path) -> str | None:
+    """Write one report; the error in one line when it cannot be written (the other reports are
+    still written)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        return f"fleetiac: cannot write {target.as_posix()}: {error.strerror or type(error).__name__}"
+    return None
+
+
+def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, Path | None], ...],
+          output: Path | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...], as_of: date,
+          show_unknown: bool, operators: tuple[str, ...], var_files: tuple[Path, ...],
+          variables: tuple[tuple[str, str], ...], env_vars: bool, exclude: tuple[str, ...],
+          no_inline_suppressions: bool, levels: tuple[tuple[str, str], ...], config_file: Path | None,
+          isolated: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
+          sarif_include_suppressed: bool, color: bool | None, no_cache: bool, workers: int | None,
+          progress: bool | None, max_file_size: float, parse_timeout: float, allow_empty: bool,
+          debug: bool) -> None:
     from analyzer import baseline as baselines
     from analyzer.config import ConfigError
     from analyzer.discovery import DiscoveryError
@@ -267,7 +323,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
         _, settings = _settings(targets, _given(ctx, values), config_file, isolated)
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
-    effective = {key: value for key, (value, _) in settings.items()}
+    effective = _checked_settings(settings)
     options = ScanOptions(select=effective["select"], ignore=effective["ignore"], as_of=effective["as-of"],
                           show_unknown=show_unknown, operators=effective["operators"],
                           assignments=effective["assignments"],
@@ -285,6 +341,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
     try:
         report = run_scan(targets, options)
         if write_baseline is not None:
+            write_baseline.parent.mkdir(parents=True, exist_ok=True)
             count = baselines.write(report, write_baseline)
             click.echo(f"fleetiac: wrote {count} baseline entries to {write_baseline}", err=True)
         if baseline is not None:
@@ -306,9 +363,13 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
         click.echo(line_text(f"fleetiac: internal error: {type(error).__name__} (rerun with --debug for details)"),
                    err=True)
         sys.exit(2)
+    write_failed = False
     for text, target in rendered:
         if target is not None:
-            target.write_text(text, encoding="utf-8")
+            problem = _write(text, target)
+            if problem is not None:
+                click.echo(line_text(problem), err=True)
+                write_failed = True
         else:
             click.echo(text, nl=not text.endswith("\n"))
     # Every report is written first (it holds what the rest of the tree gave); then each failure of
@@ -320,7 +381,14 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
             click.echo(f"fleetiac: {line_text(failure.message)}", err=True)  # CI agents read stderr too
         if debug and failure.detail:
             click.echo(failure.detail.rstrip("\n"), err=True)
-    if report.internal_errors:
+    if report.internal_errors or write_failed:
+        sys.exit(2)
+    if report.files_scanned == 0 and not allow_empty:
+        shown = ", ".join(line_text(p.as_posix()) for p in targets)
+        from analyzer.frontends.base import suffixes
+
+        click.echo(f"fleetiac: no file fleetiac reads ({' '.join(suffixes())}) found under {shown} "
+                   f"(--allow-empty to accept that)", err=True)
         sys.exit(2)
     sys.exit(0 if write_baseline is not None else exit_code(report, fail_on))
 
@@ -406,10 +474,11 @@ def rules() -> None:
 @click.argument("rule_id")
 def explain(rule_id: str) -> None:
     """Print a rule's documentation."""
-    from analyzer.rules import all_rules
+    from analyzer.rules import all_rules, rule_names
 
-    wanted = rule_id.strip().upper()
-    for rule in all_rules():
+    catalog = all_rules()
+    wanted = rule_names(catalog).get(rule_id.strip().lower(), "")
+    for rule in catalog:
         if rule.info.id == wanted:
             info = rule.info
             click.echo(f"# {info.id} {info.name} ({info.level.value})\n\n{info.summary}\n\n{info.page}")

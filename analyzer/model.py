@@ -751,6 +751,10 @@ class Finding:
     """Addresses of the other resources involved (cluster, operator's grants, strategy...)."""
     suppression: Suppression | None = None
     """Set on the findings in ``Report.suppressed``: the directive that silenced it."""
+    subject: str = ""
+    """What the finding is about beyond its resource, when a rule can report one resource several
+    times (the operator that lacks a grant, the duplicated group): with the rule, file and resource
+    it keys a baseline entry, so incidental message text (a principal's other roles) never does."""
 
     def sort_key(self) -> tuple[Any, ...]:
         return (*self.location.sort_key(), self.rule_id, self.resource, self.message)

@@ -102,8 +102,31 @@ def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | N
     return out
 
 
-def _worker_init(cache_root: str | None, grammar_root: str | None) -> None:
+def _end_with_parent(parent: int) -> None:
+    """Make this worker end when the scan that started it ends, however it ends (SIGTERM, SIGKILL,
+    a crash): on Linux the kernel sends SIGTERM to the worker when its parent dies. Ctrl-C is the
+    parent's to handle (it exits 130 and ends the pool), so the worker ignores SIGINT instead of
+    printing a traceback of its own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+        except (OSError, AttributeError):  # no libc with prctl: the pool's own pipes end the worker
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _worker_init(cache_root: str | None, grammar_root: str | None, parent: int = 0) -> None:
     from analyzer.frontends import grammars
+
+    if parent:
+        _end_with_parent(parent)
 
     grammars.configure(Path(grammar_root) if grammar_root is not None else None, writable=cache_root is not None)
 
@@ -296,7 +319,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     try:
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                 initargs=(cache_root, grammar_str)) as pool:
+                                 initargs=(cache_root, grammar_str, os.getpid())) as pool:
             futures = [pool.submit(_parse_chunk, chunk, cache_root) for chunk in chunks]
             called = False
             with gc_paused():

@@ -99,10 +99,50 @@ def all_rules() -> list[Rule]:
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
+class SelectorError(ValueError):
+    """A rule selector (``--select``, ``--ignore``, a configuration's ``select``) names no rule."""
+
+
+def rule_names(rules: Iterable[Rule]) -> dict[str, str]:
+    """Every way a user may name a rule, lower-cased, to its ID: the ID itself and the rule's name
+    (``fiac201`` and ``member-group-not-in-strategy`` both give ``FIAC201``)."""
+    names: dict[str, str] = {}
+    for r in rules:
+        names[r.info.id.lower()] = r.info.id
+        names[r.info.name.lower()] = r.info.id
+    return names
+
+
+def resolve_selector(token: str, rules: list[Rule]) -> str:
+    """The ID prefix a selector stands for: a rule ID, a prefix of at least one rule ID (``FIAC2``),
+    or a rule name. Anything else is a :class:`SelectorError` with the closest names, because a
+    misspelt selector silently selecting nothing would pass the gate."""
+    import difflib
+
+    wanted = token.strip()
+    names = rule_names(rules)
+    if wanted.lower() in names:
+        return names[wanted.lower()]
+    prefix = wanted.upper()
+    if prefix and all(c.isalnum() for c in prefix) and any(r.info.id.startswith(prefix) for r in rules):
+        return prefix
+    close = difflib.get_close_matches(wanted.lower(), list(names), n=3, cutoff=0.6)
+    shown = [names[c] if c == names[c].lower() else c for c in close]
+    hint = f"; did you mean {' or '.join(repr(c) for c in shown)}?" if shown else ""
+    raise SelectorError(f"{token!r} is not a rule ID, an ID prefix (FIAC2) or a rule name{hint} "
+                        f"(`fleetiac rules` lists them)")
+
+
+def resolve_selectors(tokens: Iterable[str], rules: list[Rule]) -> tuple[str, ...]:
+    return tuple(resolve_selector(token, rules) for token in tokens)
+
+
 def select_rules(rules: list[Rule], select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
-    """Rules whose ID starts with one of ``select`` (all when empty) and with none of ``ignore``."""
-    chosen = [p.upper() for p in select]
-    dropped = [p.upper() for p in ignore]
+    """Rules whose ID starts with one of ``select`` (all when empty) and with none of ``ignore``
+    (selectors as :func:`resolve_selector` gives them; rule names are accepted here too)."""
+    names = rule_names(rules)
+    chosen = [names.get(p.lower(), p.upper()) for p in select]
+    dropped = [names.get(p.lower(), p.upper()) for p in ignore]
     return [r for r in rules
             if (not chosen or any(r.info.id.startswith(p) for p in chosen))
             and not any(r.info.id.startswith(p) for p in dropped)]
@@ -143,11 +183,14 @@ class RuleContext:
                              tuple(parse_operator(text) for text in self.operators))
 
     def report(self, resource: Resource, message: str, *, at: Iterable[str] = (), hint: str = "",
-               related: Iterable[str] = (), level: Level | None = None) -> None:
+               related: Iterable[str] = (), level: Level | None = None, subject: str = "") -> None:
+        """Report ``message`` on ``resource`` at the first of the ``at`` attributes it has.
+        ``subject`` names what the finding is about when the rule may report this resource more
+        than once (see :attr:`Finding.subject`)."""
         assert self.current is not None
         location: Location = resource.where(*at)
         self.findings.append(Finding(self.current.id, level or self.current.level, message, location,
-                                     resource.address, hint, tuple(sorted(set(related)))))
+                                     resource.address, hint, tuple(sorted(set(related))), subject=subject))
 
     def unknown(self, resource: Resource, decision: str, *, at: Iterable[str] = ()) -> None:
         """Record a decision skipped because a value is unknown (FIAC902, ``--show-unknown``)."""

@@ -102,7 +102,8 @@ def _pr_tree(tmp_path: Path) -> Path:
 def test_isolated_ignores_every_configuration_and_inline_suppression_in_the_tree(tmp_path: Path) -> None:
     repo = _pr_tree(tmp_path)
     code, doc = scan_json(str(repo / "infra"))
-    assert (code, doc["findings"], doc["summary"]["files"]) == (0, [], 0)  # the nearest file applies
+    # The nearest file applies; it excludes everything, and scanning nothing is exit 2, not a pass.
+    assert (code, doc["findings"], doc["summary"]["files"]) == (2, [], 0)
     code, doc = scan_json(str(repo / "infra"), "--isolated")
     assert code == 0 and doc["suppressed"] == []
     assert sorted((f["rule_id"], f["path"]) for f in doc["findings"]) == [
