@@ -79,6 +79,16 @@ class Unknown:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialId(Unknown):
+    """An ARM resource ID of which only the resource type is known: the name, the resource group or
+    the subscription is not (an ID function called with an unknown name). Unknown like any other
+    :class:`Unknown`; a rule that needs only the type may read :attr:`arm_type`."""
+
+    arm_type: str = ""
+    """The resource type as written (``Microsoft.ContainerService/managedClusters``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceRef:
     """An attribute (``id``, ``principal_id``, ...) of a resource declared in the scanned code.
 

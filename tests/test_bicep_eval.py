@@ -7,7 +7,7 @@ from pathlib import Path
 from analyzer.frontends.bicep import BicepUnit, load_bicep
 from analyzer.frontends.sources import SourceFile
 from analyzer.model import ClusterProps, FleetProps, MemberProps, Resource
-from analyzer.values import ResourceRef, Unknown
+from analyzer.values import PartialId, ResourceRef, Unknown
 
 FLEET = "Microsoft.ContainerService/fleets@2025-03-01"
 AKS_ID = "/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerService/managedClusters"
@@ -323,8 +323,10 @@ resource f '{FLEET}' = {{
     fleet = one_unit(tmp_path, text)["main.bicep#f"]
     assert fleet.name == "fleet-xyz"
     assert fleet.props.identity_type == "UserAssigned"
-    assert fleet.props.hub_agent_subnet == \
-        Unknown("resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', first(parts))")
+    # In the deployment's own resource group, of a type not modelled: no ID text, but the type is known.
+    assert fleet.props.hub_agent_subnet == PartialId(
+        "resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', first(parts))",
+        arm_type="Microsoft.Network/virtualNetworks/subnets")
     assert fleet.props.hub_vnet_integration is True
     assert fleet.props.hub_api_server_subnet == "ac"
     assert at(fleet, "hub_vnet_integration") == (16, 9)
