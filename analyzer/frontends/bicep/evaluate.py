@@ -600,9 +600,11 @@ def _scope_member(scope: ScopeVal, name: str, node: A.Expr) -> Any:
 
 
 def _to_text(value: Any) -> str | None:
-    """A value as it appears inside an interpolated string; None when it is not known text."""
+    """A value as it appears inside an interpolated string; None when it is not known text. The
+    compiler writes an interpolation as ``format()``, which writes a bool as ``True``/``False`` (the
+    Bicep compiler's own test: ``format('{0}', true)`` is ``True``)."""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "True" if value else "False"
     if isinstance(value, (str, int)):
         return str(value)
     return None

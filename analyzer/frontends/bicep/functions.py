@@ -7,7 +7,7 @@ import ipaddress
 import json
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import cmp_to_key, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -53,6 +53,8 @@ def call(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
     lambda_impl = _LAMBDA_FUNCTIONS.get(lname)
     if lambda_impl is not None:
         return _finish(inst, node, lambda: lambda_impl(inst, node, env))
+    if lname == "nameof":
+        return _name_of(node)
     if lname in _LOAD_FUNCTIONS:
         return _finish(inst, node, lambda: _load_content(inst, lname, node, env))
     impl = _FUNCTIONS.get(lname)
@@ -75,10 +77,12 @@ def _finish(inst: Instance, node: A.Call, compute: Any) -> Any:
     or one whose value ARM computes but fleetiac cannot)."""
     try:
         result = compute()
-    except (NotComputed, OverflowError, MemoryError, RecursionError):
+    except (NotComputed, OverflowError, MemoryError):
         return Unknown(render(node), UnknownCause.TOO_LARGE)
     except (TypeError, ValueError, IndexError, KeyError, AttributeError, ZeroDivisionError, UnicodeError):
         result = MISSING
+    if inst.ctx.budget.spent is not None and not is_known(result):
+        return Unknown(render(node), UnknownCause.BUDGET)  # a lambda ran out of budget on the way
     if result is MISSING:
         return Unknown(render(node))
     inst.ctx.budget.charge_size(result)
@@ -120,7 +124,7 @@ _REF_OK = {"length", "empty", "contains", "union", "first", "last", "concat", "r
 _PARTIAL = {"concat", "union", "contains", "length", "empty", "first", "last", "items", "flatten", "take", "skip",
             "coalesce", "tryget", "createarray", "createobject", "array", "indexof", "lastindexof", "any",
             "resourceid", "subscriptionresourceid", "tenantresourceid", "extensionresourceid",
-            "managementgroupresourceid", "objectkeys"}
+            "managementgroupresourceid", "objectkeys", "shallowmerge"}
 """Functions evaluated element by element: they get their arguments with unknown parts and decide
 what of the result is still known."""
 
@@ -166,21 +170,39 @@ def lambda_of(node: A.Expr) -> Lambda | None:
 
 @lru_cache(maxsize=1024)
 def _parse_lambda(text: str, line: int, col: int) -> Lambda | None:
+    """A lambda the syntax tree keeps as its source text. That text has its runs of white space
+    made one space, so what it says about positions and about white space in its strings is not
+    what the file says: every node of the body is placed at the lambda itself, and a string with
+    white space in it is unknown."""
     m = _LAMBDA_HEAD.match(text)
     if m is None:
         return None
     names = m.group(1) if m.group(1) is not None else m.group(2) or ""
     params = tuple(p.strip() for p in names.split(",") if p.strip())
-    head = text[:m.end()]
-    body_line = line + head.count("\n")
-    body_col = (len(head) - head.rfind("\n")) if "\n" in head else col + len(head)
     from analyzer.frontends.bicep.syntax import parse_expression
 
     try:
-        body = parse_expression(text[m.end():], body_line, body_col)
+        body = parse_expression(text[m.end():], line, col)
     except Exception:  # text the grammar accepted as a lambda but the expression parser does not
         return None
-    return Lambda(params, body)
+    return Lambda(params, _placed(body, line, col))
+
+
+def _placed(node: Any, line: int, col: int) -> Any:
+    """``node`` with every position at ``line``:``col``, and strings holding white space unknown."""
+    if isinstance(node, tuple):
+        return tuple(_placed(n, line, col) for n in node)
+    if not is_dataclass(node) or isinstance(node, type):
+        return node
+    if isinstance(node, A.Lit) and isinstance(node.value, str) and re.search(r"\s", node.value):
+        return A.Opaque(line, col, render(node))
+    if isinstance(node, A.Interp) and any(isinstance(p, str) and re.search(r"\s", p) for p in node.parts):
+        return A.Opaque(line, col, render(node))
+    changes = {f.name: _placed(getattr(node, f.name), line, col) for f in fields(node)
+               if f.name not in ("line", "col")}
+    if any(f.name == "line" for f in fields(node)):
+        changes.update(line=line, col=col)
+    return replace(node, **changes)
 
 
 def _apply(inst: Instance, fn: Lambda, values: list[Any], env: dict[str, Any]) -> Any:
@@ -318,7 +340,8 @@ def _to_object(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
 
 
 def _group_by(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
-    items, key_fn = _lambda_args(inst, node, env, "vl")
+    """``groupBy(array, key => ..., [item => value])``: the items (or their values) by key."""
+    items, key_fn, *value_fn = _lambda_args(inst, node, env, "vlo")
     if isinstance(items, Unknown) or not isinstance(items, list):
         return _unknown_of(items) if isinstance(items, Unknown) else MISSING
     if has_run(items):
@@ -334,7 +357,7 @@ def _group_by(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
         if key.lower() in spelling and spelling[key.lower()] != key:
             return MISSING  # one group or two: not known
         spelling[key.lower()] = key
-        out.setdefault(key, LocatedList()).append(item)
+        out.setdefault(key, LocatedList()).append(_apply(inst, value_fn[0], [item], env) if value_fn else item)
         out.locs[key] = inst.loc(key_fn.body)
     return out
 
@@ -361,6 +384,22 @@ _LOAD_LIMITS = {"loadtextcontent": 131_072, "loadjsoncontent": 1_048_576, "loadf
 """The most each function reads, as the Bicep compiler limits them (characters; bytes for base64)."""
 _ENCODINGS = {"utf-8": "utf-8-sig", "us-ascii": "ascii", "iso-8859-1": "latin-1"}
 """The ``encoding`` arguments read (the UTF-16 ones are not: their byte order marks are not verified)."""
+
+
+def _name_of(node: A.Call) -> Any:
+    """``nameof(symbol.property)``: the last name of its argument, as written."""
+    if len(node.args) != 1:
+        return Unknown(render(node))
+    arg = node.args[0]
+    if isinstance(arg, A.Ident):
+        return arg.name
+    if isinstance(arg, A.Member):
+        return arg.name
+    if isinstance(arg, A.Index) and isinstance(arg.index, A.Lit) and isinstance(arg.index.value, str):
+        return arg.index.value
+    # `parent::child.property` is kept as text: its last name.
+    m = re.fullmatch(r"[A-Za-z_][\w:.\[\]]*[.:]([A-Za-z_]\w*)", arg.text) if isinstance(arg, A.Opaque) else None
+    return m.group(1) if m else Unknown(render(node))
 
 
 # -- files -----------------------------------------------------------------------------------------
@@ -394,17 +433,52 @@ def _load_content(inst: Instance, lname: str, node: A.Call, env: dict[str, Any])
     inst.ctx.budget.charge_text(len(text))
     if lname == "loadtextcontent":
         return text
-    value = from_json(json.loads(text))
-    if json_path is None or json_path in ("$", ""):
+    value = from_json(json.loads(_without_comments(text)))
+    if json_path is None:
         return value
-    m = re.fullmatch(r"(?:\$\.)?([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)", json_path)
-    if m is None:
-        return MISSING  # a JSON path beyond plain property names is not evaluated
-    for name in m.group(1).split("."):
-        if not isinstance(value, dict) or name not in value:
+    steps = _JSON_PATH.fullmatch(json_path)
+    if steps is None:
+        return MISSING  # a JSON path beyond property names and indexes (filters, wildcards) is not evaluated
+    for name, index, quoted in _JSON_STEP.findall(json_path):
+        key: str | int = int(index) if index else (quoted or name)
+        found = (isinstance(key, int) and isinstance(value, list) and key < len(value)) or \
+            (isinstance(key, str) and isinstance(value, dict) and key in value)
+        if not found:
             return MISSING
-        value = value[name]
+        value = value[key]
     return value
+
+
+_JSON_STEP_TEXT = r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\['([^']*)'\]"
+_JSON_PATH = re.compile(rf"\$?(?:{_JSON_STEP_TEXT})*")
+_JSON_STEP = re.compile(_JSON_STEP_TEXT)
+
+
+def _without_comments(text: str) -> str:
+    """JSON text without its ``//`` and ``/* */`` comments (Bicep reads JSON files with comments)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            end = i + 1
+            while end < n and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            out.append(text[i:end + 1])
+            i = end + 1
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                raise ValueError("unterminated comment")
+            out.append(" ")
+            i = end + 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
 
 
 # -- resource IDs ----------------------------------------------------------------------------------
@@ -581,6 +655,27 @@ def _merge(into: dict[str, Any], other: dict[str, Any]) -> None:
             into[key] = value
         if key in locs and isinstance(into, LocatedDict):
             into.locs[key] = locs[key]
+
+
+def _shallow_merge(inst: Instance, args: list[Any]) -> Any:
+    """``shallowMerge(objects)``: one object, a later object's property replacing an earlier one's whole."""
+    (items,) = args
+    if isinstance(items, Unknown) or not isinstance(items, list) or has_run(items):
+        return Unknown("", UnknownCause.NOT_STATIC) if isinstance(items, (Unknown, list)) else MISSING
+    out = LocatedDict()
+    for item in items:
+        if isinstance(item, Unknown):
+            return Unknown("", _carried(item))
+        if not isinstance(item, dict):
+            return MISSING
+        for key, value in item.items():
+            if key.lower() in {k.lower() for k in out} and key not in out:
+                return MISSING  # keys that differ in case only
+            out[key] = value
+            loc = getattr(item, "locs", {}).get(key)
+            if loc is not None:
+                out.locs[key] = loc
+    return out
 
 
 def _intersection(inst: Instance, args: list[Any]) -> Any:
@@ -1079,6 +1174,7 @@ _FUNCTIONS = {
     "format": _format,
     "union": _union,
     "intersection": _intersection,
+    "shallowmerge": _shallow_merge,
     "contains": _contains,
     "indexof": _index_of,
     "lastindexof": _last_index_of,
