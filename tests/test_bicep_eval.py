@@ -823,3 +823,30 @@ def test_load_json_content_with_comments_and_a_path(tmp_path: Path) -> None:
 def test_interpolated_bool_is_written_as_format_writes_it(tmp_path: Path) -> None:
     assert evaluate(tmp_path, "var x = 'on-${true}'\nvar y = format('{0}', false)\n") == "on-True"
     assert evaluate(tmp_path, "var x = 'on-${true}'\nvar y = format('{0}', false)\n", "y") == "False"
+
+
+def test_resource_loop_over_a_partly_unknown_array(tmp_path: Path) -> None:
+    res = one_unit(tmp_path, f"""param more array
+
+resource fleet '{FLEET}' = {{
+  name: 'fleet'
+}}
+
+resource members 'Microsoft.ContainerService/fleets/members@2025-03-01' = [for (g, i) in concat(['canary'], more): {{
+  parent: fleet
+  name: 'm-${{g}}'
+  properties: {{
+    group: g
+  }}
+}}]
+""")
+    members = {k: (r.name, r.props.group) for k, r in res.items() if r.kind == "member"}
+    assert members == {"main.bicep#members[0]": ("m-canary", "canary"),
+                       "main.bicep#members[*]": (Unknown("'m-${g}'"), Unknown("concat(['canary'], more)[*]"))}
+
+
+def test_union_and_intersection_compare_objects_regardless_of_key_order(tmp_path: Path) -> None:
+    text = "var x = union([{a: 1, b: 2}], [{b: 2, a: 1}, {c: 3}])\n" \
+           "var y = intersection([{a: 1, b: 2}], [{b: 2, a: 1}])\n"
+    assert evaluate(tmp_path, text) == [{"a": 1, "b": 2}, {"c": 3}]
+    assert evaluate(tmp_path, text, "y") == [{"a": 1, "b": 2}]

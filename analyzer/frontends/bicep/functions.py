@@ -631,9 +631,13 @@ def _union(inst: Instance, args: list[Any]) -> Any:
         if not is_known(args):
             return Unknown("", UnknownCause.NOT_STATIC)  # which duplicates it drops is not known
         merged: list[Any] = []
+        seen: set[Any] = set()
         for arg in args:
+            inst.ctx.budget.charge(len(arg))
             for item in arg:
-                if _plain(item) not in [_plain(m) for m in merged]:
+                key = _hashable(item)
+                if key not in seen:
+                    seen.add(key)
                     merged.append(item)
         return merged
     return MISSING
@@ -691,13 +695,28 @@ def _intersection(inst: Instance, args: list[Any]) -> Any:
                 out[key] = value
         return out
     if all(isinstance(a, list) for a in args):
+        if not is_known(args):
+            return Unknown("", UnknownCause.NOT_STATIC)
+        inst.ctx.budget.charge(sum(len(a) for a in args))
+        others = [{_hashable(x) for x in a} for a in args[1:]]
         result: list[Any] = []
+        taken: set[Any] = set()
         for item in args[0]:
-            plain = _plain(item)
-            if all(plain in [_plain(x) for x in a] for a in args[1:]) and plain not in [_plain(r) for r in result]:
+            key = _hashable(item)
+            if key not in taken and all(key in other for other in others):
+                taken.add(key)
                 result.append(item)
         return result
     return MISSING
+
+
+def _hashable(value: Any) -> Any:
+    """A key equal for equal values (objects regardless of key order), for sets of values."""
+    if isinstance(value, dict):
+        return ("{", frozenset((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("[", tuple(_hashable(v) for v in value))
+    return (type(value).__name__, value)
 
 
 def _contains(inst: Instance, args: list[Any]) -> Any:
@@ -711,6 +730,7 @@ def _contains(inst: Instance, args: list[Any]) -> Any:
     if isinstance(container, list):
         if not is_known(item):
             return Unknown("", UnknownCause.NOT_STATIC)
+        inst.ctx.budget.charge(len(container))
         plain = _plain(item)
         if any(is_known(x) and _plain(x) == plain for x in container):
             return True
@@ -726,6 +746,7 @@ def _index_of(inst: Instance, args: list[Any], last: bool = False) -> Any:
         # ARM compares text regardless of case here.
         return container.lower().rfind(item.lower()) if last else container.lower().find(item.lower())
     if isinstance(container, list):
+        inst.ctx.budget.charge(len(container))
         plain = _plain(item)
         order = range(len(container) - 1, -1, -1) if last else range(len(container))
         for i in order:
