@@ -484,12 +484,10 @@ def _without_comments(text: str) -> str:
 # -- resource IDs ----------------------------------------------------------------------------------
 def _split_id_args(args: list[Any]) -> tuple[list[Any], str, list[Any]]:
     """``[scope args...], type, [names...]``: the type is the first argument with a '/'."""
-    for i, arg in enumerate(args):
+    for i, arg in enumerate(args[:3]):  # at most a subscription and a resource group come first
         if isinstance(arg, str) and "/" in arg:
             return args[:i], arg, args[i + 1:]
-        if not isinstance(arg, str) and i == 0 and len(args) > 1 and isinstance(args[1], str) and "/" in args[1]:
-            continue  # an unknown scope argument before the type
-        if not isinstance(arg, str):
+        if not isinstance(arg, (str, Unknown)):
             break
     raise ValueError("no resource type")
 
@@ -513,8 +511,7 @@ def _resource_id(inst: Instance, args: list[Any]) -> Any:
         rg = lead[0]
     elif len(lead) == 2:
         sub, rg = lead
-    if not _known_parts(names) or any(isinstance(v, Unknown) and v.text and not isinstance(v, LocalId)
-                                      for v in lead):
+    if not _known_parts(names):
         return _partial(rtype, lead, names)
     if not (isinstance(sub, str) and isinstance(rg, str)):
         if not (isinstance(sub, (str, Unknown)) and isinstance(rg, (str, Unknown))):
