@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -850,3 +851,24 @@ def test_union_and_intersection_compare_objects_regardless_of_key_order(tmp_path
            "var y = intersection([{a: 1, b: 2}], [{b: 2, a: 1}])\n"
     assert evaluate(tmp_path, text) == [{"a": 1, "b": 2}, {"c": 3}]
     assert evaluate(tmp_path, text, "y") == [{"a": 1, "b": 2}]
+
+
+def test_user_defined_function_is_evaluated_with_its_arguments(tmp_path: Path) -> None:
+    # The syntax tree gives a template's `func` declarations as `functions` (name -> params and body).
+    @dataclass(frozen=True)
+    class Func:
+        params: tuple[str, ...]
+        body: A.Expr
+
+    class WithFunctions(ParsedBicep):
+        functions: dict[str, Func]
+
+    parsed = parse_file("var x = greet('fleet')\nvar y = loop(1)\n", "main.bicep")
+    assert isinstance(parsed, ParsedBicep)
+    template = WithFunctions(path="main.bicep", vars=parsed.vars)
+    template.functions = {"greet": Func(("name",), parse_expression("'hi-${name}'", 1, 1)),
+                          "loop": Func(("n",), parse_expression("loop(n)", 1, 1))}
+    instance = Instance(UnitContext(files={"main.bicep": template}), template, {}, "main.bicep#", "", RG_NAME,
+                        SUBSCRIPTION_ID)
+    assert instance.var("x") == "hi-fleet"
+    assert instance.var("y") == Unknown("loop(n)", UnknownCause.CYCLE)

@@ -50,6 +50,9 @@ def call(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
         args = [inst.publish(inst.eval(a, env), a) for a in node.args]
         return ScopeVal("managementGroup", args[0] if args else Unknown(render(node) + ".name"), None,
                         render(node))
+    declared = getattr(inst.file, "functions", None) or {}
+    if name in declared:
+        return _user_function(inst, node, declared[name], env)
     lambda_impl = _LAMBDA_FUNCTIONS.get(lname)
     if lambda_impl is not None:
         return _finish(inst, node, lambda: lambda_impl(inst, node, env))
@@ -70,6 +73,23 @@ def call(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
     if lname not in _REF_OK and any(isinstance(a, ResourceRef) for a in args):
         return Unknown(render(node))
     return _finish(inst, node, lambda: impl(inst, args))
+
+
+def _user_function(inst: Instance, node: A.Call, func: Any, env: dict[str, Any]) -> Any:
+    """A call of a ``func`` the template declares: its body with the arguments as its parameters
+    (a function sees nothing else of the template)."""
+    params = tuple(getattr(func, "params", ()))
+    if len(params) != len(node.args):
+        return Unknown(render(node))
+    key = f"func:{node.name}"
+    if key in inst.busy:
+        return Unknown(render(node), UnknownCause.CYCLE)
+    scope = {p: inst.publish(inst.eval(a, env), a) for p, a in zip(params, node.args, strict=True)}
+    inst.busy.add(key)
+    try:
+        return inst.publish(inst.eval(func.body, scope), func.body)
+    finally:
+        inst.busy.discard(key)
 
 
 def _finish(inst: Instance, node: A.Call, compute: Any) -> Any:
