@@ -144,7 +144,7 @@ _REF_OK = {"length", "empty", "contains", "union", "first", "last", "concat", "r
 _PARTIAL = {"concat", "union", "contains", "length", "empty", "first", "last", "items", "flatten", "take", "skip",
             "coalesce", "tryget", "createarray", "createobject", "array", "indexof", "lastindexof", "any",
             "resourceid", "subscriptionresourceid", "tenantresourceid", "extensionresourceid",
-            "managementgroupresourceid", "objectkeys", "shallowmerge"}
+            "managementgroupresourceid", "shallowmerge"}
 """Functions evaluated element by element: they get their arguments with unknown parts and decide
 what of the result is still known."""
 
@@ -161,6 +161,11 @@ def _resource_group(inst: Instance, node: A.Call, env: dict[str, Any]) -> Any:
 
 def _strs(values: list[Any]) -> bool:
     return all(isinstance(v, str) for v in values)
+
+
+def _bmp(text: str) -> bool:
+    """Whether each character of ``text`` is one UTF-16 code unit, as ARM counts positions."""
+    return all(ord(c) <= 0xFFFF for c in text)
 
 
 def _is_ascii(values: list[str]) -> bool:
@@ -760,8 +765,11 @@ def _index_of(inst: Instance, args: list[Any], last: bool = False) -> Any:
     if isinstance(container, Unknown) or not is_known(item):
         return Unknown("", UnknownCause.NOT_STATIC)
     if isinstance(container, str) and isinstance(item, str):
-        # ARM compares text regardless of case here.
-        return container.lower().rfind(item.lower()) if last else container.lower().find(item.lower())
+        if not _bmp(container):
+            return MISSING
+        exact = container.rfind(item) if last else container.find(item)
+        folded = container.lower().rfind(item.lower()) if last else container.lower().find(item.lower())
+        return _same_either_way(exact, folded)
     if isinstance(container, list):
         inst.ctx.budget.charge(len(container))
         plain = _plain(item)
@@ -807,7 +815,7 @@ def _empty(inst: Instance, args: list[Any]) -> Any:
 def _first(inst: Instance, args: list[Any]) -> Any:
     (value,) = args
     if isinstance(value, str):
-        return value[0] if value else ""
+        return (value[0] if value else "") if _bmp(value) else MISSING
     if isinstance(value, list):
         if value and isinstance(value[0], UnknownRun):
             return Unknown("", UnknownCause.NOT_STATIC)
@@ -818,7 +826,7 @@ def _first(inst: Instance, args: list[Any]) -> Any:
 def _last(inst: Instance, args: list[Any]) -> Any:
     (value,) = args
     if isinstance(value, str):
-        return value[-1] if value else ""
+        return (value[-1] if value else "") if _bmp(value) else MISSING
     if isinstance(value, list):
         if value and isinstance(value[-1], UnknownRun):
             return Unknown("", UnknownCause.NOT_STATIC)
@@ -831,7 +839,7 @@ def _take(inst: Instance, args: list[Any], skip: bool = False) -> Any:
     if isinstance(value, Unknown) or not _is_int(count):
         return Unknown("", UnknownCause.NOT_STATIC) if isinstance(value, Unknown) or isinstance(count, Unknown) \
             else MISSING
-    if not isinstance(value, (str, list)):
+    if not isinstance(value, (str, list)) or (isinstance(value, str) and not _bmp(value)):
         return MISSING
     n = max(count, 0)
     if isinstance(value, list) and has_run(value[:n] if not skip else value):
@@ -861,7 +869,7 @@ def _array(inst: Instance, args: list[Any]) -> Any:
     if isinstance(value, list):
         return value
     if isinstance(value, Unknown):
-        return LocatedList([value]) if not isinstance(value, UnknownRun) else Unknown("", UnknownCause.NOT_STATIC)
+        return Unknown("", _carried(value))  # an array itself, or the one element of a new one
     return LocatedList([value])
 
 
@@ -876,13 +884,6 @@ def _create_object(inst: Instance, args: list[Any]) -> Any:
             return MISSING
         out[key] = value
     return out
-
-
-def _object_keys(inst: Instance, args: list[Any]) -> Any:
-    (obj,) = args
-    if isinstance(obj, dict):
-        return list(obj)
-    return Unknown("", UnknownCause.NOT_STATIC) if isinstance(obj, Unknown) else MISSING
 
 
 def _items(inst: Instance, args: list[Any]) -> Any:
@@ -1030,19 +1031,30 @@ def _trim(inst: Instance, args: list[Any]) -> Any:
     return args[0].strip() if isinstance(args[0], str) else MISSING
 
 
+def _same_either_way(exact: Any, folded: Any) -> Any:
+    """The answer when comparing text with and without letter case gives the same one (whether ARM
+    folds case for this function is not verified), else unknown."""
+    return exact if exact == folded else MISSING
+
+
 def _starts_with(inst: Instance, args: list[Any]) -> Any:
     text, prefix = args
-    return text.lower().startswith(prefix.lower()) if _strs([text, prefix]) else MISSING
+    if not _strs([text, prefix]):
+        return MISSING
+    return _same_either_way(text.startswith(prefix), text.lower().startswith(prefix.lower()))
 
 
 def _ends_with(inst: Instance, args: list[Any]) -> Any:
     text, suffix = args
-    return text.lower().endswith(suffix.lower()) if _strs([text, suffix]) else MISSING
+    if not _strs([text, suffix]):
+        return MISSING
+    return _same_either_way(text.endswith(suffix), text.lower().endswith(suffix.lower()))
 
 
 def _substring(inst: Instance, args: list[Any]) -> Any:
     text, start, *rest = args
-    if not (isinstance(text, str) and _is_int(start) and all(_is_int(r) for r in rest) and len(rest) <= 1):
+    if not (isinstance(text, str) and _bmp(text) and _is_int(start) and all(_is_int(r) for r in rest)
+            and len(rest) <= 1):
         return MISSING
     length = rest[0] if rest else len(text) - start
     if start < 0 or length < 0 or start + length > len(text):
@@ -1226,7 +1238,6 @@ _FUNCTIONS = {
     "createarray": _create_array,
     "array": _array,
     "createobject": _create_object,
-    "objectkeys": _object_keys,
     "items": _items,
     "coalesce": _coalesce,
     "tryget": _try_get,
