@@ -1118,6 +1118,8 @@ def from_json(value: Any) -> Any:
     """A parsed JSON value as a Bicep value (a fraction is no Bicep value: unknown)."""
     if isinstance(value, float):
         raise ValueError("not an integer")
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        raise NotComputed("an integer beyond 64 bits")
     if isinstance(value, dict):
         out = LocatedDict()
         for k, v in value.items():
@@ -1165,10 +1167,12 @@ def _uri_component_to_string(inst: Instance, args: list[Any]) -> Any:
 
 
 # -- networks --------------------------------------------------------------------------------------
-def _network(text: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def _network(text: Any) -> ipaddress.IPv4Network:
+    """An IPv4 range with no host bits set (how ARM writes IPv6 ranges and treats host bits is not
+    verified: anything else is unknown)."""
     if not isinstance(text, str) or "/" not in text:
         raise ValueError("not a CIDR")
-    return ipaddress.ip_network(text, strict=False)
+    return ipaddress.IPv4Network(text, strict=True)
 
 
 def _parse_cidr(inst: Instance, args: list[Any]) -> Any:
@@ -1176,8 +1180,8 @@ def _parse_cidr(inst: Instance, args: list[Any]) -> Any:
     address and prefix length, as the Bicep documentation describes them."""
     (text,) = args
     net = _network(text)
-    if net.version != 4 or net.prefixlen > 30:
-        return MISSING  # what ARM gives for IPv6 and for /31, /32 is not verified
+    if net.prefixlen > 30:
+        return MISSING  # what ARM gives for /31 and /32 is not verified
     out = LocatedDict()
     out["network"] = str(net.network_address)
     out["netmask"] = str(net.netmask)
@@ -1207,7 +1211,7 @@ def _cidr_host(inst: Instance, args: list[Any]) -> Any:
     address after the network address)."""
     text, index = args
     net = _network(text)
-    if net.version != 4 or net.prefixlen > 30 or not _is_int(index) or not 0 <= index < net.num_addresses - 2:
+    if net.prefixlen > 30 or not _is_int(index) or not 0 <= index < net.num_addresses - 2:
         return MISSING
     return str(net.network_address + index + 1)
 
