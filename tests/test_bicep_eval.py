@@ -881,3 +881,11 @@ def test_user_defined_function_is_evaluated_with_its_arguments(tmp_path: Path) -
                         SUBSCRIPTION_ID)
     assert instance.var("x") == "hi-fleet"
     assert instance.var("y") == Unknown("loop(n)", UnknownCause.CYCLE)
+
+
+def test_an_array_of_nothing_but_unknown_runs_is_an_unknown_array(tmp_path: Path) -> None:
+    # It may be empty: a rule must not see "one element" in it.
+    text = "param more array\nvar x = concat([], more)\nvar y = [for v in concat([], more): v]\n"
+    assert evaluate(tmp_path, text) == Unknown("concat([], more)")
+    assert not isinstance(evaluate(tmp_path, text), UnknownRun)
+    assert evaluate(tmp_path, text, "y") == Unknown("[for v in concat([], more): v]")

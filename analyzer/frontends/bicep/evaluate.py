@@ -506,6 +506,8 @@ class Instance:
                         continue
                 arr.append(self.publish(self.eval(node.body, item_env), node.body))
                 arr.locs.append(self.loc(node.body))
+            if arr and all(isinstance(a, UnknownRun) for a in arr):
+                return Unknown(render(node), arr[0].cause)  # nothing of it known, not even its length
             return arr
         return Unknown(render(node))
 

@@ -113,6 +113,9 @@ def _finish(inst: Instance, node: A.Call, compute: Any) -> Any:
         return PartialId(render(node), result.cause, result.arm_type)
     if isinstance(result, Unknown) and not result.text:
         return Unknown(render(node), result.cause)
+    if isinstance(result, list) and result and all(isinstance(r, UnknownRun) for r in result):
+        # Nothing of it is known, not even whether it is empty: an unknown array, not an array of unknowns.
+        return Unknown(render(node), _carried(result[0]))
     return result
 
 
