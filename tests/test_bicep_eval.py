@@ -889,3 +889,16 @@ def test_an_array_of_nothing_but_unknown_runs_is_an_unknown_array(tmp_path: Path
     assert evaluate(tmp_path, text) == Unknown("concat([], more)")
     assert not isinstance(evaluate(tmp_path, text), UnknownRun)
     assert evaluate(tmp_path, text, "y") == Unknown("[for v in concat([], more): v]")
+
+
+def test_interpolated_id_with_unknown_names_keeps_its_type(tmp_path: Path) -> None:
+    text = """param sub string
+param name string
+var x = '/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.ContainerService/managedCluster/${name}'
+var y = '/subscriptions/${sub}/providers/Microsoft.ContainerService/${name}'
+"""
+    assert evaluate(tmp_path, text) == PartialId(
+        "'/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.ContainerService/managedCluster/${name}'",
+        arm_type="Microsoft.ContainerService/managedCluster")
+    # The type itself is not written out: nothing is known.
+    assert type(evaluate(tmp_path, text, "y")) is Unknown

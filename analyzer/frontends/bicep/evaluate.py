@@ -26,12 +26,13 @@ from analyzer.frontends.bicep.values import (
     _is_int,
     checked_int,
     has_run,
+    partial_id_type,
 )
 from analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
 from analyzer.frontends.located import LocatedDict, LocatedList
 from analyzer.knowledge import arm_ids
 from analyzer.model import Diagnostic, Kind, Location, Resource
-from analyzer.values import ResourceRef, Unknown, UnknownCause
+from analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause
 
 RG_NAME = Unknown("resourceGroup().name")
 SUBSCRIPTION_ID = Unknown("subscription().subscriptionId")
@@ -431,18 +432,20 @@ class Instance:
         if isinstance(node, A.Lit):
             return checked_int(node.value, node)
         if isinstance(node, A.Interp):
-            out = []
+            out: list[str | None] = []
             for part in node.parts:
                 if isinstance(part, str):
                     out.append(part)
                     continue
                 value = self.publish(self.eval(part, env), part)
-                text = _to_text(value)
-                if text is None:
-                    return Unknown(render(node))
-                out.append(text)
-            self.ctx.budget.charge_text(sum(map(len, out)))
-            return "".join(out)
+                out.append(_to_text(value))
+            if any(piece is None for piece in out):
+                # Unknown text; if it is an ARM ID whose unknown parts are only names, its type is known.
+                arm_type = partial_id_type(out)
+                return PartialId(render(node), arm_type=arm_type) if arm_type else Unknown(render(node))
+            known = [piece for piece in out if piece is not None]
+            self.ctx.budget.charge_text(sum(map(len, known)))
+            return "".join(known)
         if isinstance(node, (A.Ident, A.Member, A.Index)):
             if isinstance(node, A.Ident):
                 value = self.lookup(node.name, env, node)

@@ -82,6 +82,27 @@ class UnknownRun(Unknown):
     becomes a plain :class:`Unknown` element (a rule treats it as one unknown element, never fires on it)."""
 
 
+_HOLE = "\x00"
+
+
+def partial_id_type(pieces: list[str | None]) -> str | None:
+    """The resource type of text that is an ARM resource ID whatever its unknown parts (``None``):
+    ``'${scope}/providers/Microsoft.ContainerService/managedClusters/${name}'``. After the last
+    ``/providers/``, the namespace and every type segment must be written out, and each unknown part
+    must be a whole name segment; None when it is not such an ID."""
+    text = "".join(_HOLE if p is None else p.replace(_HOLE, "") for p in pieces)
+    at = text.rfind("/providers/")
+    if at < 0 or _HOLE not in text or not (text.startswith("/") or text.startswith(_HOLE)):
+        return None
+    segments = text[at + len("/providers/"):].split("/")
+    if len(segments) < 3 or len(segments) % 2 == 0:
+        return None
+    types, names = [segments[0], *segments[1::2]], segments[2::2]
+    if any(not t or _HOLE in t for t in types) or any(not n or (_HOLE in n and n != _HOLE) for n in names):
+        return None
+    return "/".join(types)
+
+
 def run_of(value: Unknown) -> UnknownRun:
     """The elements of an unknown array, as a run inside a known one."""
     return value if isinstance(value, UnknownRun) else UnknownRun(value.text, value.cause)
