@@ -603,6 +603,7 @@ def _guid(inst: Instance, args: list[Any]) -> Any:
 def _unique_string(inst: Instance, args: list[Any]) -> Any:
     if not args or not _strs(args) or not _is_ascii(args):
         return MISSING
+    inst.ctx.budget.charge_text(sum(map(len, args)))  # the hash runs over every character, in Python
     return unique_string_of(args)
 
 
