@@ -902,3 +902,10 @@ var y = '/subscriptions/${sub}/providers/Microsoft.ContainerService/${name}'
         arm_type="Microsoft.ContainerService/managedCluster")
     # The type itself is not written out: nothing is known.
     assert type(evaluate(tmp_path, text, "y")) is Unknown
+
+
+def test_load_content_of_a_fifo_is_unknown_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.txt")
+    assert evaluate(tmp_path, "var x = loadTextContent('pipe.txt')\n") == Unknown("loadTextContent('pipe.txt')")

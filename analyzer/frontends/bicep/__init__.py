@@ -103,9 +103,10 @@ def load_bicep(files: list[SourceFile],
 def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
                roots: tuple[Path, ...] = ()) -> Unit:
     """Every Bicep template of the scan as one unit, keyed by the parse-cache keys of every scanned
-    Bicep file (content, path, language, versions): evaluation reads only scanned files, so with all
-    of them unchanged the results are the same. Each root template's result is a group of its own,
-    with one environment per parameter file (named by the file: ``dev.bicepparam`` is ``dev``)."""
+    Bicep file (content, path, language, versions) and where files may be read from: besides the
+    scanned files, evaluation reads only the files ``load*Content()`` names, which are its recorded
+    dependencies. Each root template's result is a group of its own, with one environment per
+    parameter file (named by the file: ``dev.bicepparam`` is ``dev``)."""
     listed = tuple((f.display, f.language, keys.get(f.display)) for f in files)
     reader = content_reader(files, roots)
     where = (reader.root.as_posix() if reader.root is not None else None, tuple(r.as_posix() for r in reader.roots))

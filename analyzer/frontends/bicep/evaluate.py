@@ -87,8 +87,11 @@ class ContentReader:
 
 
 def _head(path: Path, limit: int) -> bytes | None:
-    """The first ``limit`` + 1 bytes of a file (enough to tell it is too long), None when unreadable."""
+    """The first ``limit`` + 1 bytes of a regular file (enough to tell it is too long), None when it is
+    unreadable or no regular file (a FIFO would block, a device never end)."""
     try:
+        if not path.is_file():
+            return None
         with path.open("rb") as handle:
             return handle.read(limit + 1)
     except OSError:
