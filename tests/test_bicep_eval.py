@@ -909,3 +909,18 @@ def test_load_content_of_a_fifo_is_unknown_without_blocking(tmp_path: Path) -> N
 
     os.mkfifo(tmp_path / "pipe.txt")
     assert evaluate(tmp_path, "var x = loadTextContent('pipe.txt')\n") == Unknown("loadTextContent('pipe.txt')")
+
+
+def test_load_text_content_encodings_drop_the_byte_order_mark(tmp_path: Path) -> None:
+    (tmp_path / "le.txt").write_bytes("\ufeffé\r\n".encode("utf-16-le"))
+    (tmp_path / "be.txt").write_bytes("\ufeffé\r\n".encode("utf-16-be"))
+    (tmp_path / "bom.txt").write_bytes("\ufeffé\r\n".encode("utf-8"))
+    (tmp_path / "latin.txt").write_bytes("é".encode("latin-1"))
+    text = """var a = loadTextContent('le.txt', 'utf-16')
+var b = loadTextContent('be.txt', 'utf-16BE')
+var c = loadTextContent('bom.txt')
+var d = loadTextContent('latin.txt', 'iso-8859-1')
+var e = loadTextContent('latin.txt', 'us-ascii')
+"""
+    assert [evaluate(tmp_path, text, n) for n in "abcd"] == ["é\r\n", "é\r\n", "é\r\n", "é"]
+    assert evaluate(tmp_path, text, "e") == Unknown("loadTextContent('latin.txt', 'us-ascii')")

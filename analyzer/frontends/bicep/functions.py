@@ -410,8 +410,10 @@ _LAMBDA_FUNCTIONS = {
 _LOAD_FUNCTIONS = {"loadtextcontent", "loadjsoncontent", "loadfileasbase64"}
 _LOAD_LIMITS = {"loadtextcontent": 131_072, "loadjsoncontent": 1_048_576, "loadfileasbase64": 98_304}
 """The most each function reads, as the Bicep compiler limits them (characters; bytes for base64)."""
-_ENCODINGS = {"utf-8": "utf-8-sig", "us-ascii": "ascii", "iso-8859-1": "latin-1"}
-"""The ``encoding`` arguments read (the UTF-16 ones are not: their byte order marks are not verified)."""
+_ENCODINGS = {"utf-8": "utf-8-sig", "us-ascii": "ascii", "iso-8859-1": "latin-1", "utf-16": "utf-16",
+              "utf-16be": "utf-16-be"}
+"""The ``encoding`` arguments, as Python codecs (a byte order mark is not part of the text). Checked
+against what the Bicep compiler writes for its own LoadFunctions sample, one file in each encoding."""
 
 
 def _name_of(node: A.Call) -> Any:
@@ -455,7 +457,7 @@ def _load_content(inst: Instance, lname: str, node: A.Call, env: dict[str, Any])
         return MISSING
     if lname == "loadfileasbase64":
         return base64.b64encode(data).decode("ascii") if len(data) <= limit else MISSING
-    text = data.decode(encoding)
+    text = data.decode(encoding).removeprefix("\ufeff")
     if len(text) > limit:
         return MISSING  # the compiler rejects a longer file
     inst.ctx.budget.charge_text(len(text))
