@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from analyzer.frontends.bicep import BicepUnit, load_bicep
 from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import ParsedBicep
@@ -924,3 +926,37 @@ var e = loadTextContent('latin.txt', 'us-ascii')
 """
     assert [evaluate(tmp_path, text, n) for n in "abcd"] == ["é\r\n", "é\r\n", "é\r\n", "é"]
     assert evaluate(tmp_path, text, "e") == Unknown("loadTextContent('latin.txt', 'us-ascii')")
+
+
+# What the Bicep compiler itself folds these calls to (its function resolver tests): the same here.
+COMPILER_FOLDS = [
+    ("base64(' Fizz ')", "IEZpenog"), ("base64ToString('IEZpenog')", " Fizz "),
+    ("dataUri(' Fizz ')", "data:text/plain;charset=utf-8;base64,IEZpenog"),
+    ("dataUriToString('data:text/plain;charset=utf-8;base64,IEZpenog')", " Fizz "),
+    ("first('Fizz')", "F"), ("last('Fizz')", "z"), ("toLower(' Fizz ')", " fizz "), ("toUpper(' Fizz ')", " FIZZ "),
+    ("trim(' Fizz ')", "Fizz"), ("uriComponent(' Fizz ')", "%20Fizz%20"),
+    ("uriComponentToString('%20Fizz%20')", " Fizz "),
+    ("uniqueString('snap', 'crackle', 'pop')", "byghxckddilkc"),
+    ("guid('foo', 'bar', 'baz')", "2ed86837-7c7c-5eaa-9864-dd077fd19b0d"),
+    ("replace('foot', 't', 'd')", "food"), ("format('{0}/{1}/{2}/{3}', 1, 2, 3, true)", "1/2/3/True"),
+    ("padLeft('00', 5, ' ')", "   00"), ("length('table')", 5), ("length([1, 2, 3, 4, 5])", 5),
+    ("substring('foot', 0, 3)", "foo"), ("take('foot', 3)", "foo"), ("skip('foot', 3)", "t"),
+    ("empty('non-empty string')", False), ("contains('foot', 'foo')", True), ("indexOf('food', 'o')", 1),
+    ("lastIndexOf('food', 'o')", 2), ("startsWith('food', 'foo')", True), ("endsWith('foot', 't')", True),
+    ("min(10, 4, 1, 6)", 1), ("max(10, 4, 1, 6)", 10), ("split('fizz,buzz,pop', ',')", ["fizz", "buzz", "pop"]),
+    ("take(['fizz', 'buzz', 'pop'], 2)", ["fizz", "buzz"]), ("contains(['fizz', 'buzz', 'pop'], 'fizz')", True),
+    ("intersection(['fizz', 'buzz', 'pop'], ['snap', 'crackle', 'pop'])", ["pop"]),
+    ("union(['fizz', 'buzz'], ['pop'])", ["fizz", "buzz", "pop"]), ("first(['fizz', 'buzz', 'pop'])", "fizz"),
+    ("first([])", None), ("last(['fizz', 'buzz', 'pop'])", "pop"), ("last([])", None),
+    ("indexOf(['fizz', 'buzz', 'pop', 'fizz'], 'fizz')", 0),
+    ("lastIndexOf(['fizz', 'buzz', 'pop', 'fizz'], 'fizz')", 3),
+    ("min([10, 4, 1, 6])", 1), ("max([10, 4, 1, 6])", 10), ("join(['foo', 'bar', 'baz'], '/')", "foo/bar/baz"),
+    ("join(['abc', 123, true], '/')", "abc/123/True"),
+]
+
+
+@pytest.mark.parametrize(("expression", "folded"), COMPILER_FOLDS)
+def test_values_the_bicep_compiler_folds(tmp_path: Path, expression: str, folded: Any) -> None:
+    value = evaluate(tmp_path, f"var x = {expression}\n")
+    assert value == folded
+    assert isinstance(value, type(folded))  # True is no 1, a list no string
