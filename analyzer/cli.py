@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -240,26 +242,25 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
               help="Exit 0 when PATHS hold no file fleetiac reads (default: a usage error, exit 2).")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 @click.pass_context
-def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, Path | None], ...],
-         output: Path | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...], as_of: date,
-         show_unknown: bool, operators: tuple[str, ...], assignments: tuple[Path, ...], var_files: tuple[Path, ...],
-         aks_versions: tuple[Path, ...], variables: tuple[tuple[str, str], ...], env_vars: bool,
-         exclude: tuple[str, ...],
-         no_inline_suppressions: bool, levels: tuple[tuple[str, str], ...], config_file: Path | None,
-         isolated: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
-         sarif_include_suppressed: bool, color: bool | None, no_cache: bool, workers: int | None,
-         progress: bool | None, max_file_size: float, parse_timeout: float, allow_empty: bool,
-         debug: bool) -> None:
+def scan(ctx: click.Context, **options: Any) -> None:
     """Scan Terraform and Bicep files under PATHS (default: the current folder)."""
+    import signal
+
+    # Ctrl-C ends the scan at once with 130, like every shell tool (exit 1 would read as "findings"
+    # in CI). A KeyboardInterrupt raised wherever the signal lands (a pool's shutdown, a finalizer)
+    # could instead end as "Exception ignored" and exit 1. Nothing is lost: cache entries are
+    # written atomically, and parse workers end with this process (see analyzer.parsestage).
+    def interrupted(_signum: int, _frame: Any) -> None:
+        os.write(2, b"fleetiac: interrupted\n")
+        os._exit(130)
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, interrupted) if main_thread else None
     try:
-        _scan(ctx, paths, formats, output, fail_on, select, ignore, as_of, show_unknown, operators, var_files,
-              variables, env_vars, exclude, no_inline_suppressions, levels, config_file, isolated, baseline,
-              write_baseline, sarif_category, sarif_include_suppressed, color, no_cache, workers, progress,
-              max_file_size, parse_timeout, allow_empty, debug)
-    except KeyboardInterrupt:
-        # Like every shell tool: 128 + SIGINT. Exit 1 would read as "findings" in CI.
-        click.echo("fleetiac: interrupted", err=True)
-        sys.exit(130)
+        _scan(ctx, **options)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _checked_settings(settings: dict[str, tuple[Any, str]]) -> dict[str, Any]:
@@ -296,9 +297,10 @@ def _write(text: str, target: Path) -> str | None:
 
 def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, Path | None], ...],
           output: Path | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...], as_of: date,
-          show_unknown: bool, operators: tuple[str, ...], var_files: tuple[Path, ...],
-          variables: tuple[tuple[str, str], ...], env_vars: bool, exclude: tuple[str, ...],
-          no_inline_suppressions: bool, levels: tuple[tuple[str, str], ...], config_file: Path | None,
+          show_unknown: bool, operators: tuple[str, ...], assignments: tuple[Path, ...],
+          var_files: tuple[Path, ...], aks_versions: tuple[Path, ...], variables: tuple[tuple[str, str], ...],
+          env_vars: bool, exclude: tuple[str, ...], no_inline_suppressions: bool,
+          levels: tuple[tuple[str, str], ...], config_file: Path | None,
           isolated: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
           sarif_include_suppressed: bool, color: bool | None, no_cache: bool, workers: int | None,
           progress: bool | None, max_file_size: float, parse_timeout: float, allow_empty: bool,

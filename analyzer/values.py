@@ -1,13 +1,14 @@
 """The values the evaluators produce and the policies read.
 
 A value is a plain Python value (``str``, ``int``, ``float``, ``bool``, ``None``, ``list``, ``dict``)
-or one of the two symbolic values below. Every front end produces them, so policies never need to
+or one of the symbolic values below. Every front end produces them, so policies never need to
 know which language a value came from.
 
 - :class:`Unknown` is a value that cannot be resolved statically. It carries the canonical text of
   the expression it came from (``data.azurerm_client_config.current.object_id``, ``var.deployer_id``,
   ``deployer().objectId``): two unknowns with the same text are the same unknown value, which is how
   principals are compared when their value cannot be known.
+- :class:`PartialId` is an unknown ARM resource ID of which the resource type is known.
 - :class:`ResourceRef` is an attribute of a resource declared in the scanned code whose value is
   not known statically but whose *identity* is (``azurerm_kubernetes_fleet_manager.fleet.id`` is
   "the id of that fleet"). The graph turns these into edges.
@@ -76,6 +77,16 @@ class Unknown:
 
     def __str__(self) -> str:
         return f"({self.text})"
+
+
+@dataclass(frozen=True, slots=True)
+class PartialId(Unknown):
+    """An ARM resource ID of which only the resource type is known: the name, the resource group or
+    the subscription is not (an ID function called with an unknown name). Unknown like any other
+    :class:`Unknown`; a rule that needs only the type may read :attr:`arm_type`."""
+
+    arm_type: str = ""
+    """The resource type as written (``Microsoft.ContainerService/managedClusters``)."""
 
 
 @dataclass(frozen=True, slots=True)

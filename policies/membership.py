@@ -11,7 +11,7 @@ from analyzer.graph.stages import stage_plans
 from analyzer.knowledge import arm_ids
 from analyzer.model import Group, Kind, Member, Resource, Stage, UpdateRun, UpdateStrategy
 from analyzer.rules import RuleContext, rule
-from analyzer.values import ResourceRef, Unknown, UnknownCause, display
+from analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause, display
 
 # Reasons the front ends give a reference to a block the code does not declare.
 UNDECLARED = {UnknownCause.UNDECLARED_RESOURCE: "resource", UnknownCause.UNDECLARED_DATA_SOURCE: "data source",
@@ -75,7 +75,12 @@ def member_cluster_unresolved(ctx: RuleContext) -> None:
     for member in _members(ctx):
         value = member.props.cluster
         problem: str | None = None
-        if isinstance(value, Unknown):
+        if isinstance(value, PartialId):
+            # Only the type of the ID is known (its name is not): the type alone can be wrong.
+            if value.arm_type.lower() not in CLUSTER_FLAVORS:
+                problem = (f"is `{value.text}`, an ARM ID of type {value.arm_type}, not a managedClusters or "
+                           f"connectedClusters ID")
+        elif isinstance(value, Unknown):
             what = _undeclared(value)
             if what is not None:
                 problem = f"refers to `{value.text}`, a {what} the scanned code does not declare"

@@ -420,8 +420,12 @@ def stage_limits_exceeded(ctx: RuleContext) -> None:
                 continue
             stage_name = display(stage.name)
             groups = stage.groups
-            if isinstance(groups, tuple) and len(groups) > MAX_GROUPS_PER_STAGE:
-                ctx.report(source, f"stage {stage_name} of {_what(source)} has {len(groups)} update groups; a stage "
+            # An unknown element may stand for any number of groups, none included: count the known ones.
+            listed = groups if isinstance(groups, tuple) else ()
+            known_groups = sum(isinstance(g, Group) for g in listed)
+            if known_groups > MAX_GROUPS_PER_STAGE:
+                more = " or more" if known_groups < len(listed) else ""
+                ctx.report(source, f"stage {stage_name} of {_what(source)} has {known_groups}{more} update groups; a stage "
                                    f"takes at most {MAX_GROUPS_PER_STAGE}",
                            at=(f"stages[{i}].groups", f"stages[{i}].name", f"stages[{i}]"),
                            hint="split the groups over several stages")

@@ -75,7 +75,8 @@ def test_scanning_nothing_is_a_usage_error_unless_allowed(tmp_path: Path) -> Non
     (tmp_path / "README.md").write_text("# docs\n")
     result = run("scan", str(tmp_path), *AS_OF)
     assert result.exit_code == 2
-    assert result.stderr.startswith("fleetiac: no file fleetiac reads (.bicep .bicepparam .tf")
+    assert result.stderr.startswith("fleetiac: no file fleetiac reads (")
+    assert {".bicep", ".tf", ".yaml"} <= set(result.stderr.split("(", 1)[1].split(")", 1)[0].split())
     assert result.stderr.rstrip().endswith(f"found under {tmp_path.as_posix()} (--allow-empty to accept that)")
     result = run("scan", str(tmp_path), "--allow-empty", *AS_OF)
     assert result.exit_code == 0 and result.stdout.strip() == "No findings in 0 files."

@@ -365,6 +365,17 @@ def test_unit_cache_sees_a_downloaded_module_copy_change(tmp_path: Path, cache_r
     _check_fresh([live], lambda: (copy / "main.tf").write_text(MODULE_BODY % "two"))
 
 
+def test_unit_cache_sees_a_loaded_json_file_change(tmp_path: Path, cache_root: Path) -> None:
+    # loadJsonContent() reads a file the scan does not parse: the Bicep unit depends on it.
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "main.bicep").write_text("var names = loadJsonContent('names.json')\n"
+                                     "resource f 'Microsoft.ContainerService/fleets@2025-03-01' = {\n"
+                                     "  name: names.fleet\n  location: 'westeurope'\n}\n")
+    (repo / "names.json").write_text('{"fleet": "one"}')
+    _check_fresh([repo], lambda: (repo / "names.json").write_text('{"fleet": "two"}'))
+
+
 def test_unit_cache_sees_a_tfvars_change(tmp_path: Path, cache_root: Path) -> None:
     live, _ = _terraform_tree(tmp_path)
     (live / "terraform.tfvars").write_text('prefix = "a"\n')

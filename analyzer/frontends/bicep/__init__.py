@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.frontends.base import (
@@ -39,13 +40,13 @@ from analyzer.model import (
     internal_error,
     props_for,
 )
-from analyzer.values import ResourceRef, Unknown
+from analyzer.values import PartialId, ResourceRef
 
 # The parser, the AST and the evaluator are imported where they are used: a warm rescan reads
 # evaluated units from the cache (unpickling a unit imports this module) and needs none of them.
 if TYPE_CHECKING:
     from analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
-    from analyzer.frontends.bicep.evaluate import UnitContext
+    from analyzer.frontends.bicep.evaluate import ContentReader, UnitContext
 
 __all__ = ["FRONT_END", "BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
 
@@ -85,10 +86,13 @@ def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
 
 
 def load_bicep(files: list[SourceFile],
-               parsed: Mapping[str, ParsedBicep | ParsedParams | Diagnostic] | None = None) -> list[BicepUnit]:
-    """``parsed`` holds files already parsed by display path (the engine's parse stage)."""
+               parsed: Mapping[str, ParsedBicep | ParsedParams | Diagnostic] | None = None,
+               reader: ContentReader | None = None) -> list[BicepUnit]:
+    """``parsed`` holds files already parsed by display path (the engine's parse stage); ``reader``
+    reads the files ``load*Content()`` names (by default: inside the folder the files are relative to)."""
     known = parsed or {}
-    units = build_units({f.display: known.get(f.display) or parse_source(f) for f in files})
+    reader = reader if reader is not None else content_reader(files, ())
+    units = build_units({f.display: known.get(f.display) or parse_source(f) for f in files}, reader)
     # A standalone unit keeps only what its callers' units did not declare, and goes when that is nothing.
     reduced = without_repeats([Evaluated(u.result, standalone=u.standalone) for u in units])
     return [unit if not unit.standalone else BicepUnit(unit.template, None, e.result, standalone=True)
@@ -96,27 +100,49 @@ def load_bicep(files: list[SourceFile],
             if not unit.standalone or e.result.resources or e.result.diagnostics]
 
 
-def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None]) -> Unit:
+def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
+               roots: tuple[Path, ...] = ()) -> Unit:
     """Every Bicep template of the scan as one unit, keyed by the parse-cache keys of every scanned
-    Bicep file (content, path, language, versions): evaluation reads only scanned files, so with all
-    of them unchanged the results are the same. Each root template's result is a group of its own,
-    with one environment per parameter file (named by the file: ``dev.bicepparam`` is ``dev``)."""
+    Bicep file (content, path, language, versions) and where files may be read from: besides the
+    scanned files, evaluation reads only the files ``load*Content()`` names, which are its recorded
+    dependencies. Each root template's result is a group of its own, with one environment per
+    parameter file (named by the file: ``dev.bicepparam`` is ``dev``)."""
     listed = tuple((f.display, f.language, keys.get(f.display)) for f in files)
-    key = ("bicep-units", listed) if all(k is not None for *_, k in listed) else None
+    reader = content_reader(files, roots)
+    where = (reader.root.as_posix() if reader.root is not None else None, tuple(r.as_posix() for r in reader.roots))
+    key = ("bicep-units", listed, where) if all(k is not None for *_, k in listed) else None
 
     def evaluate() -> tuple[list[Evaluated], Any]:
         out: list[Evaluated] = []
         seen: dict[str, set[str | None]] = {}
-        for unit in load_bicep(files, parsed):
+        reader.read.clear()
+        for unit in load_bicep(files, parsed, reader):
             name = posixpath.basename(unit.variant).removesuffix(".bicepparam") if unit.variant else None
             names = seen.setdefault(unit.template, set())
             # Two parameter files of one name for one template (params/dev, env/dev) stay two environments.
             environment = unit.variant if name in names else name
             names.add(environment)
             out.append(Evaluated(unit.result, unit.template, environment, standalone=unit.standalone))
-        return out, None
+        return out, tuple(sorted(reader.read.items()))
 
-    return Unit("bicep templates", key, evaluate)
+    def unchanged(read: Any) -> bool:
+        return reader.unchanged(read)
+
+    return Unit("bicep templates", key, evaluate, unchanged)
+
+
+def content_reader(files: list[SourceFile], roots: tuple[Path, ...]) -> ContentReader:
+    """The reader of ``load*Content()`` files: relative to the folder the display paths are relative
+    to, confined to ``roots`` (the scanned root when empty)."""
+    from analyzer.frontends.bicep.evaluate import ContentReader
+
+    root: Path | None = None
+    for source in files:
+        posix = source.path.as_posix()
+        if posix.endswith("/" + source.display):
+            root = Path(posix[: -len(source.display) - 1] or "/")
+            break
+    return ContentReader(root, tuple(roots))
 
 
 class BicepFrontEnd:
@@ -140,7 +166,7 @@ class BicepFrontEnd:
 
     def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
               inputs: ScanInputs, memo: Memo) -> list[Unit]:
-        return [bicep_unit(files, parsed, keys)] if files else []
+        return [bicep_unit(files, parsed, keys, inputs.roots)] if files else []
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
         from analyzer.frontends.bicep.comments import comments
@@ -151,7 +177,8 @@ class BicepFrontEnd:
 FRONT_END = BicepFrontEnd()
 
 
-def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> list[BicepUnit]:
+def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic],
+                reader: ContentReader | None = None) -> list[BicepUnit]:
     """Units from already parsed files (display path -> parse result)."""
     from analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
     from analyzer.frontends.bicep.evaluate import _module_path
@@ -183,28 +210,29 @@ def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic]) -> l
         param_files = variants.get(path)
         if param_files:
             for params in sorted(param_files, key=lambda p: p.path):
-                units.append(evaluate_unit(templates, path, params))
+                units.append(evaluate_unit(templates, path, params, reader))
         else:
-            units.append(evaluate_unit(templates, path, None))
+            units.append(evaluate_unit(templates, path, None, reader))
     # Called templates with resources of their own, on their own too: a caller may never deploy them
     # (``if (false)``, an empty loop, a module cycle). Callers first, so what a calling module reaches
     # is taken with the parameters it passes.
     alone = [p for p in sorted(templates) if p in called and p not in variants and templates[p].resources]
     for path in callers_first(alone, calls):
-        unit = evaluate_unit(templates, path, None)
+        unit = evaluate_unit(templates, path, None, reader)
         unit.standalone = True
         units.append(unit)
     return units
 
 
-def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedParams | None) -> BicepUnit:
+def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedParams | None,
+                  reader: ContentReader | None = None) -> BicepUnit:
     """Evaluate one root template with one parameter file (or its defaults); never raises: a template
     too deep to evaluate is a diagnostic, an exception of the evaluator an internal error naming the unit."""
     from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext
 
     variant = params.path if params is not None else None
     try:
-        ctx = UnitContext(files=templates)
+        ctx = UnitContext(files=templates, reader=reader)
         values = _param_values(ctx, params) if params is not None else {}
         root = Instance(ctx, templates[path], values, f"{path}#", "", RG_NAME, SUBSCRIPTION_ID)
         root.emit()
@@ -222,17 +250,14 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
 
 
 def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:
-    """Evaluate a parameter file's assignments (they may use its own ``var``s)."""
+    """Evaluate a parameter file's assignments (they may use its own ``var``s and its other ``param``s)."""
     from analyzer.frontends.bicep.ast import ParsedBicep
     from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance
 
-    holder = ParsedBicep(path=params.path, vars=dict(params.vars))
+    assigned = {name: decl for name, decl in params.params.items() if decl.value is not None}
+    holder = ParsedBicep(path=params.path, vars=dict(params.vars), params=assigned)
     instance = Instance(ctx, holder, {}, f"{params.path}#", "", RG_NAME, SUBSCRIPTION_ID)
-    return {
-        name: instance.publish(instance.eval(decl.value, {}), decl.value)
-        for name, decl in params.params.items()
-        if decl.value is not None
-    }
+    return {name: instance.param(name) for name in assigned}
 
 
 def _link_children_by_name(ctx: UnitContext) -> None:
@@ -270,7 +295,8 @@ def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
                 return ResourceRef(found[0].key, "id")
             kind = arm_ids.kind_of(value.arm_type)
             if found or kind is None or value.arm_type.count("/") != 1:
-                return Unknown(value.text, value.cause)
+                # No ID text, but its type is known (a misspelt type is worth a finding).
+                return PartialId(value.text, value.cause, value.arm_type)
             address = f"resourceId('{value.arm_type}', '{value.name}')"
             rg = value.resource_group
             key = f"{template}#{address}" + (f"@{rg}" if isinstance(rg, str) else "")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from analyzer.frontends import arm
 from analyzer.frontends.bicep import ast as A
 from analyzer.frontends.bicep.ast import render
-from analyzer.frontends.bicep.values import ResHandle, ScopeVal
+from analyzer.frontends.bicep.values import ResHandle, ScopeVal, UnknownRun
 from analyzer.frontends.located import locate, lookup
 from analyzer.model import Kind, Location, Resource, props_for
 from analyzer.values import ABSENT, ResourceRef, Unknown
@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 def plain(value: Any) -> Any:
-    """Drop the location bookkeeping: rules get plain dicts and lists."""
+    """Drop the location bookkeeping: rules get plain dicts and lists (and an unknown run of array
+    elements is one unknown element to them)."""
+    if isinstance(value, UnknownRun):
+        return Unknown(value.text, value.cause)
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -8,8 +8,10 @@ of the property a user must change.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from analyzer.frontends.bicep import ast as A
@@ -20,18 +22,80 @@ from analyzer.frontends.bicep.values import (
     Partial,
     ResHandle,
     ScopeVal,
+    UnknownRun,
     _is_int,
     checked_int,
+    has_run,
+    partial_id_type,
 )
 from analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
 from analyzer.frontends.located import LocatedDict, LocatedList
 from analyzer.knowledge import arm_ids
 from analyzer.model import Diagnostic, Kind, Location, Resource
-from analyzer.values import ResourceRef, Unknown, UnknownCause
+from analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause
 
 RG_NAME = Unknown("resourceGroup().name")
 SUBSCRIPTION_ID = Unknown("subscription().subscriptionId")
 MAX_MODULE_DEPTH = 16
+
+
+@dataclass
+class ContentReader:
+    """Reads the files ``loadTextContent()`` and the like name: only files inside the scanned root
+    (resolved after symbolic links), and remembers what it read (the unit's dependencies)."""
+
+    root: Path | None
+    """The folder display paths are relative to."""
+    roots: tuple[Path, ...] = ()
+    """Resolved folders files may be read from (the scanned root when empty)."""
+    read: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    """Display path -> (bytes looked at, digest of them; None: absent or unreadable; "outside":
+    refused) of every file asked for."""
+
+    def disk_path(self, display: str) -> Path | None:
+        """Where ``display`` is on disk, or None when it may not be read."""
+        from analyzer.frontends.sources import within
+
+        if self.root is None or display.startswith(("../", "/")) or display == "..":
+            return None
+        path = self.root / display
+        return path if within(path, self.roots or (self.root.resolve(),)) else None
+
+    def read_bytes(self, display: str, limit: int) -> bytes | str | None:
+        """The file's bytes (at most ``limit`` + 1), None when absent or unreadable, ``"outside"``
+        when it lies outside the scanned root."""
+        path = self.disk_path(display)
+        if path is None:
+            self.read[display] = (limit, "outside")
+            return "outside"
+        data = _head(path, limit)
+        self.read[display] = (limit, hashlib.sha256(data).hexdigest() if data is not None else None)
+        return data
+
+    def unchanged(self, recorded: tuple[tuple[str, tuple[int, str | None]], ...]) -> bool:
+        """Whether every file an earlier evaluation read still reads the same."""
+        for display, (limit, digest) in recorded:
+            path = self.disk_path(display)
+            if path is None:
+                now: str | None = "outside"
+            else:
+                data = _head(path, limit)
+                now = hashlib.sha256(data).hexdigest() if data is not None else None
+            if now != digest:
+                return False
+        return True
+
+
+def _head(path: Path, limit: int) -> bytes | None:
+    """The first ``limit`` + 1 bytes of a regular file (enough to tell it is too long), None when it is
+    unreadable or no regular file (a FIFO would block, a device never end)."""
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)
+    except OSError:
+        return None
 
 
 @dataclass
@@ -46,6 +110,8 @@ class UnitContext:
     """Module declarations that were not followed (a cycle, too deep), with why: one per declaration."""
     budget: Budget = field(default_factory=Budget)
     """Values and seconds left to this evaluation (see :mod:`analyzer.frontends.budget`)."""
+    reader: ContentReader | None = None
+    """Reads the files the ``load*Content()`` functions name; None: no file is read."""
 
     def budget_diagnostics(self, template: str) -> list[Diagnostic]:
         """The diagnostic saying where evaluation stopped, once the budget is spent."""
@@ -207,10 +273,10 @@ class Instance:
             )
         return out
 
-    def iterate(self, loop: A.For, env: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    def iterate(self, loop: A.For, env: dict[str, Any], evaluated: Any = MISSING) -> list[tuple[str, dict[str, Any]]]:
         """(index text, environment) per iteration; one placeholder iteration when the array is unknown,
         so a looped declaration never disappears (its values are then unknown)."""
-        items = self.eval(loop.iterable, env)
+        items = self.eval(loop.iterable, env) if evaluated is MISSING else evaluated
         if isinstance(items, Collection):
             items = list(items.items)
         if isinstance(items, list):
@@ -227,11 +293,21 @@ class Instance:
                 item_env[loop.index] = Unknown(f"indexOf({text})", UnknownCause.UNKNOWN_LOOP)
             return [("*", item_env)]
         out = []
+        text = render(loop.iterable)
+        runs = 0
         for i, item in enumerate(items):
             item_env = dict(env)
+            if isinstance(item, UnknownRun):
+                # Elements not known, perhaps none: one placeholder iteration stands for them.
+                item_env[loop.item] = Unknown(f"{text}[*]", UnknownCause.UNKNOWN_LOOP)
+                if loop.index:
+                    item_env[loop.index] = Unknown(f"indexOf({text})", UnknownCause.UNKNOWN_LOOP)
+                out.append(("*" if not runs else f"*{runs}", item_env))
+                runs += 1
+                continue
             item_env[loop.item] = item
             if loop.index:
-                item_env[loop.index] = i
+                item_env[loop.index] = i if not runs else Unknown(f"indexOf({text})", UnknownCause.UNKNOWN_LOOP)
             out.append((str(i), item_env))
         return out
 
@@ -360,18 +436,20 @@ class Instance:
         if isinstance(node, A.Lit):
             return checked_int(node.value, node)
         if isinstance(node, A.Interp):
-            out = []
+            out: list[str | None] = []
             for part in node.parts:
                 if isinstance(part, str):
                     out.append(part)
                     continue
                 value = self.publish(self.eval(part, env), part)
-                text = _to_text(value)
-                if text is None:
-                    return Unknown(render(node))
-                out.append(text)
-            self.ctx.budget.charge_text(sum(map(len, out)))
-            return "".join(out)
+                out.append(_to_text(value))
+            if any(piece is None for piece in out):
+                # Unknown text; if it is an ARM ID whose unknown parts are only names, its type is known.
+                arm_type = partial_id_type(out)
+                return PartialId(render(node), arm_type=arm_type) if arm_type else Unknown(render(node))
+            known = [piece for piece in out if piece is not None]
+            self.ctx.budget.charge_text(sum(map(len, known)))
+            return "".join(known)
         if isinstance(node, (A.Ident, A.Member, A.Index)):
             if isinstance(node, A.Ident):
                 value = self.lookup(node.name, env, node)
@@ -422,18 +500,27 @@ class Instance:
                 obj.locs[key] = self.loc(pair)  # type: ignore[index]
             return obj
         if isinstance(node, A.For):
+            items = self.eval(node.iterable, env)
+            if not isinstance(items, (list, Collection)):
+                return Unknown(render(node), _carried_cause(items))
             arr = LocatedList()
-            for _index, item_env in self.iterate(node, env):
+            for index, item_env in self.iterate(node, env, items):
+                if index.startswith("*"):  # unknown elements give unknown elements, perhaps none
+                    arr.append(UnknownRun(render(node), UnknownCause.UNKNOWN_LOOP))
+                    arr.locs.append(self.loc(node.body))
+                    continue
                 if node.filter is not None:
                     keep = self.eval(node.filter, item_env)
                     if keep is False:
                         continue
                     if not isinstance(keep, bool):
-                        return Unknown(render(node))
-                if _index == "*":
-                    return Unknown(render(node))
+                        arr.append(UnknownRun(render(node), UnknownCause.NOT_STATIC))
+                        arr.locs.append(self.loc(node.body))
+                        continue
                 arr.append(self.publish(self.eval(node.body, item_env), node.body))
                 arr.locs.append(self.loc(node.body))
+            if arr and all(isinstance(a, UnknownRun) for a in arr):
+                return Unknown(render(node), arr[0].cause)  # nothing of it known, not even its length
             return arr
         return Unknown(render(node))
 
@@ -490,6 +577,8 @@ class Instance:
         else:
             obj_items = obj
         if isinstance(obj_items, list) and _is_int(idx):
+            if has_run(obj_items[:idx + 1] if idx >= 0 else obj_items):
+                return Unknown(render(node))  # the unknown elements before it shift it by an unknown count
             if 0 <= idx < len(obj_items):
                 return obj_items[idx]
             return None if node.safe else Unknown(render(node), UnknownCause.INDEX_OUT_OF_RANGE)
@@ -501,6 +590,12 @@ class Instance:
                 return obj_items[folded[idx.lower()]]
             return None if node.safe else Unknown(render(node), UnknownCause.NO_SUCH_PROPERTY)
         return Unknown(render(node))
+
+
+def _carried_cause(value: Any) -> UnknownCause:
+    if isinstance(value, Unknown) and value.cause in (UnknownCause.UNSUPPORTED_FUNCTION, UnknownCause.BUDGET):
+        return value.cause
+    return UnknownCause.NOT_STATIC
 
 
 def _scope_member(scope: ScopeVal, name: str, node: A.Expr) -> Any:
@@ -520,9 +615,11 @@ def _scope_member(scope: ScopeVal, name: str, node: A.Expr) -> Any:
 
 
 def _to_text(value: Any) -> str | None:
-    """A value as it appears inside an interpolated string; None when it is not known text."""
+    """A value as it appears inside an interpolated string; None when it is not known text. The
+    compiler writes an interpolation as ``format()``, which writes a bool as ``True``/``False`` (the
+    Bicep compiler's own test: ``format('{0}', true)`` is ``True``)."""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "True" if value else "False"
     if isinstance(value, (str, int)):
         return str(value)
     return None
