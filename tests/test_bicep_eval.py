@@ -332,14 +332,14 @@ resource f '{FLEET}' = {{
 
 def test_parse_error_is_reported_once_and_other_files_continue(tmp_path: Path) -> None:
     units = load(tmp_path, {
-        "bad.bicep": "var a = 1\nvar b = [...a]\n",
+        "bad.bicep": "var a = 1\nvar b = [1 2]\n",
         "good.bicep": f"resource f '{FLEET}' = {{\n  name: 'ok'\n}}\n",
         "bom.bicep": "\ufeff" + f"resource g '{FLEET}' = {{\n  name: 'bom'\n}}\n",
         "empty.bicep": "",
     })
     summary = [(u.template, [(d.location.line, d.location.column) for d in u.result.diagnostics],
                 [r.name for r in u.result.resources]) for u in units]
-    assert summary == [("bad.bicep", [(2, 10)], []), ("bom.bicep", [], ["bom"]), ("empty.bicep", [], []),
+    assert summary == [("bad.bicep", [(2, 12)], []), ("bom.bicep", [], ["bom"]), ("empty.bicep", [], []),
                        ("good.bicep", [], ["ok"])]
 
 

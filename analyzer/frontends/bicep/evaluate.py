@@ -402,12 +402,29 @@ class Instance:
         if isinstance(node, A.Array):
             arr = LocatedList()
             for item in node.items:
+                if isinstance(item, A.Spread):  # `...xs`: its items, or an array of unknown length
+                    items = self.eval(item.value, env)
+                    if not isinstance(items, list):
+                        return Unknown(render(node))
+                    locs = items.locs if isinstance(items, LocatedList) else [self.loc(item)] * len(items)
+                    arr.extend(items)
+                    arr.locs.extend(locs)
+                    continue
                 arr.append(self.publish(self.eval(item, env), item))
                 arr.locs.append(self.loc(item))
             return arr
         if isinstance(node, A.Obj):
             obj = LocatedDict()
             for pair in node.pairs:
+                if isinstance(pair, A.Spread):  # `...o`: its properties, later ones replacing earlier ones
+                    spread = self.eval(pair.value, env)
+                    if not isinstance(spread, dict):
+                        return Unknown(render(node))
+                    for k, v in spread.items():
+                        obj[k] = v
+                        obj.locs[k] = spread.locs.get(k, self.loc(pair)) if isinstance(spread, LocatedDict) \
+                            else self.loc(pair)
+                    continue
                 key = pair.key if isinstance(pair.key, str) else self.eval(pair.key, env)
                 if not isinstance(key, str):
                     return Unknown(render(node))
@@ -457,6 +474,8 @@ class Instance:
             return Unknown(render(node))
         if isinstance(obj, ScopeVal):
             return _scope_member(obj, name, node)
+        if isinstance(obj, ResourceRef) and obj.attr == "id" and name == "id":
+            return obj  # a resource passed in (a resource-typed param): its id is the reference itself
         if isinstance(obj, dict):
             if name in obj:
                 return obj[name]

@@ -11,6 +11,7 @@ token sequence and re-parse it with Bicep's precedence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Any
 
 from lark import Lark, Token, Tree
@@ -25,10 +26,13 @@ from analyzer.frontends.bicep.ast import (
     Decl,
     Expr,
     For,
+    FuncDecl,
     Ident,
     IfBody,
+    ImportDecl,
     Index,
     Interp,
+    Lambda,
     Lit,
     Member,
     MethodCall,
@@ -39,6 +43,7 @@ from analyzer.frontends.bicep.ast import (
     ParsedBicep,
     ParsedParams,
     ResourceDecl,
+    Spread,
     Ternary,
     Unary,
 )
@@ -66,7 +71,11 @@ def parse_file(text: str, display: str) -> ParsedBicep | Diagnostic:
     except BicepSyntaxError as exc:
         return Diagnostic(Location(display, exc.line, exc.col), f"cannot parse Bicep: {exc}")
     except UnexpectedInput as exc:
-        return Diagnostic(Location(display, max(exc.line, 1), max(exc.column, 1)), _lark_message(exc))
+        line, col = max(exc.line, 1), max(exc.column, 1)
+        offset = getattr(exc, "pos_in_stream", None)
+        if isinstance(offset, int) and offset >= 0:  # the prepared text has the file's offsets, not its lines
+            line, col = _line_col(_line_starts(text), offset)
+        return Diagnostic(Location(display, line, col), _lark_message(exc))
     except RecursionError:
         return Diagnostic(Location(display, 1, 1), "cannot parse Bicep: the file is nested too deeply")
 
@@ -79,13 +88,17 @@ def parse_params_file(text: str, display: str) -> ParsedParams | Diagnostic:
     """
     using: str | None = None
     using_line = 1
+    extends: str | None = None
     param_lines: set[int] = set()
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
-        m = re.match(r"^(\s*)using\s+('(?:[^'\\]|\\.)*'|none)\s*(//.*)?\r?$", line)
+        m = re.match(r"^(\s*)(using|extends)\s+('(?:[^'\\]|\\.)*'|none)(\s+with\s*\{.*\})?\s*(//.*)?\r?$", line)
         if m:
-            using = None if m.group(2) == "none" else m.group(2)[1:-1]
-            using_line = number
+            target = None if m.group(3) == "none" else m.group(3)[1:-1]
+            if m.group(2) == "using":
+                using, using_line = target, number
+            else:
+                extends = target
             lines[number - 1] = " " * len(line.rstrip("\r"))
             continue
         m = re.match(r"^(\s*)param(\s)", line)
@@ -95,7 +108,8 @@ def parse_params_file(text: str, display: str) -> ParsedParams | Diagnostic:
     result = parse_file("\n".join(lines), display)
     if isinstance(result, Diagnostic):
         return Diagnostic(result.location, result.message.replace("Bicep", "Bicep parameters", 1))
-    out = ParsedParams(path=display, using=using, using_line=using_line)
+    out = ParsedParams(path=display, using=using, using_line=using_line, extends=extends,
+                       imports=result.imports)
     for name, decl in result.vars.items():
         (out.params if decl.line in param_lines else out.vars)[name] = decl
     return out
@@ -105,7 +119,7 @@ def parse_expression(text: str, line: int, col: int) -> Expr:
     """Parse ``text`` (an expression found at ``line``:``col`` of a file) into an expression node."""
     prefix = "var __fleetiac_expr = "
     wrapped = prefix + text + "\n"
-    tree = lark_parser().parse(wrapped)
+    tree = lark_parser().parse(prepare(wrapped))
     element = next(c for c in tree.children if isinstance(c, Tree))
     value = _children(element)[-1]
     return _Converter(wrapped, line, col - len(prefix) - 1).expr(value)
@@ -121,18 +135,53 @@ def _lark_message(exc: UnexpectedInput) -> str:
     return "cannot parse Bicep: unexpected end of input"
 
 
-# pycep's grammar reads a loop filter as a call of a function named `if`, so it rejects the usual
-# `[for x in xs: if (cond) {` (with a space). Moving the blanks inside the parenthesis keeps every
-# column, and the filter itself, as written.
-_LOOP_FILTER = re.compile(r"(\[[ \t]*for\b[^:\n]*:[ \t]*if)([ \t]+)\(")
+# -- preparing the text --------------------------------------------------------------------------------
+# Strings, multi-line strings (`$'''` ones too) and comments, in the order the lexer meets them.
+_SPANS = re.compile(
+    r"(?P<ml>\$*'''[\s\S]*?''')"
+    r"|(?P<str>'(?:[^'\\$\n]|\\.|\$(?!\{)|\$\{(?:[^}'\n]|'(?:[^'\\\n]|\\.)*')*\})*')"
+    r"|(?P<cmt>//[^\n]*|/\*[\s\S]*?\*/|\#[^\n]*)"
+)
+_BRACKETS = re.compile(r"[()\[\]{}\n]")
+# A newline (with the blank lines after it) that Bicep reads as a space: before a line-leading `?`,
+# `:`, `|`, `&&`, `||`, `??`, or after a line-ending `=>`, `|`, `&&`, `||`, `??`.
+_JOINS = re.compile(r"(?<=\?\?|&&|\|\||=>)[ \t]*\n\s*|(?<=[^|]\|)[ \t]*\n\s*"
+                    r"|\n\s*(?=\?\?|&&|\|\||\?(?!\?)|:|\|(?!\|))")
 
 
-def _loop_filter(m: re.Match[str]) -> str:
-    line_start = m.string.rfind("\n", 0, m.start()) + 1
-    before = m.string[line_start:m.start()].replace("\\\\", "").replace("\\'", "")
-    if before.count("'") % 2:
-        return m.group(0)  # inside a string
-    return m.group(1) + "(" + m.group(2)
+def prepare(text: str) -> str:
+    """The text the grammar reads, of the same length (every offset is kept): comments and directives
+    blanked, and the newlines Bicep reads as spaces turned into spaces (inside parentheses, and
+    around a ternary's or a union's line-leading operator; see :data:`_JOINS`)."""
+    if "\n" not in text:
+        return text
+    out = list(text)
+    masked = list(text)
+    for m in _SPANS.finditer(text):
+        start, end = m.span()
+        if m.lastgroup == "cmt":
+            for i in range(start, end):
+                if out[i] != "\n" or m.group()[1] == "*":
+                    out[i] = masked[i] = " "
+        else:  # a string: hidden from the bracket and line scans below
+            for i in range(start + 1, end - 1):
+                masked[i] = "_"
+    scan = "".join(masked)
+    stack: list[str] = []
+    for m in _BRACKETS.finditer(scan):
+        ch = m.group()
+        if ch == "\n":
+            if stack and stack[-1] == "(":
+                out[m.start()] = " "
+        elif ch in "([{":
+            stack.append(ch)
+        elif stack:
+            stack.pop()
+    for m in _JOINS.finditer(scan):
+        for i in range(m.start(), m.end()):
+            if out[i] == "\n":
+                out[i] = " "
+    return "".join(out)
 
 
 def _parse_bicep(text: str, display: str) -> ParsedBicep:
@@ -144,8 +193,7 @@ def _parse_bicep(text: str, display: str) -> ParsedBicep:
         raise BicepSyntaxError("unterminated multi-line string", line, 1)
     if not text.endswith("\n"):
         text += "\n"
-    text = _LOOP_FILTER.sub(_loop_filter, text)
-    tree = lark_parser().parse(text)
+    tree = lark_parser().parse(prepare(text))
     conv = _Converter(text, 0, 0)
     for element in tree.children:
         if isinstance(element, Tree):
@@ -172,7 +220,7 @@ def _children(node: Tree) -> list[Any]:
     ]
 
 
-_TRIVIA = {"NEWLINE", "_NEWLINE", "_CPP_COMMENT_NL", "CPP_COMMENT", "C_COMMENT", "SH_COMMENT"}
+_TRIVIA = {"NEWLINE", "_NL", "CPP_COMMENT", "C_COMMENT", "SH_COMMENT"}
 _ESCAPES = {"\\": "\\", "'": "'", "n": "\n", "r": "\r", "t": "\t", "$": "$"}
 _OPERATOR_TREES = {
     "operator", "greater_than_or_equals", "greater_than", "less_than_or_equals", "less_than", "equals",
@@ -217,15 +265,15 @@ class _Converter:
 
     def __init__(self, text: str, line_off: int, col_off: int) -> None:
         self.text = text
+        self.starts = _line_starts(text)
         self.line_off = line_off
         self.col_off = col_off
 
     # -- positions ---------------------------------------------------------------------------------
     def pos(self, node: Tree | Token) -> tuple[int, int]:
-        if isinstance(node, Token):
-            line, col = node.line or 1, node.column or 1
-        else:
-            line, col = node.meta.line, node.meta.column
+        # From the offset: the parser read the prepared text, whose lines are not the file's.
+        offset = node.start_pos if isinstance(node, Token) else node.meta.start_pos
+        line, col = _line_col(self.starts, offset or 0)
         if self.line_off == 0 and self.col_off == 0:
             return line, col
         if line == 1:
@@ -246,8 +294,18 @@ class _Converter:
             name_tok = _after(kids, kind)
             line, col = self.pos(name_tok)
             value = _after(kids, "=")
-            decl = Decl(str(name_tok), None if value is None else self.expr(value), line, col)
+            decl = Decl(str(name_tok), None if value is None else self.expr(value), line, col,
+                        self.resource_type(kids))
             getattr(parsed, f"{kind}s" if kind != "var" else "vars")[decl.name] = decl
+            return
+        if kind == "custom_func":
+            name_tok = _after(kids, "func")
+            line, col = self.pos(name_tok)
+            params = tuple(str(_children(k)[0]) for k in kids if isinstance(k, Tree) and k.data == "func_arg")
+            parsed.functions[str(name_tok)] = FuncDecl(str(name_tok), params, self.expr(kids[-1]), line, col)
+            return
+        if kind == "custom_import":
+            parsed.imports.append(self.import_decl(kids))
             return
         if kind == "resource":
             parsed.resources.append(self.resource(node, kids))
@@ -260,6 +318,33 @@ class _Converter:
             parsed.modules.append(
                 ModuleDecl(str(name_tok), self.string_value(_children(path_node)[0]), body, line, col)
             )
+
+    def resource_type(self, kids: list[Any]) -> str | None:
+        """The type of a resource-typed param or output (``resource 'T@v'``), or None."""
+        for kid in kids:
+            if isinstance(kid, Tree) and kid.data == "type_expr":
+                terms = [t for t in _children(kid) if isinstance(t, Tree)]
+                if len(terms) == 1:
+                    primary = _children(terms[0])[0]
+                    if isinstance(primary, Tree) and primary.data == "resource_type":
+                        return self.string_value(_children(primary)[-1])
+        return None
+
+    def import_decl(self, kids: list[Any]) -> ImportDecl:
+        line, col = self.pos(_keyword(kids, "import"))
+        path = next(k for k in reversed(kids) if isinstance(k, Token) and k.type == "QUOTED_INTERPOLATION")
+        names: list[tuple[str, str]] = []
+        wildcard: str | None = None
+        for alias in (k for k in kids if isinstance(k, Tree) and k.data == "import_alias"):
+            parts = _children(alias)
+            name = str(parts[0])
+            as_name = str(parts[-1]) if len(parts) > 1 else name
+            if name == "*":
+                wildcard = as_name
+            else:
+                names.append((self.string_value(parts[0]) if parts[0].type == "QUOTED_INTERPOLATION" else name,
+                              as_name))
+        return ImportDecl(self.string_value(path), tuple(names), wildcard, line, col)
 
     def resource(self, node: Tree, kids: list[Any]) -> ResourceDecl:
         name_tok = _after(kids, "resource")
@@ -349,10 +434,14 @@ class _Converter:
         if kind == "string":
             return self.token(_children(node)[-1])
         if kind == "multi_line_string":
-            raw = str(_children(node)[-1])[3:-3]
-            # Bicep drops a line break right after the opening quotes.
-            raw = raw[2:] if raw.startswith("\r\n") else raw[1:] if raw.startswith("\n") else raw
-            return Lit(line, col, raw)
+            return self.multi_line_string(_children(node)[-1])
+        if kind == "spread":
+            return Spread(line, col, self.expr(next(c for c in _children(node) if isinstance(c, Tree))))
+        if kind == "lambda_expression":
+            kids = _children(node)
+            arrow = next(i for i, k in enumerate(kids) if isinstance(k, Token) and str(k) == "=>")
+            params = tuple(str(t) for k in kids[:arrow] for t in _tokens(k) if t.type == "STRING")
+            return Lambda(line, col, params, self.expr(kids[-1]))
         if kind == "array":
             return Array(line, col, tuple(self.expr(c) for c in _children(node) if isinstance(c, Tree)))
         if kind == "object":
@@ -366,6 +455,40 @@ class _Converter:
             return IfBody(line, col, self.expr(trees[0]), self.expr(trees[1]))
         return Opaque(line, col, self.source(node))
 
+    def multi_line_string(self, tok: Token) -> Lit | Interp:
+        """A ``\'\'\'`` string: no escapes; with ``$`` before it, ``${...}`` holes (``$${...}`` with ``$$``)."""
+        text = str(tok)
+        dollars = len(text) - len(text.lstrip("$"))
+        line, col = self.pos(tok)
+        raw = text[dollars + 3:-3]
+        start = dollars + 3
+        # Bicep drops a line break right after the opening quotes.
+        skip = 2 if raw.startswith("\r\n") else 1 if raw.startswith("\n") else 0
+        raw, start = raw[skip:], start + skip
+        if not dollars:
+            return Lit(line, col, raw)
+        opener = "$" * dollars + "{"
+        parts: list[str | Expr] = []
+        i = 0
+        while True:
+            hole = raw.find(opener, i)
+            if hole < 0:
+                break
+            close = _hole_end(raw, hole + len(opener))
+            if close < 0:
+                l2, c2 = _offset(text, start + hole, line, col)
+                raise BicepSyntaxError("unterminated interpolation", l2, c2)
+            if hole > i:
+                parts.append(raw[i:hole])
+            l2, c2 = _offset(text, start + hole + len(opener), line, col)
+            parts.append(parse_expression(raw[hole + len(opener):close], l2, c2))
+            i = close + 1
+        if i < len(raw):
+            parts.append(raw[i:])
+        if all(isinstance(p, str) for p in parts):
+            return Lit(line, col, "".join(parts))  # type: ignore[arg-type]
+        return Interp(line, col, tuple(parts))
+
     def token(self, tok: Token) -> Expr:
         line, col = self.pos(tok)
         if tok.type == "STRING":
@@ -374,17 +497,24 @@ class _Converter:
             return self.string(tok)
         if tok.type == "INT":
             return Lit(line, col, _integer(tok, line, col))
+        if tok.type in {"MULTI_LINE_STRING", "INTERP_MULTI_LINE_STRING"}:
+            return self.multi_line_string(tok)
         return Opaque(line, col, str(tok))
 
     def obj(self, node: Tree) -> Obj:
         line, col = self.pos(node)
-        pairs: list[Pair] = []
+        pairs: list[Pair | Spread] = []
         resources: list[ResourceDecl] = []
         for child in _children(node):
             if not isinstance(child, Tree):
                 continue
             if child.data == "child_resource":
                 resources.append(self.resource(child, _children(child)))
+                continue
+            if child.data == "spread":
+                spread = self.expr(child)
+                assert isinstance(spread, Spread)
+                pairs.append(spread)
                 continue
             kids = _children(child)
             key_tok = _children(kids[0])[0]
@@ -413,12 +543,7 @@ class _Converter:
         spec, body = trees[0], trees[-1]
         filt: Expr | None = None
         if len(trees) == 3:
-            cond = trees[1]
-            call = self.expr(cond)
-            if not (isinstance(call, Call) and call.name == "if" and len(call.args) == 1):
-                fl, fc = self.pos(cond)
-                raise BicepSyntaxError("a loop filter must be if(<condition>)", fl, fc)
-            filt = call.args[0]
+            filt = self.expr(next(c for c in _children(trees[1]) if isinstance(c, Tree)))
         names = [str(t) for t in _children(spec) if isinstance(t, Token) and t.type == "STRING"]
         iterable = next(c for c in _children(spec) if isinstance(c, Tree))
         item = names[0]
@@ -565,6 +690,30 @@ class _ChainParser:
                     raise BicepSyntaxError("expected a property name", item.line, item.col)
                 continue
             return left
+
+
+def _line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts."""
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
+
+
+def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset``, given the line starts."""
+    line = bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
+
+
+def _tokens(node: Any) -> list[Token]:
+    """Every token under ``node``, in order."""
+    if isinstance(node, Token):
+        return [node]
+    return [t for c in node.children if c is not None for t in _tokens(c)]
 
 
 def _has(node: Tree, sym: str) -> bool:
