@@ -384,24 +384,34 @@ _BICEP_EDITS: tuple[tuple[str, str, str], ...] = (
      'array_suffix: "[" "]"\n',
      'type_expr: "|"? type_term ("|" type_term)*\n'
      'type_term: type_primary type_suffix*\n'
-     'type_suffix: "[" "]" | "?" | "." STRING | "[" INT "]" | "[" "*" "]" | "." "*"\n'
+     'type_suffix: "[" "]" | "?" | "!" | "." STRING | "[" INT "]" | "[" "*" "]" | "." "*"\n'
      'type_primary: TYPE_NS? STRING\n'
      '            | "resource" QUOTED_INTERPOLATION                       -> resource_type\n'
-     '            | TYPE_NS? STRING "<" QUOTED_INTERPOLATION ">"          -> derived_type\n'
+     '            | TYPE_NS? STRING "<" _NL? QUOTED_INTERPOLATION _NL? ">" -> derived_type\n'
      '            | QUOTED_INTERPOLATION | MULTI_LINE_STRING | INT | "-" INT | "true" | "false" | "null"\n'
+     '            | "!" type_primary\n'
      '            | "(" type_expr ")"\n'
      '            | type_object\n'
      '            | type_tuple\n'
      'type_object: "{" _NL? (type_member (_sep type_member)* _sep?)? "}"\n'
-     'type_member: [decorators] (key | "*") "?"? ":" type_expr\n'
+     'type_member: member_decorator* (key | "*") "?"? ":" type_expr\n'
      'type_tuple: "[" _NL? (type_item (_sep type_item)* _sep?)? "]"\n'
-     'type_item: [decorators] type_expr\n', "types"),
+     'type_item: member_decorator* type_expr\n'
+     '// A decorator inside a type has its own rule: the lexer state after a statement decorator expects\n'
+     '// keywords (`type`, `metadata`...), which are plain property names here.\n'
+     'member_decorator: "@" /(sys\\.)?[a-zA-Z0-9]+/ "(" [value_brackets ("," value_brackets)*] ")" _NL\n',
+     "types"),
     # A loop filter is `if (...)`, with or without a space; `for` may stand on the line after `[`.
     ('loop: "[" _CPP_COMMENT_NL? "for" (loop_array | loop_array_index | loop_object) ":" [value_brackets]'
      ' value_brackets _CPP_COMMENT_NL? "]"',
-     'loop: "[" _NL? "for" (loop_array | loop_array_index | loop_object) ":" [loop_filter] value_brackets _NL? "]"\n'
+     'loop: "[" _NL? "for" (loop_array | loop_array_index) ":" [loop_filter] value_brackets _NL? "]"\n'
      'loop_filter: "if" "(" value_brackets ")"', "loops"),
+    # `items` is no keyword (`for item in items:`); `items(x)` is a call like any other.
+    ('loop_object: STRING "in" "items" "(" value_brackets ")"\n', "", "loops"),
     ('deploy_condition: _CPP_COMMENT_NL? "if"', 'deploy_condition: _NL? "if"', "conditions"),
+    # `x[^1]`: an index from the end.
+    ('index_accessor: value_brackets "[" "?"? value_brackets "]"',
+     'index_accessor: value_brackets "[" "?"? "^"? value_brackets "]"', "indexes"),
     # Items and properties: one per line, or separated by commas (a trailing one too); spread `...x`.
     ('array: "[" _CPP_COMMENT_NL* (value_brackets ("," value_brackets)* _CPP_COMMENT_NL*)* "]"',
      'array: "[" _NL? (_array_item (_sep _array_item)* _sep?)? "]"\n'
@@ -422,12 +432,18 @@ _BICEP_EDITS: tuple[tuple[str, str, str], ...] = (
     ('FUNCTION.1: /((sys|az)\\.)?[a-zA-Z0-9]+/ "("', 'FUNCTION.1: /((sys|az)\\.)?(?!if\\()[a-zA-Z0-9]+/ "("',
      "conditions"),
     ('function: FUNCTION _CPP_COMMENT_NL? value_brackets? ("," _CPP_COMMENT_NL? value_brackets)* _CPP_COMMENT_NL? ")"',
-     'function: FUNCTION [value_brackets ("," value_brackets)*] ")"', "calls"),
+     'function: (FUNCTION | STRING "(") [value_brackets ("," value_brackets)*] ")"', "calls"),
     ('_NEWLINE: NEWLINE\n_CPP_COMMENT_NL: [CPP_COMMENT] NEWLINE\n',
      "_NL: /(\\r?\\n[\\t ]*)+/\n"
      "INTERP_MULTI_LINE_STRING: /\\$+'''[\\s\\S]*?'''/\n"
      "TYPE_NS: /(sys|az)\\./\n", "newlines"),
     ("%ignore C_COMMENT\n", "%ignore C_COMMENT\n%ignore CPP_COMMENT\n", "comments"),
+    # A multi-line string ends at the last quote of its closing run (`''''a''''` is `'a'`); a quoted
+    # string is one that does not start with three quotes (pycep refused any on a line with `'''` later).
+    ("MULTI_LINE_STRING: /'''[\\s\\S]*?'''/", "MULTI_LINE_STRING: /'''[\\s\\S]*?'''(?!')/", "multi-line strings"),
+    ("INTERP_MULTI_LINE_STRING: /\\$+'''[\\s\\S]*?'''/", "INTERP_MULTI_LINE_STRING: /\\$+'''[\\s\\S]*?'''(?!')/",
+     "multi-line strings"),
+    ("QUOTED_INTERPOLATION: /(?!.*''')'", "QUOTED_INTERPOLATION: /(?!''')'", "strings"),
 )
 
 

@@ -53,6 +53,8 @@ class Index:
     obj: Expr
     index: Expr
     safe: bool = False
+    from_end: bool = False
+    """``x[^1]``: the index counts from the end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +307,7 @@ def render(expr: Expr) -> str:
     if isinstance(expr, Member):
         return f"{_operand(expr.obj, 10)}{'.?' if expr.safe else '.'}{expr.name}"
     if isinstance(expr, Index):
-        return f"{_operand(expr.obj, 10)}[{'?' if expr.safe else ''}{render(expr.index)}]"
+        return f"{_operand(expr.obj, 10)}[{'?' if expr.safe else ''}{'^' if expr.from_end else ''}{render(expr.index)}]"
     if isinstance(expr, Call):
         return f"{expr.name}({', '.join(render(a) for a in expr.args)})"
     if isinstance(expr, MethodCall):

@@ -502,6 +502,8 @@ class Instance:
         else:
             obj_items = obj
         if isinstance(obj_items, list) and _is_int(idx):
+            if node.from_end:
+                idx = len(obj_items) - idx
             if 0 <= idx < len(obj_items):
                 return obj_items[idx]
             return None if node.safe else Unknown(render(node), UnknownCause.INDEX_OUT_OF_RANGE)

@@ -119,10 +119,11 @@ def parse_expression(text: str, line: int, col: int) -> Expr:
     """Parse ``text`` (an expression found at ``line``:``col`` of a file) into an expression node."""
     prefix = "var __fleetiac_expr = "
     wrapped = prefix + text + "\n"
-    tree = lark_parser().parse(prepare(wrapped))
+    prepared = prepare(wrapped)
+    tree = lark_parser().parse(prepared)
     element = next(c for c in tree.children if isinstance(c, Tree))
     value = _children(element)[-1]
-    return _Converter(wrapped, line, col - len(prefix) - 1).expr(value)
+    return _Converter(wrapped, line, col - len(prefix) - 1, prepared).expr(value)
 
 
 def _lark_message(exc: UnexpectedInput) -> str:
@@ -138,15 +139,15 @@ def _lark_message(exc: UnexpectedInput) -> str:
 # -- preparing the text --------------------------------------------------------------------------------
 # Strings, multi-line strings (`$'''` ones too) and comments, in the order the lexer meets them.
 _SPANS = re.compile(
-    r"(?P<ml>\$*'''[\s\S]*?''')"
+    r"(?=[$'/#])(?:(?P<ml>\$*'''[\s\S]*?'''(?!'))"
     r"|(?P<str>'(?:[^'\\$\n]|\\.|\$(?!\{)|\$\{(?:[^}'\n]|'(?:[^'\\\n]|\\.)*')*\})*')"
-    r"|(?P<cmt>//[^\n]*|/\*[\s\S]*?\*/|\#[^\n]*)"
+    r"|(?P<cmt>//[^\n]*|/\*[\s\S]*?\*/|\#[^\n]*))"
 )
-_BRACKETS = re.compile(r"[()\[\]{}\n]")
-# A newline (with the blank lines after it) that Bicep reads as a space: before a line-leading `?`,
-# `:`, `|`, `&&`, `||`, `??`, or after a line-ending `=>`, `|`, `&&`, `||`, `??`.
-_JOINS = re.compile(r"(?<=\?\?|&&|\|\||=>)[ \t]*\n\s*|(?<=[^|]\|)[ \t]*\n\s*"
-                    r"|\n\s*(?=\?\?|&&|\|\||\?(?!\?)|:|\|(?!\|))")
+_BRACKETS = re.compile(r"[()\[\]{}]")
+# A newline (with the blank lines after it) that Bicep reads as a space: after a line-ending `=>`, `|`,
+# `&&`, `||`, `??` (group 1), or before a line-leading `?`, `:`, `|`, `&&`, `||`, `??`.
+_JOINS = re.compile(r"(?=[?&|=\n])(?:(?:\?\?|&&|\|\||=>|(?<!\|)\|)([ \t]*\n\s*)"
+                    r"|\n\s*(?=\?\?|&&|\|\||\?(?!\?)|:|\|(?!\|)))")
 
 
 def prepare(text: str) -> str:
@@ -155,33 +156,45 @@ def prepare(text: str) -> str:
     around a ternary's or a union's line-leading operator; see :data:`_JOINS`)."""
     if "\n" not in text:
         return text
-    out = list(text)
-    masked = list(text)
+    # `out`: comments blanked; `scan`: strings hidden too (no bracket or newline in one counts).
+    outs: list[str] = []
+    scans: list[str] = []
+    last = 0
     for m in _SPANS.finditer(text):
         start, end = m.span()
-        if m.lastgroup == "cmt":
-            for i in range(start, end):
-                if out[i] != "\n" or m.group()[1] == "*":
-                    out[i] = masked[i] = " "
-        else:  # a string: hidden from the bracket and line scans below
-            for i in range(start + 1, end - 1):
-                masked[i] = "_"
-    scan = "".join(masked)
+        piece = text[last:start]
+        outs.append(piece)
+        scans.append(piece)
+        blank = (" " if m.lastgroup == "cmt" else "_") * (end - start)
+        outs.append(blank if m.lastgroup == "cmt" else m.group())
+        scans.append(blank)
+        last = end
+    outs.append(text[last:])
+    scans.append(text[last:])
+    out, scan = "".join(outs), "".join(scans)
+    joined: list[tuple[int, int]] = []
     stack: list[str] = []
+    previous = 0
     for m in _BRACKETS.finditer(scan):
+        at = m.start()
+        if stack and stack[-1] == "(" and scan.find("\n", previous, at) >= 0:
+            joined.append((previous, at))
         ch = m.group()
-        if ch == "\n":
-            if stack and stack[-1] == "(":
-                out[m.start()] = " "
-        elif ch in "([{":
+        if ch in "([{":
             stack.append(ch)
         elif stack:
             stack.pop()
-    for m in _JOINS.finditer(scan):
-        for i in range(m.start(), m.end()):
-            if out[i] == "\n":
-                out[i] = " "
-    return "".join(out)
+        previous = at
+    joined.extend(m.span(1) if m.group(1) else m.span() for m in _JOINS.finditer(scan))
+    if not joined:
+        return out
+    chars = list(out)
+    for start, end in joined:
+        i = out.find("\n", start, end)
+        while i >= 0:
+            chars[i] = " "
+            i = out.find("\n", i + 1, end)
+    return "".join(chars)
 
 
 def _parse_bicep(text: str, display: str) -> ParsedBicep:
@@ -193,8 +206,9 @@ def _parse_bicep(text: str, display: str) -> ParsedBicep:
         raise BicepSyntaxError("unterminated multi-line string", line, 1)
     if not text.endswith("\n"):
         text += "\n"
-    tree = lark_parser().parse(prepare(text))
-    conv = _Converter(text, 0, 0)
+    prepared = prepare(text)
+    tree = lark_parser().parse(prepared)
+    conv = _Converter(text, 0, 0, prepared)
     for element in tree.children:
         if isinstance(element, Tree):
             conv.declaration(element, parsed)
@@ -244,10 +258,11 @@ class _Op:
 class _Postfix:
     """A delimited postfix part of a chain: ``[index]`` or ``.listKeys(...)``."""
 
-    __slots__ = ("args", "col", "index", "line", "name", "safe")
+    __slots__ = ("args", "col", "from_end", "index", "line", "name", "safe")
 
     def __init__(self, line: int, col: int, *, index: Expr | None = None, name: str = "",
-                 args: tuple[Expr, ...] = (), safe: bool = False) -> None:
+                 args: tuple[Expr, ...] = (), safe: bool = False, from_end: bool = False) -> None:
+        self.from_end = from_end
         self.line = line
         self.col = col
         self.index = index
@@ -263,17 +278,22 @@ class _Converter:
     """Lark tree -> :mod:`ast` nodes. ``line_off``/``col_off`` shift positions of a sub-parse
     (an interpolation hole) back to where its text sits in the file."""
 
-    def __init__(self, text: str, line_off: int, col_off: int) -> None:
+    def __init__(self, text: str, line_off: int, col_off: int, prepared: str | None = None) -> None:
         self.text = text
-        self.starts = _line_starts(text)
+        # The parser's own lines are the file's when preparing the text joined none.
+        self.starts = _line_starts(text) if prepared is None or prepared.count("\n") != text.count("\n") else None
         self.line_off = line_off
         self.col_off = col_off
 
     # -- positions ---------------------------------------------------------------------------------
     def pos(self, node: Tree | Token) -> tuple[int, int]:
-        # From the offset: the parser read the prepared text, whose lines are not the file's.
-        offset = node.start_pos if isinstance(node, Token) else node.meta.start_pos
-        line, col = _line_col(self.starts, offset or 0)
+        if self.starts is None and isinstance(node, Token):
+            line, col = node.line or 1, node.column or 1
+        elif self.starts is None and isinstance(node, Tree):
+            line, col = node.meta.line, node.meta.column
+        else:  # from the offset: the parser read the prepared text, whose lines are not all the file's
+            offset = node.start_pos if isinstance(node, Token) else node.meta.start_pos
+            line, col = _line_col(self.starts or [0], offset or 0)
         if self.line_off == 0 and self.col_off == 0:
             return line, col
         if line == 1:
@@ -532,7 +552,7 @@ class _Converter:
         kids = _children(node)
         head = kids[0]
         line, col = self.pos(head)
-        name = str(head)[:-1]
+        name = str(head) if head.type == "STRING" else str(head)[:-1]  # `f (x)`, with a space, or `f(x)`
         name = re.sub(r"^(sys|az)\.", "", name)
         args = tuple(self.expr(c) for c in kids[1:] if isinstance(c, Tree))
         return Call(line, col, name, args)
@@ -568,8 +588,9 @@ class _Converter:
             self.flatten(kids[0], out)
             line, col = self.pos(kids[1])
             safe = any(isinstance(k, Token) and str(k) == "?" for k in kids)
+            from_end = any(isinstance(k, Token) and str(k) == "^" for k in kids)
             index = next(k for k in kids[2:] if isinstance(k, Tree))
-            out.append(_Postfix(line, col, index=self.expr(index), safe=safe))
+            out.append(_Postfix(line, col, index=self.expr(index), safe=safe, from_end=from_end))
             return
         if kind == "function_accessor":
             self.flatten(kids[0], out)
@@ -675,7 +696,7 @@ class _ChainParser:
             if isinstance(item, _Postfix):
                 self.i += 1
                 if item.index is not None:
-                    left = Index(left.line, left.col, left, item.index, item.safe)
+                    left = Index(left.line, left.col, left, item.index, item.safe, item.from_end)
                 else:
                     left = MethodCall(left.line, left.col, left, item.name, item.args)
                 continue
