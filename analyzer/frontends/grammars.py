@@ -334,7 +334,10 @@ _BICEP_EDITS: tuple[tuple[str, str, str], ...] = (
      '       | [decorators] "type" STRING "=" type_expr                                   -> custom_type\n'
      '       | [decorators] "func" _func_statement                                        -> custom_func\n'
      '       | [decorators] "assert" STRING "=" value_brackets                            -> assert\n'
-     '       | [decorators] "test" STRING QUOTED_INTERPOLATION "=" value_brackets         -> test\n',
+     '       | [decorators] "test" STRING QUOTED_INTERPOLATION "=" value_brackets         -> test\n'
+     '       | "using" (QUOTED_INTERPOLATION | "none") ["with" value_brackets]             -> using\n'
+     '       | "extends" QUOTED_INTERPOLATION                                             -> extends\n'
+     '       | "extensionConfig" STRING "with" value_brackets                             -> extension_config\n',
      "statements"),
     # A value never starts with a newline (the places one may stand say so); `$'''` strings interpolate.
     ('?value: _NEWLINE? "null"                      -> null\n'

@@ -64,10 +64,12 @@ class BicepSyntaxError(Exception):
         self.col = col
 
 
-def parse_file(text: str, display: str) -> ParsedBicep | Diagnostic:
-    """Parse one ``.bicep`` file; a file that cannot be parsed gives a located :class:`Diagnostic`."""
+def parse_file(text: str, display: str, header: dict[str, tuple[str | None, int]] | None = None,
+               ) -> ParsedBicep | Diagnostic:
+    """Parse one ``.bicep`` file; a file that cannot be parsed gives a located :class:`Diagnostic`.
+    ``header`` receives a parameter file's ``using`` and ``extends`` (target, line)."""
     try:
-        return _parse_bicep(text, display)
+        return _parse_bicep(text, display, header)
     except BicepSyntaxError as exc:
         return Diagnostic(Location(display, exc.line, exc.col), f"cannot parse Bicep: {exc}")
     except UnexpectedInput as exc:
@@ -83,31 +85,23 @@ def parse_file(text: str, display: str) -> ParsedBicep | Diagnostic:
 def parse_params_file(text: str, display: str) -> ParsedParams | Diagnostic:
     """Parse one ``.bicepparam`` file (pycep rejects them: ``using`` is not in its grammar).
 
-    The file is rewritten to a Bicep file with the same layout (``using`` blanked, ``param`` turned into
-    ``var  `` of the same width), so the expression parser and every position can be reused as is.
+    The file is rewritten to a Bicep file with the same layout (``param`` turned into ``var  `` of the same
+    width), so the expression parser and every position can be reused as is; the grammar reads
+    ``using``, ``extends`` and ``extensionConfig``.
     """
-    using: str | None = None
-    using_line = 1
-    extends: str | None = None
     param_lines: set[int] = set()
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
-        m = re.match(r"^(\s*)(using|extends)\s+('(?:[^'\\]|\\.)*'|none)(\s+with\s*\{.*\})?\s*(//.*)?\r?$", line)
-        if m:
-            target = None if m.group(3) == "none" else m.group(3)[1:-1]
-            if m.group(2) == "using":
-                using, using_line = target, number
-            else:
-                extends = target
-            lines[number - 1] = " " * len(line.rstrip("\r"))
-            continue
         m = re.match(r"^(\s*)param(\s)", line)
         if m:
             param_lines.add(number)
             lines[number - 1] = m.group(1) + "var  " + line[m.end(1) + 5:]
-    result = parse_file("\n".join(lines), display)
+    header: dict[str, tuple[str | None, int]] = {}
+    result = parse_file("\n".join(lines), display, header)
     if isinstance(result, Diagnostic):
         return Diagnostic(result.location, result.message.replace("Bicep", "Bicep parameters", 1))
+    using, using_line = header.get("using", (None, 1))
+    extends = header.get("extends", (None, 1))[0]
     out = ParsedParams(path=display, using=using, using_line=using_line, extends=extends,
                        imports=result.imports)
     for name, decl in result.vars.items():
@@ -197,7 +191,7 @@ def prepare(text: str) -> str:
     return "".join(chars)
 
 
-def _parse_bicep(text: str, display: str) -> ParsedBicep:
+def _parse_bicep(text: str, display: str, header: dict[str, tuple[str | None, int]] | None) -> ParsedBicep:
     parsed = ParsedBicep(path=display)
     if not text.strip():
         return parsed
@@ -209,6 +203,7 @@ def _parse_bicep(text: str, display: str) -> ParsedBicep:
     prepared = prepare(text)
     tree = lark_parser().parse(prepared)
     conv = _Converter(text, 0, 0, prepared)
+    conv.header = header if header is not None else {}
     for element in tree.children:
         if isinstance(element, Tree):
             conv.declaration(element, parsed)
@@ -284,6 +279,7 @@ class _Converter:
         self.starts = _line_starts(text) if prepared is None or prepared.count("\n") != text.count("\n") else None
         self.line_off = line_off
         self.col_off = col_off
+        self.header: dict[str, tuple[str | None, int]] = {}
 
     # -- positions ---------------------------------------------------------------------------------
     def pos(self, node: Tree | Token) -> tuple[int, int]:
@@ -323,6 +319,11 @@ class _Converter:
             line, col = self.pos(name_tok)
             params = tuple(str(_children(k)[0]) for k in kids if isinstance(k, Tree) and k.data == "func_arg")
             parsed.functions[str(name_tok)] = FuncDecl(str(name_tok), params, self.expr(kids[-1]), line, col)
+            return
+        if kind in {"using", "extends"}:
+            target = kids[1]
+            value = None if str(target) == "none" else self.string_value(target)
+            self.header[kind] = (value, self.pos(kids[0])[0])
             return
         if kind == "custom_import":
             parsed.imports.append(self.import_decl(kids))
