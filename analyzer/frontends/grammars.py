@@ -424,6 +424,8 @@ _BICEP_EDITS: tuple[tuple[str, str, str], ...] = (
      'object: "{" _NL? (_object_item (_sep _object_item)* _sep?)? "}"\n'
      '_object_item: pair | child_resource | spread', "objects"),
     ('pair: key ":" (value_brackets | loop) "?"?', 'pair: key ":" (value_brackets | loop)', "objects"),
+    # Keywords are property names too (`true: 1`).
+    ('!key: "resource" | quoted_string', '!key: "resource" | "true" | "false" | "null" | quoted_string', "objects"),
     # Lambdas of any number of parameters: `x => ...`, `(x) => ...`, `(a, b) => ...`, `() => ...`.
     ('lambda_expression: (value_brackets | "(" value_brackets "," value_brackets ("," value_brackets)+ ")") "=>"'
      ' value_brackets',

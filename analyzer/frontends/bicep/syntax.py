@@ -139,8 +139,10 @@ _SPANS = re.compile(
 )
 _BRACKETS = re.compile(r"[()\[\]{}]")
 # A newline (with the blank lines after it) that Bicep reads as a space: after a line-ending `=>`, `|`,
-# `&&`, `||`, `??` (group 1), or before a line-leading `?`, `:`, `|`, `&&`, `||`, `??`.
-_JOINS = re.compile(r"(?=[?&|=\n])(?:(?:\?\?|&&|\|\||=>|(?<!\|)\|)([ \t]*\n\s*)"
+# `&&`, `||`, `??`, or a binary operator with a space before it (`a +`, `c ?`: not the type `string?`)
+# (group 1), or before a line-leading `?`, `:`, `|`, `&&`, `||`, `??`.
+_JOINS = re.compile(r"(?=[?&|=\n \t])(?:(?:\?\?|&&|\|\||=>|(?<!\|)\||[ \t](?:[-+*/%?:<>]|[=!<>]=|[=!]~))"
+                    r"([ \t]*\n\s*)"
                     r"|\n\s*(?=\?\?|&&|\|\||\?(?!\?)|:|\|(?!\|)))")
 
 
