@@ -107,7 +107,7 @@ _SETTING_PARAMS: dict[str, str] = {
 
 def _defaults() -> dict[str, Any]:
     return {"select": (), "ignore": (), "levels": (), "fail-on": "error", "exclude": (), "operators": (),
-            "var-files": (), "as-of": date.today()}
+            "var-files": (), "as-of": date.today(), "unreadable-fleet-files": "error"}
 
 
 def _settings(paths: list[Path], given: dict[str, Any], config_file: Path | None = None,
@@ -246,6 +246,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
                           show_unknown=show_unknown, operators=effective["operators"],
                           var_files=effective["var-files"], variables=variables, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
+                          unreadable_fleet_files=effective["unreadable-fleet-files"],
                           inline_suppressions=not (no_inline_suppressions or isolated), cache=not no_cache,
                           workers=workers,
                           progress=progress, max_file_size=int(max_file_size * 1024 * 1024),

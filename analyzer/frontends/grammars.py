@@ -407,7 +407,7 @@ _BICEP_EDITS: tuple[tuple[str, str, str], ...] = (
     # A loop filter is `if (...)`, with or without a space; `for` may stand on the line after `[`.
     ('loop: "[" _CPP_COMMENT_NL? "for" (loop_array | loop_array_index | loop_object) ":" [value_brackets]'
      ' value_brackets _CPP_COMMENT_NL? "]"',
-     'loop: "[" _NL? "for" (loop_array | loop_array_index) ":" [loop_filter] value_brackets _NL? "]"\n'
+     'loop: "[" _NL? "for" (loop_array | loop_array_index) ":" _NL? [loop_filter] value_brackets _NL? "]"\n'
      'loop_filter: "if" "(" value_brackets ")"', "loops"),
     # `items` is no keyword (`for item in items:`); `items(x)` is a call like any other.
     ('loop_object: STRING "in" "items" "(" value_brackets ")"\n', "", "loops"),

@@ -13,6 +13,7 @@ each is reported exactly once.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -61,11 +62,23 @@ class BicepUnit:
     """A called template evaluated on its own as well (see :attr:`Evaluated.standalone`)."""
 
 
+_FLEET_TYPES = re.compile(r"Microsoft\.ContainerService/fleets", re.IGNORECASE)
+"""Fleet Manager resource types (``fleets``, ``fleets/members``...) written anywhere in a file's text."""
+
+
 def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
-    """Read and parse one file; never raises."""
+    """Read and parse one file; never raises. A file that cannot be parsed and names a Fleet Manager
+    resource type is marked :attr:`Diagnostic.declares_fleet`: its fleet went unchecked."""
     text = read_source(file)  # the shared reader: size, NUL bytes, encodings, line ends
     if isinstance(text, Diagnostic):
         return text
+    result = _parse_text(file, text)
+    if isinstance(result, Diagnostic) and not result.internal and _FLEET_TYPES.search(text):
+        return replace(result, declares_fleet=True)
+    return result
+
+
+def _parse_text(file: SourceFile, text: str) -> ParsedBicep | ParsedParams | Diagnostic:
     from analyzer.frontends.bicep.syntax import parse_file, parse_params_file
     from analyzer.frontends.grammars import bicep_parser
 

@@ -77,7 +77,9 @@ def parse_file(text: str, display: str, header: dict[str, tuple[str | None, int]
         offset = getattr(exc, "pos_in_stream", None)
         if isinstance(offset, int) and offset >= 0:  # the prepared text has the file's offsets, not its lines
             line, col = _line_col(_line_starts(text), offset)
-        return Diagnostic(Location(display, line, col), _lark_message(exc))
+        construct = unsupported_construct(text, line)
+        message = f"valid Bicep that fleetiac does not read yet: {construct}" if construct else _lark_message(exc)
+        return Diagnostic(Location(display, line, col), message)
     except RecursionError:
         return Diagnostic(Location(display, 1, 1), "cannot parse Bicep: the file is nested too deeply")
 
@@ -118,6 +120,26 @@ def parse_expression(text: str, line: int, col: int) -> Expr:
     element = next(c for c in tree.children if isinstance(c, Tree))
     value = _children(element)[-1]
     return _Converter(wrapped, line, col - len(prefix) - 1, prepared).expr(value)
+
+
+# Valid Bicep the grammar does not read, recognised where a parse stops: (pattern over the text of the
+# line the parse stopped on and the line before it, joined by a newline; what to call it).
+_UNSUPPORTED: tuple[tuple[re.Pattern[str], str], ...] = (
+    # `cond ?` / `a :` at the end of a line are joined only when spaced (`string?` is a nullable type).
+    (re.compile(r"\S\?[ \t]*(//.*)?$|\?.*\S:[ \t]*(//.*)?$", re.MULTILINE),
+     "a conditional expression continued after a line-ending '?' or ':'"),
+)
+
+
+def unsupported_construct(text: str, line: int) -> str | None:
+    """The name of the valid Bicep construct a parse stopped at on ``line``, when it is one fleetiac
+    knows it does not read (:data:`_UNSUPPORTED`); None for anything else (a syntax error)."""
+    lines = text.split("\n")
+    window = "\n".join(lines[max(line - 2, 0):line + 1])
+    for pattern, construct in _UNSUPPORTED:
+        if pattern.search(window):
+            return construct
+    return None
 
 
 def _lark_message(exc: UnexpectedInput) -> str:
