@@ -461,3 +461,58 @@ resource b 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = {
         clusters["other"].key: ("cluster", True, "aks-a", "rg-other", ClusterProps(flavor="aks"), 17),
     }
     assert at(resources["members[0]"], "cluster") == (9, 5)
+
+
+def test_spread_in_objects_and_arrays_is_evaluated(tmp_path: Path) -> None:
+    text = f"""var base = {{
+  group: 'canary'
+}}
+var groups = [
+  'a'
+]
+
+resource fleet '{FLEET}' = {{
+  name: 'hub'
+}}
+
+resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {{
+  parent: fleet
+  name: [
+    ...groups
+    'b'
+  ][^1]
+  properties: {{
+    ...base
+    clusterResourceId: '{AKS_ID}/aks'
+  }}
+}}
+"""
+    member = one_unit(tmp_path, text)["main.bicep#member"]
+    assert (member.name, member.props.group, at(member, "group")) == ("b", "canary", (2, 3))
+
+
+def test_a_resource_typed_module_param_is_the_resource_passed_in(tmp_path: Path) -> None:
+    child = f"""param parentFleet resource '{FLEET}'
+
+resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {{
+  parent: parentFleet
+  name: 'm'
+  properties: {{
+    clusterResourceId: '{AKS_ID}/aks'
+  }}
+}}
+"""
+    main = f"""resource fleet '{FLEET}' = {{
+  name: 'hub'
+}}
+
+module members 'member.bicep' = {{
+  name: 'members'
+  params: {{
+    parentFleet: fleet
+  }}
+}}
+"""
+    [unit] = load(tmp_path, {"main.bicep": main, "member.bicep": child})
+    [member] = [r for r in unit.result.resources if r.name == "m"]
+    assert member.props.fleet == ResourceRef("main.bicep#fleet", "id")
