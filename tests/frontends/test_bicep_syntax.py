@@ -140,7 +140,8 @@ def test_extension_assert_metadata_and_target_scope() -> None:
 
 
 def test_existing_with_scope() -> None:
-    [fleet] = parsed(f"resource fleet '{FLEET}' existing = {{\n  name: 'f'\n  scope: resourceGroup('rg')\n}}\n").resources
+    text = f"resource fleet '{FLEET}' existing = {{\n  name: 'f'\n  scope: resourceGroup('rg')\n}}\n"
+    [fleet] = parsed(text).resources
     assert fleet.existing and render(fleet.body) == "{name: 'f', scope: resourceGroup('rg')}"
 
 
