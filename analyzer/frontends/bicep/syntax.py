@@ -163,9 +163,11 @@ _BRACKETS = re.compile(r"[()\[\]{}]")
 # A newline (with the blank lines after it) that Bicep reads as a space: after a line-ending `=>`, `|`,
 # `&&`, `||`, `??`, or a binary operator with a space before it (`a +`, `c ?`: not the type `string?`)
 # (group 1), or before a line-leading `?`, `:`, `|`, `&&`, `||`, `??`.
+# (Possessive, and a line-leading join only after a line's last character: blank runs, such as blanked
+# comment lines, are scanned once.)
 _JOINS = re.compile(r"(?=[?&|=\n \t])(?:(?:\?\?|&&|\|\||=>|(?<!\|)\||[ \t](?:[-+*/%?:<>]|[=!<>]=|[=!]~))"
-                    r"([ \t]*\n\s*)"
-                    r"|\n\s*(?=\?\?|&&|\|\||\?(?!\?)|:|\|(?!\|)))")
+                    r"([ \t]*+\n\s*+)"
+                    r"|(?<=\S)[ \t]*+\n\s*+(?=\?\?|&&|\|\||\?(?!\?)|:|\|(?!\|)))")
 
 
 def prepare(text: str) -> str:
