@@ -66,3 +66,13 @@ def test_every_format_says_the_resources_were_not_checked(tmp_path: Path) -> Non
         assert UNCHECKED in result.stdout, fmt
         if fmt in ("text", "json", "sarif", "markdown"):
             assert notice in result.stdout, fmt
+
+
+def test_a_fleet_file_that_is_not_utf8_fails_the_default_gate(tmp_path: Path) -> None:
+    (tmp_path / "fleet.bicep").write_bytes(f"// caf\xe9\nresource fleet '{FLEET}' = {{\n  name: 'f'\n}}\n"
+                                           .encode("latin-1"))
+    result = scan(tmp_path, "--format", "json")
+    assert result.exit_code == 1
+    [finding] = json.loads(result.stdout)["findings"]
+    assert (finding["level"], finding["line"], finding["message"]) == (
+        "error", 1, "file is not valid UTF-8; " + UNCHECKED + ", and it declares Fleet Manager resources")

@@ -28,7 +28,7 @@ from analyzer.frontends.base import (
     callers_first,
     without_repeats,
 )
-from analyzer.frontends.sources import ParseTimeout, SourceFile, read_source, time_budget, timed_out
+from analyzer.frontends.sources import ParseTimeout, SourceFile, raw_text, read_source, time_budget, timed_out
 from analyzer.knowledge import arm_ids
 from analyzer.model import (
     FLEET_CHILD_PROPS,
@@ -71,7 +71,7 @@ def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
     resource type is marked :attr:`Diagnostic.declares_fleet`: its fleet went unchecked."""
     text = read_source(file)  # the shared reader: size, NUL bytes, encodings, line ends
     if isinstance(text, Diagnostic):
-        return text
+        return replace(text, declares_fleet=True) if _FLEET_TYPES.search(raw_text(file)) else text
     result = _parse_text(file, text)
     if isinstance(result, Diagnostic) and not result.internal and _FLEET_TYPES.search(text):
         return replace(result, declares_fleet=True)

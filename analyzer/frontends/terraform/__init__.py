@@ -29,6 +29,7 @@ from analyzer.frontends.sources import (
     SourceFile,
     TimedOut,
     machine_dependent,
+    raw_text,
     time_budget,
     timed_out,
     within,
@@ -50,7 +51,7 @@ def parse_source(source: SourceFile) -> ParsedFile | Diagnostic:
     resource type is marked :attr:`Diagnostic.declares_fleet`."""
     text = read_source(source)
     if isinstance(text, Diagnostic):
-        return text
+        return replace(text, declares_fleet=True) if _FLEET_TYPES.search(raw_text(source)) else text
     result = _parse_text(source, text)
     if isinstance(result, Diagnostic) and not result.internal and _FLEET_TYPES.search(text):
         return replace(result, declares_fleet=True)  # a fleet went unchecked
