@@ -461,7 +461,7 @@ def bicep_grammar(syntax: bool = True) -> str:
     for old, new in _BACKTRACKING_TERMINALS:
         text = text.replace(old, new)
     for old, new, why in _BICEP_EDITS if syntax else ():
-        if old not in text:
+        if text.count(old) != 1:
             raise RuntimeError(f"pycep's grammar changed: the {why} edit does not apply")
         text = text.replace(old, new)
     return text
