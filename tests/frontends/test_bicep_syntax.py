@@ -198,3 +198,6 @@ def test_valid_bicep_that_is_not_read_yet_says_so() -> None:
            "'?' or ':'")
     error = parse_file("var x = {\n  a 'b'\n}\n", "main.bicep")
     assert isinstance(error, Diagnostic) and error.message == "cannot parse Bicep: unexpected \"'b'\""
+    # A nullable type ends its line with `?` too: an error on the next line is a syntax error.
+    nullable = parse_file("param x string?\nparam y = \n", "main.bicep")
+    assert isinstance(nullable, Diagnostic) and nullable.message == "cannot parse Bicep: unexpected '='"

@@ -77,7 +77,7 @@ def parse_file(text: str, display: str, header: dict[str, tuple[str | None, int]
         offset = getattr(exc, "pos_in_stream", None)
         if isinstance(offset, int) and offset >= 0:  # the prepared text has the file's offsets, not its lines
             line, col = _line_col(_line_starts(text), offset)
-        construct = unsupported_construct(text, line)
+        construct = unsupported_construct(text, line, col)
         message = f"valid Bicep that fleetiac does not read yet: {construct}" if construct else _lark_message(exc)
         return Diagnostic(Location(display, line, col), message)
     except RecursionError:
@@ -123,21 +123,27 @@ def parse_expression(text: str, line: int, col: int) -> Expr:
 
 
 # Valid Bicep the grammar does not read, recognised where a parse stops: (pattern over the text of the
-# line the parse stopped on and the line before it, joined by a newline; what to call it).
+# line the parse stopped on, what to call it). Each pattern ends at the end of the line, and the parse
+# must have stopped there (at the line break): a syntax error earlier on the line is not one of them.
 _UNSUPPORTED: tuple[tuple[re.Pattern[str], str], ...] = (
     # `cond ?` / `a :` at the end of a line are joined only when spaced (`string?` is a nullable type).
-    (re.compile(r"\S\?[ \t]*(//.*)?$|\?.*\S:[ \t]*(//.*)?$", re.MULTILINE),
+    (re.compile(r"\S\?[ \t]*(//.*)?$|\?.*\S:[ \t]*(//.*)?$"),
      "a conditional expression continued after a line-ending '?' or ':'"),
 )
 
 
-def unsupported_construct(text: str, line: int) -> str | None:
-    """The name of the valid Bicep construct a parse stopped at on ``line``, when it is one fleetiac
-    knows it does not read (:data:`_UNSUPPORTED`); None for anything else (a syntax error)."""
+def unsupported_construct(text: str, line: int, col: int) -> str | None:
+    """The name of the valid Bicep construct a parse stopped at (``line``:``col``), when it is one
+    fleetiac knows it does not read (:data:`_UNSUPPORTED`); None for anything else (a syntax error)."""
     lines = text.split("\n")
-    window = "\n".join(lines[max(line - 2, 0):line + 1])
+    if not 0 < line <= len(lines):
+        return None
+    written = lines[line - 1]
+    code_end = len(written.split("//", 1)[0].rstrip())
+    if col <= code_end:  # it stopped before the end of the line's code
+        return None
     for pattern, construct in _UNSUPPORTED:
-        if pattern.search(window):
+        if pattern.search(written):
             return construct
     return None
 
