@@ -180,7 +180,7 @@ class Lambda:
 
 @dataclass(frozen=True, slots=True)
 class Opaque:
-    """Syntax the evaluator does not model (lambdas, ``a::b``): always unknown, with its source text."""
+    """Syntax the evaluator does not model (``a::b``): always unknown, with its source text."""
 
     line: int
     col: int

@@ -6,6 +6,10 @@ grammar ourselves, keeping every token (parentheses included: the grammar drops 
 ``(a + b) * c`` could not be told from ``a + b * c``), and convert that tree here. Operator chains
 come out of the grammar as right-leaning, precedence-free nests; we flatten each chain back into its
 token sequence and re-parse it with Bicep's precedence.
+
+The grammar is pycep's, extended to the current language (:data:`analyzer.frontends.grammars._BICEP_EDITS`),
+and reads the text :func:`prepare` gives: the file with its comments blanked and the line breaks Bicep
+reads as spaces turned into spaces, every offset kept, so positions come from offsets in the file.
 """
 
 from __future__ import annotations
