@@ -516,3 +516,43 @@ module members 'member.bicep' = {{
     [unit] = load(tmp_path, {"main.bicep": main, "member.bicep": child})
     [member] = [r for r in unit.result.resources if r.name == "m"]
     assert member.props.fleet == ResourceRef("main.bicep#fleet", "id")
+
+
+def test_imported_variables_are_evaluated_in_their_file(tmp_path: Path) -> None:
+    shared = "@export()\nvar groupName = 'canary'\n@export()\nvar prefix = 'aks'\n"
+    main = f"""import {{ groupName as group }} from 'shared.bicep'
+import * as lib from 'shared.bicep'
+
+resource fleet '{FLEET}' = {{
+  name: 'hub'
+}}
+
+resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {{
+  parent: fleet
+  name: '${{lib.prefix}}-1'
+  properties: {{
+    clusterResourceId: '{AKS_ID}/aks'
+    group: group
+  }}
+}}
+"""
+    units = load(tmp_path, {"main.bicep": main, "shared.bicep": shared})
+    [member] = [r for u in units for r in u.result.resources if r.kind.value == "member"]
+    assert (member.name, member.props.group) == ("aks-1", "canary")
+
+
+def test_a_parameter_file_uses_imported_variables(tmp_path: Path) -> None:
+    main = """param groups array
+
+resource members 'Microsoft.ContainerService/fleets/members@2025-03-01' = [for g in groups: {
+  name: 'hub/${g}'
+  properties: {
+    group: g
+  }
+}]
+"""
+    shared = "@export()\nvar waves = [\n  'a'\n]\n"
+    prod = "using 'main.bicep'\nimport { waves } from 'shared.bicep'\n\nparam groups = waves\n"
+    units = load(tmp_path, {"main.bicep": main, "prod.bicepparam": prod, "shared.bicep": shared})
+    [unit] = [u for u in units if u.variant == "prod.bicepparam"]
+    assert [(r.name, r.props.group) for r in unit.result.resources] == [("a", "a")]

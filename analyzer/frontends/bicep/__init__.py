@@ -239,7 +239,7 @@ def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:
     from analyzer.frontends.bicep.ast import ParsedBicep
     from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance
 
-    holder = ParsedBicep(path=params.path, vars=dict(params.vars))
+    holder = ParsedBicep(path=params.path, vars=dict(params.vars), imports=list(params.imports))
     instance = Instance(ctx, holder, {}, f"{params.path}#", "", RG_NAME, SUBSCRIPTION_ID)
     return {
         name: instance.publish(instance.eval(decl.value, {}), decl.value)

@@ -99,6 +99,7 @@ class Instance:
         self.copy_cache: dict[str, list[Copy]] = {}
         self.module_cache: dict[str, list[Copy]] = {}
         self.children: dict[str, Instance | None] = {}
+        self.imported_files: dict[str, Instance | None] = {}
 
     def _register(self, decl: A.ResourceDecl, parent: str | None) -> None:
         symbol = decl.symbol if parent is None else f"{parent}::{decl.symbol}"
@@ -129,7 +130,46 @@ class Instance:
             if _is_looped(self.modules[name].body):
                 return Collection(tuple(ModHandle(self, c, name) for c in copies), name)
             return ModHandle(self, copies[0], name) if copies else Unknown(name, UnknownCause.CONDITION_FALSE)
+        value = self.imported(name)
+        if value is not MISSING:
+            return value
         return Unknown(render(node), UnknownCause.UNRESOLVED_NAME)
+
+    def imported(self, name: str) -> Any:
+        """A variable imported from a scanned file: ``import {a as b} from 'x.bicep'`` (its value), or
+        ``import * as ns from 'x.bicep'`` (its variables by name). An exported variable refers only to
+        its own file, so it is evaluated there, without parameters. MISSING when no import names it."""
+        for decl in getattr(self.file, "imports", ()):
+            if decl.wildcard == name:
+                source = self.import_instance(decl.path)
+                if source is None:
+                    return Unknown(name, UnknownCause.UNRESOLVED_NAME)
+                namespace = LocatedDict()
+                for var, var_decl in source.file.vars.items():
+                    namespace[var] = source.var(var)
+                    namespace.locs[var] = source.loc(var_decl)
+                return namespace
+            for original, alias in decl.names:
+                if alias == name:
+                    source = self.import_instance(decl.path)
+                    if source is None or original not in source.file.vars:
+                        return Unknown(name, UnknownCause.UNRESOLVED_NAME)
+                    return source.var(original)
+        return MISSING
+
+    def import_instance(self, path: str) -> Instance | None:
+        """The instance of a local file imported from (None when it is not scanned, or imports back)."""
+        target = _module_path(self.file.path, path)
+        if target is None:  # a registry reference
+            return None
+        if target not in self.imported_files:
+            parsed = self.ctx.files.get(target)
+            if parsed is None or target in self.templates or self.depth >= MAX_MODULE_DEPTH:
+                self.imported_files[target] = None
+            else:
+                self.imported_files[target] = Instance(self.ctx, parsed, {}, f"{target}#import#", "", self.rg,
+                                                       self.sub, self.depth + 1, self.templates)
+        return self.imported_files[target]
 
     def param(self, name: str) -> Any:
         if name in self.params_in:
