@@ -123,7 +123,8 @@ _SETTING_PARAMS: dict[str, str] = {
 
 def _defaults() -> dict[str, Any]:
     return {"select": (), "ignore": (), "levels": (), "fail-on": "error", "exclude": (), "operators": (),
-            "assignments": (), "var-files": (), "aks-versions": (), "as-of": date.today(), "manifests": ()}
+            "assignments": (), "var-files": (), "aks-versions": (), "as-of": date.today(), "manifests": (),
+            "unreadable-fleet-files": "error"}
 
 
 def _settings(paths: list[Path], given: dict[str, Any], config_file: Path | None = None,
@@ -333,6 +334,7 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
                           variables=variables, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
                           manifests=effective["manifests"],
+                          unreadable_fleet_files=effective["unreadable-fleet-files"],
                           inline_suppressions=not (no_inline_suppressions or isolated), cache=not no_cache,
                           workers=workers,
                           progress=progress, max_file_size=int(max_file_size * 1024 * 1024),

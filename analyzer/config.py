@@ -29,8 +29,11 @@ from typing import Any
 
 LEVEL_NAMES = ("error", "warning", "note")
 FAIL_ON_NAMES = (*LEVEL_NAMES, "never")
+UNREADABLE_FLEET_NAMES = ("error", "warn")
+"""``unreadable-fleet-files``: a file declaring Fleet Manager resources that cannot be read is a FIAC901
+error (the default gate fails), or a warning like any other unreadable file."""
 KEYS = ("select", "ignore", "levels", "fail-on", "exclude", "operators", "assignments", "var-files", "aks-versions",
-        "as-of", "manifests")
+        "as-of", "manifests", "unreadable-fleet-files")
 """Every key the table accepts, in the order ``fleetiac config`` prints them."""
 
 
@@ -177,6 +180,10 @@ def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = 
                                       "on the command line to read it)")
                 files.append(resolved)
             values[key] = tuple(files)
+        elif key == "unreadable-fleet-files":
+            if value not in UNREADABLE_FLEET_NAMES:
+                raise ConfigError(f"{path}: {name} must be one of {', '.join(UNREADABLE_FLEET_NAMES)}, not {value!r}")
+            values[key] = value
         elif key == "fail-on":
             if value not in FAIL_ON_NAMES:
                 raise ConfigError(f"{path}: {name} must be one of {', '.join(FAIL_ON_NAMES)}, not {value!r}")

@@ -68,6 +68,9 @@ class ScanOptions:
     """Seconds one file may take to parse before it is reported and skipped; None: no limit."""
     manifests: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """``[manifests]`` of the configuration: glob of manifest paths -> addresses of the fleets they target."""
+    unreadable_fleet_files: str = "error"
+    """``error``: a file that declares Fleet Manager resources and cannot be read is a FIAC901 error (the
+    default gate fails: its fleet was never checked); ``warn``: a warning like any unreadable file."""
     line_hashes: bool = True
     """Compute GitHub's ``primaryLocationLineHash`` of each finding (only SARIF shows it: the CLI turns
     it off for other formats, since it reads and hashes every file with a finding)."""
@@ -378,8 +381,11 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     findings, skipped = _checked(loaded, rules, options, notices, crashed, scan_scope(root, paths, options), exports)
     internal = sorted({*internal, *crashed}, key=lambda d: (d.location.sort_key(), d.message))
     if "FIAC901" in selected:
+        fleet_level = Level.ERROR if options.unreadable_fleet_files == "error" else Level.WARNING
         for diagnostic in diagnostics:
-            findings.add(Finding("FIAC901", Level.WARNING, diagnostic.message, diagnostic.location))
+            level = fleet_level if diagnostic.unread and diagnostic.declares_fleet else Level.WARNING
+            findings.add(Finding("FIAC901", level, _unread_message(diagnostic), diagnostic.location))
+    notices = [*notices, *_unread_notices(diagnostics)]
     shown_skips = sorted(skipped, key=Finding.sort_key) if options.show_unknown and "FIAC902" in selected else []
     rule_infos = {r.info.id: r.info for r in rules}
     texts = SourceTexts(root, max_bytes=options.max_file_size, quiet=loaded.quiet)
@@ -407,6 +413,33 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         notices=notices,
         internal_errors=internal,
     )
+
+
+def _unread_message(diagnostic: Diagnostic) -> str:
+    """A FIAC901 message, saying (in every format) when nothing in the file was checked."""
+    if not diagnostic.unread:
+        return diagnostic.message
+    if diagnostic.declares_fleet:
+        if diagnostic.message.endswith("not analysed"):
+            return f"{diagnostic.message}, and it declares Fleet Manager resources"
+        return (f"{diagnostic.message}; none of this file's resources were checked, and it declares Fleet Manager "
+                "resources")
+    if diagnostic.message.endswith("not analysed"):  # it says so already (a file too large to read)
+        return diagnostic.message
+    return f"{diagnostic.message}; none of this file's resources were checked"
+
+
+def _unread_notices(diagnostics: list[Diagnostic]) -> list[str]:
+    """The notice saying which files were not read at all, so none of their resources were checked."""
+    unread = sorted({d.location.path: d.declares_fleet for d in diagnostics if d.unread}.items())
+    if not unread:
+        return []
+    shown = [f"{path} (it declares Fleet Manager resources)" if fleet else path for path, fleet in unread[:10]]
+    more = f" and {len(unread) - 10} more" if len(unread) > 10 else ""
+    if len(unread) == 1:
+        return [f"1 file could not be read, so none of its resources were checked: {shown[0]}"]
+    return [f"{len(unread)} files could not be read, so none of their resources were checked: "
+            f"{', '.join(shown)}{more}"]
 
 
 def _mask(text: str, masks: dict[str, str]) -> str:

@@ -639,6 +639,12 @@ class Diagnostic:
     never FIAC901, never cached, never suppressed, filtered or baselined; the scan exits 2."""
     detail: str = field(default="", compare=False)
     """With :attr:`internal`: the traceback, shown only with ``--debug``."""
+    unread: bool = False
+    """The file itself could not be read or parsed: none of its resources were checked (the parse
+    stage sets it on what a front end's ``parse`` returns; the report says so in every format)."""
+    declares_fleet: bool = False
+    """With :attr:`unread`: the front end found Fleet Manager resource types in the file's raw text, so
+    a fleet went unchecked; such a file fails the default gate (``unreadable-fleet-files``)."""
 
 
 def internal_error(location: Location, doing: str, error: BaseException) -> Diagnostic:

@@ -17,13 +17,13 @@ import pickle
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
 from analyzer.frontends.sources import SourceFile, machine_dependent
-from analyzer.model import Location, internal_error
+from analyzer.model import Diagnostic, Location, internal_error
 
 MIN_FILES_FOR_WORKERS = 24
 """Below this many files to parse, starting processes costs more than it saves."""
@@ -46,9 +46,12 @@ def parse_one(source: SourceFile) -> Any:
     from analyzer.frontends.base import front_end_of
 
     try:
-        return front_end_of(source.language).parse(source)
+        result = front_end_of(source.language).parse(source)
     except Exception as error:
         return internal_error(Location(source.display, 1, 1), f"parsing {source.display}", error)
+    if isinstance(result, Diagnostic) and not result.internal and not result.unread:
+        return replace(result, unread=True)  # nothing in the file was read: none of its resources checked
+    return result
 
 
 def file_key(source: SourceFile) -> str | None:

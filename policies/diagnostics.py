@@ -19,8 +19,14 @@ def parse_error(ctx: RuleContext) -> None:
 
     ## Why it matters
 
-    Nothing in the file was checked: findings it would have produced are missing. The default gate
-    (`--fail-on error`) does not fail on it; `--fail-on warning` does. It is only ever about the
+    Nothing in the file was checked: findings it would have produced are missing, and every output
+    format says so. The default gate (`--fail-on error`) does not fail on it; `--fail-on warning` does.
+    A file that could not be read and whose text names a Fleet Manager resource type
+    (`Microsoft.ContainerService/fleets...`, `azurerm_kubernetes_fleet_*`) is reported as an error
+    instead, so the default gate fails rather than pass a fleet nobody checked
+    (`unreadable-fleet-files = "warn"` in the configuration turns that off). Valid Bicep that fleetiac
+    knows it does not read yet is named: `valid Bicep that fleetiac does not read yet: <construct>`.
+    It is only ever about the
     input: an exception in fleetiac's own code is an internal error, not a FIAC901, and always
     exits 2.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from analyzer.frontends.bicep.ast import Binary, Ident, Interp, Lit, Member, ParsedBicep, Ternary, Unary, render
 from analyzer.frontends.bicep.syntax import parse_file, parse_params_file
 from analyzer.model import Diagnostic
@@ -70,9 +72,9 @@ def test_canonical_text_ignores_spacing() -> None:
 
 
 def test_rejected_syntax_gives_a_located_diagnostic() -> None:
-    result = parse_file("var ok = 1\nvar x = [...a]\n", "bad.bicep")
+    result = parse_file("var ok = 1\nvar x = [1 2]\n", "bad.bicep")
     assert isinstance(result, Diagnostic)
-    assert (result.location.path, result.location.line, result.location.column) == ("bad.bicep", 2, 10)
+    assert (result.location.path, result.location.line, result.location.column) == ("bad.bicep", 2, 12)
 
 
 def test_loop_filter_with_space_is_read_with_its_positions() -> None:
@@ -104,3 +106,14 @@ def test_bicepparam_values_keep_their_positions() -> None:
     assert render(parsed.params["groups"].value) == "['a', 'b']"
     assert parsed.params["groups"].value.items[1] == Lit(7, 3, "b")
     assert render(parsed.params["who"].value) == "readEnvironmentVariable('X')"
+
+
+def test_a_grammar_edit_that_no_longer_applies_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pycep.main
+
+    from analyzer.frontends.grammars import bicep_grammar
+
+    assert "spread" in bicep_grammar() and "spread" not in bicep_grammar(syntax=False)
+    monkeypatch.setattr(pycep.main, "LARK_GRAMMAR", pycep.main.LARK_GRAMMAR.replace("loop_object", "x_object"))
+    with pytest.raises(RuntimeError, match="pycep's grammar changed: the loops edit does not apply"):
+        bicep_grammar()

@@ -74,6 +74,7 @@ def test_config_command_shows_values_and_their_sources(tmp_path: Path) -> None:
     assert f'operators = ["var.deployer_id"] {source}' in lines
     assert f'var-files = ["{(repo / "env" / "prod.tfvars").as_posix()}"] {source}' in lines
     assert 'fail-on = "error" # default' in lines
+    assert 'unreadable-fleet-files = "error" # default' in lines
 
 
 def test_config_stops_at_the_repository_root(tmp_path: Path) -> None:
@@ -113,7 +114,7 @@ def test_isolated_ignores_every_configuration_and_inline_suppression_in_the_tree
     assert result.exit_code == 0
     assert result.stdout.splitlines()[:2] == ["# configuration file: none (--isolated)",
                                               "# inline suppressions: ignored (--isolated)"]
-    assert 'fail-on = "error"   # default' in result.stdout
+    assert 'fail-on = "error" # default' in [" ".join(line.split()) for line in result.stdout.splitlines()]
 
 
 def test_config_names_the_one_file_used(tmp_path: Path) -> None:

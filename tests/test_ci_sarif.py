@@ -137,8 +137,10 @@ def test_subfolder_scan_of_a_git_repository_has_root_relative_uris_and_validates
     assert len(fingerprints["fleetiacFingerprint/v1"]) == 32
     (invocation,) = run_["invocations"]
     assert invocation["executionSuccessful"] is True
-    (notification,) = invocation["toolExecutionNotifications"]
+    (notification, notice) = invocation["toolExecutionNotifications"]
     assert notification["level"] == "warning" and notification["descriptor"] == {"id": "FIAC901"}
+    assert notice == {"level": "note", "message": {
+        "text": "1 file could not be read, so none of its resources were checked: infra/broken.tf"}}
     location = notification["locations"][0]["physicalLocation"]
     assert (location["artifactLocation"]["uri"], location["region"]["startLine"]) == ("infra/broken.tf", 2)
 
@@ -149,7 +151,7 @@ def test_parse_errors_are_notifications_even_when_fiac901_is_not_selected(tmp_pa
     log = json.loads(result.stdout)
     _validate(log)
     assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["FIAC203"]
-    [notification] = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    [notification, _notice] = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     location = notification["locations"][0]["physicalLocation"]
     assert (notification["descriptor"]["id"], notification["level"]) == ("FIAC901", "warning")
     assert (location["artifactLocation"]["uri"], location["region"]["startLine"]) == ("infra/broken.tf", 2)

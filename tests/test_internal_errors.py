@@ -218,7 +218,8 @@ def test_sarif_with_an_internal_error_validates(tmp_path: Path, broken_hcl_parse
     _validate(log)
     (invocation,) = log["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
-    first, second = invocation["toolExecutionNotifications"]
+    first, second, notice = invocation["toolExecutionNotifications"]
+    assert notice["message"]["text"] == "1 file could not be read, so none of its resources were checked: broken.bicep"
     assert (first["level"], first["message"]["text"]) == ("error", KEY_ERROR)
     assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "main.tf"
     assert (second["level"], second["descriptor"]) == ("warning", {"id": "FIAC901"})

@@ -172,7 +172,6 @@ def test_cache_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch, t
 
 def test_own_grammar_caches_parse_exactly_like_the_libraries(cache_root: Path) -> None:
     from lark import Lark
-    from pycep.main import LARK_GRAMMAR
 
     # The HCL grammar is python-hcl2's edited (grammars._HCL2_EDITS): the reference is the same
     # grammar built in memory, without any cache.
@@ -191,13 +190,18 @@ def test_own_grammar_caches_parse_exactly_like_the_libraries(cache_root: Path) -
                     grammars.hcl2_tree(text)
                 continue
             assert grammars.hcl2_tree(text) == expected
-    reference = Lark(grammar=LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True, cache=False,
-                     keep_all_tokens=True)
+    # The Bicep grammar is pycep's edited (grammars._BICEP_EDITS), reading prepared text.
+    from analyzer.frontends.bicep.syntax import prepare
+
+    reference = Lark(grammar=grammars.bicep_grammar(), parser="lalr", propagate_positions=True, regex=True,
+                     cache=False, keep_all_tokens=True)
     for path in sorted((ROOT / "fixtures").rglob("*.bicep"))[:40]:
-        text = path.read_text(encoding="utf-8-sig")
+        text = prepare(path.read_text(encoding="utf-8-sig") + "\n")
         try:
             expected = reference.parse(text)
-        except Exception:
+        except Exception as error:
+            with pytest.raises(type(error)):
+                grammars.bicep_parser().parse(text)
             continue
         assert grammars.bicep_parser().parse(text) == expected
     assert {p.name.split("-")[0] for p in (cache_root / "grammars").iterdir()} == {"hcl2", "pycep"}

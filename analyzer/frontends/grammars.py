@@ -300,12 +300,169 @@ _BACKTRACKING_TERMINALS = (
 )
 
 
-def bicep_grammar() -> str:
-    """pycep's grammar text with its backtracking terminals rewritten (:data:`_BACKTRACKING_TERMINALS`)."""
+# pycep's grammar reads an older Bicep. Each edit: (what pycep has, what fleetiac uses instead, why); an
+# edit that no longer applies fails loudly (a new pycep). The text is first made ready by
+# :func:`analyzer.frontends.bicep.syntax.prepare`, which blanks comments and joins the lines Bicep joins
+# (inside parentheses, before a line-leading `?`, `:`, `|`, `&&`, `||`, `??`, after `=>`, `|`, `&&`,
+# `||`, `??`), keeping every offset: so a newline token here always separates statements, items or
+# properties, and the rules say exactly where one may stand.
+_BICEP_EDITS: tuple[tuple[str, str, str], ...] = (
+    ("start: ((element _CPP_COMMENT_NL?) | _CPP_COMMENT_NL)*",
+     "start: _NL? (element (_NL element)* _NL?)?", "one statement per line"),
+    # Every statement takes decorators; the current statements and forms are added.
+    ('element: "targetScope" "=" QUOTED_INTERPOLATION                                         -> scope\n'
+     '       | "import" _import_statement                                                     -> custom_import\n'
+     '       | "extension" STRING ["with" object] ["as" STRING]                               -> extension\n'
+     '       | "metadata" STRING "=" metadata_value                                           -> metadata\n'
+     '       | [decorators] "param" STRING data_type "?"? ["=" value_brackets]                -> param\n'
+     '       | [decorators] "var" STRING [data_type "?"?] "=" var_value                       -> var\n'
+     '       | [decorators] "output" STRING data_type "?"? "=" output_value                   -> output\n'
+     '       | [decorators] "resource" STRING type_api_pair [EXISTING] "=" resource_value     -> resource\n'
+     '       | [decorators] "module" STRING module_path "=" module_value                      -> module\n'
+     '       | [decorators] "type" STRING "=" type_value                                      -> custom_type\n'
+     '       | [decorators] "func" _func_statement                                            -> custom_func\n',
+     'element: [decorators] "targetScope" "=" QUOTED_INTERPOLATION                        -> scope\n'
+     '       | [decorators] "import" _import_statement                                    -> custom_import\n'
+     '       | [decorators] ("extension" | "provider") (STRING | QUOTED_INTERPOLATION) ["with" object] ["as" STRING]'
+     ' -> extension\n'
+     '       | [decorators] "metadata" STRING "=" value_brackets                          -> metadata\n'
+     '       | [decorators] "param" STRING type_expr ["=" value_brackets]                 -> param\n'
+     '       | [decorators] "var" STRING [type_expr] "=" var_value                        -> var\n'
+     '       | [decorators] "output" STRING type_expr "=" output_value                    -> output\n'
+     '       | [decorators] "resource" STRING type_api_pair [EXISTING] "=" resource_value -> resource\n'
+     '       | [decorators] "module" STRING module_path "=" module_value                  -> module\n'
+     '       | [decorators] "type" STRING "=" type_expr                                   -> custom_type\n'
+     '       | [decorators] "func" _func_statement                                        -> custom_func\n'
+     '       | [decorators] "assert" STRING "=" value_brackets                            -> assert\n'
+     '       | [decorators] "test" STRING QUOTED_INTERPOLATION "=" value_brackets         -> test\n'
+     '       | "using" (QUOTED_INTERPOLATION | "none") ["with" value_brackets]             -> using\n'
+     '       | "extends" QUOTED_INTERPOLATION                                             -> extends\n'
+     '       | "extensionConfig" STRING "with" value_brackets                             -> extension_config\n',
+     "statements"),
+    # A value never starts with a newline (the places one may stand say so); `$'''` strings interpolate.
+    ('?value: _NEWLINE? "null"                      -> null\n'
+     '      | _NEWLINE? "true"                      -> true\n'
+     '      | _NEWLINE? "false"                     -> false\n'
+     '      | _NEWLINE? INT                         -> int_type\n'
+     '      | _NEWLINE? STRING                      -> string\n'
+     '      | _NEWLINE? QUOTED_INTERPOLATION        -> string\n'
+     '      | MULTI_LINE_STRING                     -> multi_line_string\n',
+     '?value: "null"                      -> null\n'
+     '      | "true"                      -> true\n'
+     '      | "false"                     -> false\n'
+     '      | INT                         -> int_type\n'
+     '      | STRING                      -> string\n'
+     '      | QUOTED_INTERPOLATION        -> string\n'
+     '      | MULTI_LINE_STRING           -> multi_line_string\n'
+     '      | INTERP_MULTI_LINE_STRING    -> multi_line_string\n', "values"),
+    ("      | _NEWLINE? function\n", "      | function\n", "values"),
+    # `((x))`: a parenthesis holds any expression.
+    ('?value_brackets: (value | "(" value ")") "!"?', '?value_brackets: (value | "(" value_brackets ")") "!"?',
+     "nested parentheses"),
+    # Import lists span lines; `import * as x from`, and the legacy `import 'x@1' with {} as y`.
+    ('_import_statement: (("{" import_alias ("," import_alias)* "}" | import_alias) "from" QUOTED_INTERPOLATION'
+     ' | QUOTED_INTERPOLATION)',
+     '_import_statement: "{" _NL? import_alias (_sep import_alias)* _sep? "}" "from" QUOTED_INTERPOLATION\n'
+     '                 | import_alias "from" QUOTED_INTERPOLATION\n'
+     '                 | QUOTED_INTERPOLATION ["with" object] ["as" STRING]\n'
+     '_sep: "," _NL? | _NL', "imports"),
+    ('import_alias: (STRING | /\\*/) ["as" STRING]',
+     'import_alias: (STRING | QUOTED_INTERPOLATION | /\\*/) ["as" STRING]', "imports"),
+    # A function's parameters and result take any type.
+    ('_func_statement: STRING "(" (STRING data_type ("," STRING data_type)*)? ")" data_type "=>" value_brackets',
+     '_func_statement: STRING "(" [func_arg ("," func_arg)*] ")" type_expr "=>" value_brackets\n'
+     'func_arg: STRING type_expr', "functions"),
+    ("?metadata_value: QUOTED_INTERPOLATION -> string\n", "", "metadata"),
+    ('child_resource: "resource" STRING QUOTED_INTERPOLATION [EXISTING] "=" (object | loop | deploy_condition)'
+     ' _CPP_COMMENT_NL+',
+     'child_resource: [decorators] "resource" STRING QUOTED_INTERPOLATION [EXISTING] "="'
+     ' (object | loop | deploy_condition)', "nested resources"),
+    # Types have their own grammar (pycep read them as values): unions (a leading `|` too), nullable
+    # `?`, arrays, literals, object types with decorated, optional and `*` properties, tuples,
+    # resource-typed `resource 'T@v'` and resource-derived `resourceInput<'T@v'>.properties` types.
+    ('?type_value: value_brackets ("|" value_brackets)*\n', "", "types"),
+    ('data_type: base_type array_suffix*\n'
+     'base_type: STRING | union_type\n'
+     'union_type: "(" data_type ("|" data_type)+ ")"\n'
+     'array_suffix: "[" "]"\n',
+     'type_expr: "|"? type_term ("|" type_term)*\n'
+     'type_term: type_primary type_suffix*\n'
+     'type_suffix: "[" "]" | "?" | "!" | "." STRING | "[" INT "]" | "[" "*" "]" | "." "*"\n'
+     'type_primary: TYPE_NS? STRING\n'
+     '            | "resource" QUOTED_INTERPOLATION                       -> resource_type\n'
+     '            | TYPE_NS? STRING "<" _NL? QUOTED_INTERPOLATION _NL? ">" -> derived_type\n'
+     '            | QUOTED_INTERPOLATION | MULTI_LINE_STRING | INT | "-" INT | "true" | "false" | "null"\n'
+     '            | "!" type_primary\n'
+     '            | "(" type_expr ")"\n'
+     '            | type_object\n'
+     '            | type_tuple\n'
+     'type_object: "{" _NL? (type_member (_sep type_member)* _sep?)? "}"\n'
+     'type_member: member_decorator* (key | "*") "?"? ":" type_expr\n'
+     'type_tuple: "[" _NL? (type_item (_sep type_item)* _sep?)? "]"\n'
+     'type_item: member_decorator* type_expr\n'
+     '// A decorator inside a type has its own rule: the lexer state after a statement decorator expects\n'
+     '// keywords (`type`, `metadata`...), which are plain property names here.\n'
+     'member_decorator: "@" /(sys\\.)?[a-zA-Z0-9]+/ "(" [value_brackets ("," value_brackets)*] ")" _NL\n',
+     "types"),
+    # A loop filter is `if (...)`, with or without a space; `for` may stand on the line after `[`.
+    ('loop: "[" _CPP_COMMENT_NL? "for" (loop_array | loop_array_index | loop_object) ":" [value_brackets]'
+     ' value_brackets _CPP_COMMENT_NL? "]"',
+     'loop: "[" _NL? "for" (loop_array | loop_array_index) ":" _NL? [loop_filter] value_brackets _NL? "]"\n'
+     'loop_filter: "if" "(" value_brackets ")"', "loops"),
+    # `items` is no keyword (`for item in items:`); `items(x)` is a call like any other.
+    ('loop_object: STRING "in" "items" "(" value_brackets ")"\n', "", "loops"),
+    ('deploy_condition: _CPP_COMMENT_NL? "if"', 'deploy_condition: _NL? "if"', "conditions"),
+    # `x[^1]`: an index from the end.
+    ('index_accessor: value_brackets "[" "?"? value_brackets "]"',
+     'index_accessor: value_brackets "[" "?"? "^"? value_brackets "]"', "indexes"),
+    # Items and properties: one per line, or separated by commas (a trailing one too); spread `...x`.
+    ('array: "[" _CPP_COMMENT_NL* (value_brackets ("," value_brackets)* _CPP_COMMENT_NL*)* "]"',
+     'array: "[" _NL? (_array_item (_sep _array_item)* _sep?)? "]"\n'
+     '_array_item: value_brackets | spread\n'
+     'spread: "..." value_brackets', "arrays"),
+    ('object: "{" _CPP_COMMENT_NL* ((pair ("," pair)* | child_resource) _CPP_COMMENT_NL*)* "}"',
+     'object: "{" _NL? (_object_item (_sep _object_item)* _sep?)? "}"\n'
+     '_object_item: pair | child_resource | spread', "objects"),
+    ('pair: key ":" (value_brackets | loop) "?"?', 'pair: key ":" (value_brackets | loop)', "objects"),
+    # Keywords are property names too (`true: 1`).
+    ('!key: "resource" | quoted_string', '!key: "resource" | "true" | "false" | "null" | quoted_string', "objects"),
+    # Lambdas of any number of parameters: `x => ...`, `(x) => ...`, `(a, b) => ...`, `() => ...`.
+    ('lambda_expression: (value_brackets | "(" value_brackets "," value_brackets ("," value_brackets)+ ")") "=>"'
+     ' value_brackets',
+     'lambda_expression: (value_brackets | "(" STRING ("," STRING)+ ")" | "(" ")") "=>" value_brackets', "lambdas"),
+    ('decorator: ("@" /(sys\\.)?[a-zA-Z0-9]+/ "(" _CPP_COMMENT_NL? value_brackets? _CPP_COMMENT_NL? ")"'
+     ' _CPP_COMMENT_NL~0..10)',
+     'decorator: "@" /(sys\\.)?[a-zA-Z0-9]+/ "(" [value_brackets ("," value_brackets)*] ")" _NL?', "decorators"),
+    # `if(` is the keyword, never a function call.
+    ('FUNCTION.1: /((sys|az)\\.)?[a-zA-Z0-9]+/ "("', 'FUNCTION.1: /((sys|az)\\.)?(?!if\\()[a-zA-Z0-9]+/ "("',
+     "conditions"),
+    ('function: FUNCTION _CPP_COMMENT_NL? value_brackets? ("," _CPP_COMMENT_NL? value_brackets)* _CPP_COMMENT_NL? ")"',
+     'function: (FUNCTION | STRING "(") [value_brackets ("," value_brackets)*] ")"', "calls"),
+    ('_NEWLINE: NEWLINE\n_CPP_COMMENT_NL: [CPP_COMMENT] NEWLINE\n',
+     "_NL: /(\\r?\\n[\\t ]*)+/\n"
+     "INTERP_MULTI_LINE_STRING: /\\$+'''[\\s\\S]*?'''/\n"
+     "TYPE_NS: /(sys|az)\\./\n", "newlines"),
+    ("%ignore C_COMMENT\n", "%ignore C_COMMENT\n%ignore CPP_COMMENT\n", "comments"),
+    # A multi-line string ends at the last quote of its closing run (`''''a''''` is `'a'`); a quoted
+    # string is one that does not start with three quotes (pycep refused any on a line with `'''` later).
+    ("MULTI_LINE_STRING: /'''[\\s\\S]*?'''/", "MULTI_LINE_STRING: /'''[\\s\\S]*?'''(?!')/", "multi-line strings"),
+    ("INTERP_MULTI_LINE_STRING: /\\$+'''[\\s\\S]*?'''/", "INTERP_MULTI_LINE_STRING: /\\$+'''[\\s\\S]*?'''(?!')/",
+     "multi-line strings"),
+    ("QUOTED_INTERPOLATION: /(?!.*''')'", "QUOTED_INTERPOLATION: /(?!''')'", "strings"),
+)
+
+
+def bicep_grammar(syntax: bool = True) -> str:
+    """pycep's grammar text with its backtracking terminals rewritten (:data:`_BACKTRACKING_TERMINALS`)
+    and, with ``syntax``, the current language (:data:`_BICEP_EDITS`)."""
     from pycep.main import LARK_GRAMMAR
 
     text = LARK_GRAMMAR
     for old, new in _BACKTRACKING_TERMINALS:
+        text = text.replace(old, new)
+    for old, new, why in _BICEP_EDITS if syntax else ():
+        if text.count(old) != 1:
+            raise RuntimeError(f"pycep's grammar changed: the {why} edit does not apply")
         text = text.replace(old, new)
     return text
 

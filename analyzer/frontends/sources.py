@@ -144,6 +144,17 @@ def decode(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> str:
     return text
 
 
+def raw_text(source: SourceFile) -> str:
+    """What can still be read of a file :func:`read_source` refused (not UTF-8, a long line): its
+    bytes within the size limit, decoded leniently; empty when even those cannot be had. For looking
+    for a word in, never for parsing."""
+    try:
+        data = read_bytes(source)
+    except SourceProblem:
+        return ""
+    return data.decode("utf-8", errors="replace")
+
+
 def load_text(source: SourceFile) -> str:
     """The file's text; raises :class:`SourceProblem`."""
     return decode(read_bytes(source), source.limits)

@@ -13,6 +13,7 @@ each is reported exactly once.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
@@ -28,7 +29,7 @@ from analyzer.frontends.base import (
     callers_first,
     without_repeats,
 )
-from analyzer.frontends.sources import ParseTimeout, SourceFile, read_source, time_budget, timed_out
+from analyzer.frontends.sources import ParseTimeout, SourceFile, raw_text, read_source, time_budget, timed_out
 from analyzer.knowledge import arm_ids
 from analyzer.model import (
     FLEET_CHILD_PROPS,
@@ -62,11 +63,23 @@ class BicepUnit:
     """A called template evaluated on its own as well (see :attr:`Evaluated.standalone`)."""
 
 
+_FLEET_TYPES = re.compile(r"Microsoft\.ContainerService/fleets", re.IGNORECASE)
+"""Fleet Manager resource types (``fleets``, ``fleets/members``...) written anywhere in a file's text."""
+
+
 def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
-    """Read and parse one file; never raises."""
+    """Read and parse one file; never raises. A file that cannot be parsed and names a Fleet Manager
+    resource type is marked :attr:`Diagnostic.declares_fleet`: its fleet went unchecked."""
     text = read_source(file)  # the shared reader: size, NUL bytes, encodings, line ends
     if isinstance(text, Diagnostic):
-        return text
+        return replace(text, declares_fleet=True) if _FLEET_TYPES.search(raw_text(file)) else text
+    result = _parse_text(file, text)
+    if isinstance(result, Diagnostic) and not result.internal and _FLEET_TYPES.search(text):
+        return replace(result, declares_fleet=True)
+    return result
+
+
+def _parse_text(file: SourceFile, text: str) -> ParsedBicep | ParsedParams | Diagnostic:
     from analyzer.frontends.bicep.syntax import parse_file, parse_params_file
     from analyzer.frontends.grammars import bicep_parser
 
@@ -255,7 +268,7 @@ def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:
     from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance
 
     assigned = {name: decl for name, decl in params.params.items() if decl.value is not None}
-    holder = ParsedBicep(path=params.path, vars=dict(params.vars), params=assigned)
+    holder = ParsedBicep(path=params.path, vars=dict(params.vars), params=assigned, imports=list(params.imports))
     instance = Instance(ctx, holder, {}, f"{params.path}#", "", RG_NAME, SUBSCRIPTION_ID)
     return {name: instance.param(name) for name in assigned}
 

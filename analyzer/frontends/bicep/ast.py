@@ -53,6 +53,8 @@ class Index:
     obj: Expr
     index: Expr
     safe: bool = False
+    from_end: bool = False
+    """``x[^1]``: the index counts from the end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ class Obj:
 
     line: int
     col: int
-    pairs: tuple[Pair, ...]
+    pairs: tuple[Pair | Spread, ...]
     resources: tuple[ResourceDecl, ...] = ()
 
 
@@ -153,8 +155,32 @@ class IfBody:
 
 
 @dataclass(frozen=True, slots=True)
+class Spread:
+    """``...value`` in an array (its items) or an object (its properties)."""
+
+    line: int
+    col: int
+    value: Expr
+
+    @property
+    def key(self) -> None:
+        """A spread has no key: code looking for a property by name passes over it."""
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Lambda:
+    """``x => body``, ``(a, b) => body``: the parameter names and the body."""
+
+    line: int
+    col: int
+    params: tuple[str, ...]
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True)
 class Opaque:
-    """Syntax the evaluator does not model (lambdas, ``a::b``): always unknown, with its source text."""
+    """Syntax the evaluator does not model (``a::b``): always unknown, with its source text."""
 
     line: int
     col: int
@@ -163,7 +189,7 @@ class Opaque:
 
 Expr = (
     Lit | Interp | Ident | Member | Index | Call | MethodCall | Unary | Binary | Ternary | Array | Obj | For
-    | IfBody | Opaque
+    | IfBody | Spread | Lambda | Opaque
 )
 
 
@@ -195,6 +221,31 @@ class Decl:
     value: Expr | None
     line: int
     col: int
+    resource_type: str | None = None
+    """For a resource-typed param or output (``param p resource 'T@v'``), the type as written."""
+
+
+@dataclass(frozen=True, slots=True)
+class FuncDecl:
+    """A user-defined function: ``func name(a string, b int) string => body``."""
+
+    name: str
+    params: tuple[str, ...]
+    body: Expr
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportDecl:
+    """``import {a, b as c} from 'path'`` (``names``: (name, alias) pairs) or ``import * as x from 'path'``
+    (``wildcard``: the alias); a legacy extension import (``import 'az@1.0.0'``) has neither."""
+
+    path: str
+    names: tuple[tuple[str, str], ...]
+    wildcard: str | None
+    line: int
+    col: int
 
 
 @dataclass(slots=True)
@@ -208,6 +259,8 @@ class ParsedBicep:
     outputs: dict[str, Decl] = field(default_factory=dict)
     resources: list[ResourceDecl] = field(default_factory=list)
     modules: list[ModuleDecl] = field(default_factory=list)
+    functions: dict[str, FuncDecl] = field(default_factory=dict)
+    imports: list[ImportDecl] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -219,6 +272,9 @@ class ParsedParams:
     using_line: int = 1
     params: dict[str, Decl] = field(default_factory=dict)
     vars: dict[str, Decl] = field(default_factory=dict)
+    extends: str | None = None
+    """The base parameter file this one ``extends``, as written."""
+    imports: list[ImportDecl] = field(default_factory=list)
 
 
 def quote(text: str) -> str:
@@ -251,7 +307,7 @@ def render(expr: Expr) -> str:
     if isinstance(expr, Member):
         return f"{_operand(expr.obj, 10)}{'.?' if expr.safe else '.'}{expr.name}"
     if isinstance(expr, Index):
-        return f"{_operand(expr.obj, 10)}[{'?' if expr.safe else ''}{render(expr.index)}]"
+        return f"{_operand(expr.obj, 10)}[{'?' if expr.safe else ''}{'^' if expr.from_end else ''}{render(expr.index)}]"
     if isinstance(expr, Call):
         return f"{expr.name}({', '.join(render(a) for a in expr.args)})"
     if isinstance(expr, MethodCall):
@@ -267,10 +323,16 @@ def render(expr: Expr) -> str:
         return "[" + ", ".join(render(i) for i in expr.items) + "]"
     if isinstance(expr, Obj):
         pairs = ", ".join(
+            render(p) if isinstance(p, Spread) else
             f"{p.key if isinstance(p.key, str) and _is_name(p.key) else _key_text(p.key)}: {render(p.value)}"
             for p in expr.pairs
         )
         return "{" + pairs + "}"
+    if isinstance(expr, Spread):
+        return f"...{render(expr.value)}"
+    if isinstance(expr, Lambda):
+        head = expr.params[0] if len(expr.params) == 1 else f"({', '.join(expr.params)})"
+        return f"{head} => {render(expr.body)}"
     if isinstance(expr, For):
         head = expr.item if expr.index is None else f"({expr.item}, {expr.index})"
         cond = f"if ({render(expr.filter)}) " if expr.filter is not None else ""

@@ -27,6 +27,7 @@ from analyzer.frontends.bicep.values import (
     checked_int,
     has_run,
     partial_id_type,
+    run_of,
 )
 from analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
 from analyzer.frontends.located import LocatedDict, LocatedList
@@ -165,6 +166,7 @@ class Instance:
         self.copy_cache: dict[str, list[Copy]] = {}
         self.module_cache: dict[str, list[Copy]] = {}
         self.children: dict[str, Instance | None] = {}
+        self.imported_files: dict[str, Instance | None] = {}
 
     def _register(self, decl: A.ResourceDecl, parent: str | None) -> None:
         symbol = decl.symbol if parent is None else f"{parent}::{decl.symbol}"
@@ -195,7 +197,46 @@ class Instance:
             if _is_looped(self.modules[name].body):
                 return Collection(tuple(ModHandle(self, c, name) for c in copies), name)
             return ModHandle(self, copies[0], name) if copies else Unknown(name, UnknownCause.CONDITION_FALSE)
+        value = self.imported(name)
+        if value is not MISSING:
+            return value
         return Unknown(render(node), UnknownCause.UNRESOLVED_NAME)
+
+    def imported(self, name: str) -> Any:
+        """A variable imported from a scanned file: ``import {a as b} from 'x.bicep'`` (its value), or
+        ``import * as ns from 'x.bicep'`` (its variables by name). An exported variable refers only to
+        its own file, so it is evaluated there, without parameters. MISSING when no import names it."""
+        for decl in getattr(self.file, "imports", ()):
+            if decl.wildcard == name:
+                source = self.import_instance(decl.path)
+                if source is None:
+                    return Unknown(name, UnknownCause.UNRESOLVED_NAME)
+                namespace = LocatedDict()
+                for var, var_decl in source.file.vars.items():
+                    namespace[var] = source.var(var)
+                    namespace.locs[var] = source.loc(var_decl)
+                return namespace
+            for original, alias in decl.names:
+                if alias == name:
+                    source = self.import_instance(decl.path)
+                    if source is None or original not in source.file.vars:
+                        return Unknown(name, UnknownCause.UNRESOLVED_NAME)
+                    return source.var(original)
+        return MISSING
+
+    def import_instance(self, path: str) -> Instance | None:
+        """The instance of a local file imported from (None when it is not scanned, or imports back)."""
+        target = _module_path(self.file.path, path)
+        if target is None:  # a registry reference
+            return None
+        if target not in self.imported_files:
+            parsed = self.ctx.files.get(target)
+            if parsed is None or target in self.templates or self.depth >= MAX_MODULE_DEPTH:
+                self.imported_files[target] = None
+            else:
+                self.imported_files[target] = Instance(self.ctx, parsed, {}, f"{target}#import#", "", self.rg,
+                                                       self.sub, self.depth + 1, self.templates)
+        return self.imported_files[target]
 
     def param(self, name: str) -> Any:
         if name in self.params_in:
@@ -481,12 +522,33 @@ class Instance:
         if isinstance(node, A.Array):
             arr = LocatedList()
             for item in node.items:
+                if isinstance(item, A.Spread):  # `...xs`: its items, or an array of unknown length
+                    items = self.eval(item.value, env)
+                    if isinstance(items, Unknown):  # unknown elements, perhaps none: the others stay known
+                        arr.append(run_of(items))
+                        arr.locs.append(self.loc(item))
+                        continue
+                    if not isinstance(items, list):
+                        return Unknown(render(node))
+                    locs = items.locs if isinstance(items, LocatedList) else [self.loc(item)] * len(items)
+                    arr.extend(items)
+                    arr.locs.extend(locs)
+                    continue
                 arr.append(self.publish(self.eval(item, env), item))
                 arr.locs.append(self.loc(item))
             return arr
         if isinstance(node, A.Obj):
             obj = LocatedDict()
             for pair in node.pairs:
+                if isinstance(pair, A.Spread):  # `...o`: its properties, later ones replacing earlier ones
+                    spread = self.eval(pair.value, env)
+                    if not isinstance(spread, dict):
+                        return Unknown(render(node))
+                    for k, v in spread.items():
+                        obj[k] = v
+                        obj.locs[k] = spread.locs.get(k, self.loc(pair)) if isinstance(spread, LocatedDict) \
+                            else self.loc(pair)
+                    continue
                 key = pair.key if isinstance(pair.key, str) else self.eval(pair.key, env)
                 if isinstance(pair.key, A.Interp) and len(pair.key.parts) == 1 \
                         and not isinstance(pair.key.parts[0], str):
@@ -551,6 +613,8 @@ class Instance:
             return Unknown(render(node))
         if isinstance(obj, ScopeVal):
             return _scope_member(obj, name, node)
+        if isinstance(obj, ResourceRef) and obj.attr == "id" and name == "id":
+            return obj  # a resource passed in (a resource-typed param): its id is the reference itself
         if isinstance(obj, dict):
             if name in obj:
                 return obj[name]
@@ -577,6 +641,10 @@ class Instance:
         else:
             obj_items = obj
         if isinstance(obj_items, list) and _is_int(idx):
+            if node.from_end:
+                if has_run(obj_items):
+                    return Unknown(render(node))  # how far from the end is unknown
+                idx = len(obj_items) - idx
             if has_run(obj_items[:idx + 1] if idx >= 0 else obj_items):
                 return Unknown(render(node))  # the unknown elements before it shift it by an unknown count
             if 0 <= idx < len(obj_items):

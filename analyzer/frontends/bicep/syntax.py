@@ -6,11 +6,16 @@ grammar ourselves, keeping every token (parentheses included: the grammar drops 
 ``(a + b) * c`` could not be told from ``a + b * c``), and convert that tree here. Operator chains
 come out of the grammar as right-leaning, precedence-free nests; we flatten each chain back into its
 token sequence and re-parse it with Bicep's precedence.
+
+The grammar is pycep's, extended to the current language (:data:`analyzer.frontends.grammars._BICEP_EDITS`),
+and reads the text :func:`prepare` gives: the file with its comments blanked and the line breaks Bicep
+reads as spaces turned into spaces, every offset kept, so positions come from offsets in the file.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Any
 
 from lark import Lark, Token, Tree
@@ -25,10 +30,13 @@ from analyzer.frontends.bicep.ast import (
     Decl,
     Expr,
     For,
+    FuncDecl,
     Ident,
     IfBody,
+    ImportDecl,
     Index,
     Interp,
+    Lambda,
     Lit,
     Member,
     MethodCall,
@@ -39,6 +47,7 @@ from analyzer.frontends.bicep.ast import (
     ParsedBicep,
     ParsedParams,
     ResourceDecl,
+    Spread,
     Ternary,
     Unary,
 )
@@ -59,14 +68,22 @@ class BicepSyntaxError(Exception):
         self.col = col
 
 
-def parse_file(text: str, display: str) -> ParsedBicep | Diagnostic:
-    """Parse one ``.bicep`` file; a file that cannot be parsed gives a located :class:`Diagnostic`."""
+def parse_file(text: str, display: str, header: dict[str, tuple[str | None, int]] | None = None,
+               ) -> ParsedBicep | Diagnostic:
+    """Parse one ``.bicep`` file; a file that cannot be parsed gives a located :class:`Diagnostic`.
+    ``header`` receives a parameter file's ``using`` and ``extends`` (target, line)."""
     try:
-        return _parse_bicep(text, display)
+        return _parse_bicep(text, display, header)
     except BicepSyntaxError as exc:
         return Diagnostic(Location(display, exc.line, exc.col), f"cannot parse Bicep: {exc}")
     except UnexpectedInput as exc:
-        return Diagnostic(Location(display, max(exc.line, 1), max(exc.column, 1)), _lark_message(exc))
+        line, col = max(exc.line, 1), max(exc.column, 1)
+        offset = getattr(exc, "pos_in_stream", None)
+        if isinstance(offset, int) and offset >= 0:  # the prepared text has the file's offsets, not its lines
+            line, col = _line_col(_line_starts(text), offset)
+        construct = unsupported_construct(text, line, col)
+        message = f"valid Bicep that fleetiac does not read yet: {construct}" if construct else _lark_message(exc)
+        return Diagnostic(Location(display, line, col), message)
     except RecursionError:
         return Diagnostic(Location(display, 1, 1), "cannot parse Bicep: the file is nested too deeply")
 
@@ -74,28 +91,25 @@ def parse_file(text: str, display: str) -> ParsedBicep | Diagnostic:
 def parse_params_file(text: str, display: str) -> ParsedParams | Diagnostic:
     """Parse one ``.bicepparam`` file (pycep rejects them: ``using`` is not in its grammar).
 
-    The file is rewritten to a Bicep file with the same layout (``using`` blanked, ``param`` turned into
-    ``var  `` of the same width), so the expression parser and every position can be reused as is.
+    The file is rewritten to a Bicep file with the same layout (``param`` turned into ``var  `` of the same
+    width), so the expression parser and every position can be reused as is; the grammar reads
+    ``using``, ``extends`` and ``extensionConfig``.
     """
-    using: str | None = None
-    using_line = 1
     param_lines: set[int] = set()
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
-        m = re.match(r"^(\s*)using\s+('(?:[^'\\]|\\.)*'|none)\s*(//.*)?\r?$", line)
-        if m:
-            using = None if m.group(2) == "none" else m.group(2)[1:-1]
-            using_line = number
-            lines[number - 1] = " " * len(line.rstrip("\r"))
-            continue
         m = re.match(r"^(\s*)param(\s)", line)
         if m:
             param_lines.add(number)
             lines[number - 1] = m.group(1) + "var  " + line[m.end(1) + 5:]
-    result = parse_file("\n".join(lines), display)
+    header: dict[str, tuple[str | None, int]] = {}
+    result = parse_file("\n".join(lines), display, header)
     if isinstance(result, Diagnostic):
         return Diagnostic(result.location, result.message.replace("Bicep", "Bicep parameters", 1))
-    out = ParsedParams(path=display, using=using, using_line=using_line)
+    using, using_line = header.get("using", (None, 1))
+    extends = header.get("extends", (None, 1))[0]
+    out = ParsedParams(path=display, using=using, using_line=using_line, extends=extends,
+                       imports=result.imports)
     for name, decl in result.vars.items():
         (out.params if decl.line in param_lines else out.vars)[name] = decl
     return out
@@ -105,10 +119,37 @@ def parse_expression(text: str, line: int, col: int) -> Expr:
     """Parse ``text`` (an expression found at ``line``:``col`` of a file) into an expression node."""
     prefix = "var __fleetiac_expr = "
     wrapped = prefix + text + "\n"
-    tree = lark_parser().parse(wrapped)
+    prepared = prepare(wrapped)
+    tree = lark_parser().parse(prepared)
     element = next(c for c in tree.children if isinstance(c, Tree))
     value = _children(element)[-1]
-    return _Converter(wrapped, line, col - len(prefix) - 1).expr(value)
+    return _Converter(wrapped, line, col - len(prefix) - 1, prepared).expr(value)
+
+
+# Valid Bicep the grammar does not read, recognised where a parse stops: (pattern over the text of the
+# line the parse stopped on, what to call it). Each pattern ends at the end of the line, and the parse
+# must have stopped there (at the line break): a syntax error earlier on the line is not one of them.
+_UNSUPPORTED: tuple[tuple[re.Pattern[str], str], ...] = (
+    # `cond ?` / `a :` at the end of a line are joined only when spaced (`string?` is a nullable type).
+    (re.compile(r"\S\?[ \t]*(//.*)?$|\?.*\S:[ \t]*(//.*)?$"),
+     "a conditional expression continued after a line-ending '?' or ':'"),
+)
+
+
+def unsupported_construct(text: str, line: int, col: int) -> str | None:
+    """The name of the valid Bicep construct a parse stopped at (``line``:``col``), when it is one
+    fleetiac knows it does not read (:data:`_UNSUPPORTED`); None for anything else (a syntax error)."""
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    written = lines[line - 1]
+    code_end = len(written.split("//", 1)[0].rstrip())
+    if col <= code_end:  # it stopped before the end of the line's code
+        return None
+    for pattern, construct in _UNSUPPORTED:
+        if pattern.search(written):
+            return construct
+    return None
 
 
 def _lark_message(exc: UnexpectedInput) -> str:
@@ -121,21 +162,72 @@ def _lark_message(exc: UnexpectedInput) -> str:
     return "cannot parse Bicep: unexpected end of input"
 
 
-# pycep's grammar reads a loop filter as a call of a function named `if`, so it rejects the usual
-# `[for x in xs: if (cond) {` (with a space). Moving the blanks inside the parenthesis keeps every
-# column, and the filter itself, as written.
-_LOOP_FILTER = re.compile(r"(\[[ \t]*for\b[^:\n]*:[ \t]*if)([ \t]+)\(")
+# -- preparing the text --------------------------------------------------------------------------------
+# Strings, multi-line strings (`$'''` ones too) and comments, in the order the lexer meets them.
+_SPANS = re.compile(
+    r"(?=[$'/#])(?:(?P<ml>\$*'''[\s\S]*?'''(?!'))"
+    r"|(?P<str>'(?:[^'\\$\n]|\\.|\$(?!\{)|\$\{(?:[^}'\n]|'(?:[^'\\\n]|\\.)*')*\})*')"
+    r"|(?P<cmt>//[^\n]*|/\*[\s\S]*?\*/|\#[^\n]*))"
+)
+_BRACKETS = re.compile(r"[()\[\]{}]")
+# A newline (with the blank lines after it) that Bicep reads as a space: after a line-ending `=>`, `|`,
+# `&&`, `||`, `??`, or a binary operator with a space before it (`a +`, `c ?`: not the type `string?`)
+# (group 1), or before a line-leading `?`, `:`, `|`, `&&`, `||`, `??`.
+# (Possessive, and a line-leading join only after a line's last character: blank runs, such as blanked
+# comment lines, are scanned once.)
+_JOINS = re.compile(r"(?=[?&|=\n \t])(?:(?:\?\?|&&|\|\||=>|(?<!\|)\||[ \t](?:[-+*/%?:<>]|[=!<>]=|[=!]~))"
+                    r"([ \t]*+\n\s*+)"
+                    r"|(?<=\S)[ \t]*+\n\s*+(?=\?\?|&&|\|\||\?(?!\?)|:|\|(?!\|)))")
 
 
-def _loop_filter(m: re.Match[str]) -> str:
-    line_start = m.string.rfind("\n", 0, m.start()) + 1
-    before = m.string[line_start:m.start()].replace("\\\\", "").replace("\\'", "")
-    if before.count("'") % 2:
-        return m.group(0)  # inside a string
-    return m.group(1) + "(" + m.group(2)
+def prepare(text: str) -> str:
+    """The text the grammar reads, of the same length (every offset is kept): comments and directives
+    blanked, and the newlines Bicep reads as spaces turned into spaces (inside parentheses, and
+    around a ternary's or a union's line-leading operator; see :data:`_JOINS`)."""
+    if "\n" not in text:
+        return text
+    # `out`: comments blanked; `scan`: strings hidden too (no bracket or newline in one counts).
+    outs: list[str] = []
+    scans: list[str] = []
+    last = 0
+    for m in _SPANS.finditer(text):
+        start, end = m.span()
+        piece = text[last:start]
+        outs.append(piece)
+        scans.append(piece)
+        blank = (" " if m.lastgroup == "cmt" else "_") * (end - start)
+        outs.append(blank if m.lastgroup == "cmt" else m.group())
+        scans.append(blank)
+        last = end
+    outs.append(text[last:])
+    scans.append(text[last:])
+    out, scan = "".join(outs), "".join(scans)
+    joined: list[tuple[int, int]] = []
+    stack: list[str] = []
+    previous = 0
+    for m in _BRACKETS.finditer(scan):
+        at = m.start()
+        if stack and stack[-1] == "(" and scan.find("\n", previous, at) >= 0:
+            joined.append((previous, at))
+        ch = m.group()
+        if ch in "([{":
+            stack.append(ch)
+        elif stack:
+            stack.pop()
+        previous = at
+    joined.extend(m.span(1) if m.group(1) else m.span() for m in _JOINS.finditer(scan))
+    if not joined:
+        return out
+    chars = list(out)
+    for start, end in joined:
+        i = out.find("\n", start, end)
+        while i >= 0:
+            chars[i] = " "
+            i = out.find("\n", i + 1, end)
+    return "".join(chars)
 
 
-def _parse_bicep(text: str, display: str) -> ParsedBicep:
+def _parse_bicep(text: str, display: str, header: dict[str, tuple[str | None, int]] | None) -> ParsedBicep:
     parsed = ParsedBicep(path=display)
     if not text.strip():
         return parsed
@@ -144,9 +236,10 @@ def _parse_bicep(text: str, display: str) -> ParsedBicep:
         raise BicepSyntaxError("unterminated multi-line string", line, 1)
     if not text.endswith("\n"):
         text += "\n"
-    text = _LOOP_FILTER.sub(_loop_filter, text)
-    tree = lark_parser().parse(text)
-    conv = _Converter(text, 0, 0)
+    prepared = prepare(text)
+    tree = lark_parser().parse(prepared)
+    conv = _Converter(text, 0, 0, prepared)
+    conv.header = header if header is not None else {}
     for element in tree.children:
         if isinstance(element, Tree):
             conv.declaration(element, parsed)
@@ -172,7 +265,7 @@ def _children(node: Tree) -> list[Any]:
     ]
 
 
-_TRIVIA = {"NEWLINE", "_NEWLINE", "_CPP_COMMENT_NL", "CPP_COMMENT", "C_COMMENT", "SH_COMMENT"}
+_TRIVIA = {"NEWLINE", "_NL", "CPP_COMMENT", "C_COMMENT", "SH_COMMENT"}
 _ESCAPES = {"\\": "\\", "'": "'", "n": "\n", "r": "\r", "t": "\t", "$": "$"}
 _OPERATOR_TREES = {
     "operator", "greater_than_or_equals", "greater_than", "less_than_or_equals", "less_than", "equals",
@@ -196,10 +289,11 @@ class _Op:
 class _Postfix:
     """A delimited postfix part of a chain: ``[index]`` or ``.listKeys(...)``."""
 
-    __slots__ = ("args", "col", "index", "line", "name", "safe")
+    __slots__ = ("args", "col", "from_end", "index", "line", "name", "safe")
 
     def __init__(self, line: int, col: int, *, index: Expr | None = None, name: str = "",
-                 args: tuple[Expr, ...] = (), safe: bool = False) -> None:
+                 args: tuple[Expr, ...] = (), safe: bool = False, from_end: bool = False) -> None:
+        self.from_end = from_end
         self.line = line
         self.col = col
         self.index = index
@@ -215,17 +309,23 @@ class _Converter:
     """Lark tree -> :mod:`ast` nodes. ``line_off``/``col_off`` shift positions of a sub-parse
     (an interpolation hole) back to where its text sits in the file."""
 
-    def __init__(self, text: str, line_off: int, col_off: int) -> None:
+    def __init__(self, text: str, line_off: int, col_off: int, prepared: str | None = None) -> None:
         self.text = text
+        # The parser's own lines are the file's when preparing the text joined none.
+        self.starts = _line_starts(text) if prepared is None or prepared.count("\n") != text.count("\n") else None
         self.line_off = line_off
         self.col_off = col_off
+        self.header: dict[str, tuple[str | None, int]] = {}
 
     # -- positions ---------------------------------------------------------------------------------
     def pos(self, node: Tree | Token) -> tuple[int, int]:
-        if isinstance(node, Token):
+        if self.starts is None and isinstance(node, Token):
             line, col = node.line or 1, node.column or 1
-        else:
+        elif self.starts is None and isinstance(node, Tree):
             line, col = node.meta.line, node.meta.column
+        else:  # from the offset: the parser read the prepared text, whose lines are not all the file's
+            offset = node.start_pos if isinstance(node, Token) else node.meta.start_pos
+            line, col = _line_col(self.starts or [0], offset or 0)
         if self.line_off == 0 and self.col_off == 0:
             return line, col
         if line == 1:
@@ -246,8 +346,23 @@ class _Converter:
             name_tok = _after(kids, kind)
             line, col = self.pos(name_tok)
             value = _after(kids, "=")
-            decl = Decl(str(name_tok), None if value is None else self.expr(value), line, col)
+            decl = Decl(str(name_tok), None if value is None else self.expr(value), line, col,
+                        self.resource_type(kids))
             getattr(parsed, f"{kind}s" if kind != "var" else "vars")[decl.name] = decl
+            return
+        if kind == "custom_func":
+            name_tok = _after(kids, "func")
+            line, col = self.pos(name_tok)
+            params = tuple(str(_children(k)[0]) for k in kids if isinstance(k, Tree) and k.data == "func_arg")
+            parsed.functions[str(name_tok)] = FuncDecl(str(name_tok), params, self.expr(kids[-1]), line, col)
+            return
+        if kind in {"using", "extends"}:
+            target = kids[1]
+            value = None if str(target) == "none" else self.string_value(target)
+            self.header[kind] = (value, self.pos(kids[0])[0])
+            return
+        if kind == "custom_import":
+            parsed.imports.append(self.import_decl(kids))
             return
         if kind == "resource":
             parsed.resources.append(self.resource(node, kids))
@@ -260,6 +375,33 @@ class _Converter:
             parsed.modules.append(
                 ModuleDecl(str(name_tok), self.string_value(_children(path_node)[0]), body, line, col)
             )
+
+    def resource_type(self, kids: list[Any]) -> str | None:
+        """The type of a resource-typed param or output (``resource 'T@v'``), or None."""
+        for kid in kids:
+            if isinstance(kid, Tree) and kid.data == "type_expr":
+                terms = [t for t in _children(kid) if isinstance(t, Tree)]
+                if len(terms) == 1:
+                    primary = _children(terms[0])[0]
+                    if isinstance(primary, Tree) and primary.data == "resource_type":
+                        return self.string_value(_children(primary)[-1])
+        return None
+
+    def import_decl(self, kids: list[Any]) -> ImportDecl:
+        line, col = self.pos(_keyword(kids, "import"))
+        path = next(k for k in reversed(kids) if isinstance(k, Token) and k.type == "QUOTED_INTERPOLATION")
+        names: list[tuple[str, str]] = []
+        wildcard: str | None = None
+        for alias in (k for k in kids if isinstance(k, Tree) and k.data == "import_alias"):
+            parts = _children(alias)
+            name = str(parts[0])
+            as_name = str(parts[-1]) if len(parts) > 1 else name
+            if name == "*":
+                wildcard = as_name
+            else:
+                names.append((self.string_value(parts[0]) if parts[0].type == "QUOTED_INTERPOLATION" else name,
+                              as_name))
+        return ImportDecl(self.string_value(path), tuple(names), wildcard, line, col)
 
     def resource(self, node: Tree, kids: list[Any]) -> ResourceDecl:
         name_tok = _after(kids, "resource")
@@ -349,10 +491,14 @@ class _Converter:
         if kind == "string":
             return self.token(_children(node)[-1])
         if kind == "multi_line_string":
-            raw = str(_children(node)[-1])[3:-3]
-            # Bicep drops a line break right after the opening quotes.
-            raw = raw[2:] if raw.startswith("\r\n") else raw[1:] if raw.startswith("\n") else raw
-            return Lit(line, col, raw)
+            return self.multi_line_string(_children(node)[-1])
+        if kind == "spread":
+            return Spread(line, col, self.expr(next(c for c in _children(node) if isinstance(c, Tree))))
+        if kind == "lambda_expression":
+            kids = _children(node)
+            arrow = next(i for i, k in enumerate(kids) if isinstance(k, Token) and str(k) == "=>")
+            params = tuple(str(t) for k in kids[:arrow] for t in _tokens(k) if t.type == "STRING")
+            return Lambda(line, col, params, self.expr(kids[-1]))
         if kind == "array":
             return Array(line, col, tuple(self.expr(c) for c in _children(node) if isinstance(c, Tree)))
         if kind == "object":
@@ -366,6 +512,40 @@ class _Converter:
             return IfBody(line, col, self.expr(trees[0]), self.expr(trees[1]))
         return Opaque(line, col, self.source(node))
 
+    def multi_line_string(self, tok: Token) -> Lit | Interp:
+        """A ``\'\'\'`` string: no escapes; with ``$`` before it, ``${...}`` holes (``$${...}`` with ``$$``)."""
+        text = str(tok)
+        dollars = len(text) - len(text.lstrip("$"))
+        line, col = self.pos(tok)
+        raw = text[dollars + 3:-3]
+        start = dollars + 3
+        # Bicep drops a line break right after the opening quotes.
+        skip = 2 if raw.startswith("\r\n") else 1 if raw.startswith("\n") else 0
+        raw, start = raw[skip:], start + skip
+        if not dollars:
+            return Lit(line, col, raw)
+        opener = "$" * dollars + "{"
+        parts: list[str | Expr] = []
+        i = 0
+        while True:
+            hole = raw.find(opener, i)
+            if hole < 0:
+                break
+            close = _hole_end(raw, hole + len(opener))
+            if close < 0:
+                l2, c2 = _offset(text, start + hole, line, col)
+                raise BicepSyntaxError("unterminated interpolation", l2, c2)
+            if hole > i:
+                parts.append(raw[i:hole])
+            l2, c2 = _offset(text, start + hole + len(opener), line, col)
+            parts.append(parse_expression(raw[hole + len(opener):close], l2, c2))
+            i = close + 1
+        if i < len(raw):
+            parts.append(raw[i:])
+        if all(isinstance(p, str) for p in parts):
+            return Lit(line, col, "".join(parts))  # type: ignore[arg-type]
+        return Interp(line, col, tuple(parts))
+
     def token(self, tok: Token) -> Expr:
         line, col = self.pos(tok)
         if tok.type == "STRING":
@@ -374,17 +554,24 @@ class _Converter:
             return self.string(tok)
         if tok.type == "INT":
             return Lit(line, col, _integer(tok, line, col))
+        if tok.type in {"MULTI_LINE_STRING", "INTERP_MULTI_LINE_STRING"}:
+            return self.multi_line_string(tok)
         return Opaque(line, col, str(tok))
 
     def obj(self, node: Tree) -> Obj:
         line, col = self.pos(node)
-        pairs: list[Pair] = []
+        pairs: list[Pair | Spread] = []
         resources: list[ResourceDecl] = []
         for child in _children(node):
             if not isinstance(child, Tree):
                 continue
             if child.data == "child_resource":
                 resources.append(self.resource(child, _children(child)))
+                continue
+            if child.data == "spread":
+                spread = self.expr(child)
+                assert isinstance(spread, Spread)
+                pairs.append(spread)
                 continue
             kids = _children(child)
             key_tok = _children(kids[0])[0]
@@ -402,7 +589,7 @@ class _Converter:
         kids = _children(node)
         head = kids[0]
         line, col = self.pos(head)
-        name = str(head)[:-1]
+        name = str(head) if head.type == "STRING" else str(head)[:-1]  # `f (x)`, with a space, or `f(x)`
         name = re.sub(r"^(sys|az)\.", "", name)
         args = tuple(self.expr(c) for c in kids[1:] if isinstance(c, Tree))
         return Call(line, col, name, args)
@@ -413,12 +600,7 @@ class _Converter:
         spec, body = trees[0], trees[-1]
         filt: Expr | None = None
         if len(trees) == 3:
-            cond = trees[1]
-            call = self.expr(cond)
-            if not (isinstance(call, Call) and call.name == "if" and len(call.args) == 1):
-                fl, fc = self.pos(cond)
-                raise BicepSyntaxError("a loop filter must be if(<condition>)", fl, fc)
-            filt = call.args[0]
+            filt = self.expr(next(c for c in _children(trees[1]) if isinstance(c, Tree)))
         names = [str(t) for t in _children(spec) if isinstance(t, Token) and t.type == "STRING"]
         iterable = next(c for c in _children(spec) if isinstance(c, Tree))
         item = names[0]
@@ -443,8 +625,9 @@ class _Converter:
             self.flatten(kids[0], out)
             line, col = self.pos(kids[1])
             safe = any(isinstance(k, Token) and str(k) == "?" for k in kids)
+            from_end = any(isinstance(k, Token) and str(k) == "^" for k in kids)
             index = next(k for k in kids[2:] if isinstance(k, Tree))
-            out.append(_Postfix(line, col, index=self.expr(index), safe=safe))
+            out.append(_Postfix(line, col, index=self.expr(index), safe=safe, from_end=from_end))
             return
         if kind == "function_accessor":
             self.flatten(kids[0], out)
@@ -550,7 +733,7 @@ class _ChainParser:
             if isinstance(item, _Postfix):
                 self.i += 1
                 if item.index is not None:
-                    left = Index(left.line, left.col, left, item.index, item.safe)
+                    left = Index(left.line, left.col, left, item.index, item.safe, item.from_end)
                 else:
                     left = MethodCall(left.line, left.col, left, item.name, item.args)
                 continue
@@ -565,6 +748,30 @@ class _ChainParser:
                     raise BicepSyntaxError("expected a property name", item.line, item.col)
                 continue
             return left
+
+
+def _line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts."""
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
+
+
+def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset``, given the line starts."""
+    line = bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
+
+
+def _tokens(node: Any) -> list[Token]:
+    """Every token under ``node``, in order."""
+    if isinstance(node, Token):
+        return [node]
+    return [t for c in node.children if c is not None for t in _tokens(c)]
 
 
 def _has(node: Tree, sym: str) -> bool:

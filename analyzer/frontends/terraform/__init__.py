@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,7 @@ from analyzer.frontends.sources import (
     SourceFile,
     TimedOut,
     machine_dependent,
+    raw_text,
     time_budget,
     timed_out,
     within,
@@ -44,13 +47,25 @@ if TYPE_CHECKING:
 
 
 def parse_source(source: SourceFile) -> ParsedFile | Diagnostic:
-    """One file to plain data; never raises."""
+    """One file to plain data; never raises. A file that cannot be parsed and names a Fleet Manager
+    resource type is marked :attr:`Diagnostic.declares_fleet`."""
+    text = read_source(source)
+    if isinstance(text, Diagnostic):
+        return replace(text, declares_fleet=True) if _FLEET_TYPES.search(raw_text(source)) else text
+    result = _parse_text(source, text)
+    if isinstance(result, Diagnostic) and not result.internal and _FLEET_TYPES.search(text):
+        return replace(result, declares_fleet=True)  # a fleet went unchecked
+    return result
+
+
+_FLEET_TYPES = re.compile(r"azurerm_kubernetes_fleet_|Microsoft\.ContainerService/fleets", re.IGNORECASE)
+"""Fleet Manager resource types (azurerm's, or an ARM type for azapi) written anywhere in a file's text."""
+
+
+def _parse_text(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
     from analyzer.frontends.grammars import hcl2_parser
     from analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
 
-    text = read_source(source)
-    if isinstance(text, Diagnostic):
-        return text
     # The budget times this file's parse: the grammar, built or loaded once per process, is not part of it.
     hcl2_parser()
     try:
