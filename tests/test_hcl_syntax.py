@@ -40,6 +40,15 @@ def value(text: str, name: str = "a") -> Any:
     return expr.value
 
 
+def joined(text: str) -> str:
+    """Attribute ``a`` of the first block of ``text``: a string, or a template of literals, joined."""
+    expr = parse_text(text, "main.tf").blocks[0].attributes["a"].expr
+    if isinstance(expr, Literal):
+        return str(expr.value)
+    assert isinstance(expr, Template), expr
+    return "".join(p if isinstance(p, str) else str(p.value) for p in expr.parts)
+
+
 def rejected(text: str) -> bool:
     try:
         parsed = parse_text(text, "main.tf")
@@ -234,7 +243,8 @@ def test_a_lone_carriage_return_in_a_heredoc_is_rejected() -> None:
 
 def test_an_invalid_interpolation_in_a_heredoc_is_rejected_on_its_line() -> None:
     # HashiCorp: 3,20 "Extra characters after interpolation expression"; 4,12 and 5,1 "Invalid expression".
-    assert problem_at("x {\n  a = <<EOT\necho ${local.prefix~~}\nEOT\n}\n")[0] == 3
+    assert problem_at("x {\n  a = <<EOT\necho ${local.prefix~~}\nEOT\n}\n") == (3, 20)
+    assert problem_at("x {\n  a = <<EOT\necho ${local.prefix~ ~}\nEOT\n}\n") == (3, 20)
     assert problem_at("x {\n  a = <<-EOT\n    one\n    two ${~~local.prefix}\n  EOT\n}\n") == (4, 12)
     assert problem_at("x {\n  a = <<EOT\na ${\n  var.x +\n} b\nEOT\n}\n") == (5, 1)
 
@@ -271,3 +281,59 @@ def test_a_newline_before_a_binary_operator_ends_the_argument() -> None:
     for text in ('(count.index\n == 0 ? "a" : "b")', "[b\n + 0]", "f(b\n + 0)", '"${b\n + 0}"',
                  "[for x in y: x\n + 1]", "{ for x in y: x => x\n + 1 }", "(b # c\n + 1)"):
         assert not rejected(f"x {{\n  a = {text}\n}}\n"), text
+
+
+def test_a_newline_after_a_binary_operator_or_around_a_conditional_ends_the_argument() -> None:
+    """HashiCorp: "Invalid expression" at the newline (after the operator, `?` or `:`), or "Missing
+    false expression in conditional" before a `:` that starts a line; inside (), [], ${ } and
+    { for } the expression goes on."""
+    for text, where in (("b +\n 1", (2, 10)), ("b ||\n c", (2, 11)), ("b ?\n 1 : 2", (2, 10)),
+                        ("b ? 1\n : 2", (2, 12)), ("b ? 1 :\n 2", (2, 14)), ("{ c = b +\n 1 }", (2, 16)),
+                        ("{ c = b ?\n 1 : 2 }", (2, 16)), ("[{ c = b +\n 1 }]", (2, 17))):
+        assert problem_at(f"x {{\n  a = {text}\n}}\n") == where, text
+    for text, shown in (("(b -\n 1)", "b - 1"), ("(b\n - 1)", "b - 1"), ("(!\n b)", "!b"), ("(b\n  .c)", "b.c"),
+                        ("[b ?\n 1\n :\n 2]", "[b ? 1 : 2]"), ('"${b ?\n 1 :\n 2}"', '"${b ? 1 : 2}"'),
+                        ("{ c = (b\n + 1) }", '{"c" = b + 1}'), ("(b // c\n  + 1)", "b + 1"),
+                        ("[for x in y:\n x if\n x]", "[for x in y : x if x]"),
+                        ("{\n for x in y: x =>\n x }", "{for x in y : x => x}")):
+        assert render(parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr) == shown
+    heredoc = parse_text("x {\n  a = <<EOT\n${b +\n 1}\nEOT\n}\n", "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(heredoc, Template) and render(heredoc.parts[0]) == "b + 1"
+
+
+def test_a_strip_marker_is_part_of_its_brace() -> None:
+    """HashiCorp lexes `${~` and `~}` as single tokens; a `~` anywhere else is an unsupported operator."""
+    for text, where in (('"${x ~ }"', (2, 12)), ('"${ ~x}"', (2, 11)), ('"${~~x}"', (2, 11)), ('"${x~~}"', (2, 11)),
+                        ('"%{ if x ~ }y%{ endif }"', (2, 16))):
+        assert problem_at(f"x {{\n  a = {text}\n}}\n") == where, text
+    expr = parse_text('x {\n  a = "${~x~}~"\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(expr, Template) and render(expr) == '"${x}~"'
+
+
+def test_heredoc_lines_keep_their_own_line_breaks() -> None:
+    """In a CRLF file a heredoc's lines end with CRLF (HashiCorp's values)."""
+    assert joined("x {\r\n  a = <<EOT\r\nhi\r\nEOT\r\n}\r\n") == "hi\r\n"
+    assert joined("x {\r\n  a = <<EOT\r\nhi\r\nthere\r\nEOT\r\n}\r\n") == "hi\r\nthere\r\n"
+    assert joined("x {\n  a = <<EOT\r\nhi\nthere\r\nEOT\n}\n") == "hi\nthere\r\n"
+    assert joined("x {\r\n  a = <<EOT\r\n\r\nEOT\r\n}\r\n") == "\r\n"
+    assert joined("x {\r\n  a = <<EOT\r\nEOT\r\n}\r\n") == ""
+    assert joined("x {\r\n  a = <<-EOT\r\n    hi\r\n      there\r\n  EOT\r\n}\r\n") == "hi\r\n  there\r\n"
+    assert joined('x {\r\n  a = <<EOT\r\nhi ${"x"~}\r\n  b\r\nEOT\r\n}\r\n') == "hi x  b\r\n"
+    assert joined('x {\r\n  a = <<EOT\r\nhi \r\n${~"x"}\r\nEOT\r\n}\r\n') == "hix\r\n"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("    hi\r\n  \r\n    x\r\n", "hi\r\n  \r\nx\r\n"),  # a line of spaces stays, and does not count
+    ("    hi\n\t\n    x\n", "hi\n\t\nx\n"),
+    ("    hi\n\n    x\n", "hi\n\nx\n"),
+    ("  \u3000a\n   b\n", "a\nb\n"),  # any Unicode space is indentation
+    ('    a ${"x"}\n  b\n', "  a x\nb\n"),
+    ('    a ${"x" ~}\n  b\n', "a x  b\n"),  # the stripped line break: `  b` starts no line
+    ('    a ${\n"x"}\n    b\n', "a x\nb\n"),  # lines inside an interpolation are not the heredoc's
+    ('    ${"x"}\n    b\n', "x\nb\n"),
+    ('      a\n    ${~"x"}\n      b\n', "      a\nx\n      b\n"),  # an interpolation starts its line
+    ("    a $${x} %%{y} $ % $z\n  b\n", "  a ${x} %{y} $ % $z\nb\n"),
+])
+def test_flush_heredocs_remove_the_smallest_indentation_as_hashicorp_does(body: str, expected: str) -> None:
+    newline = "\r\n" if "\r\n" in body else "\n"
+    assert joined(f"x {{{newline}  a = <<-EOT{newline}{body}EOT{newline}}}{newline}") == expected

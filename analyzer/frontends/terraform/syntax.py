@@ -258,25 +258,27 @@ _STRIP_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2
                "\u2028\u2029\u202f\u205f\u3000"
 
 
-def _strip(parts: list[Any], strips: list[tuple[bool, bool]], per_line: bool) -> list[Any]:
-    """Apply ``${~ ... ~}`` strip markers: ``~`` after ``${`` removes the whitespace before the
-    interpolation, ``~`` before ``}`` the whitespace after it. In a quoted string that is the whole
-    neighbouring literal; in a heredoc HCL scans each line as its own literal, so only up to the
-    nearest line break (the line break itself included, after the interpolation)."""
+def _strip(parts: list[Any], strips: list[tuple[bool, bool]]) -> list[Any]:
+    """Apply a quoted string's ``${~ ... ~}`` strip markers: ``~`` after ``${`` removes the whitespace
+    before the interpolation, ``~`` before ``}`` the whitespace after it (the whole neighbouring
+    literal; a heredoc's are applied line by line, :func:`_heredoc_parts`)."""
     out = list(parts)
     for index, (left, right) in enumerate(strips):
         if left and index > 0 and isinstance(out[index - 1], str):
-            text = out[index - 1]
-            cut = text.rfind("\n", 0, len(text) - 1) + 1 if per_line else 0
-            out[index - 1] = text[:cut] + text[cut:].rstrip(_STRIP_SPACE)
+            out[index - 1] = out[index - 1].rstrip(_STRIP_SPACE)
         if right and index + 1 < len(out) and isinstance(out[index + 1], str):
-            text = out[index + 1]
-            cut = text.find("\n") + 1 if per_line and "\n" in text else len(text)
-            out[index + 1] = text[:cut].lstrip(_STRIP_SPACE) + text[cut:]
+            out[index + 1] = out[index + 1].lstrip(_STRIP_SPACE)
     return out
 
 
-def _string(node: Tree, per_line: bool = False) -> Expr:
+def _interpolation(inner: Tree) -> tuple[Expr, bool, bool]:
+    """An interpolation's expression, and whether it strips the whitespace before and after it."""
+    markers = [i for i, c in enumerate(inner.children) if isinstance(c, Token) and c.type == "STRIP_MARKER"]
+    at = next(i for i, c in enumerate(inner.children) if isinstance(c, Tree) and c.data != "new_line_or_comment")
+    return _expr(inner.children[at]), any(m < at for m in markers), any(m > at for m in markers)
+
+
+def _string(node: Tree) -> Expr:
     parts: list[Any] = []
     strips: list[tuple[bool, bool]] = []  # per part: (strip before, strip after)
     for part in node.children:
@@ -291,17 +293,19 @@ def _string(node: Tree, per_line: bool = False) -> Expr:
                 parts.append(text)
                 strips.append((False, False))
         elif inner.data == "interpolation":
-            markers = [i for i, c in enumerate(inner.children) if isinstance(c, Token) and c.type == "STRIP_MARKER"]
-            at = next(i for i, c in enumerate(inner.children)
-                      if isinstance(c, Tree) and c.data != "new_line_or_comment")
-            parts.append(_expr(inner.children[at]))
-            strips.append((any(m < at for m in markers), any(m > at for m in markers)))
+            expr, left, right = _interpolation(inner)
+            parts.append(expr)
+            strips.append((left, right))
         else:
             # %{ if } / %{ for } directives: rare in infrastructure code, not modelled.
             return Unsupported(_pos(node), "template directive")
     if any(left or right for left, right in strips):
-        parts = [p for p in _strip(parts, strips, per_line) if p != ""]
-    pos = _pos(node)
+        parts = [p for p in _strip(parts, strips) if p != ""]
+    return _template(_pos(node), parts)
+
+
+def _template(pos: Pos, parts: list[Any]) -> Expr:
+    """A string's parts (texts and expressions) as a literal when they are one text, else a template."""
     if not parts:
         return Literal(pos, "")
     if len(parts) == 1 and isinstance(parts[0], str):
@@ -309,11 +313,11 @@ def _string(node: Tree, per_line: bool = False) -> Expr:
     return Template(pos, tuple(parts))
 
 
-# The delimiter is an identifier (the grammar checks it): any run of non-space characters here.
-_HEREDOC_RE = re.compile(r"<<(-?)(\S+?)\r?\n(.*?)\r?\n?[ \t]*\2\r?\n?$", re.S)
-
-
 def _heredoc(token: Token, pos: Pos) -> Expr:
+    """A heredoc's value, as HashiCorp's parser reads it: the body is the lines between the header
+    and the closing delimiter, each with its own line break (a CRLF stays one: `<<EOT\r\nhi\r\nEOT`
+    is ``"hi\r\n"``); interpolations and strip markers as in :func:`_heredoc_parts`; ``<<-``
+    removes the smallest indentation (:func:`_flush`)."""
     raw = str(token)
     lone_cr = re.search(r"\r(?!\n)", raw)
     if lone_cr:  # HCL: a carriage return is only part of a CRLF line break, in a heredoc too
@@ -321,20 +325,51 @@ def _heredoc(token: Token, pos: Pos) -> Expr:
         line = (token.line or 1) + before.count("\n")
         column = len(before) - before.rfind("\n") if "\n" in before else (token.column or 1) + len(before)
         raise SyntaxProblem("unexpected character '\\r'", line, column)
-    match = _HEREDOC_RE.match(raw)
-    if not match:
-        return Unsupported(pos, "heredoc")
-    trim, _, body = match.groups()
-    lines = body.split("\n") if body else []
-    cut = 0
-    if trim and lines:
-        indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
-        cut = min(indents) if indents else 0
-        lines = [line[cut:] for line in lines]
-    text = "\n".join(lines) + ("\n" if lines else "")
-    if "${" not in text and "%{" not in text:
-        return Literal(pos, text)
-    return _heredoc_template(text, pos, (token.line or pos.line) + 1, cut)
+    # The token ends with the closing delimiter's line, the header is the first: the body is between.
+    body = raw[raw.index("\n") + 1:raw.rfind("\n") + 1]
+    parts: list[Any]
+    if "${" in body or "%{" in body:
+        found = _heredoc_parts(body, pos, (token.line or pos.line) + 1)
+        if isinstance(found, Expr):
+            return found
+        parts = found
+    else:
+        parts = [line + "\n" for line in body.split("\n")[:-1]]  # each line with its line break
+    if raw.startswith("<<-"):
+        _flush(parts)
+    melded: list[Any] = []
+    for part in parts:
+        if isinstance(part, str) and melded and isinstance(melded[-1], str):
+            melded[-1] += part
+        elif part != "":
+            melded.append(part)
+    return _template(pos, melded)
+
+
+def _flush(parts: list[Any]) -> None:
+    """``<<-``: remove from each line the smallest indentation of the heredoc's lines, in place, as
+    HCL's ``flushHeredocTemplateParts`` does: ``parts`` are its tokens (a text is a line, or the part
+    of one before or after an interpolation), after strip markers. A line is one where the previous
+    text ends with a line break; one that is only spaces is left as it is and does not count, one that
+    starts with an interpolation counts as no indentation."""
+    smallest = None
+    line_start = True
+    adjust: list[int] = []
+    for index, part in enumerate(parts):
+        if line_start:
+            line_start = False
+            if isinstance(part, str):
+                rest = part.lstrip(_STRIP_SPACE)
+                if rest or not part.endswith("\n"):
+                    adjust.append(index)
+                    spaces = len(part) - len(rest)
+                    smallest = spaces if smallest is None else min(smallest, spaces)
+            else:
+                smallest = 0
+        if isinstance(part, str) and part.endswith("\n"):
+            line_start = True
+    for index in adjust:
+        parts[index] = parts[index][smallest:]
 
 
 def _template_sequence_end(text: str, start: int) -> int:
@@ -388,17 +423,21 @@ def _heredoc_quoted(text: str) -> tuple[str, list[int]]:
 
 
 _HEREDOC_PREFIX = 'x = "'
+_TEMPLATE_MARK = re.compile("[$%]")
 
 
-def _heredoc_template(text: str, pos: Pos, first_line: int, cut: int) -> Expr:
-    """Interpolations in a heredoc: re-read its text as a quoted string (:func:`_heredoc_quoted`). One
-    that does not parse is a syntax error, reported where in the heredoc (``first_line`` is the line of
-    its first body line, ``cut`` the indentation a ``<<-`` heredoc removed)."""
+def _heredoc_parts(body: str, pos: Pos, first_line: int) -> list[Any] | Expr:
+    """A heredoc body with interpolations as HCL's tokens: each line's texts (split at each ``${ }``,
+    escapes ``$${`` and ``%%{`` read) and the interpolations' expressions, strip markers applied
+    (``~`` strips only the text token next to it: a heredoc's reach the nearest line break). The
+    interpolations are read by re-reading the body as a quoted string (:func:`_heredoc_quoted`); one
+    that does not parse is a syntax error, reported where in the heredoc (``first_line`` is the line
+    of the body's first line). A template directive is not modelled: the heredoc is unknown."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
     from analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
 
-    quoted, where = _heredoc_quoted(text)
+    quoted, where = _heredoc_quoted(body)
     source = f'{_HEREDOC_PREFIX}{quoted}"\n'
     try:
         tree = parses_to_tree(source)
@@ -413,20 +452,61 @@ def _heredoc_template(text: str, pos: Pos, first_line: int, cut: int) -> Expr:
             offset = error.pos_in_stream
             shown = f"character {source[offset]!r}" if offset is not None and offset < len(source) else shown
         inside = (offset or 0) - len(_HEREDOC_PREFIX)
-        at = where[inside] if offset is not None and 0 <= inside < len(where) else len(text.rstrip("\n"))
-        before = text[:at]
+        at = where[inside] if offset is not None and 0 <= inside < len(where) else len(body.rstrip("\r\n"))
+        before = body[:at]
         raise SyntaxProblem(f"unexpected {shown} in a heredoc's template", first_line + before.count("\n"),
-                            at - (before.rfind("\n") + 1) + cut + 1) from None
-    attribute = _trees(tree.children[0])[0]
+                            at - (before.rfind("\n") + 1) + 1) from None
+    string = _trees(_trees(tree.children[0])[0].children[-1])[0]
+    interpolations: list[tuple[Expr, bool, bool]] = []
     try:
-        expr = _string(_trees(attribute.children[-1])[0], per_line=True)
+        for part in _trees(string):
+            inner = part.children[0]
+            if isinstance(inner, Tree):
+                if inner.data != "interpolation":
+                    return Unsupported(pos, "heredoc")  # %{ if } / %{ for }
+                interpolations.append(_interpolation(inner))
     except SyntaxProblem as problem:  # where in the heredoc is not known: the heredoc is the place
         raise SyntaxProblem(problem.message, pos.line, pos.column) from None
-    if isinstance(expr, Template):
-        return Template(pos, expr.parts)
-    if isinstance(expr, Literal):
-        return Literal(pos, expr.value)
-    return Unsupported(pos, "heredoc")
+    parts: list[Any] = []
+    text = ""
+    at = 0
+    while at < len(body):
+        if body.startswith(("$${", "%%{"), at):
+            text += body[at + 1:at + 3]
+            at += 3
+        elif body.startswith("${", at):
+            if text:
+                parts.append(text)
+            text = ""
+            parts.append(None)
+            at = _template_sequence_end(body, at)
+        else:
+            end = body.find("\n", at) + 1 or len(body)
+            mark = _TEMPLATE_MARK.search(body, at, end)
+            cut = max(mark.start() if mark else end, at + 1)  # a `$` or `%` that starts nothing is text
+            text += body[at:cut]
+            at = cut
+            if text.endswith("\n"):
+                parts.append(text)
+                text = ""
+    if text:
+        parts.append(text)
+    if parts.count(None) != len(interpolations):  # the two readings differ: not known
+        return Unsupported(pos, "heredoc")
+    found = iter(interpolations)
+    strip_next = False
+    for index, part in enumerate(parts):
+        if part is None:
+            expr, left, right = next(found)
+            if left and index > 0 and isinstance(parts[index - 1], str):
+                parts[index - 1] = parts[index - 1].rstrip(_STRIP_SPACE)
+            parts[index] = expr
+            strip_next = right
+        else:
+            if strip_next:
+                parts[index] = part.lstrip(_STRIP_SPACE)
+            strip_next = False
+    return parts
 
 
 _BINARY = {"binary_op"}
