@@ -10,7 +10,8 @@ one: Terraform rejects it); it rejects it with a FIAC901 syntax diagnostic. For 
 fleetiac's blocks and attributes are laid out as hcl2json lays out its JSON (a block is
 ``{type: {label: ... [body, ...]}}``, an attribute ``name: value``), and must give exactly the same
 keys and the same number of blocks everywhere. An attribute fleetiac reads as a literal (a string,
-number, bool or null; a template of literals is joined) must have the oracle's value; any other
+number, bool or null; a template of literals is joined; a tuple or an object of such values, an
+object only when all its keys are strings) must have the oracle's value; any other
 expression (a reference, a call: hcl2json prints those as ``"${...}"`` text) is only required to
 exist. A number is compared by value (``1e3`` is ``1000``), a bool only with a bool, a string by its
 text (hcl2json writes `${` in one as `$${`).
@@ -38,9 +39,11 @@ from analyzer.frontends.terraform.syntax import (
     Block,
     Expr,
     Literal,
+    ObjectExpr,
     ParsedFile,
     SyntaxProblem,
     Template,
+    TupleExpr,
     parse_text,
     round_number,
 )
@@ -137,6 +140,11 @@ def fleetiac_parse(text: str) -> ParsedFile | None:
     return None if parsed.problems else parsed
 
 
+def _escaped(text: str) -> str:
+    """A string as hcl2json writes it: as template text, where `${` is `$${`."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
 def _value(expr: Expr) -> Any:
     if isinstance(expr, Literal):
         return expr.value
@@ -144,6 +152,16 @@ def _value(expr: Expr) -> Any:
         parts = [p if isinstance(p, str) else _value(p) for p in expr.parts]
         if all(isinstance(p, str) for p in parts):
             return "".join(parts)
+    if isinstance(expr, TupleExpr):
+        return [_value(item) for item in expr.items]
+    if isinstance(expr, ObjectExpr):
+        out: dict[str, Any] = {}
+        for key_expr, value_expr in expr.items:
+            key = _value(key_expr)
+            if not isinstance(key, str):  # hcl2json writes other keys its own way (`${-1}`, `1000`)
+                return ANY
+            out[_escaped(key)] = _value(value_expr)  # a repeated key: the last one, as hcl2json
+        return out
     return ANY
 
 
@@ -186,10 +204,11 @@ def disagreement(expected: Any, actual: Any, where: str = "") -> str | None:
             if found:
                 return found
         return None
-    if isinstance(actual, str) and actual.startswith("${") and actual.endswith("}") and not isinstance(expected, str):
-        return None  # hcl2json prints an expression it did not evaluate (`- -1`); fleetiac folded it
+    if isinstance(actual, str) and actual.startswith("${") and actual.endswith("}") and (
+            not isinstance(expected, str) or not _escaped(expected).startswith("${")):
+        return None  # hcl2json prints an expression it did not evaluate (`- -1`, `("a")`); fleetiac folded it
     if isinstance(expected, str):  # hcl2json prints a string as template text: `${` is `$${` there
-        same = isinstance(actual, str) and expected.replace("${", "$${").replace("%{", "%%{") == actual
+        same = isinstance(actual, str) and _escaped(expected) == actual
     elif isinstance(expected, bool) or expected is None:
         same = expected is actual
     else:
@@ -280,6 +299,29 @@ weight       = -1.25
   kubernetes_cluster_id = azurerm_kubernetes_cluster.aks[count.index].id
   group                 = count.index == 0 ? "canary" : "prod"
   note                  = "a ${ "b" } c"
+}
+''',
+    '''locals {
+  sum    = (var.a +
+    1)
+  pick   = [var.b ?
+    "x" :
+    "y"]
+  call   = format("%s-%s",
+    "a", # c
+    "b")
+  neg    = (1
+    - 2)
+  folded = <<-EOT
+    one ${"two"} $${three}
+
+      four ${~ "five" ~}
+    six
+  EOT
+  each   = { for k, v in var.m :
+    k => v
+  }
+  quoted = "a $${b} %%{c} ${"d"~} e"
 }
 ''',
 )

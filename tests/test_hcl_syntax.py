@@ -337,3 +337,13 @@ def test_heredoc_lines_keep_their_own_line_breaks() -> None:
 def test_flush_heredocs_remove_the_smallest_indentation_as_hashicorp_does(body: str, expected: str) -> None:
     newline = "\r\n" if "\r\n" in body else "\n"
     assert joined(f"x {{{newline}  a = <<-EOT{newline}{body}EOT{newline}}}{newline}") == expected
+
+
+def test_a_brace_then_for_is_always_a_for_expression() -> None:
+    """HashiCorp: "Invalid 'for' expression" at the token after a bare `for` that begins an object."""
+    for text, where in (("{ for = 1 }", (2, 13)), ("{ for: 1 }", (2, 12)), ("{\n for = 1\n}", (3, 6)),
+                        ("{ for /* c */ = 2 }", (2, 21)), ("{ for.x = 2 }", (2, 12))):
+        assert problem_at(f"x {{\n  a = {text}\n}}\n") == where, text
+    for text in ('{ "for" = 1 }', "{ b = 1, for = 2 }", "{ b = 1\n for = 2 }", "{ for-x = 2 }", "{ fork = 2 }"):
+        expr = parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr
+        assert isinstance(expr, ObjectExpr), text

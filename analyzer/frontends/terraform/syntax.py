@@ -569,6 +569,21 @@ def _check_separators(node: Tree) -> None:
         previous = kind
 
 
+def _check_not_for(items: list[Tree]) -> None:
+    """HCL reads ``{`` followed by the word ``for`` as a ``for`` expression, always: an object whose
+    first key is a bare ``for`` (``{ for = 1 }``) is an invalid one, reported at the token after it
+    (``{ "for" = 1 }`` and ``{ a = 1, for = 2 }`` are objects)."""
+    if not items:
+        return
+    key = _trees(items[0])[0]
+    if not (_trees(key) and _trees(key)[0].data == "keyword" and str(_trees(key)[0].children[0]) == "for"):
+        return
+    after = next(c for c in items[0].children if isinstance(c, Token))  # the `=` or `:`
+    text = str(after)
+    raise SyntaxProblem("a 'for' expression needs a variable name after 'for'", after.line or 1,
+                        (after.column or 1) + len(text) - len(text.lstrip(" \t")))
+
+
 def _start(node: Tree) -> tuple[int, int]:
     pos = _pos(node)
     return pos.line, pos.column
@@ -621,6 +636,7 @@ def _expr(node: Tree | Token) -> Expr:
         return TupleExpr(pos, tuple(_expr(c) for c in children))
     if kind == "object":
         _check_separators(node)
+        _check_not_for(children)
         items = []
         for elem in children:
             key_node, value_node = _trees(elem)[0], _trees(elem)[-1]
