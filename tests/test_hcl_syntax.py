@@ -19,6 +19,7 @@ from analyzer.frontends.terraform.syntax import (
     GetAttr,
     Literal,
     ObjectExpr,
+    Pos,
     SyntaxProblem,
     Template,
     Unary,
@@ -347,3 +348,16 @@ def test_a_brace_then_for_is_always_a_for_expression() -> None:
     for text in ('{ "for" = 1 }', "{ b = 1, for = 2 }", "{ b = 1\n for = 2 }", "{ for-x = 2 }", "{ fork = 2 }"):
         expr = parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr
         assert isinstance(expr, ObjectExpr), text
+
+
+def test_a_heredoc_closing_line_is_the_delimiter_trimmed_of_unicode_spaces() -> None:
+    assert value("x {\n  a = <<EOT\nhi\nEOT\v\n}\n") == "hi\n"
+    assert value("x {\n  a = <<EOT\nhi\nEOT\u3000 \r\n}\n") == "hi\n"
+    assert value("x {\n  a = <<EOT\nhi\n\u3000EOT\n}\n") == "hi\n"
+    assert value("x {\n  a = <<EOT\nhi\n\x1cEOT\nEOT\n}\n") == "hi\n\x1cEOT\n"  # not a space in Go
+
+
+def test_a_heredoc_closed_on_the_last_line_needs_a_line_break() -> None:
+    assert problem_at("a = <<EOT\nhi\nEOT") == (3, 4)
+    assert problem_at("a = <<EOT\nhi\nEOT  ") == (3, 6)
+    assert parse_text("a = <<EOT\nhi\nEOT\nb = 1", "main.tf").attributes["b"].expr == Literal(Pos(4, 5, 4, 6), 1)

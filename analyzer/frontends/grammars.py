@@ -126,9 +126,10 @@ _HCL2_EDITS: tuple[tuple[str, str, str], ...] = (
     ("NAME : /[a-zA-Z_][a-zA-Z0-9_-]*/", "NAME : /@START@@CONTINUE@*/", "identifiers"),
     ("(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)", "(?P<heredoc>@START@@CONTINUE@*)", "heredoc delimiter"),
     ("(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)", "(?P<heredoc_trim>@START@@CONTINUE@*)", "heredoc delimiter"),
-    # The newline after a heredoc's closing delimiter ends the argument, as after any other value.
-    ("(?P=heredoc)\\r?\\n/", "(?P=heredoc)(?=[ \\t]*\\r?\\n)/", "heredoc end"),
-    ("(?P=heredoc_trim)\\r?\\n/", "(?P=heredoc_trim)(?=[ \\t]*\\r?\\n)/", "heredoc end"),
+    # The newline after a heredoc's closing delimiter ends the argument, as after any other value. The
+    # delimiter's line is the one that is the delimiter once trimmed of Go's Unicode spaces.
+    ("\\s*(?P=heredoc)\\r?\\n/", "[@SPACE@\\r\\n]*(?P=heredoc)[@SPACE@]*(?=\\r?\\n)/", "heredoc end"),
+    ("\\s*(?P=heredoc_trim)\\r?\\n/", "[@SPACE@\\r\\n]*(?P=heredoc_trim)[@SPACE@]*(?=\\r?\\n)/", "heredoc end"),
     # A quoted string is one line: a newline (or a CR) in it is an error, not part of the value.
     ('(?!%\\{)[^"\\\\]|', '(?!%\\{)[^"\\\\\\r\\n]|', "one-line strings"),
     # A strip marker is part of the `${~`, `%{~` or `~}` token in HCL: `${ ~x}` and `${x ~ }` are errors
@@ -174,6 +175,9 @@ _HCL2_EDITS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+_GO_SPACE = "\\t\\x0b\\x0c \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+"""A regex class's inside: Go's ``unicode.IsSpace`` but the line breaks ``\\r`` and ``\\n``."""
+
 _ALWAYS_LEXED = ("NL_OR_COMMENT",)
 """Terminals the lexer reads in every state: a newline (or a line comment) may come after any token
 inside brackets, where the post-lexer drops it; elsewhere the parser decides whether one may be there."""
@@ -215,7 +219,7 @@ def hcl2_grammar() -> str:
             raise RuntimeError(f"python-hcl2's grammar changed: the {why} edit does not apply")
         text = text.replace(old, new)
     start, cont = _identifier_classes()
-    return text.replace("@START@", start).replace("@CONTINUE@", cont)
+    return text.replace("@START@", start).replace("@CONTINUE@", cont).replace("@SPACE@", _GO_SPACE)
 
 
 def hcl2_parser() -> Lark:

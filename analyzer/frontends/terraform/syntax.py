@@ -782,4 +782,13 @@ def parse_text(text: str, display: str) -> ParsedFile:
     except UnexpectedInput as error:
         raise SyntaxProblem("invalid syntax", getattr(error, "line", 1) or 1,
                             getattr(error, "column", 1) or 1) from None
+    if not text.endswith("\n") and "<<" in text:
+        # The parser sees the file with a line break added: a heredoc whose closing delimiter is the
+        # file's last line, with no line break after it, is not closed (HashiCorp: "Unterminated
+        # template string", at the end of the file).
+        last_line = text.rfind("\n") + 1
+        for token in tree.scan_values(lambda v: isinstance(v, Token) and v.type.startswith("HEREDOC_TEMPLATE")):
+            if token.end_pos is not None and token.end_pos > last_line:
+                raise SyntaxProblem("unterminated heredoc: no line break after its closing delimiter",
+                                    text.count("\n") + 1, len(text) - last_line + 1)
     return convert(tree, display)
