@@ -187,6 +187,9 @@ def disagreement(expected: Any, actual: Any, where: str = "") -> str | None:
     """Where fleetiac's layout (``expected``, with ANY) and the oracle's JSON differ, or None."""
     if expected is ANY:
         return None
+    if isinstance(actual, str) and actual.startswith("${") and actual.endswith("}") and (
+            not isinstance(expected, str) or not _escaped(expected).startswith("${")):
+        return None  # hcl2json prints an expression it did not evaluate (`- -1`, `("a")`); fleetiac folded it
     if isinstance(expected, dict):
         if not isinstance(actual, dict) or set(expected) != set(actual):
             return f"{where or '/'}: fleetiac has {sorted(expected) if isinstance(expected, dict) else expected!r}, " \
@@ -204,9 +207,6 @@ def disagreement(expected: Any, actual: Any, where: str = "") -> str | None:
             if found:
                 return found
         return None
-    if isinstance(actual, str) and actual.startswith("${") and actual.endswith("}") and (
-            not isinstance(expected, str) or not _escaped(expected).startswith("${")):
-        return None  # hcl2json prints an expression it did not evaluate (`- -1`, `("a")`); fleetiac folded it
     if isinstance(expected, str):  # hcl2json prints a string as template text: `${` is `$${` there
         same = isinstance(actual, str) and _escaped(expected) == actual
     elif isinstance(expected, bool) or expected is None:
@@ -384,7 +384,8 @@ IDENTIFIERS = ("\u03c0", "n\u00e4me", "\u540d\u524d", "_x", "x-y", "\u00f11", "c
 NUMBERS = ("123456789012345678901234567890", "9" * 400, "1" + "0" * 4400, "1e400", "1.5e-400", "007",
            "0.000001", "1E+3", "12345678901234567890.5", "1.", ".5", "1e", "0x10", "1_000", "00")
 VOCABULARY = ("=", "{", "}", ",", "[", "]", '"', "\n", "~", ".", "*", "x", "1", "(", ")", ":", "?", "${",
-              "%{", "<<EOT\n", "/*", "*/", "\\", "-", "!", "null", "=>", "...", "#")
+              "%{", "<<EOT\n", "/*", "*/", "\\", "-", "!", "null", "=>", "...", "#", "+", "&&", "==", "<", "%",
+              "/", "||", "\r\n", "\t", "$", "'", ";", "for", "in", "if", "~}", "${~", "<<-EOT\n", "EOT\n", "  ", "\n\n")
 
 mutation = st.tuples(
     st.sampled_from(("block_comment", "line_comment", "cr", "strip", "heredoc", "ident", "number",
@@ -496,5 +497,62 @@ _RUN = settings(max_examples=EXAMPLES or 300, deadline=None, derandomize=not EXA
 @_RUN
 @given(text=hcl_texts())
 def test_fleetiac_reads_hcl_as_hashicorp_does(oracle: Oracle, text: str) -> None:
+    found = compare(oracle, text)
+    assert found is None, f"{found}\n--- text ---\n{text}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Generated expressions: every kind of expression, nested, with newlines and comments between tokens
+# (where HCL skips them, inside (), [], ${ } and { for }, and where they end the argument)
+
+_SEPARATORS = st.sampled_from((" ", "", "\n", " \n ", " # c\n", " // c\n", " /* c */ ", "\r\n", "\t", "/* a\nb */"))
+_sep = st.one_of(st.just(" "), _SEPARATORS)
+_LEAVES = ("1", "x", "var.a", '"s"', "true", "null", "1.5", '"a ${x} b"', "-1", "x[0]", "x.*.y", "x[*].y", "f()",
+           "<<EOT\nhi\nEOT\n", "<<-EOT\n  hi ${x}\n\n   there\n  EOT\n", "0.5e3", '"$${x}"', '"${~ "s" ~}"', "x.0")
+_OPERATORS = ("+", "-", "*", "/", "%", "==", "!=", "<", ">=", "&&", "||")
+
+
+@st.composite
+def _joined(draw: st.DrawFn, pieces: list[Any]) -> str:
+    """The pieces (texts, or strategies of texts) with a separator drawn between each two."""
+    out = ""
+    for index, piece in enumerate(pieces):
+        if index:
+            out += draw(_sep)
+        out += piece if isinstance(piece, str) else draw(piece)
+    return out
+
+
+def _compound(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    items = st.lists(inner, max_size=3)
+    key = st.sampled_from(("a", '"b"', "c", "in", "for", "(k)", '"${"k"}"'))
+    object_item = st.tuples(key, st.sampled_from(("=", ":")), inner, st.sampled_from((",", "\n", ", ", " ", ",\n")))
+    return st.one_of(
+        st.tuples(inner, st.sampled_from(_OPERATORS), inner).flatmap(lambda t: _joined(list(t))),
+        st.tuples(inner, inner, inner).flatmap(lambda t: _joined([t[0], "?", t[1], ":", t[2]])),
+        inner.flatmap(lambda e: _joined(["(", e, ")"])),
+        st.tuples(st.sampled_from(("!", "-")), inner).flatmap(lambda t: _joined(list(t))),
+        st.tuples(items, st.sampled_from(("", ","))).flatmap(
+            lambda t: _joined(["[", ", ".join(t[0]) + t[1], "]"])),
+        st.lists(object_item, max_size=3).flatmap(
+            lambda t: _joined(["{", "".join(f"{k} {s} {v}{end}" for k, s, v, end in t), "}"])),
+        st.tuples(items, st.sampled_from(("", ",", "..."))).flatmap(
+            lambda t: _joined(["f(", ", ".join(t[0]) + (t[1] if t[0] else ""), ")"])),
+        st.tuples(inner, inner, st.sampled_from(("", "if x"))).flatmap(
+            lambda t: _joined(["[", "for", "v", "in", t[0], ":", t[1], t[2], "]"])),
+        st.tuples(inner, inner, inner, st.sampled_from(("", "...", "if x"))).flatmap(
+            lambda t: _joined(["{", "for", "k, v", "in", t[0], ":", t[1], "=>", t[2], t[3], "}"])),
+        st.tuples(st.sampled_from(("", "~")), inner, st.sampled_from(("", "~"))).flatmap(
+            lambda t: _joined(['"${' + t[0], t[1], t[2] + '}"'])),
+    )
+
+
+hcl_expressions = st.recursive(st.sampled_from(_LEAVES), _compound, max_leaves=8)
+
+
+@_RUN
+@given(expression=hcl_expressions)
+def test_fleetiac_reads_expressions_as_hashicorp_does(oracle: Oracle, expression: str) -> None:
+    text = f"x {{\n  a = {expression}\n}}\n"
     found = compare(oracle, text)
     assert found is None, f"{found}\n--- text ---\n{text}"

@@ -361,3 +361,10 @@ def test_a_heredoc_closed_on_the_last_line_needs_a_line_break() -> None:
     assert problem_at("a = <<EOT\nhi\nEOT") == (3, 4)
     assert problem_at("a = <<EOT\nhi\nEOT  ") == (3, 6)
     assert parse_text("a = <<EOT\nhi\nEOT\nb = 1", "main.tf").attributes["b"].expr == Literal(Pos(4, 5, 4, 6), 1)
+
+
+def test_a_parenthesized_object_key_is_an_expression() -> None:
+    """`{ (k) = 1 }` keys the object by k's value (HashiCorp: a non-literal key), `{ k = 1 }` by "k"."""
+    expr = parse_text("x {\n  a = { (k) = 1, k = 2, (var.x) = 3 }\n}\n", "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(expr, ObjectExpr)
+    assert [type(k).__name__ for k, _ in expr.items] == ["Name", "Literal", "GetAttr"]

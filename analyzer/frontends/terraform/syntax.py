@@ -642,8 +642,10 @@ def _expr(node: Tree | Token) -> Expr:
             key_node, value_node = _trees(elem)[0], _trees(elem)[-1]
             key_inner = _trees(key_node)[0] if _trees(key_node) else key_node
             key = _expr(key_inner)
-            if isinstance(key, Name):
-                # A bare key is a literal name, not a reference (``{ group = "a" }``).
+            parenthesized = isinstance(key_inner, Tree) and key_inner.data == "expr_term" and any(
+                isinstance(t, Token) and t.type == "LPAR" for t in key_inner.children)
+            if isinstance(key, Name) and not parenthesized:
+                # A bare key is a literal name, not a reference (``{ group = "a" }``); `(group)` is one.
                 key = Literal(key.pos, key.name)
             items.append((key, _expr(value_node)))
         return ObjectExpr(pos, tuple(items))
