@@ -508,7 +508,9 @@ def test_fleetiac_reads_hcl_as_hashicorp_does(oracle: Oracle, text: str) -> None
 _SEPARATORS = st.sampled_from((" ", "", "\n", " \n ", " # c\n", " // c\n", " /* c */ ", "\r\n", "\t", "/* a\nb */"))
 _sep = st.one_of(st.just(" "), _SEPARATORS)
 _LEAVES = ("1", "x", "var.a", '"s"', "true", "null", "1.5", '"a ${x} b"', "-1", "x[0]", "x.*.y", "x[*].y", "f()",
-           "<<EOT\nhi\nEOT\n", "<<-EOT\n  hi ${x}\n\n   there\n  EOT\n", "0.5e3", '"$${x}"', '"${~ "s" ~}"', "x.0")
+           "<<EOT\nhi\nEOT\n", "<<-EOT\n  hi ${x}\n\n   there\n  EOT\n", "0.5e3", '"$${x}"', '"${~ "s" ~}"', "x.0",
+           '"\\q"', '"\\u00e9\\n"', '"\\ud800"', '"$${"', '"%{ if x }a%{ endif }"', '"%{ if x }a"', '"%{ else }"',
+           "<<EOT\n%{ for v in x }\nEOT\n", '"\\\\"')
 _OPERATORS = ("+", "-", "*", "/", "%", "==", "!=", "<", ">=", "&&", "||")
 
 

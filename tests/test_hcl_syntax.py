@@ -368,3 +368,30 @@ def test_a_parenthesized_object_key_is_an_expression() -> None:
     expr = parse_text("x {\n  a = { (k) = 1, k = 2, (var.x) = 3 }\n}\n", "main.tf").blocks[0].attributes["a"].expr
     assert isinstance(expr, ObjectExpr)
     assert [type(k).__name__ for k, _ in expr.items] == ["Name", "Literal", "GetAttr"]
+
+
+def test_quoted_string_escapes_are_hcls_only() -> None:
+    """HashiCorp: "Invalid escape sequence" at the backslash; `$${` and `%%{` need nothing to close them."""
+    assert value('x {\n  a = "\\u00e9\\U0001F600\\t\\"\\\\\\r\\n"\n}\n') == 'é\U0001f600\t"\\\r\n'
+    for text, column in (('"\\q"', 8), ('"\\u00"', 8), ('"\\$${x}"', 8), ('"\\x41"', 8), ('"\\ud800"', 8),
+                         ('"\\U00110000"', 8), ('"x ${"\\q"}"', 13)):
+        assert problem_at(f"x {{\n  a = {text}\n}}\n") == (2, column), text
+    assert value('x {\n  a = "$${"\n}\n') == "${"
+    assert value('x {\n  a = "a%%{b"\n}\n') == "a%{b"
+    assert value("x {\n  a = <<EOT\n$${\nEOT\n}\n") == "${\n"
+    assert joined('x {\n  a = "$${${"x"}}"\n}\n') == "${x}"
+
+
+@pytest.mark.parametrize("template", [
+    "%{ if true }a", "%{ else }", "%{ if true }a%{ else }b%{ else }c%{ endif }", "%{ endfor }",
+    "%{ if true }%{ for x in y }a%{ endif }%{ endfor }", "%{ for x in y }a%{ else }%{ endfor }"])
+def test_unbalanced_template_directives_are_rejected(template: str) -> None:
+    assert rejected(f'x {{\n  a = "{template}"\n}}\n')
+    assert rejected(f"x {{\n  a = <<EOT\n{template}\nEOT\n}}\n")
+
+
+def test_balanced_template_directives_are_unknown_values() -> None:
+    for text in ('"%{ if true }%{ for x in y }a%{ endfor }%{ else }b%{ endif }"',
+                 "<<EOT\n%{ if true }\n%{ endif }\nEOT\n"):
+        expr = parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr
+        assert isinstance(expr, Unsupported)

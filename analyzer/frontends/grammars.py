@@ -130,6 +130,9 @@ _HCL2_EDITS: tuple[tuple[str, str, str], ...] = (
     # delimiter's line is the one that is the delimiter once trimmed of Go's Unicode spaces.
     ("\\s*(?P=heredoc)\\r?\\n/", "[@SPACE@\\r\\n]*(?P=heredoc)[@SPACE@]*(?=\\r?\\n)/", "heredoc end"),
     ("\\s*(?P=heredoc_trim)\\r?\\n/", "[@SPACE@\\r\\n]*(?P=heredoc_trim)[@SPACE@]*(?=\\r?\\n)/", "heredoc end"),
+    # `$${` and `%%{` are escapes by themselves: nothing needs to close them (`"$${"` is "${").
+    ("ESCAPED_INTERPOLATION.2: /\\$\\$\\{[^}]*\\}/", "ESCAPED_INTERPOLATION.2: /\\$\\$\\{/", "escapes"),
+    ("ESCAPED_DIRECTIVE.2: /%%\\{[^}]*\\}/", "ESCAPED_DIRECTIVE.2: /%%\\{/", "escapes"),
     # A quoted string is one line: a newline (or a CR) in it is an error, not part of the value.
     ('(?!%\\{)[^"\\\\]|', '(?!%\\{)[^"\\\\\\r\\n]|', "one-line strings"),
     # A strip marker is part of the `${~`, `%{~` or `~}` token in HCL: `${ ~x}` and `${x ~ }` are errors

@@ -236,7 +236,11 @@ _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{", re.S)
 
 
-def decode_string_chars(text: str) -> str:
+def decode_string_chars(text: str, line: int = 1, column: int = 1) -> str:
+    """A quoted string's characters, escapes read. HCL has only ``\\n \\r \\t \\" \\\\``, ``\\uNNNN`` and
+    ``\\UNNNNNNNN`` (of a character: not a surrogate, not past U+10FFFF), and ``$${``, ``%%{``; any
+    other backslash is a syntax error, at ``column`` (where ``text`` starts) plus its offset."""
+
     def replace(match: re.Match[str]) -> str:
         whole = match.group(0)
         if whole == "$${":
@@ -246,9 +250,11 @@ def decode_string_chars(text: str) -> str:
         code = match.group(1)
         if code[0] in "uU" and len(code) > 1:
             point = int(code[1:], 16)
-            # Past U+10FFFF, or a surrogate: not a character; Go (so Terraform) writes U+FFFD for it.
-            return chr(point) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else "\ufffd"
-        return _ESCAPES.get(code, whole)
+            if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF:
+                return chr(point)
+        elif code in _ESCAPES:
+            return _ESCAPES[code]
+        raise SyntaxProblem(f"invalid escape sequence {whole!r}", line, column + match.start())
 
     return _ESCAPE_RE.sub(replace, text)
 
@@ -286,7 +292,7 @@ def _string(node: Tree) -> Expr:
             continue  # the quotes
         inner = part.children[0]
         if isinstance(inner, Token):
-            text = decode_string_chars(str(inner))
+            text = decode_string_chars(str(inner), inner.line or 1, inner.column or 1)
             if parts and isinstance(parts[-1], str):
                 parts[-1] += text
             else:
@@ -298,10 +304,37 @@ def _string(node: Tree) -> Expr:
             strips.append((left, right))
         else:
             # %{ if } / %{ for } directives: rare in infrastructure code, not modelled.
+            _check_directives(node)
             return Unsupported(_pos(node), "template directive")
     if any(left or right for left, right in strips):
         parts = [p for p in _strip(parts, strips) if p != ""]
     return _template(_pos(node), parts)
+
+
+_OPENS = {"template_if_start": "template_endif", "template_for_start": "template_endfor"}
+
+
+def _check_directives(string: Tree) -> None:
+    """A template's ``%{ if }``/``%{ else }``/``%{ endif }`` and ``%{ for }``/``%{ endfor }`` directives
+    must nest (HashiCorp: "Unexpected end of template", "Unexpected else directive"...): raise at
+    the first one that does not."""
+    open_: list[tuple[str, bool]] = []  # the open directives: which, and whether an `else` was seen
+    directive: Tree | None = None
+    for part in _trees(string):
+        directive = part.children[0] if isinstance(part.children[0], Tree) else None
+        if directive is None or directive.data == "interpolation":
+            continue
+        kind = directive.data
+        if kind in _OPENS:
+            open_.append((kind, False))
+        elif kind == "template_else" and open_ and open_[-1] == ("template_if_start", False):
+            open_[-1] = ("template_if_start", True)
+        elif open_ and _OPENS[open_[-1][0]] == kind:
+            open_.pop()
+        else:
+            raise SyntaxProblem("unexpected template directive: the directives are unbalanced", *_start(directive))
+    if open_:
+        raise SyntaxProblem("unexpected end of template: a directive is not closed", *_start(string))
 
 
 def _template(pos: Pos, parts: list[Any]) -> Expr:
@@ -463,6 +496,7 @@ def _heredoc_parts(body: str, pos: Pos, first_line: int) -> list[Any] | Expr:
             inner = part.children[0]
             if isinstance(inner, Tree):
                 if inner.data != "interpolation":
+                    _check_directives(string)
                     return Unsupported(pos, "heredoc")  # %{ if } / %{ for }
                 interpolations.append(_interpolation(inner))
     except SyntaxProblem as problem:  # where in the heredoc is not known: the heredoc is the place
