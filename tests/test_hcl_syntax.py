@@ -395,3 +395,21 @@ def test_balanced_template_directives_are_unknown_values() -> None:
                  "<<EOT\n%{ if true }\n%{ endif }\nEOT\n"):
         expr = parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr
         assert isinstance(expr, Unsupported)
+
+
+def test_block_labels_are_string_literals() -> None:
+    """Escapes are read; a template sequence is an error (HashiCorp: "Template sequences are not allowed")."""
+    parsed = parse_text('x "a\\"b" "\\u00e9" "%%{a}" "a$${b}" {\n}\n', "main.tf")
+    assert parsed.blocks[0].labels == ('a"b', "\u00e9", "%{a}", "a${b}")
+    assert problem_at('x "a${b}" {\n}\n') == (1, 5)
+    assert problem_at('x "%{ if true }a%{ endif }" {\n}\n') == (1, 4)
+    assert problem_at('x "a\\q" {\n}\n') == (1, 5)
+
+
+def test_splats_and_function_names_as_hashicorp_reads_them() -> None:
+    for text, shown in (("a[ * ]", "a[*]"), ("a[\t*\t]", "a[*]"), ("a . * . b", "a[*].b"), ("a :: b ()", "a::b()"),
+                        ("a::b::c::d()", "a::b::c::d()"), ("(a::\nb())", "a::b()"),
+                        ("provider::p::f(1)", "provider::p::f(1)")):
+        assert render(parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr) == shown, text
+    assert rejected("x {\n  a = a::b\n}\n")
+    assert rejected("x {\n  a = b[\n*\n]\n}\n")

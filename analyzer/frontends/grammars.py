@@ -152,6 +152,12 @@ _HCL2_EDITS: tuple[tuple[str, str, str], ...] = (
     ("interpolation: INTERP_START expression RBRACE",
      "interpolation: INTERP_START STRIP_MARKER? new_line_or_comment? expression new_line_or_comment? STRIP_MARKER?"
      " RBRACE", "strip markers"),
+    # HCL's splats are tokens `.` `*` and `[` `*` `]`: spaces may come between them (`a[ * ]`, `a . *`).
+    ('ATTR_SPLAT : ".*"', "ATTR_SPLAT : /\\.[ \\t]*\\*/", "splats"),
+    ('FULL_SPLAT_START : "[*]"', "FULL_SPLAT_START : /\\[[ \\t]*\\*[ \\t]*\\]/", "splats"),
+    # A function name has any number of `::` parts (`a::b()`, `provider::p::f()`, `a::b::c::d()`).
+    ("function_call : identifier (COLONS identifier COLONS identifier)? LPAR",
+     "function_call : identifier (COLONS identifier)* LPAR", "namespaced functions"),
     # A unary operator applies to any unary expression: `!!x`, `- -1`, `-!x`.
     ("!unary_op : (MINUS | NOT) expr_term", "!unary_op : (MINUS | NOT) unary_expr", "nested unary operators"),
     # HCL reads a number as the longest run of digits, dots and exponents that does not end in a dot

@@ -186,8 +186,15 @@ def _trees(node: Tree) -> list[Tree]:
 
 def _unquote_label(node: Tree | Token) -> str:
     if isinstance(node, Tree) and node.data == "string":
-        return "".join(str(p.children[0]) for p in node.children
-                       if isinstance(p, Tree) and p.children and isinstance(p.children[0], Token))
+        # A label is a string literal: escapes are read, and a `${ }` or `%{ }` is an error (HashiCorp:
+        # "Template sequences are not allowed in this string").
+        out = ""
+        for part in _trees(node):
+            inner = part.children[0]
+            if isinstance(inner, Tree):
+                raise SyntaxProblem("a block label cannot hold a template sequence", *_start(inner))
+            out += decode_string_chars(str(inner), inner.line or 1, inner.column or 1)
+        return out
     if isinstance(node, Tree):
         return str(node.children[0])
     return str(node)
