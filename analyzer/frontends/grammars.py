@@ -252,9 +252,9 @@ def hcl2_parser() -> Lark:
         def _merge_newlines_into_operators(self, stream: Iterator[Token]) -> Iterator[Token]:
             """HCL skips newlines (and the line comments that end at them) only inside parentheses,
             brackets, ``${ }``, ``%{ }`` and a ``{ for }``: there they are dropped here, so an
-            expression may continue on the next line anywhere (`(b\n - 1)`, `(!\n b)`, `[b ?\n 1 : 2]`).
+            expression may continue on the next line anywhere (`(b\\n - 1)`, `(!\\n b)`, `[b ?\\n 1 : 2]`).
             Elsewhere (an argument, an object) a newline ends the expression and goes to the parser,
-            which rejects it before or after an operator (`a = b +\n 1`, `a = b\n ? 1 : 2`).
+            which rejects it before or after an operator (`a = b +\\n 1`, `a = b\\n ? 1 : 2`).
             python-hcl2's own pass instead joined a newline to a binary operator after it, anywhere,
             and held each newline back, so the next token was lexed in the state before it."""
             skips: list[bool] = []  # per open bracket: whether newlines inside it are skipped
@@ -280,7 +280,7 @@ def hcl2_parser() -> Lark:
         return Lark(hcl2_grammar(), **options)
 
     # The grammar text is fixed by python-hcl2's version and this module's edits.
-    edits = hashlib.sha256(repr((_HCL2_EDITS, _ALWAYS_LEXED)).encode()).hexdigest()[:12]
+    edits = hashlib.sha256(repr((_HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()[:12]
     options = {"parser": "lalr", "propagate_positions": True, "postlex": NewlinePostLexer()}
     return _cached("hcl2", f"hcl2-{_version('python-hcl2')}-{edits}", build, options)
 

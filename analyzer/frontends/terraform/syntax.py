@@ -355,8 +355,8 @@ def _template(pos: Pos, parts: list[Any]) -> Expr:
 
 def _heredoc(token: Token, pos: Pos) -> Expr:
     """A heredoc's value, as HashiCorp's parser reads it: the body is the lines between the header
-    and the closing delimiter, each with its own line break (a CRLF stays one: `<<EOT\r\nhi\r\nEOT`
-    is ``"hi\r\n"``); interpolations and strip markers as in :func:`_heredoc_parts`; ``<<-``
+    and the closing delimiter, each with its own line break (a CRLF stays one: `<<EOT\\r\\nhi\\r\\nEOT`
+    is ``"hi\\r\\n"``); interpolations and strip markers as in :func:`_heredoc_parts`; ``<<-``
     removes the smallest indentation (:func:`_flush`)."""
     raw = str(token)
     lone_cr = re.search(r"\r(?!\n)", raw)
