@@ -10,9 +10,11 @@ one: Terraform rejects it); it rejects it with a FIAC901 syntax diagnostic. For 
 fleetiac's blocks and attributes are laid out as hcl2json lays out its JSON (a block is
 ``{type: {label: ... [body, ...]}}``, an attribute ``name: value``), and must give exactly the same
 keys and the same number of blocks everywhere. An attribute fleetiac reads as a literal (a string,
-number, bool or null; a template of literals is joined) must have the oracle's value; any other
+number, bool or null; a template of literals is joined; a tuple or an object of such values, an
+object only when all its keys are strings) must have the oracle's value; any other
 expression (a reference, a call: hcl2json prints those as ``"${...}"`` text) is only required to
-exist. A number is compared by value (``1e3`` is ``1000``), a bool only with a bool.
+exist. A number is compared by value (``1e3`` is ``1000``), a bool only with a bool, a string by its
+text (hcl2json writes `${` in one as `$${`).
 
 The normal suite runs a small deterministic batch; ``make fuzz`` a large random one.
 """
@@ -37,9 +39,11 @@ from analyzer.frontends.terraform.syntax import (
     Block,
     Expr,
     Literal,
+    ObjectExpr,
     ParsedFile,
     SyntaxProblem,
     Template,
+    TupleExpr,
     parse_text,
     round_number,
 )
@@ -136,6 +140,11 @@ def fleetiac_parse(text: str) -> ParsedFile | None:
     return None if parsed.problems else parsed
 
 
+def _escaped(text: str) -> str:
+    """A string as hcl2json writes it: as template text, where `${` is `$${`."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
 def _value(expr: Expr) -> Any:
     if isinstance(expr, Literal):
         return expr.value
@@ -143,17 +152,30 @@ def _value(expr: Expr) -> Any:
         parts = [p if isinstance(p, str) else _value(p) for p in expr.parts]
         if all(isinstance(p, str) for p in parts):
             return "".join(parts)
+    if isinstance(expr, TupleExpr):
+        return [_value(item) for item in expr.items]
+    if isinstance(expr, ObjectExpr):
+        out: dict[str, Any] = {}
+        for key_expr, value_expr in expr.items:
+            key = _value(key_expr)
+            if not isinstance(key, str):  # hcl2json writes other keys its own way (`${-1}`, `1000`)
+                return ANY
+            out[_escaped(key)] = _value(value_expr)  # a repeated key: the last one, as hcl2json
+        return out
     return ANY
 
 
 def _layout(attributes: dict[str, Any], blocks: tuple[Block, ...]) -> dict[str, Any]:
-    out: dict[str, Any] = {name: _value(attribute.expr) for name, attribute in attributes.items()}
+    out: dict[str, Any] = {}
     for block in blocks:
         node: dict[str, Any] = out
         path = (block.type, *block.labels)
         for key in path[:-1]:
             node = node.setdefault(key, {})
         node.setdefault(path[-1], []).append(_layout(block.attributes, block.blocks))
+    # An attribute and a block of the same name are valid syntax (the schema rejects them); hcl2json
+    # writes the attribute over the block, whichever comes first.
+    out.update((name, _value(attribute.expr)) for name, attribute in attributes.items())
     return out
 
 
@@ -165,6 +187,9 @@ def disagreement(expected: Any, actual: Any, where: str = "") -> str | None:
     """Where fleetiac's layout (``expected``, with ANY) and the oracle's JSON differ, or None."""
     if expected is ANY:
         return None
+    if isinstance(actual, str) and actual.startswith("${") and actual.endswith("}") and (
+            not isinstance(expected, str) or not _escaped(expected).startswith("${")):
+        return None  # hcl2json prints an expression it did not evaluate (`- -1`, `("a")`); fleetiac folded it
     if isinstance(expected, dict):
         if not isinstance(actual, dict) or set(expected) != set(actual):
             return f"{where or '/'}: fleetiac has {sorted(expected) if isinstance(expected, dict) else expected!r}, " \
@@ -182,10 +207,12 @@ def disagreement(expected: Any, actual: Any, where: str = "") -> str | None:
             if found:
                 return found
         return None
-    if isinstance(actual, str) and actual.startswith("${") and actual.endswith("}") and not isinstance(expected, str):
-        return None  # hcl2json prints an expression it did not evaluate (`- -1`); fleetiac folded it
-    same = type(expected) is type(actual) if isinstance(expected, (bool, str)) or expected is None else (
-        isinstance(actual, (int, float)) and not isinstance(actual, bool) and expected == actual)
+    if isinstance(expected, str):  # hcl2json prints a string as template text: `${` is `$${` there
+        same = isinstance(actual, str) and _escaped(expected) == actual
+    elif isinstance(expected, bool) or expected is None:
+        same = expected is actual
+    else:
+        same = isinstance(actual, (int, float)) and not isinstance(actual, bool) and expected == actual
     return None if same else f"{where}: fleetiac reads {expected!r}, HashiCorp {actual!r}"
 
 
@@ -274,6 +301,29 @@ weight       = -1.25
   note                  = "a ${ "b" } c"
 }
 ''',
+    '''locals {
+  sum    = (var.a +
+    1)
+  pick   = [var.b ?
+    "x" :
+    "y"]
+  call   = format("%s-%s",
+    "a", # c
+    "b")
+  neg    = (1
+    - 2)
+  folded = <<-EOT
+    one ${"two"} $${three}
+
+      four ${~ "five" ~}
+    six
+  EOT
+  each   = { for k, v in var.m :
+    k => v
+  }
+  quoted = "a $${b} %%{c} ${"d"~} e"
+}
+''',
 )
 
 _TOKEN_RE = re.compile(
@@ -334,7 +384,8 @@ IDENTIFIERS = ("\u03c0", "n\u00e4me", "\u540d\u524d", "_x", "x-y", "\u00f11", "c
 NUMBERS = ("123456789012345678901234567890", "9" * 400, "1" + "0" * 4400, "1e400", "1.5e-400", "007",
            "0.000001", "1E+3", "12345678901234567890.5", "1.", ".5", "1e", "0x10", "1_000", "00")
 VOCABULARY = ("=", "{", "}", ",", "[", "]", '"', "\n", "~", ".", "*", "x", "1", "(", ")", ":", "?", "${",
-              "%{", "<<EOT\n", "/*", "*/", "\\", "-", "!", "null", "=>", "...", "#")
+              "%{", "<<EOT\n", "/*", "*/", "\\", "-", "!", "null", "=>", "...", "#", "+", "&&", "==", "<", "%",
+              "/", "||", "\r\n", "\t", "$", "'", ";", "for", "in", "if", "~}", "${~", "<<-EOT\n", "EOT\n", "  ", "\n\n")
 
 mutation = st.tuples(
     st.sampled_from(("block_comment", "line_comment", "cr", "strip", "heredoc", "ident", "number",
@@ -446,5 +497,64 @@ _RUN = settings(max_examples=EXAMPLES or 300, deadline=None, derandomize=not EXA
 @_RUN
 @given(text=hcl_texts())
 def test_fleetiac_reads_hcl_as_hashicorp_does(oracle: Oracle, text: str) -> None:
+    found = compare(oracle, text)
+    assert found is None, f"{found}\n--- text ---\n{text}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Generated expressions: every kind of expression, nested, with newlines and comments between tokens
+# (where HCL skips them, inside (), [], ${ } and { for }, and where they end the argument)
+
+_SEPARATORS = st.sampled_from((" ", "", "\n", " \n ", " # c\n", " // c\n", " /* c */ ", "\r\n", "\t", "/* a\nb */"))
+_sep = st.one_of(st.just(" "), _SEPARATORS)
+_LEAVES = ("1", "x", "var.a", '"s"', "true", "null", "1.5", '"a ${x} b"', "-1", "x[0]", "x.*.y", "x[*].y", "f()",
+           "<<EOT\nhi\nEOT\n", "<<-EOT\n  hi ${x}\n\n   there\n  EOT\n", "0.5e3", '"$${x}"', '"${~ "s" ~}"', "x.0",
+           '"\\q"', '"\\u00e9\\n"', '"\\ud800"', '"$${"', '"%{ if x }a%{ endif }"', '"%{ if x }a"', '"%{ else }"',
+           "<<EOT\n%{ for v in x }\nEOT\n", '"\\\\"')
+_OPERATORS = ("+", "-", "*", "/", "%", "==", "!=", "<", ">=", "&&", "||")
+
+
+@st.composite
+def _joined(draw: st.DrawFn, pieces: list[Any]) -> str:
+    """The pieces (texts, or strategies of texts) with a separator drawn between each two."""
+    out = ""
+    for index, piece in enumerate(pieces):
+        if index:
+            out += draw(_sep)
+        out += piece if isinstance(piece, str) else draw(piece)
+    return out
+
+
+def _compound(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    items = st.lists(inner, max_size=3)
+    key = st.sampled_from(("a", '"b"', "c", "in", "for", "(k)", '"${"k"}"'))
+    object_item = st.tuples(key, st.sampled_from(("=", ":")), inner, st.sampled_from((",", "\n", ", ", " ", ",\n")))
+    return st.one_of(
+        st.tuples(inner, st.sampled_from(_OPERATORS), inner).flatmap(lambda t: _joined(list(t))),
+        st.tuples(inner, inner, inner).flatmap(lambda t: _joined([t[0], "?", t[1], ":", t[2]])),
+        inner.flatmap(lambda e: _joined(["(", e, ")"])),
+        st.tuples(st.sampled_from(("!", "-")), inner).flatmap(lambda t: _joined(list(t))),
+        st.tuples(items, st.sampled_from(("", ","))).flatmap(
+            lambda t: _joined(["[", ", ".join(t[0]) + t[1], "]"])),
+        st.lists(object_item, max_size=3).flatmap(
+            lambda t: _joined(["{", "".join(f"{k} {s} {v}{end}" for k, s, v, end in t), "}"])),
+        st.tuples(items, st.sampled_from(("", ",", "..."))).flatmap(
+            lambda t: _joined(["f(", ", ".join(t[0]) + (t[1] if t[0] else ""), ")"])),
+        st.tuples(inner, inner, st.sampled_from(("", "if x"))).flatmap(
+            lambda t: _joined(["[", "for", "v", "in", t[0], ":", t[1], t[2], "]"])),
+        st.tuples(inner, inner, inner, st.sampled_from(("", "...", "if x"))).flatmap(
+            lambda t: _joined(["{", "for", "k, v", "in", t[0], ":", t[1], "=>", t[2], t[3], "}"])),
+        st.tuples(st.sampled_from(("", "~")), inner, st.sampled_from(("", "~"))).flatmap(
+            lambda t: _joined(['"${' + t[0], t[1], t[2] + '}"'])),
+    )
+
+
+hcl_expressions = st.recursive(st.sampled_from(_LEAVES), _compound, max_leaves=8)
+
+
+@_RUN
+@given(expression=hcl_expressions)
+def test_fleetiac_reads_expressions_as_hashicorp_does(oracle: Oracle, expression: str) -> None:
+    text = f"x {{\n  a = {expression}\n}}\n"
     found = compare(oracle, text)
     assert found is None, f"{found}\n--- text ---\n{text}"

@@ -19,6 +19,7 @@ from analyzer.frontends.terraform.syntax import (
     GetAttr,
     Literal,
     ObjectExpr,
+    Pos,
     SyntaxProblem,
     Template,
     Unary,
@@ -38,6 +39,15 @@ def value(text: str, name: str = "a") -> Any:
     expr = parsed.blocks[0].attributes[name].expr
     assert isinstance(expr, Literal), expr
     return expr.value
+
+
+def joined(text: str) -> str:
+    """Attribute ``a`` of the first block of ``text``: a string, or a template of literals, joined."""
+    expr = parse_text(text, "main.tf").blocks[0].attributes["a"].expr
+    if isinstance(expr, Literal):
+        return str(expr.value)
+    assert isinstance(expr, Template), expr
+    return "".join(p if isinstance(p, str) else str(p.value) for p in expr.parts)
 
 
 def rejected(text: str) -> bool:
@@ -234,7 +244,8 @@ def test_a_lone_carriage_return_in_a_heredoc_is_rejected() -> None:
 
 def test_an_invalid_interpolation_in_a_heredoc_is_rejected_on_its_line() -> None:
     # HashiCorp: 3,20 "Extra characters after interpolation expression"; 4,12 and 5,1 "Invalid expression".
-    assert problem_at("x {\n  a = <<EOT\necho ${local.prefix~~}\nEOT\n}\n")[0] == 3
+    assert problem_at("x {\n  a = <<EOT\necho ${local.prefix~~}\nEOT\n}\n") == (3, 20)
+    assert problem_at("x {\n  a = <<EOT\necho ${local.prefix~ ~}\nEOT\n}\n") == (3, 20)
     assert problem_at("x {\n  a = <<-EOT\n    one\n    two ${~~local.prefix}\n  EOT\n}\n") == (4, 12)
     assert problem_at("x {\n  a = <<EOT\na ${\n  var.x +\n} b\nEOT\n}\n") == (5, 1)
 
@@ -271,3 +282,134 @@ def test_a_newline_before_a_binary_operator_ends_the_argument() -> None:
     for text in ('(count.index\n == 0 ? "a" : "b")', "[b\n + 0]", "f(b\n + 0)", '"${b\n + 0}"',
                  "[for x in y: x\n + 1]", "{ for x in y: x => x\n + 1 }", "(b # c\n + 1)"):
         assert not rejected(f"x {{\n  a = {text}\n}}\n"), text
+
+
+def test_a_newline_after_a_binary_operator_or_around_a_conditional_ends_the_argument() -> None:
+    """HashiCorp: "Invalid expression" at the newline (after the operator, `?` or `:`), or "Missing
+    false expression in conditional" before a `:` that starts a line; inside (), [], ${ } and
+    { for } the expression goes on."""
+    for text, where in (("b +\n 1", (2, 10)), ("b ||\n c", (2, 11)), ("b ?\n 1 : 2", (2, 10)),
+                        ("b ? 1\n : 2", (2, 12)), ("b ? 1 :\n 2", (2, 14)), ("{ c = b +\n 1 }", (2, 16)),
+                        ("{ c = b ?\n 1 : 2 }", (2, 16)), ("[{ c = b +\n 1 }]", (2, 17))):
+        assert problem_at(f"x {{\n  a = {text}\n}}\n") == where, text
+    for text, shown in (("(b -\n 1)", "b - 1"), ("(b\n - 1)", "b - 1"), ("(!\n b)", "!b"), ("(b\n  .c)", "b.c"),
+                        ("[b ?\n 1\n :\n 2]", "[b ? 1 : 2]"), ('"${b ?\n 1 :\n 2}"', '"${b ? 1 : 2}"'),
+                        ("{ c = (b\n + 1) }", '{"c" = b + 1}'), ("(b // c\n  + 1)", "b + 1"),
+                        ("[for x in y:\n x if\n x]", "[for x in y : x if x]"),
+                        ("{\n for x in y: x =>\n x }", "{for x in y : x => x}")):
+        assert render(parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr) == shown
+    heredoc = parse_text("x {\n  a = <<EOT\n${b +\n 1}\nEOT\n}\n", "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(heredoc, Template) and render(heredoc.parts[0]) == "b + 1"
+
+
+def test_a_strip_marker_is_part_of_its_brace() -> None:
+    """HashiCorp lexes `${~` and `~}` as single tokens; a `~` anywhere else is an unsupported operator."""
+    for text, where in (('"${x ~ }"', (2, 12)), ('"${ ~x}"', (2, 11)), ('"${~~x}"', (2, 11)), ('"${x~~}"', (2, 11)),
+                        ('"%{ if x ~ }y%{ endif }"', (2, 16))):
+        assert problem_at(f"x {{\n  a = {text}\n}}\n") == where, text
+    expr = parse_text('x {\n  a = "${~x~}~"\n}\n', "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(expr, Template) and render(expr) == '"${x}~"'
+
+
+def test_heredoc_lines_keep_their_own_line_breaks() -> None:
+    """In a CRLF file a heredoc's lines end with CRLF (HashiCorp's values)."""
+    assert joined("x {\r\n  a = <<EOT\r\nhi\r\nEOT\r\n}\r\n") == "hi\r\n"
+    assert joined("x {\r\n  a = <<EOT\r\nhi\r\nthere\r\nEOT\r\n}\r\n") == "hi\r\nthere\r\n"
+    assert joined("x {\n  a = <<EOT\r\nhi\nthere\r\nEOT\n}\n") == "hi\nthere\r\n"
+    assert joined("x {\r\n  a = <<EOT\r\n\r\nEOT\r\n}\r\n") == "\r\n"
+    assert joined("x {\r\n  a = <<EOT\r\nEOT\r\n}\r\n") == ""
+    assert joined("x {\r\n  a = <<-EOT\r\n    hi\r\n      there\r\n  EOT\r\n}\r\n") == "hi\r\n  there\r\n"
+    assert joined('x {\r\n  a = <<EOT\r\nhi ${"x"~}\r\n  b\r\nEOT\r\n}\r\n') == "hi x  b\r\n"
+    assert joined('x {\r\n  a = <<EOT\r\nhi \r\n${~"x"}\r\nEOT\r\n}\r\n') == "hix\r\n"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("    hi\r\n  \r\n    x\r\n", "hi\r\n  \r\nx\r\n"),  # a line of spaces stays, and does not count
+    ("    hi\n\t\n    x\n", "hi\n\t\nx\n"),
+    ("    hi\n\n    x\n", "hi\n\nx\n"),
+    ("  \u3000a\n   b\n", "a\nb\n"),  # any Unicode space is indentation
+    ('    a ${"x"}\n  b\n', "  a x\nb\n"),
+    ('    a ${"x" ~}\n  b\n', "a x  b\n"),  # the stripped line break: `  b` starts no line
+    ('    a ${\n"x"}\n    b\n', "a x\nb\n"),  # lines inside an interpolation are not the heredoc's
+    ('    ${"x"}\n    b\n', "x\nb\n"),
+    ('      a\n    ${~"x"}\n      b\n', "      a\nx\n      b\n"),  # an interpolation starts its line
+    ("    a $${x} %%{y} $ % $z\n  b\n", "  a ${x} %{y} $ % $z\nb\n"),
+])
+def test_flush_heredocs_remove_the_smallest_indentation_as_hashicorp_does(body: str, expected: str) -> None:
+    newline = "\r\n" if "\r\n" in body else "\n"
+    assert joined(f"x {{{newline}  a = <<-EOT{newline}{body}EOT{newline}}}{newline}") == expected
+
+
+def test_a_brace_then_for_is_always_a_for_expression() -> None:
+    """HashiCorp: "Invalid 'for' expression" at the token after a bare `for` that begins an object."""
+    for text, where in (("{ for = 1 }", (2, 13)), ("{ for: 1 }", (2, 12)), ("{\n for = 1\n}", (3, 6)),
+                        ("{ for /* c */ = 2 }", (2, 21)), ("{ for.x = 2 }", (2, 12))):
+        assert problem_at(f"x {{\n  a = {text}\n}}\n") == where, text
+    for text in ('{ "for" = 1 }', "{ b = 1, for = 2 }", "{ b = 1\n for = 2 }", "{ for-x = 2 }", "{ fork = 2 }"):
+        expr = parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr
+        assert isinstance(expr, ObjectExpr), text
+
+
+def test_a_heredoc_closing_line_is_the_delimiter_trimmed_of_unicode_spaces() -> None:
+    assert value("x {\n  a = <<EOT\nhi\nEOT\v\n}\n") == "hi\n"
+    assert value("x {\n  a = <<EOT\nhi\nEOT\u3000 \r\n}\n") == "hi\n"
+    assert value("x {\n  a = <<EOT\nhi\n\u3000EOT\n}\n") == "hi\n"
+    assert value("x {\n  a = <<EOT\nhi\n\x1cEOT\nEOT\n}\n") == "hi\n\x1cEOT\n"  # not a space in Go
+
+
+def test_a_heredoc_closed_on_the_last_line_needs_a_line_break() -> None:
+    assert problem_at("a = <<EOT\nhi\nEOT") == (3, 4)
+    assert problem_at("a = <<EOT\nhi\nEOT  ") == (3, 6)
+    assert parse_text("a = <<EOT\nhi\nEOT\nb = 1", "main.tf").attributes["b"].expr == Literal(Pos(4, 5, 4, 6), 1)
+
+
+def test_a_parenthesized_object_key_is_an_expression() -> None:
+    """`{ (k) = 1 }` keys the object by k's value (HashiCorp: a non-literal key), `{ k = 1 }` by "k"."""
+    expr = parse_text("x {\n  a = { (k) = 1, k = 2, (var.x) = 3 }\n}\n", "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(expr, ObjectExpr)
+    assert [type(k).__name__ for k, _ in expr.items] == ["Name", "Literal", "GetAttr"]
+
+
+def test_quoted_string_escapes_are_hcls_only() -> None:
+    """HashiCorp: "Invalid escape sequence" at the backslash; `$${` and `%%{` need nothing to close them."""
+    assert value('x {\n  a = "\\u00e9\\U0001F600\\t\\"\\\\\\r\\n"\n}\n') == 'é\U0001f600\t"\\\r\n'
+    for text, column in (('"\\q"', 8), ('"\\u00"', 8), ('"\\$${x}"', 8), ('"\\x41"', 8), ('"\\ud800"', 8),
+                         ('"\\U00110000"', 8), ('"x ${"\\q"}"', 13)):
+        assert problem_at(f"x {{\n  a = {text}\n}}\n") == (2, column), text
+    assert value('x {\n  a = "$${"\n}\n') == "${"
+    assert value('x {\n  a = "a%%{b"\n}\n') == "a%{b"
+    assert value("x {\n  a = <<EOT\n$${\nEOT\n}\n") == "${\n"
+    assert joined('x {\n  a = "$${${"x"}}"\n}\n') == "${x}"
+
+
+@pytest.mark.parametrize("template", [
+    "%{ if true }a", "%{ else }", "%{ if true }a%{ else }b%{ else }c%{ endif }", "%{ endfor }",
+    "%{ if true }%{ for x in y }a%{ endif }%{ endfor }", "%{ for x in y }a%{ else }%{ endfor }"])
+def test_unbalanced_template_directives_are_rejected(template: str) -> None:
+    assert rejected(f'x {{\n  a = "{template}"\n}}\n')
+    assert rejected(f"x {{\n  a = <<EOT\n{template}\nEOT\n}}\n")
+
+
+def test_balanced_template_directives_are_unknown_values() -> None:
+    for text in ('"%{ if true }%{ for x in y }a%{ endfor }%{ else }b%{ endif }"',
+                 "<<EOT\n%{ if true }\n%{ endif }\nEOT\n"):
+        expr = parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr
+        assert isinstance(expr, Unsupported)
+
+
+def test_block_labels_are_string_literals() -> None:
+    """Escapes are read; a template sequence is an error (HashiCorp: "Template sequences are not allowed")."""
+    parsed = parse_text('x "a\\"b" "\\u00e9" "%%{a}" "a$${b}" {\n}\n', "main.tf")
+    assert parsed.blocks[0].labels == ('a"b', "\u00e9", "%{a}", "a${b}")
+    assert problem_at('x "a${b}" {\n}\n') == (1, 5)
+    assert problem_at('x "%{ if true }a%{ endif }" {\n}\n') == (1, 4)
+    assert problem_at('x "a\\q" {\n}\n') == (1, 5)
+
+
+def test_splats_and_function_names_as_hashicorp_reads_them() -> None:
+    for text, shown in (("a[ * ]", "a[*]"), ("a[\t*\t]", "a[*]"), ("a . * . b", "a[*].b"), ("a :: b ()", "a::b()"),
+                        ("a::b::c::d()", "a::b::c::d()"), ("(a::\nb())", "a::b()"),
+                        ("provider::p::f(1)", "provider::p::f(1)")):
+        assert render(parse_text(f"x {{\n  a = {text}\n}}\n", "main.tf").blocks[0].attributes["a"].expr) == shown, text
+    assert rejected("x {\n  a = a::b\n}\n")
+    assert rejected("x {\n  a = b[\n*\n]\n}\n")

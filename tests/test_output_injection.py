@@ -28,7 +28,8 @@ CLUSTER = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/r
 # The payload as each language's string escapes write it (one line of source, hostile once evaluated).
 _PARTS = ["::error::x", "##vso[task.setvariable variable=x]y", "##[error]z", "<img src=x onerror=alert(1)>",
           "`", "[l](http://e)", "##VSO[task.setvariable variable=v]w"]
-TF_PAYLOAD = r"\r\n" + " ".join(_PARTS) + r" \u001b[31m \u0007 \ud800 \r::add-mask::m"
+# HCL rejects a surrogate escape (HashiCorp: "Cannot encode character"): only Bicep's payload has one.
+TF_PAYLOAD = r"\r\n" + " ".join(_PARTS) + r" \u001b[31m \u0007 \ufffd \r::add-mask::m"
 BICEP_PAYLOAD = r"\r\n" + " ".join(_PARTS) + r" \u{1B}[31m \u{7} \u{D800} \r::stop-commands::s"
 HOSTILE_FILE_NAME = "::error::f ##vso[task.setvariable variable=f]g ##[error]h <img src=x> [l](javascript:x)`.tf"
 COMMAND_AT_LINE_START = re.compile(r"^\s*(::|##[a-z]*\[)", re.I)

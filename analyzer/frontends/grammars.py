@@ -126,20 +126,38 @@ _HCL2_EDITS: tuple[tuple[str, str, str], ...] = (
     ("NAME : /[a-zA-Z_][a-zA-Z0-9_-]*/", "NAME : /@START@@CONTINUE@*/", "identifiers"),
     ("(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)", "(?P<heredoc>@START@@CONTINUE@*)", "heredoc delimiter"),
     ("(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)", "(?P<heredoc_trim>@START@@CONTINUE@*)", "heredoc delimiter"),
-    # The newline after a heredoc's closing delimiter ends the argument, as after any other value.
-    ("(?P=heredoc)\\r?\\n/", "(?P=heredoc)(?=[ \\t]*\\r?\\n)/", "heredoc end"),
-    ("(?P=heredoc_trim)\\r?\\n/", "(?P=heredoc_trim)(?=[ \\t]*\\r?\\n)/", "heredoc end"),
+    # The newline after a heredoc's closing delimiter ends the argument, as after any other value. The
+    # delimiter's line is the one that is the delimiter once trimmed of Go's Unicode spaces.
+    ("\\s*(?P=heredoc)\\r?\\n/", "[@SPACE@\\r\\n]*(?P=heredoc)[@SPACE@]*(?=\\r?\\n)/", "heredoc end"),
+    ("\\s*(?P=heredoc_trim)\\r?\\n/", "[@SPACE@\\r\\n]*(?P=heredoc_trim)[@SPACE@]*(?=\\r?\\n)/", "heredoc end"),
+    # `$${` and `%%{` are escapes by themselves: nothing needs to close them (`"$${"` is "${").
+    ("ESCAPED_INTERPOLATION.2: /\\$\\$\\{[^}]*\\}/", "ESCAPED_INTERPOLATION.2: /\\$\\$\\{/", "escapes"),
+    ("ESCAPED_DIRECTIVE.2: /%%\\{[^}]*\\}/", "ESCAPED_DIRECTIVE.2: /%%\\{/", "escapes"),
     # A quoted string is one line: a newline (or a CR) in it is an error, not part of the value.
     ('(?!%\\{)[^"\\\\]|', '(?!%\\{)[^"\\\\\\r\\n]|', "one-line strings"),
+    # A strip marker is part of the `${~`, `%{~` or `~}` token in HCL: `${ ~x}` and `${x ~ }` are errors
+    # (a `~` is an unsupported operator there), and `${x~~}` is one at its first `~`.
+    ('STRIP_MARKER : "~"', "STRIP_MARKER : /(?<=[$%]\\{)~|~(?=\\})/", "strip markers"),
     # `${~ expr ~}`: strip markers on interpolations, not only on directives.
     # A binary operation does not take the newline after it (python-hcl2's does, by a conflict
     # resolved as shift, which then leaves `a = 1 + 2` without the newline that ends the argument).
     # Newlines inside brackets are the brackets' own rules.
     (" new_line_or_comment? -> binary_op", " -> binary_op", "binary operators"),
+    # Nor the newline after it (`a = b +\n 1` is an error), nor one around a conditional's `?` and
+    # `:`. Inside brackets, where HCL skips newlines, the post-lexer drops them before the parser.
+    ("_binary_operator new_line_or_comment? ", "_binary_operator ", "binary operators"),
+    ("or_expr QMARK new_line_or_comment? expression new_line_or_comment? COLON new_line_or_comment? expression",
+     "or_expr QMARK expression COLON expression", "conditionals"),
     # Inside `${ }` newlines are skipped, as inside parentheses: `"${\n  local.x\n}"` is one string.
     ("interpolation: INTERP_START expression RBRACE",
      "interpolation: INTERP_START STRIP_MARKER? new_line_or_comment? expression new_line_or_comment? STRIP_MARKER?"
      " RBRACE", "strip markers"),
+    # HCL's splats are tokens `.` `*` and `[` `*` `]`: spaces may come between them (`a[ * ]`, `a . *`).
+    ('ATTR_SPLAT : ".*"', "ATTR_SPLAT : /\\.[ \\t]*\\*/", "splats"),
+    ('FULL_SPLAT_START : "[*]"', "FULL_SPLAT_START : /\\[[ \\t]*\\*[ \\t]*\\]/", "splats"),
+    # A function name has any number of `::` parts (`a::b()`, `provider::p::f()`, `a::b::c::d()`).
+    ("function_call : identifier (COLONS identifier COLONS identifier)? LPAR",
+     "function_call : identifier (COLONS identifier)* LPAR", "namespaced functions"),
     # A unary operator applies to any unary expression: `!!x`, `- -1`, `-!x`.
     ("!unary_op : (MINUS | NOT) expr_term", "!unary_op : (MINUS | NOT) unary_expr", "nested unary operators"),
     # HCL reads a number as the longest run of digits, dots and exponents that does not end in a dot
@@ -166,9 +184,12 @@ _HCL2_EDITS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-_AFTER_NEWLINE = ("NAME", "IN", "FOR", "IF", "FOR_EACH", "ELSE", "ENDIF", "ENDFOR", "NULL", "TRUE", "FALSE",
-                  "RBRACE")
-"""The terminals that begin what follows an argument's or a block's newline (a name, or ``}``)."""
+_GO_SPACE = "\\t\\x0b\\x0c \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+"""A regex class's inside: Go's ``unicode.IsSpace`` but the line breaks ``\\r`` and ``\\n``."""
+
+_ALWAYS_LEXED = ("NL_OR_COMMENT",)
+"""Terminals the lexer reads in every state: a newline (or a line comment) may come after any token
+inside brackets, where the post-lexer drops it; elsewhere the parser decides whether one may be there."""
 
 
 def _identifier_classes() -> tuple[str, str]:
@@ -207,7 +228,7 @@ def hcl2_grammar() -> str:
             raise RuntimeError(f"python-hcl2's grammar changed: the {why} edit does not apply")
         text = text.replace(old, new)
     start, cont = _identifier_classes()
-    return text.replace("@START@", start).replace("@CONTINUE@", cont)
+    return text.replace("@START@", start).replace("@CONTINUE@", cont).replace("@SPACE@", _GO_SPACE)
 
 
 def hcl2_parser() -> Lark:
@@ -218,41 +239,33 @@ def hcl2_parser() -> Lark:
         return parser
     import hashlib
 
-    from hcl2.postlexer import OPERATOR_TYPES, PostLexer
+    from hcl2.postlexer import PostLexer
     from lark import Lark, Token
 
     class NewlinePostLexer(PostLexer):
-        """python-hcl2's post-lexer holds each newline back until it has seen the next token (to join
-        a newline to an operator after it), so that token is lexed in the state *before* the
-        newline. Now that every argument and block must end with a newline, the state before it
-        accepts nothing else, and the next argument's name would be lexed as string characters: the
-        terminals that can follow a newline are accepted in every state (only their lexing changes;
-        what the parser accepts is still the grammar's)."""
+        """Newlines as HCL reads them (:meth:`_merge_newlines_into_operators`); a newline is lexed in
+        every state (:data:`_ALWAYS_LEXED`: only its lexing changes, what the parser accepts is
+        still the grammar's)."""
 
-        always_accept: tuple[str, ...] = _AFTER_NEWLINE  # type: ignore[assignment]  # () in the base
+        always_accept: tuple[str, ...] = _ALWAYS_LEXED  # type: ignore[assignment]  # () in the base
 
         def _merge_newlines_into_operators(self, stream: Iterator[Token]) -> Iterator[Token]:
-            """python-hcl2's pass joins a newline to a binary operator after it, anywhere. HCL skips
-            newlines only inside parentheses, brackets, ``${ }``, ``%{ }`` and a ``{ for }``; elsewhere
-            (an argument, an object) a newline ends the expression, so an operator at the start of
-            the next line is an error, and the newline is left for the parser to reject there."""
-            inner = PostLexer._merge_newlines_into_operators
+            """HCL skips newlines (and the line comments that end at them) only inside parentheses,
+            brackets, ``${ }``, ``%{ }`` and a ``{ for }``: there they are dropped here, so an
+            expression may continue on the next line anywhere (`(b\\n - 1)`, `(!\\n b)`, `[b ?\\n 1 : 2]`).
+            Elsewhere (an argument, an object) a newline ends the expression and goes to the parser,
+            which rejects it before or after an operator (`a = b +\\n 1`, `a = b\\n ? 1 : 2`).
+            python-hcl2's own pass instead joined a newline to a binary operator after it, anywhere,
+            and held each newline back, so the next token was lexed in the state before it."""
             skips: list[bool] = []  # per open bracket: whether newlines inside it are skipped
             last = ""
-            held: list[Token] = []
             for token in stream:
                 kind = token.type
                 if kind == "NL_OR_COMMENT":
-                    held.append(token)
+                    if not (skips and skips[-1]):
+                        yield token
                     continue
-                if held and kind in OPERATOR_TYPES and not (skips and skips[-1]):
-                    yield from held  # not merged: the parser sees the newline, then the operator
-                    held = []
-                if held:
-                    yield from inner(self, iter([*held, token]))
-                    held = []
-                else:
-                    yield token
+                yield token
                 if kind in ("LPAR", "LSQB", "INTERP_START", "DIRECTIVE_START"):
                     skips.append(True)
                 elif kind == "LBRACE":
@@ -262,13 +275,12 @@ def hcl2_parser() -> Lark:
                 elif kind in ("RPAR", "RSQB", "RBRACE") and skips:
                     skips.pop()
                 last = kind
-            yield from held
 
     def build(**options: Any) -> Lark:
         return Lark(hcl2_grammar(), **options)
 
     # The grammar text is fixed by python-hcl2's version and this module's edits.
-    edits = hashlib.sha256(repr((_HCL2_EDITS, _AFTER_NEWLINE)).encode()).hexdigest()[:12]
+    edits = hashlib.sha256(repr((_HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()[:12]
     options = {"parser": "lalr", "propagate_positions": True, "postlex": NewlinePostLexer()}
     return _cached("hcl2", f"hcl2-{_version('python-hcl2')}-{edits}", build, options)
 

@@ -186,8 +186,15 @@ def _trees(node: Tree) -> list[Tree]:
 
 def _unquote_label(node: Tree | Token) -> str:
     if isinstance(node, Tree) and node.data == "string":
-        return "".join(str(p.children[0]) for p in node.children
-                       if isinstance(p, Tree) and p.children and isinstance(p.children[0], Token))
+        # A label is a string literal: escapes are read, and a `${ }` or `%{ }` is an error (HashiCorp:
+        # "Template sequences are not allowed in this string").
+        out = ""
+        for part in _trees(node):
+            inner = part.children[0]
+            if isinstance(inner, Tree):
+                raise SyntaxProblem("a block label cannot hold a template sequence", *_start(inner))
+            out += decode_string_chars(str(inner), inner.line or 1, inner.column or 1)
+        return out
     if isinstance(node, Tree):
         return str(node.children[0])
     return str(node)
@@ -236,7 +243,11 @@ _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{", re.S)
 
 
-def decode_string_chars(text: str) -> str:
+def decode_string_chars(text: str, line: int = 1, column: int = 1) -> str:
+    """A quoted string's characters, escapes read. HCL has only ``\\n \\r \\t \\" \\\\``, ``\\uNNNN`` and
+    ``\\UNNNNNNNN`` (of a character: not a surrogate, not past U+10FFFF), and ``$${``, ``%%{``; any
+    other backslash is a syntax error, at ``column`` (where ``text`` starts) plus its offset."""
+
     def replace(match: re.Match[str]) -> str:
         whole = match.group(0)
         if whole == "$${":
@@ -246,9 +257,11 @@ def decode_string_chars(text: str) -> str:
         code = match.group(1)
         if code[0] in "uU" and len(code) > 1:
             point = int(code[1:], 16)
-            # Past U+10FFFF, or a surrogate: not a character; Go (so Terraform) writes U+FFFD for it.
-            return chr(point) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else "\ufffd"
-        return _ESCAPES.get(code, whole)
+            if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF:
+                return chr(point)
+        elif code in _ESCAPES:
+            return _ESCAPES[code]
+        raise SyntaxProblem(f"invalid escape sequence {whole!r}", line, column + match.start())
 
     return _ESCAPE_RE.sub(replace, text)
 
@@ -258,25 +271,27 @@ _STRIP_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2
                "\u2028\u2029\u202f\u205f\u3000"
 
 
-def _strip(parts: list[Any], strips: list[tuple[bool, bool]], per_line: bool) -> list[Any]:
-    """Apply ``${~ ... ~}`` strip markers: ``~`` after ``${`` removes the whitespace before the
-    interpolation, ``~`` before ``}`` the whitespace after it. In a quoted string that is the whole
-    neighbouring literal; in a heredoc HCL scans each line as its own literal, so only up to the
-    nearest line break (the line break itself included, after the interpolation)."""
+def _strip(parts: list[Any], strips: list[tuple[bool, bool]]) -> list[Any]:
+    """Apply a quoted string's ``${~ ... ~}`` strip markers: ``~`` after ``${`` removes the whitespace
+    before the interpolation, ``~`` before ``}`` the whitespace after it (the whole neighbouring
+    literal; a heredoc's are applied line by line, :func:`_heredoc_parts`)."""
     out = list(parts)
     for index, (left, right) in enumerate(strips):
         if left and index > 0 and isinstance(out[index - 1], str):
-            text = out[index - 1]
-            cut = text.rfind("\n", 0, len(text) - 1) + 1 if per_line else 0
-            out[index - 1] = text[:cut] + text[cut:].rstrip(_STRIP_SPACE)
+            out[index - 1] = out[index - 1].rstrip(_STRIP_SPACE)
         if right and index + 1 < len(out) and isinstance(out[index + 1], str):
-            text = out[index + 1]
-            cut = text.find("\n") + 1 if per_line and "\n" in text else len(text)
-            out[index + 1] = text[:cut].lstrip(_STRIP_SPACE) + text[cut:]
+            out[index + 1] = out[index + 1].lstrip(_STRIP_SPACE)
     return out
 
 
-def _string(node: Tree, per_line: bool = False) -> Expr:
+def _interpolation(inner: Tree) -> tuple[Expr, bool, bool]:
+    """An interpolation's expression, and whether it strips the whitespace before and after it."""
+    markers = [i for i, c in enumerate(inner.children) if isinstance(c, Token) and c.type == "STRIP_MARKER"]
+    at = next(i for i, c in enumerate(inner.children) if isinstance(c, Tree) and c.data != "new_line_or_comment")
+    return _expr(inner.children[at]), any(m < at for m in markers), any(m > at for m in markers)
+
+
+def _string(node: Tree) -> Expr:
     parts: list[Any] = []
     strips: list[tuple[bool, bool]] = []  # per part: (strip before, strip after)
     for part in node.children:
@@ -284,24 +299,53 @@ def _string(node: Tree, per_line: bool = False) -> Expr:
             continue  # the quotes
         inner = part.children[0]
         if isinstance(inner, Token):
-            text = decode_string_chars(str(inner))
+            text = decode_string_chars(str(inner), inner.line or 1, inner.column or 1)
             if parts and isinstance(parts[-1], str):
                 parts[-1] += text
             else:
                 parts.append(text)
                 strips.append((False, False))
         elif inner.data == "interpolation":
-            markers = [i for i, c in enumerate(inner.children) if isinstance(c, Token) and c.type == "STRIP_MARKER"]
-            at = next(i for i, c in enumerate(inner.children)
-                      if isinstance(c, Tree) and c.data != "new_line_or_comment")
-            parts.append(_expr(inner.children[at]))
-            strips.append((any(m < at for m in markers), any(m > at for m in markers)))
+            expr, left, right = _interpolation(inner)
+            parts.append(expr)
+            strips.append((left, right))
         else:
             # %{ if } / %{ for } directives: rare in infrastructure code, not modelled.
+            _check_directives(node)
             return Unsupported(_pos(node), "template directive")
     if any(left or right for left, right in strips):
-        parts = [p for p in _strip(parts, strips, per_line) if p != ""]
-    pos = _pos(node)
+        parts = [p for p in _strip(parts, strips) if p != ""]
+    return _template(_pos(node), parts)
+
+
+_OPENS = {"template_if_start": "template_endif", "template_for_start": "template_endfor"}
+
+
+def _check_directives(string: Tree) -> None:
+    """A template's ``%{ if }``/``%{ else }``/``%{ endif }`` and ``%{ for }``/``%{ endfor }`` directives
+    must nest (HashiCorp: "Unexpected end of template", "Unexpected else directive"...): raise at
+    the first one that does not."""
+    open_: list[tuple[str, bool]] = []  # the open directives: which, and whether an `else` was seen
+    directive: Tree | None = None
+    for part in _trees(string):
+        directive = part.children[0] if isinstance(part.children[0], Tree) else None
+        if directive is None or directive.data == "interpolation":
+            continue
+        kind = directive.data
+        if kind in _OPENS:
+            open_.append((kind, False))
+        elif kind == "template_else" and open_ and open_[-1] == ("template_if_start", False):
+            open_[-1] = ("template_if_start", True)
+        elif open_ and _OPENS[open_[-1][0]] == kind:
+            open_.pop()
+        else:
+            raise SyntaxProblem("unexpected template directive: the directives are unbalanced", *_start(directive))
+    if open_:
+        raise SyntaxProblem("unexpected end of template: a directive is not closed", *_start(string))
+
+
+def _template(pos: Pos, parts: list[Any]) -> Expr:
+    """A string's parts (texts and expressions) as a literal when they are one text, else a template."""
     if not parts:
         return Literal(pos, "")
     if len(parts) == 1 and isinstance(parts[0], str):
@@ -309,11 +353,11 @@ def _string(node: Tree, per_line: bool = False) -> Expr:
     return Template(pos, tuple(parts))
 
 
-# The delimiter is an identifier (the grammar checks it): any run of non-space characters here.
-_HEREDOC_RE = re.compile(r"<<(-?)(\S+?)\r?\n(.*?)\r?\n?[ \t]*\2\r?\n?$", re.S)
-
-
 def _heredoc(token: Token, pos: Pos) -> Expr:
+    """A heredoc's value, as HashiCorp's parser reads it: the body is the lines between the header
+    and the closing delimiter, each with its own line break (a CRLF stays one: `<<EOT\\r\\nhi\\r\\nEOT`
+    is ``"hi\\r\\n"``); interpolations and strip markers as in :func:`_heredoc_parts`; ``<<-``
+    removes the smallest indentation (:func:`_flush`)."""
     raw = str(token)
     lone_cr = re.search(r"\r(?!\n)", raw)
     if lone_cr:  # HCL: a carriage return is only part of a CRLF line break, in a heredoc too
@@ -321,20 +365,51 @@ def _heredoc(token: Token, pos: Pos) -> Expr:
         line = (token.line or 1) + before.count("\n")
         column = len(before) - before.rfind("\n") if "\n" in before else (token.column or 1) + len(before)
         raise SyntaxProblem("unexpected character '\\r'", line, column)
-    match = _HEREDOC_RE.match(raw)
-    if not match:
-        return Unsupported(pos, "heredoc")
-    trim, _, body = match.groups()
-    lines = body.split("\n") if body else []
-    cut = 0
-    if trim and lines:
-        indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
-        cut = min(indents) if indents else 0
-        lines = [line[cut:] for line in lines]
-    text = "\n".join(lines) + ("\n" if lines else "")
-    if "${" not in text and "%{" not in text:
-        return Literal(pos, text)
-    return _heredoc_template(text, pos, (token.line or pos.line) + 1, cut)
+    # The token ends with the closing delimiter's line, the header is the first: the body is between.
+    body = raw[raw.index("\n") + 1:raw.rfind("\n") + 1]
+    parts: list[Any]
+    if "${" in body or "%{" in body:
+        found = _heredoc_parts(body, pos, (token.line or pos.line) + 1)
+        if isinstance(found, Expr):
+            return found
+        parts = found
+    else:
+        parts = [line + "\n" for line in body.split("\n")[:-1]]  # each line with its line break
+    if raw.startswith("<<-"):
+        _flush(parts)
+    melded: list[Any] = []
+    for part in parts:
+        if isinstance(part, str) and melded and isinstance(melded[-1], str):
+            melded[-1] += part
+        elif part != "":
+            melded.append(part)
+    return _template(pos, melded)
+
+
+def _flush(parts: list[Any]) -> None:
+    """``<<-``: remove from each line the smallest indentation of the heredoc's lines, in place, as
+    HCL's ``flushHeredocTemplateParts`` does: ``parts`` are its tokens (a text is a line, or the part
+    of one before or after an interpolation), after strip markers. A line is one where the previous
+    text ends with a line break; one that is only spaces is left as it is and does not count, one that
+    starts with an interpolation counts as no indentation."""
+    smallest = None
+    line_start = True
+    adjust: list[int] = []
+    for index, part in enumerate(parts):
+        if line_start:
+            line_start = False
+            if isinstance(part, str):
+                rest = part.lstrip(_STRIP_SPACE)
+                if rest or not part.endswith("\n"):
+                    adjust.append(index)
+                    spaces = len(part) - len(rest)
+                    smallest = spaces if smallest is None else min(smallest, spaces)
+            else:
+                smallest = 0
+        if isinstance(part, str) and part.endswith("\n"):
+            line_start = True
+    for index in adjust:
+        parts[index] = parts[index][smallest:]
 
 
 def _template_sequence_end(text: str, start: int) -> int:
@@ -388,17 +463,21 @@ def _heredoc_quoted(text: str) -> tuple[str, list[int]]:
 
 
 _HEREDOC_PREFIX = 'x = "'
+_TEMPLATE_MARK = re.compile("[$%]")
 
 
-def _heredoc_template(text: str, pos: Pos, first_line: int, cut: int) -> Expr:
-    """Interpolations in a heredoc: re-read its text as a quoted string (:func:`_heredoc_quoted`). One
-    that does not parse is a syntax error, reported where in the heredoc (``first_line`` is the line of
-    its first body line, ``cut`` the indentation a ``<<-`` heredoc removed)."""
+def _heredoc_parts(body: str, pos: Pos, first_line: int) -> list[Any] | Expr:
+    """A heredoc body with interpolations as HCL's tokens: each line's texts (split at each ``${ }``,
+    escapes ``$${`` and ``%%{`` read) and the interpolations' expressions, strip markers applied
+    (``~`` strips only the text token next to it: a heredoc's reach the nearest line break). The
+    interpolations are read by re-reading the body as a quoted string (:func:`_heredoc_quoted`); one
+    that does not parse is a syntax error, reported where in the heredoc (``first_line`` is the line
+    of the body's first line). A template directive is not modelled: the heredoc is unknown."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
     from analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
 
-    quoted, where = _heredoc_quoted(text)
+    quoted, where = _heredoc_quoted(body)
     source = f'{_HEREDOC_PREFIX}{quoted}"\n'
     try:
         tree = parses_to_tree(source)
@@ -413,20 +492,62 @@ def _heredoc_template(text: str, pos: Pos, first_line: int, cut: int) -> Expr:
             offset = error.pos_in_stream
             shown = f"character {source[offset]!r}" if offset is not None and offset < len(source) else shown
         inside = (offset or 0) - len(_HEREDOC_PREFIX)
-        at = where[inside] if offset is not None and 0 <= inside < len(where) else len(text.rstrip("\n"))
-        before = text[:at]
+        at = where[inside] if offset is not None and 0 <= inside < len(where) else len(body.rstrip("\r\n"))
+        before = body[:at]
         raise SyntaxProblem(f"unexpected {shown} in a heredoc's template", first_line + before.count("\n"),
-                            at - (before.rfind("\n") + 1) + cut + 1) from None
-    attribute = _trees(tree.children[0])[0]
+                            at - (before.rfind("\n") + 1) + 1) from None
+    string = _trees(_trees(tree.children[0])[0].children[-1])[0]
+    interpolations: list[tuple[Expr, bool, bool]] = []
     try:
-        expr = _string(_trees(attribute.children[-1])[0], per_line=True)
+        for part in _trees(string):
+            inner = part.children[0]
+            if isinstance(inner, Tree):
+                if inner.data != "interpolation":
+                    _check_directives(string)
+                    return Unsupported(pos, "heredoc")  # %{ if } / %{ for }
+                interpolations.append(_interpolation(inner))
     except SyntaxProblem as problem:  # where in the heredoc is not known: the heredoc is the place
         raise SyntaxProblem(problem.message, pos.line, pos.column) from None
-    if isinstance(expr, Template):
-        return Template(pos, expr.parts)
-    if isinstance(expr, Literal):
-        return Literal(pos, expr.value)
-    return Unsupported(pos, "heredoc")
+    parts: list[Any] = []
+    text = ""
+    at = 0
+    while at < len(body):
+        if body.startswith(("$${", "%%{"), at):
+            text += body[at + 1:at + 3]
+            at += 3
+        elif body.startswith("${", at):
+            if text:
+                parts.append(text)
+            text = ""
+            parts.append(None)
+            at = _template_sequence_end(body, at)
+        else:
+            end = body.find("\n", at) + 1 or len(body)
+            mark = _TEMPLATE_MARK.search(body, at, end)
+            cut = max(mark.start() if mark else end, at + 1)  # a `$` or `%` that starts nothing is text
+            text += body[at:cut]
+            at = cut
+            if text.endswith("\n"):
+                parts.append(text)
+                text = ""
+    if text:
+        parts.append(text)
+    if parts.count(None) != len(interpolations):  # the two readings differ: not known
+        return Unsupported(pos, "heredoc")
+    found = iter(interpolations)
+    strip_next = False
+    for index, part in enumerate(parts):
+        if part is None:
+            expr, left, right = next(found)
+            if left and index > 0 and isinstance(parts[index - 1], str):
+                parts[index - 1] = parts[index - 1].rstrip(_STRIP_SPACE)
+            parts[index] = expr
+            strip_next = right
+        else:
+            if strip_next:
+                parts[index] = part.lstrip(_STRIP_SPACE)
+            strip_next = False
+    return parts
 
 
 _BINARY = {"binary_op"}
@@ -489,6 +610,21 @@ def _check_separators(node: Tree) -> None:
         previous = kind
 
 
+def _check_not_for(items: list[Tree]) -> None:
+    """HCL reads ``{`` followed by the word ``for`` as a ``for`` expression, always: an object whose
+    first key is a bare ``for`` (``{ for = 1 }``) is an invalid one, reported at the token after it
+    (``{ "for" = 1 }`` and ``{ a = 1, for = 2 }`` are objects)."""
+    if not items:
+        return
+    key = _trees(items[0])[0]
+    if not (_trees(key) and _trees(key)[0].data == "keyword" and str(_trees(key)[0].children[0]) == "for"):
+        return
+    after = next(c for c in items[0].children if isinstance(c, Token))  # the `=` or `:`
+    text = str(after)
+    raise SyntaxProblem("a 'for' expression needs a variable name after 'for'", after.line or 1,
+                        (after.column or 1) + len(text) - len(text.lstrip(" \t")))
+
+
 def _start(node: Tree) -> tuple[int, int]:
     pos = _pos(node)
     return pos.line, pos.column
@@ -541,13 +677,16 @@ def _expr(node: Tree | Token) -> Expr:
         return TupleExpr(pos, tuple(_expr(c) for c in children))
     if kind == "object":
         _check_separators(node)
+        _check_not_for(children)
         items = []
         for elem in children:
             key_node, value_node = _trees(elem)[0], _trees(elem)[-1]
             key_inner = _trees(key_node)[0] if _trees(key_node) else key_node
             key = _expr(key_inner)
-            if isinstance(key, Name):
-                # A bare key is a literal name, not a reference (``{ group = "a" }``).
+            parenthesized = isinstance(key_inner, Tree) and key_inner.data == "expr_term" and any(
+                isinstance(t, Token) and t.type == "LPAR" for t in key_inner.children)
+            if isinstance(key, Name) and not parenthesized:
+                # A bare key is a literal name, not a reference (``{ group = "a" }``); `(group)` is one.
                 key = Literal(key.pos, key.name)
             items.append((key, _expr(value_node)))
         return ObjectExpr(pos, tuple(items))
@@ -686,4 +825,13 @@ def parse_text(text: str, display: str) -> ParsedFile:
     except UnexpectedInput as error:
         raise SyntaxProblem("invalid syntax", getattr(error, "line", 1) or 1,
                             getattr(error, "column", 1) or 1) from None
+    if not text.endswith("\n") and "<<" in text:
+        # The parser sees the file with a line break added: a heredoc whose closing delimiter is the
+        # file's last line, with no line break after it, is not closed (HashiCorp: "Unterminated
+        # template string", at the end of the file).
+        last_line = text.rfind("\n") + 1
+        for token in tree.scan_values(lambda v: isinstance(v, Token) and v.type.startswith("HEREDOC_TEMPLATE")):
+            if token.end_pos is not None and token.end_pos > last_line:
+                raise SyntaxProblem("unterminated heredoc: no line break after its closing delimiter",
+                                    text.count("\n") + 1, len(text) - last_line + 1)
     return convert(tree, display)
