@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BOTTOM = {"analyzer.model", "analyzer.values", "analyzer.storage"}
+BOTTOM = {"analyzer.model", "analyzer.values", "analyzer.storage", "analyzer.viewmodel"}
 
 
 def module_name(path: Path) -> str:

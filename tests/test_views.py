@@ -1,0 +1,347 @@
+"""`fleetiac rollout`, `access` and `graph` (issue 16): the views are computed from the graph `scan`
+builds, with the rules' own questions, and agree with the scan's findings; every renderer escapes
+what comes from the scanned code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from analyzer.cli import main
+from analyzer.engine import ScanOptions, load_graphs, scan
+from analyzer.reporters._escape import dot_text, html_text, mermaid_gantt_text, mermaid_text
+from analyzer.reporters.views import render
+from analyzer.views import rollout
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = "2026-09-01"
+HOSTILE = 'x`|<b>"]\\n##vso[task.setvariable]'
+"""A group name as the scanned code writes it (``\\n`` is a line break once evaluated)."""
+
+ROLLOUT = """\
+resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+}
+
+resource canaryCluster 'Microsoft.ContainerService/managedClusters@2025-01-01' = {
+  name: 'aks-canary'
+  location: 'westeurope'
+  properties: { kubernetesVersion: '1.35.1' }
+}
+
+resource webCluster 'Microsoft.ContainerService/managedClusters@2025-01-01' = {
+  name: 'aks-web'
+  location: 'westeurope'
+  properties: { kubernetesVersion: '1.34' }
+}
+
+resource doneCluster 'Microsoft.ContainerService/managedClusters@2025-01-01' = {
+  name: 'aks-done'
+  location: 'westeurope'
+  properties: { kubernetesVersion: '1.36' }
+}
+
+resource canary 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'canary'
+  properties: { clusterResourceId: canaryCluster.id, group: 'canary' }
+}
+
+resource web 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'web'
+  properties: { clusterResourceId: webCluster.id, group: 'none', labels: { tier: 'web' } }
+}
+
+resource done 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'done'
+  properties: { clusterResourceId: doneCluster.id, group: 'prod' }
+}
+
+resource upper 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'upper'
+  properties: {
+    clusterResourceId: resourceId('rg', 'Microsoft.ContainerService/managedClusters', 'aks-upper')
+    group: 'Prod'
+  }
+}
+
+resource edge 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'edge'
+  properties: {
+    clusterResourceId: resourceId('rg', 'Microsoft.Kubernetes/connectedClusters', 'arc-edge')
+    group: 'prod'
+  }
+}
+
+resource evil 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'evil'
+  properties: {
+    clusterResourceId: resourceId('rg', 'Microsoft.ContainerService/managedClusters', 'aks-evil')
+    group: 'HOSTILE'
+  }
+}
+
+resource rollout 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+  parent: fleet
+  name: 'rollout'
+  properties: {
+    strategy: {
+      stages: [
+        {
+          name: 'canary'
+          afterStageWaitInSeconds: 3600
+          groups: [ { name: 'canary', maxConcurrency: '2' } ]
+        }
+        {
+          name: 'prod'
+          beforeGates: [ { type: 'Approval', displayName: 'go-live' } ]
+          groups: [
+            { name: 'prod', maxConcurrency: '50%' }
+            { name: 'labelled', memberSelector: { byLabel: 'tier=web' } }
+          ]
+        }
+      ]
+    }
+  }
+}
+
+resource upgrade 'Microsoft.ContainerService/fleets/updateRuns@2026-06-01' = {
+  parent: fleet
+  name: 'upgrade'
+  properties: {
+    updateStrategyId: rollout.id
+    managedClusterUpdate: { upgrade: { type: 'Full', kubernetesVersion: '1.36' } }
+  }
+}
+
+resource oneByOne 'Microsoft.ContainerService/fleets/updateRuns@2026-06-01' = {
+  parent: fleet
+  name: 'one-by-one'
+  properties: {
+    managedClusterUpdate: { upgrade: { type: 'NodeImageOnly' } }
+  }
+}
+""".replace("HOSTILE", HOSTILE)
+
+WAITS = """\
+resource "azurerm_kubernetes_fleet_manager" "fleet" {
+  name                = "fleet"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+
+resource "azurerm_kubernetes_fleet_member" "a" {
+  name                  = "a"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/a"
+  group                 = "one"
+}
+
+resource "azurerm_kubernetes_fleet_update_strategy" "soak" {
+  name                        = "soak"
+  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+  stage {
+    name = "first"
+    group {
+      name = "one"
+    }
+    after_stage_wait_in_seconds = 5400
+  }
+  stage {
+    name = "second"
+    group {
+      name = "two"
+    }
+    after_stage_wait_in_seconds = var.wait
+  }
+  stage {
+    name = "third"
+    group {
+      name = "three"
+    }
+  }
+}
+
+variable "wait" {
+  type = number
+}
+"""
+
+
+def _tree(tmp_path: Path, name: str, text: str) -> Path:
+    folder = tmp_path / "tree"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args, "--no-cache"])
+    return result.exit_code, result.output
+
+
+ROLLOUT_TEXT = """\
+fleet fleet
+  update strategy rollout (rollout, main.bicep:69)
+    mode: stages; minimum wall time: unknown (a gate waits for an approval or a scheduled start)
+    stage 1 canary (max concurrency 50 (default); wait after: 3600 s)
+      group canary (by name; max concurrency 2: batches of 2, 1 batch)
+        - canary  canaryCluster
+    stage 2 prod (max concurrency 50 (default); wait after: 0 s; before gates: Approval go-live)
+      group prod (by name; max concurrency 50%: batches of 1, 1 batch)
+        - done  doneCluster
+      group labelled (selector tier=web; max concurrency 1 (default): batches of 1, 1 batch)
+        - web  webCluster
+    skipped:
+      - edge  resourceId('Microsoft.Kubernetes/connectedClusters', 'arc-edge'): Arc member: update runs never \
+update Arc-enabled clusters [FIAC502]
+      - evil  resourceId('Microsoft.ContainerService/managedClusters', 'aks-evil'): group `x`|<b>"]\\n#\\#vso\
+[task.setvariable]` is in no stage, and no member selector of the stages selects it [FIAC201]
+      - upper  resourceId('Microsoft.ContainerService/managedClusters', 'aks-upper'): group `Prod` differs from \
+stage group `prod` only by letter case [FIAC202]
+  update run one-by-one (oneByOne, main.bicep:102)
+    target: NodeImageOnly
+    mode: one by one; minimum wall time: 0 s
+    every member, one by one:
+      - canary  canaryCluster
+      - done  doneCluster
+      - evil  resourceId('Microsoft.ContainerService/managedClusters', 'aks-evil')
+      - upper  resourceId('Microsoft.ContainerService/managedClusters', 'aks-upper')
+      - web  webCluster
+    skipped:
+      - edge  resourceId('Microsoft.Kubernetes/connectedClusters', 'arc-edge'): Arc member: update runs never \
+update Arc-enabled clusters [FIAC502]
+  update run upgrade (upgrade, main.bicep:93)
+    strategy: rollout
+    target: Full 1.36
+    mode: stages; minimum wall time: unknown (a gate waits for an approval or a scheduled start)
+    stage 1 canary (max concurrency 50 (default); wait after: 3600 s)
+      group canary (by name; max concurrency 2: batches of 2, 1 batch)
+        - canary  canaryCluster  1.35.1 -> 1.36 (minor step +1)
+    stage 2 prod (max concurrency 50 (default); wait after: 0 s; before gates: Approval go-live)
+      group prod (by name; max concurrency 50%: batches of 1, 0 batches)
+        (no member)
+      group labelled (selector tier=web; max concurrency 1 (default): batches of 1, 1 batch)
+        - web  webCluster  1.34 -> 1.36 (minor step +2) [FIAC403]
+    skipped:
+      - done  doneCluster: already at the target version 1.36 [FIAC402]
+      - edge  resourceId('Microsoft.Kubernetes/connectedClusters', 'arc-edge'): Arc member: update runs never \
+update Arc-enabled clusters [FIAC502]
+      - evil  resourceId('Microsoft.ContainerService/managedClusters', 'aks-evil'): group `x`|<b>"]\\n#\\#vso\
+[task.setvariable]` is in no stage, and no member selector of the stages selects it [FIAC201]
+      - upper  resourceId('Microsoft.ContainerService/managedClusters', 'aks-upper'): group `Prod` differs from \
+stage group `prod` only by letter case [FIAC202]
+"""
+
+
+def test_rollout_text(tmp_path: Path) -> None:
+    code, output = _run("rollout", str(_tree(tmp_path, "main.bicep", ROLLOUT)), "--as-of", AS_OF)
+    assert code == 0
+    assert output == ROLLOUT_TEXT
+
+
+def test_rollout_waits_sum_and_unknown_wait(tmp_path: Path) -> None:
+    folder = _tree(tmp_path, "main.tf", WAITS)
+    code, output = _run("rollout", str(folder), "--var", "wait=600")
+    assert code == 0
+    assert "minimum wall time: 6000 s (1h 40min) (waits only; update time not counted)" in output
+    assert "      group two (by name; max concurrency 1 (default): batches of 1, 0 batches)\n        (no member)\n" \
+        in output
+    code, output = _run("rollout", str(folder))
+    assert code == 0
+    assert "mode: stages; minimum wall time: unknown\n" in output
+    assert "stage 2 second (max concurrency 50 (default); wait after: unknown)" in output
+
+
+def test_rollout_json_parses_back(tmp_path: Path) -> None:
+    code, output = _run("rollout", str(_tree(tmp_path, "main.bicep", ROLLOUT)), "--as-of", AS_OF, "-f", "json")
+    assert code == 0
+    data = json.loads(output)
+    assert data["schema"] == "fleetiac.rollout/1"
+    assert [(p["kind"], p["name"], p["mode"]) for p in data["plans"]] == [
+        ("update strategy", "rollout", "stages"), ("update run", "one-by-one", "one by one"),
+        ("update run", "upgrade", "stages")]
+    run = data["plans"][2]
+    assert run["target"] == "Full 1.36"
+    web = run["stages"][1]["groups"][1]["members"][0]
+    assert web == {"name": "web", "address": "web", "cluster": "webCluster", "current": "1.34", "target": "1.36",
+                   "step": "+2", "findings": ["FIAC403"]}
+    evil = next(s for s in run["skipped"] if s["name"] == "evil")
+    assert HOSTILE.replace("\\n", "\n") in evil["reason"]  # parsed back, the text is as the code wrote it
+    assert "##vso[" not in output and "<b>" in evil["reason"]
+
+
+def test_rollout_markdown_and_mermaid_escape_scanned_text(tmp_path: Path) -> None:
+    folder = str(_tree(tmp_path, "main.bicep", ROLLOUT))
+    code, markdown = _run("rollout", folder, "--as-of", AS_OF, "-f", "markdown")
+    assert code == 0
+    row = [line for line in markdown.splitlines() if line.startswith("| `evil` |")]
+    assert row == 2 * ["| `evil` | `resourceId('Microsoft.ContainerService/managedClusters', 'aks-evil')` | group "
+                   "\\`x\\`\\|&lt;b&gt;\"\\]<br>##vso\\[task.setvariable\\]\\` is in no stage, and no member selector "
+                   "of the stages selects it | FIAC201 |"]
+    assert "| 2 | `prod` (gates before: Approval go-live) | 0 s | `prod` | by name | 1 \u00d7 1 | `done` " \
+           "(`doneCluster`) |" in markdown
+    code, mermaid = _run("rollout", folder, "--as-of", AS_OF, "-f", "mermaid")
+    assert code == 0
+    assert mermaid.count("```mermaid\ngantt\n") == 2 and mermaid.count("```mermaid\nflowchart LR\n") == 3
+    assert '    p1x2["skipped evil: group #96;x#96;#124;#60;b#62;#34;]#92;n#35;#35;vso[task.setvariable]#96; ' \
+           'is in no stage, and no member selector of the stages selects it"]' in mermaid
+    assert "    wait 3600 s :p1w1, 0, 3600s\n    section prod\n    gate before Approval go-live :milestone, p1b2, " \
+           "3600, 0s\n" in mermaid
+    for line in mermaid.splitlines():  # every scanned text stays inside its quotes
+        if '["' in line:
+            assert line.count('"') == 2, line
+
+
+def test_rollout_agrees_with_scan(tmp_path: Path) -> None:
+    """Each member the view skips with a finding, and each member it flags, has that finding in `scan`."""
+    folder = _tree(tmp_path, "main.bicep", ROLLOUT)
+    options = ScanOptions(cache=False, workers=1, as_of=__import__("datetime").date.fromisoformat(AS_OF))
+    report = scan([folder], options)
+    found = {(f.rule_id, f.resource) for f in report.findings} | \
+        {(f.rule_id, r) for f in report.findings for r in f.related}
+    view = rollout(load_graphs([folder], options), options)
+    expected = []
+    for plan in view.plans:
+        for skip in plan.skipped:
+            assert skip.findings, skip  # every skip in this tree is one a rule reports
+            expected += [(rule, skip.address) for rule in skip.findings]
+        for stage in plan.stages:
+            for group in stage.groups:
+                expected += [(rule, m.address) for m in group.members for rule in m.findings]
+    assert ("FIAC403", "web") in expected and ("FIAC402", "done") in expected
+    assert [e for e in expected if e not in found] == []
+
+
+def test_rollout_is_deterministic(tmp_path: Path) -> None:
+    folder = _tree(tmp_path, "main.bicep", ROLLOUT)
+    options = ScanOptions(cache=False, workers=1)
+    first = render(rollout(load_graphs([folder], options), options), "json")
+    assert render(rollout(load_graphs([folder], options), options), "json") == first
+
+
+def test_rollout_with_nothing_and_bad_format(tmp_path: Path) -> None:
+    folder = _tree(tmp_path, "main.tf", 'resource "azurerm_resource_group" "rg" {\n  name = "rg"\n}\n')
+    assert _run("rollout", str(folder)) == (0, "no update strategy, update run or auto-upgrade profile found\n")
+    code, output = _run("rollout", str(folder), "-f", "dot")
+    assert code == 2 and "'dot' is not one of" in output
+
+
+# -- escaping ----------------------------------------------------------------------------------------
+
+
+def test_view_escapes_with_a_hostile_name() -> None:
+    name = 'a"b]`<i>\n%%{init}#;\x1b[31m'
+    assert mermaid_text(name) == "a#34;b]#96;#60;i#62;#92;n#37;#37;#123;init#125;#35;#59;#92;x1b[31m"
+    assert mermaid_gantt_text("x:y#z;\n") == "x_y_z__n"
+    assert mermaid_gantt_text(":#") == "__"
+    assert dot_text(name) == 'a\\"b]`<i>\\\\n%%{init}#;\\\\x1b[31m'
+    assert html_text(name) == "a&quot;b]`&lt;i&gt;\\n%%{init}#;\\x1b[31m"
