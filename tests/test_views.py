@@ -13,7 +13,7 @@ from analyzer.cli import main
 from analyzer.engine import ScanOptions, load_graphs, scan
 from analyzer.reporters._escape import dot_text, html_text, mermaid_gantt_text, mermaid_text
 from analyzer.reporters.views import render
-from analyzer.views import rollout
+from analyzer.views import access, rollout
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-09-01"
@@ -174,6 +174,81 @@ variable "wait" {
   type = number
 }
 """
+
+
+ACCESS = r"""
+variable "ops" {
+  type = string
+}
+
+resource "azurerm_resource_group" "fleet" {
+  name     = "rg-fleet"
+  location = "westeurope"
+}
+
+resource "azurerm_resource_group" "aks" {
+  name     = "rg-aks"
+  location = "westeurope"
+}
+
+resource "azurerm_kubernetes_fleet_manager" "fleet" {
+  name                = "fleet"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.fleet.name
+}
+
+resource "azurerm_kubernetes_cluster" "aks" {
+  name                = "aks"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.aks.name
+  dns_prefix          = "aks"
+  default_node_pool {
+    name       = "system"
+    vm_size    = "Standard_D4s_v5"
+    node_count = 3
+  }
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_kubernetes_fleet_member" "aks" {
+  name                  = "aks"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = azurerm_kubernetes_cluster.aks.id
+  group                 = "prod"
+}
+
+resource "azurerm_kubernetes_fleet_member" "edge" {
+  name                  = "edge"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = local.arc
+}
+
+resource "azurerm_role_assignment" "ops_fleet" {
+  scope                = azurerm_resource_group.fleet.id
+  role_definition_name = "Azure Kubernetes Fleet Manager Contributor Role"
+  principal_id         = var.ops
+}
+
+resource "azurerm_role_assignment" "ops_aks" {
+  scope                = azurerm_resource_group.aks.id
+  role_definition_name = "Azure Kubernetes Service Cluster User Role"
+  principal_id         = var.ops
+}
+
+locals {
+  sub      = "/subscriptions/00000000-0000-0000-0000-000000000000"
+  arc      = "${local.sub}/resourceGroups/rg-arc/providers/Microsoft.Kubernetes/connectedClusters/${local.arc_name}"
+  arc_name = "edge`|<b>\n##vso[x]"
+}
+"""
+OPS = "5b0e7c2a-3f4d-4e8b-9a1c-2d3e4f5a6b7c"
+EXPORT = [{"principalId": OPS, "principalName": "ops", "principalType": "ServicePrincipal",
+           "roleDefinitionId": "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/"
+                               "roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",
+           "roleDefinitionName": "Contributor", "type": "Microsoft.Authorization/roleAssignments",
+           "scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks"}]
 
 
 def _tree(tmp_path: Path, name: str, text: str) -> Path:
@@ -345,3 +420,168 @@ def test_view_escapes_with_a_hostile_name() -> None:
     assert mermaid_gantt_text(":#") == "__"
     assert dot_text(name) == 'a\\"b]`<i>\\\\n%%{init}#;\\\\x1b[31m'
     assert html_text(name) == "a&quot;b]`&lt;i&gt;\\n%%{init}#;\\x1b[31m"
+
+
+# -- access ------------------------------------------------------------------------------------------
+
+PLATFORM_ACCESS = """\
+fleet azurerm_kubernetes_fleet_manager.fleet
+  operator data.azurerm_client_config.current.object_id (via azurerm_role_assignment.pipeline_fleet)
+    fleet azurerm_kubernetes_fleet_manager.fleet
+      \u2713 fleets/read           FLEET
+      \u2713 fleets/write          FLEET
+      \u2713 fleets/members/read   FLEET
+      \u2713 fleets/members/write  FLEET
+""".replace("FLEET", "Azure Kubernetes Fleet Manager Contributor Role at azurerm_resource_group.fleet "
+                     "(azurerm_role_assignment.pipeline_fleet, examples/platform/fleet/rbac.tf:2)")
+PLATFORM_CLUSTER = """\
+    aks cluster azurerm_kubernetes_cluster.member["KEY"] (member azurerm_kubernetes_fleet_member.this["KEY"])
+      \u2713 managedClusters/read                              Azure Kubernetes Service Cluster Admin Role at \
+azurerm_resource_group.aks (azurerm_role_assignment.pipeline_aks, examples/platform/fleet/rbac.tf:10)
+      \u2717 managedClusters/write
+      \u2717 managedClusters/listClusterUserCredential/action
+      \u2717 fleetMemberships/read
+      \u2717 fleetMemberships/write
+"""
+
+
+def test_access_text_of_the_platform_example() -> None:
+    code, output = _run("access", str(ROOT / "examples" / "platform"))
+    assert code == 0
+    assert output == PLATFORM_ACCESS + "".join(PLATFORM_CLUSTER.replace("KEY", key)
+                                               for key in ("aks-neu-1", "aks-weu-1", "aks-weu-2"))
+
+
+def test_access_with_an_export_and_an_arc_member(tmp_path: Path) -> None:
+    folder = _tree(tmp_path, "main.tf", ACCESS)
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(EXPORT), encoding="utf-8")
+    code, output = _run("access", str(folder), "--operator", f"var.ops={OPS}", "--assignments", str(export),
+                        "-f", "json")
+    assert code == 0
+    data = json.loads(output)
+    assert data["schema"] == "fleetiac.access/1"
+    [fleet] = data["fleets"]
+    [operator] = fleet["operators"]
+    assert operator["operator"] == "var.ops"
+    fleet_row, aks, arc = operator["rows"]
+    assert (fleet_row["kind"], aks["kind"], arc["kind"]) == ("fleet", "aks", "arc")
+    cells = {c["action"]: (c["state"], c["detail"]) for c in aks["cells"]}
+    assert cells == {
+        "managedClusters/read": ("yes", "Azure Kubernetes Service Cluster User Role at azurerm_resource_group.aks "
+                                        "(azurerm_role_assignment.ops_aks, main.tf:56)"),
+        # the code's subscription is unknown, so an exported resource group scope may contain the cluster
+        "managedClusters/write": ("unknown", "a grant may cover it: Contributor at /subscriptions/"
+                                             "00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks "
+                                             "(exported, export.json)"),
+        "managedClusters/listClusterUserCredential/action": (
+            "yes", "Azure Kubernetes Service Cluster User Role at azurerm_resource_group.aks "
+                   "(azurerm_role_assignment.ops_aks, main.tf:56)"),
+        "fleetMemberships/read": ("unknown", cells["managedClusters/write"][1]),
+        "fleetMemberships/write": ("unknown", cells["managedClusters/write"][1]),
+    }
+    assert [c["action"] for c in arc["cells"]] == ["connectedClusters/read", "extensions/read", "extensions/write",
+                                                  "extensions/delete", "fleetMemberships/read",
+                                                  "fleetMemberships/write"]
+    assert {c["state"] for c in arc["cells"]} == {"no"}
+    assert arc["resource"].endswith("connectedClusters/edge`|<b>\n##vso[x]")
+    assert "##vso[" not in output
+
+
+def test_access_markdown_escapes_the_cluster_id(tmp_path: Path) -> None:
+    code, output = _run("access", str(_tree(tmp_path, "main.tf", ACCESS)), "-f", "markdown")
+    assert code == 0
+    [row] = [line for line in output.splitlines() if line.startswith("| arc ")]
+    assert row == ("| arc <code>/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-arc/providers/"
+                   "Microsoft.Kubernetes/connectedClusters/edge\\`\\|&lt;b&gt;<br>##vso\\[x\\]</code> | "
+                   + " | ".join(["\u2013"] * 7 + ["\u2717"] * 6) + " |")
+
+
+def test_an_operator_without_grants_or_export_is_unknown(tmp_path: Path) -> None:
+    code, output = _run("access", str(_tree(tmp_path, "main.tf", ACCESS)), "--operator", "deployer")
+    assert code == 0
+    assert ("  operator deployer (named as an operator by --operator or the configuration)\n"
+            "    fleet azurerm_kubernetes_fleet_manager.fleet\n"
+            "      ? fleets/read           named as an operator, but the code grants it no role on the fleet or "
+            "its member clusters and no --assignments export is given for it\n") in output
+    assert "\u2717" not in output.split("operator deployer")[1].split("operator var.ops")[0]
+
+
+def _disagreements(folder: Path, options: ScanOptions) -> tuple[int, list[object]]:
+    """How many \u2717 the access view shows, and those without their FIAC101-FIAC103 finding (on that
+    fleet or member, naming the operator and the action)."""
+    report = scan([folder], options)
+    view = access(load_graphs([folder], options), options)
+    rule = {"managedClusters/listClusterUserCredential/action": "FIAC101", "connectedClusters/read": "FIAC103",
+            "extensions/read": "FIAC103", "extensions/write": "FIAC103", "extensions/delete": "FIAC103"}
+    missing, wrong = 0, []
+    for fleet in view.fleets:
+        for operator in fleet.operators:
+            for row in operator.rows:
+                for cell in (c for c in row.cells if c.state == "no"):
+                    missing += 1
+                    wanted, where = rule.get(cell.action, "FIAC102"), row.member or row.resource
+                    if not [f for f in report.findings if f.rule_id == wanted and f.resource == where
+                            and f"operator `{operator.operator}`" in f.message
+                            and (wanted == "FIAC101" or cell.action in f.message)]:
+                        wrong.append((cell, row.resource))
+    return missing, wrong
+
+
+def test_access_agrees_with_scan(tmp_path: Path) -> None:
+    folder = _tree(tmp_path, "main.tf", ACCESS)
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(EXPORT), encoding="utf-8")
+    options = ScanOptions(cache=False, workers=1, operators=(f"var.ops={OPS}",), assignments=(export,))
+    assert _disagreements(folder, options) == (6, [])
+    assert _disagreements(ROOT / "examples" / "platform", ScanOptions(cache=False, workers=1)) == (12, [])
+
+
+# -- graph -------------------------------------------------------------------------------------------
+
+
+def test_graph_formats_and_focus(tmp_path: Path) -> None:
+    folder = str(_tree(tmp_path, "main.tf", ACCESS))
+    code, dot = _run("graph", folder, "-f", "dot")
+    assert code == 0
+    assert dot.startswith("digraph fleetiac {\n    rankdir=LR;\n")
+    assert '    n1 [shape=box3d, label="fleet\\nazurerm_kubernetes_fleet_manager.fleet"];\n' in dot
+    assert '    n7 -> n4 [label="principal"];\n' in dot
+    code, mermaid = _run("graph", folder)
+    assert code == 0
+    assert mermaid.splitlines()[:2] == ["flowchart LR", '    n0[("cluster: azurerm_kubernetes_cluster.aks")]']
+    code, data = _run("graph", folder, "-f", "json", "--focus", "azurerm_kubernetes_fleet_manager.fleet")
+    assert code == 0
+    parsed = json.loads(data)
+    assert parsed["schema"] == "fleetiac.graph/1" and parsed["focus"] == "azurerm_kubernetes_fleet_manager.fleet"
+    assert {n["kind"] for n in parsed["nodes"]} == {"cluster", "fleet", "member", "principal", "resource_group",
+                                                    "role_assignment"}
+    code, output = _run("graph", folder, "--focus", "nope")
+    assert code == 2 and "--focus 'nope' names no fleet of the scan" in output
+
+
+OTHER_FLEET = """\
+resource "azurerm_kubernetes_fleet_manager" "other" {
+  name                = "other"
+  location            = "westeurope"
+  resource_group_name = "rg-other"
+}
+
+resource "azurerm_kubernetes_fleet_member" "other" {
+  name                  = "other"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.other.id
+  kubernetes_cluster_id = azurerm_kubernetes_cluster.aks.id
+}
+"""
+
+
+def test_graph_focus_leaves_other_fleets_out(tmp_path: Path) -> None:
+    folder = _tree(tmp_path, "main.tf", ACCESS)
+    (folder / "other.tf").write_text(OTHER_FLEET, encoding="utf-8")
+    code, data = _run("graph", str(folder), "-f", "json", "--focus", "azurerm_kubernetes_fleet_manager.other")
+    assert code == 0, data
+    labels = sorted(n["label"] for n in json.loads(data)["nodes"])
+    # the other fleet, its member and the member's cluster, and the grant at the cluster's resource group
+    assert labels == ["azurerm_kubernetes_cluster.aks", "azurerm_kubernetes_fleet_manager.other",
+                      "azurerm_kubernetes_fleet_member.other", "azurerm_resource_group.aks",
+                      "azurerm_role_assignment.ops_aks", "var.ops"]
