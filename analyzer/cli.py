@@ -180,7 +180,7 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "-f", "formats", multiple=True, callback=_formats, metavar="FORMAT[:FILE]",
-              help="Report format: text (default), json, sarif, junit, github, markdown; FORMAT:FILE writes "
+              help="Report format: text (default), json, sarif, junit, github, markdown, html; FORMAT:FILE writes "
                    "it to FILE. Repeatable: --format sarif:results.sarif --format text.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report (the one format given without a FILE) to FILE instead of standard output.")
@@ -292,10 +292,16 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str, 
             assert report.baseline is not None
             click.echo(f"fleetiac: baseline {baseline}: {report.baseline.matched} known findings left out, "
                        f"{report.baseline.gone} baseline entries gone", err=True)
+        views = None
+        if any(fmt == "html" for fmt, _ in outputs):
+            from analyzer.views import report_views
+
+            views = report_views(targets, options, report)
         for fmt, target in outputs:
             use_color = color if color is not None else (target is None and sys.stdout.isatty())
             render_options = RenderOptions(color=bool(use_color) and fmt == "text", sarif_category=sarif_category,
-                                           sarif_include_suppressed=sarif_include_suppressed)
+                                           sarif_include_suppressed=sarif_include_suppressed,
+                                           views=views if fmt == "html" else None)
             rendered.append((render(report, fmt, options=render_options), target))
     except (DiscoveryError, baselines.BaselineError, RegionalDataError, ExportError) as error:
         raise click.UsageError(str(error)) from None

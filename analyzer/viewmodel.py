@@ -188,6 +188,32 @@ class GraphView:
 View = RolloutView | AccessMatrix | GraphView
 
 
+# -- the HTML report -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """The lines around one finding's location, as the file holds them."""
+
+    path: str
+    line: int
+    """The finding's line."""
+    first: int
+    """The number of the first of ``lines``."""
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportViews:
+    """What the HTML report shows besides the findings: the views of the scanned code and the code
+    around each finding (computed by the pipeline: a reporter reads no file and no graph)."""
+
+    rollout: RolloutView
+    access: AccessMatrix
+    graph: GraphView
+    snippets: tuple[Snippet, ...] = ()
+
+
 def to_data(view: View) -> dict[str, Any]:
     """The JSON form of a view (docs/views.md): its fields, with ``schema`` naming the view."""
     name = {RolloutView: "rollout", AccessMatrix: "access", GraphView: "graph"}[type(view)]

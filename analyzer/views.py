@@ -62,8 +62,10 @@ from analyzer.viewmodel import (
     MemberEntry,
     OperatorAccess,
     PlanView,
+    ReportViews,
     RolloutView,
     Skip,
+    Snippet,
     StageView,
 )
 
@@ -474,3 +476,37 @@ def resource_graph(graphs: Graphs, focus: str = "") -> GraphView:
         raise FocusError(f"--focus {focus!r} names no fleet of the scan (give a fleet's address)")
     return GraphView(tuple(sorted(nodes, key=lambda n: (n.kind, n.label, n.id, n.where))),
                      tuple(sorted(edges, key=lambda e: (e.source, e.target, e.label))), focus)
+
+
+# -- the HTML report -------------------------------------------------------------------------------
+
+SNIPPET_CONTEXT = 3
+"""Lines shown above and below a finding's line."""
+
+
+def snippets(report: Any, max_bytes: int | None = None) -> tuple[Snippet, ...]:
+    """The lines around each finding of ``report`` (a :class:`~analyzer.model.Report`), read from the
+    report root; a file that cannot be read (or is over ``max_bytes``) has none."""
+    from pathlib import Path
+
+    from analyzer.suppressions import SourceTexts
+
+    texts = SourceTexts(Path(report.root), max_bytes=max_bytes)
+    out = []
+    for path, line in sorted({(f.location.path, f.location.line) for f in report.findings}):
+        text = texts.get(path)
+        if text is None or line < 1:
+            continue
+        lines = text.splitlines()
+        first = max(1, line - SNIPPET_CONTEXT)
+        out.append(Snippet(path, line, first, tuple(lines[first - 1:line + SNIPPET_CONTEXT])))
+    return tuple(out)
+
+
+def report_views(paths: list[Any], options: ScanOptions, report: Any) -> ReportViews:
+    """The rollout, access and graph views of ``paths`` and the snippets of ``report``'s findings."""
+    from analyzer.engine import load_graphs
+
+    graphs = load_graphs(paths, options)
+    return ReportViews(rollout(graphs, options), access(graphs, options), resource_graph(graphs),
+                       snippets(report, options.max_file_size))

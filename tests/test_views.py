@@ -420,6 +420,7 @@ def test_view_escapes_with_a_hostile_name() -> None:
     assert mermaid_gantt_text(":#") == "__"
     assert dot_text(name) == 'a\\"b]`<i>\\\\n%%{init}#;\\\\x1b[31m'
     assert html_text(name) == "a&quot;b]`&lt;i&gt;\\n%%{init}#;\\x1b[31m"
+    assert html_text("##vso[x] & ##[y]") == "&#35;#vso[x] &amp; &#35;#[y]"
 
 
 # -- access ------------------------------------------------------------------------------------------
@@ -585,3 +586,71 @@ def test_graph_focus_leaves_other_fleets_out(tmp_path: Path) -> None:
     assert labels == ["azurerm_kubernetes_cluster.aks", "azurerm_kubernetes_fleet_manager.other",
                       "azurerm_kubernetes_fleet_member.other", "azurerm_resource_group.aks",
                       "azurerm_role_assignment.ops_aks", "var.ops"]
+
+
+# -- scan --format html --------------------------------------------------------------------------------
+
+
+def _html(tmp_path: Path, *args: str) -> str:
+    folder = _tree(tmp_path, "main.bicep", ROLLOUT)
+    target = tmp_path / "report.html"
+    code, output = _run("scan", str(folder), "--as-of", AS_OF, "-f", f"html:{target}", *args)
+    assert code == 1, output
+    return target.read_text(encoding="utf-8")
+
+
+def test_html_report_is_self_contained_and_escaped(tmp_path: Path) -> None:
+    page = _html(tmp_path)
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ")
+    # nothing is fetched: no external script, style, font or image; the SVG namespace is no request
+    assert page.count("//") == page.count('xmlns="http://www.w3.org/2000/svg"') == 1
+    assert "<link" not in page and "<script src" not in page and "url(" not in page.replace("url(#arrow)", "")
+    # the hostile group name is text everywhere it appears: message, snippet, rollout view
+    assert "x`|<b>" not in page and "##vso[" not in page
+    assert page.count("x`|&lt;b&gt;&quot;]\\n&#35;#vso[task.setvariable]") >= 3
+    assert '<tbody data-index="0" data-rule="FIAC415" data-level="note" data-rank="8" data-file="main.bicep"' in page
+    assert '<select id="filter-rule" name="rule"><option value="">all</option><option value="FIAC201">' in page
+    assert "<h3>update run <code>upgrade</code></h3>" in page
+    assert '<span class="hit">   47      group: &#x27;Prod&#x27;</span>' in page  # the snippet marks the line
+    assert '<svg xmlns="http://www.w3.org/2000/svg" id="graph-svg"' in page
+    assert _html(tmp_path) == page  # deterministic
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "chromium-headless-shell"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def test_html_report_in_headless_chromium(tmp_path: Path) -> None:
+    """The report of examples/platform loads in a real browser: its script runs to the end without a
+    console error, and it shows the findings table and the graph; a screenshot is taken."""
+    import subprocess
+
+    import pytest
+
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no chromium, chromium-browser or chromium-headless-shell on PATH (Debian: apt-get install "
+                    "chromium-headless-shell)")
+    report = tmp_path / "report.html"
+    code, output = _run("scan", str(ROOT / "examples" / "platform"), "--as-of", "2026-11-23", "-f", f"html:{report}")
+    assert code == 1, output
+    common = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr",
+              "--v=0", "--window-size=1280,2000"]
+    dom = subprocess.run([*common, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert 'data-script="ready"' in dom.stdout  # the inline script ran to its last line
+    assert '<table id="findings">' in dom.stdout and 'id="graph-svg"' in dom.stdout
+    assert dom.stdout.count('<g class="node">') == 15
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line
+               or "Content Security Policy" in line or "Refused" in line]
+    assert console == []
+    shot = tmp_path / "report.png"
+    subprocess.run([*common, f"--screenshot={shot}", report.as_uri()], capture_output=True, timeout=120, check=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

@@ -201,7 +201,8 @@ def dot_text(text: str) -> str:
 
 def html_text(text: str) -> str:
     """A scanned string in HTML text or a quoted attribute: ``& < > " '`` as character references,
-    control characters as their escapes, no lone surrogate."""
+    control characters as their escapes, no lone surrogate, and the first ``#`` of ``##vso[`` as
+    ``&#35;`` (it renders as ``#``, and no CI agent reading the file finds a command)."""
     import html
 
-    return html.escape(visible(scrub(text)), quote=True)
+    return _CI_COMMAND.sub("&#35;", html.escape(visible(scrub(text)), quote=True))
