@@ -403,9 +403,10 @@ def _view(ctx: click.Context, build: Any, fmt: str, operators: tuple[str, ...] =
 
 
 @main.command()
-@click.option("--format", "-f", "fmt", type=click.Choice(("text", "json", "markdown", "mermaid")), default="text",
-              show_default=True, help="text, json (docs/views.md), markdown (a PR comment), mermaid (Gantt charts "
-                                      "and flowcharts in fenced blocks).")
+@click.option("--format", "-f", "fmt", type=click.Choice(("text", "json", "markdown", "mermaid", "html")),
+              default="text", show_default=True,
+              help="text, json (docs/views.md), markdown (a PR comment), mermaid (Gantt charts and flowcharts in "
+                   "fenced blocks), html (a self-contained page).")
 @_view_options
 def rollout(ctx: click.Context, fmt: str, **_: Any) -> None:
     """Show, for each update strategy, update run and auto-upgrade profile under PATHS, its stages,
@@ -416,8 +417,8 @@ def rollout(ctx: click.Context, fmt: str, **_: Any) -> None:
 
 
 @main.command()
-@click.option("--format", "-f", "fmt", type=click.Choice(("text", "json", "markdown")), default="text",
-              show_default=True, help="text, json (docs/views.md) or markdown.")
+@click.option("--format", "-f", "fmt", type=click.Choice(("text", "json", "markdown", "html")), default="text",
+              show_default=True, help="text, json (docs/views.md), markdown or html (a self-contained page).")
 @click.option("--operator", "operators", multiple=True, metavar="PRINCIPAL", callback=_operators,
               help="As scan --operator: a principal to treat as a fleet operator; repeatable.")
 @click.option("--assignments", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
@@ -432,8 +433,8 @@ def access(ctx: click.Context, fmt: str, operators: tuple[str, ...], assignments
 
 
 @main.command()
-@click.option("--format", "-f", "fmt", type=click.Choice(("mermaid", "dot", "json")), default="mermaid",
-              show_default=True, help="mermaid, dot (Graphviz) or json (docs/views.md).")
+@click.option("--format", "-f", "fmt", type=click.Choice(("mermaid", "dot", "json", "html")), default="mermaid",
+              show_default=True, help="mermaid, dot (Graphviz), json (docs/views.md) or html (inline SVG).")
 @click.option("--focus", default="", metavar="ADDRESS", help="Only this fleet (its address) and its neighbourhood.")
 @_view_options
 def graph(ctx: click.Context, fmt: str, focus: str, **_: Any) -> None:

@@ -410,6 +410,71 @@ def test_rollout_with_nothing_and_bad_format(tmp_path: Path) -> None:
     assert code == 2 and "'dot' is not one of" in output
 
 
+PROFILES = """\
+param stages array
+
+resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+}
+
+resource a 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'a'
+  properties: { clusterResourceId: resourceId('rg', 'Microsoft.ContainerService/managedClusters', 'a'), group: 'one' }
+}
+
+resource dynamic 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+  parent: fleet
+  name: 'dynamic'
+  properties: { strategy: { stages: stages } }
+}
+
+resource nightly 'Microsoft.ContainerService/fleets/autoUpgradeProfiles@2026-06-01' = {
+  parent: fleet
+  name: 'nightly'
+  properties: { channel: 'Stable', updateStrategyId: dynamic.id }
+}
+
+resource everyone 'Microsoft.ContainerService/fleets/autoUpgradeProfiles@2026-06-01' = {
+  parent: fleet
+  name: 'everyone'
+  properties: { channel: 'TargetKubernetesVersion', targetKubernetesVersion: '1.35', disabled: true }
+}
+"""
+
+
+def test_profiles_and_unknown_stages(tmp_path: Path) -> None:
+    code, output = _run("rollout", str(_tree(tmp_path, "main.bicep", PROFILES)))
+    assert code == 0
+    assert output == """\
+fleet fleet
+  update strategy dynamic (dynamic, main.bicep:14)
+    mode: unknown; minimum wall time: unknown
+    unknown: stages stages cannot be resolved
+  auto-upgrade profile everyone (everyone, main.bicep:26)
+    target: TargetKubernetesVersion 1.35 (disabled)
+    mode: one by one; minimum wall time: 0 s
+    every member, one by one:
+      - a  resourceId('Microsoft.ContainerService/managedClusters', 'a')
+  auto-upgrade profile nightly (nightly, main.bicep:20)
+    strategy: dynamic
+    target: Stable
+    mode: unknown; minimum wall time: unknown
+    unknown: stages stages cannot be resolved
+"""
+
+
+def test_view_html_pages_escape_scanned_text(tmp_path: Path) -> None:
+    folder = str(_tree(tmp_path, "main.bicep", ROLLOUT))
+    for command in ("rollout", "access", "graph"):
+        code, page = _run(command, folder, "-f", "html")
+        assert code == 0
+        assert page.startswith("<!DOCTYPE html>") and "x`|<b>" not in page and "##vso[" not in page
+    code, page = _run("rollout", folder, "-f", "html")
+    assert page.count("x`|&lt;b&gt;&quot;]\\n&#35;#vso[task.setvariable]") == 2  # strategy and run
+
+
 # -- escaping ----------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,16 @@ from analyzer.model import Finding, Level, Report
 from analyzer.reporters._common import LEVELS, count_by_level, plural
 from analyzer.reporters._escape import html_text
 from analyzer.reporters.views.svg import svg
-from analyzer.viewmodel import AccessMatrix, GroupView, MemberEntry, PlanView, ReportViews, RolloutView, Snippet
+from analyzer.viewmodel import (
+    AccessMatrix,
+    GraphView,
+    GroupView,
+    MemberEntry,
+    PlanView,
+    ReportViews,
+    RolloutView,
+    Snippet,
+)
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 MARK = {"yes": "\u2713", "no": "\u2717", "unknown": "?"}
@@ -228,6 +237,25 @@ def _access(view: AccessMatrix) -> list[str]:
     return out
 
 
+def _page(title: str, body: list[str]) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            f"<title>{title}</title>\n"
+            f"<style>{STYLE}</style>\n</head>\n<body>\n" + "\n".join(body)
+            + f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+
+
+def view_page(view: RolloutView | AccessMatrix | GraphView) -> str:
+    """One view alone as a self-contained page (``fleetiac rollout|access|graph --format html``)."""
+    if isinstance(view, RolloutView):
+        body = _rollout(view)
+    elif isinstance(view, AccessMatrix):
+        body = _access(view)
+    else:
+        body = ['<h2 id="graph-title">Graph</h2>', f'<div id="graph">{svg(view)}</div>']
+    return _page("fleetiac", ["<h1>fleetiac</h1>", *body])
+
+
 def render(report: Report, views: ReportViews | None = None) -> str:
     body = ["<h1>fleetiac report</h1>",
             f'<p class="muted">fleetiac {html_text(report.tool_version)}, evaluated as of {html_text(report.as_of)}'
@@ -239,8 +267,4 @@ def render(report: Report, views: ReportViews | None = None) -> str:
         body += _rollout(views.rollout)
         body += _access(views.access)
         body += ['<h2 id="graph-title">Graph</h2>', f'<div id="graph">{svg(views.graph)}</div>']
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-            "<title>fleetiac report</title>\n"
-            f"<style>{STYLE}</style>\n</head>\n<body>\n" + "\n".join(body)
-            + f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+    return _page("fleetiac report", body)
