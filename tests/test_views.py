@@ -403,6 +403,16 @@ def test_rollout_is_deterministic(tmp_path: Path) -> None:
     assert render(rollout(load_graphs([folder], options), options), "json") == first
 
 
+def test_views_write_to_a_file_and_refuse_a_missing_path(tmp_path: Path) -> None:
+    target = tmp_path / "rollout.json"
+    code, output = _run("rollout", str(_tree(tmp_path, "main.bicep", ROLLOUT)), "-f", "json", "-o", str(target))
+    assert (code, output) == (0, "")
+    assert json.loads(target.read_text(encoding="utf-8"))["schema"] == "fleetiac.rollout/1"
+    for command in ("rollout", "access", "graph"):
+        code, output = _run(command, str(tmp_path / "missing"))
+        assert code == 2 and "missing" in output, output
+
+
 def test_rollout_with_nothing_and_bad_format(tmp_path: Path) -> None:
     folder = _tree(tmp_path, "main.tf", 'resource "azurerm_resource_group" "rg" {\n  name = "rg"\n}\n')
     assert _run("rollout", str(folder)) == (0, "no update strategy, update run or auto-upgrade profile found\n")
