@@ -494,6 +494,7 @@ def test_view_escapes_with_a_hostile_name() -> None:
     assert mermaid_gantt_text("x:y#z;\n") == "x_y_z__n"
     assert mermaid_gantt_text(":#") == "__"
     assert dot_text(name) == 'a\\"b]`<i>\\\\n%%{init}#;\\\\x1b[31m'
+    assert dot_text("##vso[x] & ##[y]") == "&#35;#vso[x] &amp; &#35;#[y]"
     assert html_text(name) == "a&quot;b]`&lt;i&gt;\\n%%{init}#;\\x1b[31m"
     assert html_text("##vso[x] & ##[y]") == "&#35;#vso[x] &amp; &#35;#[y]"
 
@@ -661,6 +662,38 @@ def test_graph_focus_leaves_other_fleets_out(tmp_path: Path) -> None:
     assert labels == ["azurerm_kubernetes_cluster.aks", "azurerm_kubernetes_fleet_manager.other",
                       "azurerm_kubernetes_fleet_member.other", "azurerm_resource_group.aks",
                       "azurerm_role_assignment.ops_aks", "var.ops"]
+
+
+HOSTILE_KEY = """\
+resource "azurerm_kubernetes_fleet_manager" "fleet" {
+  name                = "fleet"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+
+resource "azurerm_kubernetes_fleet_member" "m" {
+  for_each              = toset(["a\\"]\\n<script>x</script>##vso[y]`"])
+  name                  = "m"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/a"
+}
+"""
+
+
+def test_graph_escapes_a_hostile_address(tmp_path: Path) -> None:
+    folder = str(_tree(tmp_path, "main.tf", HOSTILE_KEY))
+    outputs = {}
+    for fmt in ("mermaid", "dot", "json", "html"):
+        code, outputs[fmt] = _run("graph", folder, "-f", fmt)
+        assert code == 0
+        assert "##vso[" not in outputs[fmt]
+        assert "<script>x" not in outputs[fmt] or fmt in ("dot", "json")  # no markup in a quoted string
+    assert '    n1("member: azurerm_kubernetes_fleet_member.m[#34;a#34;]#92;n#60;script#62;x#60;/script#62;' \
+           '#35;#35;vso[y]#96;#34;]")\n' in outputs["mermaid"]
+    assert '    n1 [shape=ellipse, label="member\\nazurerm_kubernetes_fleet_member.m[\\"a\\"]\\\\n<script>x</script>' \
+           '&#35;#vso[y]`\\"]"];\n' in outputs["dot"]
+    labels = [n["label"] for n in json.loads(outputs["json"])["nodes"] if n["kind"] == "member"]
+    assert labels == ['azurerm_kubernetes_fleet_member.m["a"]\n<script>x</script>##vso[y]`"]']
 
 
 # -- scan --format html --------------------------------------------------------------------------------

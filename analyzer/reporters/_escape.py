@@ -195,8 +195,11 @@ def mermaid_gantt_text(text: str) -> str:
 
 def dot_text(text: str) -> str:
     """A scanned string inside a double-quoted Graphviz DOT string: ``\\`` and ``"`` escaped, control
-    characters (line breaks too) as their escapes, shown as such."""
-    return visible(scrub(text)).replace("\\", "\\\\").replace('"', '\\"')
+    characters (line breaks too) as their escapes, shown as such; ``&`` as ``&amp;`` and the first
+    ``#`` of ``##vso[`` as ``&#35;`` (Graphviz reads character entities in labels, and no CI agent
+    reading the output finds a command)."""
+    entities = _CI_COMMAND.sub("&#35;", visible(scrub(text)).replace("&", "&amp;"))
+    return entities.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def html_text(text: str) -> str:
