@@ -762,3 +762,16 @@ def test_html_report_in_headless_chromium(tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
     subprocess.run([*common, f"--screenshot={shot}", report.as_uri()], capture_output=True, timeout=120, check=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+def test_readme_shows_the_views_as_they_are() -> None:
+    """The README's outputs of examples/platform are what the commands print now."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    platform = str(ROOT / "examples" / "platform")
+    rollout_text = _run("rollout", platform)[1]
+    graph_text = _run("graph", platform, "--focus", "azurerm_kubernetes_fleet_manager.fleet")[1]
+    access_text = _run("access", platform, "-f", "markdown")[1].replace("## Access\n\n", "", 1) \
+        .replace("### Fleet", "**Fleet**", 1).replace("#### Operator", "**Operator**", 1)
+    assert f"$ fleetiac rollout examples/platform\n{rollout_text}```" in readme
+    assert f"```mermaid\n{graph_text}```" in readme
+    assert access_text.strip() in readme
