@@ -485,6 +485,61 @@ def test_view_html_pages_escape_scanned_text(tmp_path: Path) -> None:
     assert page.count("x`|&lt;b&gt;&quot;]\\n&#35;#vso[task.setvariable]") == 2  # strategy and run
 
 
+STALE = """\
+resource "azurerm_kubernetes_fleet_manager" "fleet" {
+  name                = "fleet"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+
+resource "azurerm_kubernetes_cluster" "old" {
+  name                = "old"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  dns_prefix          = "old"
+  kubernetes_version  = "1.27.3"
+  default_node_pool {
+    name       = "system"
+    vm_size    = "Standard_D4s_v5"
+    node_count = 1
+  }
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_kubernetes_fleet_member" "old" {
+  name                  = "old"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = azurerm_kubernetes_cluster.old.id
+}
+
+resource "azurerm_kubernetes_fleet_update_run" "stale" {
+  name                        = "stale"
+  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+  managed_cluster_update {
+    upgrade {
+      type               = "Full"
+      kubernetes_version = "1.28"
+    }
+  }
+}
+"""
+
+
+def test_a_run_to_an_unsupported_minor_is_flagged(tmp_path: Path) -> None:
+    code, output = _run("rollout", str(_tree(tmp_path, "main.tf", STALE)), "--as-of", AS_OF)
+    assert code == 0
+    assert output == """\
+fleet azurerm_kubernetes_fleet_manager.fleet
+  update run stale (azurerm_kubernetes_fleet_update_run.stale, main.tf:29)
+    target: Full 1.28 [FIAC414]
+    mode: one by one; minimum wall time: 0 s
+    every member, one by one:
+      - old  azurerm_kubernetes_cluster.old  1.27.3 -> 1.28 (minor step +1)
+"""
+
+
 # -- escaping ----------------------------------------------------------------------------------------
 
 
