@@ -193,6 +193,8 @@ def _skip_reason(member: Member, groups: set[str], arc: bool) -> str:
     if group is None:
         return "no update group, and no member selector of the stages selects it"
     if isinstance(group, str):
+        if group in groups:
+            return f"group `{group}` is a stage group, but the member selector of its stage does not select it"
         near = sorted(g for g in groups if g.lower() == group.lower() and g != group)
         if near:
             return f"group `{group}` differs from stage group `{near[0]}` only by letter case"

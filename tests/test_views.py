@@ -540,6 +540,44 @@ fleet azurerm_kubernetes_fleet_manager.fleet
 """
 
 
+FILTERED = """\
+resource fleet 'Microsoft.ContainerService/fleets@2026-06-01' = {
+  name: 'fleet'
+  location: 'westeurope'
+}
+
+resource a 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
+  parent: fleet
+  name: 'a'
+  properties: {
+    clusterResourceId: resourceId('rg', 'Microsoft.ContainerService/managedClusters', 'a')
+    group: 'one'
+    labels: { env: 'dev' }
+  }
+}
+
+resource filtered 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+  parent: fleet
+  name: 'filtered'
+  properties: {
+    strategy: {
+      stages: [ { name: 'prod-only', memberSelector: { byLabel: 'env=prod' }, groups: [ { name: 'one' } ] } ]
+    }
+  }
+}
+"""
+
+
+def test_a_stage_selector_that_filters_out_a_member_of_its_group(tmp_path: Path) -> None:
+    code, output = _run("rollout", str(_tree(tmp_path, "main.bicep", FILTERED)))
+    assert code == 0
+    assert output.endswith("""\
+    skipped:
+      - a  resourceId('Microsoft.ContainerService/managedClusters', 'a'): group `one` is a stage group, but the \
+member selector of its stage does not select it
+""")
+
+
 # -- escaping ----------------------------------------------------------------------------------------
 
 
