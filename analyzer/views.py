@@ -71,7 +71,6 @@ from analyzer.viewmodel import (
 
 ROLLOUT_RULES = ("FIAC201", "FIAC202", "FIAC203", "FIAC402", "FIAC403", "FIAC414", "FIAC502")
 """The rules whose findings the rollout view shows next to the members and plans they are about."""
-ACCESS_RULES = ("FIAC101", "FIAC102", "FIAC103")
 STAGE_DEFAULT, GROUP_DEFAULT = 50, 1
 """``maxConcurrency`` when unset (azure-facts §8)."""
 CONTROL_PLANE = ("full", "controlplaneonly")
