@@ -1,6 +1,6 @@
 PYTHON ?= python
 
-.PHONY: install test lint demo snapshots oracle fuzz
+.PHONY: install test lint demo snapshots oracle fuzz screenshot
 
 install:  ## install fleetiac and the test tools into the current Python environment
 	$(PYTHON) -m pip install -e '.[test]'
@@ -35,6 +35,17 @@ snapshots:  ## rewrite the fixtures' message snapshots from the current findings
 
 demo:  ## scan the bundled example platform repository
 	fleetiac scan examples/platform
+
+# docs/report.png, the README's picture of `scan --format html`: the report of examples/platform in
+# headless Chromium (Debian: apt-get install chromium-headless-shell, or chromium).
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v chromium-headless-shell)
+
+screenshot:  ## regenerate docs/report.png (the HTML report of examples/platform, in headless Chromium)
+	@test -n "$(CHROMIUM)" || { echo "no chromium, chromium-browser or chromium-headless-shell on PATH"; exit 1; }
+	mkdir -p build
+	-$(PYTHON) -m analyzer.cli scan examples/platform --as-of 2026-11-23 --no-cache --format html:build/report.html
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,3800 \
+	  --screenshot=docs/report.png file://$(CURDIR)/build/report.html
 
 .PHONY: bench bench-compare
 

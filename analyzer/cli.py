@@ -184,7 +184,7 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "-f", "formats", multiple=True, callback=_formats, metavar="FORMAT[:FILE]",
-              help="Report format: text (default), json, sarif, junit, github, markdown; FORMAT:FILE writes "
+              help="Report format: text (default), json, sarif, junit, github, markdown, html; FORMAT:FILE writes "
                    "it to FILE. Repeatable: --format sarif:results.sarif --format text.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report (the one format given without a FILE) to FILE instead of standard output.")
@@ -353,10 +353,16 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
             assert report.baseline is not None
             click.echo(f"fleetiac: baseline {baseline}: {report.baseline.matched} known findings left out, "
                        f"{report.baseline.gone} baseline entries gone", err=True)
+        views = None
+        if any(fmt == "html" for fmt, _ in outputs):
+            from analyzer.views import report_views
+
+            views = report_views(targets, options, report)
         for fmt, target in outputs:
             use_color = color if color is not None else (target is None and sys.stdout.isatty())
             render_options = RenderOptions(color=bool(use_color) and fmt == "text", sarif_category=sarif_category,
-                                           sarif_include_suppressed=sarif_include_suppressed)
+                                           sarif_include_suppressed=sarif_include_suppressed,
+                                           views=views if fmt == "html" else None)
             rendered.append((render(report, fmt, options=render_options), target))
     except (DiscoveryError, baselines.BaselineError, RegionalDataError, ExportError) as error:
         raise click.UsageError(str(error)) from None
@@ -395,6 +401,120 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
                    f"(--allow-empty to accept that)", err=True)
         sys.exit(2)
     sys.exit(0 if write_baseline is not None else exit_code(report, fail_on))
+
+
+def _view_options(func: Any) -> Any:
+    """The options ``rollout``, ``access`` and ``graph`` share with ``scan``: how the code is evaluated."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
+                     help="The date version rules evaluate against (default: today)."),
+        click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                     help="As scan --var-file; repeatable."),
+        click.option("--var", "variables", multiple=True, callback=_variables, metavar="NAME=VALUE",
+                     help="As scan --var; repeatable."),
+        click.option("--env-vars", is_flag=True, help="As scan --env-vars."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="As scan --exclude; repeatable."),
+        click.option("--aks-versions", "aks_versions", multiple=True,
+                     type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help="As scan --aks-versions."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+                     help="As scan --config."),
+        click.option("--isolated", is_flag=True, help="As scan --isolated: no configuration file."),
+        click.option("--no-cache", is_flag=True, help="As scan --no-cache."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write to FILE instead of standard output."),
+        click.option("--debug", is_flag=True, help="Show a traceback on internal errors."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return click.pass_context(func)
+
+
+def _view(ctx: click.Context, build: Any, fmt: str, operators: tuple[str, ...] = (),
+          assignments: tuple[Path, ...] = ()) -> None:
+    """Load the graphs as ``scan`` does, build a view with ``build(graphs, options)``, print it in ``fmt``."""
+    from analyzer.config import ConfigError
+    from analyzer.discovery import DiscoveryError
+    from analyzer.engine import ScanOptions, load_graphs
+    from analyzer.knowledge.aks_versions import RegionalDataError
+    from analyzer.knowledge.roles import ExportError
+    from analyzer.reporters._escape import line_text
+    from analyzer.reporters.views import render
+    from analyzer.views import FocusError
+
+    params = ctx.params
+    targets = list(params["paths"]) or [Path(".")]
+    values = {"exclude": params["exclude"], "operators": operators, "assignments": assignments,
+              "var_files": params["var_files"], "aks_versions": params["aks_versions"], "as_of": params["as_of"]}
+    try:
+        _, settings = _settings(targets, _given(ctx, values), params["config_file"], params["isolated"])
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    effective = {key: value for key, (value, _) in settings.items()}
+    options = ScanOptions(as_of=effective["as-of"], operators=effective["operators"],
+                          assignments=effective["assignments"], var_files=effective["var-files"],
+                          aks_versions=effective["aks-versions"], variables=params["variables"],
+                          env_vars=params["env_vars"], exclude=effective["exclude"], manifests=effective["manifests"],
+                          cache=not params["no_cache"], progress=False, line_hashes=False)
+    try:
+        view = build(load_graphs(targets, options), options)
+        text = render(view, fmt)
+    except (DiscoveryError, RegionalDataError, ExportError, FocusError) as error:
+        raise click.UsageError(str(error)) from None
+    except Exception as error:
+        if params["debug"]:
+            raise
+        click.echo(line_text(f"fleetiac: internal error: {type(error).__name__} (rerun with --debug for details)"),
+                   err=True)
+        sys.exit(2)
+    output = params["output"]
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(("text", "json", "markdown", "mermaid", "html")),
+              default="text", show_default=True,
+              help="text, json (docs/views.md), markdown (a PR comment), mermaid (Gantt charts and flowcharts in "
+                   "fenced blocks), html (a self-contained page).")
+@_view_options
+def rollout(ctx: click.Context, fmt: str, **_: Any) -> None:
+    """Show, for each update strategy, update run and auto-upgrade profile under PATHS, its stages,
+    groups, members, batches, waits and gates, the members it skips and why, and its minimum wall time."""
+    from analyzer import views
+
+    _view(ctx, views.rollout, fmt)
+
+
+@main.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(("text", "json", "markdown", "html")), default="text",
+              show_default=True, help="text, json (docs/views.md), markdown or html (a self-contained page).")
+@click.option("--operator", "operators", multiple=True, metavar="PRINCIPAL", callback=_operators,
+              help="As scan --operator: a principal to treat as a fleet operator; repeatable.")
+@click.option("--assignments", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="As scan --assignments: role assignment or definition exports; repeatable.")
+@_view_options
+def access(ctx: click.Context, fmt: str, operators: tuple[str, ...], assignments: tuple[Path, ...], **_: Any) -> None:
+    """Show, per fleet and operator, whether it holds each action joining members needs, on the fleet
+    and on each member's cluster: ✓ with the grant, ✗, or ? with why it cannot be told."""
+    from analyzer import views
+
+    _view(ctx, views.access, fmt, operators, assignments)
+
+
+@main.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(("mermaid", "dot", "json", "html")), default="mermaid",
+              show_default=True, help="mermaid, dot (Graphviz), json (docs/views.md) or html (inline SVG).")
+@click.option("--focus", default="", metavar="ADDRESS", help="Only this fleet (its address) and its neighbourhood.")
+@_view_options
+def graph(ctx: click.Context, fmt: str, focus: str, **_: Any) -> None:
+    """Print the resource graph: fleets, members, clusters, strategies, runs, profiles, role
+    assignments and manifests, with their references."""
+    from analyzer import views
+
+    _view(ctx, lambda graphs, _options: views.resource_graph(graphs, focus), fmt)
 
 
 def _toml_key(key: str) -> str:

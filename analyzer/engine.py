@@ -350,6 +350,45 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: l
     return findings, skipped
 
 
+@dataclass
+class Graphs:
+    """The graphs of a scan, without running the rules: what ``fleetiac rollout``, ``access`` and
+    ``graph`` show (:mod:`analyzer.views`)."""
+
+    root: Path
+    graphs: list[FleetGraph]
+    """One per deployment variant (see :attr:`Loaded.variants`), built as :func:`scan` builds them."""
+    exports: Any
+    """The ``--assignments`` exports (:class:`~analyzer.knowledge.roles.Exports`)."""
+    regional: dict[str, RegionVersions] | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def load_graphs(paths: list[Path], options: ScanOptions | None = None) -> Graphs:
+    """The same discovery, evaluation and graph as :func:`scan`, one graph per deployment variant; no
+    rule runs (:func:`rule_findings` runs some on a graph)."""
+    options = options or ScanOptions()
+    exports = read_exports(options.assignments)
+    regional = load_regional(options.aks_versions) if options.aks_versions else None
+    walk_problems: list[Diagnostic] = []
+    limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
+    root, files = discover(paths, limits=limits, problems=walk_problems)
+    files = postscan.exclude(files, options.exclude)
+    loaded = load(files, options, roots=readable_roots(root, paths or [Path(".")]), scanned=(root, *paths))
+    scope = scan_scope(root, paths, options)
+    return Graphs(root, [FleetGraph(resources, scope) for resources in loaded.variants], exports, regional,
+                  [*walk_problems, *loaded.diagnostics])
+
+
+def rule_findings(graph: FleetGraph, rule_ids: tuple[str, ...], options: ScanOptions, exports: Any = None,
+                  regional: dict[str, RegionVersions] | None = None) -> list[Finding]:
+    """The findings of the rules ``rule_ids`` on ``graph``, as :func:`scan` runs them (before
+    suppressions and level overrides), sorted."""
+    rules = select_rules(all_rules(), rule_ids, ())
+    found, _ = run_rules(graph, rules, options, exports=exports, regional=regional)
+    return sorted(set(found), key=Finding.sort_key)
+
+
 def _ready_for_rules() -> None:
     """Import the rules and the graph library (0.2-0.3 s) while the parse workers are busy, instead
     of afterwards with the other core idle. Without workers it is not called: the same imports then

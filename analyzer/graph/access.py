@@ -272,6 +272,8 @@ class Coverage:
     covered: bool | None
     maybe: AnyGrant | None = None
     """With ``covered`` None: the first grant that may cover it."""
+    by: AnyGrant | None = None
+    """With ``covered`` True: the first grant that covers it."""
 
 
 def coverage(graph: FleetGraph, principal_grants: Sequence[AnyGrant], action: str, target: Target) -> Coverage:
@@ -281,7 +283,7 @@ def coverage(graph: FleetGraph, principal_grants: Sequence[AnyGrant], action: st
             continue
         inside = contains(graph, grant.scope, target) if grant.scope is not None else None
         if grant.role is not None and inside is True:
-            return Coverage(True)
+            return Coverage(True, by=grant)
         if inside is not False and maybe is None:
             maybe = grant
     return Coverage(None, maybe) if maybe is not None else Coverage(False)

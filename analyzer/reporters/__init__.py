@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.model import Report
+from analyzer.viewmodel import ReportViews
 
 
 def _reporter(name: str) -> Any:
@@ -19,7 +20,7 @@ def _reporter(name: str) -> Any:
     return importlib.import_module(f"analyzer.reporters.{name}")
 
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown", "html")
 """The values ``--format`` accepts, in the order the CLI lists them."""
 
 
@@ -33,6 +34,9 @@ class RenderOptions:
     """SARIF ``automationDetails.id`` (GitHub's upload category); empty: not written."""
     sarif_include_suppressed: bool = False
     """Write suppressed findings to SARIF with ``suppressions`` entries (left out by default)."""
+    views: ReportViews | None = None
+    """For ``html``: the rollout, access and graph views and the code around each finding (computed by
+    the pipeline, :func:`analyzer.views.report_views`); None: the findings alone."""
 
 
 # Each renderer takes the options it has a use for; the others ignore them.
@@ -44,6 +48,7 @@ _RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "junit": lambda report, options: _reporter("junit").render(report),
     "github": lambda report, options: _reporter("github").render(report),
     "markdown": lambda report, options: _reporter("markdown").render(report),
+    "html": lambda report, options: _reporter("html").render(report, options.views),
 }
 
 
@@ -59,7 +64,7 @@ def render(report: Report, fmt: str, *, color: bool = False, options: RenderOpti
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}") from None
     options = options or RenderOptions()
     if color and not options.color:
-        options = RenderOptions(True, options.sarif_category, options.sarif_include_suppressed)
+        options = RenderOptions(True, options.sarif_category, options.sarif_include_suppressed, options.views)
     return renderer(report, options)
 
 

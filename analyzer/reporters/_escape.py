@@ -169,3 +169,43 @@ def md_message(text: str) -> str:
         position, index = runs[closing].end(), closing + 1
     out.append(md_text(text[position:]))
     return "".join(out).strip()
+
+
+# Views: Mermaid, DOT, HTML ---------------------------------------------------------------------
+
+_MERMAID_SAFE = re.compile(r"[A-Za-z0-9 _.,:/=+@()'\[\]-]")
+
+
+def mermaid_text(text: str) -> str:
+    """A scanned string inside a quoted Mermaid label (``id["..."]``, an edge's ``|"..."|``): every
+    character but letters, digits, space and ``_.,:/=+@()'[]-`` as its entity code (``#34;``), which
+    Mermaid decodes for display, so no quote, bracket, backtick (a markdown string), ``<`` (HTML), ``%%``
+    (a comment) or line break can leave the label; control characters as their escapes."""
+    return "".join(c if _MERMAID_SAFE.fullmatch(c) else f"#{ord(c)};" for c in visible(scrub(text)))
+
+
+_GANTT_UNSAFE = re.compile(r"[^A-Za-z0-9 _.()/-]")
+
+
+def mermaid_gantt_text(text: str) -> str:
+    """A scanned string in a Mermaid Gantt task or section title, which knows no escapes: every
+    character but letters, digits, space and ``_.()/-`` is ``_`` (``:`` and ``#`` end a title)."""
+    return _GANTT_UNSAFE.sub("_", visible(scrub(text))).strip() or "_"
+
+
+def dot_text(text: str) -> str:
+    """A scanned string inside a double-quoted Graphviz DOT string: ``\\`` and ``"`` escaped, control
+    characters (line breaks too) as their escapes, shown as such; ``&`` as ``&amp;`` and the first
+    ``#`` of ``##vso[`` as ``&#35;`` (Graphviz reads character entities in labels, and no CI agent
+    reading the output finds a command)."""
+    entities = _CI_COMMAND.sub("&#35;", visible(scrub(text)).replace("&", "&amp;"))
+    return entities.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def html_text(text: str) -> str:
+    """A scanned string in HTML text or a quoted attribute: ``& < > " '`` as character references,
+    control characters as their escapes, no lone surrogate, and the first ``#`` of ``##vso[`` as
+    ``&#35;`` (it renders as ``#``, and no CI agent reading the file finds a command)."""
+    import html
+
+    return _CI_COMMAND.sub("&#35;", html.escape(visible(scrub(text)), quote=True))
