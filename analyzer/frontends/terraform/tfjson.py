@@ -106,16 +106,16 @@ def _argument(path: tuple[str, ...], name: str, value: Any) -> s.Expr:
     if name in LITERAL_ARGUMENTS.get(path[0], ()) and len(path) == 1:
         return literal(value)
     if path == ("variable",) and name == "type" and isinstance(value, JValue) and isinstance(value.value, str):
-        return _expression_text(value.value, value.pos)
+        return expression_text(value.value, value.pos)
     if name == "depends_on" and isinstance(value, JArray):
-        return s.TupleExpr(value.pos, tuple(_expression_text(i.value, i.pos) if isinstance(i, JValue)
+        return s.TupleExpr(value.pos, tuple(expression_text(i.value, i.pos) if isinstance(i, JValue)
                                             and isinstance(i.value, str) else literal(i) for i in value.items))
     if path[-1] == "lifecycle" and name == "ignore_changes":
         if isinstance(value, JValue) and value.value == "all":
             return s.Name(value.pos, "all")
         return literal(value)
     if name == "provider" and isinstance(value, JValue) and isinstance(value.value, str):
-        return _expression_text(value.value, value.pos)
+        return expression_text(value.value, value.pos)
     return expression(value)
 
 
@@ -144,13 +144,13 @@ def template(text: str, pos: s.Pos) -> s.Expr:
     if "${" not in text and "%{" not in text:
         return s.Literal(pos, text)
     expr = s._heredoc_template(text, pos, pos.line, pos.column)
-    expr = _placed(expr, pos)
+    expr = placed(expr, pos)
     if isinstance(expr, s.Template) and len(expr.parts) == 1 and isinstance(expr.parts[0], s.Expr):
         return expr.parts[0]  # one interpolation: the expression's own value, not converted to text
     return expr
 
 
-def _expression_text(text: str, pos: s.Pos) -> s.Expr:
+def expression_text(text: str, pos: s.Pos) -> s.Expr:
     """A string that holds an expression (a variable's ``type``, a ``depends_on`` item)."""
     from analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
 
@@ -161,17 +161,17 @@ def _expression_text(text: str, pos: s.Pos) -> s.Expr:
     attribute = parsed.attributes.get("x")
     if attribute is None:
         raise SyntaxProblem(f"invalid expression {text!r}", pos.line, pos.column)
-    return _placed(attribute.expr, pos)
+    return placed(attribute.expr, pos)
 
 
-def _placed(node: Any, pos: s.Pos) -> Any:
+def placed(node: Any, pos: s.Pos) -> Any:
     """``node`` with every position set to ``pos`` (the JSON string that holds it): positions inside
     the string are those of the text it was re-read from."""
     if isinstance(node, tuple):
-        return tuple(_placed(item, pos) for item in node)
+        return tuple(placed(item, pos) for item in node)
     if not dataclasses.is_dataclass(node) or isinstance(node, type):
         return node
-    changes = {f.name: _placed(getattr(node, f.name), pos) for f in dataclasses.fields(node) if f.name != "pos"}
+    changes = {f.name: placed(getattr(node, f.name), pos) for f in dataclasses.fields(node) if f.name != "pos"}
     if any(f.name == "pos" for f in dataclasses.fields(node)):
         changes["pos"] = pos
     return dataclasses.replace(node, **changes)
