@@ -318,3 +318,32 @@ def test_other_json_is_ignored_silently(tmp_path: Path) -> None:
     assert [(f.display, f.language) for f in files] == [("tfplan.json", "tfplan")]
     report = scan([tmp_path], ScanOptions(cache=False, workers=1))
     assert report.findings == []
+
+
+# Plan fixtures written as the plan of an HCL fixture: the same findings, on the same resources, with the
+# same messages (except what only the plan knows: the client config's object ID, read at plan time).
+TWINS = [("FIAC101", "plan-cluster-admin-only", "tf-cluster-admin-only",
+          {"`33333333-0000-0000-0000-000000000001`": "`data.azurerm_client_config.current.object_id`"}),
+         ("FIAC201", "plan-group-typo", "tf-group-typo", {}),
+         ("FIAC203", "plan-arc-and-selector", "tf-arc-and-selector", {}),
+         ("FIAC301", "plan-placement-hubless", "tf-placement-hubless", {}),
+         ("FIAC401", "plan-lts-past", "tf-lts-past", {}),
+         ("FIAC402", "plan-equal", "tf-equal", {})]
+
+
+@pytest.mark.parametrize(("rule_id", "planned", "written", "known"), TWINS)
+def test_a_plan_fixture_finds_what_its_code_finds(rule_id: str, planned: str, written: str,
+                                                  known: dict[str, str]) -> None:
+    from tests.test_fixtures import scan_case
+
+    def said(case: str, replace: dict[str, str]) -> list[tuple[str, str | None, str]]:
+        out = []
+        for found in scan_case(rule_id, case):
+            message = found.message
+            for old, new in replace.items():
+                message = message.replace(old, new)
+            out.append((found.rule_id, found.resource, message))
+        return sorted(out)
+
+    assert said(planned, known) == said(written, {})
+    assert said(planned, known)  # each pair fires

@@ -292,7 +292,9 @@ class PlanReader:
         return placed(expr, where) if mapped else expr
 
     def body(self, values: JObject | None, unknown: Any, expressions: JObject | None, source: s.Block | None,
-             fallback: s.Pos | None) -> tuple[dict[str, s.Attribute], list[s.Block]]:
+             fallback: s.Pos | None, home: s.Pos) -> tuple[dict[str, s.Attribute], list[s.Block]]:
+        """A block's arguments and nested blocks. ``home`` is where the block is written in the plan:
+        where an argument the plan leaves out is located, when the code is not at hand."""
         attributes: dict[str, s.Attribute] = {}
         blocks: list[s.Block] = []
         unknowns = unknown if isinstance(unknown, dict) else {}
@@ -300,7 +302,7 @@ class PlanReader:
         written = {name for name, _, _ in members}
         mapped = source is not None
         for name in sorted(n for n, v in unknowns.items() if v is True and n not in written):
-            where = self._where(name, source, fallback, None, None)
+            where = self._where(name, source, fallback or home, None, None)
             expr = self._unknown_expr(name, expressions, where)
             if expr is not None:
                 attributes[name] = s.Attribute(name, expr, where)
@@ -325,7 +327,7 @@ class PlanReader:
                         else item.pos
                     inner_attributes, inner_blocks = self.body(
                         item, inner_unknown, inner_config if expressions is not None else None, inner_source,
-                        fallback if inner_source is None and source is not None else None)
+                        fallback if source is None else source.pos if inner_source is None else None, item.pos)
                     blocks.append(s.Block(name, (), inner_attributes, tuple(inner_blocks), pos))
                 continue
             if isinstance(value, JValue) and value.value is None:
@@ -351,7 +353,8 @@ class PlanReader:
 
     def resource_block(self, resource: PlanResource, expressions: JObject | None, source: s.Block | None,
                        meta: dict[str, s.Attribute]) -> s.Block:
-        attributes, blocks = self.body(resource.values, resource.unknown, expressions, source, None)
+        attributes, blocks = self.body(resource.values, resource.unknown, expressions, source, None,
+                                       resource.node.pos)
         attributes.update(meta)
         lifecycle = [b for b in source.blocks if b.type == "lifecycle"] if source is not None else []
         if source is None and resource.mode == "resource":
