@@ -347,3 +347,51 @@ def test_a_plan_fixture_finds_what_its_code_finds(rule_id: str, planned: str, wr
 
     assert said(planned, known) == said(written, {})
     assert said(planned, known)  # each pair fires
+
+
+ENV_TF = """\
+variable "env" {
+  type = string
+}
+
+resource "azurerm_kubernetes_fleet_manager" "this" {
+  name                = "fleet-${var.env}"
+  location            = "westeurope"
+  resource_group_name = "rg-${var.env}"
+}
+
+output "fleet_id" {
+  value = azurerm_kubernetes_fleet_manager.this.id
+}
+"""
+
+
+def test_module_instances_and_registry_modules(tmp_path: Path) -> None:
+    """``module.env["dev"]`` is located in the module's folder; a registry module that was not
+    downloaded (``Azure/aks/azurerm``) is located in the plan, and a member of the root module takes
+    its cluster through the module's output."""
+    fleets = [Res("azurerm_kubernetes_fleet_manager", "this", module=f'module.env["{env}"]',
+                  after={"name": f"fleet-{env}", "location": "westeurope", "resource_group_name": f"rg-{env}"},
+                  unknown={"id": True}) for env in ("dev", "prod")]
+    aks = Res("azurerm_kubernetes_cluster", "main", module="module.aks",
+              after={"name": "aks-registry", "kubernetes_version": "1.36.2"}, unknown={"id": True})
+    member = Res("azurerm_kubernetes_fleet_member", "m", {"name": "m", "group": "prod"},
+                 unknown={"id": True, "kubernetes_fleet_id": True, "kubernetes_cluster_id": True},
+                 expressions={"kubernetes_fleet_id": ref('module.env["prod"].fleet_id'),
+                              "kubernetes_cluster_id": ref("module.aks.cluster_id")})
+    document = plan([*fleets, aks, member], sources={"env": "./modules/env", "aks": "Azure/aks/azurerm"},
+                    outputs={"env": {"fleet_id": {"expression": ref("azurerm_kubernetes_fleet_manager.this.id")}},
+                             "aks": {"cluster_id": {"expression": ref("azurerm_kubernetes_cluster.main.id")}}})
+    write(tmp_path, {"plan.json": dumps(document), "modules/env/main.tf": ENV_TF,
+                     "main.tf": 'module "env" {\n  for_each = toset(["dev", "prod"])\n  source   = "./modules/env"\n'
+                                '  env      = each.key\n}\n'})
+    resources, result = loaded([tmp_path / "plan.json"], tmp_path)
+    assert result.diagnostics == []
+    found = by_address(resources)
+    prod = found['module.env["prod"].azurerm_kubernetes_fleet_manager.this']
+    assert (prod.name, prod.location.path, prod.location.line) == ("fleet-prod", "modules/env/main.tf", 5)
+    cluster = found["module.aks.azurerm_kubernetes_cluster.main"]
+    assert cluster.location.path == "plan.json"
+    joined = found["azurerm_kubernetes_fleet_member.m"]
+    assert joined.props.fleet == ResourceRef(prod.key, "id")  # type: ignore[union-attr]
+    assert joined.props.cluster == ResourceRef(cluster.key, "id")  # type: ignore[union-attr]
