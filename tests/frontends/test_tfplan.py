@@ -395,3 +395,14 @@ def test_module_instances_and_registry_modules(tmp_path: Path) -> None:
     joined = found["azurerm_kubernetes_fleet_member.m"]
     assert joined.props.fleet == ResourceRef(prod.key, "id")  # type: ignore[union-attr]
     assert joined.props.cluster == ResourceRef(cluster.key, "id")  # type: ignore[union-attr]
+
+
+def test_nested_blocks_the_plan_leaves_unknown_are_unknown(tmp_path: Path) -> None:
+    """A ``dynamic "stage"`` over a collection known only after apply: the plan marks the whole list."""
+    strategy = Res("azurerm_kubernetes_fleet_update_strategy", "s", {"name": "s"},
+                   unknown={"id": True, "kubernetes_fleet_manager_id": True, "stage": True},
+                   expressions={"kubernetes_fleet_manager_id": const("/fleet"),
+                                "stage": [{"name": {"references": ["stage.key"]}}]})
+    write(tmp_path, {"plan.json": dumps(plan([strategy]))})
+    [found], _ = loaded([tmp_path], tmp_path)
+    assert isinstance(found.props.stages, Unknown)  # type: ignore[union-attr]

@@ -303,12 +303,19 @@ class PlanReader:
         mapped = source is not None
         for name in sorted(n for n, v in unknowns.items() if v is True and n not in written):
             where = self._where(name, source, fallback or home, None, None)
+            if isinstance(expressions.get(name) if expressions is not None else None, JArray):
+                blocks.append(_unknown_blocks(name, where))
+                continue
             expr = self._unknown_expr(name, expressions, where)
             if expr is not None:
                 attributes[name] = s.Attribute(name, expr, where)
         for name, key_pos, value in members:
             part = unknowns.get(name)
             where = self._where(name, source, fallback, key_pos, value)
+            if part is True and (isinstance(expressions.get(name) if expressions is not None else None, JArray)
+                                 or (isinstance(value, JArray) and any(isinstance(i, JObject) for i in value.items))):
+                blocks.append(_unknown_blocks(name, where))
+                continue
             if part is True:
                 expr = self._unknown_expr(name, expressions, where)
                 if expr is not None:
@@ -473,6 +480,14 @@ class PlanReader:
             expr = self._config_expr(name, expression, key_pos)
             blocks.append(s.Block("output", (name,), {"value": s.Attribute("value", expr, key_pos)}, (), key_pos))
         return blocks
+
+
+def _unknown_blocks(name: str, pos: s.Pos) -> s.Block:
+    """Nested blocks the plan leaves unknown as a whole (a ``dynamic`` block over an unknown
+    collection): a ``dynamic`` block whose ``for_each`` is unknown, as the evaluator reads one."""
+    unknown = s.Unsupported(pos, "known after apply")
+    return s.Block("dynamic", (name,), {"for_each": s.Attribute("for_each", unknown, pos)},
+                   (s.Block("content", (), {}, (), pos),), pos)
 
 
 def _meta(index: Any, pos: s.Pos) -> dict[str, s.Attribute]:
