@@ -56,6 +56,38 @@ def module_steps(address: str) -> tuple[tuple[str, Any], ...]:
     return tuple(steps)
 
 
+_STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\[(each\.key|count\.index)\]')
+_ROOT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def traversal(text: str, pos: s.Pos) -> s.Expr:
+    """A reference as the configuration lists it (``module.env["prod"].fleet_id``,
+    ``azurerm_x.y[each.key].id``) as an expression, without the HCL parser (whose grammar takes a
+    second to load); other text through it."""
+    root = _ROOT.match(text)
+    if root is not None:
+        expr: s.Expr = s.Name(pos, root.group(0))
+        at = root.end()
+        while at < len(text):
+            step = _STEP.match(text, at)
+            if step is None:
+                break
+            name, number, quoted, iterator = step.groups()
+            if name is not None:
+                expr = s.GetAttr(pos, expr, name)
+            elif number is not None:
+                expr = s.Index(pos, expr, s.Literal(pos, int(number)))
+            elif quoted is not None:
+                expr = s.Index(pos, expr, s.Literal(pos, json.loads(quoted)))
+            else:
+                head, attr = iterator.split(".")
+                expr = s.Index(pos, expr, s.GetAttr(pos, s.Name(pos, head), attr))
+            at = step.end()
+        else:
+            return expr
+    return expression_text(text, pos)
+
+
 def index_suffix(index: Any) -> str:
     if index is None:
         return ""
@@ -263,7 +295,7 @@ class PlanReader:
         text = reference_text(name, entry)
         if text is not None:
             try:
-                return expression_text(text, where)
+                return traversal(text, where)
             except s.SyntaxProblem:
                 pass
         return s.Unsupported(where, "known after apply")
@@ -459,7 +491,7 @@ class PlanReader:
                 return literal(constant)
             if text is not None:
                 with contextlib.suppress(s.SyntaxProblem):
-                    return expression_text(text, pos)
+                    return traversal(text, pos)
         return s.Unsupported(pos, "an expression the plan does not spell out")
 
     def _inputs(self, calls: tuple[str, ...], pos: s.Pos) -> dict[str, s.Expr]:
