@@ -406,3 +406,35 @@ def test_nested_blocks_the_plan_leaves_unknown_are_unknown(tmp_path: Path) -> No
     write(tmp_path, {"plan.json": dumps(plan([strategy]))})
     [found], _ = loaded([tmp_path], tmp_path)
     assert isinstance(found.props.stages, Unknown)  # type: ignore[union-attr]
+
+
+def test_a_state_links_resources_by_their_azure_ids(tmp_path: Path) -> None:
+    """A state knows every ID: a member names its fleet by ARM ID, and FIAC201 still sees the fleet."""
+    fleet_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/" \
+               "Microsoft.ContainerService/fleets/fleet"
+    resources = [
+        Res("azurerm_kubernetes_fleet_manager", "fleet", {"id": fleet_id, "name": "fleet", "location": "westeurope",
+                                                          "resource_group_name": "rg-fleet", "hub_profile": []}),
+        Res("azurerm_kubernetes_fleet_update_strategy", "tiers", {
+            "id": f"{fleet_id}/updateStrategies/tiers", "name": "tiers", "kubernetes_fleet_manager_id": fleet_id,
+            "stage": [{"name": "canary", "group": [{"name": "canary"}], "after_stage_wait_in_seconds": 3600}]}),
+        Res("azurerm_kubernetes_fleet_member", "west", {
+            "id": f"{fleet_id}/members/aks-west", "name": "aks-west", "kubernetes_fleet_id": fleet_id,
+            "kubernetes_cluster_id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/"
+                                     "providers/Microsoft.ContainerService/managedClusters/aks-west",
+            "group": "production"})]
+    text = dumps(state(resources))
+    write(tmp_path, {"state.json": text})
+    report = scan([tmp_path], ScanOptions(cache=False, workers=1, select=("FIAC201",)))
+    [finding] = report.findings
+    line = next(n for n, t in enumerate(text.splitlines(), start=1) if '"group": "production"' in t)
+    assert (finding.rule_id, finding.location.path, finding.location.line) == ("FIAC201", "state.json", line)
+    assert finding.resource == "azurerm_kubernetes_fleet_member.west"
+
+
+def test_a_plan_nested_too_deeply_is_fiac901(tmp_path: Path) -> None:
+    write(tmp_path, {"deep.tfplan.json": '{"format_version": "1.2", "planned_values": ' + "[" * 5000})
+    report = scan([tmp_path], ScanOptions(cache=False, workers=1))
+    [finding] = report.findings
+    assert (finding.rule_id, finding.location.path, finding.location.line) == ("FIAC901", "deep.tfplan.json", 1)
+    assert "nested too deeply" in finding.message

@@ -43,6 +43,8 @@ def parse_source(source: SourceFile) -> PlanFile | Diagnostic:
         return timed_out(source)
     except JsonProblem as problem:
         return Diagnostic(Location(source.display, problem.line, problem.column), f"invalid JSON: {problem.message}")
+    except RecursionError:
+        return Diagnostic(Location(source.display, 1), "values are nested too deeply to analyse")
     except Exception as error:  # a bug of ours, not a problem of the file: the scan fails (exit 2)
         return internal_error(Location(source.display, 1), f"parsing {source.display}", error)
 
