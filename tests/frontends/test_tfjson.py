@@ -10,6 +10,7 @@ from typing import Any
 from analyzer.discovery import discover
 from analyzer.engine import ScanOptions, load
 from analyzer.frontends.terraform import analyse_terraform
+from analyzer.frontends.terraform.canonical import constraint_versions
 from analyzer.model import Kind, Location, Resource
 from tests.frontends.test_parity import AZURERM, SUB, View
 
@@ -174,3 +175,23 @@ def test_a_tfvars_json_value_is_located_at_its_property(tmp_path: Path) -> None:
     assert (parsed.attributes["b"].pos.line, parsed.attributes["b"].pos.column) == (3, 3)
     # Values of a tfvars file are taken literally: no template in them.
     assert parsed.attributes["b"].expr.items[0][1].items[0].value == "${not a template}"  # type: ignore[attr-defined]
+
+
+def test_json_terraform_module_and_output_blocks(tmp_path: Path) -> None:
+    """``terraform.required_providers``, a local module call with arguments, and outputs, in JSON."""
+    (tmp_path / "modules" / "f").mkdir(parents=True)
+    (tmp_path / "modules" / "f" / "main.tf").write_text(
+        'variable "name" {\n  type = string\n}\n\nresource "azurerm_kubernetes_fleet_manager" "f" {\n'
+        '  name                = var.name\n  location            = "westeurope"\n  resource_group_name = "rg"\n}\n',
+        encoding="utf-8")
+    (tmp_path / "main.tf.json").write_text(json.dumps({
+        "terraform": {"required_providers": {"azurerm": {"source": "hashicorp/azurerm", "version": "~> 4.10"}}},
+        "provider": {"azurerm": {"features": {}}},
+        "variable": {"env": {"type": "string", "default": "prod", "description": "${not a template}"}},
+        "module": {"fleet": {"source": "./modules/f", "name": "fleet-${var.env}"}},
+        "output": {"name": {"value": "${module.fleet}"}}}), encoding="utf-8")
+    _, files = discover([tmp_path], tmp_path)
+    resources = [r for result in analyse_terraform(files) for r in result.resources]
+    [fleet] = resources
+    assert (fleet.address, fleet.name) == ("module.fleet.azurerm_kubernetes_fleet_manager.f", "fleet-prod")
+    assert fleet.props.provider_versions == constraint_versions("~> 4.10")  # type: ignore[union-attr]
