@@ -438,3 +438,21 @@ def test_a_plan_nested_too_deeply_is_fiac901(tmp_path: Path) -> None:
     [finding] = report.findings
     assert (finding.rule_id, finding.location.path, finding.location.line) == ("FIAC901", "deep.tfplan.json", 1)
     assert "nested too deeply" in finding.message
+
+
+def test_values_the_plan_marks_sensitive_are_masked_in_reports(tmp_path: Path) -> None:
+    """``terraform show -json`` writes sensitive values in clear; no message repeats them."""
+    document = plan([
+        Res("azurerm_kubernetes_fleet_manager", "fleet", {"name": "fleet", "location": "westeurope",
+                                                          "resource_group_name": "rg"}, unknown={"id": True}),
+        Res("azurerm_kubernetes_fleet_update_strategy", "s", {"name": "s", "stage": [
+            {"name": "one", "group": [{"name": "canary"}]}]}, unknown={"id": True, "kubernetes_fleet_manager_id": True},
+            expressions={"kubernetes_fleet_manager_id": FLEET_ID}),
+        Res("azurerm_kubernetes_fleet_member", "m", {"name": "m", "group": "ring-hunter2", "kubernetes_cluster_id": "/c"},
+            unknown={"id": True, "kubernetes_fleet_id": True}, expressions={"kubernetes_fleet_id": FLEET_ID})])
+    document["planned_values"]["root_module"]["resources"][2]["sensitive_values"] = {"group": True}
+    write(tmp_path, {"plan.json": dumps(document)})
+    report = scan([tmp_path], ScanOptions(cache=False, workers=1, select=("FIAC201",)))
+    [finding] = report.findings
+    assert "ring-hunter2" not in finding.message + (finding.hint or "")
+    assert "(sensitive value)" in finding.message

@@ -78,7 +78,7 @@ def evaluate_plan(plan: PlanFile, source: SourceFile, inputs: ScanInputs) -> Fil
     from analyzer.frontends.terraform.jsonsyntax import JObject, plain
     from analyzer.frontends.terraform.syntax import ParsedFile
     from analyzer.frontends.tfplan.canonical import resources
-    from analyzer.frontends.tfplan.evaluate import PlanReader, provider_constraints
+    from analyzer.frontends.tfplan.evaluate import PlanReader, provider_constraints, sensitive_texts
 
     notices = plan_notices(plan)
     root_path = _report_root([source])
@@ -109,7 +109,7 @@ def evaluate_plan(plan: PlanFile, source: SourceFile, inputs: ScanInputs) -> Fil
     except Exception as error:  # an evaluator bug: the other files are still analysed, the scan fails
         return FileResult(diagnostics=[internal_error(Location(plan.display, 1, 1),
                                                       f"evaluating the plan {plan.display}", error)])
-    result = FileResult(resources=found, notices=notices)
+    result = FileResult(resources=found, notices=notices, masks=sensitive_texts(plan.root, plan.kind))
     for problem in tree.problems:
         result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
                                              problem.message))

@@ -536,6 +536,62 @@ def _order(index: Any) -> tuple[int, Any]:
     return (0, index) if isinstance(index, int) else (1, str(index)) if index is not None else (-1, 0)
 
 
+def sensitive_texts(root: JObject, kind: str) -> dict[str, str]:
+    """What reports must not show of a plan: every string (and number) Terraform marks sensitive
+    (a resource's ``sensitive_values``, a variable declared ``sensitive``), each shown as
+    ``(sensitive value)``. ``terraform show -json`` writes sensitive values in clear."""
+    from analyzer.frontends.terraform import MASK_MIN_LENGTH
+
+    found: set[str] = set()
+
+    def take(value: Any, marks: Any) -> None:
+        if marks is True:
+            collect(value)
+        elif isinstance(marks, dict) and isinstance(value, dict):
+            for key, inner in marks.items():
+                take(value.get(key), inner)
+        elif isinstance(marks, list) and isinstance(value, list):
+            for item, inner in zip(value, marks, strict=False):
+                take(item, inner)
+
+    def collect(value: Any) -> None:
+        if isinstance(value, dict):
+            for inner in value.values():
+                collect(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                collect(inner)
+        elif isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            found.add(str(value))
+
+    values = root.get("planned_values" if kind == "plan" else "values")
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, JObject):
+            return
+        for resource in _objects(node.get("resources")):
+            marks = resource.get("sensitive_values")
+            if marks is not None:
+                take(plain(resource.get("values")) if resource.get("values") is not None else None, plain(marks))
+        for child in _objects(node.get("child_modules")):
+            walk(child)
+
+    walk(values.get("root_module") if isinstance(values, JObject) else None)
+    configuration = root.get("configuration")
+    module = configuration.get("root_module") if isinstance(configuration, JObject) else None
+    declared = module.get("variables") if isinstance(module, JObject) else None
+    given = root.get("variables")
+    for name, _, variable in declared.members if isinstance(declared, JObject) else ():
+        sensitive = variable.get("sensitive") if isinstance(variable, JObject) else None
+        entry = given.get(name) if isinstance(given, JObject) else None
+        if isinstance(sensitive, JValue) and sensitive.value is True and isinstance(entry, JObject):
+            collect(plain(entry.get("value")) if entry.get("value") is not None else None)
+    return {text: "(sensitive value)" for text in sorted(found)
+            if len(text) >= MASK_MIN_LENGTH and text not in ("true", "false", "null")}
+
+
 def provider_constraints(root: JObject) -> list[tuple[str, str]]:
     """(provider source, version constraint) of the configuration's ``provider_config``."""
     configuration = root.get("configuration")
