@@ -448,7 +448,8 @@ def test_values_the_plan_marks_sensitive_are_masked_in_reports(tmp_path: Path) -
         Res("azurerm_kubernetes_fleet_update_strategy", "s", {"name": "s", "stage": [
             {"name": "one", "group": [{"name": "canary"}]}]}, unknown={"id": True, "kubernetes_fleet_manager_id": True},
             expressions={"kubernetes_fleet_manager_id": FLEET_ID}),
-        Res("azurerm_kubernetes_fleet_member", "m", {"name": "m", "group": "ring-hunter2", "kubernetes_cluster_id": "/c"},
+        Res("azurerm_kubernetes_fleet_member", "m",
+            {"name": "m", "group": "ring-hunter2", "kubernetes_cluster_id": "/c"},
             unknown={"id": True, "kubernetes_fleet_id": True}, expressions={"kubernetes_fleet_id": FLEET_ID})])
     document["planned_values"]["root_module"]["resources"][2]["sensitive_values"] = {"group": True}
     write(tmp_path, {"plan.json": dumps(document)})
