@@ -313,9 +313,10 @@ def test_a_plan_that_is_not_json_is_fiac901_at_its_position(tmp_path: Path, name
 def test_other_json_is_ignored_silently(tmp_path: Path) -> None:
     write(tmp_path, {"package.json": '{"name": "x", "version": "1.0.0"',  # not even JSON: not ours
                      "schema.json": '{"format_version": "1.0", "provider_schemas": {}}',
-                     "tfplan.json": '{"format_version": "1.0", "terraform_version": "1.9.8"}'})
+                     "tfplan.json": '{"format_version": "1.0", "terraform_version": "1.9.8"}',
+                     "sorted.json": '{"applyable": true, "complete": true, "planned_values": {}}'})
     _, files = discover([tmp_path], tmp_path)
-    assert [(f.display, f.language) for f in files] == [("tfplan.json", "tfplan")]
+    assert [(f.display, f.language) for f in files] == [("sorted.json", "tfplan"), ("tfplan.json", "tfplan")]
     report = scan([tmp_path], ScanOptions(cache=False, workers=1))
     assert report.findings == []
 

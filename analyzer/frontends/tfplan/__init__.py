@@ -4,7 +4,8 @@ Terraform front end makes of the code, one unit per file.
 
 Which files: ``*.tfplan.json`` and ``*.plan.json`` by name; ``plan.json`` and ``tfplan.json``; and any
 other ``.json`` whose first bytes are an object with ``format_version`` and ``terraform_version`` (what
-``terraform show -json`` writes first). A claimed file that turns out to be neither a plan nor a state
+``terraform show -json`` writes first), or with a key only plans have (``planned_values``,
+``resource_changes``, ``prior_state``). A claimed file that turns out to be neither a plan nor a state
 is ignored silently; one that is not JSON is reported (FIAC901) at its line and column.
 
 A plan's resources are *standalone* results (:attr:`analyzer.frontends.base.Evaluated.standalone`):
@@ -49,11 +50,19 @@ def parse_source(source: SourceFile) -> PlanFile | Diagnostic:
         return internal_error(Location(source.display, 1), f"parsing {source.display}", error)
 
 
+PLAN_KEYS = (b'"planned_values"', b'"resource_changes"', b'"prior_state"')
+"""Top-level keys only Terraform's plans have: enough on their own (a plan printed with sorted keys
+starts with ``applyable``, ``complete``, ``configuration``...)."""
+
+
 def looks_like_a_plan(head: bytes) -> bool:
     """Whether a file's first bytes are those of ``terraform show -json``: an object whose first keys
-    include ``format_version`` and ``terraform_version``."""
+    include ``format_version`` and ``terraform_version`` (as Terraform writes them), or a key only a
+    plan has."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return text.startswith(b"{") and b'"format_version"' in text and b'"terraform_version"' in text
+    if not text.startswith(b"{"):
+        return False
+    return (b'"format_version"' in text and b'"terraform_version"' in text) or any(k in text for k in PLAN_KEYS)
 
 
 def plan_notices(plan: PlanFile) -> list[str]:
