@@ -122,11 +122,23 @@ def _display(absolute: Path, root: Path) -> str:
         return absolute.as_posix().lstrip("/")
 
 
+def _head(path: Path) -> bytes:
+    """A file's first bytes, for front ends that decide from them (nothing when it cannot be read)."""
+    from analyzer.frontends.base import HEAD_BYTES
+
+    try:
+        with path.open("rb") as file:
+            return file.read(HEAD_BYTES)
+    except OSError:
+        return b""
+
+
 def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool,
          limits: ReadLimits = DEFAULT_LIMITS) -> None:
-    from analyzer.frontends.base import language, language_of
+    from analyzer.frontends.base import claimed_language, language, language_of
 
-    found_language = language_of(path.name)  # by the front ends' suffixes
+    # By the front ends' suffixes, else by a front end that claims the name or the first bytes.
+    found_language = language_of(path.name) or claimed_language(path.name, lambda: _head(path))
     if found_language is None or (not explicit and path.name.startswith(".")
                                   and not language(found_language).hidden):
         return

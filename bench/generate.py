@@ -8,12 +8,17 @@ storage, key vaults, AKS clusters), which is what a scanner mostly reads in real
 
 Same seed, same scale -> byte-identical tree, so figures from different runs are comparable.
 
-    python bench/generate.py OUT [--terraform 1000] [--bicep 300] [--seed 8]
+    python bench/generate.py OUT [--terraform 1000] [--bicep 300] [--seed 8] [--plans 0]
+
+``--plans N`` writes, under ``OUT/plans``, N Terraform plan files (``terraform show -json`` of a plan
+that creates one root module's resources, as the HCL tree's roots declare them: one plan per root of
+five files, so ``--plans 200`` matches the 1,000-file HCL tree).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 from pathlib import Path
@@ -718,13 +723,108 @@ def bicep_tree(out: Path, count: int, rng: random.Random) -> None:
         n += 1
 
 
-def generate(out: Path, terraform: int = 1000, bicep: int = 300, seed: int = 8) -> Path:
+# ------------------------------------------------------------------------------------------------
+# Terraform plans (terraform show -json)
+
+_AZURERM = "registry.terraform.io/hashicorp/azurerm"
+
+
+def _planned(type_: str, name: str, values: dict[str, object], unknown: dict[str, object],
+             expressions: dict[str, object], index: object = None) -> tuple[dict[str, object], ...]:
+    """(planned_values resource, resource_changes entry, configuration resource) of one instance."""
+    address = f"{type_}.{name}" + ("" if index is None else f'["{index}"]' if isinstance(index, str) else f"[{index}]")
+    head = {"address": address, "mode": "managed", "type": type_, "name": name,
+            **({"index": index} if index is not None else {})}
+    return ({**head, "provider_name": _AZURERM, "schema_version": 0, "values": values, "sensitive_values": {}},
+            {**head, "provider_name": _AZURERM, "change": {"actions": ["create"], "before": None, "after": values,
+                                                           "after_unknown": unknown, "before_sensitive": False,
+                                                           "after_sensitive": {}}},
+            {"address": f"{type_}.{name}", "mode": "managed", "type": type_, "name": name,
+             "provider_config_key": "azurerm", "expressions": expressions, "schema_version": 0})
+
+
+def _ref(address: str) -> dict[str, object]:
+    parts = address.split(".")
+    return {"references": [".".join(parts[:end]) for end in range(len(parts), 1, -1)]}
+
+
+def _plan_root(rng: random.Random, n: int, fleet: bool) -> dict[str, object]:
+    location = rng.choice(REGIONS)
+    env = rng.choice(ENVS)
+    tags = {"owner": "platform", "costCenter": str(rng.randrange(10000, 99999)), "environment": env}
+    rg = f"rg-team-{n:04d}-{env}"
+    entries = [_planned("azurerm_resource_group", "main", {"name": rg, "location": location, "tags": tags},
+                        {"id": True, "tags": {}}, {"name": {"references": ["var.environment"]}})]
+    entries.append(_planned("azurerm_virtual_network", "main", {
+        "name": f"vnet-{n:04d}", "location": location, "resource_group_name": rg,
+        "address_space": [f"10.{n % 250}.0.0/16"], "dns_servers": [], "tags": tags, "subnet": []},
+        {"id": True, "guid": True, "subnet": []}, {"resource_group_name": _ref("azurerm_resource_group.main.name")}))
+    for i, purpose in enumerate(["aks", "data", "web"]):
+        entries.append(_planned("azurerm_subnet", "main", {
+            "name": f"snet-{purpose}", "resource_group_name": rg, "virtual_network_name": f"vnet-{n:04d}",
+            "address_prefixes": [f"10.{n % 250}.{i}.0/24"], "delegation": [], "service_endpoints": []},
+            {"id": True}, {"virtual_network_name": _ref("azurerm_virtual_network.main.name")}, index=purpose))
+    entries.append(_planned("azurerm_storage_account", "main", {
+        "name": f"st{n:04d}{env}", "resource_group_name": rg, "location": location, "account_tier": "Standard",
+        "account_replication_type": rng.choice(["LRS", "ZRS", "GRS"]), "min_tls_version": "TLS1_2", "tags": tags},
+        {"id": True, "primary_access_key": True, "primary_blob_endpoint": True}, {}))
+    version = rng.choice(["1.33.5", "1.34.2", "1.35.1", "1.36.2"])
+    for i in range(2):
+        entries.append(_planned("azurerm_kubernetes_cluster", "member", {
+            "name": f"aks-{n:04d}-{i}", "location": location, "resource_group_name": rg,
+            "dns_prefix": f"aks-{n:04d}-{i}",
+            "kubernetes_version": version, "sku_tier": "Standard", "support_plan": "KubernetesOfficial",
+            "automatic_upgrade_channel": None, "node_os_upgrade_channel": "NodeImage", "tags": tags,
+            "default_node_pool": [{"name": "system", "vm_size": "Standard_D4s_v5", "node_count": 3,
+                                   "orchestrator_version": version, "upgrade_settings": [{"max_surge": "33%"}]}],
+            "identity": [{"type": "SystemAssigned", "identity_ids": None}]},
+            {"id": True, "kube_config": True, "fqdn": True, "identity": [{"principal_id": True, "tenant_id": True}]},
+            {"resource_group_name": _ref("azurerm_resource_group.main.name")}, index=i))
+    if fleet:
+        entries.append(_planned("azurerm_kubernetes_fleet_manager", "fleet", {
+            "name": f"fleet-{n:04d}", "location": location, "resource_group_name": rg, "hub_profile": [], "tags": tags},
+            {"id": True}, {"resource_group_name": _ref("azurerm_resource_group.main.name")}))
+        for i in range(2):
+            entries.append(_planned("azurerm_kubernetes_fleet_member", "member", {
+                "name": f"member-{i}", "group": GROUPS[i]},
+                {"id": True, "kubernetes_fleet_id": True, "kubernetes_cluster_id": True},
+                {"kubernetes_fleet_id": _ref("azurerm_kubernetes_fleet_manager.fleet.id"),
+                 "kubernetes_cluster_id": {"references": ["azurerm_kubernetes_cluster.member", "count.index"]}},
+                index=i))
+        entries.append(_planned("azurerm_kubernetes_fleet_update_strategy", "rings", {
+            "name": "rings", "stage": [{"name": g, "group": [{"name": g}], "after_stage_wait_in_seconds": 3600}
+                                       for g in GROUPS]},
+            {"id": True, "kubernetes_fleet_manager_id": True},
+            {"kubernetes_fleet_manager_id": _ref("azurerm_kubernetes_fleet_manager.fleet.id")}))
+    configured: dict[str, object] = {}
+    for _, _, config in entries:
+        configured.setdefault(str(config["address"]), config)
+    return {"format_version": "1.2", "terraform_version": "1.9.8",
+            "variables": {"environment": {"value": env}, "location": {"value": location}},
+            "planned_values": {"root_module": {"resources": [e[0] for e in entries]}},
+            "resource_changes": [e[1] for e in entries],
+            "configuration": {"provider_config": {"azurerm": {"name": "azurerm", "full_name": _AZURERM,
+                                                              "version_constraint": "~> 4.0"}},
+                              "root_module": {"resources": list(configured.values())}},
+            "timestamp": "2026-11-20T09:00:00Z", "applyable": True, "complete": True, "errored": False}
+
+
+def plan_tree(out: Path, count: int, rng: random.Random) -> None:
+    """``count`` plan files, one per root module, every fifth with a fleet (as in the HCL tree)."""
+    for n in range(count):
+        folder = out / "plans" / f"team-{n:04d}"
+        folder.mkdir(parents=True)
+        (folder / "plan.json").write_text(json.dumps(_plan_root(rng, n, n % FILES_PER_ROOT == 0)))
+
+
+def generate(out: Path, terraform: int = 1000, bicep: int = 300, seed: int = 8, plans: int = 0) -> Path:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     rng = random.Random(seed)
     terraform_tree(out, terraform, rng)
     bicep_tree(out, bicep, rng)
+    plan_tree(out, plans, random.Random(seed))
     return out
 
 
@@ -734,9 +834,10 @@ def main() -> None:
     parser.add_argument("--terraform", type=int, default=1000)
     parser.add_argument("--bicep", type=int, default=300)
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--plans", type=int, default=0, help="Terraform plan JSON files (one per root module)")
     args = parser.parse_args()
-    generate(args.out, args.terraform, args.bicep, args.seed)
-    print(f"generated {args.terraform} Terraform and {args.bicep} Bicep files under {args.out}")
+    generate(args.out, args.terraform, args.bicep, args.seed, args.plans)
+    print(f"generated {args.terraform} Terraform, {args.bicep} Bicep and {args.plans} plan files under {args.out}")
 
 
 if __name__ == "__main__":

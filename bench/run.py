@@ -13,6 +13,8 @@ Every figure comes from child processes running the installed command, as a user
 - files per second of the cold scan; single-process parse time of the tree with the parsers'
   own raw trees (once per round, median) and with fleetiac's parse stage (once); worker speed-up
   (cold scan with 1 worker against the default, medians);
+- a tree of Terraform plan JSON files (``terraform show -json``), one plan per root module of the HCL
+  tree, scanned cold once per round (median);
 - Checkov on the same tree, when ``make bench-compare`` has installed it into ``.bench-venv``.
 
 Figures go to stdout and ``bench/results.json``. ``BENCH_SCALE`` (default 1) shrinks or grows the
@@ -35,7 +37,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import generate  # noqa: E402  (a script beside this one, not a package)
+from generate import FILES_PER_ROOT, generate  # noqa: E402  (a script beside this one, not a package)
 
 # Runs one command and reports its wall time and the peak RSS of it and its children: a fresh
 # interpreter per measurement, so ru_maxrss covers that measurement only.
@@ -133,6 +135,8 @@ def main() -> None:
     work = args.work
     tree = generate(work / "tree", tf, bicep)
     files = count_files(tree)
+    plans = max(1, tf // FILES_PER_ROOT)  # one plan per root module of the HCL tree
+    plan_tree = generate(work / "plan-tree", 0, 0, plans=plans) / "plans"
     cache = work / "cache"
     env = {**os.environ, "FLEETIAC_CACHE_DIR": str(cache), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
     # An installed Python writes bytecode on first import and reuses it; with PYTHONDONTWRITEBYTECODE
@@ -149,7 +153,7 @@ def main() -> None:
     results: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()}", "python": platform.python_version(), "scale": args.scale, "runs": args.runs,
-        "tree": {"terraform": tf, "bicep": bicep, "files": files},
+        "tree": {"terraform": tf, "bicep": bicep, "files": files, "plans": plans},
     }
     step("fleetiac --version")
     results["version"] = median_of(max(5, args.runs), [*fleetiac, "--version"], env)
@@ -177,7 +181,7 @@ def main() -> None:
     # over minutes, and interleaving keeps each ratio between scans made under the same conditions.
     kinds: dict[str, list[dict[str, float]]] = {k: [] for k in
                                                ("calibration", "cold", "cold_one_worker", "first_with_cache", "warm",
-                                                "touch_one")}
+                                                "touch_one", "plan_cold")}
     raw_parse: list[float] = []
     for round_number in range(1, args.runs + 1):
         step(f"round {round_number}/{args.runs}: cold, cold with one worker, first into an empty cache, "
@@ -200,9 +204,13 @@ def main() -> None:
         def raw() -> None:
             raw_parse.append(parse_only(tree, "raw", env))
 
+        def plan_cold() -> None:
+            kinds["plan_cold"].append(measure([*fleetiac, "scan", str(plan_tree), "--format", "json", "--fail-on",
+                                               "never", "--no-progress", "--no-cache"], env))
+
         # Every other round in the opposite order, so a steady speed-up or slow-down of the machine
         # favours each side of a ratio equally often.
-        order = [cold, one_worker, cached, raw]
+        order = [cold, one_worker, cached, raw, plan_cold]
         for measurement in order if round_number % 2 else reversed(order):
             measurement()
     for kind, runs in kinds.items():
@@ -246,6 +254,8 @@ def report(r: dict) -> None:
         f"parse only, 1 process, raw      {parse['raw']:7.2f} s   (cold scan takes {cold / parse['raw']:.2f}x that)",
         f"parse only, 1 process, fleetiac {parse['fleetiac']:7.2f} s",
         f"peak memory (MiB by files)      {r['peak_mib_by_files']}",
+        f"plan JSON tree, cold scan       {r['plan_cold']['seconds']:7.2f} s   "
+        f"({r['tree']['plans']} plans, one per root module of the HCL tree)",
         f"machine drift (fixed work, s)   {r['calibration']['runs']}   (one per round; equal = steady machine)",
     ]
     # The same ratios within each round, where both sides ran under the same conditions.

@@ -32,6 +32,7 @@ FRONT_END_MODULES = (
     "analyzer.frontends.bicep",
     "analyzer.frontends.yaml",
     "analyzer.frontends.scripts",
+    "analyzer.frontends.tfplan",
 )
 """One line per front end, in the order their units are evaluated (an ``early`` one first)."""
 
@@ -219,6 +220,15 @@ class FrontEnd(Protocol):
     def comments(self, text: str, display: str) -> list[CoveredComment]:
         """The comments of one file of this front end, with the lines each covers."""
 
+    # Optional: ``claims(name, head) -> str | None``, the language of a file that no registered
+    # suffix names (a generic ``.json``), decided from its name and, only when the name leaves it
+    # open, its first bytes (``head()`` reads them once, :data:`HEAD_BYTES` at most). See
+    # :func:`claimed_language`.
+
+
+HEAD_BYTES = 4096
+"""How much of a file a front end's ``claims`` may look at."""
+
 
 @cache
 def front_ends() -> tuple[FrontEnd, ...]:
@@ -249,6 +259,26 @@ def language_of(name: str) -> str | None:
     """The language of a file name, by its longest registered suffix; None when no front end reads it."""
     lowered = name.lower()
     return next((language for suffix, language in _suffixes() if lowered.endswith(suffix)), None)
+
+
+def claimed_language(name: str, head: Callable[[], bytes]) -> str | None:
+    """The language of a file no suffix names, as the first front end whose ``claims(name, head)``
+    takes it says (front ends claim disjoint contents: a plan's top-level keys, a template's
+    ``$schema``); None: no front end reads it. ``head`` is called at most once, and only when a front
+    end needs the file's first bytes."""
+    read: list[bytes] = []
+
+    def once() -> bytes:
+        if not read:
+            read.append(head())
+        return read[0]
+
+    for front_end in front_ends():
+        claims = getattr(front_end, "claims", None)
+        found = claims(name, once) if claims is not None else None
+        if found is not None:
+            return str(found)
+    return None
 
 
 def front_end_of(language: str) -> FrontEnd:

@@ -70,8 +70,8 @@ def _parse_text(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
     hcl2_parser()
     try:
         with time_budget(source.limits.time_budget):
-            if source.language == "tfvars" and source.display.endswith(".json"):
-                return _tfvars_json(source, text)
+            if source.display.lower().endswith(".json"):
+                return _json_source(source, text)
             return parse_text(text, source.display)
     except ParseTimeout:
         return timed_out(source)
@@ -84,17 +84,27 @@ def _parse_text(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
         return internal_error(Location(source.display, 1), f"parsing {source.display}", error)
 
 
-def _tfvars_json(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
-    try:
-        values = json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as error:
-        return Diagnostic(Location(source.display, error.lineno, error.colno), f"invalid JSON: {error.msg}")
-    if not isinstance(values, dict):
-        return Diagnostic(Location(source.display, 1), "a .tfvars.json file must hold an object")
-    from analyzer.frontends.terraform.syntax import Attribute, Literal, ParsedFile, Pos
+def _json_source(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
+    """A file in Terraform's JSON syntax: a ``.tf.json`` module file, or ``.tfvars.json`` values (taken
+    literally, each located at its property)."""
+    from analyzer.frontends.terraform.jsonsyntax import JObject, JsonProblem, parse_json
+    from analyzer.frontends.terraform.syntax import Attribute, ParsedFile, Pos
+    from analyzer.frontends.terraform.tfjson import convert_file, literal
 
-    pos = Pos(1, 1, 1, 1)
-    attributes = {k: Attribute(k, Literal(pos, v), pos) for k, v in values.items()}
+    if source.language == "tfvars" and not text.strip():
+        return ParsedFile(source.display, (), {})
+    try:
+        root = parse_json(text)
+    except JsonProblem as problem:
+        return Diagnostic(Location(source.display, problem.line, problem.column), f"invalid JSON: {problem.message}")
+    if source.language != "tfvars":
+        return convert_file(root, source.display)
+    if not isinstance(root, JObject):
+        return Diagnostic(Location(source.display, 1), "a .tfvars.json file must hold an object")
+    attributes = {}
+    for name, key_pos, value in root.members:
+        pos = Pos(key_pos.line, key_pos.column, value.pos.end_line, value.pos.end_column)
+        attributes[name] = Attribute(name, literal(value), pos)
     return ParsedFile(source.display, (), attributes)
 
 
@@ -186,7 +196,7 @@ class _Folders:
         path = self.disk_path(folder)
         if path is not None and path.is_dir():
             files = []
-            for file in sorted(path.glob("*.tf")):
+            for file in sorted([*path.glob("*.tf"), *path.glob("*.tf.json")]):
                 if file.name.startswith(".") or not file.is_file():
                     continue
                 display = f"{folder}/{file.name}" if folder else file.name
@@ -559,7 +569,8 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
                 else:
                     states[folder] = ("disk", tuple(
                         (f.name, _file_digest(f) if within(f, folders.roots) else "outside")
-                        for f in sorted(path.glob("*.tf")) if not f.name.startswith(".") and f.is_file()))
+                        for f in sorted([*path.glob("*.tf"), *path.glob("*.tf.json")])
+                        if not f.name.startswith(".") and f.is_file()))
         return states[folder]
 
     def manifest_state(directory: str) -> Any:
@@ -630,7 +641,7 @@ def _no_evaluation() -> tuple[list[Evaluated], Any]:
 
 class TerraformFrontEnd:
     name = "terraform"
-    languages = (Language("terraform", (".tf",), line_comment="#"),
+    languages = (Language("terraform", (".tf", ".tf.json"), line_comment="#"),
                  Language("tfvars", (".tfvars", ".tfvars.json"), line_comment="#"),
                  Language("terraform-lock", (LOCK_FILE,), line_comment="#", hidden=True))
     early = True

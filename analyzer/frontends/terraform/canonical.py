@@ -363,7 +363,7 @@ HANDLERS: dict[tuple[str, str], tuple[Kind, Callable[[_Builder], None]]] = {
 
 def extract(module: Module) -> list[Resource]:
     resources: list[Resource] = []
-    for (mode, type_, name), (block, display) in sorted(module.blocks.items()):
+    for (mode, type_, name), (_block, display) in sorted(module.blocks.items()):
         if type_ == "azapi_resource" and mode == "resource":
             for instance in module.instances(mode, type_, name):
                 extra: list[Resource] = []
@@ -377,7 +377,7 @@ def extract(module: Module) -> list[Resource]:
             continue
         kind, fill = handler
         for instance in module.instances(mode, type_, name):
-            evaluated = module.evaluate_block(block, Frame(instance))
+            evaluated = module.evaluate_block(instance.block, Frame(instance))
             resource = _base(instance, kind, display, evaluated)
             builder = _Builder(resource, evaluated, display, instance.block)
             fill(builder)

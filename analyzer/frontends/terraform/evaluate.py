@@ -234,6 +234,17 @@ class Module:
 
     # -- instances -------------------------------------------------------------------------
 
+    def set_instances(self, mode: str, type_: str, name: str, instances: list[Instance]) -> None:
+        """The instances of a block as known elsewhere (a plan lists each instance, with values of
+        its own in its own ``block``): they are taken as they are, not expanded from ``count`` or
+        ``for_each``."""
+        self._instances[(mode, type_, name)] = instances
+
+    def set_children(self, call: str, children: list[tuple[Instance, Module | None]]) -> None:
+        """The instances of a module call as known elsewhere (a plan's module instances), each with
+        its module: taken as they are, not read from a folder."""
+        self._children[call] = children
+
     def instances(self, mode: str, type_: str, name: str) -> list[Instance]:
         key = (mode, type_, name)
         cached = self._instances.get(key)
