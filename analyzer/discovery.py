@@ -126,7 +126,8 @@ def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool,
          limits: ReadLimits = DEFAULT_LIMITS) -> None:
     from analyzer.frontends.base import language, language_of
 
-    found_language = language_of(path.name)  # by the front ends' suffixes
+    # By the front ends' suffixes; a file of a common suffix (.json) only when a language claims it.
+    found_language = language_of(path.name, path)
     if found_language is None or (not explicit and path.name.startswith(".")
                                   and not language(found_language).hidden):
         return
