@@ -623,7 +623,271 @@ resource fleetReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{
 }}
 """
 
-SOURCES = {"azurerm": ("main.tf", AZURERM), "azapi": ("main.tf", AZAPI), "bicep": ("main.bicep", BICEP)}
+# The Bicep above as `az bicep build` prints it (an ARM template; Bicep's generator metadata left out).
+ARM = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "operatorId": {
+      "type": "string"
+    }
+  },
+  "variables": {
+    "clusterUserRole": "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+    "fleetContributorRole": "63bb64ad-9799-4770-b5c3-24ed299a07bf"
+  },
+  "resources": [
+    {
+      "type": "Microsoft.ContainerService/fleets",
+      "apiVersion": "2025-04-01-preview",
+      "name": "fleet-platform",
+      "location": "westeurope",
+      "identity": {
+        "type": "SystemAssigned"
+      },
+      "properties": {
+        "hubProfile": {
+          "dnsPrefix": "fleet-platform",
+          "agentProfile": {
+            "subnetId": "__HUB_SUBNETS__/hub-agents"
+          },
+          "apiServerAccessProfile": {
+            "enableVnetIntegration": true,
+            "subnetId": "__HUB_SUBNETS__/hub-api"
+          }
+        }
+      }
+    },
+    {
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2025-05-01",
+      "name": "aks-one",
+      "location": "westeurope",
+      "sku": {
+        "name": "Base",
+        "tier": "Premium"
+      },
+      "properties": {
+        "dnsPrefix": "aks-one",
+        "kubernetesVersion": "1.30",
+        "supportPlan": "AKSLongTermSupport",
+        "autoUpgradeProfile": {
+          "upgradeChannel": "patch",
+          "nodeOSUpgradeChannel": "NodeImage"
+        },
+        "agentPoolProfiles": [
+          {
+            "name": "system",
+            "count": 1,
+            "vmSize": "Standard_D2s_v5",
+            "mode": "System"
+          }
+        ]
+      }
+    },
+    {
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2025-05-01",
+      "name": "aks-two",
+      "location": "westeurope",
+      "properties": {
+        "dnsPrefix": "aks-two",
+        "kubernetesVersion": "1.31",
+        "supportPlan": "KubernetesOfficial",
+        "autoUpgradeProfile": {
+          "upgradeChannel": "stable",
+          "nodeOSUpgradeChannel": "SecurityPatch"
+        },
+        "agentPoolProfiles": [
+          {
+            "name": "system",
+            "count": 1,
+            "vmSize": "Standard_D2s_v5",
+            "mode": "System"
+          }
+        ]
+      }
+    },
+    {
+      "type": "Microsoft.ContainerService/fleets/members",
+      "apiVersion": "2025-04-01-preview",
+      "name": "[format('{0}/{1}', 'fleet-platform', 'member-one')]",
+      "properties": {
+        "clusterResourceId": "[resourceId('Microsoft.ContainerService/managedClusters', 'aks-one')]",
+        "group": "canary",
+        "labels": {
+          "ring": "canary",
+          "team": "platform"
+        }
+      },
+      "dependsOn": [
+        "[resourceId('Microsoft.ContainerService/fleets', 'fleet-platform')]",
+        "[resourceId('Microsoft.ContainerService/managedClusters', 'aks-one')]"
+      ]
+    },
+    {
+      "type": "Microsoft.ContainerService/fleets/members",
+      "apiVersion": "2025-04-01-preview",
+      "name": "[format('{0}/{1}', 'fleet-platform', 'member-two')]",
+      "properties": {
+        "clusterResourceId": "[resourceId('Microsoft.ContainerService/managedClusters', 'aks-two')]",
+        "group": "broad",
+        "labels": {
+          "ring": "broad"
+        }
+      },
+      "dependsOn": [
+        "[resourceId('Microsoft.ContainerService/fleets', 'fleet-platform')]",
+        "[resourceId('Microsoft.ContainerService/managedClusters', 'aks-two')]"
+      ]
+    },
+    {
+      "type": "Microsoft.ContainerService/fleets/updateStrategies",
+      "apiVersion": "2025-03-01",
+      "name": "[format('{0}/{1}', 'fleet-platform', 'rings')]",
+      "properties": {
+        "strategy": {
+          "stages": [
+            {
+              "name": "first",
+              "groups": [
+                {
+                  "name": "canary"
+                }
+              ],
+              "afterStageWaitInSeconds": 3600
+            },
+            {
+              "name": "second",
+              "groups": [
+                {
+                  "name": "broad"
+                }
+              ]
+            }
+          ]
+        }
+      },
+      "dependsOn": [
+        "[resourceId('Microsoft.ContainerService/fleets', 'fleet-platform')]"
+      ]
+    },
+    {
+      "type": "Microsoft.ContainerService/fleets/updateRuns",
+      "apiVersion": "2025-03-01",
+      "name": "[format('{0}/{1}', 'fleet-platform', 'upgrade-131')]",
+      "properties": {
+        "updateStrategyId": "[resourceId('Microsoft.ContainerService/fleets/updateStrategies', 'fleet-platform', 'rings')]",
+        "managedClusterUpdate": {
+          "upgrade": {
+            "type": "Full",
+            "kubernetesVersion": "1.31"
+          },
+          "nodeImageSelection": {
+            "type": "Consistent"
+          }
+        }
+      },
+      "dependsOn": [
+        "[resourceId('Microsoft.ContainerService/fleets', 'fleet-platform')]",
+        "[resourceId('Microsoft.ContainerService/fleets/updateStrategies', 'fleet-platform', 'rings')]"
+      ]
+    },
+    {
+      "type": "Microsoft.ContainerService/fleets/autoUpgradeProfiles",
+      "apiVersion": "2025-03-01",
+      "name": "[format('{0}/{1}', 'fleet-platform', 'stable')]",
+      "properties": {
+        "channel": "Stable",
+        "updateStrategyId": "[resourceId('Microsoft.ContainerService/fleets/updateStrategies', 'fleet-platform', 'rings')]",
+        "nodeImageSelection": {
+          "type": "Latest"
+        }
+      },
+      "dependsOn": [
+        "[resourceId('Microsoft.ContainerService/fleets', 'fleet-platform')]",
+        "[resourceId('Microsoft.ContainerService/fleets/updateStrategies', 'fleet-platform', 'rings')]"
+      ]
+    },
+    {
+      "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+      "apiVersion": "2023-01-31",
+      "name": "id-deployer",
+      "location": "westeurope"
+    },
+    {
+      "type": "Microsoft.Authorization/roleDefinitions",
+      "apiVersion": "2022-04-01",
+      "name": "11111111-2222-3333-4444-555555555555",
+      "properties": {
+        "roleName": "Fleet Update Reader",
+        "type": "CustomRole",
+        "permissions": [
+          {
+            "actions": [
+              "Microsoft.ContainerService/fleets/read",
+              "Microsoft.ContainerService/fleets/updateRuns/read"
+            ],
+            "notActions": [
+              "Microsoft.ContainerService/fleets/delete"
+            ]
+          }
+        ],
+        "assignableScopes": [
+          "__SUB__"
+        ]
+      }
+    },
+    {
+      "type": "Microsoft.Authorization/roleAssignments",
+      "apiVersion": "2022-04-01",
+      "scope": "[format('Microsoft.ContainerService/managedClusters/{0}', 'aks-one')]",
+      "name": "22222222-0000-0000-0000-000000000001",
+      "properties": {
+        "principalId": "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id-deployer'), '2023-01-31').principalId]",
+        "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('clusterUserRole'))]",
+        "principalType": "ServicePrincipal"
+      },
+      "dependsOn": [
+        "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id-deployer')]",
+        "[resourceId('Microsoft.ContainerService/managedClusters', 'aks-one')]"
+      ]
+    },
+    {
+      "type": "Microsoft.Authorization/roleAssignments",
+      "apiVersion": "2022-04-01",
+      "scope": "[format('Microsoft.ContainerService/fleets/{0}', 'fleet-platform')]",
+      "name": "22222222-0000-0000-0000-000000000002",
+      "properties": {
+        "principalId": "[parameters('operatorId')]",
+        "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('fleetContributorRole'))]",
+        "principalType": "User"
+      },
+      "dependsOn": [
+        "[resourceId('Microsoft.ContainerService/fleets', 'fleet-platform')]"
+      ]
+    },
+    {
+      "type": "Microsoft.Authorization/roleAssignments",
+      "apiVersion": "2022-04-01",
+      "scope": "[format('Microsoft.ContainerService/fleets/{0}', 'fleet-platform')]",
+      "name": "22222222-0000-0000-0000-000000000003",
+      "properties": {
+        "principalId": "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id-deployer'), '2023-01-31').principalId]",
+        "roleDefinitionId": "[resourceId('Microsoft.Authorization/roleDefinitions', '11111111-2222-3333-4444-555555555555')]"
+      },
+      "dependsOn": [
+        "[resourceId('Microsoft.ContainerService/fleets', 'fleet-platform')]",
+        "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id-deployer')]",
+        "[resourceId('Microsoft.Authorization/roleDefinitions', '11111111-2222-3333-4444-555555555555')]"
+      ]
+    }
+  ]
+}
+""".replace("__HUB_SUBNETS__", HUB_SUBNETS).replace("__SUB__", SUB)
+
+SOURCES = {"azurerm": ("main.tf", AZURERM), "azapi": ("main.tf", AZAPI), "bicep": ("main.bicep", BICEP),
+           "arm": ("main.json", ARM)}
 
 # -- what is not compared ------------------------------------------------------------------------
 
@@ -655,7 +919,7 @@ CANNOT_SAY: dict[tuple[str, str], frozenset[str]] = {
 
 # Kinds a language does not declare in this platform: a Bicep file with targetScope 'resourceGroup'
 # deploys into its resource group and cannot declare it.
-NOT_DECLARED = {("bicep", "resource_group")}
+NOT_DECLARED = {("bicep", "resource_group"), ("arm", "resource_group")}
 
 # azurerm_role_definition's `name` is the role's display name (role_name); the ARM resource name is
 # the role's GUID, which azurerm calls role_definition_id (role_id). Such definitions are named by
@@ -825,7 +1089,8 @@ def test_azapi_says_the_whole_platform(views: dict[str, View]) -> None:
     assert shape(views["azapi"].kinds) == shape(EXPECTED)
 
 
-@pytest.mark.parametrize(("one", "other"), [("azurerm", "azapi"), ("azapi", "bicep"), ("azurerm", "bicep")])
+@pytest.mark.parametrize(("one", "other"), [("azurerm", "azapi"), ("azapi", "bicep"), ("azurerm", "bicep"),
+                                            ("bicep", "arm"), ("azapi", "arm")])
 def test_every_language_yields_the_same_resources(views: dict[str, View], one: str, other: str) -> None:
     left, right = views[one].without(one, other), views[other].without(other, one)
     for kind in sorted(left.keys() | right.keys()):

@@ -84,6 +84,15 @@ def build_resource(t: Template, copy: Copy, kind: Kind) -> tuple[Resource, str |
             fleet = parent_name
         elif isinstance(name, Unknown):
             fleet = name
+    if isinstance(name, str):  # the full ARM name (`fleet/member`), which resourceId() names it by
+        if parent_name is not None:
+            t.ctx.full_names[copy.key] = f"{parent_name}/{name}"
+        elif copy.parent is not None and copy.parent.resource is not None:
+            parent_full = t.ctx.full_names.get(copy.parent.resource.key)
+            if parent_full is not None:
+                t.ctx.full_names[copy.key] = f"{parent_full}/{name}"
+        else:
+            t.ctx.full_names[copy.key] = name
     rg = t.rg
     if rg is not None and not isinstance(rg, (str, Unknown)):
         rg = Unknown("resourceGroup().name")
@@ -129,6 +138,9 @@ def build_resource(t: Template, copy: Copy, kind: Kind) -> tuple[Resource, str |
                 props=props_for(Kind.SUBNET, {**sub_props, "virtual_network": ResourceRef(copy.key, "id")}),
                 name=sub_name, resource_group=rg, subscription=t.sub, arm_type=copy.arm_type + "/subnets",
                 locations=sub_locations))
+            full = t.ctx.full_names.get(copy.key)
+            if full is not None and isinstance(sub_name, str):
+                t.ctx.full_names[inline[-1].key] = f"{full}/{sub_name}"
     return resource, parent_name if kind in _CHILD_KINDS else None, inline
 
 

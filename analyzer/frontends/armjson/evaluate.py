@@ -63,6 +63,8 @@ class UnitContext:
     problems: dict[Location, str] = field(default_factory=dict)
     budget: Budget = field(default_factory=Budget)
     expressions: dict[str, Expr | None] = field(default_factory=dict)
+    full_names: dict[str, str] = field(default_factory=dict)
+    """Resource key -> its full ARM name (``fleet/member``), for ``resourceId()`` to find it by."""
     calls: int = 0
 
     def parse(self, text: str) -> Expr | None:
@@ -541,8 +543,9 @@ def resolve_local_ids(ctx: UnitContext, template: str) -> None:
     ``reference(<identity>).principalId`` becomes that identity's principal ID the same way."""
     candidates: dict[tuple[str, str], list[Resource]] = {}
     for resource in ctx.resources:
-        if resource.arm_type and isinstance(resource.name, str):
-            candidates.setdefault((resource.arm_type.lower(), resource.name.lower()), []).append(resource)
+        full = ctx.full_names.get(resource.key)
+        if resource.arm_type and full is not None:
+            candidates.setdefault((resource.arm_type.lower(), full.lower()), []).append(resource)
     implied: dict[str, Resource] = {}
 
     def resolve(value: Any, where: Location) -> Any:
