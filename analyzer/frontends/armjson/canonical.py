@@ -93,11 +93,14 @@ def build_resource(t: Template, copy: Copy, kind: Kind) -> tuple[Resource, str |
                 t.ctx.full_names[copy.key] = f"{parent_full}/{name}"
         else:
             t.ctx.full_names[copy.key] = name
+    address = copy.address
+    if copy.decl.symbol is None and copy.key in t.ctx.full_names:
+        address = t.address_prefix + t.ctx.full_names[copy.key]  # what a user calls it: its ARM name
     rg = t.rg
     if rg is not None and not isinstance(rg, (str, Unknown)):
         rg = Unknown("resourceGroup().name")
     resource = Resource(
-        key=copy.key, address=copy.address, kind=kind, source_type=copy.arm_type, language="armjson",
+        key=copy.key, address=address, kind=kind, source_type=copy.arm_type, language="armjson",
         location=location, props=props_for(kind, {}), name=name,
         resource_group=None if kind == Kind.RESOURCE_GROUP else rg, subscription=t.sub, arm_type=copy.arm_type,
         existing=existing)
@@ -132,7 +135,7 @@ def build_resource(t: Template, copy: Copy, kind: Kind) -> tuple[Resource, str |
         for sub_name, sub_props, sub_locations in arm.inline_subnets(plain(body), lambda path: locate(body, path)):
             shown = sub_name if isinstance(sub_name, str) else len(inline)
             inline.append(Resource(
-                key=f"{copy.key}/subnets[{shown!r}]", address=f"{copy.address}.properties.subnets[{shown!r}]",
+                key=f"{copy.key}/subnets[{shown!r}]", address=f"{address}.properties.subnets[{shown!r}]",
                 kind=Kind.SUBNET, source_type=copy.arm_type + "/subnets", language="armjson",
                 location=sub_locations.pop("block", location),
                 props=props_for(Kind.SUBNET, {**sub_props, "virtual_network": ResourceRef(copy.key, "id")}),
