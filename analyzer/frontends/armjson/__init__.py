@@ -118,9 +118,9 @@ def _explicit_pairs(files: list[SourceFile], inputs: ScanInputs) -> list[tuple[s
     by_path = {f.path.resolve(): f.display for f in files}
     out = []
     for template, params in inputs.parameter_files:
-        t, p = by_path.get(Path(template).resolve()), by_path.get(Path(params).resolve())
-        if t is not None and p is not None:
-            out.append((t, p))
+        t = by_path.get(Path(template).resolve())
+        if t is not None:  # a template not scanned here: the pair is for another scan
+            out.append((t, by_path.get(Path(params).resolve(), params.as_posix())))
     return out
 
 
@@ -172,6 +172,10 @@ def build_units(parsed: Mapping[str, Any], pairs: list[tuple[str, str]]) -> list
     for template, params in pairs:
         if template in templates and params in parameters:
             bound.setdefault(template, []).append(params)
+        elif template in templates:
+            message = f"--arm-parameters: {params} is not a scanned ARM parameter file; the template is " \
+                      "evaluated without it"
+            out.append(Evaluated(FileResult([], [Diagnostic(Location(template, 1, 1), message)])))
     for params in sorted(parameters):
         target = bound_template(params)
         if params not in explicit and target in templates:
