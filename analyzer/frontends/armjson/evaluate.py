@@ -464,6 +464,8 @@ class Template:
         body = copy.decl.body
         props = _get(body, "properties")
         where = copy.decl.location
+        name = self.publish(self.value(_get(body, "name"), copy.env))
+        shown = f"{self.address_prefix}{name}" if isinstance(name, str) else copy.address
         inline = _get(props, "template")
         path = self.path
         if isinstance(inline, dict):
@@ -478,12 +480,12 @@ class Template:
                 return  # outside the scanned files (or not a template): not followed
             if path in self.chain:
                 chain = " -> ".join((*self.chain[self.chain.index(path):], path))
-                self.ctx.problems.setdefault(where, f"deployment {copy.address} links a template that links back "
+                self.ctx.problems.setdefault(where, f"deployment {shown} links a template that links back "
                                              f"to itself: {chain}; it is not analysed")
                 return
             inner_body = linked.value
         if self.depth >= MAX_DEPTH:
-            self.ctx.problems.setdefault(where, f"deployment {copy.address} is nested more than {MAX_DEPTH} "
+            self.ctx.problems.setdefault(where, f"deployment {shown} is nested more than {MAX_DEPTH} "
                                          "deployments deep; it is not analysed")
             return
         scope = self.publish(self.value(_get(_get(props, "expressionEvaluationOptions"), "scope"), copy.env))
@@ -491,11 +493,11 @@ class Template:
         params: dict[str, Any] = {}
         given = _get(props, "parameters")
         if not outer and isinstance(given, dict):
-            for name in given:
-                entry = given[name]
+            for param in given:
+                entry = given[param]
                 value_key = _key(entry, "value")
-                params[name] = self.publish(self.value(entry[value_key], copy.env)) if value_key is not None \
-                    else Unknown(f"parameters.{name}", UnknownCause.NOT_STATIC)  # a Key Vault reference
+                params[param] = self.publish(self.value(entry[value_key], copy.env)) if value_key is not None \
+                    else Unknown(f"parameters.{param}", UnknownCause.NOT_STATIC)  # a Key Vault reference
         rg, sub = self.rg, self.sub
         given_rg = _key(body, "resourceGroup")
         given_sub = _key(body, "subscriptionId")
@@ -510,7 +512,6 @@ class Template:
         scope_name = target_scope_of(inner_body, inherited) if given_rg is None else "resourceGroup"
         if scope_name == "resourceGroup" and rg is None:
             rg = RG_NAME
-        name = self.publish(self.value(_get(body, "name"), copy.env))
         address = f"{name}/" if isinstance(name, str) else f"{copy.address}/"
         inner = Template(self.ctx, path, inner_body, params, f"{copy.key}/", self.address_prefix + address, rg,
                          sub, scope_name, self.depth + 1, self.chain,
