@@ -13,6 +13,8 @@ Every figure comes from child processes running the installed command, as a user
 - files per second of the cold scan; single-process parse time of the tree with the parsers'
   own raw trees (once per round, median) and with fleetiac's parse stage (once); worker speed-up
   (cold scan with 1 worker against the default, medians);
+- a cold scan (``--no-cache``) of an ARM JSON tree with as many template and parameter files as the
+  Terraform tree has ``.tf`` files (beside JSON files of other tools, which discovery passes over);
 - Checkov on the same tree, when ``make bench-compare`` has installed it into ``.bench-venv``.
 
 Figures go to stdout and ``bench/results.json``. ``BENCH_SCALE`` (default 1) shrinks or grows the
@@ -35,7 +37,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import generate  # noqa: E402  (a script beside this one, not a package)
+from generate import generate, generate_arm  # noqa: E402  (a script beside this one, not a package)
 
 # Runs one command and reports its wall time and the peak RSS of it and its children: a fresh
 # interpreter per measurement, so ru_maxrss covers that measurement only.
@@ -133,6 +135,9 @@ def main() -> None:
     work = args.work
     tree = generate(work / "tree", tf, bicep)
     files = count_files(tree)
+    arm_tree = generate_arm(work / "arm-tree", tf)
+    arm_scan = [*fleetiac_command(), "scan", str(arm_tree), "--format", "json", "--fail-on", "never", "--no-progress",
+                "--no-cache"]
     cache = work / "cache"
     env = {**os.environ, "FLEETIAC_CACHE_DIR": str(cache), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
     # An installed Python writes bytecode on first import and reuses it; with PYTHONDONTWRITEBYTECODE
@@ -149,7 +154,7 @@ def main() -> None:
     results: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()}", "python": platform.python_version(), "scale": args.scale, "runs": args.runs,
-        "tree": {"terraform": tf, "bicep": bicep, "files": files},
+        "tree": {"terraform": tf, "bicep": bicep, "files": files, "arm": tf},
     }
     step("fleetiac --version")
     results["version"] = median_of(max(5, args.runs), [*fleetiac, "--version"], env)
@@ -177,11 +182,11 @@ def main() -> None:
     # over minutes, and interleaving keeps each ratio between scans made under the same conditions.
     kinds: dict[str, list[dict[str, float]]] = {k: [] for k in
                                                ("calibration", "cold", "cold_one_worker", "first_with_cache", "warm",
-                                                "touch_one")}
+                                                "touch_one", "arm_cold")}
     raw_parse: list[float] = []
     for round_number in range(1, args.runs + 1):
         step(f"round {round_number}/{args.runs}: cold, cold with one worker, first into an empty cache, "
-             "warm, after touching one file, raw single-process parse")
+             "warm, after touching one file, raw single-process parse, cold ARM JSON tree")
         kinds["calibration"].append(measure([sys.executable, "-c", _CALIBRATION], env))
 
         def cold() -> None:
@@ -200,9 +205,12 @@ def main() -> None:
         def raw() -> None:
             raw_parse.append(parse_only(tree, "raw", env))
 
+        def arm() -> None:
+            kinds["arm_cold"].append(measure(arm_scan, env))
+
         # Every other round in the opposite order, so a steady speed-up or slow-down of the machine
         # favours each side of a ratio equally often.
-        order = [cold, one_worker, cached, raw]
+        order = [cold, one_worker, cached, raw, arm]
         for measurement in order if round_number % 2 else reversed(order):
             measurement()
     for kind, runs in kinds.items():
@@ -241,6 +249,8 @@ def report(r: dict) -> None:
         f"warm rescan                     {warm:7.2f} s   ({r['warm_speedup']:.1f}x faster than cold)",
         f"rescan after touching one file  {touch:7.2f} s",
         f"fleetiac --version              {r['version']['seconds']:7.3f} s",
+        f"cold scan, ARM JSON tree        {r['arm_cold']['seconds']:7.2f} s   ({r['tree']['arm']} template and "
+        f"parameter files: {r['tree']['arm'] / r['arm_cold']['seconds']:.0f} files/s)",
         f"cold scan with 1 worker         {r['cold_one_worker']['seconds']:7.2f} s   "
         f"(default workers: {r['worker_speedup']:.2f}x)",
         f"parse only, 1 process, raw      {parse['raw']:7.2f} s   (cold scan takes {cold / parse['raw']:.2f}x that)",

@@ -25,10 +25,11 @@ from analyzer.model import Location
 MAX_DEPTH = 256
 """Deepest nesting of objects and arrays parsed (no hand-written or compiled template comes close)."""
 
-_SPACE = re.compile(r"(?:[ \t\n\r]+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
-_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_TOKEN = re.compile(r'''[ \t\n\r]+|//[^\n]*|/\*.*?\*/|"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"'''
+                    r"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|.", re.DOTALL)
+"""One token of JSON (or a space or comment to skip); anything else is one character, an error."""
 _WORDS = {"true": True, "false": False, "null": None}
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class ArmSyntaxError(Exception):
@@ -53,132 +54,133 @@ class ParsedArm:
     """Where the top-level value starts."""
 
 
-class _Parser:
-    def __init__(self, text: str, path: str) -> None:
-        self.text = text
-        self.path = path
-        self.pos = 0
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def position(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
-
-    def loc(self, offset: int) -> Location:
-        line, column = self.position(offset)
-        return Location(self.path, line, column)
-
-    def fail(self, message: str, offset: int | None = None) -> ArmSyntaxError:
-        line, column = self.position(self.pos if offset is None else offset)
-        return ArmSyntaxError(message, line, column)
-
-    def skip(self) -> None:
-        match = _SPACE.match(self.text, self.pos)
-        self.pos = match.end() if match else self.pos
-        if self.text.startswith("/*", self.pos):
-            raise self.fail("unterminated comment")
-
-    def value(self, depth: int) -> Any:
-        self.skip()
-        if self.pos >= len(self.text):
-            raise self.fail("unexpected end of file: a value is missing")
-        char = self.text[self.pos]
-        if char == "{":
-            return self.obj(depth + 1)
-        if char == "[":
-            return self.array(depth + 1)
-        if char == '"':
-            return self.string()
-        match = _NUMBER.match(self.text, self.pos)
-        if match:
-            self.pos = match.end()
-            token = match.group(0)
-            if re.fullmatch(r"-?[0-9]+", token):
-                if len(token) > 4000:
-                    raise self.fail("a number with more than 4000 digits", match.start())
-                return int(token)
-            return float(token)
-        for word, meaning in _WORDS.items():
-            if self.text.startswith(word, self.pos):
-                self.pos += len(word)
-                return meaning
-        raise self.fail(f"unexpected character {char!r}")
-
-    def string(self) -> str:
-        match = _STRING.match(self.text, self.pos)
-        if match is None:
-            end = self.text.find("\n", self.pos)
-            if end == -1 or '"' not in self.text[self.pos + 1:end]:
-                raise self.fail("unterminated string")
-            raise self.fail("invalid string: a control character or a bad escape")
-        self.pos = match.end()
-        decoded: str = json.loads(match.group(0))
-        return decoded
-
-    def obj(self, depth: int) -> LocatedDict:
-        if depth > MAX_DEPTH:
-            raise self.fail(f"nested more than {MAX_DEPTH} levels deep")
-        self.pos += 1
-        out = LocatedDict()
-        self.skip()
-        if self.text.startswith("}", self.pos):
-            self.pos += 1
-            return out
-        while True:
-            self.skip()
-            if not self.text.startswith('"', self.pos):
-                raise self.fail("expected a property name in double quotes")
-            start = self.pos
-            key = self.string()
-            self.skip()
-            if not self.text.startswith(":", self.pos):
-                raise self.fail("expected ':' after a property name")
-            self.pos += 1
-            out[key] = self.value(depth)
-            out.locs[key] = self.loc(start)
-            self.skip()
-            if self.text.startswith(",", self.pos):
-                self.pos += 1
-                continue
-            if self.text.startswith("}", self.pos):
-                self.pos += 1
-                return out
-            raise self.fail("expected ',' or '}' after a property")
-
-    def array(self, depth: int) -> LocatedList:
-        if depth > MAX_DEPTH:
-            raise self.fail(f"nested more than {MAX_DEPTH} levels deep")
-        self.pos += 1
-        out = LocatedList()
-        self.skip()
-        if self.text.startswith("]", self.pos):
-            self.pos += 1
-            return out
-        while True:
-            self.skip()
-            start = self.pos
-            out.append(self.value(depth))
-            out.locs.append(self.loc(start))
-            self.skip()
-            if self.text.startswith(",", self.pos):
-                self.pos += 1
-                continue
-            if self.text.startswith("]", self.pos):
-                self.pos += 1
-                return out
-            raise self.fail("expected ',' or ']' after an item")
+_VALUE, _VALUE_OR_END, _KEY, _KEY_OR_END, _COLON, _AFTER = range(6)
 
 
 def parse_json(text: str, path: str) -> tuple[Any, Location]:
-    """The value of a JSON document with locations, and where it starts; raises :class:`ArmSyntaxError`."""
-    parser = _Parser(text, path)
-    parser.skip()
-    start = parser.loc(parser.pos)
-    value = parser.value(0)
-    parser.skip()
-    if parser.pos != len(text):
-        raise parser.fail("unexpected text after the JSON value")
-    return value, start
+    """The value of a JSON document with locations, and where it starts; raises :class:`ArmSyntaxError`.
+
+    One regular expression splits the text into tokens (in C); a loop with an explicit stack builds the
+    values, so nesting costs no recursion and is bounded by :data:`MAX_DEPTH`."""
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    def loc(offset: int) -> Location:
+        line, column = position(offset)
+        return Location(path, line, column)
+
+    def fail(message: str, offset: int) -> ArmSyntaxError:
+        line, column = position(offset)
+        return ArmSyntaxError(message, line, column)
+
+    stack: list[Any] = []
+    keys: list[tuple[str, int]] = []
+    root: Any = None
+    start: Location | None = None
+    state = _VALUE
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        first = token[0]
+        if first in " \t\n\r" or (first == "/" and token[1:2] in ("/", "*")):
+            continue
+        offset = match.start()
+        if state == _COLON:
+            if first != ":":
+                raise fail("expected ':' after a property name", offset)
+            state = _VALUE
+            continue
+        if state in (_KEY, _KEY_OR_END):
+            if first == '"' and len(token) > 1:
+                keys.append((_decode(token), offset))
+                state = _COLON
+                continue
+            if first == "}" and state == _KEY_OR_END:
+                stack.pop()
+                state = _AFTER
+                continue
+            if first == '"':
+                raise fail(_bad_string(text, offset), offset)
+            raise fail("expected a property name in double quotes", offset)
+        if state == _AFTER:
+            if not stack:
+                raise fail("unexpected text after the JSON value", offset)
+            top = stack[-1]
+            if first == ",":
+                state = _KEY if isinstance(top, dict) else _VALUE
+            elif (first == "}" and isinstance(top, dict)) or (first == "]" and isinstance(top, list)):
+                stack.pop()
+            elif isinstance(top, dict):
+                raise fail("expected ',' or '}' after a property", offset)
+            else:
+                raise fail("expected ',' or ']' after an item", offset)
+            continue
+        # a value is expected
+        value: Any
+        opened = False
+        if first == "]" and state == _VALUE_OR_END:
+            stack.pop()
+            state = _AFTER
+            continue
+        if first in "{[":
+            if len(stack) >= MAX_DEPTH:
+                raise fail(f"nested more than {MAX_DEPTH} levels deep", offset)
+            value = LocatedDict() if first == "{" else LocatedList()
+            opened = True
+        elif first == '"':
+            if len(token) == 1:
+                raise fail(_bad_string(text, offset), offset)
+            value = _decode(token)
+        elif first == "-" or first.isdigit():
+            if token == "-":
+                raise fail("unexpected character '-'", offset)
+            if _INTEGER.fullmatch(token):
+                if len(token) > 4000:
+                    raise fail("a number with more than 4000 digits", offset)
+                value = int(token)
+            else:
+                value = float(token)
+        elif token in _WORDS:
+            value = _WORDS[token]
+        elif first == "/":
+            raise fail("unterminated comment" if text.startswith("/*", offset) else "unexpected character '/'",
+                       offset)
+        else:
+            raise fail(f"unexpected character {first!r}", offset)
+        if not stack:
+            root, start = value, loc(offset)
+        else:
+            top = stack[-1]
+            if isinstance(top, dict):
+                key, key_offset = keys.pop()
+                top[key] = value
+                top.locs[key] = loc(key_offset)
+            else:
+                top.append(value)
+                top.locs.append(loc(offset))
+        if opened:
+            stack.append(value)
+            state = _KEY_OR_END if first == "{" else _VALUE_OR_END
+        else:
+            state = _AFTER
+    if stack or start is None:
+        raise fail("unexpected end of file: a value is missing", len(text))
+    return root, start
+
+
+def _decode(token: str) -> str:
+    if "\\" not in token:
+        return token[1:-1]
+    decoded: str = json.loads(token)
+    return decoded
+
+
+def _bad_string(text: str, offset: int) -> str:
+    end = text.find("\n", offset)
+    rest = text[offset + 1:end if end != -1 else len(text)]
+    return "invalid string: a control character or a bad escape" if '"' in rest else "unterminated string"
 
 
 TEMPLATE_SCHEMA = re.compile(r"(?:subscription|managementGroup|tenant)?deploymentTemplate\.json", re.IGNORECASE)
@@ -212,7 +214,7 @@ def kind_of(value: Any, display: str) -> str:
 
 Expr = tuple[Any, ...]
 
-_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?[0-9]+(?:\.[0-9]+)?)|(?P<name>[A-Za-z_][\w]*"
+_EXPR_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?[0-9]+(?:\.[0-9]+)?)|(?P<name>[A-Za-z_][\w]*"
                     r"(?:\.[A-Za-z_][\w]*)?(?=\s*\())|(?P<ident>[A-Za-z_$][\w$-]*)|(?P<punct>[(),.\[\]]))")
 
 
@@ -236,7 +238,7 @@ def parse_expression(text: str) -> Expr:
     body = text[1:-1]
     pos = 0
     while pos < len(body):
-        match = _TOKEN.match(body, pos)
+        match = _EXPR_TOKEN.match(body, pos)
         if match is None or match.end() == pos:
             if body[pos:].strip() == "":
                 break
