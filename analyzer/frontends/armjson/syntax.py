@@ -76,7 +76,7 @@ def parse_json(text: str, path: str) -> tuple[Any, Location]:
         line, column = position(offset)
         return ArmSyntaxError(message, line, column)
 
-    stack: list[Any] = []
+    stack: list[LocatedDict | LocatedList] = []
     keys: list[tuple[str, int]] = []
     root: Any = None
     start: Location | None = None
@@ -153,7 +153,7 @@ def parse_json(text: str, path: str) -> tuple[Any, Location]:
             root, start = value, loc(offset)
         else:
             top = stack[-1]
-            if isinstance(top, dict):
+            if isinstance(top, LocatedDict):
                 key, key_offset = keys.pop()
                 top[key] = value
                 top.locs[key] = loc(key_offset)
