@@ -311,3 +311,16 @@ def test_a_loop_past_arms_limit_and_the_budget(tmp_path: Path) -> None:
                                                                                   "variables('v38'))")]
     assert diagnostics == [Diagnostic(Location("main.json", 1, 1), "evaluation stopped after 250,000 values; the "
                                       "rest of this template is unknown")]
+
+
+def test_discovery_reads_only_the_head_of_other_json(tmp_path: Path) -> None:
+    """A large JSON file of another tool is passed over from its first bytes: never read in full, so never
+    refused for its size; a template as large is the scan's, and refused (FIAC901) from its size."""
+    filler = '"x": "' + "a" * (6 * 1024 * 1024) + '"'
+    (tmp_path / "data.json").write_text('{"name": "data", ' + filler + "}", encoding="utf-8")
+    (tmp_path / "big.json").write_text('{"$schema": "' + SCHEMA + '", ' + filler + "}", encoding="utf-8")
+    _, found = discover([tmp_path], tmp_path)
+    assert [f.display for f in found] == ["big.json"]
+    loaded = load(found, ScanOptions(cache=False, workers=1))
+    assert [(d.location.path, d.message) for d in loaded.diagnostics] == [
+        ("big.json", "file is larger than 5 MB (--max-file-size); not analysed")]
