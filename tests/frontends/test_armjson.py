@@ -324,3 +324,22 @@ def test_discovery_reads_only_the_head_of_other_json(tmp_path: Path) -> None:
     loaded = load(found, ScanOptions(cache=False, workers=1))
     assert [(d.location.path, d.message) for d in loaded.diagnostics] == [
         ("big.json", "file is larger than 5 MB (--max-file-size); not analysed")]
+
+
+def test_parameter_files_of_environments(tmp_path: Path) -> None:
+    params = {"group": {"type": "string", "defaultValue": "default"}}
+    text = template([fleet(), member("fleet/m", group="[parameters('group')]")], parameters=params)
+
+    def values(group: str) -> str:
+        return json.dumps({"$schema": PARAMS_SCHEMA, "parameters": {"group": {"value": group}}})
+
+    files = {"main.json": text, "main.dev.parameters.json": values("d"), "main.parameters.prod.json": values("p"),
+             "other.parameters.json": values("no template")}
+    variants, diagnostics = scan(tmp_path, files)
+    assert diagnostics == []
+    assert sorted(m.props.group for v in variants for m in of_kind(v, Kind.MEMBER)) == ["d", "p"]
+    from analyzer.frontends.armjson import _environment
+
+    assert [_environment(p, "main.json") for p in ("main.dev.parameters.json", "main.parameters.prod.json",
+                                                    "azuredeploy.parameters.json", "env/test.json")] == [
+        "dev", "prod", "azuredeploy", "test"]

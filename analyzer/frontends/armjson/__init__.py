@@ -10,7 +10,8 @@ a diagnostic at its line and column.
 Units are formed as the Bicep front end forms them: every root template (one no other scanned template
 links with ``templateLink.relativePath``) is evaluated once per parameter file bound to it, or once
 with its defaults. A parameter file is bound by name (``x.parameters.json`` to ``x.json`` in the same
-folder) or by ``--arm-parameters TEMPLATE=PARAMS``. A linked template with resources of its own is
+folder, ``x.dev.parameters.json`` and ``x.parameters.dev.json`` too) or by ``--arm-parameters
+TEMPLATE=PARAMS``. A linked template with resources of its own is
 evaluated on its own as well (a standalone result).
 """
 
@@ -139,21 +140,34 @@ def arm_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[s
     return Unit("ARM templates", key, evaluate)
 
 
-def bound_template(params: str) -> str | None:
-    """The template a parameter file is bound to by its name: ``x.parameters.json`` -> ``x.json``."""
+def bound_templates(params: str) -> list[str]:
+    """The templates a parameter file may be bound to by its name, the likeliest first:
+    ``x.parameters.json`` -> ``x.json``; ``x.dev.parameters.json`` -> ``x.dev.json``, else ``x.json``;
+    ``x.parameters.dev.json`` -> ``x.json``."""
     folder, name = posixpath.split(params)
-    if not name.lower().endswith(".parameters.json"):
-        return None
-    return posixpath.join(folder, name[: -len(".parameters.json")] + ".json")
-
-
-def _environment(params: str) -> str:
-    name = posixpath.basename(params)
     lowered = name.lower()
-    for suffix in (".parameters.json", ".json"):
-        if lowered.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+    stems: list[str] = []
+    if lowered.endswith(".parameters.json"):
+        stem = name[: -len(".parameters.json")]
+        stems.append(stem)
+        if "." in stem:
+            stems.append(stem.split(".", 1)[0])
+    elif ".parameters." in lowered and lowered.endswith(".json"):
+        stems.append(name[: lowered.index(".parameters.")])
+    return [posixpath.join(folder, stem + ".json") for stem in stems if stem]
+
+
+def _environment(params: str, template: str) -> str:
+    """An environment's name from its parameter file: ``main.dev.parameters.json`` or
+    ``main.parameters.dev.json`` for ``main.json`` is ``dev``; otherwise the file's name without
+    ``.parameters.json`` or ``.json``."""
+    name = posixpath.basename(params)
+    stem = posixpath.basename(template)[: -len(".json")].lower()
+    parts = [p for p in name[: -len(".json")].split(".") if p]
+    rest = [p for p in parts if p.lower() != "parameters"]
+    if len(rest) > 1 and rest[0].lower() == stem:
+        rest = rest[1:]
+    return ".".join(rest) or name
 
 
 def build_units(parsed: Mapping[str, Any], pairs: list[tuple[str, str]]) -> list[Evaluated]:
@@ -177,8 +191,8 @@ def build_units(parsed: Mapping[str, Any], pairs: list[tuple[str, str]]) -> list
                       "evaluated without it"
             out.append(Evaluated(FileResult([], [Diagnostic(Location(template, 1, 1), message)])))
     for params in sorted(parameters):
-        target = bound_template(params)
-        if params not in explicit and target in templates:
+        target = next((t for t in bound_templates(params) if t in templates), None)
+        if params not in explicit and target is not None:
             bound.setdefault(target, []).append(params)
     for path in sorted(templates):
         variants = sorted(set(bound.get(path, [])))
@@ -187,7 +201,7 @@ def build_units(parsed: Mapping[str, Any], pairs: list[tuple[str, str]]) -> list
         if not variants:
             out.append(Evaluated(evaluate_template(templates, path, None), path, None))
         for params in variants:
-            environment = None if len(variants) == 1 else _environment(params)
+            environment = None if len(variants) == 1 else _environment(params, path)
             out.append(Evaluated(evaluate_template(templates, path, parameters[params]), path, environment))
     alone = [p for p in sorted(templates) if p in called and p not in bound]
     standalone = [Evaluated(evaluate_template(templates, p, None), p, None, standalone=True)
