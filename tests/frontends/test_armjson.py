@@ -343,3 +343,28 @@ def test_parameter_files_of_environments(tmp_path: Path) -> None:
     assert [_environment(p, "main.json") for p in ("main.dev.parameters.json", "main.parameters.prod.json",
                                                     "azuredeploy.parameters.json", "env/test.json")] == [
         "dev", "prod", "azuredeploy", "test"]
+
+
+def test_the_outputs_of_a_nested_deployment(tmp_path: Path) -> None:
+    """What `az bicep build` writes for a module's output: ``reference(resourceId('Microsoft.Resources/
+    deployments', 'aks'), '2022-09-01').outputs.id.value`` is the output the nested template declares."""
+    inner = json.loads(template([{"type": CLUSTERS, "apiVersion": "2025-05-01", "name": "[parameters('name')]",
+                                  "location": "westeurope"}], parameters={"name": {"type": "string"}}))
+    inner["outputs"] = {"id": {"type": "string", "value": f"[resourceId('{CLUSTERS}', parameters('name'))]"},
+                        "state": {"type": "string", "value": f"[reference(resourceId('{CLUSTERS}', "
+                                                             "parameters('name'))).provisioningState]"}}
+    module = deployment("aks", {"expressionEvaluationOptions": {"scope": "inner"}, "template": inner,
+                                "parameters": {"name": {"value": "aks-west"}}})
+    uses = "reference(resourceId('Microsoft.Resources/deployments', 'aks'), '2022-09-01').outputs"
+    resources = [fleet(), member("fleet/m", cluster=f"[{uses}.id.value]", group=f"[{uses}.state.value]"), module]
+    variants, diagnostics = scan(tmp_path, {"main.json": template(resources)})
+    (aks,) = of_kind(variants[0], Kind.CLUSTER)
+    (m,) = of_kind(variants[0], Kind.MEMBER)
+    assert (m.props.cluster, m.props.group) == (
+        ResourceRef(aks.key), Unknown("reference(resourceId('Microsoft.ContainerService/managedClusters', "
+                                      "parameters('name'))).provisioningState"))
+    symbolic = {"fleet": fleet(), "aks": module,
+                "m": member("fleet/m", cluster="[reference('aks').outputs.id.value]", dependsOn=["aks"])}
+    variants, diagnostics = scan(tmp_path, {"main.json": template(symbolic, languageVersion="2.0")})
+    (aks,) = of_kind(variants[0], Kind.CLUSTER)
+    assert [m.props.cluster for m in of_kind(variants[0], Kind.MEMBER)] == [ResourceRef(aks.key)]

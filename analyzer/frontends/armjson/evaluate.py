@@ -14,7 +14,8 @@ What a template does:
   ``condition``, a ``copy`` loop, nested child ``resources``, and property ``copy`` loops in its body;
 - ``Microsoft.Resources/deployments`` with an inline ``template`` (``expressionEvaluationOptions``
   ``inner`` or ``outer`` scope) or a ``templateLink.relativePath`` to a scanned template (a path that
-  leads outside the scanned files is not followed).
+  leads outside the scanned files is not followed); ``reference(<such a deployment>).outputs`` are its
+  template's outputs.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ class UnitContext:
     problems: dict[Location, str] = field(default_factory=dict)
     budget: Budget = field(default_factory=Budget)
     expressions: dict[str, Expr | None] = field(default_factory=dict)
+    deployments: dict[str, Template | None] = field(default_factory=dict)
+    """Deployment copy key -> the template it deploys (None: not followed)."""
+    deployment_copies: dict[tuple[str, str], Copy] = field(default_factory=dict)
+    """(template key prefix, deployment name lowered) -> the deployment's copy, for ``reference()``."""
     full_names: dict[str, str] = field(default_factory=dict)
     """Resource key -> its full ARM name (``fleet/member``), for ``resourceId()`` to find it by."""
     calls: int = 0
@@ -107,6 +112,14 @@ def _key(obj: Any, key: str) -> str | None:
         return None
     lowered = key.lower()
     return next((k for k in obj if k.lower() == lowered), None)
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentRef:
+    """What ``reference(<a nested or linked deployment of this template>)`` names: its outputs are known."""
+
+    key: str
+    prefix: str
 
 
 @dataclass
@@ -262,6 +275,8 @@ class Template:
             if isinstance(target, ArmReference):
                 if name.lower() == "principalid":
                     return principal_of(target.target, render(expr))
+                if name.lower() == "outputs" and isinstance(target.target, DeploymentRef):
+                    return self.deployment_outputs(target.target, render(expr))
                 return Unknown(render(expr), UnknownCause.NOT_STATIC)
             if isinstance(target, dict):
                 key = _key(target, name)
@@ -373,12 +388,26 @@ class Template:
     def reference_target(self, value: Any) -> Any:
         """What ``reference(value)`` names: a declared resource (a symbolic name, a resource ID)."""
         if isinstance(value, LocalId):
+            if value.arm_type.lower() == DEPLOYMENTS and _same(value.resource_group, self.rg) \
+                    and _same(value.subscription, self.sub):
+                copy = self.ctx.deployment_copies.get((self.key_prefix, value.name.lower()))
+                return DeploymentRef(copy.key, self.key_prefix) if copy is not None else None
             return value
         if isinstance(value, str) and value in self.symbols and len(self.symbols[value]) == 1:
             copy = self.symbols[value][0]
             if arm_ids.kind_of(copy.arm_type) == Kind.IDENTITY:
                 return ResourceRef(copy.key, "id")
+            if copy.arm_type.lower() == DEPLOYMENTS:
+                return DeploymentRef(copy.key, self.key_prefix)
         return None
+
+    def deployment_outputs(self, target: DeploymentRef, text: str) -> Any:
+        copy = next((c for (prefix, _), c in self.ctx.deployment_copies.items()
+                     if prefix == target.prefix and c.key == target.key), None)
+        if copy is None and self.symbols:
+            copy = next((c for copies in self.symbols.values() for c in copies if c.key == target.key), None)
+        inner = self.deployment(copy) if copy is not None else None
+        return inner.outputs() if inner is not None else Unknown(text, UnknownCause.NOT_STATIC)
 
     # -- resources ---------------------------------------------------------------------------------
     def declarations(self) -> list[Decl]:
@@ -427,6 +456,11 @@ class Template:
                                  arm_type, None)
             if decl.symbol is not None:
                 self.symbols[decl.symbol] = copies
+            if arm_type.lower() == DEPLOYMENTS:
+                for copy in copies:
+                    name = self.publish(self.value(_get(decl.body, "name"), copy.env))
+                    if isinstance(name, str):
+                        self.ctx.deployment_copies[(self.key_prefix, name.lower())] = copy
             pending.append((decl, copies))
         for _decl, copies in pending:
             for copy in copies:
@@ -434,7 +468,9 @@ class Template:
 
     def emit_copy(self, copy: Copy) -> None:
         if copy.arm_type.lower() == DEPLOYMENTS:
-            self.deployment(copy)
+            inner = self.deployment(copy)
+            if inner is not None:
+                inner.emit()
             return
         kind = arm_ids.kind_of(copy.arm_type)
         if kind is not None:
@@ -459,8 +495,15 @@ class Template:
                                           f"{copy.address}.resources[{index}]", full_type, copy):
                 self.emit_copy(child_copy)
 
-    def deployment(self, copy: Copy) -> None:
-        """A nested (inline ``template``) or linked (``templateLink.relativePath``) deployment."""
+    def deployment(self, copy: Copy) -> Template | None:
+        """The template a nested (inline ``template``) or linked (``templateLink.relativePath``) deployment
+        deploys, evaluated once (its outputs may be read before it is emitted); None when not followed."""
+        if copy.key not in self.ctx.deployments:
+            self.ctx.deployments[copy.key] = None  # a deployment whose parameters read its own outputs
+            self.ctx.deployments[copy.key] = self._deployment(copy)
+        return self.ctx.deployments[copy.key]
+
+    def _deployment(self, copy: Copy) -> Template | None:
         body = copy.decl.body
         props = _get(body, "properties")
         where = copy.decl.location
@@ -473,21 +516,21 @@ class Template:
         else:
             relative = self.publish(self.value(_get(_get(props, "templateLink"), "relativePath"), copy.env))
             if not isinstance(relative, str):
-                return  # a URI, or a path only known when deployed: not followed
+                return None  # a URI, or a path only known when deployed: not followed
             path = posixpath.normpath(posixpath.join(posixpath.dirname(self.path), relative))
             linked = self.ctx.files.get(path)
             if linked is None:
-                return  # outside the scanned files (or not a template): not followed
+                return None  # outside the scanned files (or not a template): not followed
             if path in self.chain:
                 chain = " -> ".join((*self.chain[self.chain.index(path):], path))
                 self.ctx.problems.setdefault(where, f"deployment {shown} links a template that links back "
                                              f"to itself: {chain}; it is not analysed")
-                return
+                return None
             inner_body = linked.value
         if self.depth >= MAX_DEPTH:
             self.ctx.problems.setdefault(where, f"deployment {shown} is nested more than {MAX_DEPTH} "
                                          "deployments deep; it is not analysed")
-            return
+            return None
         scope = self.publish(self.value(_get(_get(props, "expressionEvaluationOptions"), "scope"), copy.env))
         outer = isinstance(inline, dict) and not (isinstance(scope, str) and scope.lower() == "inner")
         params: dict[str, Any] = {}
@@ -513,10 +556,21 @@ class Template:
         if scope_name == "resourceGroup" and rg is None:
             rg = RG_NAME
         address = f"{name}/" if isinstance(name, str) else f"{copy.address}/"
-        inner = Template(self.ctx, path, inner_body, params, f"{copy.key}/", self.address_prefix + address, rg,
-                         sub, scope_name, self.depth + 1, self.chain,
-                         names=self.names if outer else None)
-        inner.emit()
+        return Template(self.ctx, path, inner_body, params, f"{copy.key}/", self.address_prefix + address, rg,
+                        sub, scope_name, self.depth + 1, self.chain, names=self.names if outer else None)
+
+    def outputs(self) -> LocatedDict:
+        """The template's outputs as ``reference(<deployment>).outputs`` gives them: ``{name: {"value": v}}``."""
+        out = LocatedDict()
+        declared = _get(self.body, "outputs")
+        for name, decl in (declared.items() if isinstance(declared, dict) else ()):
+            key = _key(decl, "value")
+            if key is None:
+                continue  # an output `copy` loop: not evaluated (unknown through NO_SUCH_PROPERTY)
+            value = self._cached("output:" + name, lambda d=decl, k=key: self.publish(self.value(d[k], {})), name)
+            out[name] = LocatedDict({"type": _get(decl, "type"), "value": value})
+            out.locs[name] = self.loc(declared, name)
+        return out
 
 
 def _as_list(value: Any) -> list[Any]:
