@@ -358,6 +358,7 @@ def test_the_outputs_of_a_nested_deployment(tmp_path: Path) -> None:
     uses = "reference(resourceId('Microsoft.Resources/deployments', 'aks'), '2022-09-01').outputs"
     resources = [fleet(), member("fleet/m", cluster=f"[{uses}.id.value]", group=f"[{uses}.state.value]"), module]
     variants, diagnostics = scan(tmp_path, {"main.json": template(resources)})
+    assert diagnostics == []
     (aks,) = of_kind(variants[0], Kind.CLUSTER)
     (m,) = of_kind(variants[0], Kind.MEMBER)
     assert (m.props.cluster, m.props.group) == (
@@ -366,5 +367,6 @@ def test_the_outputs_of_a_nested_deployment(tmp_path: Path) -> None:
     symbolic = {"fleet": fleet(), "aks": module,
                 "m": member("fleet/m", cluster="[reference('aks').outputs.id.value]", dependsOn=["aks"])}
     variants, diagnostics = scan(tmp_path, {"main.json": template(symbolic, languageVersion="2.0")})
+    assert diagnostics == []
     (aks,) = of_kind(variants[0], Kind.CLUSTER)
     assert [m.props.cluster for m in of_kind(variants[0], Kind.MEMBER)] == [ResourceRef(aks.key)]

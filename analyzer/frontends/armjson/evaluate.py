@@ -201,8 +201,6 @@ class Template:
                 arr.append(self.publish(self.value(item, env)))
                 arr.locs.append(self.loc(raw, index))
             return arr
-        if isinstance(raw, float) and raw.is_integer() and abs(raw) < 2**53:
-            return raw
         return raw
 
     def string(self, text: str, env: Env) -> Any:
