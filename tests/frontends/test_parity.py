@@ -1,5 +1,6 @@
-"""One small platform written three ways -- Terraform azurerm, Terraform azapi and Bicep -- yields
-equal canonical resources, so a rule written once sees the same thing whichever language a team uses.
+"""One small platform written four ways -- Terraform azurerm, Terraform azapi, Bicep, and the ARM JSON
+`az bicep build` compiles that Bicep to (in both its forms) -- yields equal canonical resources, so a
+rule written once sees the same thing whichever language a team uses.
 
 Each platform is run through the public path a rule sees (discover -> ``engine.load``), and every
 resource is reduced to a view: its kind, its name, and its props with references normalised (a
