@@ -43,6 +43,17 @@ def _variables(_ctx: click.Context, _param: click.Parameter, values: tuple[str, 
     return tuple(pairs)
 
 
+def _parameter_files(_ctx: click.Context, _param: click.Parameter,
+                     values: tuple[str, ...]) -> tuple[tuple[Path, Path], ...]:
+    pairs = []
+    for value in values:
+        template, sep, params = value.partition("=")
+        if not sep or not template.strip() or not params.strip():
+            raise click.BadParameter(f"{value!r} is not TEMPLATE=PARAMS")
+        pairs.append((Path(template.strip()), Path(params.strip())))
+    return tuple(pairs)
+
+
 def _operators(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     from analyzer.graph.access import parse_operator
 
@@ -209,6 +220,9 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
                                    "repeatable.")
 @click.option("--var", "variables", multiple=True, callback=_variables, metavar="NAME=VALUE",
               help="A Terraform variable value for root modules; repeatable, wins over files.")
+@click.option("--arm-parameters", "parameter_files", multiple=True, callback=_parameter_files,
+              metavar="TEMPLATE=PARAMS", help="Evaluate the ARM template TEMPLATE with the parameter file PARAMS "
+                                              "(besides x.parameters.json, bound to x.json by name); repeatable.")
 @click.option("--env-vars", is_flag=True, help="Read Terraform variables from TF_VAR_* environment variables.")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Do not scan root-relative paths (files or folders) matching GLOB; repeatable.")
@@ -300,6 +314,7 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
           output: Path | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...], as_of: date,
           show_unknown: bool, operators: tuple[str, ...], assignments: tuple[Path, ...],
           var_files: tuple[Path, ...], aks_versions: tuple[Path, ...], variables: tuple[tuple[str, str], ...],
+          parameter_files: tuple[tuple[Path, Path], ...],
           env_vars: bool, exclude: tuple[str, ...], no_inline_suppressions: bool,
           levels: tuple[tuple[str, str], ...], config_file: Path | None,
           isolated: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
@@ -331,7 +346,7 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
                           show_unknown=show_unknown, operators=effective["operators"],
                           assignments=effective["assignments"],
                           var_files=effective["var-files"], aks_versions=effective["aks-versions"],
-                          variables=variables, env_vars=env_vars,
+                          variables=variables, parameter_files=parameter_files, env_vars=env_vars,
                           exclude=effective["exclude"], levels=effective["levels"],
                           manifests=effective["manifests"],
                           unreadable_fleet_files=effective["unreadable-fleet-files"],

@@ -137,8 +137,9 @@ def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool,
          limits: ReadLimits = DEFAULT_LIMITS) -> None:
     from analyzer.frontends.base import claimed_language, language, language_of
 
-    # By the front ends' suffixes, else by a front end that claims the name or the first bytes.
-    found_language = language_of(path.name) or claimed_language(path.name, lambda: _head(path))
+    # By the front ends' suffixes (a file of a common suffix, .json, only when its language claims it),
+    # else by a front end that claims the name or the first bytes.
+    found_language = language_of(path.name, path) or claimed_language(path.name, lambda: _head(path))
     if found_language is None or (not explicit and path.name.startswith(".")
                                   and not language(found_language).hidden):
         return

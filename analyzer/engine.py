@@ -48,6 +48,8 @@ class ScanOptions:
     """Regional version data (``--aks-versions``): files printed by ``az aks get-versions``."""
     variables: tuple[tuple[str, str], ...] = ()
     """``--var NAME=VALUE`` pairs, in the order given."""
+    parameter_files: tuple[tuple[Path, Path], ...] = ()
+    """(template, parameter file) pairs (``--arm-parameters TEMPLATE=PARAMS``)."""
     env_vars: bool = False
     """Read variables from the environment (``--env-vars``)."""
     exclude: tuple[str, ...] = ()
@@ -145,7 +147,8 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     from analyzer.cache import evaluate_units
     from analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends, without_repeats
 
-    inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None, roots)
+    inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None, roots,
+                        options.parameter_files)
     memo: Memo = NoMemo()
     index = None
     cache_root: Path | None = None

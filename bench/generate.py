@@ -9,6 +9,7 @@ storage, key vaults, AKS clusters), which is what a scanner mostly reads in real
 Same seed, same scale -> byte-identical tree, so figures from different runs are comparable.
 
     python bench/generate.py OUT [--terraform 1000] [--bicep 300] [--seed 8] [--plans 0]
+    python bench/generate.py OUT --arm 1000     # ARM JSON templates only, as many files as the HCL tree
 
 ``--plans N`` writes, under ``OUT/plans``, N Terraform plan files (``terraform show -json`` of a plan
 that creates one root module's resources, as the HCL tree's roots declare them: one plan per root of
@@ -22,6 +23,7 @@ import json
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 REGIONS = ["westeurope", "northeurope", "eastus2", "swedencentral", "uksouth"]
 ENVS = ["dev", "test", "stage", "prod"]
@@ -817,6 +819,140 @@ def plan_tree(out: Path, count: int, rng: random.Random) -> None:
         (folder / "plan.json").write_text(json.dumps(_plan_root(rng, n, n % FILES_PER_ROOT == 0)))
 
 
+# ARM JSON (what `az bicep build` and the quickstarts' azuredeploy.json look like)
+
+ARM_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+ARM_PARAMS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
+
+
+def _arm_template(parameters: dict[str, Any], variables: dict[str, Any], resources: list[Any],
+                  rng: random.Random, lines: int = 200) -> str:
+    """A template of about ``lines`` lines: ``tags`` variables pad it, as owners and cost centers do."""
+    document: dict[str, Any] = {"$schema": ARM_SCHEMA, "contentVersion": "1.0.0.0",
+                                "metadata": {"_generator": {"name": "bicep", "version": "0.30.23.60470"}},
+                                "parameters": parameters, "variables": variables, "resources": resources}
+    tags: dict[str, str] = {}
+    variables["tags"] = tags
+    while json.dumps(document, indent=2).count("\n") < lines:
+        tags[f"note{len(tags):03d}"] = f"change {rng.randrange(10**5)}: reviewed by the platform team"
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _arm_fleet(rng: random.Random, n: int) -> str:
+    groups = rng.sample(GROUPS, 2)
+    parameters = {
+        "location": {"type": "string", "defaultValue": "[resourceGroup().location]"},
+        "fleetName": {"type": "string", "defaultValue": f"fleet-{n:04d}"},
+        "deployerId": {"type": "string"},
+        "members": {"type": "array", "defaultValue": [{"name": f"aks-{n:04d}-a", "group": groups[0]},
+                                                      {"name": f"aks-{n:04d}-b", "group": groups[1]}]},
+    }
+    fleet = "[resourceId('Microsoft.ContainerService/fleets', parameters('fleetName'))]"
+    resources = [
+        {"type": "Microsoft.ContainerService/fleets", "apiVersion": "2025-03-01", "name": "[parameters('fleetName')]",
+         "location": "[parameters('location')]", "identity": {"type": "SystemAssigned"},
+         "properties": {"hubProfile": {"dnsPrefix": "[parameters('fleetName')]"}}, "tags": "[variables('tags')]"},
+        {"copy": {"name": "member", "count": "[length(parameters('members'))]"},
+         "type": "Microsoft.ContainerService/fleets/members", "apiVersion": "2025-03-01",
+         "name": "[format('{0}/{1}', parameters('fleetName'), parameters('members')[copyIndex()].name)]",
+         "properties": {"clusterResourceId": "[resourceId('Microsoft.ContainerService/managedClusters', "
+                                             "parameters('members')[copyIndex()].name)]",
+                        "group": "[parameters('members')[copyIndex()].group]"},
+         "dependsOn": [fleet]},
+        {"type": "Microsoft.ContainerService/fleets/updateStrategies", "apiVersion": "2025-03-01",
+         "name": "[format('{0}/{1}', parameters('fleetName'), 'rollout')]",
+         "properties": {"strategy": {"stages": [
+             {"name": groups[0], "groups": [{"name": groups[0]}],
+              "afterStageWaitInSeconds": rng.choice([0, 600, 3600])},
+             {"name": groups[1], "groups": [{"name": groups[1]}]}]}},
+         "dependsOn": [fleet]},
+        {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+         "scope": "[format('Microsoft.ContainerService/fleets/{0}', parameters('fleetName'))]",
+         "name": f"[guid({fleet[1:-1]}, parameters('deployerId'), 'admin')]",
+         "properties": {"roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "
+                                            f"{ADMIN_ROLE})]",
+                        "principalId": "[parameters('deployerId')]", "principalType": "ServicePrincipal"},
+         "dependsOn": [fleet]},
+        {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": f"aks-{n:04d}",
+         "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                        "parameters": {"location": {"value": "[parameters('location')]"},
+                                       "clusterNames": {"value": [f"aks-{n:04d}-a", f"aks-{n:04d}-b"]}},
+                        "templateLink": {"relativePath": "aks.json"}}},
+    ]
+    return _arm_template(parameters, {}, resources, rng)
+
+
+def _arm_aks(rng: random.Random, n: int) -> str:
+    parameters = {"location": {"type": "string", "defaultValue": rng.choice(REGIONS)},
+                  "clusterNames": {"type": "array", "defaultValue": [f"aks-{n:04d}"]},
+                  "nodeCount": {"type": "int", "defaultValue": rng.choice([1, 2, 3, 5])}}
+    resources = [{"copy": {"name": "clusters", "count": "[length(parameters('clusterNames'))]"},
+                  "type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2025-05-01",
+                  "name": "[parameters('clusterNames')[copyIndex()]]", "location": "[parameters('location')]",
+                  "identity": {"type": "SystemAssigned"},
+                  "properties": {"dnsPrefix": "[parameters('clusterNames')[copyIndex()]]",
+                                 "kubernetesVersion": rng.choice(["1.33", "1.34", "1.35"]),
+                                 "autoUpgradeProfile": {"upgradeChannel": rng.choice(["patch", "stable", "none"])},
+                                 "agentPoolProfiles": [{"name": "system", "count": "[parameters('nodeCount')]",
+                                                        "vmSize": "Standard_D4s_v5", "mode": "System"}]},
+                  "tags": "[variables('tags')]"}]
+    return _arm_template(parameters, {}, resources, rng)
+
+
+def _arm_network(rng: random.Random, n: int) -> str:
+    subnets = [{"name": f"snet-{i}", "prefix": f"10.{rng.randrange(256)}.{i}.0/24"} for i in range(rng.randrange(3, 6))]
+    parameters = {"location": {"type": "string", "defaultValue": rng.choice(REGIONS)},
+                  "subnets": {"type": "array", "defaultValue": subnets}}
+    resources = [{"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-01-01", "name": f"vnet-{n:04d}",
+                  "location": "[parameters('location')]",
+                  "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}, "copy": [
+                      {"name": "subnets", "count": "[length(parameters('subnets'))]",
+                       "input": {"name": "[parameters('subnets')[copyIndex('subnets')].name]",
+                                 "properties": {"addressPrefix":
+                                                "[parameters('subnets')[copyIndex('subnets')].prefix]"}}}]},
+                  "tags": "[variables('tags')]"},
+                 {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-05-01",
+                  "name": f"[format('st{{0}}', uniqueString(resourceGroup().id, '{n}'))]",
+                  "location": "[parameters('location')]", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2",
+                  "properties": {"minimumTlsVersion": "TLS1_2", "allowBlobPublicAccess": False}}]
+    return _arm_template(parameters, {}, resources, rng)
+
+
+def _arm_parameters(rng: random.Random, n: int) -> str:
+    return json.dumps({"$schema": ARM_PARAMS_SCHEMA, "contentVersion": "1.0.0.0", "parameters": {
+        "fleetName": {"value": f"fleet-{n:04d}-{rng.choice(ENVS)}"},
+        "deployerId": {"value": f"{rng.randrange(16**8):08x}-0000-4000-8000-00000000d001"}}}, indent=2) + "\n"
+
+
+def arm_tree(out: Path, count: int, rng: random.Random) -> None:
+    """``count`` ARM template and parameter files under ``out/arm``, with a few JSON files of other tools
+    beside them (not templates: discovery must pass over them cheaply)."""
+    written = 0
+    n = 0
+    while written < count:
+        folder = out / "arm" / f"app-{n:04d}"
+        folder.mkdir(parents=True)
+        if n % 2 == 0:  # a fleet deployment: azuredeploy.json + linked aks.json + parameters
+            files = [("azuredeploy.json", _arm_fleet(rng, n)), ("aks.json", _arm_aks(rng, n)),
+                     ("azuredeploy.parameters.json", _arm_parameters(rng, n))]
+        else:
+            files = [("network.json", _arm_network(rng, n)), ("aks.json", _arm_aks(rng, n))]
+        for name, text in files[: count - written]:
+            (folder / name).write_text(text)
+            written += 1
+        (folder / "settings.json").write_text(json.dumps({"name": f"app-{n:04d}", "owner": "platform"}) + "\n")
+        n += 1
+
+
+def generate_arm(out: Path, count: int = 1000, seed: int = 8) -> Path:
+    """A tree of ``count`` ARM JSON files only (as many as the Terraform tree has ``.tf`` files)."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    arm_tree(out, count, random.Random(seed))
+    return out
+
+
 def generate(out: Path, terraform: int = 1000, bicep: int = 300, seed: int = 8, plans: int = 0) -> Path:
     if out.exists():
         shutil.rmtree(out)
@@ -835,7 +971,13 @@ def main() -> None:
     parser.add_argument("--bicep", type=int, default=300)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--plans", type=int, default=0, help="Terraform plan JSON files (one per root module)")
+    parser.add_argument("--arm", type=int, default=0, metavar="N",
+                        help="instead, a tree of N ARM JSON template and parameter files")
     args = parser.parse_args()
+    if args.arm:
+        generate_arm(args.out, args.arm, args.seed)
+        print(f"generated {args.arm} ARM JSON files under {args.out}")
+        return
     generate(args.out, args.terraform, args.bicep, args.seed, args.plans)
     print(f"generated {args.terraform} Terraform, {args.bicep} Bicep and {args.plans} plan files under {args.out}")
 

@@ -15,6 +15,8 @@ Every figure comes from child processes running the installed command, as a user
   (cold scan with 1 worker against the default, medians);
 - a tree of Terraform plan JSON files (``terraform show -json``), one plan per root module of the HCL
   tree, scanned cold once per round (median);
+- a cold scan (``--no-cache``) of an ARM JSON tree with as many template and parameter files as the
+  Terraform tree has ``.tf`` files (beside JSON files of other tools, which discovery passes over);
 - Checkov on the same tree, when ``make bench-compare`` has installed it into ``.bench-venv``.
 
 Figures go to stdout and ``bench/results.json``. ``BENCH_SCALE`` (default 1) shrinks or grows the
@@ -37,7 +39,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import FILES_PER_ROOT, generate  # noqa: E402  (a script beside this one, not a package)
+from generate import FILES_PER_ROOT, generate, generate_arm  # noqa: E402  (a script beside this one, not a package)
 
 # Runs one command and reports its wall time and the peak RSS of it and its children: a fresh
 # interpreter per measurement, so ru_maxrss covers that measurement only.
@@ -137,6 +139,9 @@ def main() -> None:
     files = count_files(tree)
     plans = max(1, tf // FILES_PER_ROOT)  # one plan per root module of the HCL tree
     plan_tree = generate(work / "plan-tree", 0, 0, plans=plans) / "plans"
+    arm_tree = generate_arm(work / "arm-tree", tf)
+    arm_scan = [*fleetiac_command(), "scan", str(arm_tree), "--format", "json", "--fail-on", "never", "--no-progress",
+                "--no-cache"]
     cache = work / "cache"
     env = {**os.environ, "FLEETIAC_CACHE_DIR": str(cache), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
     # An installed Python writes bytecode on first import and reuses it; with PYTHONDONTWRITEBYTECODE
@@ -153,7 +158,7 @@ def main() -> None:
     results: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()}", "python": platform.python_version(), "scale": args.scale, "runs": args.runs,
-        "tree": {"terraform": tf, "bicep": bicep, "files": files, "plans": plans},
+        "tree": {"terraform": tf, "bicep": bicep, "files": files, "plans": plans, "arm": tf},
     }
     step("fleetiac --version")
     results["version"] = median_of(max(5, args.runs), [*fleetiac, "--version"], env)
@@ -181,11 +186,11 @@ def main() -> None:
     # over minutes, and interleaving keeps each ratio between scans made under the same conditions.
     kinds: dict[str, list[dict[str, float]]] = {k: [] for k in
                                                ("calibration", "cold", "cold_one_worker", "first_with_cache", "warm",
-                                                "touch_one", "plan_cold")}
+                                                "touch_one", "plan_cold", "arm_cold")}
     raw_parse: list[float] = []
     for round_number in range(1, args.runs + 1):
         step(f"round {round_number}/{args.runs}: cold, cold with one worker, first into an empty cache, "
-             "warm, after touching one file, raw single-process parse")
+             "warm, after touching one file, raw single-process parse, cold ARM JSON tree")
         kinds["calibration"].append(measure([sys.executable, "-c", _CALIBRATION], env))
 
         def cold() -> None:
@@ -208,9 +213,13 @@ def main() -> None:
             kinds["plan_cold"].append(measure([*fleetiac, "scan", str(plan_tree), "--format", "json", "--fail-on",
                                                "never", "--no-progress", "--no-cache"], env))
 
+
+        def arm() -> None:
+            kinds["arm_cold"].append(measure(arm_scan, env))
+
         # Every other round in the opposite order, so a steady speed-up or slow-down of the machine
         # favours each side of a ratio equally often.
-        order = [cold, one_worker, cached, raw, plan_cold]
+        order = [cold, one_worker, cached, raw, plan_cold, arm]
         for measurement in order if round_number % 2 else reversed(order):
             measurement()
     for kind, runs in kinds.items():
@@ -249,6 +258,8 @@ def report(r: dict) -> None:
         f"warm rescan                     {warm:7.2f} s   ({r['warm_speedup']:.1f}x faster than cold)",
         f"rescan after touching one file  {touch:7.2f} s",
         f"fleetiac --version              {r['version']['seconds']:7.3f} s",
+        f"cold scan, ARM JSON tree        {r['arm_cold']['seconds']:7.2f} s   ({r['tree']['arm']} template and "
+        f"parameter files: {r['tree']['arm'] / r['arm_cold']['seconds']:.0f} files/s)",
         f"cold scan with 1 worker         {r['cold_one_worker']['seconds']:7.2f} s   "
         f"(default workers: {r['worker_speedup']:.2f}x)",
         f"parse only, 1 process, raw      {parse['raw']:7.2f} s   (cold scan takes {cold / parse['raw']:.2f}x that)",

@@ -139,6 +139,22 @@ FILE_CASES: dict[str, tuple[str, bytes, set[tuple[str, int, int]], str]] = {
                              {("FIAC901", 1, 1)}, "too deep"),
     "a syntax error with a 100 KB token": ("main.tf", b"locals {\n  x = 1 " + b"a" * 100_000 + b"\n}\n",
                                            {("FIAC901", 2, 9)}, "..."),
+    # ARM templates: JSON errors at their line and column; JSON that is no template says nothing.
+    "ARM template: a missing comma": ("azuredeploy.json", b'{\n  "$schema": "https://schema.management.azure.com/'
+                                      b'schemas/2019-04-01/deploymentTemplate.json#"\n  "resources": []\n}\n',
+                                      {("FIAC901", 3, 3)}, "JSON"),
+    "ARM template: unterminated string": ("main.json", b'{"$schema": "https://schema.management.azure.com/schemas/'
+                                          b'2019-04-01/deploymentTemplate.json#",\n "resources": [{"name": "x\n',
+                                          {("FIAC901", 2, 25)}, "unterminated"),
+    "ARM template: 5,000 nested arrays": ("azuredeploy.json", b'{"resources": ' + nested("[", "1", "]").encode()
+                                          + b"}", {("FIAC901", 1, 270)}, "nested"),
+    "ARM template: UTF-16": ("azuredeploy.json", '{"resources": []}'.encode("utf-16"), {("FIAC901", 1, 1)},
+                             "UTF-16"),
+    "ARM template: a 5,000-digit number": ("azuredeploy.json", b'{"resources": [' + b"1" * 5000 + b"]}",
+                                           {("FIAC901", 1, 16)}, "digits"),
+    "ARM template: a bad expression": ("azuredeploy.json", b'{"$schema": "deploymentTemplate.json", "resources": '
+                                       b'[{"type": "[concat(", "name": "[)]"}]}', set(), ""),
+    "JSON that is no template, with a syntax error": ("package.json", b'{"name": "x",,}', set(), ""),
 }
 
 
@@ -468,6 +484,15 @@ def test_mutated_terraform_never_breaks_the_scan(tmp_path: Path, text: str) -> N
 @given(text=mutated(BICEP_SEEDS))
 def test_mutated_bicep_never_breaks_the_scan(tmp_path: Path, text: str) -> None:
     _scan_text(tmp_path / "bicep", "main.bicep", text)
+
+
+ARM_SEEDS = _seed_texts(".json")
+
+
+@FUZZ
+@given(text=mutated(ARM_SEEDS))
+def test_mutated_arm_templates_never_break_the_scan(tmp_path: Path, text: str) -> None:
+    _scan_text(tmp_path / "arm", "azuredeploy.json", text)
 
 
 @FUZZ

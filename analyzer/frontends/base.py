@@ -33,6 +33,7 @@ FRONT_END_MODULES = (
     "analyzer.frontends.yaml",
     "analyzer.frontends.scripts",
     "analyzer.frontends.tfplan",
+    "analyzer.frontends.armjson",
 )
 """One line per front end, in the order their units are evaluated (an ``early`` one first)."""
 
@@ -54,6 +55,10 @@ class Language:
     hidden: bool = False
     """Its files' names start with a dot (a lock file): the discovery lists them, although it skips
     other hidden files."""
+    claims: Callable[[Path], bool] | None = None
+    """A cheap look (the file's name, its first bytes) deciding whether a file with one of the suffixes
+    is of this language at all (``.json`` is an ARM template only when it looks like one); None: every
+    file with the suffix is. A file it does not claim is not scanned, silently."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,8 @@ class ScanInputs:
     """The resolved folders a front end may read files from besides the scanned files (a module
     folder a call names): the scanned root, and each folder named on the command line. Nothing
     outside them is read. Empty: the report root the scanned files are relative to."""
+    parameter_files: tuple[tuple[Path, Path], ...] = ()
+    """(template, parameter file) pairs named with ``--arm-parameters TEMPLATE=PARAMS``."""
 
 
 @dataclass(slots=True)
@@ -255,10 +262,19 @@ def _suffixes() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0])))
 
 
-def language_of(name: str) -> str | None:
-    """The language of a file name, by its longest registered suffix; None when no front end reads it."""
+def language_of(name: str, path: Path | None = None) -> str | None:
+    """The language of a file name, by its longest registered suffix; None when no front end reads it.
+    With the file's ``path``, a language that :attr:`~Language.claims` only some files of its suffix
+    is skipped for a file it does not claim (the next language of a matching suffix is tried)."""
     lowered = name.lower()
-    return next((language for suffix, language in _suffixes() if lowered.endswith(suffix)), None)
+    for suffix, found in _suffixes():
+        if not lowered.endswith(suffix):
+            continue
+        claims = _languages()[found][1].claims
+        if path is not None and claims is not None and not claims(path):
+            continue
+        return found
+    return None
 
 
 def claimed_language(name: str, head: Callable[[], bytes]) -> str | None:

@@ -1,5 +1,6 @@
-"""One small platform written three ways -- Terraform azurerm, Terraform azapi and Bicep -- yields
-equal canonical resources, so a rule written once sees the same thing whichever language a team uses.
+"""One small platform written four ways -- Terraform azurerm, Terraform azapi, Bicep, and the ARM JSON
+`az bicep build` compiles that Bicep to (in both its forms) -- yields equal canonical resources, so a
+rule written once sees the same thing whichever language a team uses.
 
 Each platform is run through the public path a rule sees (discover -> ``engine.load``), and every
 resource is reduced to a view: its kind, its name, and its props with references normalised (a
@@ -10,6 +11,7 @@ language cannot say something, the comparison says so in the short lists below.
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -623,7 +625,32 @@ resource fleetReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{
 }}
 """
 
-SOURCES = {"azurerm": ("main.tf", AZURERM), "azapi": ("main.tf", AZAPI), "bicep": ("main.bicep", BICEP)}
+# The Bicep above as `az bicep build` prints it (an ARM template; Bicep's generator metadata left out),
+# with placeholders for the subscription and the hub subnets.
+ARM = (Path(__file__).with_name("parity_arm.json").read_text(encoding="utf-8")
+       .replace("__HUB_SUBNETS__", HUB_SUBNETS).replace("__SUB__", SUB))
+
+# The same template in the symbolic-name form Bicep writes with `languageVersion` 2.0: resources are an
+# object keyed by the Bicep symbols, dependencies name symbols, and `deployer.properties.principalId`
+# is `reference('deployer')`.
+SYMBOLS = ["fleet", "one", "two", "memberOne", "memberTwo", "rings", "upgrade", "auto", "deployer", "reader",
+           "clusterUser", "fleetOperator", "fleetReader"]
+
+
+def _symbolic(text: str) -> str:
+    template = json.loads(text)
+    resources = template.pop("resources")
+    for resource in resources:
+        resource.pop("dependsOn", None)
+        properties = resource.get("properties", {})
+        if "principalId" in properties and "reference(" in properties["principalId"]:
+            properties["principalId"] = "[reference('deployer').principalId]"
+    head = {"$schema": template.pop("$schema"), "languageVersion": "2.0"}
+    return json.dumps({**head, **template, "resources": dict(zip(SYMBOLS, resources, strict=True))}, indent=2)
+
+
+SOURCES = {"azurerm": ("main.tf", AZURERM), "azapi": ("main.tf", AZAPI), "bicep": ("main.bicep", BICEP),
+           "arm": ("main.json", ARM), "arm-symbolic": ("main.json", _symbolic(ARM))}
 
 # -- what is not compared ------------------------------------------------------------------------
 
@@ -655,7 +682,7 @@ CANNOT_SAY: dict[tuple[str, str], frozenset[str]] = {
 
 # Kinds a language does not declare in this platform: a Bicep file with targetScope 'resourceGroup'
 # deploys into its resource group and cannot declare it.
-NOT_DECLARED = {("bicep", "resource_group")}
+NOT_DECLARED = {("bicep", "resource_group"), ("arm", "resource_group"), ("arm-symbolic", "resource_group")}
 
 # azurerm_role_definition's `name` is the role's display name (role_name); the ARM resource name is
 # the role's GUID, which azurerm calls role_definition_id (role_id). Such definitions are named by
@@ -825,7 +852,8 @@ def test_azapi_says_the_whole_platform(views: dict[str, View]) -> None:
     assert shape(views["azapi"].kinds) == shape(EXPECTED)
 
 
-@pytest.mark.parametrize(("one", "other"), [("azurerm", "azapi"), ("azapi", "bicep"), ("azurerm", "bicep")])
+@pytest.mark.parametrize(("one", "other"), [("azurerm", "azapi"), ("azapi", "bicep"), ("azurerm", "bicep"),
+                                            ("bicep", "arm"), ("azapi", "arm"), ("bicep", "arm-symbolic")])
 def test_every_language_yields_the_same_resources(views: dict[str, View], one: str, other: str) -> None:
     left, right = views[one].without(one, other), views[other].without(other, one)
     for kind in sorted(left.keys() | right.keys()):
