@@ -15,7 +15,7 @@ are skipped; redirections are dropped.
 
 PowerShell: a small lexer of its own (``'...'`` with ``''``, ``"..."`` with backtick escapes and
 ``""``, a backtick before the line end continues the line, ``<# ... #>`` block comments,
-here-strings skipped). Variable names are case-insensitive: they are kept lower-cased.
+here-strings skipped). Variable names are case-insensitive: the evaluator compares them so.
 
 A line that cannot be split (a quote that is never closed) is a :class:`Problem`; the commands
 before and after it are still read.
@@ -37,7 +37,7 @@ _SENTINEL = re.compile("\x00(\\d+)\x01")
 
 @dataclass(frozen=True, slots=True)
 class Var:
-    """``$NAME``: the value of a variable (PowerShell names lower-cased)."""
+    """``$NAME``: the value of a variable."""
 
     name: str
 
@@ -447,7 +447,7 @@ class _PowerShell:
                 # foreach ($m in $list): the loop variable takes values the lexer does not list
                 match = _PS_VAR.search(words[1].raw)
                 if match:
-                    name = (match.group(1) or match.group(2)).lower()
+                    name = match.group(1) or match.group(2)
                     self.script.commands.append(Command([], words[0].line, words[0].column, self.nested + 1,
                                                         name))
             return
@@ -540,7 +540,7 @@ class _PowerShell:
             self.advance()
             return "$"
         self.advance(match.end() - self.i)
-        name = (match.group(1) or match.group(2)).lower()
+        name = match.group(1) or match.group(2)
         if not quoted and self.peek() in ".[" and self.peek(1) not in " \t\n":
             start = self.i
             while self.i < len(self.text) and self.peek() not in " \t\n;|{}":
