@@ -47,11 +47,16 @@ class ScriptsFrontEnd:
         return comments(text, display)
 
 
-def _unit(file: SourceFile, key: str | None, roots: tuple[Path, ...]) -> Unit:
-    def evaluate() -> tuple[list[Evaluated], Any]:
-        from analyzer.frontends.scripts.canonical import evaluate_script
+def pipeline_unit(file: SourceFile, key: str | None, roots: tuple[Path, ...]) -> Unit:
+    """The unit of a pipeline file (:mod:`.pipeline`), which the YAML front end hands over."""
+    return _unit(file, key, roots, pipeline=True)
 
-        result, read = evaluate_script(file, roots)
+
+def _unit(file: SourceFile, key: str | None, roots: tuple[Path, ...], pipeline: bool = False) -> Unit:
+    def evaluate() -> tuple[list[Evaluated], Any]:
+        from analyzer.frontends.scripts.canonical import evaluate_pipeline, evaluate_script
+
+        result, read = (evaluate_pipeline if pipeline else evaluate_script)(file, roots)
         return ([Evaluated(result)] if result.resources or result.diagnostics or result.unknowns else []), read
 
     def unchanged(read: Any) -> bool:
@@ -59,7 +64,7 @@ def _unit(file: SourceFile, key: str | None, roots: tuple[Path, ...]) -> Unit:
 
         return same(read)
 
-    return Unit(file.display, ("scripts", key, tuple(str(r) for r in roots)) if key is not None else None,
+    return Unit(file.display, ("scripts", pipeline, key, tuple(str(r) for r in roots)) if key is not None else None,
                 evaluate, unchanged)
 
 

@@ -50,7 +50,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from analyzer.frontends.arm import canonical_props
-from analyzer.frontends.scripts.lexer import Command, Opaque, Part, Script, Var, Word, lex_powershell, lex_shell
+from analyzer.frontends.scripts.lexer import (
+    Command,
+    Opaque,
+    Part,
+    Problem,
+    Script,
+    Var,
+    Word,
+    lex_powershell,
+    lex_shell,
+)
 from analyzer.frontends.sources import SourceFile, SourceProblem, load_text, within
 from analyzer.knowledge import arm_ids
 from analyzer.model import Diagnostic, FileResult, Kind, Location, Resource, props_for
@@ -116,17 +126,62 @@ def evaluate_script(file: SourceFile, roots: tuple[Path, ...]) -> tuple[FileResu
     except SourceProblem as problem:
         result.diagnostics.append(problem.diagnostic(file.display))
         return result, ()
-    powershell = file.display.lower().endswith(".ps1")
+    powershell = file.language == "powershell"
     script = lex_powershell(text) if powershell else lex_shell(text)
-    if not roots:
-        parts = PurePosixPath(file.display).parts
-        roots = (file.path.parents[len(parts) - 1].resolve(),) if parts else ()
-    state = _State(file, roots, case_insensitive=powershell)
+    state = _State(file, roots or _report_root(file), case_insensitive=powershell)
     run(state, script)
     result.resources.extend(state.resources)
     result.diagnostics.extend(state.diagnostics)
     result.unknowns.extend(state.unknowns)
     return result, tuple(state.read)
+
+
+def evaluate_pipeline(file: SourceFile, roots: tuple[Path, ...]) -> tuple[FileResult, tuple[tuple[str, str], ...]]:
+    """The resources the script steps of a pipeline file create (:mod:`.pipeline`): each step a script
+    with variables of its own; a file that is not YAML is a diagnostic."""
+    import yaml
+
+    from analyzer.frontends.scripts.pipeline import steps
+
+    result = FileResult()
+    try:
+        text = load_text(file)
+        found = list(steps(text))
+    except SourceProblem as problem:
+        result.diagnostics.append(problem.diagnostic(file.display))
+        return result, ()
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = Location(file.display, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1)
+        result.diagnostics.append(Diagnostic(where, f"the pipeline is not YAML: {getattr(error, 'problem', error)}"))
+        return result, ()
+    state = _State(file, roots or _report_root(file))
+    for body, powershell, line, column in found:
+        state.env = {}
+        state.case_insensitive = powershell
+        state.subscription = SUBSCRIPTION
+        script = lex_powershell(body) if powershell else lex_shell(body)
+        run(state, _shifted(script, line, column))
+    result.resources.extend(state.resources)
+    result.diagnostics.extend(state.diagnostics)
+    result.unknowns.extend(state.unknowns)
+    return result, tuple(state.read)
+
+
+def _report_root(file: SourceFile) -> tuple[Path, ...]:
+    parts = PurePosixPath(file.display).parts
+    return (file.path.parents[len(parts) - 1].resolve(),) if parts else ()
+
+
+def _shifted(script: Script, line: int, column: int) -> Script:
+    """A step's script placed where its text starts in the pipeline file (line 1 of the script at
+    ``line``; every line at the block's indentation ``column``)."""
+    def word(w: Word) -> Word:
+        return Word(w.parts, w.raw, w.line + line - 1, w.column + column - 1)
+
+    return Script([Command([word(w) for w in c.words], c.line + line - 1, c.column + column - 1, c.nested,
+                           c.loop_variable) for c in script.commands],
+                  [Problem(p.line + line - 1, p.message) for p in script.problems])
 
 
 def run(state: _State, script: Script) -> None:
