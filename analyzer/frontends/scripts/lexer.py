@@ -316,8 +316,11 @@ def lex_shell(text: str) -> Script:
             if skip_next:
                 skip_next = False
                 continue
+            last = min(max(stop - 1, begin), len(prepared) - 1)
+            while last > begin and prepared[last] in " \t\r\n":
+                last -= 1
             at = where[min(begin, len(where) - 1)] if where else 0
-            raw_end = where[min(max(stop - 1, begin), len(where) - 1)] + 1 if where else 0
+            raw_end = where[last] + 1 if where else 0
             line_no, col = origin[at] if at < len(origin) else (number, 1)
             commands[-1].append(_words(token, table, line[at:raw_end].strip(), line_no, col))
         for words in commands:
