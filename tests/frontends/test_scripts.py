@@ -10,7 +10,7 @@ import pytest
 
 from analyzer.engine import ScanOptions, scan
 from analyzer.frontends.scripts.canonical import SUBSCRIPTION, evaluate_pipeline, evaluate_script
-from analyzer.frontends.scripts.lexer import Opaque, Var, lex_powershell, lex_shell
+from analyzer.frontends.scripts.syntax import Opaque, Var, lex_powershell, lex_shell
 from analyzer.frontends.sources import SourceFile
 from analyzer.model import (
     AutoUpgradeProfileProps,

@@ -1,7 +1,7 @@
 """The scripts front end: the Azure CLI commands of shell and PowerShell scripts.
 
 Many repositories create their fleet, members, strategies and runs with ``az fleet ...`` in a
-script. The scripts are split into commands by a shell lexer (:mod:`.lexer`), and each ``az``
+script. The scripts are split into commands by a shell lexer (:mod:`.syntax`), and each ``az``
 command that creates something becomes the canonical resource it creates (:mod:`.canonical`, which
 lists the commands and flags read). Each file is a unit of its own; the stage JSON files a script
 passes to ``--stages`` are read with it (inside the scanned root), and a change of one evaluates the

@@ -50,7 +50,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from analyzer.frontends.arm import canonical_props
-from analyzer.frontends.scripts.lexer import (
+from analyzer.frontends.scripts.syntax import (
     Command,
     Opaque,
     Part,
