@@ -182,6 +182,17 @@ def test_member_create(tmp_path: Path) -> None:
     assert isinstance(second.props.labels, Unknown) and second.props.group is None
 
 
+def test_member_update_changes_a_created_member(tmp_path: Path) -> None:
+    result = _load(tmp_path, "az fleet create -g rg -n f\n"
+                             "az fleet member create -g rg -f f -n m --member-cluster-id /x\n"
+                             "az fleet member update -g rg -f f -n m --update-group ring-1 --labels a=b\n"
+                             "az fleet member update -g rg -f f -n elsewhere --update-group ring-2\n")
+    member = _one(result, "member")
+    assert isinstance(member.props, MemberProps)
+    assert (member.props.cluster, member.props.group, member.props.labels) == ("/x", "ring-1", {"a": "b"})
+    assert member.where("group").line == 3
+
+
 def test_update_strategy_stages_from_a_file_and_inline(tmp_path: Path) -> None:
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "stages.json").write_text(
@@ -253,7 +264,7 @@ def test_role_assignment_create(tmp_path: Path) -> None:
     grants = [r.props for r in result.resources if isinstance(r.props, RoleAssignmentProps)]
     assert [(g.principal, g.principal_type, g.role, g.scope) for g in grants] == [
         ("0a1b", "ServicePrincipal", "Contributor", "/subscriptions/s/resourceGroups/x"),
-        ("someone@example.com", None, "AKS Reader", ResourceRef("deploy.sh#az-group-create:1")),
+        (Unknown("--assignee someone@example.com"), None, "AKS Reader", ResourceRef("deploy.sh#az-group-create:1")),
         (Unknown("$WHO"), None, "Reader", Unknown("resource group rg-else"))]
 
 

@@ -7,7 +7,8 @@ Each command that creates something becomes the resource it creates, located at 
                                        ``--enable-vnet-integration``, ``--apiserver-subnet-id``,
                                        ``--agent-subnet-id`` count like ``hubProfile``)
 ``az fleet member create``             a member (``--member-cluster-id``, ``--update-group``,
-                                       ``--member-labels``/``--labels``)
+                                       ``--member-labels``/``--labels``); ``az fleet member update``
+                                       changes those of a member the file created
 ``az fleet updatestrategy create``     an update strategy (``--stages``)
 ``az fleet updaterun create``          an update run (``--upgrade-type``, ``--kubernetes-version``,
                                        ``--node-image-selection``, ``--stages``,
@@ -79,6 +80,7 @@ ARM_TYPES = {
     ("fleet", "autoupgradeprofile", "create"): (Kind.AUTO_UPGRADE_PROFILE, FLEETS + "/autoUpgradeProfiles"),
     ("aks", "create"): (Kind.CLUSTER, "Microsoft.ContainerService/managedClusters"),
     ("aks", "update"): (Kind.CLUSTER, "Microsoft.ContainerService/managedClusters"),
+    ("fleet", "member", "update"): (Kind.MEMBER, FLEETS + "/members"),
     ("role", "assignment", "create"): (Kind.ROLE_ASSIGNMENT, "Microsoft.Authorization/roleAssignments"),
     ("group", "create"): (Kind.RESOURCE_GROUP, "Microsoft.Resources/resourceGroups"),
 }
@@ -439,20 +441,17 @@ def _resource(state: _State, command: Command, path: tuple[str, ...], kind: Kind
             props["identity_type"] = "SystemAssigned"
             locations["identity_type"] = where(flags["--enable-managed-identity"][-1][0])
     elif kind == Kind.MEMBER:
+        if path[-1] == "update":
+            # az fleet member update of a member the file created: the flags it sets replace the member's
+            take("group", "--update-group")
+            _labels(state, flags, props, locations)
+            created = _created(state, arm_type, name, group, props["fleet"])
+            if created is not None:
+                _merge(created, {k: v for k, v in props.items() if k != "fleet"}, locations)
+            return
         take("cluster", "--member-cluster-id")
         take("group", "--update-group")
-        if "--member-labels" in flags:
-            word, values = flags["--member-labels"][-1]
-            labels: Any = {}
-            for value_word in values:
-                value = _value(state, value_word)
-                if not isinstance(value, str):
-                    labels = Unknown(word.raw + " " + value_word.raw)
-                    break
-                key, _, text = value.partition("=")
-                labels[key] = text
-            props["labels"] = labels
-            locations["labels"] = where(word)
+        _labels(state, flags, props, locations)
     elif kind in (Kind.UPDATE_STRATEGY, Kind.UPDATE_RUN):
         if "--stages" in flags:
             props["stages"] = _stages(state, flags["--stages"][-1])
@@ -492,8 +491,11 @@ def _resource(state: _State, command: Command, path: tuple[str, ...], kind: Kind
         take("sku_tier", "--tier", TIERS)
         take("support_plan", "--k8s-support-plan")
     elif kind == Kind.ROLE_ASSIGNMENT:
-        if take("principal", "--assignee-object-id") is None:
-            take("principal", "--assignee")
+        if take("principal", "--assignee-object-id") is None and take("principal", "--assignee") is not None:
+            # --assignee is an object ID, an application ID or a sign-in name, resolved by the Azure CLI:
+            # not an object ID to compare with others, but the same text names the same principal
+            assignee = props["principal"]
+            props["principal"] = assignee if isinstance(assignee, Unknown) else Unknown(f"--assignee {assignee}")
         take("principal_type", "--assignee-principal-type")
         take("role", "--role")
         if take("scope", "--scope") is None and "--resource-group" in flags:
@@ -516,18 +518,40 @@ def _resource(state: _State, command: Command, path: tuple[str, ...], kind: Kind
         locations=locations))
 
 
+def _labels(state: _State, flags: Flags, props: dict[str, Any], locations: dict[str, Location]) -> None:
+    """``--member-labels env=prod ring=0``: a dict, unknown when a word is."""
+    if "--member-labels" not in flags:
+        return
+    word, values = flags["--member-labels"][-1]
+    labels: Any = {}
+    for value_word in values:
+        value = _value(state, value_word)
+        if not isinstance(value, str):
+            labels = Unknown(word.raw + " " + value_word.raw)
+            break
+        key, _, text = value.partition("=")
+        labels[key] = text
+    props["labels"] = labels
+    locations["labels"] = Location(state.file.display, word.line, word.column)
+
+
 def _update_cluster(created: Resource, flags: Flags, take: Any, props: dict[str, Any],
                     locations: dict[str, Location]) -> None:
     """``az aks update`` of a cluster the script created: the flags it sets replace the cluster's."""
-    from dataclasses import asdict
-
     take("auto_upgrade_channel", "--auto-upgrade-channel")
     take("node_os_upgrade_channel", "--node-os-upgrade-channel")
     take("sku_tier", "--tier", TIERS)
     take("support_plan", "--k8s-support-plan")
-    merged = {k: v for k, v in asdict(created.props).items() if v is not None}
+    _merge(created, props, locations)
+
+
+def _merge(created: Resource, props: dict[str, Any], locations: dict[str, Location]) -> None:
+    from dataclasses import fields
+
+    merged = {f.name: getattr(created.props, f.name) for f in fields(created.props)
+              if getattr(created.props, f.name) is not None}
     merged.update(props)
-    created.props = props_for(Kind.CLUSTER, merged)
+    created.props = props_for(created.kind, merged)
     created.locations.update(locations)
 
 
