@@ -117,9 +117,19 @@ def test_variables_from_earlier_assignments_and_unknowns(tmp_path: Path) -> None
                              "az fleet create -g rg -n \"f-$N\"\n")
     fleets = [(r.name, r.resource_group) for r in result.resources]
     assert fleets == [("rg-fleet-hub", "rg-fleet"), (Unknown("$UNSET"), "rg-fleet"),
-                      ("late", Unknown("$RG")), (Unknown("f-$N"), "rg")]
+                      ("late", Unknown("$RG (set at line 5)")), (Unknown("f-$N (line 7)"), "rg")]
     assert result.resources[1].name.cause == UnknownCause.NO_INPUT_VALUE
     assert result.resources[2].resource_group.cause == UnknownCause.UNKNOWN_LOOP
+
+
+def test_command_output_differs_at_each_place(tmp_path: Path) -> None:
+    result = _load(tmp_path, "for c in a b; do az fleet create -g rg -n \"$c\"; done\n"
+                             "for c in a b; do az fleet create -g rg -n \"$c\"; done\n"
+                             "az fleet create -g rg -n \"f-$(date +%s)\"\n"
+                             "az fleet create -g rg -n \"f-$(date +%s)\"\n")
+    assert [r.name for r in result.resources] == [
+        Unknown("$c (loop at line 1)"), Unknown("$c (loop at line 2)"), Unknown("f-$(date +%s) (line 3)"),
+        Unknown("f-$(date +%s) (line 4)")]
 
 
 def test_powershell_variables_are_case_insensitive(tmp_path: Path) -> None:
@@ -144,7 +154,7 @@ def test_lookups_of_created_resources_are_references(tmp_path: Path) -> None:
     members = [r for r in result.resources if isinstance(r.props, MemberProps)]
     assert [m.props.cluster for m in members] == [
         ResourceRef("deploy.sh#az-aks-create:3"), ResourceRef("deploy.sh#az-aks-create:4"),
-        Unknown("az aks show -g rg-aks -n elsewhere --query id -o tsv"),
+        Unknown("az aks show -g rg-aks -n elsewhere --query id -o tsv (line 8)"),
         "/subscriptions/0/resourceGroups/r/providers/Microsoft.ContainerService/managedClusters/x"]
     assert [m.props.fleet for m in members][:3] == [ResourceRef("deploy.sh#az-fleet-create:2")] * 3
     assert members[3].props.fleet == Unknown("fleet other (not created by this script)")

@@ -192,8 +192,9 @@ def run(state: _State, script: Script) -> None:
                                f"line {problem.line} of the script is not read: {problem.message}"))
     for command in script.commands:
         if command.loop_variable is not None:
-            _assign(state, command.loop_variable,
-                    (Unknown("$" + command.loop_variable, UnknownCause.UNKNOWN_LOOP),), command.nested)
+            # each loop's variable is a value of its own: two loops over one name are not one value
+            _assign(state, command.loop_variable, (Unknown(f"${command.loop_variable} (loop at line {command.line})",
+                                                           UnknownCause.UNKNOWN_LOOP),), 0, command.line)
             continue
         _command(state, command)
 
@@ -202,11 +203,11 @@ def _name(state: _State, name: str) -> str:
     return name.lower() if state.case_insensitive else name
 
 
-def _assign(state: _State, name: str, value: tuple[Any, ...], nested: int) -> None:
+def _assign(state: _State, name: str, value: tuple[Any, ...], nested: int, line: int) -> None:
     key = _name(state, name)
     if nested:
         # assigned in a loop or a branch: which value it holds afterwards is not known
-        value = (Unknown("$" + name, UnknownCause.UNKNOWN_LOOP),)
+        value = (Unknown(f"${name} (set at line {line})", UnknownCause.UNKNOWN_LOOP),)
     state.env[key] = value
 
 
@@ -220,7 +221,7 @@ def _resolve(state: _State, word: Word) -> tuple[Any, ...]:
             value = state.env.get(_name(state, part.name))
             out.extend(value if value is not None else (Unknown("$" + part.name, UnknownCause.NO_INPUT_VALUE),))
         elif part.command:
-            out.append(_substitution(state, part))
+            out.append(_substitution(state, part, word.line))
         else:
             out.append(Unknown(part.text))
     return tuple(out)
@@ -243,8 +244,14 @@ def _joined(state: _State, parts: tuple[Any, ...], raw: str) -> Any:
         found = _created(state, parsed.type, parsed.names[-1], parsed.resource_group)
         if found is not None:
             return ResourceRef(found.key)
-    unknown = next((p for p in parts if isinstance(p, Unknown)), None)
-    return Unknown(raw.strip("\"'"), unknown.cause if unknown is not None else UnknownCause.NOT_STATIC)
+    unknowns = [p for p in parts if isinstance(p, Unknown)]
+    text = raw.strip("\"'")
+    # a word with command output in it differs at each place it runs; a variable's value does not
+    placed = [p.text.rpartition(" (")[2] for p in unknowns
+              if p.cause == UnknownCause.NOT_STATIC and p.text.endswith(")")]
+    if placed:
+        text += " (" + placed[0]
+    return Unknown(text, unknowns[0].cause if unknowns else UnknownCause.NOT_STATIC)
 
 
 def _created(state: _State, arm_type: str, name: Any, group: Any, fleet: Any = None) -> Resource | None:
@@ -259,11 +266,12 @@ def _created(state: _State, arm_type: str, name: Any, group: Any, fleet: Any = N
     return found[-1] if found else None
 
 
-def _substitution(state: _State, part: Opaque) -> Any:
+def _substitution(state: _State, part: Opaque, line: int) -> Any:
     """``$(az aks show -g RG -n NAME --query id -o tsv)``: a reference to that cluster when the script
     creates it; any other command's output is unknown."""
     script = lex_powershell(part.text) if state.case_insensitive else lex_shell(part.text)
-    unknown = Unknown(part.text, UnknownCause.NOT_STATIC)
+    # the output of a command is a value of its own at each place it runs ($(date +%s) twice differs)
+    unknown = Unknown(f"{part.text} (line {line})", UnknownCause.NOT_STATIC)
     if len(script.commands) != 1 or script.problems:
         return unknown
     path, flags = _parse_az(state, script.commands[0])
@@ -341,13 +349,14 @@ def _command(state: _State, command: Command) -> None:
         name = words[0].parts[0].name
         rest = words[2:]
         if len(rest) == 1:
-            _assign(state, name, _resolve(state, rest[0]), command.nested)
+            _assign(state, name, _resolve(state, rest[0]), command.nested, command.line)
         elif rest and (rest[0].literal or "").lower() == "az":
-            _assign(state, name, (_substitution(state, Opaque(" ".join(w.raw for w in rest), command=True)),),
-                    command.nested)
+            _assign(state, name, (_substitution(state, Opaque(" ".join(w.raw for w in rest), command=True),
+                                                command.line),), command.nested, command.line)
             _command(state, Command(rest, rest[0].line, rest[0].column, command.nested))
         else:
-            _assign(state, name, (Unknown(" ".join(w.raw for w in rest)),), command.nested)
+            _assign(state, name, (Unknown(f"{' '.join(w.raw for w in rest)} (line {command.line})"),),
+                    command.nested, command.line)
         return
     assignments = 0
     for word in words:
@@ -362,7 +371,8 @@ def _command(state: _State, command: Command) -> None:
             assert isinstance(first, str)
             name, _, after = first.partition("=")
             value_parts: tuple[Part, ...] = ((after,) if after else ()) + word.parts[1:]
-            _assign(state, name, _resolve(state, Word(value_parts, word.raw, word.line, word.column)), command.nested)
+            _assign(state, name, _resolve(state, Word(value_parts, word.raw, word.line, word.column)),
+                    command.nested, command.line)
         return
     if assignments:
         command = Command(words[assignments:], command.line, command.column, command.nested)
