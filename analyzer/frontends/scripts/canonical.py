@@ -84,6 +84,8 @@ ARM_TYPES = {
     ("role", "assignment", "create"): (Kind.ROLE_ASSIGNMENT, "Microsoft.Authorization/roleAssignments"),
     ("group", "create"): (Kind.RESOURCE_GROUP, "Microsoft.Resources/resourceGroups"),
 }
+MAX_DEPTH = 8
+"""Command substitutions nested deeper than this are unknown without being read."""
 SHOW = {("aks", "show"): "Microsoft.ContainerService/managedClusters", ("fleet", "show"): FLEETS,
         ("group", "show"): "Microsoft.Resources/resourceGroups",
         ("fleet", "updatestrategy", "show"): FLEETS + "/updateStrategies",
@@ -113,6 +115,8 @@ class _State:
     read: list[tuple[str, str]] = field(default_factory=list)
     """The stage files read: (absolute path, SHA-256 of their bytes)."""
     case_insensitive: bool = False
+    depth: int = 0
+    """How many command substitutions are being read, one inside the other."""
 
 
 def load_script(file: SourceFile, roots: Iterable[Path] = ()) -> FileResult:
@@ -269,9 +273,19 @@ def _created(state: _State, arm_type: str, name: Any, group: Any, fleet: Any = N
 def _substitution(state: _State, part: Opaque, line: int) -> Any:
     """``$(az aks show -g RG -n NAME --query id -o tsv)``: a reference to that cluster when the script
     creates it; any other command's output is unknown."""
-    script = lex_powershell(part.text) if state.case_insensitive else lex_shell(part.text)
     # the output of a command is a value of its own at each place it runs ($(date +%s) twice differs)
     unknown = Unknown(f"{part.text} (line {line})", UnknownCause.NOT_STATIC)
+    if state.depth >= MAX_DEPTH:
+        return Unknown(unknown.text, UnknownCause.TOO_DEEP)
+    state.depth += 1
+    try:
+        return _looked_up(state, part, unknown)
+    finally:
+        state.depth -= 1
+
+
+def _looked_up(state: _State, part: Opaque, unknown: Unknown) -> Any:
+    script = lex_powershell(part.text) if state.case_insensitive else lex_shell(part.text)
     if len(script.commands) != 1 or script.problems:
         return unknown
     path, flags = _parse_az(state, script.commands[0])
