@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from analyzer.engine import ScanOptions, scan
-from analyzer.frontends.scripts.canonical import SUBSCRIPTION, evaluate_pipeline, evaluate_script
+from analyzer.frontends.scripts.canonical import FLEET_RP, SUBSCRIPTION, evaluate_pipeline, evaluate_script
 from analyzer.frontends.scripts.syntax import Opaque, Var, lex_powershell, lex_shell
 from analyzer.frontends.sources import SourceFile
 from analyzer.model import (
@@ -169,7 +169,7 @@ def test_fleet_create_and_its_hub(tmp_path: Path) -> None:
                              "az fleet create -g rg -n hub --enable-hub --enable-managed-identity\n"
                              "az fleet create -g rg -n private --enable-private-cluster --enable-vnet-integration "
                              "--apiserver-subnet-id /s/api --agent-subnet-id=/s/agents --assign-identity /id/u\n")
-    plain, hub, private = (r.props for r in result.resources)
+    plain, hub, private = (r.props for r in result.resources if r.kind == "fleet")
     assert isinstance(plain, FleetProps) and isinstance(hub, FleetProps) and isinstance(private, FleetProps)
     assert (plain.hub, plain.hub_settable, plain.by_command, plain.identity_type) == (False, True, True, None)
     assert (hub.hub, hub.identity_type) == (True, "SystemAssigned")
@@ -178,6 +178,11 @@ def test_fleet_create_and_its_hub(tmp_path: Path) -> None:
         True, True, True, "/s/api", "/s/agents", "UserAssigned", ("/id/u",))
     assert result.resources[2].where("hub_agent_subnet").column == 114
     assert result.resources[0].arm_type == "Microsoft.ContainerService/fleets"
+    # the command grants the Fleet RP Network Contributor on the agent subnet (azure-facts §3)
+    grant = _one(result, "role_assignment")
+    assert isinstance(grant.props, RoleAssignmentProps)
+    assert (grant.props.principal, grant.props.role, grant.props.scope, grant.location.column) == (
+        FLEET_RP, "Network Contributor", "/s/agents", 114)
 
 
 def test_member_create(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ Each command that creates something becomes the resource it creates, located at 
 =====================================  =========================================================
 ``az fleet create``                    a fleet (``--enable-hub``, ``--enable-private-cluster``,
                                        ``--enable-vnet-integration``, ``--apiserver-subnet-id``,
-                                       ``--agent-subnet-id`` count like ``hubProfile``)
+                                       ``--agent-subnet-id`` count like ``hubProfile``); with
+                                       ``--agent-subnet-id``, also the Network Contributor grant
+                                       on that subnet to the Fleet RP that the command makes
 ``az fleet member create``             a member (``--member-cluster-id``, ``--update-group``,
                                        ``--member-labels``/``--labels``); ``az fleet member update``
                                        changes those of a member the file created
@@ -70,6 +72,9 @@ from analyzer.values import ResourceRef, Unknown, UnknownCause
 SUBSCRIPTION = Unknown("az account show --query id")
 """The subscription the Azure CLI signed in to: one value for every script (``az account set`` and
 ``--subscription`` change it)."""
+
+FLEET_RP = Unknown("the Azure Kubernetes Service - Fleet RP service principal")
+"""The principal ``az fleet create --agent-subnet-id`` grants Network Contributor on the subnet."""
 
 FLEETS = "Microsoft.ContainerService/fleets"
 ARM_TYPES = {
@@ -540,6 +545,17 @@ def _resource(state: _State, command: Command, path: tuple[str, ...], kind: Kind
         location=Location(file.display, command.line, command.column), props=props_for(kind, props),
         name=name, resource_group=group, subscription=subscription, arm_type=arm_type, existing=existing,
         locations=locations))
+    if kind == Kind.FLEET and props.get("hub_agent_subnet") is not None:
+        # azure-facts §3: the Fleet RP needs Network Contributor on the agent subnet, and `az fleet
+        # create` grants it itself (IaC must declare the grant). Its object ID differs per tenant.
+        where_subnet = locations["hub_agent_subnet"]
+        state.resources.append(Resource(
+            key=key + "/fleet-rp-grant", address=f"{address} (its grant to the Fleet RP)",
+            kind=Kind.ROLE_ASSIGNMENT, source_type=command_text, language=file.language, location=where_subnet,
+            props=props_for(Kind.ROLE_ASSIGNMENT, {"principal": FLEET_RP, "role": "Network Contributor",
+                                                   "scope": props["hub_agent_subnet"]}),
+            subscription=subscription, arm_type="Microsoft.Authorization/roleAssignments",
+            locations={"principal": where_subnet, "role": where_subnet, "scope": where_subnet}))
 
 
 def _labels(state: _State, flags: Flags, props: dict[str, Any], locations: dict[str, Location]) -> None:
