@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -353,3 +354,33 @@ def test_manifests_beside_a_script_fleet(tmp_path: Path, configured: bool) -> No
     found = [(f.rule_id, f.location.line) for f in [*report.findings]]
     # beside a fleet a script creates, the target is unknown; the configuration may name that fleet
     assert found == ([("FIAC301", 1)] if configured else [("FIAC902", 1)])
+
+
+def test_a_changed_stage_file_is_read_again_with_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLEETIAC_CACHE_DIR", str(tmp_path / "cache"))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "rollout.sh").write_text(
+        "az fleet create -g rg -n f\naz aks create -g rg -n c1\n"
+        "az fleet member create -g rg -f f -n m1 --update-group canary "
+        "--member-cluster-id \"$(az aks show -g rg -n c1 --query id -o tsv)\"\n"
+        "az fleet updatestrategy create -g rg -f f -n s --stages stages.json\n", encoding="utf-8")
+    options = ScanOptions(select=("FIAC201",), as_of=date(2026, 11, 23))
+    findings = []
+    for group in ("canary", "prod", "canary"):
+        (tree / "stages.json").write_text(json.dumps({"stages": [{"name": "a", "groups": [{"name": group}]}]}),
+                                          encoding="utf-8")
+        findings.append([(f.rule_id, f.location.line) for f in scan([tree], options).findings])
+    assert findings == [[], [("FIAC201", 3)], []]
+
+
+def test_workflows_are_discovered_in_github_only(tmp_path: Path) -> None:
+    from analyzer.discovery import discover
+
+    for path in (".github/workflows/ci.yml", ".github/dependabot.yml", ".gitlab/ci.yml", "a/.github/workflows/x.yaml",
+                 ".github/.hidden/y.yml"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("on: push\n", encoding="utf-8")
+    _, files = discover([tmp_path])
+    assert [f.display for f in files] == [".github/dependabot.yml", ".github/workflows/ci.yml",
+                                          "a/.github/workflows/x.yaml"]
