@@ -313,7 +313,12 @@ def test_pipeline_steps(tmp_path: Path) -> None:
                         "          $N = 'f1'\n"
                         "          az fleet create -g rg -n $N\n"
                         "      - run: az fleet create -g rg -n \"$N\"\n"
-                        "        shell: bash\n", encoding="utf-8")
+                        "        shell: bash\n"
+                        "      - run: az fleet create -g rg -n cmd\n"
+                        "        shell: cmd\n"
+                        "      - uses: actions/github-script@v7\n"
+                        "        with:\n"
+                        "          script: console.log(\"az fleet create -n js\")\n", encoding="utf-8")
     result, _ = evaluate_pipeline(SourceFile(workflow, ".github/workflows/ci.yml", "yaml"), (tmp_path.resolve(),))
     assert [(r.name, r.location.line, r.location.column) for r in result.resources] == [
         ("f1", 9, 11), (Unknown("$N"), 10, 14)]

@@ -152,12 +152,12 @@ def evaluate_pipeline(file: SourceFile, roots: tuple[Path, ...]) -> tuple[FileRe
     with variables of its own; a file that is not YAML is a diagnostic."""
     import yaml
 
-    from analyzer.frontends.scripts.pipeline import steps
+    from analyzer.frontends.scripts.pipeline import is_workflow, steps
 
     result = FileResult()
     try:
         text = load_text(file)
-        found = list(steps(text))
+        found = list(steps(text, is_workflow(file.display)))
     except SourceProblem as problem:
         result.diagnostics.append(problem.diagnostic(file.display))
         return result, ()

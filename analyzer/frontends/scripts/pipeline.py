@@ -5,10 +5,11 @@ A pipeline file is YAML; the YAML front end hands the files that are pipelines b
 reads only their steps' scripts:
 
 - GitHub Actions: a step's ``run:``, in the shell its ``shell:`` (or the job's or workflow's
-  ``defaults.run.shell``) names: PowerShell for ``pwsh``/``powershell``, else bash.
+  ``defaults.run.shell``) names: bash (the default) or ``sh``, PowerShell for ``pwsh``/``powershell``;
+  other shells (``cmd``, ``python``) are not read.
 - Azure Pipelines: a step's ``script:`` and ``bash:`` (shell), ``pwsh:`` and ``powershell:``
   (PowerShell), and the ``inlineScript`` input of a task (``AzureCLI@2``), whose ``scriptType``
-  ``ps``/``pscore`` is PowerShell.
+  ``ps``/``pscore`` is PowerShell and ``batch`` is not read.
 
 Each step is a script of its own (its variables do not reach the next step), but the resources of
 every step of the file are one unit: a member created in a later step belongs to the fleet an earlier
@@ -27,14 +28,20 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 _PIPELINE_NAME = re.compile(r"azure-pipelines[^/]*\.ya?ml", re.I)
 _POWERSHELL = {"pwsh", "powershell", "ps", "pscore"}
+_SHELLS = {"bash", "sh"}
 
 
 def is_pipeline(display: str) -> bool:
     """Whether a YAML file is a pipeline by its path."""
+    return is_workflow(display) or bool(_PIPELINE_NAME.fullmatch(PurePosixPath(display).name))
+
+
+def is_workflow(display: str) -> bool:
+    """Whether a YAML file is a GitHub Actions workflow by its path."""
     path = PurePosixPath(display)
     parent = path.parent.as_posix()
-    return ((parent == ".github/workflows" or parent.endswith("/.github/workflows")) and \
-        path.suffix.lower() in (".yml", ".yaml")) or bool(_PIPELINE_NAME.fullmatch(path.name))
+    return (parent == ".github/workflows" or parent.endswith("/.github/workflows")) and \
+        path.suffix.lower() in (".yml", ".yaml")
 
 
 def _value(node: MappingNode, key: str) -> Node | None:
@@ -48,19 +55,21 @@ def _text(node: Node | None) -> str | None:
     return node.value if isinstance(node, ScalarNode) and isinstance(node.value, str) else None
 
 
-def steps(text: str) -> Iterator[tuple[str, bool, int, int]]:
+def steps(text: str, github: bool) -> Iterator[tuple[str, bool, int, int]]:
     """Each script step: its text, whether it is PowerShell, and the line and column (1-based) of its
-    first character in the file. Raises ``yaml.YAMLError``."""
+    first character in the file. ``github``: a GitHub Actions workflow (only ``run:`` is a script
+    there; ``with: script:`` is an action's input, JavaScript for ``actions/github-script``), else an
+    Azure Pipelines file. Raises ``yaml.YAMLError``."""
     lines = text.splitlines()
     for root in yaml.compose_all(text, Loader=yaml.SafeLoader):
         if root is not None:
-            yield from _walk(root, None, lines)
+            yield from _walk(root, None, lines, github)
 
 
-def _walk(node: Node, shell: str | None, lines: list[str]) -> Iterator[tuple[str, bool, int, int]]:
+def _walk(node: Node, shell: str | None, lines: list[str], github: bool) -> Iterator[tuple[str, bool, int, int]]:
     if isinstance(node, SequenceNode):
         for item in node.value:
-            yield from _walk(item, shell, lines)
+            yield from _walk(item, shell, lines, github)
         return
     if not isinstance(node, MappingNode):
         return
@@ -74,16 +83,24 @@ def _walk(node: Node, shell: str | None, lines: list[str]) -> Iterator[tuple[str
         name = _text(key)
         if not isinstance(value, ScalarNode):
             if name != "defaults":
-                yield from _walk(value, shell, lines)
+                yield from _walk(value, shell, lines, github)
             continue
-        if name == "run":
-            powershell = (own or "bash").split()[0].lower() in _POWERSHELL
+        if github:
+            if name != "run":
+                continue
+            kind = ((own or "bash").split() or ["bash"])[0].lower()
+            if kind not in _SHELLS | _POWERSHELL:
+                continue  # cmd, python or a custom shell: not read
+            powershell = kind in _POWERSHELL
         elif name in ("script", "bash"):
             powershell = False
         elif name in ("pwsh", "powershell"):
             powershell = True
         elif name == "inlineScript":
-            powershell = (_text(_value(node, "scriptType")) or "bash").lower() in _POWERSHELL
+            kind = (_text(_value(node, "scriptType")) or "bash").lower()
+            if kind not in _SHELLS | _POWERSHELL:
+                continue  # batch
+            powershell = kind in _POWERSHELL
         else:
             continue
         yield (value.value, powershell, *_start(value, lines))
