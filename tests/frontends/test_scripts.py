@@ -389,3 +389,25 @@ def test_workflows_are_discovered_in_github_only(tmp_path: Path) -> None:
     _, files = discover([tmp_path])
     assert [f.display for f in files] == [".github/dependabot.yml", ".github/workflows/ci.yml",
                                           "a/.github/workflows/x.yaml"]
+
+
+def test_stages_of_a_file_are_located_in_it(tmp_path: Path) -> None:
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "stages.json").write_text('{\n  "stages": [\n    {"name": "s1",\n     "groups": [\n'
+                                                  '       {"name": "g1"}]}]}\n', encoding="utf-8")
+    (tmp_path / "list.json").write_text('[{"name": "only"}]', encoding="utf-8")
+    result = _load(tmp_path, "az fleet updatestrategy create -g rg -f f -n a --stages ./cfg/../cfg/stages.json\n"
+                             "az fleet updatestrategy create -g rg -f f -n b --stages list.json\n"
+                             "az fleet updatestrategy create -g rg -f f -n c --stages '[{\"name\": \"x\"}]'\n")
+    first, second, inline = result.resources
+
+    def at(resource: Resource[Any], key: str) -> tuple[str, int, int]:
+        location = resource.where(key)
+        return location.path, location.line, location.column
+
+    assert at(first, "stages") == ("deploy.sh", 1, 48)
+    assert at(first, "stages[0]") == ("cfg/stages.json", 3, 5)
+    assert at(first, "stages[0].name") == ("cfg/stages.json", 3, 14)
+    assert at(first, "stages[0].groups[0].name") == ("cfg/stages.json", 5, 17)
+    assert at(second, "stages[0].name") == ("list.json", 1, 11)
+    assert at(inline, "stages[0].name") == ("deploy.sh", 3, 48)

@@ -483,7 +483,8 @@ def _resource(state: _State, command: Command, path: tuple[str, ...], kind: Kind
         _labels(state, flags, props, locations)
     elif kind in (Kind.UPDATE_STRATEGY, Kind.UPDATE_RUN):
         if "--stages" in flags:
-            props["stages"] = _stages(state, flags["--stages"][-1])
+            props["stages"], written = _stages(state, flags["--stages"][-1])
+            locations.update(written)
             locations["stages"] = where(flags["--stages"][-1][0])
         if kind == Kind.UPDATE_RUN:
             take("upgrade_type", "--upgrade-type")
@@ -595,42 +596,56 @@ def _merge(created: Resource, props: dict[str, Any], locations: dict[str, Locati
     created.locations.update(locations)
 
 
-def _stages(state: _State, flag: tuple[Word, list[Word]]) -> Any:
-    """The stages of ``--stages``: a JSON file (a path relative to the script, or ``@path``) or a JSON
-    string, shaped like an ARM strategy (``{"stages": [...]}``)."""
+def _stages(state: _State, flag: tuple[Word, list[Word]]) -> tuple[Any, dict[str, Location]]:
+    """The stages of ``--stages`` and where each part is written: a JSON file (a path relative to the
+    script, or ``@path``), located in that file, or a JSON string, located at the flag; shaped like an
+    ARM strategy (``{"stages": [...]}``; a bare list is read too)."""
+    import posixpath
+
+    from analyzer.frontends.scripts.jsonpos import positions
+
     word, values = flag
     if not values:
-        return Unknown(word.raw)
+        return Unknown(word.raw), {}
     value = _value(state, values[0])
     if not isinstance(value, str):
-        return value if isinstance(value, Unknown) else Unknown(values[0].raw)
+        return (value if isinstance(value, Unknown) else Unknown(values[0].raw)), {}
     text = value.strip()
     display = state.file.display
     if not text.startswith(("{", "[")):
         relative = text.removeprefix("@")
         path = state.file.path.parent / relative
         if not within(path, state.roots):
-            return Unknown(value, UnknownCause.NOT_STATIC)
+            return Unknown(value, UnknownCause.NOT_STATIC), {}
         try:
             raw = path.read_bytes()
         except OSError:
-            return Unknown(value, UnknownCause.NOT_STATIC)  # written while the script runs
+            return Unknown(value, UnknownCause.NOT_STATIC), {}  # written while the script runs
         state.read.append((str(path), hashlib.sha256(raw).hexdigest()))
         text = raw.decode("utf-8-sig", errors="replace")
-        display = str(PurePosixPath(state.file.display).parent / relative).removeprefix("./")
+        display = posixpath.normpath(posixpath.join(state.file.directory, relative))
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
         line, column = (error.lineno, error.colno) if isinstance(error, json.JSONDecodeError) else (1, 1)
-        where = Location(display, line, column) if display != state.file.display else Location(
+        problem = Location(display, line, column) if display != state.file.display else Location(
             display, values[0].line, values[0].column)
-        state.diagnostics.append(Diagnostic(where, f"the stages JSON cannot be read: {error}"))
-        return Unknown(value, UnknownCause.NOT_JSON)
-    strategy = {"stages": data} if isinstance(data, list) else data
-    location = Location(state.file.display, word.line, word.column)
-    props, _ = canonical_props(FLEETS + "/updateStrategies", {"properties": {"strategy": strategy}},
-                               lambda _path: location)
-    return props.get("stages", Unknown(value, UnknownCause.NOT_A_LIST))
+        state.diagnostics.append(Diagnostic(problem, f"the stages JSON cannot be read: {error}"))
+        return Unknown(value, UnknownCause.NOT_JSON), {}
+    flag_location = Location(state.file.display, word.line, word.column)
+    found = {k.lower(): v for k, v in positions(text).items()} if display != state.file.display else {}
+    bare = isinstance(data, list)
+
+    def where(arm_path: str) -> Location | None:
+        path = arm_path.removeprefix("properties.strategy.")
+        if bare:
+            path = path.removeprefix("stages")
+        at = found.get(path.lower())
+        return Location(display, at[0], at[1]) if at is not None else (None if found else flag_location)
+
+    props, locations = canonical_props(FLEETS + "/updateStrategies",
+                                       {"properties": {"strategy": {"stages": data} if bare else data}}, where)
+    return props.get("stages", Unknown(value, UnknownCause.NOT_A_LIST)), locations
 
 
 def unchanged(read: Any) -> bool:
