@@ -155,10 +155,15 @@ def test_lookups_of_created_resources_are_references(tmp_path: Path) -> None:
     members = [r for r in result.resources if isinstance(r.props, MemberProps)]
     assert [m.props.cluster for m in members] == [
         ResourceRef("deploy.sh#az-aks-create:3"), ResourceRef("deploy.sh#az-aks-create:4"),
-        Unknown("az aks show -g rg-aks -n elsewhere --query id -o tsv (line 8)"),
+        ResourceRef("deploy.sh#elsewhere:managedClusters/rg-aks/elsewhere"),
         "/subscriptions/0/resourceGroups/r/providers/Microsoft.ContainerService/managedClusters/x"]
     assert [m.props.fleet for m in members][:3] == [ResourceRef("deploy.sh#az-fleet-create:2")] * 3
-    assert members[3].props.fleet == Unknown("fleet other (not created by this script)")
+    assert members[3].props.fleet == ResourceRef("deploy.sh#elsewhere:fleets/rg/other")
+    # what the script names but does not create is a reference node (the graph finds its declaration)
+    placeholders = [(r.key, r.existing, r.address) for r in result.resources if r.existing]
+    assert placeholders == [
+        ("deploy.sh#elsewhere:managedClusters/rg-aks/elsewhere", True, "cluster elsewhere (not created by deploy.sh)"),
+        ("deploy.sh#elsewhere:fleets/rg/other", True, "fleet other (not created by deploy.sh)")]
     assert {r.subscription for r in result.resources} == {SUBSCRIPTION}
 
 
@@ -190,7 +195,7 @@ def test_member_create(tmp_path: Path) -> None:
     result = _load(tmp_path, "az fleet member create --resource-group rg --fleet-name f --name m "
                              "--member-cluster-id /x --update-group canary --member-labels env=prod ring=0\n"
                              "az fleet member create -g rg -f f -n m2 --labels env=$ENV\n")
-    first, second = result.resources
+    first, second = [r for r in result.resources if not r.existing]
     assert isinstance(first.props, MemberProps) and isinstance(second.props, MemberProps)
     assert (first.props.cluster, first.props.group, first.props.labels) == (
         "/x", "canary", {"env": "prod", "ring": "0"})
@@ -281,7 +286,7 @@ def test_role_assignment_create(tmp_path: Path) -> None:
     assert [(g.principal, g.principal_type, g.role, g.scope) for g in grants] == [
         ("0a1b", "ServicePrincipal", "Contributor", "/subscriptions/s/resourceGroups/x"),
         (Unknown("--assignee someone@example.com"), None, "AKS Reader", ResourceRef("deploy.sh#az-group-create:1")),
-        (Unknown("$WHO"), None, "Reader", Unknown("resource group rg-else"))]
+        (Unknown("$WHO"), None, "Reader", ResourceRef("deploy.sh#elsewhere:resourceGroups/rg-else/rg-else"))]
 
 
 def test_account_set_changes_the_subscription(tmp_path: Path) -> None:
@@ -399,7 +404,7 @@ def test_stages_of_a_file_are_located_in_it(tmp_path: Path) -> None:
     result = _load(tmp_path, "az fleet updatestrategy create -g rg -f f -n a --stages ./cfg/../cfg/stages.json\n"
                              "az fleet updatestrategy create -g rg -f f -n b --stages list.json\n"
                              "az fleet updatestrategy create -g rg -f f -n c --stages '[{\"name\": \"x\"}]'\n")
-    first, second, inline = result.resources
+    first, second, inline = [r for r in result.resources if not r.existing]
 
     def at(resource: Resource[Any], key: str) -> tuple[str, int, int]:
         location = resource.where(key)
@@ -411,3 +416,15 @@ def test_stages_of_a_file_are_located_in_it(tmp_path: Path) -> None:
     assert at(first, "stages[0].groups[0].name") == ("cfg/stages.json", 5, 17)
     assert at(second, "stages[0].name") == ("list.json", 1, 11)
     assert at(inline, "stages[0].name") == ("deploy.sh", 3, 48)
+
+
+def test_a_fleet_another_script_creates_is_that_fleet(tmp_path: Path) -> None:
+    (tmp_path / "01-fleet.sh").write_text("az fleet create -g rg-fleet -n fleet\n", encoding="utf-8")
+    (tmp_path / "02-members.ps1").write_text(
+        "az fleet member create -g rg-fleet -f fleet -n edge --update-group edge --member-cluster-id "
+        "/subscriptions/6b1f3a9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b/resourceGroups/rg/providers/"
+        "Microsoft.Kubernetes/connectedClusters/edge\n", encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(select=("FIAC301",), as_of=date(2026, 11, 23), cache=False))
+    assert [(f.rule_id, f.location.path, f.message) for f in report.findings] == [
+        ("FIAC301", "02-members.ps1", "Arc-enabled member edge (az fleet member create edge) supports workload "
+         "placement only, which needs a hub, but fleet az fleet create fleet has none")]

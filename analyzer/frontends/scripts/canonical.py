@@ -275,6 +275,38 @@ def _created(state: _State, arm_type: str, name: Any, group: Any, fleet: Any = N
     return found[-1] if found else None
 
 
+ELSEWHERE = {FLEETS: (Kind.FLEET, "fleet"), "Microsoft.ContainerService/managedClusters": (Kind.CLUSTER, "cluster"),
+             "Microsoft.Resources/resourceGroups": (Kind.RESOURCE_GROUP, "resource group")}
+"""The kinds a script may name without creating them: a reference node for each (see :func:`_elsewhere`)."""
+
+
+def _elsewhere(state: _State, arm_type: str, name: Any, group: Any, line: int, column: int = 1) -> Resource | None:
+    """A resource the script names (``--fleet-name``, ``az aks show``) but does not create, as an
+    ``existing`` reference node: the graph makes it the resource the rest of the scan declares with
+    that type, name and resource group (another script, a template, a Terraform module), when exactly
+    one does; otherwise its props are unknown. None when the name or group is unknown."""
+    if not isinstance(name, str) or not isinstance(group, str) or arm_type not in ELSEWHERE:
+        return None
+    kind, noun = ELSEWHERE[arm_type]
+    key = f"{state.file.display}#elsewhere:{arm_type.rsplit('/', 1)[-1]}/{group.lower()}/{name.lower()}"
+    for resource in state.resources:
+        if resource.key == key:
+            return resource
+    values: dict[str, Any] = {}
+    if kind == Kind.FLEET:
+        values = {"by_command": True}  # a fleet no deployment unit of the scan deploys (deployments.py)
+    elif kind == Kind.CLUSTER:
+        values = {"flavor": "aks", "kubernetes_version": Unknown(f"the Kubernetes version of cluster {name}")}
+    resource = Resource(
+        key=key, address=f"{noun} {name} (not created by {state.file.display})", kind=kind,
+        source_type="az " + {"fleet": "fleet", "cluster": "aks", "resource group": "group"}[noun] + " show",
+        language=state.file.language, location=Location(state.file.display, line, column),
+        props=props_for(kind, values), name=name, resource_group=None if kind == Kind.RESOURCE_GROUP else group,
+        subscription=state.subscription, arm_type=arm_type, existing=True)
+    state.resources.append(resource)
+    return resource
+
+
 def _substitution(state: _State, part: Opaque, line: int) -> Any:
     """``$(az aks show -g RG -n NAME --query id -o tsv)``: a reference to that cluster when the script
     creates it; any other command's output is unknown."""
@@ -284,12 +316,12 @@ def _substitution(state: _State, part: Opaque, line: int) -> Any:
         return Unknown(unknown.text, UnknownCause.TOO_DEEP)
     state.depth += 1
     try:
-        return _looked_up(state, part, unknown)
+        return _looked_up(state, part, unknown, line)
     finally:
         state.depth -= 1
 
 
-def _looked_up(state: _State, part: Opaque, unknown: Unknown) -> Any:
+def _looked_up(state: _State, part: Opaque, unknown: Unknown, line: int) -> Any:
     script = lex_powershell(part.text) if state.case_insensitive else lex_shell(part.text)
     if len(script.commands) != 1 or script.problems:
         return unknown
@@ -310,7 +342,8 @@ def _looked_up(state: _State, part: Opaque, unknown: Unknown) -> Any:
         if fleet_resource is None:
             return unknown
         fleet = ResourceRef(fleet_resource.key)
-    found = _created(state, arm_type, name, group, fleet)
+    found = _created(state, arm_type, name, group, fleet) or (
+        _elsewhere(state, arm_type, name, group, line) if fleet is None else None)
     return ResourceRef(found.key) if found is not None else unknown
 
 
@@ -442,10 +475,11 @@ def _resource(state: _State, command: Command, path: tuple[str, ...], kind: Kind
     existing = False
     if kind in (Kind.MEMBER, Kind.UPDATE_STRATEGY, Kind.UPDATE_RUN, Kind.AUTO_UPGRADE_PROFILE):
         fleet_name = _flag_value(state, flags, "--fleet-name")
-        fleet = _created(state, FLEETS, fleet_name, group)
+        at = flags["--fleet-name"][-1][0] if "--fleet-name" in flags else None
+        fleet = _created(state, FLEETS, fleet_name, group) or _elsewhere(
+            state, FLEETS, fleet_name, group, at.line if at else command.line, at.column if at else command.column)
         props["fleet"] = ResourceRef(fleet.key) if fleet is not None else Unknown(
-            f"fleet {fleet_name if isinstance(fleet_name, str) else '?'} (not created by this script)",
-            UnknownCause.NOT_STATIC)
+            f"fleet {fleet_name if isinstance(fleet_name, str) else '?'}", UnknownCause.NOT_STATIC)
         if "--fleet-name" in flags:
             locations["fleet"] = where(flags["--fleet-name"][-1][0])
     if kind == Kind.FLEET:
@@ -529,7 +563,9 @@ def _resource(state: _State, command: Command, path: tuple[str, ...], kind: Kind
         take("principal_type", "--assignee-principal-type")
         take("role", "--role")
         if take("scope", "--scope") is None and "--resource-group" in flags:
-            found = _created(state, arm_type="Microsoft.Resources/resourceGroups", name=group, group=group)
+            at = flags["--resource-group"][-1][0]
+            found = _created(state, "Microsoft.Resources/resourceGroups", group, group) or _elsewhere(
+                state, "Microsoft.Resources/resourceGroups", group, group, at.line, at.column)
             props["scope"] = ResourceRef(found.key) if found is not None else Unknown(
                 f"resource group {group if isinstance(group, str) else '?'}")
             locations["scope"] = where(flags["--resource-group"][-1][0])
