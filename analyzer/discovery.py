@@ -11,6 +11,8 @@ from analyzer.model import Diagnostic, Location
 
 SKIPPED_DIRS = {"node_modules", "__pycache__"}
 """Skipped besides hidden folders (every name that starts with a dot, such as ``.git``)."""
+HIDDEN_READ = {".github"}
+"""Hidden folders that are walked all the same: ``.github`` holds the CI workflows."""
 
 
 class DiscoveryError(Exception):
@@ -93,7 +95,7 @@ def _walk(base: Path, root: Path, problems: list[Diagnostic] | None) -> Iterator
             except OSError:
                 continue
             if is_folder:
-                if not name.startswith(".") and name not in SKIPPED_DIRS:
+                if (not name.startswith(".") or name in HIDDEN_READ) and name not in SKIPPED_DIRS:
                     folders.append((entry.path, target))
             else:
                 yield Path(entry.path)

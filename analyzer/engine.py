@@ -111,6 +111,8 @@ class Loaded:
     """The cache folder the scan used (None: no cache, or it was refused)."""
     masks: dict[str, str] = field(default_factory=dict)
     """Texts no message may show, with what to show instead (see :attr:`FileResult.masks`)."""
+    unknowns: list[tuple[Location, str]] = field(default_factory=list)
+    """Input the front ends skipped as unreadable (see :attr:`FileResult.unknowns`): FIAC902 notes."""
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None,
@@ -219,7 +221,8 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     return Loaded(_variants(results), [d for e in results for d in e.result.diagnostics],
                   sorted({notice for e in results for notice in e.result.notices} | set(cache_notices)),
                   index.trail() if index is not None else None, frozenset(parsed.quiet), cache_root,
-                  {text: name for e in results for text, name in e.result.masks.items()})
+                  {text: name for e in results for text, name in e.result.masks.items()},
+                  sorted({u for e in results for u in e.result.unknowns}, key=lambda u: (u[0].sort_key(), u[1])))
 
 
 def _variants(results: list[Evaluated]) -> list[list[Resource]]:
@@ -421,6 +424,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     notices = loaded.notices
     crashed: list[Diagnostic] = []
     findings, skipped = _checked(loaded, rules, options, notices, crashed, scan_scope(root, paths, options), exports)
+    skipped = skipped | {Finding("FIAC902", Level.NOTE, message, location) for location, message in loaded.unknowns}
     internal = sorted({*internal, *crashed}, key=lambda d: (d.location.sort_key(), d.message))
     if "FIAC901" in selected:
         fleet_level = Level.ERROR if options.unreadable_fleet_files == "error" else Level.WARNING

@@ -54,7 +54,6 @@ class Kind(StrEnum):
     MANIFEST = "manifest"
     EVENT_SYSTEM_TOPIC = "event_system_topic"
     EVENT_SUBSCRIPTION = "event_subscription"
-    OUTSIDE_FLEET = "outside_fleet"
 
 
 Value = Any
@@ -226,6 +225,10 @@ class FleetProps(ArmProps):
     """``hubProfile.apiServerAccessProfile.subnetId``."""
     hub_private: Value = None
     """``hubProfile.apiServerAccessProfile.enablePrivateCluster``."""
+    by_command: bool | None = None
+    """True for a fleet a command creates (``az fleet create`` in a script), which no deployment unit
+    deploys: the manifests beside it may target it (or another fleet), so their target is unknown
+    unless the configuration names it (:mod:`analyzer.graph.deployments`)."""
     provider_versions: VersionSet | Unknown | None = None
     """For a fleet declared through the azurerm provider: the provider versions that may be in use
     (the version the deployment's lock file records, else every version its constraints admit);
@@ -446,15 +449,6 @@ class EventSubscriptionProps(ArmProps):
 
 
 @dataclass(frozen=True, slots=True)
-class OutsideFleetProps:
-    """A fleet created by a command fleetiac does not evaluate (``az fleet create`` in a script): its
-    hub, members and name are not known; it only tells that manifests near it may target it."""
-
-    command: Value = None
-    """The command as written (one line)."""
-
-
-@dataclass(frozen=True, slots=True)
 class ScanScope:
     """Where the scanned trees are, and the manifests' configured targets: what the graph needs to
     tell which fleets a manifest can target (:mod:`analyzer.graph.deployments`)."""
@@ -472,8 +466,7 @@ FLEET_CHILD_PROPS = (MemberProps, UpdateStrategyProps, UpdateRunProps, AutoUpgra
 Props = (FleetProps | MemberProps | UpdateStrategyProps | UpdateRunProps | AutoUpgradeProfileProps
          | ManagedNamespaceProps | ClusterProps | NodePoolProps | ResourceGroupProps | SubscriptionProps
          | RoleAssignmentProps | RoleDefinitionProps | IdentityProps | VirtualNetworkProps | SubnetProps
-         | ManifestProps | EventSystemTopicProps | EventSubscriptionProps
-         | OutsideFleetProps)
+         | ManifestProps | EventSystemTopicProps | EventSubscriptionProps)
 """The props of any kind."""
 
 PROPS: dict[Kind, type[Props]] = {
@@ -495,7 +488,6 @@ PROPS: dict[Kind, type[Props]] = {
     Kind.MANIFEST: ManifestProps,
     Kind.EVENT_SYSTEM_TOPIC: EventSystemTopicProps,
     Kind.EVENT_SUBSCRIPTION: EventSubscriptionProps,
-    Kind.OUTSIDE_FLEET: OutsideFleetProps,
 }
 """The props class of each kind."""
 
@@ -624,7 +616,6 @@ Subnet = Resource[SubnetProps]
 Manifest = Resource[ManifestProps]
 EventSystemTopic = Resource[EventSystemTopicProps]
 EventSubscription = Resource[EventSubscriptionProps]
-OutsideFleet = Resource[OutsideFleetProps]
 
 
 @dataclass(frozen=True, slots=True)
@@ -670,6 +661,9 @@ class FileResult:
     masks: dict[str, str] = field(default_factory=dict)
     """Texts no message may show, each with what to show instead: values read from the environment
     (``--env-vars``), replaced by the variable's name wherever they occur in the report's messages."""
+    unknowns: list[tuple[Location, str]] = field(default_factory=list)
+    """Input skipped because it cannot be read as the front end reads it (a script line that cannot be
+    split into words): each is a FIAC902 note (``--show-unknown``) at its place, with the text."""
 
 
 @dataclass(frozen=True, slots=True)

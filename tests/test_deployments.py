@@ -10,7 +10,7 @@ import pytest
 from analyzer.discovery import discover
 from analyzer.engine import ScanOptions, scan
 from analyzer.frontends.terraform.canonical import constraint_versions
-from analyzer.model import VersionRange, VersionSet
+from analyzer.model import FleetProps, VersionRange, VersionSet
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TWO_REPOSITORIES = FIXTURES / "FIAC301" / "two-repositories"
@@ -92,8 +92,11 @@ def test_scripts_yield_the_fleets_they_create(tmp_path: Path) -> None:
                       "  az fleet create -g rg --name 'fleet-hub' --enable-hub `\n"
                       "az fleetx create --name other\n", encoding="utf-8")
     result = load_script(SourceFile(script, "create.ps1", "powershell"))
+    # The backtick continues line 3 into line 4: the last --name is the one the Azure CLI keeps.
     assert [(r.kind, r.name, r.location.line, r.location.column, r.address) for r in result.resources] == [
-        ("outside_fleet", "fleet-hub", 3, 3, "az fleet create (create.ps1:3)")]
+        ("member", "m", 2, 1, "az fleet member create m"), ("fleet", "other", 3, 3, "az fleet create other")]
+    fleet = result.resources[1]
+    assert isinstance(fleet.props, FleetProps) and fleet.props.by_command and fleet.props.hub is True
 
 
 def test_configured_manifest_targets(tmp_path: Path) -> None:

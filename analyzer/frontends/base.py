@@ -173,7 +173,8 @@ def without_repeats(results: list[Evaluated]) -> list[Evaluated]:
         diagnostics = [d for d in e.result.diagnostics if d.internal or place(d.location) not in reported]
         declared.update(place(r.location) for r in resources)
         reported.update(place(d.location) for d in diagnostics)
-        kept = FileResult(resources, diagnostics, list(e.result.notices), dict(e.result.masks))
+        kept = FileResult(resources, diagnostics, list(e.result.notices), dict(e.result.masks),
+                          list(e.result.unknowns))
         out.append(Evaluated(kept, e.group, e.environment, standalone=True))
     return out
 

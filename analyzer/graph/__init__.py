@@ -28,7 +28,6 @@ from analyzer.model import (
     Manifest,
     Member,
     NodePool,
-    OutsideFleet,
     Resource,
     ResourceGroup,
     RoleAssignment,
@@ -155,8 +154,6 @@ class FleetGraph:
     def of_kind(self, kind: Literal[Kind.SUBNET]) -> list[Subnet]: ...
     @overload
     def of_kind(self, kind: Literal[Kind.MANIFEST]) -> list[Manifest]: ...
-    @overload
-    def of_kind(self, kind: Literal[Kind.OUTSIDE_FLEET]) -> list[OutsideFleet]: ...
     @overload
     def of_kind(self, kind: Kind) -> list[Resource]: ...
 

@@ -12,9 +12,14 @@ target are, in this order:
    declares a fleet in one of its own files; the fleets that folder's unit deploys or its files
    declare.
 
-A fleet created elsewhere makes the target unknown: a fleet created by a command of a script
-(:class:`~analyzer.model.OutsideFleetProps`) in the folder found, or in a folder on the way up, and
-a unit or folder with no fleet at all (the fleet is then created outside the scan).
+A fleet created elsewhere makes the target unknown: a fleet created by a command
+(:attr:`~analyzer.model.FleetProps.by_command`, ``az fleet create``) in the folder found, or in a
+folder on the way up, and a unit or folder with no fleet at all (the fleet is then created outside
+the scan). A command-created fleet is a fleet like any other for every other rule, and the
+configuration (1.) may name it as a manifest's target; what it cannot be is the target a folder
+walk finds: no deployment unit deploys it, and the manifests beside it may be applied to the fleet
+it creates or to any other (the same script may ``kubectl apply`` them to a fleet of its own
+choosing), so "a fleet of this folder" says nothing about which fleet they reach.
 """
 
 from __future__ import annotations
@@ -78,7 +83,7 @@ class _Index:
     deployments: frozenset[str]
     """The folders of the deployment units that deploy something."""
     outside: frozenset[str]
-    """The folders whose scripts create fleets."""
+    """The folders where commands create fleets."""
     declared_in: frozenset[str]
     """The folders whose files declare fleets."""
 
@@ -89,11 +94,11 @@ _INDEXES: weakref.WeakKeyDictionary[FleetGraph, _Index] = weakref.WeakKeyDiction
 def _index(graph: FleetGraph) -> _Index:
     index = _INDEXES.get(graph)
     if index is None:
-        fleets = graph.of_kind(Kind.FLEET)
+        fleets = [f for f in graph.of_kind(Kind.FLEET) if not f.props.by_command]
         index = _INDEXES[graph] = _Index(
             fleets,
             frozenset(r.deployment for kind in Kind for r in graph.of_kind(kind) if r.deployment is not None),
-            frozenset(folder_of(o) for o in graph.of_kind(Kind.OUTSIDE_FLEET)),
+            frozenset(folder_of(f) for f in graph.of_kind(Kind.FLEET) if f.props.by_command),
             frozenset(folder_of(f) for f in fleets))
     return index
 

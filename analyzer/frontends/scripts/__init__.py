@@ -1,15 +1,19 @@
-"""The scripts front end: shell and PowerShell scripts, read only for the fleets they create.
+"""The scripts front end: the Azure CLI commands of shell and PowerShell scripts.
 
-A repository often creates its fleet with the Azure CLI (``az fleet create``) in a script and keeps
-the placement manifests for that fleet's hub beside it. fleetiac does not evaluate scripts; it only
-notes each ``az fleet create`` command as a fleet created outside the evaluated code
-(:class:`~analyzer.model.OutsideFleetProps`), so those manifests are not judged against another
-fleet of the scan (:mod:`analyzer.graph.deployments`). Each file is a unit of its own.
+Many repositories create their fleet, members, strategies and runs with ``az fleet ...`` in a
+script. The scripts are split into commands by a shell lexer (:mod:`.syntax`), and each ``az``
+command that creates something becomes the canonical resource it creates (:mod:`.canonical`, which
+lists the commands and flags read). Each file is a unit of its own; the stage JSON files a script
+passes to ``--stages`` are read with it (inside the scanned root), and a change of one evaluates the
+script again. A fleet a script creates is marked :attr:`~analyzer.model.FleetProps.by_command`: no
+deployment unit deploys it, so the manifests beside it are not judged against it or any other fleet
+unless the configuration says which fleet they target (:mod:`analyzer.graph.deployments`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
@@ -35,7 +39,7 @@ class ScriptsFrontEnd:
 
     def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
               inputs: ScanInputs, memo: Memo) -> list[Unit]:
-        return [_unit(file, keys.get(file.display)) for file in files]
+        return [_unit(file, keys.get(file.display), inputs.roots) for file in files]
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
         from analyzer.frontends.scripts.comments import comments
@@ -43,14 +47,25 @@ class ScriptsFrontEnd:
         return comments(text, display)
 
 
-def _unit(file: SourceFile, key: str | None) -> Unit:
+def pipeline_unit(file: SourceFile, key: str | None, roots: tuple[Path, ...]) -> Unit:
+    """The unit of a pipeline file (:mod:`.pipeline`), which the YAML front end hands over."""
+    return _unit(file, key, roots, pipeline=True)
+
+
+def _unit(file: SourceFile, key: str | None, roots: tuple[Path, ...], pipeline: bool = False) -> Unit:
     def evaluate() -> tuple[list[Evaluated], Any]:
-        from analyzer.frontends.scripts.canonical import load_script
+        from analyzer.frontends.scripts.canonical import evaluate_pipeline, evaluate_script
 
-        result = load_script(file)
-        return ([Evaluated(result)] if result.resources or result.diagnostics else []), None
+        result, read = (evaluate_pipeline if pipeline else evaluate_script)(file, roots)
+        return ([Evaluated(result)] if result.resources or result.diagnostics or result.unknowns else []), read
 
-    return Unit(file.display, ("scripts", key) if key is not None else None, evaluate)
+    def unchanged(read: Any) -> bool:
+        from analyzer.frontends.scripts.canonical import unchanged as same
+
+        return same(read)
+
+    return Unit(file.display, ("scripts", pipeline, key, tuple(str(r) for r in roots)) if key is not None else None,
+                evaluate, unchanged)
 
 
 FRONT_END = ScriptsFrontEnd()

@@ -34,7 +34,12 @@ class YamlFrontEnd:
 
     def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
               inputs: ScanInputs, memo: Memo) -> list[Unit]:
-        return [_unit(file, keys.get(file.display)) for file in files]
+        from analyzer.frontends.scripts import pipeline_unit
+        from analyzer.frontends.scripts.pipeline import is_pipeline
+
+        # A CI pipeline's steps are scripts: the scripts front end reads them.
+        return [pipeline_unit(file, keys.get(file.display), inputs.roots) if is_pipeline(file.display)
+                else _unit(file, keys.get(file.display)) for file in files]
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
         from analyzer.frontends.yaml.comments import comments
