@@ -121,6 +121,7 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
                     hint="assign 'Azure Kubernetes Service Cluster User Role' (or a role with "
                          "managedClusters/listClusterUserCredential/action) to the operator on the cluster "
                          "or its resource group; 'Cluster Admin Role' does not include it",
+                    subject=display(operator.principal),
                     related=(fleet.address, *([cluster.address] if cluster else [])),
                 )
 
@@ -184,7 +185,7 @@ def _report_missing(ctx: RuleContext, resource: Resource, fleet: Resource, opera
         held = roles_held(ctx.access.grants_for(operator))
         ctx.report(resource, f"operator `{display(operator.principal)}` ({operator.reason}) lacks "
                              f"{_actions(missing.missing)} on {on}; {consequence} (its roles: {held})",
-                   at=at, hint=hint, related=related)
+                   at=at, hint=hint, related=related, subject=display(operator.principal))
 
 
 @rule("FIAC102", "operator-missing-join-permission", "error",
@@ -384,7 +385,7 @@ def join_grant_at_resource_scope(ctx: RuleContext) -> None:
                     f"own grant",
                     at=("scope",),
                     hint="assign the role on the resource group that holds the member clusters",
-                    related=(join.member.address, join.fleet.address),
+                    related=(join.member.address, join.fleet.address), subject=display(operator.principal),
                 )
 
 
@@ -609,6 +610,7 @@ def _subnet_grant(ctx: RuleContext, fleet: Fleet, identities: list[Resource], co
         hint=f"assign 'Network Contributor' on the {label} subnet (or its virtual network) to the fleet's "
              "user-assigned identity",
         related=(*([resolved.address] if resolved is not None else []), *(i.address for i in identities)),
+        subject=label,
     )
 
 
