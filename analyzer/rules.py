@@ -46,12 +46,26 @@ class Rule:
 _REGISTRY: dict[str, Rule] = {}
 
 
+def _source_docstring(function: Callable[..., Any]) -> str:
+    """A function's docstring read from its source: under ``python -OO`` Python drops docstrings, and a
+    rule's docstring is its documentation page (``fleetiac explain``)."""
+    import ast
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return ""
+    node = tree.body[0] if tree.body else None
+    return ast.get_docstring(node, clean=False) or "" if isinstance(node, ast.FunctionDef) else ""
+
+
 def rule(id: str, name: str, level: str, summary: str, tags: Iterable[str] = (),
          engine_reported: bool = False) -> Callable[[Callable[[RuleContext], None]], Callable[[RuleContext], None]]:
     """Register the decorated function as rule ``id``; its docstring is the rule's doc page."""
 
     def register(function: Callable[[RuleContext], None]) -> Callable[[RuleContext], None]:
-        doc = inspect.cleandoc(function.__doc__ or "")
+        doc = inspect.cleandoc(function.__doc__ or _source_docstring(function))
         missing = [section for section in DOC_SECTIONS if section not in doc]
         if missing:
             raise RegistryError(f"{id} ({function.__module__}) lacks doc sections: {', '.join(missing)}")

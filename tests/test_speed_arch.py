@@ -567,3 +567,13 @@ def test_parse_fingerprint_covers_whole_front_end_packages(tmp_path: Path, monke
     assert digest() != before
     with pytest.raises(cache.FingerprintError, match=r"renamed\.py"):
         cache._code_files(copy, ("renamed.py",))
+
+
+def test_lark_load_options_match_the_installed_lark() -> None:
+    # grammars.LOAD_OPTIONS writes out Lark's private list instead of importing it; if a Lark release
+    # admitted by pyproject.toml changes the list, this says so before a saved parser loads wrongly.
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+
+    from analyzer.frontends.grammars import LOAD_OPTIONS
+
+    assert set(_LOAD_ALLOWED_OPTIONS) == LOAD_OPTIONS

@@ -37,6 +37,12 @@ _MAGIC = b"fleetiac-grammar\n"
 _writable = True
 """Whether a compiled grammar may be written (False with ``--no-cache``: read, never written)."""
 
+LOAD_OPTIONS = frozenset({"_plugins", "debug", "g_regex_flags", "lexer_callbacks", "postlex", "propagate_positions",
+                          "regex", "transformer", "tree_class", "use_bytes"})
+"""The options Lark lets ``Lark.load`` set on a saved parser (the rest are fixed by the grammar): the
+value of Lark's private ``lark.lark._LOAD_ALLOWED_OPTIONS`` in the versions ``pyproject.toml`` admits,
+written out so no private name is imported (tests/test_speed_arch.py checks they still agree)."""
+
 
 def configure(cache_root: Path | None, writable: bool = True) -> None:
     """Use ``<cache_root>/grammars`` for compiled grammars (a folder the caller trusts), or no file for
@@ -72,7 +78,6 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     loaded (once its MAC verifies) with the same options Lark itself passes when it loads its cache.
     The file name carries the library versions, which fix the grammar text."""
     from lark import Lark
-    from lark.lark import _LOAD_ALLOWED_OPTIONS
 
     from analyzer.storage import atomic_write, read_entry, seal, secret_or_none, unseal
 
@@ -87,7 +92,7 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     final = folder / f"{name}-lark{_version('lark')}-py{sys.version_info[0]}.{sys.version_info[1]}.cache"
     label = _MAGIC + final.name.encode()
     if parser is None:
-        runtime = {k: v for k, v in options.items() if k in _LOAD_ALLOWED_OPTIONS}
+        runtime = {k: v for k, v in options.items() if k in LOAD_OPTIONS}
         try:
             payload = unseal(key, label, read_entry(final))
             if payload is not None:  # anything else is never unpickled
@@ -104,7 +109,7 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
             return parser
         try:
             buffer = io.BytesIO()
-            parser.save(buffer, _LOAD_ALLOWED_OPTIONS)
+            parser.save(buffer, set(LOAD_OPTIONS))
             atomic_write(final, seal(key, label, buffer.getvalue()))
         except (OSError, TypeError, AttributeError):
             pass
