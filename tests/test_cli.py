@@ -181,3 +181,16 @@ def test_modules_that_are_not_fetched_are_named_in_a_notice(tmp_path: Path) -> N
         assert code == 0 and len(notices) == 1
         assert notices[0].startswith('module.aks (main.tf:1, source "Azure/aks/azurerm") was not analysed')
     assert "note: module.aks (main.tf:1" in run("scan", str(tmp_path))[1]
+
+
+def test_rule_pages_survive_python_OO() -> None:
+    # -OO drops docstrings, and a rule's docstring is its page: it is read from the source instead.
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-OO", "-m", "analyzer.cli", "explain", "FIAC201"], cwd=root,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# FIAC201 member-group-not-in-strategy (error)\n")
+    assert "## What it finds" in result.stdout and "## Fix" in result.stdout
