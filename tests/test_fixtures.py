@@ -35,6 +35,7 @@ import pytest
 
 from analyzer.engine import ScanOptions, scan
 from analyzer.markers import expectations
+from analyzer.model import Level
 from analyzer.rules import BICEP_STAND_IN, TERRAFORM_ONLY, all_rules
 from tests.fixture_markers import EXPECT_FILE, Expectations, case_expectations
 
@@ -329,3 +330,18 @@ def test_markers_hold_no_directive_word() -> None:
             for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
                 if "expect:" in line or "expect-next-line:" in line:
                     assert "fleetiac" not in line.lower().split("expect", 1)[1], (path, line)
+
+
+FIX_EXAMPLES = sorted((rule.info.id, example.filename) for rule in all_rules() for example in rule.info.examples
+                      if example.filename.startswith("fix."))
+
+
+@pytest.mark.parametrize(("rule_id", "filename"), FIX_EXAMPLES, ids=[f"{r}/{f}" for r, f in FIX_EXAMPLES])
+def test_every_fix_example_scans_clean_of_errors_and_warnings(rule_id: str, filename: str) -> None:
+    """A documented fix that another rule reports at error or warning level teaches users to trade one
+    failure for another (issue 17, item 5): every rule runs on it, not only its own."""
+    path = EXAMPLES / rule_id / filename
+    report = scan([path], ScanOptions(as_of=AS_OF, aks_versions=EXAMPLE_REGIONAL_DATA.get(rule_id, ())))
+    loud = [f"{f.rule_id} {f.location.path}:{f.location.line} {f.message}" for f in report.findings
+            if f.level.rank >= Level.WARNING.rank]
+    assert loud == []

@@ -35,3 +35,30 @@ resource aksAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8')
   }
 }
+
+resource joinRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'fleet-member-join')
+  properties: {
+    roleName: 'fleet-member-join'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: [
+          'Microsoft.ContainerService/managedClusters/write'
+          'Microsoft.ContainerService/fleetMemberships/*'
+        ]
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource joinAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, deployerId, 'join')
+  properties: {
+    principalId: deployerId
+    roleDefinitionId: joinRole.id
+  }
+}

@@ -36,3 +36,17 @@ resource "azurerm_role_assignment" "aks" {
   role_definition_name = "Azure Kubernetes Service Cluster Admin Role"
   principal_id         = data.azurerm_client_config.current.object_id
 }
+
+resource "azurerm_role_definition" "join" {
+  name  = "fleet-member-join"
+  scope = azurerm_resource_group.fleet.id
+  permissions {
+    actions = ["Microsoft.ContainerService/managedClusters/write", "Microsoft.ContainerService/fleetMemberships/*"]
+  }
+}
+
+resource "azurerm_role_assignment" "join" {
+  scope              = azurerm_resource_group.fleet.id
+  role_definition_id = azurerm_role_definition.join.role_definition_resource_id
+  principal_id       = data.azurerm_client_config.current.object_id
+}

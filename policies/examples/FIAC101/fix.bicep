@@ -35,3 +35,30 @@ resource aksAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4abbcc35-e782-43d8-92c5-2d3f1bd2253f')
   }
 }
+
+resource joinRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'fleet-member-join')
+  properties: {
+    roleName: 'fleet-member-join'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: [
+          'Microsoft.ContainerService/managedClusters/write'
+          'Microsoft.ContainerService/fleetMemberships/*'
+        ]
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource joinAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, deployerId, 'join')
+  properties: {
+    principalId: deployerId
+    roleDefinitionId: joinRole.id
+  }
+}

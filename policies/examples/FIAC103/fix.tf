@@ -5,10 +5,18 @@ resource "azurerm_resource_group" "fleet" {
   location = "westeurope"
 }
 
-resource "azurerm_kubernetes_fleet_manager" "fleet" {
-  name                = "fleet"
-  location            = "westeurope"
-  resource_group_name = azurerm_resource_group.fleet.name
+resource "azapi_resource" "fleet" {
+  type      = "Microsoft.ContainerService/fleets@2025-03-01"
+  name      = "fleet"
+  parent_id = azurerm_resource_group.fleet.id
+  location  = "westeurope"
+  body = {
+    properties = {
+      hubProfile = {
+        dnsPrefix = "fleet"
+      }
+    }
+  }
 }
 
 resource "azurerm_arc_kubernetes_cluster" "edge" {
@@ -23,7 +31,7 @@ resource "azurerm_arc_kubernetes_cluster" "edge" {
 
 resource "azurerm_kubernetes_fleet_member" "edge" {
   name                  = "arc-edge"
-  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_fleet_id   = azapi_resource.fleet.id
   kubernetes_cluster_id = azurerm_arc_kubernetes_cluster.edge.id
 }
 
@@ -43,4 +51,18 @@ resource "azurerm_role_assignment" "read" {
   scope                = azurerm_resource_group.fleet.id
   role_definition_name = "Reader"
   principal_id         = data.azurerm_client_config.current.object_id
+}
+
+resource "azurerm_role_definition" "join" {
+  name  = "fleet-member-join"
+  scope = azurerm_resource_group.fleet.id
+  permissions {
+    actions = ["Microsoft.ContainerService/fleetMemberships/*"]
+  }
+}
+
+resource "azurerm_role_assignment" "join" {
+  scope              = azurerm_resource_group.fleet.id
+  role_definition_id = azurerm_role_definition.join.role_definition_resource_id
+  principal_id       = data.azurerm_client_config.current.object_id
 }

@@ -5,7 +5,7 @@ resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
   location: 'westeurope'
   properties: {
     addressSpace: {
-      addressPrefixes: ['10.0.0.0/16']
+      addressPrefixes: ['10.1.0.0/16']
     }
   }
 }
@@ -14,7 +14,7 @@ resource agents 'Microsoft.Network/virtualNetworks/subnets@2024-05-01' = {
   parent: vnet
   name: 'snet-fleet-agents'
   properties: {
-    addressPrefix: '10.0.1.0/24'
+    addressPrefix: '10.1.1.0/24'
   }
 }
 

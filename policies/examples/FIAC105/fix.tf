@@ -12,14 +12,14 @@ resource "azurerm_virtual_network" "hub" {
   name                = "vnet-hub"
   location            = "westeurope"
   resource_group_name = azurerm_resource_group.fleet.name
-  address_space       = ["10.0.0.0/16"]
+  address_space       = ["10.1.0.0/16"]
 }
 
 resource "azurerm_subnet" "agents" {
   name                 = "snet-fleet-agents"
   resource_group_name  = azurerm_resource_group.fleet.name
   virtual_network_name = azurerm_virtual_network.hub.name
-  address_prefixes     = ["10.0.1.0/24"]
+  address_prefixes     = ["10.1.1.0/24"]
 }
 
 resource "azapi_resource" "fleet" {

@@ -1,3 +1,5 @@
+param fleetRpObjectId string
+
 resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
   name: 'vnet-hub'
   location: 'westeurope'
@@ -67,6 +69,16 @@ resource apiserverNetwork 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   name: guid(apiserver.id, fleetIdentity.id, 'network')
   properties: {
     principalId: fleetIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4d97b98b-1d4f-4787-a291-c67834d212e7')
+  }
+}
+
+resource fleetRpNetwork 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vnet
+  name: guid(vnet.id, fleetRpObjectId, 'network')
+  properties: {
+    principalId: fleetRpObjectId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4d97b98b-1d4f-4787-a291-c67834d212e7')
   }

@@ -1,3 +1,8 @@
+variable "fleet_rp_object_id" {
+  type        = string
+  description = "Object ID of the 'Azure Kubernetes Service - Fleet RP' service principal in the tenant"
+}
+
 resource "azurerm_resource_group" "fleet" {
   name     = "rg-fleet"
   location = "westeurope"
@@ -68,4 +73,10 @@ resource "azurerm_role_assignment" "fleet_agents" {
   scope                = azurerm_virtual_network.hub.id
   role_definition_name = "Network Contributor"
   principal_id         = azurerm_user_assigned_identity.fleet.principal_id
+}
+
+resource "azurerm_role_assignment" "fleet_rp_network" {
+  scope                = azurerm_virtual_network.hub.id
+  role_definition_name = "Network Contributor"
+  principal_id         = var.fleet_rp_object_id
 }

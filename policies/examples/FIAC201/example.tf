@@ -28,3 +28,10 @@ resource "azurerm_kubernetes_fleet_member" "west" {
   kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-west"
   group                 = "production" # expect: FIAC201
 }
+
+resource "azurerm_kubernetes_fleet_member" "canary" {
+  name                  = "aks-canary"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-canary"
+  group                 = "canary"
+}

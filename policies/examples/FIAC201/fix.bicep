@@ -31,3 +31,12 @@ resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
     group: 'prod'
   }
 }
+
+resource canary 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+  parent: fleet
+  name: 'aks-canary'
+  properties: {
+    clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-canary'
+    group: 'canary'
+  }
+}

@@ -5,7 +5,6 @@ resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
     hubProfile: {
       dnsPrefix: 'fleet'
       apiServerAccessProfile: {
-        enablePrivateCluster: true
         enableVnetIntegration: true // expect: FIAC303
       }
     }

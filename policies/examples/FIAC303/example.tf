@@ -8,7 +8,6 @@ resource "azapi_resource" "fleet" {
       hubProfile = {
         dnsPrefix = "fleet"
         apiServerAccessProfile = {
-          enablePrivateCluster  = true
           enableVnetIntegration = true # expect: FIAC303
         }
       }

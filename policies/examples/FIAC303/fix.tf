@@ -8,7 +8,6 @@ resource "azapi_resource" "fleet" {
       hubProfile = {
         dnsPrefix = "fleet"
         apiServerAccessProfile = {
-          enablePrivateCluster  = true
           enableVnetIntegration = true
           subnetId              = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apiserver"
         }

@@ -1,3 +1,8 @@
+variable "fleet_rp_object_id" {
+  type        = string
+  description = "Object ID of the 'Azure Kubernetes Service - Fleet RP' service principal in the tenant"
+}
+
 resource "azapi_resource" "fleet" {
   type      = "Microsoft.ContainerService/fleets@2025-03-01"
   name      = "fleet-prod"
@@ -35,4 +40,10 @@ resource "azurerm_subnet" "hub_agents" {
   resource_group_name  = azurerm_resource_group.fleet.name
   virtual_network_name = azurerm_virtual_network.hub.name
   address_prefixes     = ["10.1.0.0/24"]
+}
+
+resource "azurerm_role_assignment" "fleet_rp_network" {
+  scope                = azurerm_subnet.hub_agents.id
+  role_definition_name = "Network Contributor"
+  principal_id         = var.fleet_rp_object_id
 }

@@ -1,3 +1,5 @@
+param fleetRpObjectId string
+
 resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
   name: 'vnet-fleet-hub'
   location: resourceGroup().location
@@ -29,5 +31,15 @@ resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
         enablePrivateCluster: true
       }
     }
+  }
+}
+
+resource fleetRpNetwork 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: hubAgents
+  name: guid(hubAgents.id, fleetRpObjectId, 'network')
+  properties: {
+    principalId: fleetRpObjectId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4d97b98b-1d4f-4787-a291-c67834d212e7')
   }
 }

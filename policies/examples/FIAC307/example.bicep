@@ -1,3 +1,9 @@
+param fleetRpObjectId string
+
+resource hubAgents 'Microsoft.Network/virtualNetworks/subnets@2024-05-01' existing = {
+  name: 'vnet-hub/hub-agents'
+}
+
 resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
   name: 'fleet-prod'
   location: resourceGroup().location
@@ -5,7 +11,7 @@ resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
     hubProfile: {
       dnsPrefix: 'fleet-prod'
       agentProfile: {
-        subnetId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/hub-agents'
+        subnetId: hubAgents.id
       }
       apiServerAccessProfile: {
         enablePrivateCluster: true
@@ -30,5 +36,15 @@ resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
   name: 'edge-01'
   properties: {
     clusterResourceId: edge.id
+  }
+}
+
+resource fleetRpNetwork 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: hubAgents
+  name: guid(hubAgents.id, fleetRpObjectId, 'network')
+  properties: {
+    principalId: fleetRpObjectId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4d97b98b-1d4f-4787-a291-c67834d212e7')
   }
 }

@@ -1,3 +1,8 @@
+variable "fleet_rp_object_id" {
+  type        = string
+  description = "Object ID of the 'Azure Kubernetes Service - Fleet RP' service principal in the tenant"
+}
+
 resource "azapi_resource" "fleet" {
   type      = "Microsoft.ContainerService/fleets@2025-03-01"
   name      = "fleet-prod"
@@ -40,4 +45,10 @@ resource "azurerm_kubernetes_fleet_member" "edge" {
   name                  = "edge-01"
   kubernetes_fleet_id   = azapi_resource.fleet.id
   kubernetes_cluster_id = azapi_resource.edge.id
+}
+
+resource "azurerm_role_assignment" "fleet_rp_network" {
+  scope                = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/hub-agents"
+  role_definition_name = "Network Contributor"
+  principal_id         = var.fleet_rp_object_id
 }

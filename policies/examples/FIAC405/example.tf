@@ -6,6 +6,7 @@ resource "azapi_resource" "stable" {
     properties = {
       channel                 = "Stable"
       targetKubernetesVersion = "1.36" # expect: FIAC405
+      updateStrategyId        = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet/updateStrategies/tiers"
     }
   }
 }

@@ -9,5 +9,11 @@ resource pinned 'Microsoft.ContainerService/fleets/autoUpgradeProfiles@2026-06-0
     channel: 'TargetKubernetesVersion'
     targetKubernetesVersion: '1.36'
     longTermSupport: true
+    updateStrategyId: tiers.id
   }
+}
+
+resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' existing = {
+  parent: fleet
+  name: 'tiers'
 }

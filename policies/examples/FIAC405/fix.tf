@@ -4,7 +4,8 @@ resource "azapi_resource" "stable" {
   parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet"
   body = {
     properties = {
-      channel = "Stable"
+      channel          = "Stable"
+      updateStrategyId = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/fleets/fleet/updateStrategies/tiers"
     }
   }
 }

@@ -28,5 +28,21 @@ resource stable 'Microsoft.ContainerService/fleets/autoUpgradeProfiles@2026-06-0
   name: 'stable'
   properties: {
     channel: 'Stable'
+    updateStrategyId: tiers.id
+  }
+}
+
+resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+  parent: fleet
+  name: 'tiers'
+  properties: {
+    strategy: {
+      stages: [
+        {
+          name: 'production'
+          groups: [ { name: 'prod' } ]
+        }
+      ]
+    }
   }
 }

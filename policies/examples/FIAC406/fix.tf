@@ -32,7 +32,19 @@ resource "azapi_resource" "stable" {
   parent_id = azurerm_kubernetes_fleet_manager.fleet.id
   body = {
     properties = {
-      channel = "Stable"
+      channel          = "Stable"
+      updateStrategyId = azurerm_kubernetes_fleet_update_strategy.tiers.id
+    }
+  }
+}
+
+resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+  name                        = "tiers"
+  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+  stage {
+    name = "production"
+    group {
+      name = "prod"
     }
   }
 }

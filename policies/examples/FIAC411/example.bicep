@@ -29,5 +29,21 @@ resource pinned 'Microsoft.ContainerService/fleets/autoUpgradeProfiles@2026-06-0
   properties: {
     channel: 'TargetKubernetesVersion'
     targetKubernetesVersion: '1.36' // expect: FIAC411
+    updateStrategyId: tiers.id
+  }
+}
+
+resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+  parent: fleet
+  name: 'tiers'
+  properties: {
+    strategy: {
+      stages: [
+        {
+          name: 'production'
+          groups: [ { name: 'prod' } ]
+        }
+      ]
+    }
   }
 }

@@ -18,6 +18,9 @@ resource "azurerm_kubernetes_cluster" "west" {
   identity {
     type = "SystemAssigned"
   }
+  lifecycle {
+    ignore_changes = [kubernetes_version]
+  }
 }
 
 resource "azurerm_kubernetes_fleet_member" "west" {
@@ -35,6 +38,18 @@ resource "azapi_resource" "pinned" {
     properties = {
       channel                 = "TargetKubernetesVersion"
       targetKubernetesVersion = "1.36" # expect: FIAC411
+      updateStrategyId        = azurerm_kubernetes_fleet_update_strategy.tiers.id
+    }
+  }
+}
+
+resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+  name                        = "tiers"
+  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+  stage {
+    name = "production"
+    group {
+      name = "prod"
     }
   }
 }

@@ -32,5 +32,21 @@ resource lts 'Microsoft.ContainerService/fleets/autoUpgradeProfiles@2026-06-01' 
     channel: 'TargetKubernetesVersion'
     targetKubernetesVersion: '1.35'
     longTermSupport: true // expect: FIAC412
+    updateStrategyId: tiers.id
+  }
+}
+
+resource tiers 'Microsoft.ContainerService/fleets/updateStrategies@2026-06-01' = {
+  parent: fleet
+  name: 'tiers'
+  properties: {
+    strategy: {
+      stages: [
+        {
+          name: 'production'
+          groups: [ { name: 'prod' } ]
+        }
+      ]
+    }
   }
 }

@@ -20,6 +20,9 @@ resource "azurerm_kubernetes_cluster" "west" {
   identity {
     type = "SystemAssigned"
   }
+  lifecycle {
+    ignore_changes = [kubernetes_version]
+  }
 }
 
 resource "azurerm_kubernetes_fleet_member" "west" {
@@ -38,6 +41,18 @@ resource "azapi_resource" "lts" {
       channel                 = "TargetKubernetesVersion"
       targetKubernetesVersion = "1.35"
       longTermSupport         = true
+      updateStrategyId        = azurerm_kubernetes_fleet_update_strategy.tiers.id
+    }
+  }
+}
+
+resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
+  name                        = "tiers"
+  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+  stage {
+    name = "production"
+    group {
+      name = "prod"
     }
   }
 }

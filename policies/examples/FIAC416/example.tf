@@ -18,6 +18,9 @@ resource "azurerm_kubernetes_cluster" "west" {
   identity {
     type = "SystemAssigned"
   }
+  lifecycle {
+    ignore_changes = [kubernetes_version]
+  }
 }
 
 resource "azurerm_kubernetes_fleet_member" "west" {

@@ -1,6 +1,11 @@
 resource fleet 'Microsoft.ContainerService/fleets@2025-03-01' = {
   name: 'fleet'
   location: 'westeurope'
+  properties: {
+    hubProfile: {
+      dnsPrefix: 'fleet'
+    }
+  }
 }
 
 resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
@@ -9,6 +14,15 @@ resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
   properties: {
     clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/arc-edge'
     group: 'prod' // expect: FIAC502
+  }
+}
+
+resource west 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
+  parent: fleet
+  name: 'aks-west'
+  properties: {
+    clusterResourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/managedClusters/aks-west'
+    group: 'prod'
   }
 }
 

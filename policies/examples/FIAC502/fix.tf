@@ -1,7 +1,15 @@
-resource "azurerm_kubernetes_fleet_manager" "fleet" {
-  name                = "fleet"
-  location            = "westeurope"
-  resource_group_name = "rg-fleet"
+resource "azapi_resource" "fleet" {
+  type      = "Microsoft.ContainerService/fleets@2025-03-01"
+  name      = "fleet"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet"
+  location  = "westeurope"
+  body = {
+    properties = {
+      hubProfile = {
+        dnsPrefix = "fleet"
+      }
+    }
+  }
 }
 
 resource "azurerm_arc_kubernetes_cluster" "edge" {
@@ -16,14 +24,20 @@ resource "azurerm_arc_kubernetes_cluster" "edge" {
 
 resource "azurerm_kubernetes_fleet_member" "edge" {
   name                  = "arc-edge"
-  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_fleet_id   = azapi_resource.fleet.id
   kubernetes_cluster_id = azurerm_arc_kubernetes_cluster.edge.id
-  group                 = "edge"
+}
+
+resource "azurerm_kubernetes_fleet_member" "west" {
+  name                  = "aks-west"
+  kubernetes_fleet_id   = azapi_resource.fleet.id
+  kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fleet/providers/Microsoft.ContainerService/managedClusters/aks-west"
+  group                 = "prod"
 }
 
 resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
   name                        = "tiers"
-  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_fleet_manager_id = azapi_resource.fleet.id
   stage {
     name = "production"
     group {

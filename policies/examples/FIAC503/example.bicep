@@ -18,6 +18,7 @@ resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
   name: 'aks-west'
   properties: {
     clusterResourceId: aks.id
+    group: 'prod'
   }
 }
 
@@ -26,5 +27,6 @@ resource otherMember 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
   name: 'aks-west'
   properties: {
     clusterResourceId: aks.id // expect: FIAC503
+    group: 'prod'
   }
 }

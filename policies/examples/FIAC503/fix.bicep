@@ -13,5 +13,6 @@ resource member 'Microsoft.ContainerService/fleets/members@2025-03-01' = {
   name: 'aks-west'
   properties: {
     clusterResourceId: aks.id
+    group: 'prod'
   }
 }

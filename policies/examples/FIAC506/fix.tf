@@ -20,6 +20,7 @@ resource "azapi_resource" "member" {
   body = {
     properties = {
       clusterResourceId = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-west/providers/Microsoft.ContainerService/managedClusters/aks-west"
+      group             = "prod"
     }
   }
 }

@@ -8,6 +8,7 @@ resource west 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
   name: 'aks-west'
   properties: {
     clusterResourceId: resourceId('rg-aks', 'Microsoft.ContainerService/managedClusters', 'aks-west')
+    group: 'prod'
   }
 }
 
@@ -16,5 +17,6 @@ resource north 'Microsoft.ContainerService/fleets/members@2026-06-01' = {
   name: 'aks-north'
   properties: {
     clusterResourceId: resourceId('rg-aks', 'Microsoft.ContainerService/managedClusters', 'aks-north')
+    group: 'prod'
   }
 }
