@@ -399,9 +399,11 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     if loaded.masks:
         active, suppressed, shown_skips, diagnostics, notices, internal = _masked(
             loaded.masks, active, suppressed, shown_skips, diagnostics, notices, internal)
+    active = postscan.with_related(sorted(set(active), key=Finding.sort_key), loaded.variants)
+    suppressed = postscan.with_related(sorted(set(suppressed), key=Finding.sort_key), loaded.variants)
     return Report(
-        findings=sorted(set(active), key=Finding.sort_key),
-        suppressed=sorted(set(suppressed), key=Finding.sort_key),
+        findings=active,
+        suppressed=suppressed,
         diagnostics=sorted(set(diagnostics), key=lambda d: (d.location.sort_key(), d.message)),
         line_hashes=postscan.hashes_for([*active, *suppressed], texts) if options.line_hashes else {},
         rules=rule_infos,
@@ -412,6 +414,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         skipped=shown_skips,
         notices=notices,
         internal_errors=internal,
+        snippets={path: {n: _mask(text, loaded.masks) for n, text in lines.items()} if loaded.masks else lines
+                  for path, lines in postscan.snippets_for([*active, *suppressed], texts, root).items()},
     )
 
 

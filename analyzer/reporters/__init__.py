@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from analyzer.model import Report
@@ -33,11 +33,15 @@ class RenderOptions:
     """SARIF ``automationDetails.id`` (GitHub's upload category); empty: not written."""
     sarif_include_suppressed: bool = False
     """Write suppressed findings to SARIF with ``suppressions`` entries (left out by default)."""
+    text_style: str = "full"
+    """The text format's layout (:data:`analyzer.reporters.text.STYLES`): ``full``, ``compact``,
+    ``statistics`` or ``quiet``."""
 
 
 # Each renderer takes the options it has a use for; the others ignore them.
 _RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
-    "text": lambda report, options: _reporter("text").render(report, color=options.color),
+    "text": lambda report, options: _reporter("text").render(report, color=options.color,
+                                                                 style=options.text_style),
     "json": lambda report, options: _reporter("json").render(report),
     "sarif": lambda report, options: _reporter("sarif").render(
         report, category=options.sarif_category, include_suppressed=options.sarif_include_suppressed),
@@ -59,7 +63,7 @@ def render(report: Report, fmt: str, *, color: bool = False, options: RenderOpti
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}") from None
     options = options or RenderOptions()
     if color and not options.color:
-        options = RenderOptions(True, options.sarif_category, options.sarif_include_suppressed)
+        options = replace(options, color=True)
     return renderer(report, options)
 
 
