@@ -174,3 +174,35 @@ def test_engine_snippets_stay_under_the_root(tmp_path: Path) -> None:
     assert not _inside(root, "../outside.tf") and not _inside(root, str(tmp_path / "outside.tf"))
     (root / "link.tf").symlink_to(tmp_path / "outside.tf")
     assert not _inside(root, "link.tf") and _inside(root, "infra/main.tf")
+
+
+NO_OPERATOR_TF = """\
+resource "azurerm_kubernetes_fleet_manager" "f" {
+  name                = "fleet"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+
+resource "azurerm_kubernetes_fleet_member" "m" {
+  name                  = "m"
+  group                 = "canary"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.f.id
+  kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/\
+Microsoft.ContainerService/managedClusters/c"
+}
+""".replace("\\\n", "")
+
+
+def test_access_rules_say_when_they_had_no_operator(tmp_path: Path) -> None:
+    from datetime import date
+
+    from policies.access import NO_OPERATOR_NOTICE
+
+    (tmp_path / "main.tf").write_text(NO_OPERATOR_TF)
+    options = {"as_of": date(2026, 11, 23), "cache": False, "select": ("FIAC1",)}
+    assert scan([tmp_path], ScanOptions(**options)).notices == [NO_OPERATOR_NOTICE]  # type: ignore[arg-type]
+    assert "--operator deployer --assignments FILE" in NO_OPERATOR_NOTICE
+    named = scan([tmp_path], ScanOptions(**options, operators=("deployer",)))  # type: ignore[arg-type]
+    assert NO_OPERATOR_NOTICE not in named.notices
+    _, out, _ = _cli("scan", str(tmp_path), "--as-of", "2026-11-23", "--no-cache", "--select", "FIAC1")
+    assert f"note: {NO_OPERATOR_NOTICE}" in out.splitlines()
