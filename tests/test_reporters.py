@@ -231,7 +231,7 @@ def test_sarif_results() -> None:
         assert result["partialFingerprints"] == {"fleetiacFingerprint/v1": finding.fingerprint}
     first = results[0]
     assert first["level"] == "error"
-    assert first["message"] == {"text": "operator lacks the grant assign Cluster User Role"}
+    assert first["message"] == {"text": "Operator lacks the grant. Assign Cluster User Role."}
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "infra/main.tf", "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": 12, "startColumn": 5, "endLine": 12, "endColumn": 40},
@@ -240,7 +240,7 @@ def test_sarif_results() -> None:
         "resource": "azurerm_kubernetes_fleet_member.a",
         "related": ["azurerm_kubernetes_cluster.a", "azurerm_role_assignment.x"],
     }
-    assert results[1]["message"] == {"text": "group canary is in no stage"}
+    assert results[1]["message"] == {"text": "Group canary is in no stage."}
     assert results[1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 20, "startColumn": 3}
     odd = results[2]["locations"][0]["physicalLocation"]
     assert odd["artifactLocation"]["uri"] == ODD_URI

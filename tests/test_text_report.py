@@ -190,7 +190,7 @@ resource "azurerm_kubernetes_fleet_member" "m" {
   kubernetes_cluster_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/\
 Microsoft.ContainerService/managedClusters/c"
 }
-""".replace("\\\n", "")
+"""
 
 
 def test_access_rules_say_when_they_had_no_operator(tmp_path: Path) -> None:

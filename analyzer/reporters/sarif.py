@@ -26,11 +26,14 @@ SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "fleetiacFingerprint/v1"
 LINE_HASH_KEY = "primaryLocationLineHash"
 
-# GitHub ranks alerts by this CVSS-like score; only the access family (FIAC1xx) is about who may do
-# what, so only it gets one. The other families are reliability problems, not security ones.
+# GitHub ranks alerts by this CVSS-like score and files them under "security" by the tag: the access
+# family (FIAC1xx, who may do what) and any rule tagged ``security`` get both, the others neither
+# (they are reliability problems, not security ones).
 _SECURITY_FAMILY = "FIAC1"
+_SECURITY_TAG = "security"
 _SECURITY_SEVERITY: dict[Level, str] = {Level.ERROR: "8.0", Level.WARNING: "5.0", Level.NOTE: "3.0"}
 
+_PLAIN_WORD = re.compile(r"[a-z]+ ")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _FOREIGN_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 """Surrogates that ``surrogateescape`` cannot have made from a byte (it makes U+DC80-U+DCFF)."""
@@ -90,8 +93,11 @@ def _full_description(info: RuleInfo) -> str:
 
 def _descriptor(info: RuleInfo) -> dict[str, Any]:
     level = Level(info.level)
-    properties: dict[str, Any] = {"tags": list(info.tags), "precision": "high"}
-    if info.family == _SECURITY_FAMILY:
+    tags = list(info.tags)
+    if info.family == _SECURITY_FAMILY and _SECURITY_TAG not in tags:
+        tags.append(_SECURITY_TAG)
+    properties: dict[str, Any] = {"tags": tags, "precision": "high"}
+    if _SECURITY_TAG in tags:
         properties["security-severity"] = _SECURITY_SEVERITY[level]
     doc = info.page.strip() or info.summary or info.name
     return {
@@ -148,8 +154,32 @@ def _internal_notification(failure: Diagnostic, root: str) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None = None) -> dict[str, Any]:
-    text = f"{finding.message} {finding.hint}" if finding.hint else finding.message
+def sentence(text: str) -> str:
+    """``text`` as a sentence: its first word capitalised when it is a plain lower-case word (never
+    an identifier such as ``azurerm_x.y`` or a code span), and a full stop at the end (unless it
+    ends with one, ``!`` or ``?``); empty text stays empty."""
+    text = text.strip()
+    if not text:
+        return ""
+    if _PLAIN_WORD.match(text):
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def message_text(finding: Finding) -> str:
+    """The message and the hint, each a sentence: ``Operator lacks the grant. Assign the role.``"""
+    return " ".join(part for part in (sentence(finding.message), sentence(finding.hint)) if part)
+
+
+def _related_locations(finding: Finding, root: str) -> list[dict[str, Any]]:
+    """The other resources the finding names, where they are declared (ids from 1, in order)."""
+    return [{"id": number, **_physical(related.location, root), "message": {"text": related.address}}
+            for number, related in enumerate(finding.related_locations, start=1)]
+
+
+def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None = None,
+            fingerprint: str | None = None) -> dict[str, Any]:
+    text = message_text(finding)
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
@@ -163,8 +193,11 @@ def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None 
                 }
             }
         ],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint or finding.fingerprint},
     }
+    related = _related_locations(finding, root)
+    if related:
+        result["relatedLocations"] = related
     if line_hash is not None:
         result["partialFingerprints"][LINE_HASH_KEY] = line_hash
     if finding.suppression is not None:
@@ -183,6 +216,20 @@ def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None 
         properties["related"] = list(finding.related)
     if properties:
         result["properties"] = properties
+    return result
+
+
+def fingerprints(findings: list[Finding]) -> list[str]:
+    """Each finding's :attr:`~analyzer.model.Finding.fingerprint`, made distinct within the log: a
+    finding whose fingerprint an earlier one has (the same rule, file, resource and message at
+    another place, say on one line) gets ``:2``, ``:3``... in the findings' order, so no two results
+    merge into one alert."""
+    seen: dict[str, int] = {}
+    result: list[str] = []
+    for finding in findings:
+        base = finding.fingerprint
+        seen[base] = seen.get(base, 0) + 1
+        result.append(base if seen[base] == 1 else f"{base}:{seen[base]}")
     return result
 
 
@@ -218,8 +265,8 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
         "originalUriBaseIds": {SRCROOT: {"uri": root_uri(report.root)}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(finding, index[finding.rule_id], report.root,
-                            report.line_hashes.get((finding.location.path, finding.location.line)))
-                    for finding in shown],
+                            report.line_hashes.get((finding.location.path, finding.location.line)), fingerprint)
+                    for finding, fingerprint in zip(shown, fingerprints(shown), strict=True)],
         # Files that failed to parse are reported, not fatal; a failure of our own code is (exit 2).
         "invocations": [{
             "executionSuccessful": not report.internal_errors,
