@@ -184,7 +184,8 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "-f", "formats", multiple=True, callback=_formats, metavar="FORMAT[:FILE]",
-              help="Report format: text (default), json, sarif, junit, github, markdown; FORMAT:FILE writes "
+              help="Report format: text (default), json, sarif, junit, github, markdown, gitlab (Code Quality), "
+                   "gitlab-sast; FORMAT:FILE writes "
                    "it to FILE. Repeatable: --format sarif:results.sarif --format text.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report (the one format given without a FILE) to FILE instead of standard output.")

@@ -90,3 +90,63 @@ def test_sarif_of_a_scan_names_where_the_related_resources_are() -> None:
     prints = [r["partialFingerprints"]["fleetiacFingerprint/v1"] for r in log["runs"][0]["results"]]
     assert len(set(prints)) == len(prints)
     _validate_sarif(log)
+
+
+# ---------------------------------------------------------------------------------------------- GitLab
+
+SAST_SCHEMA = REPO / "tests" / "schemas" / "gitlab-sast-report-trimmed.json"
+
+
+def _platform() -> Report:
+    return scan([REPO / "examples" / "platform"], ScanOptions(as_of=date(2026, 11, 23), cache=False))
+
+
+def test_gitlab_code_quality_is_the_subset_gitlab_reads() -> None:
+    report = _platform()
+    issues = json.loads(render(report, "gitlab"))
+    assert len(issues) == len(report.findings) == 9
+    first = issues[0]
+    assert first == {
+        "type": "issue",
+        "description": f"FIAC302 {report.findings[0].message} ({report.findings[0].hint})",
+        "check_name": "FIAC302 azurerm-hub-profile-ignored",
+        "fingerprint": report.findings[0].fingerprint,
+        "severity": "critical",
+        "location": {"path": "examples/platform/fleet/main.tf", "lines": {"begin": 31}},
+    }
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)
+    for issue in issues:
+        assert {"description", "check_name", "fingerprint", "severity", "location"} <= set(issue)
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+        assert isinstance(issue["location"]["lines"]["begin"], int)
+    assert render(_report([]), "gitlab") == "[]\n"
+
+
+def test_gitlab_sast_validates_against_the_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft7Validator(json.loads(SAST_SCHEMA.read_text(encoding="utf-8")))
+    report = _platform()
+    doc = json.loads(render(report, "gitlab-sast"))
+    for checked in (doc, json.loads(render(_report([]), "gitlab-sast"))):
+        errors = sorted(validator.iter_errors(checked), key=lambda error: list(error.path))
+        assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+    # The guard is a guard: a vulnerability without identifiers, or a bad time, is refused.
+    broken = json.loads(render(report, "gitlab-sast"))
+    broken["vulnerabilities"][0]["identifiers"] = []
+    assert not validator.is_valid(broken)
+    broken = json.loads(render(report, "gitlab-sast"))
+    broken["scan"]["start_time"] = "2026-11-23 00:00"
+    assert not validator.is_valid(broken)
+    vulnerability = doc["vulnerabilities"][1]
+    assert (vulnerability["severity"], vulnerability["location"]["file"], vulnerability["location"]["start_line"],
+            vulnerability["identifiers"][0]["value"]) == ("High", "examples/platform/fleet/main.tf", 40, "FIAC101")
+    assert doc["scan"]["start_time"] == "2026-11-23T00:00:00" and doc["scan"]["status"] == "success"
+    assert len({v["id"] for v in doc["vulnerabilities"]}) == len(doc["vulnerabilities"]) == 9
+
+
+def test_junit_test_cases_carry_their_file() -> None:
+    import xml.etree.ElementTree as ET
+
+    tree = ET.fromstring(render(_platform(), "junit"))
+    failing = [case for case in tree.iter("testcase") if case.find("failure") is not None]
+    assert failing and all(case.get("file") == "examples/platform/fleet/main.tf" for case in failing)

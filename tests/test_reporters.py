@@ -325,7 +325,7 @@ def test_render_is_deterministic(fmt: str) -> None:
 
 
 def test_unknown_format_is_refused() -> None:
-    assert FORMATS == ("text", "json", "sarif", "junit", "github", "markdown")
+    assert FORMATS == ("text", "json", "sarif", "junit", "github", "markdown", "gitlab", "gitlab-sast")
     with pytest.raises(ValueError, match="unknown report format 'xml'"):
         render(make_report(), "xml")
 

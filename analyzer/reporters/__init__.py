@@ -19,7 +19,7 @@ def _reporter(name: str) -> Any:
     return importlib.import_module(f"analyzer.reporters.{name}")
 
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown", "gitlab", "gitlab-sast")
 """The values ``--format`` accepts, in the order the CLI lists them."""
 
 
@@ -48,6 +48,8 @@ _RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "junit": lambda report, options: _reporter("junit").render(report),
     "github": lambda report, options: _reporter("github").render(report),
     "markdown": lambda report, options: _reporter("markdown").render(report),
+    "gitlab": lambda report, options: _reporter("gitlab").render_code_quality(report),
+    "gitlab-sast": lambda report, options: _reporter("gitlab").render_sast(report),
 }
 
 

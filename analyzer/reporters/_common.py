@@ -31,3 +31,17 @@ def rule_for(report: Report, rule_id: str, level: Level) -> RuleInfo:
 def plural(count: int, word: str) -> str:
     """``1 error``, ``2 errors``, ``0 notes``."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def distinct_fingerprints(findings: list[Finding]) -> list[str]:
+    """Each finding's :attr:`~analyzer.model.Finding.fingerprint`, made distinct within one report:
+    a finding whose fingerprint an earlier one has (the same rule, file, resource and message at
+    another place, say on one line) gets ``:2``, ``:3``... in the findings' order, so no two
+    results merge into one alert or one code-quality issue."""
+    seen: dict[str, int] = {}
+    result: list[str] = []
+    for finding in findings:
+        base = finding.fingerprint
+        seen[base] = seen.get(base, 0) + 1
+        result.append(base if seen[base] == 1 else f"{base}:{seen[base]}")
+    return result

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
-from analyzer.reporters._common import rule_for
+from analyzer.reporters._common import distinct_fingerprints, rule_for
 from analyzer.reporters._escape import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -220,17 +220,8 @@ def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None 
 
 
 def fingerprints(findings: list[Finding]) -> list[str]:
-    """Each finding's :attr:`~analyzer.model.Finding.fingerprint`, made distinct within the log: a
-    finding whose fingerprint an earlier one has (the same rule, file, resource and message at
-    another place, say on one line) gets ``:2``, ``:3``... in the findings' order, so no two results
-    merge into one alert."""
-    seen: dict[str, int] = {}
-    result: list[str] = []
-    for finding in findings:
-        base = finding.fingerprint
-        seen[base] = seen.get(base, 0) + 1
-        result.append(base if seen[base] == 1 else f"{base}:{seen[base]}")
-    return result
+    """:func:`~analyzer.reporters._common.distinct_fingerprints`: no two results share one."""
+    return distinct_fingerprints(findings)
 
 
 def automation_id(category: str) -> str:
