@@ -8,12 +8,20 @@ string from the scanned code is one line without control characters or CI comman
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import groupby
 
 from analyzer.model import Finding, Level, Location, RelatedLocation, Report
-from analyzer.reporters._common import LEVELS, count_by_level, plural, rule_for
+from analyzer.reporters._common import (
+    LEVELS,
+    Block,
+    count_by_level,
+    instance_blocks,
+    instance_of,
+    instances_label,
+    plural,
+    rule_for,
+)
 from analyzer.reporters._escape import line_start, line_text
 
 _RESET = "\x1b[0m"
@@ -38,75 +46,8 @@ class _Painter:
         return f"{code}{text}{_RESET}" if self.enabled else text
 
 
-_TIMES = "\u00d7"
-
 MESSAGE_CHARS = 160
 """A message longer than this is cut at its last ``; `` before it, and the rest goes to a ``help:`` line."""
-
-_INSTANCE = re.compile(r"\[[^\[\]]*\]$")
-"""The instance key at the end of an address: ``["aks-neu-1"]``, ``[3]``."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Block:
-    """One finding as the text report shows it, or several instances of one resource (``count``,
-    ``for_each``, a loop) with the same problem at the same place."""
-
-    finding: Finding
-    message: str
-    hint: str
-    instances: tuple[str, ...] = ()
-    """The instance keys (``"aks-neu-1"``, ``0``) when the block stands for several findings."""
-
-
-def _instance(finding: Finding) -> tuple[str, str] | None:
-    """(the resource's address without its instance key, the key with its brackets), or None."""
-    match = _INSTANCE.search(finding.resource)
-    if match is None:
-        return None
-    return finding.resource[:match.start()], match.group()
-
-
-def _blocks(findings: list[Finding]) -> list[_Block]:
-    """Findings in order, with the instances of one resource that have the same problem at the same
-    place (their texts equal once the instance key is written ``[*]``) as one block."""
-    groups: dict[tuple[object, ...], list[tuple[Finding, str]]] = {}
-    order: list[tuple[object, ...] | Finding] = []
-    for finding in findings:
-        split = _instance(finding)
-        if split is None:
-            order.append(finding)
-            continue
-        base, key = split
-        message, hint = finding.message.replace(key, "[*]"), finding.hint.replace(key, "[*]")
-        group_key = (finding.rule_id, finding.level, finding.location, base, message, hint)
-        if group_key not in groups:
-            groups[group_key] = []
-            order.append(group_key)
-        groups[group_key].append((finding, key))
-    blocks: list[_Block] = []
-    for item in order:
-        if isinstance(item, Finding):
-            blocks.append(_Block(item, item.message, item.hint))
-            continue
-        members = groups[item]
-        first = members[0][0]
-        if len(members) == 1:
-            blocks.append(_Block(first, first.message, first.hint))
-        else:
-            blocks.append(_Block(first, str(item[4]), str(item[5]), tuple(key[1:-1] for _, key in members)))
-    return blocks
-
-
-def _instances(keys: tuple[str, ...], base: str) -> str:
-    """``\u00d7 12: member[0..11]`` (a multiplication sign) for consecutive indexes, else
-    ``\u00d7 3: this["a", "b", "c"]``."""
-    if all(key.isdigit() for key in keys):
-        numbers = sorted(int(key) for key in keys)
-        if numbers == list(range(numbers[0], numbers[-1] + 1)):
-            return f"{_TIMES} {len(keys)}: {base}[{numbers[0]}..{numbers[-1]}]"
-    return f"{_TIMES} {len(keys)}: {base}[{', '.join(keys)}]"
-
 
 def split_message(message: str) -> tuple[str, str]:
     """(the message, up to about :data:`MESSAGE_CHARS` characters, the rest or "")."""
@@ -171,7 +112,7 @@ def _frames(report: Report, finding: Finding, paint: _Painter, rule_id: str, gro
         if frame:
             where = f"{line_start(related.location.path)}:{related.location.line}:{related.location.column}"
             label = _related_label(related)
-            split = _instance(replace(finding, resource=related.address)) if grouped else None
+            split = instance_of(replace(finding, resource=related.address)) if grouped else None
             if split is not None:
                 label = label.replace(split[1], "[*]")
             out.append(paint(f"  {line_text(label)} ({where})", _DIM))
@@ -179,7 +120,7 @@ def _frames(report: Report, finding: Finding, paint: _Painter, rule_id: str, gro
     return out
 
 
-def _head(block: _Block, paint: _Painter) -> str:
+def _head(block: Block, paint: _Painter) -> str:
     finding = block.finding
     level = Level(finding.level)
     loc = finding.location
@@ -188,14 +129,14 @@ def _head(block: _Block, paint: _Painter) -> str:
             f"{paint(level.value.upper(), _LEVEL_COLORS[level])} {line_text(finding.rule_id)} {line_text(message)}")
 
 
-def _finding_lines(report: Report, block: _Block, paint: _Painter) -> list[str]:
+def _finding_lines(report: Report, block: Block, paint: _Painter) -> list[str]:
     finding = block.finding
     rule = rule_for(report, finding.rule_id, Level(finding.level))
     lines = [_head(block, paint)]
     if block.instances:
-        split = _instance(finding)
+        split = instance_of(finding)
         base = split[0] if split else finding.resource
-        lines.append(paint(f"  {line_text(_instances(block.instances, base))}", _DIM))
+        lines.append(paint(f"  {line_text(instances_label(block.instances, base))}", _DIM))
     lines.extend(_frames(report, finding, paint, finding.rule_id, bool(block.instances)))
     _, rest = split_message(block.message)
     if rest:
@@ -283,7 +224,7 @@ def render(report: Report, *, color: bool = False, style: str = "full") -> str:
             blocks.append("\n".join(_compact_line(finding, paint) for finding in findings))
             continue
         # A blank line between findings: each is a block of several lines (frames, help).
-        blocks.extend("\n".join(_finding_lines(report, block, paint)) for block in _blocks(findings))
+        blocks.extend("\n".join(_finding_lines(report, block, paint)) for block in instance_blocks(findings))
     if report.suppressed and style != "quiet":
         # After the findings, so what needs work comes first; marked so nobody mistakes them for open ones.
         lines = []
