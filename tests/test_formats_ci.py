@@ -70,6 +70,20 @@ def test_sarif_related_locations_and_distinct_fingerprints_on_one_line() -> None
     _validate_sarif(log)
 
 
+def test_sarif_one_result_for_instances_with_one_problem_at_one_place() -> None:
+    same = [Finding("FIAC101", Level.ERROR, f"member `m[{i}]` lacks it", Location("a.tf", 4, 3), resource=f"m[{i}]",
+                    hint=f"grant it to `m[{i}]`") for i in range(3)]
+    elsewhere = Finding("FIAC101", Level.ERROR, "member `m[3]` lacks it", Location("b.tf", 1, 1), resource="m[3]")
+    results = _sarif(_report([*same, elsewhere]))["runs"][0]["results"]
+    assert len(results) == 2
+    assert results[0]["message"]["text"] == "Member `m[*]` lacks it. Grant it to `m[*]`. \u00d7 3: m[0..2]."
+    assert results[0]["properties"] == {"resource": "m[*]", "instances": ["m[0]", "m[1]", "m[2]"]}
+    assert results[1]["message"]["text"] == "Member `m[3]` lacks it."
+    # Its fingerprint does not depend on which instance came first, nor on how many there are.
+    two = _sarif(_report(same[1:]))["runs"][0]["results"][0]["partialFingerprints"]
+    assert two == results[0]["partialFingerprints"]
+
+
 def test_sarif_security_tag_and_severity_agree_for_every_rule() -> None:
     catalog = {rule.info.id: rule.info for rule in all_rules()}
     findings = [Finding(rule_id, info.level, "m", Location("a.tf", 1, 1)) for rule_id, info in catalog.items()]
@@ -104,7 +118,8 @@ def _platform() -> Report:
 def test_gitlab_code_quality_is_the_subset_gitlab_reads() -> None:
     report = _platform()
     issues = json.loads(render(report, "gitlab"))
-    assert len(issues) == len(report.findings) == 9
+    # Nine findings, of which two are three instances each at one place: five issues.
+    assert (len(issues), len(report.findings)) == (5, 9)
     first = issues[0]
     assert first == {
         "type": "issue",
@@ -141,7 +156,8 @@ def test_gitlab_sast_validates_against_the_schema() -> None:
     assert (vulnerability["severity"], vulnerability["location"]["file"], vulnerability["location"]["start_line"],
             vulnerability["identifiers"][0]["value"]) == ("High", "examples/platform/fleet/main.tf", 40, "FIAC101")
     assert doc["scan"]["start_time"] == "2026-11-23T00:00:00" and doc["scan"]["status"] == "success"
-    assert len({v["id"] for v in doc["vulnerabilities"]}) == len(doc["vulnerabilities"]) == 9
+    assert len({v["id"] for v in doc["vulnerabilities"]}) == len(doc["vulnerabilities"]) == 5
+    assert vulnerability["location"]["class"] == "azurerm_kubernetes_fleet_member.this[*]"
 
 
 def test_junit_test_cases_carry_their_file() -> None:

@@ -99,7 +99,7 @@ def instance_blocks(findings: list[Finding]) -> list[Block]:
             continue
         base, key = split
         message, hint = finding.message.replace(key, "[*]"), finding.hint.replace(key, "[*]")
-        group_key = (finding.rule_id, finding.level, finding.location, base, message, hint)
+        group_key = (finding.rule_id, finding.level, finding.location, base, message, hint, finding.suppression)
         if group_key not in groups:
             groups[group_key] = []
             order.append(group_key)
@@ -126,3 +126,22 @@ def instances_label(keys: tuple[str, ...], base: str) -> str:
         if numbers == list(range(numbers[0], numbers[-1] + 1)):
             return f"{TIMES} {len(keys)}: {base}[{numbers[0]}..{numbers[-1]}]"
     return f"{TIMES} {len(keys)}: {base}[{', '.join(keys)}]"
+
+
+def grouped(findings: list[Finding]) -> list[tuple[Finding, Block]]:
+    """One finding per :func:`instance_blocks` block, for the formats that keep one result per
+    instance only where the locations differ: the block's one finding, or for several instances a
+    finding on ``base[*]`` with the shared message, the related locations of them all and a
+    fingerprint of its own (stable while the instances' problem is)."""
+    from dataclasses import replace
+
+    result: list[tuple[Finding, Block]] = []
+    for block in instance_blocks(findings):
+        if not block.instances:
+            result.append((block.finding, block))
+            continue
+        related = tuple(dict.fromkeys(r for member in block.members for r in member.related_locations))
+        addresses = tuple(dict.fromkeys(a for member in block.members for a in member.related))
+        result.append((replace(block.finding, message=block.message, hint=block.hint, resource=f"{block.base}[*]",
+                               related=addresses, related_locations=related), block))
+    return result

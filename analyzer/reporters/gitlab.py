@@ -21,7 +21,7 @@ import uuid
 from typing import Any
 
 from analyzer.model import Finding, Level, Report
-from analyzer.reporters._common import distinct_fingerprints, rule_for
+from analyzer.reporters._common import distinct_fingerprints, grouped, rule_for
 from analyzer.reporters._escape import json_text
 
 SAST_SCHEMA_VERSION = "15.2.1"
@@ -40,7 +40,8 @@ def _text(finding: Finding) -> str:
 def code_quality(report: Report) -> list[dict[str, Any]]:
     """The Code Quality issues, one per finding, in the report's order."""
     issues = []
-    for finding, fingerprint in zip(report.findings, distinct_fingerprints(report.findings), strict=True):
+    shown = [finding for finding, _ in grouped(report.findings)]  # one per place (instances merged)
+    for finding, fingerprint in zip(shown, distinct_fingerprints(shown), strict=True):
         rule = rule_for(report, finding.rule_id, Level(finding.level))
         issues.append({
             "type": "issue",
@@ -70,7 +71,8 @@ def sast(report: Report) -> dict[str, Any]:
     component = {"id": "fleetiac", "name": "fleetiac", "version": report.tool_version,
                  "vendor": {"name": "fleetiac"}}
     vulnerabilities = []
-    for finding, fingerprint in zip(report.findings, distinct_fingerprints(report.findings), strict=True):
+    shown = [finding for finding, _ in grouped(report.findings)]  # one per place (instances merged)
+    for finding, fingerprint in zip(shown, distinct_fingerprints(shown), strict=True):
         rule = rule_for(report, finding.rule_id, Level(finding.level))
         loc = finding.location
         line = max(1, loc.line)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
-from analyzer.reporters._common import distinct_fingerprints, rule_for
+from analyzer.reporters._common import Block, distinct_fingerprints, grouped, instances_label, rule_for
 from analyzer.reporters._escape import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -178,8 +178,10 @@ def _related_locations(finding: Finding, root: str) -> list[dict[str, Any]]:
 
 
 def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None = None,
-            fingerprint: str | None = None) -> dict[str, Any]:
+            fingerprint: str | None = None, block: Block | None = None) -> dict[str, Any]:
     text = message_text(finding)
+    if block is not None and block.instances:
+        text = f"{text} {instances_label(block.instances, block.base)}."
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
@@ -214,6 +216,8 @@ def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None 
         properties["resource"] = finding.resource
     if finding.related:
         properties["related"] = list(finding.related)
+    if block is not None and block.instances:
+        properties["instances"] = [member.resource for member in block.members]
     if properties:
         result["properties"] = properties
     return result
@@ -242,6 +246,8 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
         if finding.rule_id not in infos:
             infos[finding.rule_id] = rule_for(report, finding.rule_id, Level(finding.level))
     rule_ids = sorted(infos)
+    # Instances of one resource with the same problem at the same place are one result.
+    results = grouped(shown)
     index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
     run: dict[str, Any] = {
         "tool": {
@@ -256,8 +262,10 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
         "originalUriBaseIds": {SRCROOT: {"uri": root_uri(report.root)}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(finding, index[finding.rule_id], report.root,
-                            report.line_hashes.get((finding.location.path, finding.location.line)), fingerprint)
-                    for finding, fingerprint in zip(shown, fingerprints(shown), strict=True)],
+                            report.line_hashes.get((finding.location.path, finding.location.line)), fingerprint,
+                            block)
+                    for (finding, block), fingerprint in zip(results, fingerprints([f for f, _ in results]),
+                                                             strict=True)],
         # Files that failed to parse are reported, not fatal; a failure of our own code is (exit 2).
         "invocations": [{
             "executionSuccessful": not report.internal_errors,
