@@ -367,7 +367,8 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
                           workers=workers,
                           progress=progress, max_file_size=int(max_file_size * 1024 * 1024),
                           parse_timeout=parse_timeout or None,
-                          line_hashes=any(fmt == "sarif" for fmt, _ in outputs))
+                          line_hashes=any(fmt == "sarif" for fmt, _ in outputs),
+                          snippets=any(fmt == "text" for fmt, _ in outputs) and text_style in ("full", "quiet"))
     fail_on = effective["fail-on"]
     rendered: list[tuple[str, Path | None]] = []
     try:

@@ -74,6 +74,10 @@ class ScanOptions:
     line_hashes: bool = True
     """Compute GitHub's ``primaryLocationLineHash`` of each finding (only SARIF shows it: the CLI turns
     it off for other formats, since it reads and hashes every file with a finding)."""
+    snippets: bool = False
+    """Put the source lines of the findings (and of their related resources) in the report, for the
+    text format's code frames: the CLI turns it on when it writes text, since it reads every file with
+    a finding again."""
 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
@@ -415,7 +419,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         notices=notices,
         internal_errors=internal,
         snippets={path: {n: _mask(text, loaded.masks) for n, text in lines.items()} if loaded.masks else lines
-                  for path, lines in postscan.snippets_for([*active, *suppressed], texts, root).items()},
+                  for path, lines in postscan.snippets_for([*active, *suppressed], texts, root).items()}
+        if options.snippets else {},
     )
 
 

@@ -167,9 +167,11 @@ def test_engine_snippets_stay_under_the_root(tmp_path: Path) -> None:
     src = (REPO / "examples" / "platform" / "fleet")
     for file in src.iterdir():
         (root / "infra" / file.name).write_bytes(file.read_bytes())
-    report = scan([root], ScanOptions(as_of=__import__("datetime").date(2026, 11, 23), cache=False))
+    report = scan([root], ScanOptions(as_of=__import__("datetime").date(2026, 11, 23), cache=False, snippets=True))
     assert set(report.snippets) <= {"infra/main.tf", "infra/clusters.tf", "infra/rbac.tf"}
     assert report.snippets["infra/main.tf"][41].strip() == "group                 = each.value.group"
+    # Off by default (the CLI asks for them when it writes text): no file is read again for them.
+    assert scan([root], ScanOptions(as_of=__import__("datetime").date(2026, 11, 23), cache=False)).snippets == {}
     from analyzer.postscan import _inside
 
     assert not _inside(root, "../outside.tf") and not _inside(root, str(tmp_path / "outside.tf"))
