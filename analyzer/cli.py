@@ -195,7 +195,8 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "-f", "formats", multiple=True, callback=_formats, metavar="FORMAT[:FILE]",
-              help="Report format: text (default), json, sarif, junit, github, markdown, html; FORMAT:FILE writes "
+              help="Report format: text (default), json, sarif, junit, github, markdown, html, gitlab (Code "
+                   "Quality), gitlab-sast; FORMAT:FILE writes "
                    "it to FILE. Repeatable: --format sarif:results.sarif --format text.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report (the one format given without a FILE) to FILE instead of standard output.")
@@ -243,7 +244,12 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
               help="SARIF automationDetails.id, to tell several uploads for one commit apart.")
 @click.option("--sarif-include-suppressed", is_flag=True,
               help="Write suppressed findings to SARIF too, with suppressions entries.")
-@click.option("--color/--no-color", default=None, help="Color the text report (default: when a terminal).")
+@click.option("--color/--no-color", default=None,
+              help="Color the text report (default: when a terminal; NO_COLOR and FORCE_COLOR are honoured).")
+@click.option("--statistics", is_flag=True, help="Text report: the count of findings by rule only.")
+@click.option("--compact", is_flag=True, help="Text report: one line per finding, no code frames.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Text report: the findings only (no summary, table or notes); no progress or baseline lines.")
 @click.option("--no-cache", is_flag=True, help="Parse every file again and write nothing to the cache folder.")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Parse in N processes (default: one per available core; 1: no worker processes).")
@@ -299,6 +305,22 @@ def _checked_settings(settings: dict[str, tuple[Any, str]]) -> dict[str, Any]:
     return effective
 
 
+def _color_wanted(to_stdout: bool) -> bool:
+    """Without ``--color``/``--no-color``: no color when ``NO_COLOR`` is set (no-color.org), color
+    when ``FORCE_COLOR`` is (even piped, as CI logs that render ANSI want), else when standard output
+    is a terminal. A report written to a file is never colored unless ``--color`` asks."""
+    if not to_stdout:
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _write(text: str, target: Path) -> str | None:
     """Write one report; the error in one line when it cannot be written (the other reports are
     still written)."""
@@ -318,7 +340,8 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
           env_vars: bool, exclude: tuple[str, ...], no_inline_suppressions: bool,
           levels: tuple[tuple[str, str], ...], config_file: Path | None,
           isolated: bool, baseline: Path | None, write_baseline: Path | None, sarif_category: str,
-          sarif_include_suppressed: bool, color: bool | None, no_cache: bool, workers: int | None,
+          sarif_include_suppressed: bool, color: bool | None, statistics: bool, compact: bool, quiet: bool,
+          no_cache: bool, workers: int | None,
           progress: bool | None, max_file_size: float, parse_timeout: float, allow_empty: bool,
           debug: bool) -> None:
     from analyzer import baseline as baselines
@@ -332,6 +355,11 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
     from analyzer.reporters._escape import line_text
 
     outputs = _outputs(formats, output)
+    if statistics + compact + quiet > 1:
+        raise click.UsageError("--statistics, --compact and --quiet are different layouts: give one of them")
+    text_style = "statistics" if statistics else "compact" if compact else "quiet" if quiet else "full"
+    if quiet and progress is None:
+        progress = False
     targets = list(paths) or [Path(".")]
     values = {"select": _split(select), "ignore": _split(ignore), "fail_on": fail_on, "exclude": exclude,
               "operators": operators, "assignments": assignments, "var_files": var_files,
@@ -354,7 +382,8 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
                           workers=workers,
                           progress=progress, max_file_size=int(max_file_size * 1024 * 1024),
                           parse_timeout=parse_timeout or None,
-                          line_hashes=any(fmt == "sarif" for fmt, _ in outputs))
+                          line_hashes=any(fmt == "sarif" for fmt, _ in outputs),
+                          snippets=any(fmt == "text" for fmt, _ in outputs) and text_style in ("full", "quiet"))
     fail_on = effective["fail-on"]
     rendered: list[tuple[str, Path | None]] = []
     try:
@@ -362,21 +391,23 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
         if write_baseline is not None:
             write_baseline.parent.mkdir(parents=True, exist_ok=True)
             count = baselines.write(report, write_baseline)
-            click.echo(f"fleetiac: wrote {count} baseline entries to {write_baseline}", err=True)
+            if not quiet:
+                click.echo(f"fleetiac: wrote {count} baseline entries to {write_baseline}", err=True)
         if baseline is not None:
             report = baselines.apply(report, baseline, baseline.as_posix())
             assert report.baseline is not None
-            click.echo(f"fleetiac: baseline {baseline}: {report.baseline.matched} known findings left out, "
-                       f"{report.baseline.gone} baseline entries gone", err=True)
+            if not quiet:
+                click.echo(f"fleetiac: baseline {baseline}: {report.baseline.matched} known findings left out, "
+                           f"{report.baseline.gone} baseline entries gone", err=True)
         views = None
         if any(fmt == "html" for fmt, _ in outputs):
             from analyzer.views import report_views
 
             views = report_views(targets, options, report)
         for fmt, target in outputs:
-            use_color = color if color is not None else (target is None and sys.stdout.isatty())
+            use_color = color if color is not None else _color_wanted(target is None)
             render_options = RenderOptions(color=bool(use_color) and fmt == "text", sarif_category=sarif_category,
-                                           sarif_include_suppressed=sarif_include_suppressed,
+                                           sarif_include_suppressed=sarif_include_suppressed, text_style=text_style,
                                            views=views if fmt == "html" else None)
             rendered.append((render(report, fmt, options=render_options), target))
     except (DiscoveryError, baselines.BaselineError, RegionalDataError, ExportError) as error:
@@ -395,8 +426,10 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
             if problem is not None:
                 click.echo(line_text(problem), err=True)
                 write_failed = True
-        else:
-            click.echo(text, nl=not text.endswith("\n"))
+        elif text:  # --quiet with nothing to say writes nothing
+            # color=True: click would strip the ANSI codes when piped, but they are there only when
+            # wanted (--color, FORCE_COLOR or a terminal); no other format ever holds them.
+            click.echo(text, nl=not text.endswith("\n"), color=True)
     # Every report is written first (it holds what the rest of the tree gave); then each failure of
     # our own code is named on stderr (unless the text report on stdout just did), with its
     # traceback under --debug, and the scan exits 2.

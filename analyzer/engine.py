@@ -76,6 +76,10 @@ class ScanOptions:
     line_hashes: bool = True
     """Compute GitHub's ``primaryLocationLineHash`` of each finding (only SARIF shows it: the CLI turns
     it off for other formats, since it reads and hashes every file with a finding)."""
+    snippets: bool = False
+    """Put the source lines of the findings (and of their related resources) in the report, for the
+    text format's code frames: the CLI turns it on when it writes text, since it reads every file with
+    a finding again."""
 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
@@ -445,9 +449,11 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     if loaded.masks:
         active, suppressed, shown_skips, diagnostics, notices, internal = _masked(
             loaded.masks, active, suppressed, shown_skips, diagnostics, notices, internal)
+    active = postscan.with_related(sorted(set(active), key=Finding.sort_key), loaded.variants)
+    suppressed = postscan.with_related(sorted(set(suppressed), key=Finding.sort_key), loaded.variants)
     return Report(
-        findings=sorted(set(active), key=Finding.sort_key),
-        suppressed=sorted(set(suppressed), key=Finding.sort_key),
+        findings=active,
+        suppressed=suppressed,
         diagnostics=sorted(set(diagnostics), key=lambda d: (d.location.sort_key(), d.message)),
         line_hashes=postscan.hashes_for([*active, *suppressed], texts) if options.line_hashes else {},
         rules=rule_infos,
@@ -458,6 +464,9 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         skipped=shown_skips,
         notices=notices,
         internal_errors=internal,
+        snippets={path: {n: _mask(text, loaded.masks) for n, text in lines.items()} if loaded.masks else lines
+                  for path, lines in postscan.snippets_for([*active, *suppressed], texts, root).items()}
+        if options.snippets else {},
     )
 
 

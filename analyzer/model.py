@@ -737,6 +737,17 @@ class Suppression:
 
 
 @dataclass(frozen=True, slots=True)
+class RelatedLocation:
+    """Where one of a finding's other resources (:attr:`Finding.related`) is declared, so a report can
+    point at the place the fix belongs (the role assignment to change, the strategy to edit)."""
+
+    address: str
+    kind: str
+    """The resource's :class:`Kind` value (``role_assignment``...)."""
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem at one place."""
 
@@ -755,6 +766,9 @@ class Finding:
     """What the finding is about beyond its resource, when a rule can report one resource several
     times (the operator that lacks a grant, the duplicated group): with the rule, file and resource
     it keys a baseline entry, so incidental message text (a principal's other roles) never does."""
+    related_locations: tuple[RelatedLocation, ...] = field(default=(), compare=False)
+    """Where the :attr:`related` resources are declared, when the engine knows (filled after the rules
+    ran; never part of what makes two findings the same)."""
 
     def sort_key(self) -> tuple[Any, ...]:
         return (*self.location.sort_key(), self.rule_id, self.resource, self.message)
@@ -802,6 +816,9 @@ class Report:
     """GitHub's ``primaryLocationLineHash`` of each finding's start line, by (path, line)."""
     baseline: BaselineSummary | None = None
     """Set when findings were compared with a ``--baseline`` file."""
+    snippets: dict[str, dict[int, str]] = field(default_factory=dict)
+    """Source lines around the findings' (and their related resources') locations, by path and line
+    number, for code frames: only files under the report root, each line cut to a bounded length."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,16 +144,29 @@ def default_workers() -> int:
 class Progress:
     """``parsing 120/1300 files`` on stderr, rewritten in place; silent for the first seconds."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, total: int, enabled: bool, terminal: bool | None = None) -> None:
         self.total = total
         self.enabled = enabled
+        self.terminal = _stderr_is_terminal() if terminal is None else terminal
+        """On a terminal the line is rewritten in place; elsewhere (a CI log) a plain line is written
+        every tenth of the files, since ``\\r`` frames pile up there."""
         self.start = time.monotonic()
         self.done = 0
         self.shown = False
+        self.tenths = 0
 
     def advance(self, count: int) -> None:
         self.done += count
-        if self.enabled and time.monotonic() - self.start >= PROGRESS_AFTER:
+        if not self.enabled:
+            return
+        if not self.terminal:
+            tenths = self.done * 10 // self.total if self.total else 10
+            if tenths > self.tenths:
+                self.tenths = tenths
+                sys.stderr.write(f"fleetiac: parsing {self.done}/{self.total} files ({tenths * 10}%)\n")
+                sys.stderr.flush()
+            return
+        if time.monotonic() - self.start >= PROGRESS_AFTER:
             self.shown = True
             sys.stderr.write(f"\rfleetiac: parsing {self.done}/{self.total} files")
             sys.stderr.flush()
@@ -162,6 +175,13 @@ class Progress:
         if self.shown:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def progress_wanted(option: bool | None) -> bool:

@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from fnmatch import fnmatchcase
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from analyzer import suppressions
 from analyzer.cache import cached_line_hashes
 from analyzer.frontends.base import front_end_of, language_of
 from analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
-from analyzer.model import Finding, Level, RuleInfo
+from analyzer.model import Finding, Level, Location, RelatedLocation, Resource, RuleInfo
 
 
 def is_excluded(display: str, patterns: Iterable[str]) -> bool:
@@ -109,3 +109,68 @@ def _has_overlong_line(text: str) -> bool:
     """A file the reader refused for an over-long line: hashing it (pure Python, about 0.3 us a
     character) could take longer than the rest of the scan, and the hash is optional in SARIF."""
     return len(text) > MAX_LINE_CHARS and any(len(line) > MAX_LINE_CHARS for line in text.splitlines())
+
+
+SNIPPET_LINE_CHARS = 240
+"""A source line kept for a code frame is cut to this many characters."""
+SNIPPET_LINES = 4000
+"""At most this many source lines in one report (a scan with thousands of findings stays bounded)."""
+RELATED_SHOWN = 3
+"""At most this many related locations on one finding."""
+
+
+def with_related(findings: Iterable[Finding], variants: Iterable[Iterable[Resource]]) -> list[Finding]:
+    """``findings`` with :attr:`~analyzer.model.Finding.related_locations` filled from the resources
+    their ``related`` addresses name (the first declaration of each address, in variant order)."""
+    where: dict[str, tuple[str, Location]] = {}
+    for resources in variants:
+        for resource in resources:
+            where.setdefault(resource.address, (resource.kind.value, resource.location))
+    result: list[Finding] = []
+    for finding in findings:
+        related = tuple(RelatedLocation(address, *where[address]) for address in finding.related
+                        if address in where and address != finding.resource)[:RELATED_SHOWN]
+        result.append(replace(finding, related_locations=related) if related else finding)
+    return result
+
+
+def _inside(root: Path, display: str) -> bool:
+    """True when ``display`` names a file under ``root`` (no ``..``, no absolute path, no link out)."""
+    pure = PurePosixPath(display)
+    if pure.is_absolute() or ".." in pure.parts:
+        return False
+    try:
+        return (root / display).resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
+def snippets_for(findings: Iterable[Finding], texts: suppressions.SourceTexts,
+                 root: Path) -> dict[str, dict[int, str]]:
+    """The lines code frames show: each location's line and the one above it, for the findings and
+    their related locations, from files under ``root`` only; bounded (:data:`SNIPPET_LINES`,
+    :data:`SNIPPET_LINE_CHARS`)."""
+    wanted: dict[str, set[int]] = {}
+    for finding in findings:
+        for location in (finding.location, *(r.location for r in finding.related_locations)):
+            lines = wanted.setdefault(location.path, set())
+            lines.update(n for n in (location.line - 1, location.line) if n >= 1)
+    result: dict[str, dict[int, str]] = {}
+    budget = SNIPPET_LINES
+    for path in sorted(wanted):
+        if budget <= 0:
+            break
+        if not _inside(root, path):
+            continue
+        text = texts.get(path)
+        if text is None or _has_overlong_line(text):
+            continue
+        source = text.splitlines()
+        kept: dict[int, str] = {}
+        for number in sorted(wanted[path]):
+            if number <= len(source) and budget > 0:
+                kept[number] = source[number - 1][:SNIPPET_LINE_CHARS]
+                budget -= 1
+        if kept:
+            result[path] = kept
+    return result

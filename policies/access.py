@@ -88,6 +88,7 @@ def member_missing_list_credential_grant(ctx: RuleContext) -> None:
     for fleet in graph.of_kind(Kind.FLEET):
         fleet_operators = access.operators(fleet)
         if not fleet_operators:
+            _nothing_to_check(ctx, fleet)
             continue
         for member in graph.referrers(fleet, "fleet", kind=Kind.MEMBER):
             joined = member_cluster(graph, member)
@@ -154,12 +155,24 @@ class _Join:
     cluster: MemberCluster
 
 
+NO_OPERATOR_NOTICE = ("the access rules had no operator to check: the code grants no principal fleets/members/write "
+                      "on a fleet with members, and none was named; name the one that deploys with "
+                      "--operator deployer --assignments FILE (az role assignment list --all --assignee ID -o json)")
+
+
+def _nothing_to_check(ctx: RuleContext, fleet: Resource) -> None:
+    """Say once that the join checks were skipped for want of an operator, and how to name one."""
+    if not ctx.operators and any(True for _ in ctx.graph.referrers(fleet, "fleet", kind=Kind.MEMBER)):
+        ctx.notice(NO_OPERATOR_NOTICE)
+
+
 def _joins(ctx: RuleContext, flavors: tuple[str, ...]) -> Iterator[_Join]:
     """Members (of fleets with operators) whose cluster is of one of ``flavors``."""
     graph = ctx.graph
     for fleet in graph.of_kind(Kind.FLEET):
         fleet_operators = ctx.access.operators(fleet)
         if not fleet_operators:
+            _nothing_to_check(ctx, fleet)
             continue
         for member in graph.referrers(fleet, "fleet", kind=Kind.MEMBER):
             joined = member_cluster(graph, member)

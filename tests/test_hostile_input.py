@@ -183,8 +183,8 @@ def test_a_50_mb_file_is_refused_from_its_size_without_being_read(tmp_path: Path
     sarif = json.loads(run.stdout)
     results = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["message"]["text"])
                for r in sarif["runs"][0]["results"]}
-    assert results == {("big.tf", "file is larger than 5 MB (--max-file-size); not analysed"),
-                       ("big.bicep", "file is larger than 5 MB (--max-file-size); not analysed")}
+    assert results == {("big.tf", "File is larger than 5 MB (--max-file-size); not analysed."),
+                       ("big.bicep", "File is larger than 5 MB (--max-file-size); not analysed.")}
     assert run.seconds < 20  # stat only: neither the parsers nor the line hashes read it
 
 

@@ -73,6 +73,7 @@ def test_text_groups_by_file_with_hint_rule_and_summary() -> None:
         "infra/main.tf:12:5: ERROR FIAC101 operator lacks the grant",
         "  help: assign Cluster User Role",
         "  rule: member-missing-list-credential-grant (fleetiac explain FIAC101)",
+        "",
         "infra/main.tf:20:3: ERROR FIAC201 group canary is in no stage",
         "  rule: member-group-not-in-strategy (fleetiac explain FIAC201)",
         "",
@@ -82,6 +83,12 @@ def test_text_groups_by_file_with_hint_rule_and_summary() -> None:
         "",
         "modules/a.tf:7:9: NOTE FIAC902 scope is unknown",
         "  rule: unknown-value (fleetiac explain FIAC902)",
+        "",
+        "Rule     Level    Count  Name",
+        "FIAC101  error        1  member-missing-list-credential-grant",
+        "FIAC201  error        1  member-group-not-in-strategy",
+        "FIAC301  warning      1  azurerm-hub-profile-ignored",
+        "FIAC902  note         1  unknown-value",
         "",
         "4 findings (2 errors, 1 warning, 1 note) in 5 files.",
     ]
@@ -224,7 +231,7 @@ def test_sarif_results() -> None:
         assert result["partialFingerprints"] == {"fleetiacFingerprint/v1": finding.fingerprint}
     first = results[0]
     assert first["level"] == "error"
-    assert first["message"] == {"text": "operator lacks the grant assign Cluster User Role"}
+    assert first["message"] == {"text": "Operator lacks the grant. Assign Cluster User Role."}
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "infra/main.tf", "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": 12, "startColumn": 5, "endLine": 12, "endColumn": 40},
@@ -233,7 +240,7 @@ def test_sarif_results() -> None:
         "resource": "azurerm_kubernetes_fleet_member.a",
         "related": ["azurerm_kubernetes_cluster.a", "azurerm_role_assignment.x"],
     }
-    assert results[1]["message"] == {"text": "group canary is in no stage"}
+    assert results[1]["message"] == {"text": "Group canary is in no stage."}
     assert results[1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 20, "startColumn": 3}
     odd = results[2]["locations"][0]["physicalLocation"]
     assert odd["artifactLocation"]["uri"] == ODD_URI
@@ -318,7 +325,7 @@ def test_render_is_deterministic(fmt: str) -> None:
 
 
 def test_unknown_format_is_refused() -> None:
-    assert FORMATS == ("text", "json", "sarif", "junit", "github", "markdown", "html")
+    assert FORMATS == ("text", "json", "sarif", "junit", "github", "markdown", "html", "gitlab", "gitlab-sast")
     with pytest.raises(ValueError, match="unknown report format 'xml'"):
         render(make_report(), "xml")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from analyzer.model import Report
@@ -20,7 +20,7 @@ def _reporter(name: str) -> Any:
     return importlib.import_module(f"analyzer.reporters.{name}")
 
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown", "html")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown", "html", "gitlab", "gitlab-sast")
 """The values ``--format`` accepts, in the order the CLI lists them."""
 
 
@@ -37,11 +37,15 @@ class RenderOptions:
     views: ReportViews | None = None
     """For ``html``: the rollout, access and graph views and the code around each finding (computed by
     the pipeline, :func:`analyzer.views.report_views`); None: the findings alone."""
+    text_style: str = "full"
+    """The text format's layout (:data:`analyzer.reporters.text.STYLES`): ``full``, ``compact``,
+    ``statistics`` or ``quiet``."""
 
 
 # Each renderer takes the options it has a use for; the others ignore them.
 _RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
-    "text": lambda report, options: _reporter("text").render(report, color=options.color),
+    "text": lambda report, options: _reporter("text").render(report, color=options.color,
+                                                                 style=options.text_style),
     "json": lambda report, options: _reporter("json").render(report),
     "sarif": lambda report, options: _reporter("sarif").render(
         report, category=options.sarif_category, include_suppressed=options.sarif_include_suppressed),
@@ -49,6 +53,8 @@ _RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "github": lambda report, options: _reporter("github").render(report),
     "markdown": lambda report, options: _reporter("markdown").render(report),
     "html": lambda report, options: _reporter("html").render(report, options.views),
+    "gitlab": lambda report, options: _reporter("gitlab").render_code_quality(report),
+    "gitlab-sast": lambda report, options: _reporter("gitlab").render_sast(report),
 }
 
 
@@ -64,7 +70,7 @@ def render(report: Report, fmt: str, *, color: bool = False, options: RenderOpti
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}") from None
     options = options or RenderOptions()
     if color and not options.color:
-        options = RenderOptions(True, options.sarif_category, options.sarif_include_suppressed, options.views)
+        options = replace(options, color=True)
     return renderer(report, options)
 
 

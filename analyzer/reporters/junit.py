@@ -52,7 +52,10 @@ def render(report: Report) -> str:
         failing = by_rule.get(rule_id, {})
         skipped = {s: f for s, f in quiet.get(rule_id, {}).items() if s not in failing}
         for subject in sorted(set(failing) | set(skipped)):
-            case = ET.SubElement(suite, "testcase", classname=xml_text(rule_id), name=subject)
+            # ``file``: the file of the case's first finding (GitLab links the test case to it).
+            first = (failing.get(subject) or skipped[subject])[0]
+            case = ET.SubElement(suite, "testcase", classname=xml_text(rule_id), name=subject,
+                                 file=xml_text(first.location.path))
             counts["tests"] += 1
             if subject in failing:
                 findings = failing[subject]

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
-from analyzer.reporters._common import rule_for
+from analyzer.reporters._common import Block, distinct_fingerprints, grouped, instances_label, rule_for
 from analyzer.reporters._escape import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -26,11 +26,14 @@ SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "fleetiacFingerprint/v1"
 LINE_HASH_KEY = "primaryLocationLineHash"
 
-# GitHub ranks alerts by this CVSS-like score; only the access family (FIAC1xx) is about who may do
-# what, so only it gets one. The other families are reliability problems, not security ones.
+# GitHub ranks alerts by this CVSS-like score and files them under "security" by the tag: the access
+# family (FIAC1xx, who may do what) and any rule tagged ``security`` get both, the others neither
+# (they are reliability problems, not security ones).
 _SECURITY_FAMILY = "FIAC1"
+_SECURITY_TAG = "security"
 _SECURITY_SEVERITY: dict[Level, str] = {Level.ERROR: "8.0", Level.WARNING: "5.0", Level.NOTE: "3.0"}
 
+_PLAIN_WORD = re.compile(r"[a-z]+ ")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _FOREIGN_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 """Surrogates that ``surrogateescape`` cannot have made from a byte (it makes U+DC80-U+DCFF)."""
@@ -90,8 +93,11 @@ def _full_description(info: RuleInfo) -> str:
 
 def _descriptor(info: RuleInfo) -> dict[str, Any]:
     level = Level(info.level)
-    properties: dict[str, Any] = {"tags": list(info.tags), "precision": "high"}
-    if info.family == _SECURITY_FAMILY:
+    tags = list(info.tags)
+    if info.family == _SECURITY_FAMILY and _SECURITY_TAG not in tags:
+        tags.append(_SECURITY_TAG)
+    properties: dict[str, Any] = {"tags": tags, "precision": "high"}
+    if _SECURITY_TAG in tags:
         properties["security-severity"] = _SECURITY_SEVERITY[level]
     doc = info.page.strip() or info.summary or info.name
     return {
@@ -148,8 +154,34 @@ def _internal_notification(failure: Diagnostic, root: str) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None = None) -> dict[str, Any]:
-    text = f"{finding.message} {finding.hint}" if finding.hint else finding.message
+def sentence(text: str) -> str:
+    """``text`` as a sentence: its first word capitalised when it is a plain lower-case word (never
+    an identifier such as ``azurerm_x.y`` or a code span), and a full stop at the end (unless it
+    ends with one, ``!`` or ``?``); empty text stays empty."""
+    text = text.strip()
+    if not text:
+        return ""
+    if _PLAIN_WORD.match(text):
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def message_text(finding: Finding) -> str:
+    """The message and the hint, each a sentence: ``Operator lacks the grant. Assign the role.``"""
+    return " ".join(part for part in (sentence(finding.message), sentence(finding.hint)) if part)
+
+
+def _related_locations(finding: Finding, root: str) -> list[dict[str, Any]]:
+    """The other resources the finding names, where they are declared (ids from 1, in order)."""
+    return [{"id": number, **_physical(related.location, root), "message": {"text": related.address}}
+            for number, related in enumerate(finding.related_locations, start=1)]
+
+
+def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None = None,
+            fingerprint: str | None = None, block: Block | None = None) -> dict[str, Any]:
+    text = message_text(finding)
+    if block is not None and block.instances:
+        text = f"{text} {instances_label(block.instances, block.base)}."
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
@@ -163,8 +195,11 @@ def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None 
                 }
             }
         ],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint or finding.fingerprint},
     }
+    related = _related_locations(finding, root)
+    if related:
+        result["relatedLocations"] = related
     if line_hash is not None:
         result["partialFingerprints"][LINE_HASH_KEY] = line_hash
     if finding.suppression is not None:
@@ -181,9 +216,16 @@ def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None 
         properties["resource"] = finding.resource
     if finding.related:
         properties["related"] = list(finding.related)
+    if block is not None and block.instances:
+        properties["instances"] = [member.resource for member in block.members]
     if properties:
         result["properties"] = properties
     return result
+
+
+def fingerprints(findings: list[Finding]) -> list[str]:
+    """:func:`~analyzer.reporters._common.distinct_fingerprints`: no two results share one."""
+    return distinct_fingerprints(findings)
 
 
 def automation_id(category: str) -> str:
@@ -204,6 +246,8 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
         if finding.rule_id not in infos:
             infos[finding.rule_id] = rule_for(report, finding.rule_id, Level(finding.level))
     rule_ids = sorted(infos)
+    # Instances of one resource with the same problem at the same place are one result.
+    results = grouped(shown)
     index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
     run: dict[str, Any] = {
         "tool": {
@@ -218,8 +262,10 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
         "originalUriBaseIds": {SRCROOT: {"uri": root_uri(report.root)}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(finding, index[finding.rule_id], report.root,
-                            report.line_hashes.get((finding.location.path, finding.location.line)))
-                    for finding in shown],
+                            report.line_hashes.get((finding.location.path, finding.location.line)), fingerprint,
+                            block)
+                    for (finding, block), fingerprint in zip(results, fingerprints([f for f, _ in results]),
+                                                             strict=True)],
         # Files that failed to parse are reported, not fatal; a failure of our own code is (exit 2).
         "invocations": [{
             "executionSuccessful": not report.internal_errors,
