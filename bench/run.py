@@ -8,6 +8,9 @@ Every figure comes from child processes running the installed command, as a user
 - each of these once per round, ``--runs`` rounds (5 by default), medians reported: interleaving them keeps the
   ratios fair on a machine whose speed drifts (a shared or throttled one);
 - ``fleetiac --version`` start-up, median of 5;
+- time per file of each stage (parse, evaluate, rules, report) of a cold scan in one process, as the
+  tree doubles four times (250 to 4,000 files), and on a module-heavy tree (20 roots with 5 local
+  modules each, all called with ``for_each``): flat rows mean linear time;
 - peak memory: the largest resident set of any process of the scan (``ru_maxrss`` of the child
   processes), for trees of a quarter, a half and all of the benchmark's size;
 - files per second of the cold scan; single-process parse time of the tree with the parsers'
@@ -35,7 +38,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import generate  # noqa: E402  (a script beside this one, not a package)
+from generate import comment_share, generate, module_tree  # noqa: E402  (a script beside this one, not a package)
 
 # Runs one command and reports its wall time and the peak RSS of it and its children: a fresh
 # interpreter per measurement, so ru_maxrss covers that measurement only.
@@ -80,6 +83,30 @@ for language, text in texts:
         pass
 print(time.perf_counter() - start)
 """
+
+
+# One cold scan in one process (`--no-cache --workers 1`), as the CLI runs it, with the seconds of
+# each stage (the engine's STAGE_SECONDS) and of rendering the JSON report; prints them as JSON.
+_STAGES = """
+import json, sys, time
+from pathlib import Path
+from analyzer import engine
+from analyzer.reporters import render
+start = time.perf_counter()
+report = engine.scan([Path(sys.argv[1])], engine.ScanOptions(cache=False, workers=1, progress=False))
+began = time.perf_counter()
+render(report, "json")
+stages = {**engine.STAGE_SECONDS, "report": time.perf_counter() - began, "total": time.perf_counter() - start}
+print(json.dumps({"files": report.files_scanned, "stages": stages}))
+"""
+
+STAGES = ("parse", "evaluate", "rules", "report")
+
+
+def stage_times(tree: Path, env: dict[str, str]) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", _STAGES, str(tree)], env=env, capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout)
 
 
 # A fixed amount of pure-Python work: its time in each round shows how much the machine's speed
@@ -140,8 +167,9 @@ def main() -> None:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     fleetiac = fleetiac_command()
     scan = [*fleetiac, "scan", str(tree), "--format", "json", "--fail-on", "never", "--no-progress"]
-    print(f"fleetiac benchmark: {tf} Terraform + {bicep} Bicep files ({files} scanned) on "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
+    print(f"fleetiac benchmark: {tf} Terraform + {bicep} Bicep files ({files} scanned, "
+          f"{comment_share(tree):.0%} comment bytes) on {os.cpu_count()} cores, Python {platform.python_version()}",
+          flush=True)
 
     def step(name: str) -> None:
         print(f"  measuring {name}...", file=sys.stderr, flush=True)
@@ -149,7 +177,7 @@ def main() -> None:
     results: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()}", "python": platform.python_version(), "scale": args.scale, "runs": args.runs,
-        "tree": {"terraform": tf, "bicep": bicep, "files": files},
+        "tree": {"terraform": tf, "bicep": bicep, "files": files, "comment_share": round(comment_share(tree), 3)},
     }
     step("fleetiac --version")
     results["version"] = median_of(max(5, args.runs), [*fleetiac, "--version"], env)
@@ -210,6 +238,18 @@ def main() -> None:
     step("single-process parse time of fleetiac's parse stage (once)")
     results["parse_only_single_process"] = {"raw": statistics.median(raw_parse), "raw_runs": raw_parse,
                                             "fleetiac": parse_only(tree, "fleetiac", env)}
+    step("stages per file as the tree doubles (one process, no cache, once each)")
+    scaling = []
+    for files_wanted in (250, 500, 1000, 2000, 4000):
+        size = max(13, round(files_wanted * args.scale))
+        grown = generate(work / "tree-scaling", round(size * 10 / 13), round(size * 3 / 13))
+        scaling.append(stage_times(grown, env))
+    shutil.rmtree(work / "tree-scaling", ignore_errors=True)
+    results["scaling"] = scaling
+    step("module-heavy tree (20 roots x 5 local modules with for_each; one process, no cache)")
+    modules = work / "tree-modules"
+    shutil.rmtree(modules, ignore_errors=True)
+    results["modules"] = stage_times(module_tree(modules, 20), env)
     memory = {}
     for fraction in (0.25, 0.5):
         step(f"memory at {fraction:g} of the tree")
@@ -256,6 +296,12 @@ def report(r: dict) -> None:
     }
     r["per_round"] = {name: [round(a / b, 2) for a, b in pairs] for name, pairs in per_round.items()}
     lines.extend(f"per round, {name + ':':22s}{values}" for name, values in r["per_round"].items())
+    lines.append("per-stage ms per file as the tree doubles (1 process, --no-cache):")
+    lines.append("  files   " + "".join(f"{name:>10s}" for name in (*STAGES, "total")))
+    for row in [*r["scaling"], r["modules"]]:
+        label = f"{row['files']:5d}" + (" (modules)" if row is r["modules"] else "")
+        lines.append(f"  {label:8s}" + "".join(f"{1000 * row['stages'].get(name, 0.0) / row['files']:10.2f}"
+                                             for name in (*STAGES, "total")))
     if "checkov" in r:
         r["checkov_ratio"] = r["checkov"]["seconds"] / cold
         lines.append(f"checkov (same tree)             {r['checkov']['seconds']:7.2f} s   "
