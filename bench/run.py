@@ -33,6 +33,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -153,7 +154,10 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
-    parser.add_argument("--work", type=Path, default=HERE / ".work", help="where trees and caches go")
+    # Outside the repository: a scan refuses a cache folder inside its scanned root (the git root
+    # above the tree), so a tree and cache under bench/ would measure every "warm" scan uncached.
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "fleetiac-bench",
+                        help="where trees and caches go (outside any git repository)")
     args = parser.parse_args()
 
     tf, bicep = max(5, round(1000 * args.scale)), max(3, round(300 * args.scale))
@@ -185,14 +189,15 @@ def main() -> None:
     subprocess.run([*fleetiac, "cache", "clear"], env=env, capture_output=True, check=True)
     subprocess.run([*fleetiac, "scan", str(tree / "bicep" / "app-0000"), str(tree / "terraform" / "modules"),
                     "--fail-on", "never"], env=env, capture_output=True, check=True)
-    parse_cache = cache / "parse-v1"
 
     def drop_parse_cache() -> None:
         """Everything but the compiled grammars: a first scan finds no parsed file, evaluated unit,
         findings or line hashes (the findings of an identical earlier scan would spare it the rules)."""
-        for folder in ("units-v1", "findings-v1", "lines-v1"):
-            shutil.rmtree(cache / folder, ignore_errors=True)
-        shutil.rmtree(parse_cache, ignore_errors=True)
+        # Every folder but the grammars and the key, whatever its format version (a version bump
+        # of the parse or unit cache once left the "first scan" reading a full cache).
+        for folder in cache.iterdir():
+            if folder.is_dir() and folder.name not in ("grammars", "secret-v1"):
+                shutil.rmtree(folder, ignore_errors=True)
 
     touched = sorted((tree / "terraform" / "teams").rglob("fleet.tf"))[0]
     counter = iter(range(10**6))
