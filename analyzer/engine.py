@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -80,6 +81,11 @@ class ScanOptions:
     """Put the source lines of the findings (and of their related resources) in the report, for the
     text format's code frames: the CLI turns it on when it writes text, since it reads every file with
     a finding again."""
+
+
+STAGE_SECONDS: dict[str, float] = {}
+"""Wall seconds of the stages of this process's last :func:`scan` (``parse``, ``evaluate``, ``rules``),
+for ``make bench``; no report ever shows them. With workers, ``parse`` overlaps the first evaluations."""
 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
@@ -211,7 +217,9 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
         # --no-cache reads and writes no results, but a grammar compiled by an earlier scan into a
         # trusted cache folder is still loaded (verified, never written): building one takes seconds.
         grammar_root = existing_cache(trees)
+    began = time.perf_counter()
     parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats, grammar_root)
+    STAGE_SECONDS["parse"] = time.perf_counter() - began
     for front_end in ordered:
         if front_end.name not in evaluated:
             evaluate(front_end, parsed)
@@ -417,8 +425,11 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
     root, files = discover(paths, limits=limits, problems=walk_problems)
     files = postscan.exclude(files, options.exclude)
+    STAGE_SECONDS.clear()
+    began = time.perf_counter()
     loaded = load(files, options, while_parsing=_ready_for_rules, roots=readable_roots(root, paths or [Path(".")]),
                   scanned=(root, *paths))
+    STAGE_SECONDS["evaluate"] = time.perf_counter() - began - STAGE_SECONDS.get("parse", 0.0)
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
@@ -427,8 +438,10 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     diagnostics = [*walk_problems, *(d for d in loaded.diagnostics if not d.internal)]
     notices = loaded.notices
     crashed: list[Diagnostic] = []
+    began = time.perf_counter()
     findings, skipped = _checked(loaded, rules, options, notices, crashed, scan_scope(root, paths, options), exports)
     skipped = skipped | {Finding("FIAC902", Level.NOTE, message, location) for location, message in loaded.unknowns}
+    STAGE_SECONDS["rules"] = time.perf_counter() - began
     internal = sorted({*internal, *crashed}, key=lambda d: (d.location.sort_key(), d.message))
     if "FIAC901" in selected:
         fleet_level = Level.ERROR if options.unreadable_fleet_files == "error" else Level.WARNING

@@ -134,11 +134,85 @@ def _worker_init(cache_root: str | None, grammar_root: str | None, parent: int =
     grammars.configure(Path(grammar_root) if grammar_root is not None else None, writable=cache_root is not None)
 
 
-def default_workers() -> int:
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+"""Where the cgroup file systems are mounted (tests point it elsewhere)."""
+SELF_CGROUP = Path("/proc/self/cgroup")
+"""Which cgroups this process is in."""
+
+
+def _read(path: Path) -> str | None:
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        return path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return None
+
+
+def _quota_v2(root: Path, group: str) -> float | None:
+    """The smallest ``cpu.max`` quota (in CPUs) of the cgroup v2 ``group`` and its ancestors."""
+    limits: list[float] = []
+    folder = root.joinpath(*[part for part in group.split("/") if part and part != ".."])
+    while True:
+        fields = (_read(folder / "cpu.max") or "").split()
+        if len(fields) == 2 and fields[0] != "max":
+            try:
+                quota, period = int(fields[0]), int(fields[1])
+            except ValueError:
+                quota, period = 0, 0
+            if quota > 0 and period > 0:
+                limits.append(quota / period)
+        if folder == root or root not in folder.parents:
+            break
+        folder = folder.parent
+    return min(limits) if limits else None
+
+
+def _quota_v1(root: Path, group: str) -> float | None:
+    """The ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` of the cgroup v1 cpu controller: in the
+    process's group, or at the mount's top (a container sees its own group there)."""
+    for mount in ("cpu,cpuacct", "cpu", "cpuacct,cpu"):
+        base = root / mount
+        for folder in (base.joinpath(*[p for p in group.split("/") if p and p != ".."]), base):
+            quota, period = _read(folder / "cpu.cfs_quota_us"), _read(folder / "cpu.cfs_period_us")
+            if quota is None or period is None:
+                continue
+            try:
+                q, per = int(quota), int(period)
+            except ValueError:
+                continue
+            return q / per if q > 0 and per > 0 else None
+    return None
+
+
+def cpu_quota(root: Path | None = None, self_cgroup: Path | None = None) -> float | None:
+    """How many CPUs the process's cgroup lets it use (a container's ``--cpus``), from cgroup v2
+    ``cpu.max`` or v1 ``cpu.cfs_quota_us``; None without a limit (or off Linux)."""
+    root = root or CGROUP_ROOT
+    text = _read(self_cgroup or SELF_CGROUP)
+    if text is None:
+        return None
+    for line in text.splitlines():
+        hierarchy, _, rest = line.partition(":")
+        controllers, _, group = rest.partition(":")
+        if hierarchy == "0" and controllers == "":
+            quota = _quota_v2(root, group)
+            if quota is not None:
+                return quota
+        elif "cpu" in controllers.split(","):
+            quota = _quota_v1(root, group)
+            if quota is not None:
+                return quota
+    return None
+
+
+def default_workers() -> int:
+    """One worker per CPU the process may run on: its affinity, capped by its cgroup's CPU quota
+    (rounded down, at least one): in a container limited to 2 CPUs on a 64-core host, 2."""
+    try:
+        cores = max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    quota = cpu_quota()
+    return max(1, min(cores, int(quota))) if quota is not None else cores
 
 
 class Progress:

@@ -8,6 +8,9 @@ Every figure comes from child processes running the installed command, as a user
 - each of these once per round, ``--runs`` rounds (5 by default), medians reported: interleaving them keeps the
   ratios fair on a machine whose speed drifts (a shared or throttled one);
 - ``fleetiac --version`` start-up, median of 5;
+- time per file of each stage (parse, evaluate, rules, report) of a cold scan in one process, as the
+  tree doubles four times (250 to 4,000 files), and on a module-heavy tree (20 roots with 5 local
+  modules each, all called with ``for_each``): flat rows mean linear time;
 - peak memory: the largest resident set of any process of the scan (``ru_maxrss`` of the child
   processes), for trees of a quarter, a half and all of the benchmark's size;
 - files per second of the cold scan; single-process parse time of the tree with the parsers'
@@ -34,12 +37,13 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import FILES_PER_ROOT, generate, generate_arm  # noqa: E402  (a script beside this one, not a package)
+from generate import FILES_PER_ROOT, comment_share, generate, generate_arm, module_tree  # noqa: E402  (a script beside this one, not a package)
 
 # Runs one command and reports its wall time and the peak RSS of it and its children: a fresh
 # interpreter per measurement, so ru_maxrss covers that measurement only.
@@ -86,6 +90,30 @@ print(time.perf_counter() - start)
 """
 
 
+# One cold scan in one process (`--no-cache --workers 1`), as the CLI runs it, with the seconds of
+# each stage (the engine's STAGE_SECONDS) and of rendering the JSON report; prints them as JSON.
+_STAGES = """
+import json, sys, time
+from pathlib import Path
+from analyzer import engine
+from analyzer.reporters import render
+start = time.perf_counter()
+report = engine.scan([Path(sys.argv[1])], engine.ScanOptions(cache=False, workers=1, progress=False))
+began = time.perf_counter()
+render(report, "json")
+stages = {**engine.STAGE_SECONDS, "report": time.perf_counter() - began, "total": time.perf_counter() - start}
+print(json.dumps({"files": report.files_scanned, "stages": stages}))
+"""
+
+STAGES = ("parse", "evaluate", "rules", "report")
+
+
+def stage_times(tree: Path, env: dict[str, str]) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", _STAGES, str(tree)], env=env, capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout)
+
+
 # A fixed amount of pure-Python work: its time in each round shows how much the machine's speed
 # drifted during the benchmark (on a shared machine it can change by half within minutes).
 _CALIBRATION = "total = 0\nfor i in range(10_000_000):\n    total += i\n"
@@ -130,7 +158,10 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
-    parser.add_argument("--work", type=Path, default=HERE / ".work", help="where trees and caches go")
+    # Outside the repository: a scan refuses a cache folder inside its scanned root (the git root
+    # above the tree), so a tree and cache under bench/ would measure every "warm" scan uncached.
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "fleetiac-bench",
+                        help="where trees and caches go (outside any git repository)")
     args = parser.parse_args()
 
     tf, bicep = max(5, round(1000 * args.scale)), max(3, round(300 * args.scale))
@@ -149,8 +180,9 @@ def main() -> None:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     fleetiac = fleetiac_command()
     scan = [*fleetiac, "scan", str(tree), "--format", "json", "--fail-on", "never", "--no-progress"]
-    print(f"fleetiac benchmark: {tf} Terraform + {bicep} Bicep files ({files} scanned) on "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
+    print(f"fleetiac benchmark: {tf} Terraform + {bicep} Bicep files ({files} scanned, "
+          f"{comment_share(tree):.0%} comment bytes) on {os.cpu_count()} cores, Python {platform.python_version()}",
+          flush=True)
 
     def step(name: str) -> None:
         print(f"  measuring {name}...", file=sys.stderr, flush=True)
@@ -158,7 +190,8 @@ def main() -> None:
     results: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()}", "python": platform.python_version(), "scale": args.scale, "runs": args.runs,
-        "tree": {"terraform": tf, "bicep": bicep, "files": files, "plans": plans, "arm": tf},
+        "tree": {"terraform": tf, "bicep": bicep, "files": files, "plans": plans, "arm": tf,
+                 "comment_share": round(comment_share(tree), 3)},
     }
     step("fleetiac --version")
     results["version"] = median_of(max(5, args.runs), [*fleetiac, "--version"], env)
@@ -166,14 +199,15 @@ def main() -> None:
     subprocess.run([*fleetiac, "cache", "clear"], env=env, capture_output=True, check=True)
     subprocess.run([*fleetiac, "scan", str(tree / "bicep" / "app-0000"), str(tree / "terraform" / "modules"),
                     "--fail-on", "never"], env=env, capture_output=True, check=True)
-    parse_cache = cache / "parse-v1"
 
     def drop_parse_cache() -> None:
         """Everything but the compiled grammars: a first scan finds no parsed file, evaluated unit,
         findings or line hashes (the findings of an identical earlier scan would spare it the rules)."""
-        for folder in ("units-v1", "findings-v1", "lines-v1"):
-            shutil.rmtree(cache / folder, ignore_errors=True)
-        shutil.rmtree(parse_cache, ignore_errors=True)
+        # Every folder but the grammars and the key, whatever its format version (a version bump
+        # of the parse or unit cache once left the "first scan" reading a full cache).
+        for folder in cache.iterdir():
+            if folder.is_dir() and folder.name not in ("grammars", "secret-v1"):
+                shutil.rmtree(folder, ignore_errors=True)
 
     touched = sorted((tree / "terraform" / "teams").rglob("fleet.tf"))[0]
     counter = iter(range(10**6))
@@ -227,6 +261,18 @@ def main() -> None:
     step("single-process parse time of fleetiac's parse stage (once)")
     results["parse_only_single_process"] = {"raw": statistics.median(raw_parse), "raw_runs": raw_parse,
                                             "fleetiac": parse_only(tree, "fleetiac", env)}
+    step("stages per file as the tree doubles (one process, no cache, once each)")
+    scaling = []
+    for files_wanted in (250, 500, 1000, 2000, 4000):
+        size = max(13, round(files_wanted * args.scale))
+        grown = generate(work / "tree-scaling", round(size * 10 / 13), round(size * 3 / 13))
+        scaling.append(stage_times(grown, env))
+    shutil.rmtree(work / "tree-scaling", ignore_errors=True)
+    results["scaling"] = scaling
+    step("module-heavy tree (20 roots x 5 local modules with for_each; one process, no cache)")
+    modules = work / "tree-modules"
+    shutil.rmtree(modules, ignore_errors=True)
+    results["modules"] = stage_times(module_tree(modules, 20), env)
     memory = {}
     for fraction in (0.25, 0.5):
         step(f"memory at {fraction:g} of the tree")
@@ -277,6 +323,12 @@ def report(r: dict) -> None:
     }
     r["per_round"] = {name: [round(a / b, 2) for a, b in pairs] for name, pairs in per_round.items()}
     lines.extend(f"per round, {name + ':':22s}{values}" for name, values in r["per_round"].items())
+    lines.append("per-stage ms per file as the tree doubles (1 process, --no-cache):")
+    lines.append("  files   " + "".join(f"{name:>10s}" for name in (*STAGES, "total")))
+    for row in [*r["scaling"], r["modules"]]:
+        label = f"{row['files']:5d}" + (" (modules)" if row is r["modules"] else "")
+        lines.append(f"  {label:8s}" + "".join(f"{1000 * row['stages'].get(name, 0.0) / row['files']:10.2f}"
+                                             for name in (*STAGES, "total")))
     if "checkov" in r:
         r["checkov_ratio"] = r["checkov"]["seconds"] / cold
         lines.append(f"checkov (same tree)             {r['checkov']['seconds']:7.2f} s   "

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from analyzer.graph.stages import members_profile_covers, members_run_includes
+from analyzer.graph.stages import Answer, members_profile_covers, members_reached, members_run_includes
 from analyzer.knowledge.aks_versions import (
     LTS_PLAN,
     Calendar,
@@ -25,6 +25,7 @@ from analyzer.knowledge.aks_versions import (
 )
 from analyzer.model import (
     AutoUpgradeProfile,
+    AutoUpgradeProfileProps,
     Cluster,
     ClusterProps,
     Kind,
@@ -32,6 +33,7 @@ from analyzer.model import (
     Member,
     Resource,
     UpdateRun,
+    UpdateRunProps,
     narrow,
 )
 from analyzer.rules import RuleContext, rule
@@ -911,40 +913,40 @@ def _pin_managers(ctx: RuleContext, cluster: Cluster, members: list[Member], dec
     The flag says whether something may also upgrade it (an unknown decides)."""
     managers: dict[str, Resource] = {}
     maybe = False
-    member_keys = {m.key for m in members}
     kinds = ("full",) if pools else _CONTROL_PLANE_TYPES
-    for run in ctx.graph.of_kind(Kind.UPDATE_RUN):
-        upgrade_type = run.props.upgrade_type
-        if upgrade_type is None:
-            continue
-        candidates = [(m, included) for m, included in members_run_includes(ctx.graph, run).answers if m.key in member_keys]
-        if not candidates:
-            continue
-        if not is_known(upgrade_type):
-            maybe = True
-            continue
-        if _lower(upgrade_type) not in kinds:
-            continue
-        if any(included is True for _, included in candidates):
-            managers[run.key] = run
-        elif any(included is None for _, included in candidates):
-            maybe = True
-    if not pools:
-        for profile in ctx.graph.of_kind(Kind.AUTO_UPGRADE_PROFILE):
-            candidates = [(m, covered) for m, covered in members_profile_covers(ctx.graph, profile).answers
-                          if m.key in member_keys]
-            if not candidates or profile.props.disabled is True:
+    # The runs and profiles that reach one of the members, each with its answers for them (through
+    # the graph's index, not by asking every run about every cluster). Order does not matter: the
+    # managers are sorted and `maybe` is an "any".
+    reached: dict[str, tuple[Resource, list[Answer]]] = {}
+    index = members_reached(ctx.graph)
+    for member in members:
+        for reacher, answer in index.get(member.key, ()):
+            reached.setdefault(reacher.key, (reacher, []))[1].append(answer)
+    for owner, answers in reached.values():
+        if isinstance(owner.props, UpdateRunProps):
+            upgrade_type = owner.props.upgrade_type
+            if upgrade_type is None:
                 continue
-            channel = profile.props.channel
-            if not is_known(profile.props.disabled) or not is_known(channel):
+            if not is_known(upgrade_type):
+                maybe = True
+                continue
+            if _lower(upgrade_type) not in kinds:
+                continue
+        elif isinstance(owner.props, AutoUpgradeProfileProps):
+            if pools or owner.props.disabled is True:
+                continue
+            channel = owner.props.channel
+            if not is_known(owner.props.disabled) or not is_known(channel):
                 maybe = True
                 continue
             if _lower(channel) not in _FLEET_VERSION_CHANNELS:
                 continue
-            if any(covered is True for _, covered in candidates):
-                managers[profile.key] = profile
-            elif any(covered is None for _, covered in candidates):
-                maybe = True
+        else:
+            continue
+        if any(answer is True for answer in answers):
+            managers[owner.key] = owner
+        elif any(answer is None for answer in answers):
+            maybe = True
     return [managers[k] for k in sorted(managers)], maybe
 
 

@@ -577,3 +577,48 @@ def test_lark_load_options_match_the_installed_lark() -> None:
     from analyzer.frontends.grammars import LOAD_OPTIONS
 
     assert set(_LOAD_ALLOWED_OPTIONS) == LOAD_OPTIONS
+
+
+def _cgroup(tmp_path: Path, self_cgroup: str, files: dict[str, str]) -> tuple[Path, Path]:
+    root = tmp_path / "cgroup"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    proc = tmp_path / "self-cgroup"
+    proc.write_text(self_cgroup)
+    return root, proc
+
+
+def test_cpu_quota_reads_cgroup_v2_cpu_max_of_the_group_and_its_ancestors(tmp_path: Path) -> None:
+    root, proc = _cgroup(tmp_path, "0::/kubepods/pod1/ctr\n", {
+        "cpu.max": "max 100000\n",
+        "kubepods/cpu.max": "400000 100000\n",
+        "kubepods/pod1/cpu.max": "150000 100000\n",
+        "kubepods/pod1/ctr/cpu.max": "max 100000\n",
+    })
+    assert parsestage.cpu_quota(root, proc) == 1.5
+    (root / "kubepods/pod1/cpu.max").write_text("max 100000\n")
+    assert parsestage.cpu_quota(root, proc) == 4.0
+    (root / "kubepods/cpu.max").write_text("max 100000\n")
+    assert parsestage.cpu_quota(root, proc) is None
+
+
+def test_cpu_quota_reads_cgroup_v1_cfs_quota(tmp_path: Path) -> None:
+    files = {"cpu,cpuacct/cpu.cfs_quota_us": "200000\n", "cpu,cpuacct/cpu.cfs_period_us": "100000\n"}
+    root, proc = _cgroup(tmp_path, "4:memory:/x\n3:cpu,cpuacct:/\n", files)
+    assert parsestage.cpu_quota(root, proc) == 2.0
+    (root / "cpu,cpuacct/cpu.cfs_quota_us").write_text("-1\n")
+    assert parsestage.cpu_quota(root, proc) is None
+    assert parsestage.cpu_quota(root, tmp_path / "absent") is None
+
+
+def test_default_workers_is_capped_by_the_cpu_quota(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    root, proc = _cgroup(tmp_path, "0::/\n", {"cpu.max": "100000 100000\n"})
+    monkeypatch.setattr(parsestage, "CGROUP_ROOT", root)
+    monkeypatch.setattr(parsestage, "SELF_CGROUP", proc)
+    monkeypatch.setattr(parsestage.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert parsestage.default_workers() == 1
+    (root / "cpu.max").write_text("350000 100000\n")
+    assert parsestage.default_workers() == 3
+    (root / "cpu.max").write_text("max 100000\n")
+    assert parsestage.default_workers() == 4

@@ -61,6 +61,10 @@ class FleetGraph:
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_arm_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._alias: dict[str, str] = {}
+        self._targets: dict[tuple[str, str], Resource | None] = {}
+        """Memo of :meth:`target`: the graph does not change once built."""
+        self._fleet_identities: dict[str, str | None] = {}
+        """Memo of :meth:`fleet_identity`."""
         ordered = sorted(resources, key=lambda r: r.key)
         for resource in ordered:
             if type(resource.props) is not PROPS[resource.kind]:
@@ -165,10 +169,16 @@ class FleetGraph:
 
     def target(self, resource: Resource, prop: str) -> Resource | None:
         """The resource that ``resource``'s ``prop`` refers to, when it resolves."""
+        memo = (resource.key, prop)
+        if memo in self._targets:
+            return self._targets[memo]
+        found: Resource | None = None
         for _, target, label in self.graph.out_edges(resource.key, keys=True):
             if label == prop:
-                return self.graph.nodes[target]["resource"]
-        return None
+                found = self.graph.nodes[target]["resource"]
+                break
+        self._targets[memo] = found
+        return found
 
     @overload
     def referrers(self, resource: Resource, prop: str, kind: Literal[Kind.MEMBER]) -> list[Member]: ...
@@ -190,13 +200,21 @@ class FleetGraph:
     def fleet_identity(self, resource: Resource) -> str | None:
         """Which fleet a child (member, strategy, run...) belongs to: the fleet's node key when it is
         declared, else the normalised ARM ID literal; None when unknown."""
+        node = self.graph.nodes.get(resource.key)
+        memoize = node is not None and node.get("resource") is resource
+        if memoize and resource.key in self._fleet_identities:
+            return self._fleet_identities[resource.key]
+        identity: str | None = None
         fleet = self.target(resource, "fleet")
         if fleet is not None:
-            return fleet.key
-        value = resource.props.fleet if isinstance(resource.props, FLEET_CHILD_PROPS) else None
-        if isinstance(value, str) and arm_ids.parse_arm_id(value) is not None:
-            return "arm:" + value.strip().rstrip("/").lower()
-        return None
+            identity = fleet.key
+        else:
+            value = resource.props.fleet if isinstance(resource.props, FLEET_CHILD_PROPS) else None
+            if isinstance(value, str) and arm_ids.parse_arm_id(value) is not None:
+                identity = "arm:" + value.strip().rstrip("/").lower()
+        if memoize:
+            self._fleet_identities[resource.key] = identity
+        return identity
 
     def ancestors(self, resource: Resource) -> list[Resource]:
         """Resources that contain ``resource`` through ``fleet``/``parent`` edges (a member's fleet)."""

@@ -7,7 +7,7 @@ access rules fire only on False; None means a grant *may* cover the case, which 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -365,8 +365,20 @@ class AccessContext:
     exported: dict[str, list[ExportedGrant]] = field(init=False)
     """The exported grants each principal key holds."""
     _answers: dict[str, list[Operator]] = field(init=False, default_factory=dict)
+    _code_by_principal: dict[str, list[tuple[int, Grant]]] = field(init=False, default_factory=dict)
+    """The code's grants by principal key, each with its position in ``code``: built once."""
+    _writers: list[Grant] = field(init=False, default_factory=list)
+    """The code's grants that may make an operator (a principal, a scope, a role with members/write)."""
+    _principal_of: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        for position, grant in enumerate(self.code):
+            key = grant.principal_key
+            if key is not None:
+                self._code_by_principal.setdefault(key, []).append((position, grant))
+                self._principal_of[key] = grant.principal
+                if grant.role is not None and grant.scope is not None and grant.role.permits(MEMBERS_WRITE):
+                    self._writers.append(grant)
         self.specs = tuple(self._as_written(spec) for spec in self.specs)
         ids: dict[str, str] = {}
         for grant in self.code:
@@ -423,7 +435,7 @@ class AccessContext:
     def grants_for(self, operator: Operator) -> list[AnyGrant]:
         """The operator's grants: those of the code, then those exported for it."""
         names = operator.names
-        found: list[AnyGrant] = [g for g in self.code if g.principal_key in names]
+        found: list[AnyGrant] = list(self._code_grants(names))
         seen: set[int] = set()
         for key in names:
             for grant in self.exported.get(key, []):
@@ -431,6 +443,11 @@ class AccessContext:
                     seen.add(id(grant))
                     found.append(grant)
         return found
+
+    def _code_grants(self, keys: Iterable[str]) -> list[Grant]:
+        """The code's grants held by one of ``keys``, in the code's order."""
+        held = [pair for key in dict.fromkeys(keys) for pair in self._code_by_principal.get(key, ())]
+        return [grant for _, grant in sorted(held, key=lambda pair: pair[0])]
 
     def operators(self, fleet: Resource) -> list[Operator]:
         """Principals holding ``fleets/members/write`` at a scope containing ``fleet`` (in the code or
@@ -441,14 +458,13 @@ class AccessContext:
         graph = self.graph
         target = target_of(graph, fleet)
         found: dict[str, Operator] = {}
-        for grant in self.code:
+        for grant in self._writers:
             key = grant.principal_key
-            if key is None or key in found or grant.role is None or grant.scope is None \
-                    or not grant.role.permits(MEMBERS_WRITE):
+            if key is None or key in found or grant.scope is None:
                 continue
             if contains(graph, grant.scope, target) is True:
                 found[key] = Operator(key, grant.principal, f"via {grant.assignment.address}")
-        principal_of = {g.principal_key: g.principal for g in self.code if g.principal_key is not None}
+        principal_of = self._principal_of
         for key, exported in sorted(self.exported.items()):
             for held in exported:
                 if key in found or held.role is None or held.scope is None or not held.role.permits(MEMBERS_WRITE):
@@ -470,7 +486,7 @@ class AccessContext:
     def _managed(self, keys: tuple[str, ...], fleet: Resource, target: Target) -> bool:
         """Whether the code grants the principal a role at a scope containing the fleet or one of its
         member clusters: its access to this fleet is managed in the code."""
-        held = [g for g in self.code if g.principal_key in keys and g.scope is not None]
+        held = [g for g in self._code_grants(keys) if g.scope is not None]
         if not held:
             return False
         targets = [target]

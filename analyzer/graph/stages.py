@@ -287,21 +287,36 @@ def _member_known(member: Member) -> bool:
             and (labels is None or (isinstance(labels, dict) and all(isinstance(v, str) for v in labels.values()))))
 
 
+def _members_by_fleet(graph: FleetGraph) -> tuple[dict[str, list[tuple[int, Member]]], list[tuple[int, Member]]]:
+    """Every member by fleet identity, and those whose fleet cannot be told, each with its position
+    among the graph's members: built once per graph, so a fleet's members cost no scan of all."""
+    index: tuple[dict[str, list[tuple[int, Member]]], list[tuple[int, Member]]] | None = \
+        graph.__dict__.get("_members_by_fleet")
+    if index is None:
+        by_fleet: dict[str, list[tuple[int, Member]]] = defaultdict(list)
+        unplaced: list[tuple[int, Member]] = []
+        for position, member in enumerate(graph.of_kind(Kind.MEMBER)):
+            identity = graph.fleet_identity(member)
+            if identity is None:
+                unplaced.append((position, member))
+            else:
+                by_fleet[identity].append((position, member))
+        index = (dict(by_fleet), unplaced)
+        graph.__dict__["_members_by_fleet"] = index
+    return index
+
+
 def fleet_members(graph: FleetGraph, fleet: str) -> FleetMembers:
     """The members of the fleet with identity ``fleet``, and whether every one of them is known."""
     memo: dict[str, FleetMembers] = graph.__dict__.setdefault("_fleet_members_memo", {})
     if fleet in memo:
         return memo[fleet]
-    members: list[Member] = []
-    unsure: list[Resource] = []
-    for member in graph.of_kind(Kind.MEMBER):
-        identity = graph.fleet_identity(member)
-        if identity is None:
-            unsure.append(member)
-        elif identity == fleet:
-            members.append(member)
-            if not _member_known(member):
-                unsure.append(member)
+    by_fleet, unplaced = _members_by_fleet(graph)
+    own = by_fleet.get(fleet, [])
+    members = [member for _, member in own]
+    # In the graph's member order: those of no known fleet, and this fleet's own that are not known.
+    unsure = [member for _, member in sorted([*unplaced, *((i, m) for i, m in own if not _member_known(m))],
+                                             key=lambda pair: pair[0])]
     node = graph.graph.nodes.get(fleet) if not fleet.startswith("arm:") else None
     resource = node.get("resource") if node else None
     declared = resource is not None and resource.kind == Kind.FLEET and not resource.existing
@@ -321,12 +336,15 @@ class Selection:
     reason: str = ""
     """Why answers are None for every member (an unknown stage list or strategy), else empty."""
 
+    _index: dict[str, Answer] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """The answers by member key (the first one for a key), built on first use."""
+
     def includes(self, member: Member) -> Answer:
         """True (selected), False (not), None (cannot be told); False for a member of another fleet."""
-        for candidate, answer in self.answers:
-            if candidate.key == member.key:
-                return answer
-        return False
+        if not self._index and self.answers:
+            for candidate, answer in self.answers:
+                self._index.setdefault(candidate.key, answer)
+        return self._index.get(member.key, False)
 
     @property
     def selected(self) -> tuple[Member, ...]:
@@ -394,21 +412,52 @@ def members_run_includes(graph: FleetGraph, run: UpdateRun) -> Selection:
     """The members an update run includes (policies.md "members a run includes"): those its inline
     stages select; else those the referenced strategy's stages select; with neither, every member of
     its fleet. A run whose fleet cannot be told includes no known member (``reason`` says why)."""
+    memo: dict[str, tuple[UpdateRun, Selection]] = graph.__dict__.setdefault("_run_includes_memo", {})
+    cached = memo.get(run.key)
+    if cached is not None and cached[0] is run:
+        return cached[1]
     fleet = graph.fleet_identity(run)
     if fleet is None:
-        return _nobody(f"the fleet of {run.address} cannot be resolved")
-    if run.props.stages is not None:
-        return members_stages_select(graph, fleet, run.props.stages)
-    return _by_strategy(graph, run, fleet)
+        result = _nobody(f"the fleet of {run.address} cannot be resolved")
+    elif run.props.stages is not None:
+        result = members_stages_select(graph, fleet, run.props.stages)
+    else:
+        result = _by_strategy(graph, run, fleet)
+    memo[run.key] = (run, result)
+    return result
 
 
 def members_profile_covers(graph: FleetGraph, profile: AutoUpgradeProfile) -> Selection:
     """The members an auto-upgrade profile covers: those its ``updateStrategyId``'s stages select, or
     every member of its fleet when it has none."""
+    memo: dict[str, tuple[AutoUpgradeProfile, Selection]] = graph.__dict__.setdefault("_profile_covers_memo", {})
+    cached = memo.get(profile.key)
+    if cached is not None and cached[0] is profile:
+        return cached[1]
     fleet = graph.fleet_identity(profile)
-    if fleet is None:
-        return _nobody(f"the fleet of {profile.address} cannot be resolved")
-    return _by_strategy(graph, profile, fleet)
+    result = _nobody(f"the fleet of {profile.address} cannot be resolved") if fleet is None \
+        else _by_strategy(graph, profile, fleet)
+    memo[profile.key] = (profile, result)
+    return result
+
+
+def members_reached(graph: FleetGraph) -> dict[str, list[tuple[UpdateRun | AutoUpgradeProfile, Answer]]]:
+    """For each member key, the update runs that may include it and the auto-upgrade profiles that
+    may cover it, with the answer (:func:`members_run_includes`, :func:`members_profile_covers`), in
+    the graph's order of runs then profiles: an index built once per graph."""
+    index: dict[str, list[tuple[UpdateRun | AutoUpgradeProfile, Answer]]] | None = \
+        graph.__dict__.get("_members_reached")
+    if index is None:
+        index = defaultdict(list)
+        owners: list[tuple[UpdateRun | AutoUpgradeProfile, Selection]] = [
+            *((r, members_run_includes(graph, r)) for r in graph.of_kind(Kind.UPDATE_RUN)),
+            *((p, members_profile_covers(graph, p)) for p in graph.of_kind(Kind.AUTO_UPGRADE_PROFILE))]
+        for owner, selection in owners:
+            for member, answer in selection.answers:
+                index[member.key].append((owner, answer))
+        index = dict(index)
+        graph.__dict__["_members_reached"] = index
+    return index
 
 
 # -- stage groups ----------------------------------------------------------------------------------
