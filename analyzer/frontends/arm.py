@@ -6,12 +6,13 @@ One mapping serves every front end that writes ARM bodies, so a property path is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 from analyzer.knowledge.arm_ids import kind_of
-from analyzer.model import Group, Groups, Kind, Location, Stage
-from analyzer.values import ABSENT, Unknown, UnknownCause, value_at
+from analyzer.model import FLEET_CHILD_PROPS, Group, Groups, Kind, Location, Resource, Stage, props_for
+from analyzer.values import ABSENT, PartialId, ResourceRef, Unknown, UnknownCause, value_at
 
 Where = Callable[[str], Location | None]
 
@@ -279,3 +280,90 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
     return [value if isinstance(value, Unknown) else Unknown(str(value))]
+
+
+# -- what a template's resources say of each other (Bicep and ARM JSON alike) ------------------------
+
+
+def link_children_by_name(resources: Iterable[Resource], children: Iterable[tuple[Resource, str]]) -> None:
+    """A child named ``'fleet/member'`` (``children``: each with its parent's name) belongs to the one
+    declared fleet of that name, if unique."""
+    fleets: dict[str, list[str]] = {}
+    for resource in resources:
+        if resource.kind == Kind.FLEET and isinstance(resource.name, str):
+            fleets.setdefault(resource.name.lower(), []).append(resource.key)
+    for resource, parent_name in children:
+        keys = fleets.get(parent_name.lower(), [])
+        if len(keys) == 1 and isinstance(resource.props, FLEET_CHILD_PROPS):
+            resource.props = replace(resource.props, fleet=ResourceRef(keys[0], "id"))
+
+
+def resolve_local_ids(resources: list[Resource], full_name: Callable[[Resource], str | None], local: type,
+                      template: str, language: str, special: Callable[[Any], Any] | None = None) -> None:
+    """``resourceId(type, name)`` in the deployment's own resource group (a ``local`` value: an
+    :class:`Unknown` with ``arm_type``, ``name``, ``resource_group``, ``subscription``, and ``attr`` when
+    it names an attribute) names the resource of that type and full name the unit declares there (a
+    declaration before an ``existing`` reference). With none, it means what an ``existing`` reference
+    would: such a reference is added, for the graph to join to a declaration in another unit or to stand
+    for a resource managed elsewhere, whose resource group is still known. With several, or a type the
+    analyzer does not model, it stays unknown, with its resource type known (a misspelt type is worth
+    a finding). ``special`` resolves a front end's own kinds of value first (None: not one of them)."""
+    candidates: dict[tuple[str, str], list[Resource]] = {}
+    for resource in resources:
+        name = full_name(resource)
+        if resource.arm_type and name is not None:
+            candidates.setdefault((resource.arm_type.lower(), name.lower()), []).append(resource)
+    implied: dict[str, Resource] = {}
+
+    def resolve(value: Any, where: Location) -> Any:
+        if special is not None:
+            handled = special(value)
+            if handled is not None:
+                return handled
+        if isinstance(value, local):
+            named: Any = value  # has arm_type, name, resource_group, subscription (and attr)
+            attr = getattr(named, "attr", "id")
+            found = [r for r in candidates.get((named.arm_type.lower(), named.name.lower()), [])
+                     if same_value(r.resource_group, named.resource_group)
+                     and same_value(r.subscription, named.subscription)]
+            found = [r for r in found if not r.existing] or found
+            if len(found) == 1:
+                return ResourceRef(found[0].key, attr)
+            kind = kind_of(named.arm_type)
+            if attr != "id":
+                return Unknown(named.text, named.cause)
+            if found or kind is None or named.arm_type.count("/") != 1:
+                return PartialId(named.text, named.cause, named.arm_type)
+            address = f"resourceId('{named.arm_type}', '{named.name}')"
+            rg = named.resource_group
+            key = f"{template}#{address}" + (f"@{rg}" if isinstance(rg, str) else "")
+            if key not in implied:
+                flavor = "arc" if named.arm_type.lower().startswith("microsoft.kubernetes/") else "aks"
+                implied[key] = Resource(
+                    key=key, address=address, kind=kind, source_type=named.arm_type, language=language,
+                    location=where, name=named.name, resource_group=rg, subscription=named.subscription,
+                    arm_type=named.arm_type, existing=True,
+                    props=props_for(kind, {"flavor": flavor} if kind == Kind.CLUSTER else {}))
+            return ResourceRef(key, "id")
+        if isinstance(value, dict):
+            return {k: resolve(v, where) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v, where) for v in value]
+        if isinstance(value, tuple):
+            return tuple(resolve(v, where) for v in value)
+        if is_dataclass(value) and not isinstance(value, type | Unknown):  # a stage, a group
+            return replace(value, **{f.name: resolve(getattr(value, f.name), where) for f in fields(value)})
+        return value
+
+    for resource in list(resources):
+        props = resource.props
+        resource.props = replace(props, **{f.name: resolve(getattr(props, f.name), resource.where(f.name))
+                                           for f in fields(props) if getattr(props, f.name) is not None})
+    resources.extend(implied.values())
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Two names (a resource group, a subscription) as ARM compares them: text without letter case."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    return type(a) is type(b) and a == b

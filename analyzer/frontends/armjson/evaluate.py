@@ -21,10 +21,11 @@ What a template does:
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.frontends.armjson.functions import ArmReference, LocalAttr, call, principal_of, render
+from analyzer.frontends import arm
+from analyzer.frontends.armjson.functions import ArmReference, call, principal_of, render
 from analyzer.frontends.armjson.syntax import (
     TEMPLATE_SCHEMA,
     Expr,
@@ -38,7 +39,7 @@ from analyzer.frontends.bicep.values import LocalId, _is_int
 from analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
 from analyzer.frontends.located import LocatedDict, LocatedList
 from analyzer.knowledge import arm_ids
-from analyzer.model import FLEET_CHILD_PROPS, Diagnostic, Kind, Location, Resource, props_for
+from analyzer.model import Diagnostic, Kind, Location, Resource
 from analyzer.values import ResourceRef, Unknown, UnknownCause
 
 RG_NAME = Unknown("resourceGroup().name")
@@ -386,8 +387,8 @@ class Template:
     def reference_target(self, value: Any) -> Any:
         """What ``reference(value)`` names: a declared resource (a symbolic name, a resource ID)."""
         if isinstance(value, LocalId):
-            if value.arm_type.lower() == DEPLOYMENTS and _same(value.resource_group, self.rg) \
-                    and _same(value.subscription, self.sub):
+            if value.arm_type.lower() == DEPLOYMENTS and arm.same_value(value.resource_group, self.rg) \
+                    and arm.same_value(value.subscription, self.sub):
                 copy = self.ctx.deployment_copies.get((self.key_prefix, value.name.lower()))
                 return DeploymentRef(copy.key, self.key_prefix) if copy is not None else None
             return value
@@ -579,70 +580,12 @@ def _as_list(value: Any) -> list[Any]:
 
 def link_children_by_name(ctx: UnitContext) -> None:
     """A child named ``'fleet/member'`` belongs to the one declared fleet of that name, if unique."""
-    fleets: dict[str, list[str]] = {}
-    for resource in ctx.resources:
-        if resource.kind == Kind.FLEET and isinstance(resource.name, str):
-            fleets.setdefault(resource.name.lower(), []).append(resource.key)
-    for resource, parent_name in ctx.by_name_children:
-        keys = fleets.get(parent_name.lower(), [])
-        if len(keys) == 1 and isinstance(resource.props, FLEET_CHILD_PROPS):
-            resource.props = replace(resource.props, fleet=ResourceRef(keys[0], "id"))
+    arm.link_children_by_name(ctx.resources, ctx.by_name_children)
 
 
 def resolve_local_ids(ctx: UnitContext, template: str) -> None:
-    """``resourceId(type, name)`` in the deployment's own resource group names the resource of that type
-    and name the unit declares there; with none, a resource managed elsewhere (an ``existing``
-    reference is added, for the graph to join); with several, or a type not modelled, it is unknown.
-    ``reference(<identity>).principalId`` becomes that identity's principal ID the same way."""
-    candidates: dict[tuple[str, str], list[Resource]] = {}
-    for resource in ctx.resources:
-        full = ctx.full_names.get(resource.key)
-        if resource.arm_type and full is not None:
-            candidates.setdefault((resource.arm_type.lower(), full.lower()), []).append(resource)
-    implied: dict[str, Resource] = {}
-
-    def resolve(value: Any, where: Location) -> Any:
-        if isinstance(value, ArmReference):
-            return Unknown(value.text, value.cause)
-        if isinstance(value, LocalId):
-            attr = value.attr if isinstance(value, LocalAttr) else "id"
-            found = [r for r in candidates.get((value.arm_type.lower(), value.name.lower()), [])
-                     if _same(r.resource_group, value.resource_group) and _same(r.subscription, value.subscription)]
-            found = [r for r in found if not r.existing] or found
-            if len(found) == 1:
-                return ResourceRef(found[0].key, attr)
-            kind = arm_ids.kind_of(value.arm_type)
-            if found or kind is None or value.arm_type.count("/") != 1 or attr != "id":
-                return Unknown(value.text, value.cause)
-            address = f"resourceId('{value.arm_type}', '{value.name}')"
-            rg = value.resource_group
-            key = f"{template}#{address}" + (f"@{rg}" if isinstance(rg, str) else "")
-            if key not in implied:
-                implied[key] = Resource(
-                    key=key, address=address, kind=kind, source_type=value.arm_type, language="armjson",
-                    location=where, name=value.name, resource_group=rg, subscription=value.subscription,
-                    arm_type=value.arm_type, existing=True,
-                    props=props_for(kind, {"flavor": "arc" if value.arm_type.lower().startswith("microsoft.kubernetes/")
-                                           else "aks"} if kind == Kind.CLUSTER else {}))
-            return ResourceRef(key, "id")
-        if isinstance(value, dict):
-            return {k: resolve(v, where) for k, v in value.items()}
-        if isinstance(value, list):
-            return [resolve(v, where) for v in value]
-        if isinstance(value, tuple):
-            return tuple(resolve(v, where) for v in value)
-        if is_dataclass(value) and not isinstance(value, type) and not isinstance(value, Unknown):
-            return replace(value, **{f.name: resolve(getattr(value, f.name), where) for f in fields(value)})
-        return value
-
-    for resource in list(ctx.resources):
-        props = resource.props
-        resource.props = replace(props, **{f.name: resolve(getattr(props, f.name), resource.where(f.name))
-                                           for f in fields(props) if getattr(props, f.name) is not None})
-    ctx.resources.extend(implied.values())
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, str) and isinstance(b, str):
-        return a.lower() == b.lower()
-    return type(a) is type(b) and a == b
+    """``resourceId(type, name)`` of the deployment's own resource group, as :func:`arm.resolve_local_ids`
+    (names are a resource's full name, ``fleet/member``); ``reference(<identity>).principalId`` becomes
+    that identity's principal ID the same way, and any other ``reference()`` stays unknown."""
+    arm.resolve_local_ids(ctx.resources, lambda r: ctx.full_names.get(r.key), LocalId, template, "armjson",
+                          lambda v: Unknown(v.text, v.cause) if isinstance(v, ArmReference) else None)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analyzer.frontends.arm import link_children_by_name, resolve_local_ids
 from analyzer.frontends.base import (
     CoveredComment,
     Evaluated,
@@ -29,19 +30,9 @@ from analyzer.frontends.base import (
     callers_first,
     without_repeats,
 )
+from analyzer.frontends.bicep.values import LocalId
 from analyzer.frontends.sources import ParseTimeout, SourceFile, raw_text, read_source, time_budget, timed_out
-from analyzer.knowledge import arm_ids
-from analyzer.model import (
-    FLEET_CHILD_PROPS,
-    Diagnostic,
-    FileResult,
-    Kind,
-    Location,
-    Resource,
-    internal_error,
-    props_for,
-)
-from analyzer.values import PartialId, ResourceRef
+from analyzer.model import Diagnostic, FileResult, Location, internal_error
 
 # The parser, the AST and the evaluator are imported where they are used: a warm rescan reads
 # evaluated units from the cache (unpickling a unit imports this module) and needs none of them.
@@ -249,8 +240,9 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
         values = _param_values(ctx, params) if params is not None else {}
         root = Instance(ctx, templates[path], values, f"{path}#", "", RG_NAME, SUBSCRIPTION_ID)
         root.emit()
-        _link_children_by_name(ctx)
-        _resolve_local_ids(ctx, path)
+        link_children_by_name(ctx.resources, ctx.by_name_children)
+        resolve_local_ids(ctx.resources, lambda r: r.name if isinstance(r.name, str) else None, LocalId, path,
+                          "bicep")
         problems = [Diagnostic(where, message) for where, message in sorted(
             ctx.problems.items(), key=lambda item: (item[0].sort_key(), item[1]))]
         return BicepUnit(path, variant, FileResult(ctx.resources, [*problems, *ctx.budget_diagnostics(path)]))
@@ -273,72 +265,3 @@ def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:
     return {name: instance.param(name) for name in assigned}
 
 
-def _link_children_by_name(ctx: UnitContext) -> None:
-    """A child named ``'fleet/member'`` belongs to the one declared fleet of that name, if unique."""
-    fleets: dict[str, list[str]] = {}
-    for resource in ctx.resources:
-        if resource.kind == Kind.FLEET and isinstance(resource.name, str):
-            fleets.setdefault(resource.name.lower(), []).append(resource.key)
-    for resource, parent_name in ctx.by_name_children:
-        keys = fleets.get(parent_name.lower(), [])
-        if len(keys) == 1 and isinstance(resource.props, FLEET_CHILD_PROPS):
-            resource.props = replace(resource.props, fleet=ResourceRef(keys[0], "id"))
-
-
-def _resolve_local_ids(ctx: UnitContext, template: str) -> None:
-    """``resourceId(type, name)`` in the deployment's own resource group names the resource of that
-    type and name the unit declares there (a declaration before an ``existing`` reference). With none,
-    it means what an ``existing`` reference would: such a reference is added (the graph joins it to a
-    declaration in another unit, or it stands for a resource managed elsewhere, whose resource group
-    is still known). With several, or a type the analyzer does not model, it stays unknown."""
-    from analyzer.frontends.bicep.values import LocalId
-
-    candidates: dict[tuple[str, str], list[Resource]] = {}
-    for resource in ctx.resources:
-        if resource.arm_type and isinstance(resource.name, str):
-            candidates.setdefault((resource.arm_type.lower(), resource.name.lower()), []).append(resource)
-    implied: dict[str, Resource] = {}
-
-    def resolve(value: Any, where: Location) -> Any:
-        if isinstance(value, LocalId):
-            found = [r for r in candidates.get((value.arm_type.lower(), value.name.lower()), [])
-                     if _same(r.resource_group, value.resource_group) and _same(r.subscription, value.subscription)]
-            found = [r for r in found if not r.existing] or found
-            if len(found) == 1:
-                return ResourceRef(found[0].key, "id")
-            kind = arm_ids.kind_of(value.arm_type)
-            if found or kind is None or value.arm_type.count("/") != 1:
-                # No ID text, but its type is known (a misspelt type is worth a finding).
-                return PartialId(value.text, value.cause, value.arm_type)
-            address = f"resourceId('{value.arm_type}', '{value.name}')"
-            rg = value.resource_group
-            key = f"{template}#{address}" + (f"@{rg}" if isinstance(rg, str) else "")
-            if key not in implied:
-                implied[key] = Resource(
-                    key=key, address=address, kind=kind, source_type=value.arm_type, language="bicep",
-                    location=where, name=value.name, resource_group=rg, subscription=value.subscription,
-                    arm_type=value.arm_type, existing=True,
-                    props=props_for(kind, {"flavor": "arc" if value.arm_type.lower().startswith("microsoft.kubernetes/")
-                                           else "aks"} if kind == Kind.CLUSTER else {}))
-            return ResourceRef(key, "id")
-        if isinstance(value, dict):
-            return {k: resolve(v, where) for k, v in value.items()}
-        if isinstance(value, list):
-            return [resolve(v, where) for v in value]
-        if isinstance(value, tuple):
-            return tuple(resolve(v, where) for v in value)
-        if is_dataclass(value) and not isinstance(value, type):  # a stage, a group
-            return replace(value, **{f.name: resolve(getattr(value, f.name), where) for f in fields(value)})
-        return value
-
-    for resource in list(ctx.resources):
-        props = resource.props
-        resource.props = replace(props, **{f.name: resolve(getattr(props, f.name), resource.where(f.name))
-                                           for f in fields(props) if getattr(props, f.name) is not None})
-    ctx.resources.extend(implied.values())
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, str) and isinstance(b, str):
-        return a.lower() == b.lower()
-    return type(a) is type(b) and a == b
