@@ -87,8 +87,31 @@ def _levels(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...
     return tuple(pairs)
 
 
+_DATA_FILES = (("aks_versions.json", "AKS release calendar"), ("roles.json", "built-in roles"),
+               ("fleet_api_versions.json", "Fleet API lifecycle"))
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``fleetiac --version``: the release, and when each body of Azure facts it decides from was
+    gathered (a rule about versions or roles is only as current as its data). Reads three small files,
+    imports nothing more: it stays fast."""
+    if not value or ctx.resilient_parsing:
+        return
+    data = Path(__file__).resolve().parent / "knowledge" / "data"
+    dates = []
+    for name, label in _DATA_FILES:
+        try:
+            retrieved = str(json.loads((data / name).read_text(encoding="utf-8")).get("retrieved", "unknown"))
+        except (OSError, ValueError, AttributeError):
+            retrieved = "unreadable"
+        dates.append(f"{label} {retrieved}")
+    click.echo(f"fleetiac {__version__}\ndata: {'; '.join(dates)}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", "-V", prog_name="fleetiac", message="%(prog)s %(version)s")
+@click.option("--version", "-V", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the dates of the AKS calendar, role and Fleet API data, and exit.")
 def main() -> None:
     """Static analysis of Azure Kubernetes Fleet Manager infrastructure code (Terraform and Bicep)."""
 
@@ -200,7 +223,7 @@ def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
                    "it to FILE. Repeatable: --format sarif:results.sarif --format text.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report (the one format given without a FILE) to FILE instead of standard output.")
-@click.option("--fail-on", type=click.Choice(LEVELS), default="error", show_default=True,
+@click.option("--fail-on", type=click.Choice(LEVELS, case_sensitive=False), default="error", show_default=True,
               help="Exit 1 when a finding at or above this level is reported.")
 @click.option("--select", multiple=True, metavar="IDS", help="Only these rule IDs or prefixes (FIAC2, FIAC101).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rule IDs or prefixes.")
@@ -633,12 +656,24 @@ def cache_clear() -> None:
 
 
 @main.command()
-def rules() -> None:
+@click.option("--format", "-f", "fmt", type=click.Choice(("text", "json"), case_sensitive=False), default="text",
+              show_default=True, help="A line per rule, or a JSON array of the rules' metadata.")
+@click.option("--level", "levels", multiple=True,
+              type=click.Choice(("error", "warning", "note"), case_sensitive=False),
+              help="Only rules of this level; repeatable.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only rules with this tag (access, hub...); repeatable.")
+def rules(fmt: str, levels: tuple[str, ...], tags: tuple[str, ...]) -> None:
     """List every rule: ID, level, name and summary."""
     from analyzer.rules import all_rules
 
-    for rule in all_rules():
-        info = rule.info
+    chosen = [rule.info for rule in all_rules()
+              if (not levels or rule.info.level.value in levels) and (not tags or set(tags) & set(rule.info.tags))]
+    if fmt == "json":
+        click.echo(json.dumps([{"id": info.id, "name": info.name, "level": info.level.value, "summary": info.summary,
+                                "tags": list(info.tags)} for info in chosen], indent=2))
+        return
+    for info in chosen:
         click.echo(f"{info.id}  {info.level.value:<7}  {info.name:<44}  {info.summary}")
 
 

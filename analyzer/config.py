@@ -185,6 +185,7 @@ def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = 
                 raise ConfigError(f"{path}: {name} must be one of {', '.join(UNREADABLE_FLEET_NAMES)}, not {value!r}")
             values[key] = value
         elif key == "fail-on":
+            value = value.lower() if isinstance(value, str) else value
             if value not in FAIL_ON_NAMES:
                 raise ConfigError(f"{path}: {name} must be one of {', '.join(FAIL_ON_NAMES)}, not {value!r}")
             values[key] = value

@@ -115,9 +115,31 @@ def test_explain_prints_the_doc_and_rejects_unknown_ids() -> None:
     assert code == 2 and "unknown rule" in output
 
 
-def test_version() -> None:
+def test_version_names_the_dates_of_the_data() -> None:
     code, output = run("--version")
-    assert code == 0 and output.strip() == f"fleetiac {__version__}"
+    assert code == 0
+    assert output.splitlines() == [f"fleetiac {__version__}", "data: AKS release calendar 2026-08-05; built-in roles "
+                                   "2026-08; Fleet API lifecycle 2026-08"]
+
+
+def test_rules_as_json_filtered_by_level_and_tag() -> None:
+    code, output = run("rules", "--format", "json", "--level", "note", "--tag", "access")
+    assert code == 0
+    assert json.loads(output) == [{
+        "id": "FIAC104", "name": "join-grant-at-resource-scope", "level": "note",
+        "summary": "An operator's join permissions on member clusters are granted cluster by cluster, not on their "
+                   "resource group.", "tags": ["access", "membership"]}]
+    code, output = run("rules", "--tag", "no-such-tag")
+    assert (code, output) == (0, "")
+
+
+def test_fail_on_is_case_insensitive(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "azurerm_kubernetes_fleet_manager" "f" {\n  name = "Bad_Name"\n'
+                                      '  location = "westeurope"\n  resource_group_name = "rg"\n}\n')
+    assert run("scan", str(tmp_path), "--fail-on", "NEVER")[0] == 0
+    assert run("scan", str(tmp_path), "--fail-on", "Error")[0] == 1
+    (tmp_path / ".fleetiac.toml").write_text('fail-on = "Never"\n')
+    assert run("scan", str(tmp_path))[0] == 0
 
 
 OPERATOR_BICEP = """param deployerId string
