@@ -380,3 +380,25 @@ def test_internal_errors_in_each_format() -> None:
     assert ('<testsuite name="fleetiac internal errors" tests="1" failures="0" skipped="0" errors="1">\n'
             '    <testcase classname="fleetiac" name="infra/main.tf">\n'
             f'      <error message="{FAILURE.message}" type="internal">{FAILURE.message}</error>') in junit
+
+
+def test_markdown_fits_a_github_comment_and_says_how_many_rows_it_left_out() -> None:
+    from dataclasses import replace
+
+    from analyzer.reporters.markdown import COMMENT_LIMIT
+
+    many = [Finding("FIAC201", Level.ERROR, f"group canary-{i:04d} is in no stage " + "x" * 150,
+                    Location("infra/main.tf", i + 1, 3), resource=f"azurerm_kubernetes_fleet_member.m{i:04d}")
+            for i in range(600)]
+    suppressed = [replace(many[0], location=Location("infra/other.tf", 1, 1))]
+    report = replace(make_report(many), suppressed=suppressed)
+    text = render(report, "markdown")
+    assert len(text) <= COMMENT_LIMIT
+    shown = text.count("| `azurerm_kubernetes_fleet_member.m")
+    assert 0 < shown < 600
+    assert f"*{600 - shown} more findings not shown: a GitHub comment holds at most 65,536 characters" in text
+    assert "*1 suppressed finding not listed" in text
+    assert "`infra/other.tf:1`" not in text
+    # A report that fits is whole.
+    small = render(make_report(many[:3]), "markdown")
+    assert "not shown" not in small and small.count("| `azurerm_kubernetes_fleet_member.m") == 3

@@ -22,7 +22,26 @@ def _row(finding: Finding) -> str:
             f"| {md_code(finding.resource)} | {md_message(message)} |")
 
 
+COMMENT_LIMIT = 65_536
+"""The most characters a GitHub pull request comment holds: longer reports lose their last rows
+(suppressed findings first), with a line saying how many."""
+
+
 def render(report: Report) -> str:
+    text = _render(report, len(report.findings), len(report.suppressed))
+    if len(text) <= COMMENT_LIMIT:
+        return text
+    low, high = 0, len(report.findings)  # the most finding rows that fit, without suppressed rows
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(_render(report, middle, 0)) <= COMMENT_LIMIT:
+            low = middle
+        else:
+            high = middle - 1
+    return _render(report, low, 0)
+
+
+def _render(report: Report, shown: int, shown_suppressed: int) -> str:
     counts = count_by_level(report.findings)
     lines = ["## fleetiac", ""]
     files = plural(report.files_scanned, "file")
@@ -50,11 +69,18 @@ def render(report: Report) -> str:
             info = rule_for(report, rule_id, Level.WARNING)
             lines.append(f"| {rule_id} | {md_message(info.name)} | {per_rule[rule_id]} |")
         lines += ["", "| Level | Rule | Location | Resource | Message |", "|---|---|---|---|---|"]
-        lines.extend(_row(finding) for finding in report.findings)
-    if report.suppressed:
+        lines.extend(_row(finding) for finding in report.findings[:shown])
+    left_out = len(report.findings) - shown
+    if left_out:
+        lines += ["", f"*{plural(left_out, 'more finding')} not shown: a GitHub comment holds at most "
+                      f"{COMMENT_LIMIT:,} characters (the JSON and SARIF reports have every finding).*"]
+    if report.suppressed and not shown_suppressed:
+        lines += ["", f"*{plural(len(report.suppressed), 'suppressed finding')} not listed (the report is too "
+                      f"long for a comment).*"]
+    elif report.suppressed:
         lines += ["", "<details><summary>Suppressed findings</summary>", "",
                   "| Rule | Location | Resource | Reason |", "|---|---|---|---|"]
-        for finding in report.suppressed:
+        for finding in report.suppressed[:shown_suppressed]:
             loc = finding.location
             reason = finding.suppression.reason if finding.suppression else ""
             lines.append(f"| {finding.rule_id} | {md_code(f'{loc.path}:{loc.line}')} | {md_code(finding.resource)} "
