@@ -424,6 +424,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     walk_problems: list[Diagnostic] = []  # folders that could not be listed
     limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
     root, files = discover(paths, limits=limits, problems=walk_problems)
+    unused_exclusions = postscan.unused_exclusions(files, options.exclude)
     files = postscan.exclude(files, options.exclude)
     STAGE_SECONDS.clear()
     began = time.perf_counter()
@@ -448,7 +449,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         for diagnostic in diagnostics:
             level = fleet_level if diagnostic.unread and diagnostic.declares_fleet else Level.WARNING
             findings.add(Finding("FIAC901", level, _unread_message(diagnostic), diagnostic.location))
-    notices = [*notices, *_unread_notices(diagnostics)]
+    notices = [*notices, *_unread_notices(diagnostics), *unused_exclusions]
     shown_skips = sorted(skipped, key=Finding.sort_key) if options.show_unknown and "FIAC902" in selected else []
     rule_infos = {r.info.id: r.info for r in rules}
     texts = SourceTexts(root, max_bytes=options.max_file_size, quiet=loaded.quiet)

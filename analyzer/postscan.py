@@ -39,6 +39,14 @@ def exclude(files: list[SourceFile], patterns: Iterable[str]) -> list[SourceFile
     return [f for f in files if not is_excluded(f.display, patterns)] if patterns else files
 
 
+def unused_exclusions(files: list[SourceFile], patterns: Iterable[str]) -> list[str]:
+    """Notices for the ``exclude`` patterns that leave out none of ``files`` (the files before
+    exclusion): a misspelt pattern that silently excludes nothing would check what the user meant to
+    leave out, and one meant to be relative to another folder never matches."""
+    return [f"--exclude pattern {pattern!r} matches no scanned file (patterns are relative to the report root)"
+            for pattern in dict.fromkeys(patterns) if not any(is_excluded(f.display, (pattern,)) for f in files)]
+
+
 def override_levels(findings: Iterable[Finding], rules: dict[str, RuleInfo],
                     levels: Iterable[tuple[str, str]]) -> tuple[list[Finding], dict[str, RuleInfo]]:
     """Apply ``[levels]`` overrides to findings and rule metadata (so SARIF's default level agrees).

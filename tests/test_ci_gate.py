@@ -151,3 +151,14 @@ def test_workers_end_with_their_parent_and_ctrl_c_exits_130(tmp_path: Path, sent
         assert (returned, stderr) == (code, "fleetiac: interrupted\n")
     else:
         assert returned == -sent
+
+
+def test_an_exclude_pattern_that_matches_nothing_is_a_notice(tmp_path: Path) -> None:
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(member_tf())
+    result = run("scan", str(tmp_path), *ONLY, *AS_OF, "--format", "json", "--exclude", "infar/**",
+                 "--exclude", "infra/legacy/**", "--exclude", "infra/main.tf")
+    notices = json.loads(result.stdout)["notices"]
+    assert [n for n in notices if n.startswith("--exclude")] == [
+        "--exclude pattern 'infar/**' matches no scanned file (patterns are relative to the report root)",
+        "--exclude pattern 'infra/legacy/**' matches no scanned file (patterns are relative to the report root)"]
