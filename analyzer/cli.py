@@ -588,6 +588,10 @@ def graph(ctx: click.Context, fmt: str, focus: str, **_: Any) -> None:
     _view(ctx, lambda graphs, _options: views.resource_graph(graphs, focus), fmt)
 
 
+_TABLE_KEYS = ("levels", "manifests")
+"""Settings that a configuration file writes as a table."""
+
+
 def _toml_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
 
@@ -624,7 +628,9 @@ def config_command(paths: tuple[Path, ...], config_file: Path | None, isolated: 
     click.echo(f"# configuration file: {described}")
     if isolated:
         click.echo("# inline suppressions: ignored (--isolated)")
-    lines = [(f"{key} = {_toml_value(value)}", source) for key, (value, source) in settings.items()]
+    # A table setting with nothing in it is `{}`, so the output reads back as a configuration file.
+    lines = [(f"{key} = {_toml_value(value) if value or key not in _TABLE_KEYS else '{}'}", source)
+             for key, (value, source) in settings.items()]
     width = max(len(line) for line, _ in lines)
     for line, source in lines:
         click.echo(f"{line.ljust(width)}  # {source}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.ci_helpers import AS_OF, ROOT, git_repo, member_tf, run, scan_json
 
 
@@ -184,3 +186,28 @@ def test_the_action_scans_isolated_by_default_and_the_readme_says_why() -> None:
                  "**What it never fetches.**", "**What a pull request can change.**",
                  "**Recommended for untrusted pull requests**", "--isolated", "--config FILE"):
         assert part in section, part
+
+
+@pytest.mark.parametrize("config", [
+    'select = ["FIAC2"]\nfail-on = "warning"\n[levels]\nFIAC203 = "error"\n'
+    '[manifests]\n"k8s/**" = ["azurerm_kubernetes_fleet_manager.fleet"]\n',
+    'fail-on = "note"\n',  # the tables left at their defaults: printed as {}
+], ids=["tables", "defaults"])
+def test_config_output_reads_back_as_the_same_configuration(tmp_path: Path, config: str) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "main.tf").write_text(member_tf())
+    (first / ".fleetiac.toml").write_text(config)
+    printed = run("config", str(first))
+    assert printed.exit_code == 0, printed.output
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "main.tf").write_text(member_tf())
+    (second / ".fleetiac.toml").write_text(printed.stdout)
+    again = run("config", str(second))
+    assert again.exit_code == 0, again.output
+
+    def values(text: str) -> list[str]:
+        return [line.split("  #")[0].rstrip() for line in text.splitlines() if not line.startswith("#")]
+
+    assert values(again.stdout) == values(printed.stdout)
