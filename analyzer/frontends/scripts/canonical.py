@@ -46,7 +46,6 @@ strategy (``{"stages": [...]}``) and is read by the ARM mapping of :mod:`analyze
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -638,7 +637,7 @@ def _stages(state: _State, flag: tuple[Word, list[Word]]) -> tuple[Any, dict[str
     ARM strategy (``{"stages": [...]}``; a bare list is read too)."""
     import posixpath
 
-    from analyzer.frontends.scripts.jsonpos import positions
+    from analyzer.frontends.terraform.jsonsyntax import JsonProblem, parse_json, plain
 
     word, values = flag
     if not values:
@@ -661,15 +660,15 @@ def _stages(state: _State, flag: tuple[Word, list[Word]]) -> tuple[Any, dict[str
         text = raw.decode("utf-8-sig", errors="replace")
         display = posixpath.normpath(posixpath.join(state.file.directory, relative))
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
-        line, column = (error.lineno, error.colno) if isinstance(error, json.JSONDecodeError) else (1, 1)
-        problem = Location(display, line, column) if display != state.file.display else Location(
+        node = parse_json(text)  # one read gives the value and where each part of it is written
+    except JsonProblem as error:
+        problem = Location(display, error.line, error.column) if display != state.file.display else Location(
             display, values[0].line, values[0].column)
-        state.diagnostics.append(Diagnostic(problem, f"the stages JSON cannot be read: {error}"))
+        state.diagnostics.append(Diagnostic(problem, f"the stages JSON cannot be read: {error.message}"))
         return Unknown(value, UnknownCause.NOT_JSON), {}
+    data = plain(node)
     flag_location = Location(state.file.display, word.line, word.column)
-    found = {k.lower(): v for k, v in positions(text).items()} if display != state.file.display else {}
+    found = {k.lower(): v for k, v in _positions(node).items()} if display != state.file.display else {}
     bare = isinstance(data, list)
 
     def where(arm_path: str) -> Location | None:
@@ -682,6 +681,21 @@ def _stages(state: _State, flag: tuple[Word, list[Word]]) -> tuple[Any, dict[str
     props, locations = canonical_props(FLEETS + "/updateStrategies",
                                        {"properties": {"strategy": {"stages": data} if bare else data}}, where)
     return props.get("stages", Unknown(value, UnknownCause.NOT_A_LIST)), locations
+
+
+def _positions(node: Any, path: str = "") -> dict[str, tuple[int, int]]:
+    """The (line, column) of each value of a positioned JSON document by its path
+    (``stages[0].groups[1].name``; ``""`` for the document), keys as written."""
+    from analyzer.frontends.terraform.jsonsyntax import JArray, JObject
+
+    found = {path: (node.pos.line, node.pos.column)}
+    if isinstance(node, JObject):
+        for key, _, value in node.members:
+            found.update(_positions(value, f"{path}.{key}" if path else key))
+    elif isinstance(node, JArray):
+        for index, item in enumerate(node.items):
+            found.update(_positions(item, f"{path}[{index}]"))
+    return found
 
 
 def unchanged(read: Any) -> bool:
