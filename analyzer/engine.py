@@ -330,15 +330,16 @@ def scan_scope(root: Path, paths: list[Path], options: ScanOptions) -> ScanScope
 
 
 def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: list[str],
-             failures: list[Diagnostic], scope: ScanScope | None = None,
-             exports: Any = None) -> tuple[set[Finding], set[Finding]]:
+             failures: list[Diagnostic], scope: ScanScope | None = None, exports: Any = None,
+             regional: dict[str, RegionVersions] | None = None) -> tuple[set[Finding], set[Finding]]:
     """The rules' findings and skipped decisions on every variant; the rules' notices are added to
     ``notices``, their crashes to ``failures`` (results with a crash are not remembered). Rules are
     pure functions of the resources, the date, the operators and fleetiac's code and data, so with
     the cache on, their results are remembered under exactly those (the resources by the load's
     identity) and an unchanged tree is not checked again."""
     store = key = None
-    regional = load_regional(options.aks_versions) if options.aks_versions else None
+    if regional is None and options.aks_versions:
+        regional = load_regional(options.aks_versions)
     if loaded.cache_root is not None and loaded.identity is not None:
         from analyzer.cache import ParseCache, digest_of, rules_fingerprint
 
@@ -419,8 +420,8 @@ def _ready_for_rules() -> None:
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
     exports = read_exports(options.assignments)  # first: a file that is no export is a usage error
-    if options.aks_versions:
-        load_regional(options.aks_versions)  # a file that cannot be read stops the scan before it starts
+    # Read first, and once: a file that cannot be read stops the scan before it starts.
+    regional = load_regional(options.aks_versions) if options.aks_versions else None
     walk_problems: list[Diagnostic] = []  # folders that could not be listed
     limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
     root, files = discover(paths, limits=limits, problems=walk_problems)
@@ -440,7 +441,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     notices = loaded.notices
     crashed: list[Diagnostic] = []
     began = time.perf_counter()
-    findings, skipped = _checked(loaded, rules, options, notices, crashed, scan_scope(root, paths, options), exports)
+    findings, skipped = _checked(loaded, rules, options, notices, crashed, scan_scope(root, paths, options), exports,
+                                 regional)
     skipped = skipped | {Finding("FIAC902", Level.NOTE, message, location) for location, message in loaded.unknowns}
     STAGE_SECONDS["rules"] = time.perf_counter() - began
     internal = sorted({*internal, *crashed}, key=lambda d: (d.location.sort_key(), d.message))
