@@ -377,6 +377,12 @@ def _heredoc(token: Token, pos: Pos) -> Expr:
         parts = [line + "\n" for line in body.split("\n")[:-1]]  # each line with its line break
     if raw.startswith("<<-"):
         _flush(parts)
+    return template_of_parts(pos, parts)
+
+
+def template_of_parts(pos: Pos, parts: list[Any]) -> Expr:
+    """A template of texts and interpolations (:func:`_heredoc_parts`), neighbouring texts joined
+    and empty ones dropped."""
     melded: list[Any] = []
     for part in parts:
         if isinstance(part, str) and melded and isinstance(melded[-1], str):

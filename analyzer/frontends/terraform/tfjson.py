@@ -144,16 +144,7 @@ def template(text: str, pos: s.Pos) -> s.Expr:
     if "${" not in text and "%{" not in text:
         return s.Literal(pos, text)
     found = s._heredoc_parts(text, pos, pos.line)  # the text is read as HCL reads a template's body
-    if isinstance(found, s.Expr):
-        expr: s.Expr = found
-    else:
-        melded: list[object] = []
-        for part in found:
-            if isinstance(part, str) and melded and isinstance(melded[-1], str):
-                melded[-1] = str(melded[-1]) + part
-            elif part != "":
-                melded.append(part)
-        expr = s._template(pos, melded)
+    expr = found if isinstance(found, s.Expr) else s.template_of_parts(pos, found)
     expr = placed(expr, pos)
     if isinstance(expr, s.Template) and len(expr.parts) == 1 and isinstance(expr.parts[0], s.Expr):
         return expr.parts[0]  # one interpolation: the expression's own value, not converted to text
