@@ -203,8 +203,11 @@ class RuleContext:
         than once (see :attr:`Finding.subject`)."""
         assert self.current is not None
         location: Location = resource.where(*at)
+        origin = resource.origin(*at)
         self.findings.append(Finding(self.current.id, level or self.current.level, message, location,
-                                     resource.address, hint, tuple(sorted(set(related))), subject=subject))
+                                     resource.address, hint, tuple(sorted(set(related))), subject=subject,
+                                     param_files=(resource.param_file,) if resource.param_file else (),
+                                     origins=(origin,) if origin is not None and origin != location else ()))
 
     def unknown(self, resource: Resource, decision: str, *, at: Iterable[str] = ()) -> None:
         """Record a decision skipped because a value is unknown (FIAC902, ``--show-unknown``)."""
