@@ -577,12 +577,12 @@ class Resource(Generic[P]):
 
     param_file: str | None = None
     """The parameter file (display path) whose values the evaluation that gave this resource used: a
-    Bicep template is evaluated once per ``.bicepparam`` file ``using`` it, and each evaluation's
-    resources name theirs; None when no parameter file was used (defaults, other languages)."""
+    template the front end evaluates once per parameter file that uses it names, on each
+    evaluation's resources, that evaluation's file; None when no parameter file was used."""
     origins: dict[str, Location] = field(default_factory=dict)
     """Where the value of a prop was set, when that is another place than where the prop is written
-    (:attr:`locations`): the ``.bicepparam`` or tfvars line, the variable's default, the local or the
-    module argument the value comes from. Keyed like :attr:`locations`; only where the front end
+    (:attr:`locations`): the parameter or variable file's line, the parameter's default, the local
+    value or the module argument the value comes from. Keyed like :attr:`locations`; only where the front end
     knows it for certain."""
 
     def where(self, *keys: str) -> Location:
@@ -789,12 +789,12 @@ class Finding:
     ran; never part of what makes two findings the same)."""
     param_files: tuple[str, ...] = field(default=(), compare=False)
     """The parameter files (display paths, sorted) of the evaluations that gave this finding
-    (:attr:`Resource.param_file`): one Bicep template evaluated with each of its ``.bicepparam``
-    files gives a finding per parameter file, and identical ones are one finding naming them all.
+    (:attr:`Resource.param_file`): one template evaluated with each of its parameter files gives a
+    finding per parameter file, and identical ones are one finding naming them all.
     Never part of what makes two findings the same, nor of the fingerprint or the baseline key."""
     origins: tuple[Location, ...] = field(default=(), compare=False)
     """Where the offending value was set when that is not :attr:`location` (:attr:`Resource.origins`):
-    one place per evaluation that set it elsewhere (a ``.bicepparam`` line for each parameter file).
+    one place per evaluation that set it elsewhere (a line of each parameter file).
     The text report shows each as a "set here" frame. Never part of what makes two findings the same."""
 
     def sort_key(self) -> tuple[Any, ...]:

@@ -33,7 +33,7 @@ def _finding(report: Report, finding: Finding) -> dict[str, Any]:
         "end_column": loc.end_column,
         "resource": finding.resource,
         "related": list(finding.related),
-        # The .bicepparam files of the evaluations that gave it (empty: none was used).
+        # The parameter files of the evaluations that gave it (empty: none was used).
         "param_files": list(finding.param_files),
         "fingerprint": finding.fingerprint,
         # null on reported findings, so every finding object has the same keys.

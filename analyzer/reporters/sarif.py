@@ -174,7 +174,7 @@ def message_text(finding: Finding) -> str:
 def _related_locations(finding: Finding, root: str) -> list[dict[str, Any]]:
     """The other resources the finding names, where they are declared (ids from 1, in order)."""
     places = [(related.location, related.address) for related in finding.related_locations]
-    # Where the offending value was set, when elsewhere (a .bicepparam or tfvars line, a default).
+    # Where the offending value was set, when elsewhere (a parameter file's line, a default).
     places.extend((origin, "set here") for origin in finding.origins)
     return [{"id": number, **_physical(location, root), "message": {"text": text}}
             for number, (location, text) in enumerate(places, start=1)]

@@ -118,8 +118,8 @@ def _frames(report: Report, finding: Finding, paint: _Painter, rule_id: str, gro
                 label = label.replace(split[1], "[*]")
             out.append(paint(f"  {line_text(label)} ({where})", _DIM))
             out.extend(frame)
-    # Where the offending value was set, when not on the finding's line (a .bicepparam or tfvars
-    # line, a default, a local, a module argument): one frame per place, only when it is known.
+    # Where the offending value was set, when not on the finding's line (a parameter or variable
+    # file's line, a default, a local value, a module argument): one frame per place, only when known.
     for origin in origins:
         if origin.path == finding.location.path and origin.line == finding.location.line:
             continue
@@ -155,7 +155,7 @@ def _finding_lines(report: Report, block: Block, paint: _Painter) -> list[str]:
         lines.append(paint(f"  help: {line_text(block.hint)}", _DIM))
     params = block.param_files
     if params:
-        # A Bicep template evaluated with each of its .bicepparam files: which ones give this finding.
+        # A template evaluated with each of its parameter files: which ones give this finding.
         files = ", ".join(line_text(p) for p in params)
         lines.append(paint(f"  note: with parameter file{'s' if len(params) > 1 else ''} {files}", _DIM))
     # The rule name plus the command that prints its documentation: the next step for a reader.
