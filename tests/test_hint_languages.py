@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.model import Kind, Location, Resource, props_for
-from analyzer.rules import assignment, dialect, scheduled_start
+from fleetiac.analyzer.model import Kind, Location, Resource, props_for
+from fleetiac.analyzer.rules import assignment, dialect, scheduled_start
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TERRAFORM_SYNTAX = re.compile(r'\(Terraform\)| = "|azurerm_\w+\.<|ignore_changes|lifecycle')

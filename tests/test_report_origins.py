@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from analyzer.baseline import key
-from analyzer.engine import ScanOptions, scan
-from analyzer.model import Finding, Level, Location, Report
-from analyzer.reporters import render
-from analyzer.reporters.json import document as json_document
-from analyzer.reporters.sarif import document as sarif_document
+from fleetiac.analyzer.baseline import key
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.model import Finding, Level, Location, Report
+from fleetiac.analyzer.reporters import render
+from fleetiac.analyzer.reporters.json import document as json_document
+from fleetiac.analyzer.reporters.sarif import document as sarif_document
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
