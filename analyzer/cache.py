@@ -432,7 +432,8 @@ class UnitIndex:
     scan used, in the order it used them, are its :meth:`trail`: two scans with the same trail
     evaluated to the same resources, which is what lets the engine reuse the findings of the rules."""
 
-    _HEADER = _MAGIC + b"units-3\n"
+    _HEADER = _MAGIC + b"units-4\n"
+    """Bumped when what a record holds changes (4: resources carry their parameter file and origins)."""
 
     def __init__(self, root: Path | None, scope: str) -> None:
         self.secret = secret_or_none(root) if root is not None else None

@@ -351,15 +351,17 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: l
         if cached and isinstance(value, tuple) and len(value) == 3:
             notices.extend(n for n in value[2] if n not in notices)
             return value[0], value[1]
-    findings: set[Finding] = set()
-    skipped: set[Finding] = set()
+    every: list[Finding] = []
+    every_skipped: list[Finding] = []
     rule_notices: list[str] = []
     crashed: list[Diagnostic] = []
     for resources in loaded.variants:
         found, unknown = run_rules(FleetGraph(resources, scope), rules, options, rule_notices, crashed, exports,
                                    regional)
-        findings.update(found)
-        skipped.update(unknown)
+        every.extend(found)
+        every_skipped.extend(unknown)
+    # The same finding from several variants is one, naming each variant's parameter file.
+    findings, skipped = set(postscan.merged(every)), set(postscan.merged(every_skipped))
     failures.extend(dict.fromkeys(crashed))
     if store is not None and key is not None and not crashed:
         import pickle

@@ -575,6 +575,16 @@ class Resource(Generic[P]):
     a manifest's keys by their path in the object, ``spec.replicas``), and ``name`` and
     ``resource_group_name``; :meth:`where` falls back to the block."""
 
+    param_file: str | None = None
+    """The parameter file (display path) whose values the evaluation that gave this resource used: a
+    template the front end evaluates once per parameter file that uses it names, on each
+    evaluation's resources, that evaluation's file; None when no parameter file was used."""
+    origins: dict[str, Location] = field(default_factory=dict)
+    """Where the value of a prop was set, when that is another place than where the prop is written
+    (:attr:`locations`): the parameter or variable file's line, the parameter's default, the local
+    value or the module argument the value comes from. Keyed like :attr:`locations`; only where the front end
+    knows it for certain."""
+
     def where(self, *keys: str) -> Location:
         """The location of the first of ``keys`` that is written, else of the block."""
         for key in keys:
@@ -582,6 +592,14 @@ class Resource(Generic[P]):
             if loc is not None:
                 return loc
         return self.location
+
+    def origin(self, *keys: str) -> Location | None:
+        """Where the value of the first of ``keys`` that is written was set, when that is elsewhere
+        (see :attr:`origins`); None when it is set where it is written, or where is not known."""
+        for key in keys:
+            if key in self.locations:
+                return self.origins.get(key)
+        return None
 
 
 if TYPE_CHECKING:
@@ -769,6 +787,15 @@ class Finding:
     related_locations: tuple[RelatedLocation, ...] = field(default=(), compare=False)
     """Where the :attr:`related` resources are declared, when the engine knows (filled after the rules
     ran; never part of what makes two findings the same)."""
+    param_files: tuple[str, ...] = field(default=(), compare=False)
+    """The parameter files (display paths, sorted) of the evaluations that gave this finding
+    (:attr:`Resource.param_file`): one template evaluated with each of its parameter files gives a
+    finding per parameter file, and identical ones are one finding naming them all.
+    Never part of what makes two findings the same, nor of the fingerprint or the baseline key."""
+    origins: tuple[Location, ...] = field(default=(), compare=False)
+    """Where the offending value was set when that is not :attr:`location` (:attr:`Resource.origins`):
+    one place per evaluation that set it elsewhere (a line of each parameter file).
+    The text report shows each as a "set here" frame. Never part of what makes two findings the same."""
 
     def sort_key(self) -> tuple[Any, ...]:
         return (*self.location.sort_key(), self.rule_id, self.resource, self.message)

@@ -142,6 +142,22 @@ def with_related(findings: Iterable[Finding], variants: Iterable[Iterable[Resour
     return result
 
 
+def merged(findings: Iterable[Finding]) -> list[Finding]:
+    """``findings`` with equal ones (the same finding from several deployment variants) as one, in
+    first-seen order, naming the parameter files and the origins of them all
+    (:attr:`~analyzer.model.Finding.param_files`, :attr:`~analyzer.model.Finding.origins`)."""
+    out: dict[Finding, Finding] = {}
+    for finding in findings:
+        seen = out.get(finding)
+        if seen is None:
+            out[finding] = finding
+        elif (finding.param_files or finding.origins) and finding is not seen:
+            out[finding] = replace(
+                seen, param_files=tuple(sorted({*seen.param_files, *finding.param_files})),
+                origins=tuple(sorted({*seen.origins, *finding.origins}, key=Location.sort_key)))
+    return list(out.values())
+
+
 def _inside(root: Path, display: str) -> bool:
     """True when ``display`` names a file under ``root`` (no ``..``, no absolute path, no link out)."""
     pure = PurePosixPath(display)
@@ -160,7 +176,7 @@ def snippets_for(findings: Iterable[Finding], texts: suppressions.SourceTexts,
     :data:`SNIPPET_LINE_CHARS`)."""
     wanted: dict[str, set[int]] = {}
     for finding in findings:
-        for location in (finding.location, *(r.location for r in finding.related_locations)):
+        for location in (finding.location, *(r.location for r in finding.related_locations), *finding.origins):
             lines = wanted.setdefault(location.path, set())
             lines.update(n for n in (location.line - 1, location.line) if n >= 1)
     result: dict[str, dict[int, str]] = {}

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from fleetiac.analyzer.docexamples import ExampleError, load_examples
 from fleetiac.analyzer.graph import FleetGraph
@@ -203,8 +203,11 @@ class RuleContext:
         than once (see :attr:`Finding.subject`)."""
         assert self.current is not None
         location: Location = resource.where(*at)
+        origin = resource.origin(*at)
         self.findings.append(Finding(self.current.id, level or self.current.level, message, location,
-                                     resource.address, hint, tuple(sorted(set(related))), subject=subject))
+                                     resource.address, hint, tuple(sorted(set(related))), subject=subject,
+                                     param_files=(resource.param_file,) if resource.param_file else (),
+                                     origins=(origin,) if origin is not None and origin != location else ()))
 
     def unknown(self, resource: Resource, decision: str, *, at: Iterable[str] = ()) -> None:
         """Record a decision skipped because a value is unknown (FIAC902, ``--show-unknown``)."""
@@ -216,3 +219,50 @@ class RuleContext:
         """Add a one-line notice about the scan to the report (each text once)."""
         if text not in self.notices:
             self.notices.append(text)
+
+
+# -- hints in the language of the file ------------------------------------------------------------
+# A rule asks `dialect` of the resource whose declaration its fix changes, and picks its hint's text:
+# no Terraform syntax in a Bicep hint, no Bicep object in an ARM JSON one.
+
+Dialect = Literal["azurerm", "azapi", "bicep", "arm", "az", ""]
+
+
+def dialect(resource: Resource) -> Dialect:
+    """``azurerm`` (a Terraform azurerm resource; a plan's too), ``azapi`` (Terraform
+    ``azapi_resource``: ARM properties in its ``body``), ``bicep``, ``arm`` (ARM JSON), ``az`` (an az
+    CLI command, in a script or a workflow), or ``""`` for anything else (a Kubernetes manifest)."""
+    if resource.source_type.startswith("az "):
+        return "az"
+    if resource.language == "terraform":
+        return "azapi" if resource.source_type.startswith("azapi_") else "azurerm"
+    if resource.language == "bicep":
+        return "bicep"
+    if resource.language == "armjson":
+        return "arm"
+    return ""
+
+
+def assignment(resource: Resource, terraform: str, arm_path: str, value: str) -> str:
+    """How ``resource``'s language sets a string property to ``value``: ``group = "canary"``
+    (azurerm argument ``terraform``), ``properties.group = "canary"`` in an azapi body,
+    ``properties.group: 'canary'`` (Bicep), ``"properties.group": "canary"`` (ARM JSON, the
+    property path)."""
+    found = dialect(resource)
+    if found == "azurerm":
+        return f'{terraform} = "{value}"'
+    if found == "azapi":
+        return f'{arm_path} = "{value}"'
+    if found == "bicep":
+        return f"{arm_path}: '{value}'"
+    return f'{arm_path}: "{value}"'
+
+
+def scheduled_start(resource: Resource) -> str:
+    """A ``scheduledStartConfiguration`` object as ``resource``'s language writes it."""
+    found = dialect(resource)
+    if found == "bicep":
+        return "{ startDay: 'Saturday', startTime: '02:00', utcOffset: '+00:00' }"
+    if found in ("azapi", "azurerm"):
+        return '{ startDay = "Saturday", startTime = "02:00", utcOffset = "+00:00" }'
+    return '{"startDay": "Saturday", "startTime": "02:00", "utcOffset": "+00:00"}'

@@ -6,7 +6,7 @@ from fleetiac.analyzer.graph.access import target_of_value
 from fleetiac.analyzer.graph.deployments import target_fleets
 from fleetiac.analyzer.knowledge.kubernetes import HUB_API_GROUPS
 from fleetiac.analyzer.model import ClusterProps, Fleet, FleetProps, Kind, Resource
-from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.rules import RuleContext, dialect, rule
 from fleetiac.analyzer.values import display, is_known
 
 
@@ -105,9 +105,15 @@ def hub_feature_on_hubless_fleet(ctx: RuleContext) -> None:
 
 
 def _hint(fleet: Resource) -> str:
+    """How the fleet's own language asks for a hub."""
     if isinstance(fleet.props, FleetProps) and fleet.props.hub_settable is False:
         return ("azurerm_kubernetes_fleet_manager cannot create a hub: declare the fleet with azapi_resource "
                 "and properties.hubProfile")
+    found = dialect(fleet)
+    if found == "azapi":
+        return "set properties.hubProfile in the fleet's body (a hub cannot be removed later)"
+    if found == "az":
+        return "create the fleet with `az fleet create --enable-hub` (a hub cannot be removed later)"
     return "set properties.hubProfile on the fleet (a hub cannot be removed later)"
 
 

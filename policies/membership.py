@@ -10,7 +10,7 @@ from fleetiac.analyzer.graph.access import CLUSTER_FLAVORS, member_cluster
 from fleetiac.analyzer.graph.stages import stage_plans
 from fleetiac.analyzer.knowledge import arm_ids
 from fleetiac.analyzer.model import Group, Kind, Member, Resource, Stage, UpdateRun, UpdateStrategy
-from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.rules import RuleContext, dialect, rule
 from fleetiac.analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause, display
 
 # Reasons the front ends give a reference to a block the code does not declare.
@@ -100,10 +100,37 @@ def member_cluster_unresolved(ctx: RuleContext) -> None:
             member,
             f"the cluster of member `{member.address}` {problem}; the member cannot join",
             at=("cluster",),
-            hint="reference the declared cluster resource (e.g. azurerm_kubernetes_cluster.<name>.id or a "
-                 "Bicep symbol's .id), or write the full ARM ID of a managedClusters or connectedClusters "
-                 "resource",
+            hint=f"{_cluster_reference(member)}, or write the full ARM ID of a managedClusters or "
+                 "connectedClusters resource",
         )
+
+
+def _cluster_reference(member: Resource) -> str:
+    """How the member's own language references a declared cluster."""
+    found = dialect(member)
+    if found in ("azurerm", "azapi"):
+        return "reference the declared cluster resource (e.g. azurerm_kubernetes_cluster.<name>.id)"
+    if found == "bicep":
+        return "reference the declared cluster resource (its symbol's .id)"
+    if found == "arm":
+        return "use resourceId('Microsoft.ContainerService/managedClusters', <name>) of the declared cluster"
+    if found == "az":
+        return "pass the cluster's resource ID to `--member-cluster-id`"
+    return "reference the declared cluster resource"
+
+
+def _fleet_reference(member: Resource) -> str:
+    """How the member's own language references a declared fleet."""
+    found = dialect(member)
+    if found == "azurerm":
+        return "reference the declared fleet resource (e.g. azurerm_kubernetes_fleet_manager.<name>.id)"
+    if found == "azapi":
+        return "reference the declared fleet resource (its id as parent_id)"
+    if found == "bicep":
+        return "reference the declared fleet resource (its symbol as parent)"
+    if found == "arm":
+        return "use resourceId('Microsoft.ContainerService/fleets', <name>) of the declared fleet"
+    return "reference the declared fleet resource"
 
 
 @rule("FIAC502", "arc-member-in-update-strategy", "warning",
@@ -426,8 +453,8 @@ def member_fleet_unresolved(ctx: RuleContext) -> None:
             member,
             f"the fleet of member `{member.address}` {problem}; the member cannot join",
             at=("fleet",),
-            hint="reference the declared fleet resource (its id, or the Bicep symbol as parent), or write the "
-                 "full ARM ID of a Microsoft.ContainerService/fleets resource",
+            hint=f"{_fleet_reference(member)}, or write the full ARM ID of a Microsoft.ContainerService/fleets "
+                 "resource",
         )
 
 

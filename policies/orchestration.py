@@ -30,7 +30,7 @@ from fleetiac.analyzer.model import (
     UpdateStrategy,
     UpdateStrategyProps,
 )
-from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.rules import RuleContext, assignment, dialect, rule, scheduled_start
 from fleetiac.analyzer.values import ResourceRef, Unknown, display, is_known
 
 
@@ -200,11 +200,32 @@ def member_without_group(ctx: RuleContext) -> None:
         if "group" not in member.locations:
             ctx.report(member, f"member {display(member.name)} ({member.address}) has no update group; "
                                f"staged update runs will not upgrade it",
-                       hint="set `group` (Terraform) or `properties.group` (Bicep) to a group a stage names")
+                       hint=_group_hint(member))
         else:
             ctx.report(member, f"member {display(member.name)} ({member.address}) sets its update group to null; "
                                f"staged update runs will not upgrade it", at=("group",),
                        hint="set the group to a group a stage names")
+
+
+def _group_hint(member: Resource) -> str:
+    """How the member's own language gives it an update group."""
+    found = dialect(member)
+    if found == "azurerm":
+        return "set `group` to a group a stage names"
+    if found == "azapi":
+        return "set `properties.group` in the member's body to a group a stage names"
+    if found in ("bicep", "arm"):
+        return "set `properties.group` to a group a stage names"
+    if found == "az":
+        return "pass `--update-group` with a group a stage names"
+    return "give the member an update group a stage names"
+
+
+def _set_group(source: Resource, name: str) -> str:
+    """``set `group = "canary"``` in the language of ``source``'s file (``--update-group`` for az)."""
+    if dialect(source) == "az":
+        return f"pass `--update-group {name}`"
+    return f"set `{assignment(source, 'group', 'properties.group', name)}`"
 
 
 def _stage_sources(ctx: RuleContext) -> list[tuple[UpdateStrategy | UpdateRun, tuple[Stage | Unknown, ...]]]:
@@ -297,8 +318,8 @@ def stage_group_without_members(ctx: RuleContext) -> None:
                            f"group `{name}` of stage {display(stage_name)} in {_what(source)} has no member in fleet "
                            f"{display(target.name)}; the stage upgrades nothing for it",
                            at=(f"stages[{i}].groups[{j}].name", f"stages[{i}].groups[{j}]", f"stages[{i}]"),
-                           hint=f"set `group = \"{name}\"` on the members meant for this stage, or remove the group "
-                                f"(member groups: {', '.join(sorted(names)) or 'none'})",
+                           hint=f"{_set_group(source, name)} on the members meant for this stage, or remove the "
+                                f"group (member groups: {', '.join(sorted(names)) or 'none'})",
                            related=(target.address,))
 
 
@@ -996,8 +1017,7 @@ def scheduled_start_gate_invalid(ctx: RuleContext) -> None:
                 where = (at.rpartition("[")[0],) if which == "after_gates" else (at + suffix, at + ".type", at)
                 ctx.report(source, f"{label} {side} {whose} in {_what(source)} {problem}; the API rejects it",
                            at=where,
-                           hint="use beforeGates with scheduledStartConfiguration { startDay: 'Saturday', "
-                                "startTime: '02:00', utcOffset: '+00:00' }")
+                           hint=f"use beforeGates with scheduledStartConfiguration {scheduled_start(source)}")
 
 
 TIERS_MIN_MEMBERS = 3

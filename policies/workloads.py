@@ -13,7 +13,7 @@ from typing import Any
 
 from fleetiac.analyzer.knowledge.kubernetes import AUTOSCALER, WORKLOAD_KINDS, api_group
 from fleetiac.analyzer.model import Kind, Manifest
-from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.rules import RuleContext, dialect, rule
 from fleetiac.analyzer.values import ABSENT, Unknown, display, is_known, value_at
 
 PLACEMENT_GROUP = "placement.kubernetes-fleet.io"
@@ -574,7 +574,7 @@ def staged_run_placement_not_external(ctx: RuleContext) -> None:
                             f"spec.strategy.type is {shown}, not External: the placement rolls out to every "
                             f"cluster as soon as it is applied, outside the staged run",
                        at=("spec.placementName", "body"),
-                       hint=f"set spec.strategy.type: External on {placement_kind} {placement_name}",
+                       hint=f"set {_strategy_type(placements[0])} on {placement_kind} {placement_name}",
                        related=tuple(p.address for p in placements))
         strategy_name = spec.get("stagedRolloutStrategyName")
         if isinstance(strategy_name, str) and not _named(ctx, strategy_kind, strategy_name, run.props.namespace):
@@ -643,3 +643,11 @@ def _check_staged_strategy(ctx: RuleContext, strategy: Manifest) -> None:
                     ctx.report(strategy, f"{what} has an Approval task with waitTime in stage {stage_name}: "
                                          f"{rejects}", at=(f"{base}.{key}[{task_index}].waitTime", *task_at),
                                hint="remove waitTime from the Approval task")
+
+
+def _strategy_type(placement: Manifest) -> str:
+    """``spec.strategy.type: External`` as the placement's file writes it (YAML, or a Terraform
+    ``kubernetes_manifest``)."""
+    if dialect(placement) in ("azurerm", "azapi"):
+        return 'spec.strategy.type = "External"'
+    return "spec.strategy.type: External"

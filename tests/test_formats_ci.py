@@ -100,7 +100,9 @@ def test_sarif_of_a_scan_names_where_the_related_resources_are() -> None:
     result = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "FIAC202")
     assert [(r["message"]["text"], r["physicalLocation"]["artifactLocation"]["uri"],
              r["physicalLocation"]["region"]["startLine"]) for r in result["relatedLocations"]] == [
-        ("azurerm_kubernetes_fleet_update_strategy.rollout", "examples/platform/fleet/main.tf", 44)]
+        ("azurerm_kubernetes_fleet_update_strategy.rollout", "examples/platform/fleet/main.tf", 44),
+        # the group's value is written in the local the member's for_each reads
+        ("set here", "examples/platform/fleet/main.tf", 11)]
     prints = [r["partialFingerprints"]["fleetiacFingerprint/v1"] for r in log["runs"][0]["results"]]
     assert len(set(prints)) == len(prints)
     _validate_sarif(log)

@@ -139,6 +139,7 @@ def test_json_document() -> None:
         "end_column": 40,
         "resource": "azurerm_kubernetes_fleet_member.a",
         "related": ["azurerm_kubernetes_cluster.a", "azurerm_role_assignment.x"],
+        "param_files": [],
         "fingerprint": FINDINGS[0].fingerprint,
         "suppressed": None,
     }

@@ -48,11 +48,14 @@ class _Props:
         elif by_arm is not None or listed is not None:
             self.props[canonical] = Unknown(path, UnknownCause.NOT_AN_OBJECT)
 
-    def __init__(self, body: dict[str, Any], where: Where) -> None:
+    def __init__(self, body: dict[str, Any], where: Where, origin: Where | None = None,
+                 origins: dict[str, Location] | None = None) -> None:
         self.body = body
         self.where = where
+        self.origin = origin
         self.props: dict[str, Any] = {}
         self.locations: dict[str, Location] = {}
+        self.origins = origins if origins is not None else {}
 
     def take(self, canonical: str, arm_path: str) -> Any:
         value = _get(self.body, arm_path)
@@ -65,6 +68,9 @@ class _Props:
         location = self.where(arm_path)
         if location is not None:
             self.locations[canonical] = location
+            origin = self.origin(arm_path) if self.origin is not None else None
+            if origin is not None and (origin.path, origin.line) != (location.path, location.line):
+                self.origins[canonical] = origin
 
     def stages(self, canonical: str, arm_path: str) -> None:
         value = _get(self.body, arm_path)
@@ -137,14 +143,17 @@ def _not_an_object(value: Any, arm_path: str) -> Unknown:
     return value if isinstance(value, Unknown) else Unknown(arm_path, UnknownCause.NOT_AN_OBJECT)
 
 
-def canonical_props(arm_type: str, body: dict[str, Any], where: Where) -> tuple[dict[str, Any], dict[str, Location]]:
+def canonical_props(arm_type: str, body: dict[str, Any], where: Where, origin: Where | None = None,
+                    origins: dict[str, Location] | None = None) -> tuple[dict[str, Any], dict[str, Location]]:
     """The canonical props of an ARM resource body (``{"properties": ..., "identity": ...}``).
 
     ``where`` maps an ARM property path (``properties.strategy.stages[0].groups[1].name``) to where it
-    is written, or None.
+    is written, or None. ``origin`` maps it to where its value was set, when the front end knows
+    (None: not known); each prop whose value was set on another line than it is written gets that
+    place in ``origins`` (see :attr:`~analyzer.model.Resource.origins`).
     """
     kind = kind_of(arm_type)
-    p = _Props(body, where)
+    p = _Props(body, where, origin, origins)
     lowered = arm_type.lower()
     if kind == Kind.FLEET:
         hub = _get(body, "properties.hubProfile")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fleetiac.analyzer.model import Finding, Level, Report, RuleInfo
+from fleetiac.analyzer.model import Finding, Level, Location, Report, RuleInfo
 
 # Most severe first: the order summaries list levels in.
 LEVELS: tuple[Level, ...] = (Level.ERROR, Level.WARNING, Level.NOTE)
@@ -71,6 +71,17 @@ class Block:
     """The instance keys (``"aks-neu-1"``, ``0``) when the block stands for several findings."""
     members: tuple[Finding, ...] = ()
     """The findings the block stands for (just :attr:`finding` when it is one)."""
+
+    @property
+    def param_files(self) -> tuple[str, ...]:
+        """The parameter files of every finding of the block, sorted."""
+        return tuple(sorted({p for member in self.members or (self.finding,) for p in member.param_files}))
+
+    @property
+    def origins(self) -> tuple[Location, ...]:
+        """Where the offending values of the block's findings were set, when elsewhere."""
+        return tuple(sorted({o for member in self.members or (self.finding,) for o in member.origins},
+                            key=Location.sort_key))
 
     @property
     def base(self) -> str:
@@ -143,5 +154,6 @@ def grouped(findings: list[Finding]) -> list[tuple[Finding, Block]]:
         related = tuple(dict.fromkeys(r for member in block.members for r in member.related_locations))
         addresses = tuple(dict.fromkeys(a for member in block.members for a in member.related))
         result.append((replace(block.finding, message=block.message, hint=block.hint, resource=f"{block.base}[*]",
-                               related=addresses, related_locations=related), block))
+                               related=addresses, related_locations=related, param_files=block.param_files,
+                               origins=block.origins), block))
     return result

@@ -33,6 +33,8 @@ def _finding(report: Report, finding: Finding) -> dict[str, Any]:
         "end_column": loc.end_column,
         "resource": finding.resource,
         "related": list(finding.related),
+        # The parameter files of the evaluations that gave it (empty: none was used).
+        "param_files": list(finding.param_files),
         "fingerprint": finding.fingerprint,
         # null on reported findings, so every finding object has the same keys.
         "suppressed": _suppression(finding),

@@ -173,8 +173,11 @@ def message_text(finding: Finding) -> str:
 
 def _related_locations(finding: Finding, root: str) -> list[dict[str, Any]]:
     """The other resources the finding names, where they are declared (ids from 1, in order)."""
-    return [{"id": number, **_physical(related.location, root), "message": {"text": related.address}}
-            for number, related in enumerate(finding.related_locations, start=1)]
+    places = [(related.location, related.address) for related in finding.related_locations]
+    # Where the offending value was set, when elsewhere (a parameter file's line, a default).
+    places.extend((origin, "set here") for origin in finding.origins)
+    return [{"id": number, **_physical(location, root), "message": {"text": text}}
+            for number, (location, text) in enumerate(places, start=1)]
 
 
 def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None = None,
@@ -218,6 +221,8 @@ def _result(finding: Finding, rule_index: int, root: str, line_hash: str | None 
         properties["related"] = list(finding.related)
     if block is not None and block.instances:
         properties["instances"] = [member.resource for member in block.members]
+    if finding.param_files:
+        properties["parameterFiles"] = list(finding.param_files)
     if properties:
         result["properties"] = properties
     return result

@@ -101,8 +101,9 @@ def _related_label(related: RelatedLocation) -> str:
     return f"{kind}: {related.address}"
 
 
-def _frames(report: Report, finding: Finding, paint: _Painter, rule_id: str, grouped: bool) -> list[str]:
-    locations = [finding.location, *(r.location for r in finding.related_locations)]
+def _frames(report: Report, finding: Finding, paint: _Painter, rule_id: str, grouped: bool,
+            origins: tuple[Location, ...] = ()) -> list[str]:
+    locations = [finding.location, *(r.location for r in finding.related_locations), *origins]
     gutter = len(str(max(loc.line for loc in locations)))
     out = _frame(report, finding.location, rule_id, paint, gutter)
     for related in finding.related_locations:
@@ -116,6 +117,15 @@ def _frames(report: Report, finding: Finding, paint: _Painter, rule_id: str, gro
             if split is not None:
                 label = label.replace(split[1], "[*]")
             out.append(paint(f"  {line_text(label)} ({where})", _DIM))
+            out.extend(frame)
+    # Where the offending value was set, when not on the finding's line (a parameter or variable
+    # file's line, a default, a local value, a module argument): one frame per place, only when known.
+    for origin in origins:
+        if origin.path == finding.location.path and origin.line == finding.location.line:
+            continue
+        frame = _frame(report, origin, "", paint, gutter)
+        if frame:
+            out.append(paint(f"  set here ({line_start(origin.path)}:{origin.line}:{origin.column})", _DIM))
             out.extend(frame)
     return out
 
@@ -137,12 +147,17 @@ def _finding_lines(report: Report, block: Block, paint: _Painter) -> list[str]:
         split = instance_of(finding)
         base = split[0] if split else finding.resource
         lines.append(paint(f"  {line_text(instances_label(block.instances, base))}", _DIM))
-    lines.extend(_frames(report, finding, paint, finding.rule_id, bool(block.instances)))
+    lines.extend(_frames(report, finding, paint, finding.rule_id, bool(block.instances), block.origins))
     _, rest = split_message(block.message)
     if rest:
         lines.append(paint(f"  help: {line_text(rest)}", _DIM))
     if block.hint:
         lines.append(paint(f"  help: {line_text(block.hint)}", _DIM))
+    params = block.param_files
+    if params:
+        # A template evaluated with each of its parameter files: which ones give this finding.
+        files = ", ".join(line_text(p) for p in params)
+        lines.append(paint(f"  note: with parameter file{'s' if len(params) > 1 else ''} {files}", _DIM))
     # The rule name plus the command that prints its documentation: the next step for a reader.
     lines.append(paint(f"  rule: {line_text(rule.name)} (fleetiac explain {line_text(finding.rule_id)})", _DIM))
     return lines

@@ -38,7 +38,7 @@ from fleetiac.analyzer.model import Diagnostic, FileResult, Location, internal_e
 # evaluated units from the cache (unpickling a unit imports this module) and needs none of them.
 if TYPE_CHECKING:
     from fleetiac.analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
-    from fleetiac.analyzer.frontends.bicep.evaluate import ContentReader, UnitContext
+    from fleetiac.analyzer.frontends.bicep.evaluate import ContentReader, Origin, UnitContext
 
 __all__ = ["FRONT_END", "BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
 
@@ -237,12 +237,16 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
     variant = params.path if params is not None else None
     try:
         ctx = UnitContext(files=templates, reader=reader)
-        values = _param_values(ctx, params) if params is not None else {}
-        root = Instance(ctx, templates[path], values, f"{path}#", "", RG_NAME, SUBSCRIPTION_ID)
+        values, origins = _param_values(ctx, params) if params is not None else ({}, {})
+        root = Instance(ctx, templates[path], values, f"{path}#", "", RG_NAME, SUBSCRIPTION_ID,
+                        param_origins=origins)
         root.emit()
         link_children_by_name(ctx.resources, ctx.by_name_children)
         resolve_local_ids(ctx.resources, lambda r: r.name if isinstance(r.name, str) else None, LocalId, path,
                           "bicep")
+        if variant is not None:  # each finding on them names the parameter file
+            for resource in ctx.resources:
+                resource.param_file = variant
         problems = [Diagnostic(where, message) for where, message in sorted(
             ctx.problems.items(), key=lambda item: (item[0].sort_key(), item[1]))]
         return BicepUnit(path, variant, FileResult(ctx.resources, [*problems, *ctx.budget_diagnostics(path)]))
@@ -254,14 +258,17 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
     return BicepUnit(path, variant, FileResult([], [diagnostic]))
 
 
-def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:
-    """Evaluate a parameter file's assignments (they may use its own ``var``s and its other ``param``s)."""
+def _param_values(ctx: UnitContext, params: ParsedParams) -> tuple[dict[str, object], dict[str, Origin]]:
+    """Evaluate a parameter file's assignments (they may use its own ``var``s and its other
+    ``param``s), with where each value is set (see :meth:`Instance.origin`)."""
     from fleetiac.analyzer.frontends.bicep.ast import ParsedBicep
     from fleetiac.analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance
 
     assigned = {name: decl for name, decl in params.params.items() if decl.value is not None}
     holder = ParsedBicep(path=params.path, vars=dict(params.vars), params=assigned, imports=list(params.imports))
     instance = Instance(ctx, holder, {}, f"{params.path}#", "", RG_NAME, SUBSCRIPTION_ID)
-    return {name: instance.param(name) for name in assigned}
+    origins = {name: instance.given_origin(decl.value, {}, Location(params.path, decl.line, decl.col))
+               for name, decl in assigned.items() if decl.value is not None}
+    return {name: instance.param(name) for name in assigned}, origins
 
 

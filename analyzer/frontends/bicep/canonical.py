@@ -10,7 +10,7 @@ from fleetiac.analyzer.frontends.bicep.ast import render
 from fleetiac.analyzer.frontends.bicep.values import ResHandle, ScopeVal, UnknownRun
 from fleetiac.analyzer.frontends.located import locate, lookup
 from fleetiac.analyzer.model import Kind, Location, Resource, props_for
-from fleetiac.analyzer.values import ABSENT, ResourceRef, Unknown
+from fleetiac.analyzer.values import ABSENT, ResourceRef, Unknown, path_steps
 
 if TYPE_CHECKING:
     from fleetiac.analyzer.frontends.bicep.evaluate import Copy, Instance
@@ -115,6 +115,9 @@ def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, st
     )
     if name_pair is not None:
         props.locations["name"] = inst.loc(name_pair)
+        origin = inst.origin(name_pair.value, copy.env)
+        if origin is not None and (origin.path, origin.line) != (inst.file.path, name_pair.line):
+            resource.origins["name"] = origin
     if fleet is not ABSENT and kind in _CHILD_KINDS:
         props.put("fleet", fleet, fleet_loc)
     elif fleet is not ABSENT and kind == Kind.EVENT_SUBSCRIPTION:
@@ -128,7 +131,9 @@ def build_resource(inst: Instance, copy: Copy, kind: Kind) -> tuple[Resource, st
         props.put("flavor", "arc" if copy.arm_type.lower().startswith("microsoft.kubernetes/") else "aks", None)
     if not decl.existing:
         # An `existing` reference says nothing about the resource's configuration.
-        mapped, where = arm.canonical_props(copy.arm_type, plain(body), lambda path: locate(body, path))
+        mapped, where = arm.canonical_props(copy.arm_type, plain(body), lambda path: locate(body, path),
+                                            lambda path: inst.origin(copy.body, copy.env, path_steps(path)),
+                                            resource.origins)
         props.props.update(mapped)
         props.locations.update(where)
         _bicep_only(props, inst, copy, kind, scope_ref, scope_loc, name_pair)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,8 +146,11 @@ class Instance:
 
     def __init__(self, ctx: UnitContext, parsed: Any, params: dict[str, Any], key_prefix: str,
                  address_prefix: str, rg: Any, sub: Any, depth: int = 0,
-                 templates: tuple[str, ...] = ()) -> None:
+                 templates: tuple[str, ...] = (), param_origins: dict[str, Origin] | None = None) -> None:
         self.ctx = ctx
+        self.param_origins = param_origins or {}
+        """Where each of ``params`` was given (its ``.bicepparam`` line, the module call's argument):
+        a function of the path inside the value, see :meth:`origin`."""
         self.templates = (*templates, parsed.path)
         """The templates from the root down to this one (a module calling one of them is a cycle)."""
         self.file = parsed
@@ -178,6 +182,77 @@ class Instance:
 
     def loc(self, node: Any) -> Location:
         return Location(self.file.path, node.line, node.col)
+
+    # -- where values were set ---------------------------------------------------------------------
+    def origin(self, node: A.Expr, env: dict[str, Any], path: tuple[str | int, ...] = (),
+               depth: int = 0) -> Location | None:
+        """Where the value at ``path`` inside the value of ``node`` was set: the expression (or the
+        object property) that writes it, following references to parameters (to the ``.bicepparam``
+        line or the module argument that gives them, else their default), variables, and the keys
+        and items of written objects and arrays. None when that is not certain (a function's result
+        taken apart, a spread, an index not known)."""
+        if depth > _ORIGIN_DEPTH:
+            return None
+        if isinstance(node, A.Obj):
+            if not path:
+                return self.loc(node)
+            step = path[0]
+            if not isinstance(step, str) or any(isinstance(p, A.Spread) for p in node.pairs):
+                return None
+            pair = next((p for p in reversed(node.pairs) if isinstance(p.key, str) and p.key.lower() == step.lower()),
+                        None)
+            if pair is None:
+                return None
+            if len(path) == 1 and not _is_reference(pair.value):
+                return self.loc(pair)
+            return self.origin(pair.value, env, path[1:], depth + 1)
+        if isinstance(node, A.Array):
+            if not path:
+                return self.loc(node)
+            step = path[0]
+            if not isinstance(step, int) or any(isinstance(i, A.Spread) for i in node.items) \
+                    or not 0 <= step < len(node.items):
+                return None
+            item = node.items[step]
+            if len(path) == 1 and not _is_reference(item):
+                return self.loc(item)
+            return self.origin(item, env, path[1:], depth + 1)
+        if isinstance(node, A.Ident):
+            name = node.name
+            if name in env:  # a loop's item: where its keys are written, when it is a written object
+                return _written_at(env[name], path)
+            if name in self.file.params:
+                if name in self.params_in:
+                    given = self.param_origins.get(name)
+                    return given(path, depth + 1) if given is not None else None
+                default = self.file.params[name].value
+                return self.origin(default, {}, path, depth + 1) if default is not None else None
+            if name in self.file.vars:
+                return self.origin(self.file.vars[name].value, {}, path, depth + 1)
+            return None
+        if isinstance(node, (A.Member, A.Index)):
+            if isinstance(node, A.Member):
+                key: str | int = node.name
+            else:
+                index = self.publish(self.eval(node.index, env), node.index)
+                if node.from_end or not isinstance(index, (str, int)) or isinstance(index, bool):
+                    return None
+                key = index
+            found = self.origin(node.obj, env, (key, *path), depth + 1)
+            if found is not None:
+                return found
+            return _written_at(self.eval(node.obj, env), (key, *path))
+        return None if path else self.loc(node)  # computed by this expression
+
+    def given_origin(self, node: A.Expr, env: dict[str, Any], at: Location) -> Origin:
+        """The origin of a value given as ``node`` (a parameter file's assignment, a module
+        argument): a value written there, not a reference, is set at ``at``."""
+        def origin(path: tuple[str | int, ...], depth: int) -> Location | None:
+            if not path and not _is_reference(node):
+                return at
+            return self.origin(node, env, path, depth)
+
+        return origin
 
     # -- symbols -----------------------------------------------------------------------------------
     def lookup(self, name: str, env: dict[str, Any], node: A.Expr) -> Any:
@@ -390,11 +465,16 @@ class Instance:
                                          f"{MAX_MODULE_DEPTH} modules deep; it is not analysed")
             return None
         params: dict[str, Any] = {}
+        origins: dict[str, Origin] = {}
         pair = _pair(copy.body, "params")
         if pair is not None:
             value = self.publish(self.eval(pair.value, copy.env), pair.value)
             if isinstance(value, dict):
                 params = dict(value)
+                if isinstance(pair.value, A.Obj) and not any(isinstance(p, A.Spread) for p in pair.value.pairs):
+                    for argument in pair.value.pairs:
+                        if isinstance(argument.key, str):
+                            origins[argument.key] = self.given_origin(argument.value, copy.env, self.loc(argument))
         rg, sub = self.rg, self.sub
         scope_pair = _pair(copy.body, "scope")
         if scope_pair is not None:
@@ -411,7 +491,7 @@ class Instance:
         child_key = f"{copy.key}/{path}#"
         child_address = f"{copy.address}/"
         instance = Instance(self.ctx, parsed, params, child_key, child_address, rg, sub, self.depth + 1,
-                            self.templates)
+                            self.templates, origins)
         self.children[copy.key] = instance
         return instance
 
@@ -658,6 +738,42 @@ class Instance:
                 return obj_items[folded[idx.lower()]]
             return None if node.safe else Unknown(render(node), UnknownCause.NO_SUCH_PROPERTY)
         return Unknown(render(node))
+
+
+Origin = Callable[[tuple[str | int, ...], int], Location | None]
+"""Where a given parameter's value (at a path inside it) was set; see :meth:`Instance.origin`."""
+_ORIGIN_DEPTH = 64
+"""References followed at most, looking for where a value was set (a cycle of variables ends there)."""
+
+
+def _is_reference(node: A.Expr) -> bool:
+    """An expression whose value is set elsewhere (a name, a property or an item of one)."""
+    return isinstance(node, (A.Ident, A.Member, A.Index))
+
+
+def _written_at(value: Any, path: tuple[str | int, ...]) -> Location | None:
+    """Where the value at ``path`` inside an evaluated value is written, when every step is a key or
+    item of a written object or array (each remembers its place); None otherwise."""
+    if not path:
+        return None
+    found: Location | None = None
+    for step in path:
+        locs = getattr(value, "locs", None)
+        if isinstance(step, int) and isinstance(value, LocatedList) and 0 <= step < len(value) \
+                and not has_run(value[:step + 1]):
+            found = value.locs[step] if step < len(value.locs) else None
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, LocatedDict) and isinstance(locs, dict):
+            key = step if step in value else next((k for k in value if isinstance(k, str)
+                                                   and k.lower() == step.lower()), None)
+            if key is None:
+                return None
+            found, value = locs.get(key), value[key]
+        else:
+            return None
+        if found is None:
+            return None
+    return found
 
 
 def _carried_cause(value: Any) -> UnknownCause:

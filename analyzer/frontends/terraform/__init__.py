@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -384,14 +385,20 @@ def root_variables(module: Module, var_files: list[ParsedFile], inputs: ScanInpu
             if key.startswith("TF_VAR_") and len(key) > len("TF_VAR_"):
                 name = key[len("TF_VAR_"):]
                 values[name] = string_variable(module, name, inputs.environ[key])
+                module.given_at[name] = None
                 if masks is not None:
                     masks.update(environment_masks(key, inputs.environ[key], values[name]))
     for parsed in var_files:
+        # A tfvars file beside the module is a scanned file (its display path is the report's); a
+        # --var-file's path is as given on the command line, so no report shows where in it.
+        beside = _read_automatically(parsed.display) and posixpath.dirname(parsed.display) == module.directory
         for name, attribute in parsed.attributes.items():
             value = module.value(attribute.expr, Frame())
             values[name] = convert_to_type(value, module.variable_blocks.get(name))
+            module.given_at[name] = (parsed.display, attribute) if beside else None
     for name, text in inputs.variables:
         values[name] = string_variable(module, name, text)
+        module.given_at[name] = None
     return values
 
 

@@ -52,13 +52,27 @@ class _Builder:
     """Fills one canonical resource from one evaluated block: the props are collected in ``values``
     and become the kind's props class once, in :meth:`finish`."""
 
-    def __init__(self, resource: Resource, block: EvalBlock, display: str, raw: s.Block | None = None) -> None:
+    def __init__(self, resource: Resource, block: EvalBlock, display: str, raw: s.Block | None = None,
+                 module: Module | None = None, frame: Frame | None = None) -> None:
         self.resource = resource
         self.block = block
         self.display = display
         self.raw = raw
         """The block as written: for what is not evaluated (``lifecycle``)."""
         self.values: dict[str, Any] = {}
+        self.module = module
+        """The module that evaluated the block, with its ``frame``: where values were set (origins)."""
+        self.frame = frame
+
+    def set_origin(self, canonical: str, attribute: str) -> None:
+        """Where the value of the block's ``attribute`` was set, when on another line (a local, a
+        variable's default or tfvars line, a module argument, a ``for_each`` item)."""
+        if self.module is None or self.frame is None or attribute not in self.block.exprs:
+            return
+        origin = self.module.origin(self.block.exprs[attribute], self.frame, self.display)
+        written = self.block.positions[attribute]
+        if origin is not None and (origin.path, origin.line) != (self.display, written.line):
+            self.resource.origins[canonical] = origin
 
     def finish(self) -> Resource:
         self.resource.props = props_for(self.resource.kind, self.values)
@@ -75,6 +89,8 @@ class _Builder:
         if value is not None:
             self.values[canonical] = value
         self.resource.locations[canonical] = self.loc(source.positions[attribute])
+        if source is self.block:
+            self.set_origin(canonical, attribute)
         return value
 
     def first(self, *path: str) -> EvalBlock | None:
@@ -377,9 +393,11 @@ def extract(module: Module) -> list[Resource]:
             continue
         kind, fill = handler
         for instance in module.instances(mode, type_, name):
-            evaluated = module.evaluate_block(instance.block, Frame(instance))
+            frame = Frame(instance)
+            evaluated = module.evaluate_block(instance.block, frame)
             resource = _base(instance, kind, display, evaluated)
-            builder = _Builder(resource, evaluated, display, instance.block)
+            builder = _Builder(resource, evaluated, display, instance.block, module, frame)
+            builder.set_origin("name", "name")
             fill(builder)
             resources.append(builder.finish())
             if type_ == "azurerm_virtual_network" and mode == "resource":

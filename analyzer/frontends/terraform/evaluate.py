@@ -194,6 +194,11 @@ class Module:
         self.folders = folders or (directory,)
         """Folders from the root to here: a folder that appears twice is a module cycle."""
         self.variable_blocks: dict[str, s.Block] = {}
+        self.variable_files: dict[str, str] = {}
+        """The file of each ``variable`` block (where its default is written)."""
+        self.given_at: dict[str, tuple[str, s.Attribute] | None] = {}
+        """A root module's variables given outside it (:func:`root_variables`): the tfvars file and
+        attribute that set each one, None when that is not a scanned file (``--var``, ``TF_VAR_*``)."""
         self.locals: dict[str, tuple[s.Attribute, str]] = {}
         self.blocks: dict[tuple[str, str, str], tuple[s.Block, str]] = {}
         self.module_calls: dict[str, tuple[s.Block, str]] = {}
@@ -215,6 +220,7 @@ class Module:
     def _index(self, block: s.Block, display: str) -> None:
         if block.type == "variable" and block.labels:
             self.variable_blocks[block.labels[0]] = block
+            self.variable_files[block.labels[0]] = display
         elif block.type == "locals":
             for name, attribute in block.attributes.items():
                 self.locals[name] = (attribute, display)
@@ -910,6 +916,106 @@ class Module:
         self._local_values[name] = value
         return value
 
+    # -- where values were set -------------------------------------------------------------
+
+    def origin(self, expr: s.Expr, frame: Frame, display: str, path: tuple[str | int, ...] = (),
+               depth: int = 0) -> Location | None:
+        """Where the value at ``path`` inside the value of ``expr`` (written in ``display``) was set:
+        the expression, object key or attribute that writes it, following ``local.*``, ``var.*`` (to
+        the tfvars line, the module argument, the default) and ``each.value`` (to the ``for_each``
+        collection's item); None when that is not certain (a function's result taken apart, an
+        index not known, a ``for`` expression)."""
+        if depth > _ORIGIN_DEPTH:
+            return None
+        if isinstance(expr, s.ObjectExpr):
+            if not path:
+                return _location(display, expr.pos)
+            step = path[0]
+            found = next(((k, v) for k, v in reversed(expr.items)
+                          if isinstance(k, s.Literal) and k.value == step and isinstance(step, str)), None)
+            if found is None:
+                return None
+            key, value = found
+            if len(path) == 1 and not _is_reference(value):
+                return _location(display, s.Pos(key.pos.line, key.pos.column, value.pos.end_line, value.pos.end_column))
+            return self.origin(value, frame, display, path[1:], depth + 1)
+        if isinstance(expr, s.TupleExpr):
+            if not path:
+                return _location(display, expr.pos)
+            step = path[0]
+            if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step < len(expr.items):
+                return None
+            item = expr.items[step]
+            if len(path) == 1 and not _is_reference(item):
+                return _location(display, item.pos)
+            return self.origin(item, frame, display, path[1:], depth + 1)
+        if _is_reference(expr):
+            return self._reference_origin(expr, frame, display, path, depth)
+        return None if path else _location(display, expr.pos)  # computed by this expression
+
+    def _reference_origin(self, expr: s.Expr, frame: Frame, display: str, path: tuple[str | int, ...],
+                          depth: int) -> Location | None:
+        steps: list[str | int] = []
+        node = expr
+        while isinstance(node, (s.GetAttr, s.Index)):
+            if isinstance(node, s.GetAttr):
+                steps.append(node.name)
+            else:
+                key = self.eval(node.key, frame)
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    return None
+                steps.append(key)
+            node = node.obj
+        steps.reverse()
+        if not isinstance(node, s.Name) or node.name in frame.names or not steps or not isinstance(steps[0], str):
+            return None
+        first, rest = steps[0], (*steps[1:], *path)
+        if node.name == "local" and first in self.locals:
+            attribute, where = self.locals[first]
+            if not rest and not _is_reference(attribute.expr):
+                return _location(where, attribute.pos)
+            return self.origin(attribute.expr, Frame(), where, rest, depth + 1)
+        if node.name == "var":
+            return self._variable_origin(first, rest, depth)
+        instance = frame.instance
+        if node.name == "each" and first == "value" and instance is not None and isinstance(instance.each_key, str) \
+                and "for_each" in instance.block.attributes:
+            owner = instance.owner or self
+            entry = owner.blocks.get((instance.mode, instance.type, instance.name)) if instance.mode != "module" \
+                else owner.module_calls.get(instance.name)
+            if entry is None or entry[0] is not instance.block:
+                return None
+            collection = instance.block.attributes["for_each"].expr
+            return owner.origin(collection, Frame(), entry[1], (instance.each_key, *rest), depth + 1)
+        return None
+
+    def _variable_origin(self, name: str, path: tuple[str | int, ...], depth: int) -> Location | None:
+        if name in self.given_at:
+            given = self.given_at[name]
+            if given is None:
+                return None
+            where, attribute = given
+            if not path and not _is_reference(attribute.expr):
+                return _location(where, attribute.pos)
+            return self.origin(attribute.expr, Frame(), where, path, depth + 1)
+        argument = self.input_exprs.get(name)
+        if argument is not None:
+            call = argument.caller.module_calls.get(self.call_path[-1]) if self.call_path else None
+            if call is None:
+                return None
+            written = call[0].attributes.get(name)
+            if written is not None and written.expr is argument.expr and not path \
+                    and not _is_reference(argument.expr):
+                return _location(call[1], written.pos)
+            return argument.caller.origin(argument.expr, argument.frame, call[1], path, depth + 1)
+        block = self.variable_blocks.get(name)
+        if block is None or "default" not in block.attributes or name not in self.variable_files:
+            return None
+        default = block.attributes["default"]
+        if not path and not _is_reference(default.expr):
+            return _location(self.variable_files[name], default.pos)
+        return self.origin(default.expr, Frame(), self.variable_files[name], path, depth + 1)
+
     # -- blocks ----------------------------------------------------------------------------
 
     def evaluate_block(self, block: s.Block, frame: Frame) -> EvalBlock:
@@ -974,6 +1080,19 @@ _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
 def _digit_limit(error: ValueError) -> bool:
     """Whether ``error`` is Python's limit on converting long integers to or from text."""
     return "integer string conversion" in str(error)
+
+
+_ORIGIN_DEPTH = 64
+"""References followed at most, looking for where a value was set."""
+
+
+def _is_reference(expr: s.Expr) -> bool:
+    """An expression whose value is set elsewhere (a name, an attribute or an item of one)."""
+    return isinstance(expr, (s.Name, s.GetAttr, s.Index))
+
+
+def _location(display: str, pos: s.Pos) -> Location:
+    return Location(display, pos.line, pos.column, pos.end_line, pos.end_column)
 
 
 def _holds(node: Any, target: s.Expr) -> bool:
