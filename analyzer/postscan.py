@@ -14,7 +14,7 @@ from analyzer import suppressions
 from analyzer.cache import cached_line_hashes
 from analyzer.frontends.base import front_end_of, language_of
 from analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
-from analyzer.model import Finding, Level, Location, RelatedLocation, Resource, RuleInfo
+from analyzer.model import Diagnostic, Finding, Level, Location, RelatedLocation, Resource, RuleInfo
 
 
 def is_excluded(display: str, patterns: Iterable[str]) -> bool:
@@ -70,11 +70,15 @@ def override_levels(findings: Iterable[Finding], rules: dict[str, RuleInfo],
 
 
 def suppress(findings: list[Finding], files: list[SourceFile], texts: suppressions.SourceTexts,
-             known: set[str], as_of: date, report_invalid: bool) -> tuple[list[Finding], list[Finding]]:
+             known: set[str], as_of: date, report_invalid: bool,
+             unused: list[Diagnostic] | None = None,
+             ran: Iterable[str] = ()) -> tuple[list[Finding], list[Finding]]:
     """(active findings plus FIAC903 ones when ``report_invalid``, suppressed findings).
 
     Directives are read from every scanned file (so FIAC903 covers them all) and from any other file a
-    finding points into (a module outside the scanned folder).
+    finding points into (a module outside the scanned folder). When ``unused`` is a list, the notes of
+    the directives in scanned files that name rules of ``ran`` which reported nothing where they
+    point (:func:`analyzer.suppressions.unused`) are appended to it.
     """
     languages: dict[str, str | None] = {f.display: f.language for f in files}
     absolute = {f.display: f.path for f in files}
@@ -91,9 +95,41 @@ def suppress(findings: list[Finding], files: list[SourceFile], texts: suppressio
         comments = front_end_of(language).comments(text, display)
         found.extend(suppressions.directives(comments, display, known, as_of))
     active, suppressed = suppressions.apply(findings, found)
+    ran = set(ran)
+    if unused is not None and ran:
+        unused.extend(suppressions.unused(found, findings, ran, {f.display for f in files}))
     if report_invalid:
         active.extend(suppressions.invalid_findings(found))
     return active, suppressed
+
+
+def evaluated_rules(selected: set[str], checked: set[str], skipped: Iterable[Finding], notices: Iterable[str],
+                    complete: bool, show_unknown: bool, regional: bool) -> set[str]:
+    """The rules of a scan that decided every case they met, so that a directive naming one of them and
+    covering none of its findings is unused. None when the scan is incomplete (a file not read or not
+    fully evaluated, input skipped, fleetiac's own code failing): what was not read may hold the finding.
+    Left out: rules not selected (``--select``/``--ignore``); rules that recorded an unknown decision
+    anywhere (FIAC902: the finding a directive waits for may be behind it); a rule skipped for a value
+    nested too deeply; FIAC416 without ``--aks-versions`` (it never fires); the access rules when they
+    had no operator to check; FIAC902 without ``--show-unknown``. ``checked``: the selected rules that
+    have a check of their own (the others the engine reports)."""
+    if not complete:
+        return set()
+    undecided = {f.message.split(" ", 1)[0] for f in skipped}
+    ran = (checked | ({"FIAC903"} & selected) | ({"FIAC902"} & selected if show_unknown else set())) - undecided
+    for notice in notices:
+        if notice.endswith("nested too deeply") and " was skipped: " in notice:
+            ran.discard(notice.split(" ", 1)[0])
+        if notice.startswith("the access rules had no operator to check"):
+            ran -= ACCESS_JOIN_RULES
+    if not regional:
+        ran.discard("FIAC416")
+    return ran
+
+
+ACCESS_JOIN_RULES = frozenset({"FIAC101", "FIAC102", "FIAC103", "FIAC104"})
+"""The rules that judge operators' join permissions (``policies/access.py``): with no operator they
+check nothing, and say so in a notice."""
 
 
 def hashes_for(findings: Iterable[Finding], texts: suppressions.SourceTexts) -> dict[tuple[str, int], str]:
