@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__, postscan
+from analyzer.config import Exclusion
 from analyzer.discovery import discover
 from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile, within
 from analyzer.graph import FleetGraph
@@ -53,8 +54,10 @@ class ScanOptions:
     """(template, parameter file) pairs (``--arm-parameters TEMPLATE=PARAMS``)."""
     env_vars: bool = False
     """Read variables from the environment (``--env-vars``)."""
-    exclude: tuple[str, ...] = ()
-    """Glob patterns of root-relative paths (files or folders) not to scan."""
+    exclude: tuple[str | Exclusion, ...] = ()
+    """Glob patterns of paths (files or folders) not to scan: a string is relative to the report root,
+    an :class:`~analyzer.config.Exclusion` to its own folder (``--exclude``: the current folder; a
+    configuration's ``exclude``: the file's folder)."""
     levels: tuple[tuple[str, str], ...] = ()
     """Per-rule level overrides: (rule ID, ``error``/``warning``/``note``)."""
     inline_suppressions: bool = True
@@ -425,7 +428,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     walk_problems: list[Diagnostic] = []  # folders that could not be listed
     limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
     root, files = discover(paths, limits=limits, problems=walk_problems)
-    unused_exclusions = postscan.unused_exclusions(files, options.exclude)
+    unused_exclusions = postscan.unused_exclusions(files, options.exclude, root)
     files = postscan.exclude(files, options.exclude)
     STAGE_SECONDS.clear()
     began = time.perf_counter()

@@ -12,39 +12,83 @@ from pathlib import Path, PurePosixPath
 
 from analyzer import suppressions
 from analyzer.cache import cached_line_hashes
+from analyzer.config import Exclusion
 from analyzer.frontends.base import front_end_of, language_of
 from analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
 from analyzer.model import Diagnostic, Finding, Level, Location, RelatedLocation, Resource, RuleInfo
 
 
-def is_excluded(display: str, patterns: Iterable[str]) -> bool:
-    """True when the root-relative path, or a folder above it, matches one of the glob ``patterns``.
+def _folded(pattern: str) -> str:
+    """A glob without a leading ``./`` nor a trailing ``/`` or ``/**`` (the folder and all in it)."""
+    cleaned = pattern.strip().removeprefix("./")
+    while cleaned.endswith(("/**", "/")) and cleaned not in ("/", "/**"):
+        cleaned = cleaned.removesuffix("/**").removesuffix("/")
+    return cleaned
 
-    ``*`` also matches ``/`` (fnmatch), so ``modules/*`` and ``**/legacy/**`` both work; a trailing
-    ``/`` or ``/**`` means the folder and everything in it.
+
+def _candidates(path: str) -> list[str]:
+    """The path and every folder above it (not ``.`` nor ``/``)."""
+    pure = PurePosixPath(path)
+    return [path, *(parent.as_posix() for parent in pure.parents if parent.as_posix() not in (".", "/"))]
+
+
+def is_excluded(file: SourceFile | str, patterns: Iterable[str | Exclusion]) -> bool:
+    """True when the file, or a folder above it, matches one of the glob ``patterns``.
+
+    A plain string is relative to the report root (matched against the file's root-relative path); an
+    :class:`~analyzer.config.Exclusion` is relative to its own folder (the current folder for
+    ``--exclude``, the configuration file's folder for its ``exclude``), matched against the file's
+    absolute path. ``*`` also matches ``/`` (fnmatch), so ``modules/*`` and ``**/legacy/**`` both work; a
+    trailing ``/`` or ``/**`` means the folder and everything in it.
     """
-    path = PurePosixPath(display)
-    candidates = [display, *(parent.as_posix() for parent in path.parents if parent.as_posix() != ".")]
+    display = file if isinstance(file, str) else file.display
+    relative: list[str] | None = None
+    absolute: list[str] | None = None
     for pattern in patterns:
-        cleaned = pattern.strip().removeprefix("./")
-        while cleaned.endswith(("/**", "/")):
-            cleaned = cleaned.removesuffix("/**").removesuffix("/")
+        if isinstance(pattern, Exclusion):
+            if isinstance(file, str):
+                continue
+            cleaned = _folded(pattern.anchored())
+            if absolute is None:
+                absolute = _candidates(file.path.absolute().as_posix())
+            candidates = absolute
+        else:
+            cleaned = _folded(pattern)
+            if relative is None:
+                relative = _candidates(display)
+            candidates = relative
         if cleaned and any(fnmatchcase(candidate, cleaned) for candidate in candidates):
             return True
     return False
 
 
-def exclude(files: list[SourceFile], patterns: Iterable[str]) -> list[SourceFile]:
+def exclude(files: list[SourceFile], patterns: Iterable[str | Exclusion]) -> list[SourceFile]:
     patterns = tuple(patterns)
-    return [f for f in files if not is_excluded(f.display, patterns)] if patterns else files
+    return [f for f in files if not is_excluded(f, patterns)] if patterns else files
 
 
-def unused_exclusions(files: list[SourceFile], patterns: Iterable[str]) -> list[str]:
+def unused_exclusions(files: list[SourceFile], patterns: Iterable[str | Exclusion],
+                      root: Path | None = None) -> list[str]:
     """Notices for the ``exclude`` patterns that leave out none of ``files`` (the files before
     exclusion): a misspelt pattern that silently excludes nothing would check what the user meant to
     leave out, and one meant to be relative to another folder never matches."""
-    return [f"--exclude pattern {pattern!r} matches no scanned file (patterns are relative to the report root)"
-            for pattern in dict.fromkeys(patterns) if not any(is_excluded(f.display, (pattern,)) for f in files)]
+    notices = []
+    for pattern in dict.fromkeys(patterns):
+        if any(is_excluded(f, (pattern,)) for f in files):
+            continue
+        if not isinstance(pattern, Exclusion):
+            notices.append(f"--exclude pattern {pattern!r} matches no scanned file (patterns are relative to the "
+                           "report root)")
+        elif not pattern.config:
+            notices.append(f"--exclude pattern {pattern.pattern!r} matches no scanned file (patterns are relative "
+                           "to the current folder)")
+        else:
+            shown = pattern.config
+            if root is not None and shown.startswith(root.as_posix().rstrip("/") + "/"):
+                shown = shown[len(root.as_posix().rstrip("/")) + 1:]
+            notices.append(f"exclude pattern {pattern.pattern!r} of {shown} matches no scanned file (patterns are "
+                           "relative to the folder of the file that sets them)")
+    return notices
 
 
 def override_levels(findings: Iterable[Finding], rules: dict[str, RuleInfo],
