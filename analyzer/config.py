@@ -45,16 +45,20 @@ class Exclusion:
 
     pattern: str
     base: str
-    """The absolute POSIX folder the pattern is relative to (resolved)."""
+    """The absolute POSIX folder the pattern is relative to (resolved); ``""``: the report root (the
+    ``exclude`` of a ``--config`` file outside the scanned root, whose own folder says nothing about the
+    tree: a trusted file kept outside the checkout names the tree's paths from its root)."""
     config: str = ""
     """The configuration file that set it, as an absolute POSIX path; ``""``: the command line."""
 
     def anchored(self) -> str:
-        """The pattern as an absolute POSIX glob (an absolute pattern is kept; ``..`` and ``.`` folded)."""
+        """The pattern as an absolute POSIX glob (an absolute pattern is kept; ``..`` and ``.`` folded;
+        glob characters in the folder's name match only themselves)."""
+        import glob
         import posixpath
 
         cleaned = self.pattern.strip()
-        joined = cleaned if cleaned.startswith("/") else self.base.rstrip("/") + "/" + cleaned
+        joined = cleaned if cleaned.startswith("/") else glob.escape(self.base.rstrip("/")) + "/" + cleaned
         return posixpath.normpath(joined)
 
 
@@ -185,9 +189,10 @@ def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = 
         if key in ("select", "ignore"):
             values[key] = _strings(value, path, name)
         elif key == "exclude":
-            # Relative to the file's folder, as its other paths are, wherever the scan starts.
+            # Relative to the file's folder, as its other paths are, wherever the scan starts; for a
+            # --config file outside the scanned root (root None), relative to the report root.
             here = path.resolve()
-            values[key] = tuple(Exclusion(item, here.parent.as_posix(), here.as_posix())
+            values[key] = tuple(Exclusion(item, here.parent.as_posix() if root is not None else "", here.as_posix())
                                 for item in _strings(value, path, name))
         elif key == "operators":
             from analyzer.graph.access import parse_operator

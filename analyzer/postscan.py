@@ -45,6 +45,8 @@ def is_excluded(file: SourceFile | str, patterns: Iterable[str | Exclusion]) -> 
     relative: list[str] | None = None
     absolute: list[str] | None = None
     for pattern in patterns:
+        if isinstance(pattern, Exclusion) and not pattern.base:
+            pattern = pattern.pattern  # root-relative (a --config file outside the scanned root)
         if isinstance(pattern, Exclusion):
             if isinstance(file, str):
                 continue
@@ -86,8 +88,10 @@ def unused_exclusions(files: list[SourceFile], patterns: Iterable[str | Exclusio
             shown = pattern.config
             if root is not None and shown.startswith(root.as_posix().rstrip("/") + "/"):
                 shown = shown[len(root.as_posix().rstrip("/")) + 1:]
+            where = ("relative to the folder of the file that sets them" if pattern.base else
+                     "relative to the report root, since the file is outside it")
             notices.append(f"exclude pattern {pattern.pattern!r} of {shown} matches no scanned file (patterns are "
-                           "relative to the folder of the file that sets them)")
+                           f"{where})")
     return notices
 
 

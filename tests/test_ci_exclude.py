@@ -61,10 +61,18 @@ def test_config_patterns_are_relative_to_the_file_that_sets_them(tmp_path: Path,
         assert _paths(str(repo / "infra")) == (["infra/fleet/main.tf:7"], [
             "exclude pattern 'nothing/**' of infra/.fleetiac.toml matches no scanned file (patterns are relative "
             "to the folder of the file that sets them)"]), cwd
-    # --config: relative to that file's folder too, wherever it is.
+    # --config inside the repository: relative to that file's folder too.
+    (repo / "ci").mkdir()
+    (repo / "ci" / "fleetiac.toml").write_text('exclude = ["../infra/fleet"]\n')
+    assert _paths(str(repo / "infra"), "--config", str(repo / "ci" / "fleetiac.toml")) == (
+        ["infra/legacy/main.tf:7"], [])
+    # A trusted --config kept outside the checkout: its folder says nothing about the tree, so its
+    # patterns are relative to the report root.
     trusted = elsewhere / "fleetiac.toml"
-    trusted.write_text('exclude = ["../repo/infra/fleet"]\n')
-    assert _paths(str(repo / "infra"), "--config", str(trusted)) == (["infra/legacy/main.tf:7"], [])
+    trusted.write_text('exclude = ["infra/fleet", "../repo/infra/legacy"]\n')
+    assert _paths(str(repo / "infra"), "--config", str(trusted)) == (["infra/legacy/main.tf:7"], [
+        f"exclude pattern '../repo/infra/legacy' of {trusted.resolve().as_posix()} matches no scanned file "
+        "(patterns are relative to the report root, since the file is outside it)"])
     # A command-line --exclude replaces the file's, relative to the current folder.
     monkeypatch.chdir(repo)
     assert _paths(str(repo / "infra"), "--exclude", "infra/fleet") == (["infra/legacy/main.tf:7"], [])
@@ -92,4 +100,9 @@ def test_plain_patterns_stay_root_relative_and_anchored_ones_match_absolute_path
     assert not is_excluded(file, [Exclusion("infra/legacy", f"{base}/infra")])
     assert not is_excluded(file, [Exclusion("legacy", base)])
     assert is_excluded(file, [Exclusion("**", f"{base}/infra")])
+    assert is_excluded(file, [Exclusion("infra/legacy", "", "/elsewhere/fleetiac.toml")])  # root-relative
+    bracketed = SourceFile(tmp_path / "a[1]" / "main.tf", "a[1]/main.tf", "terraform")
+    assert is_excluded(bracketed, [Exclusion("main.tf", f"{base}/a[1]")])
+    assert not is_excluded(SourceFile(tmp_path / "a1" / "main.tf", "a1/main.tf", "terraform"),
+                           [Exclusion("main.tf", f"{base}/a[1]")])
     assert not is_excluded(file, [Exclusion("**", f"{base}/x")])
