@@ -10,12 +10,12 @@ from datetime import date
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from analyzer import suppressions
-from analyzer.cache import cached_line_hashes
-from analyzer.config import Exclusion
-from analyzer.frontends.base import front_end_of, language_of
-from analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
-from analyzer.model import Diagnostic, Finding, Level, Location, RelatedLocation, Resource, RuleInfo
+from fleetiac.analyzer import suppressions
+from fleetiac.analyzer.cache import cached_line_hashes
+from fleetiac.analyzer.config import Exclusion
+from fleetiac.analyzer.frontends.base import front_end_of, language_of
+from fleetiac.analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
+from fleetiac.analyzer.model import Diagnostic, Finding, Level, Location, RelatedLocation, Resource, RuleInfo
 
 
 def _folded(pattern: str) -> str:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.config import Exclusion
-from analyzer.frontends.sources import SourceFile
-from analyzer.postscan import is_excluded
+from fleetiac.analyzer.config import Exclusion
+from fleetiac.analyzer.frontends.sources import SourceFile
+from fleetiac.analyzer.postscan import is_excluded
 from tests.ci_helpers import AS_OF, ONLY, member_tf, run
 
 

@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from analyzer.frontends.base import CoveredComment
-from analyzer.model import Finding, Level, Location
-from analyzer.suppressions import directives, unused
+from fleetiac.analyzer.frontends.base import CoveredComment
+from fleetiac.analyzer.model import Finding, Level, Location
+from fleetiac.analyzer.suppressions import directives, unused
 from tests.ci_helpers import AS_OF, member_tf, run
 from tests.test_ci_sarif import _validate
 
