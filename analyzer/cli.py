@@ -368,7 +368,7 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
           progress: bool | None, max_file_size: float, parse_timeout: float, allow_empty: bool,
           debug: bool) -> None:
     from fleetiac.analyzer import baseline as baselines
-    from fleetiac.analyzer.config import ConfigError
+    from fleetiac.analyzer.config import ConfigError, cli_exclusions
     from fleetiac.analyzer.discovery import DiscoveryError
     from fleetiac.analyzer.engine import ScanOptions, exit_code
     from fleetiac.analyzer.engine import scan as run_scan
@@ -384,7 +384,8 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
     if quiet and progress is None:
         progress = False
     targets = list(paths) or [Path(".")]
-    values = {"select": _split(select), "ignore": _split(ignore), "fail_on": fail_on, "exclude": exclude,
+    values = {"select": _split(select), "ignore": _split(ignore), "fail_on": fail_on,
+              "exclude": cli_exclusions(exclude),
               "operators": operators, "assignments": assignments, "var_files": var_files,
               "aks_versions": aks_versions, "as_of": as_of,
               "levels": levels}
@@ -504,7 +505,7 @@ def _view_options(func: Any) -> Any:
 def _view(ctx: click.Context, build: Any, fmt: str, operators: tuple[str, ...] = (),
           assignments: tuple[Path, ...] = ()) -> None:
     """Load the graphs as ``scan`` does, build a view with ``build(graphs, options)``, print it in ``fmt``."""
-    from fleetiac.analyzer.config import ConfigError
+    from fleetiac.analyzer.config import ConfigError, cli_exclusions
     from fleetiac.analyzer.discovery import DiscoveryError
     from fleetiac.analyzer.engine import ScanOptions, load_graphs
     from fleetiac.analyzer.knowledge.aks_versions import RegionalDataError
@@ -515,7 +516,7 @@ def _view(ctx: click.Context, build: Any, fmt: str, operators: tuple[str, ...] =
 
     params = ctx.params
     targets = list(params["paths"]) or [Path(".")]
-    values = {"exclude": params["exclude"], "operators": operators, "assignments": assignments,
+    values = {"exclude": cli_exclusions(params["exclude"]), "operators": operators, "assignments": assignments,
               "var_files": params["var_files"], "aks_versions": params["aks_versions"], "as_of": params["as_of"]}
     try:
         _, settings = _settings(targets, _given(ctx, values), params["config_file"], params["isolated"])
@@ -602,6 +603,10 @@ def _toml_value(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, Path):
         return json.dumps(value.as_posix())
+    from fleetiac.analyzer.config import Exclusion
+
+    if isinstance(value, Exclusion):
+        return json.dumps(value.pattern)  # as written, relative to the file it came from
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple) and value and isinstance(value[0], tuple):

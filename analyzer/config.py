@@ -37,6 +37,37 @@ KEYS = ("select", "ignore", "levels", "fail-on", "exclude", "operators", "assign
 """Every key the table accepts, in the order ``fleetiac config`` prints them."""
 
 
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """An ``exclude`` glob as the user wrote it, with the folder it is relative to: the current folder
+    for ``--exclude``, the configuration file's folder for its ``exclude`` key (a plain string in
+    :attr:`~analyzer.engine.ScanOptions.exclude` is relative to the report root)."""
+
+    pattern: str
+    base: str
+    """The absolute POSIX folder the pattern is relative to (resolved); ``""``: the report root (the
+    ``exclude`` of a ``--config`` file outside the scanned root, whose own folder says nothing about the
+    tree: a trusted file kept outside the checkout names the tree's paths from its root)."""
+    config: str = ""
+    """The configuration file that set it, as an absolute POSIX path; ``""``: the command line."""
+
+    def anchored(self) -> str:
+        """The pattern as an absolute POSIX glob (an absolute pattern is kept; ``..`` and ``.`` folded;
+        glob characters in the folder's name match only themselves)."""
+        import glob
+        import posixpath
+
+        cleaned = self.pattern.strip()
+        joined = cleaned if cleaned.startswith("/") else glob.escape(self.base.rstrip("/")) + "/" + cleaned
+        return posixpath.normpath(joined)
+
+
+def cli_exclusions(patterns: tuple[str, ...]) -> tuple[Exclusion, ...]:
+    """``--exclude`` patterns, relative to the current folder."""
+    here = Path.cwd().resolve().as_posix()
+    return tuple(Exclusion(pattern, here) for pattern in patterns if pattern.strip())
+
+
 class ConfigError(Exception):
     """The configuration file is unreadable or holds an unknown key or a bad value."""
 
@@ -155,8 +186,14 @@ def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = 
         name = f"{prefix}{key}"
         if key not in KEYS:
             raise ConfigError(f"{path}: unknown key {name!r} (known: {', '.join(KEYS)})")
-        if key in ("select", "ignore", "exclude"):
+        if key in ("select", "ignore"):
             values[key] = _strings(value, path, name)
+        elif key == "exclude":
+            # Relative to the file's folder, as its other paths are, wherever the scan starts; for a
+            # --config file outside the scanned root (root None), relative to the report root.
+            here = path.resolve()
+            values[key] = tuple(Exclusion(item, here.parent.as_posix() if root is not None else "", here.as_posix())
+                                for item in _strings(value, path, name))
         elif key == "operators":
             from fleetiac.analyzer.graph.access import parse_operator
 

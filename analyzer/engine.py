@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fleetiac.analyzer import __version__, postscan
+from fleetiac.analyzer.config import Exclusion
 from fleetiac.analyzer.discovery import discover
 from fleetiac.analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile, within
 from fleetiac.analyzer.graph import FleetGraph
@@ -53,8 +54,10 @@ class ScanOptions:
     """(template, parameter file) pairs (``--arm-parameters TEMPLATE=PARAMS``)."""
     env_vars: bool = False
     """Read variables from the environment (``--env-vars``)."""
-    exclude: tuple[str, ...] = ()
-    """Glob patterns of root-relative paths (files or folders) not to scan."""
+    exclude: tuple[str | Exclusion, ...] = ()
+    """Glob patterns of paths (files or folders) not to scan: a string is relative to the report root,
+    an :class:`~analyzer.config.Exclusion` to its own folder (``--exclude``: the current folder; a
+    configuration's ``exclude``: the file's folder)."""
     levels: tuple[tuple[str, str], ...] = ()
     """Per-rule level overrides: (rule ID, ``error``/``warning``/``note``)."""
     inline_suppressions: bool = True
@@ -427,7 +430,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     walk_problems: list[Diagnostic] = []  # folders that could not be listed
     limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
     root, files = discover(paths, limits=limits, problems=walk_problems)
-    unused_exclusions = postscan.unused_exclusions(files, options.exclude)
+    unused_exclusions = postscan.unused_exclusions(files, options.exclude, root)
     files = postscan.exclude(files, options.exclude)
     STAGE_SECONDS.clear()
     began = time.perf_counter()
@@ -448,8 +451,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     skipped = skipped | {Finding("FIAC902", Level.NOTE, message, location) for location, message in loaded.unknowns}
     STAGE_SECONDS["rules"] = time.perf_counter() - began
     internal = sorted({*internal, *crashed}, key=lambda d: (d.location.sort_key(), d.message))
+    fleet_level = Level.ERROR if options.unreadable_fleet_files == "error" else Level.WARNING
     if "FIAC901" in selected:
-        fleet_level = Level.ERROR if options.unreadable_fleet_files == "error" else Level.WARNING
         for diagnostic in diagnostics:
             level = fleet_level if diagnostic.unread and diagnostic.declares_fleet else Level.WARNING
             findings.add(Finding("FIAC901", level, _unread_message(diagnostic), diagnostic.location))
@@ -459,9 +462,13 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     texts = SourceTexts(root, max_bytes=options.max_file_size, quiet=loaded.quiet)
     active: list[Finding] = list(findings.union(shown_skips))
     suppressed: list[Finding] = []
+    unused: list[Diagnostic] = []
     if options.inline_suppressions:
+        complete = not (diagnostics or internal or loaded.unknowns)
+        ran = postscan.evaluated_rules(selected, {r.info.id for r in rules if r.check is not None}, skipped, notices,
+                                       complete, options.show_unknown, regional is not None)
         active, suppressed = postscan.suppress(active, files, texts, {r.info.id for r in catalog}, options.as_of,
-                                               report_invalid="FIAC903" in selected)
+                                               report_invalid="FIAC903" in selected, unused=unused, ran=ran)
     suppressed, _ = postscan.override_levels(suppressed, rule_infos, options.levels)
     active, rule_infos = postscan.override_levels(active, rule_infos, options.levels)
     if loaded.masks:
@@ -482,6 +489,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         skipped=shown_skips,
         notices=notices,
         internal_errors=internal,
+        unused_suppressions=unused,
+        unread_fleet_level=fleet_level,
         snippets={path: {n: _mask(text, loaded.masks) for n, text in lines.items()} if loaded.masks else lines
                   for path, lines in postscan.snippets_for([*active, *suppressed], texts, root).items()}
         if options.snippets else {},

@@ -843,6 +843,12 @@ class Report:
     """GitHub's ``primaryLocationLineHash`` of each finding's start line, by (path, line)."""
     baseline: BaselineSummary | None = None
     """Set when findings were compared with a ``--baseline`` file."""
+    unused_suppressions: list[Diagnostic] = field(default_factory=list)
+    """Valid ``fleetiac:ignore`` directives naming a rule that ran, decided every case, and reported
+    nothing on the lines they cover (like ruff's RUF100): notes, never findings, never in the exit code."""
+    unread_fleet_level: Level = Level.ERROR
+    """The FIAC901 level of a file that declares Fleet Manager resources and could not be read
+    (``unreadable-fleet-files``), for reports that show :attr:`diagnostics` without their findings."""
     snippets: dict[str, dict[int, str]] = field(default_factory=dict)
     """Source lines around the findings' (and their related resources') locations, by path and line
     number, for code frames: only files under the report root, each line cut to a bounded length."""

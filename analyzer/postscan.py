@@ -12,39 +12,87 @@ from pathlib import Path, PurePosixPath
 
 from fleetiac.analyzer import suppressions
 from fleetiac.analyzer.cache import cached_line_hashes
+from fleetiac.analyzer.config import Exclusion
 from fleetiac.analyzer.frontends.base import front_end_of, language_of
 from fleetiac.analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
-from fleetiac.analyzer.model import Finding, Level, Location, RelatedLocation, Resource, RuleInfo
+from fleetiac.analyzer.model import Diagnostic, Finding, Level, Location, RelatedLocation, Resource, RuleInfo
 
 
-def is_excluded(display: str, patterns: Iterable[str]) -> bool:
-    """True when the root-relative path, or a folder above it, matches one of the glob ``patterns``.
+def _folded(pattern: str) -> str:
+    """A glob without a leading ``./`` nor a trailing ``/`` or ``/**`` (the folder and all in it)."""
+    cleaned = pattern.strip().removeprefix("./")
+    while cleaned.endswith(("/**", "/")) and cleaned not in ("/", "/**"):
+        cleaned = cleaned.removesuffix("/**").removesuffix("/")
+    return cleaned
 
-    ``*`` also matches ``/`` (fnmatch), so ``modules/*`` and ``**/legacy/**`` both work; a trailing
-    ``/`` or ``/**`` means the folder and everything in it.
+
+def _candidates(path: str) -> list[str]:
+    """The path and every folder above it (not ``.`` nor ``/``)."""
+    pure = PurePosixPath(path)
+    return [path, *(parent.as_posix() for parent in pure.parents if parent.as_posix() not in (".", "/"))]
+
+
+def is_excluded(file: SourceFile | str, patterns: Iterable[str | Exclusion]) -> bool:
+    """True when the file, or a folder above it, matches one of the glob ``patterns``.
+
+    A plain string is relative to the report root (matched against the file's root-relative path); an
+    :class:`~analyzer.config.Exclusion` is relative to its own folder (the current folder for
+    ``--exclude``, the configuration file's folder for its ``exclude``), matched against the file's
+    absolute path. ``*`` also matches ``/`` (fnmatch), so ``modules/*`` and ``**/legacy/**`` both work; a
+    trailing ``/`` or ``/**`` means the folder and everything in it.
     """
-    path = PurePosixPath(display)
-    candidates = [display, *(parent.as_posix() for parent in path.parents if parent.as_posix() != ".")]
+    display = file if isinstance(file, str) else file.display
+    relative: list[str] | None = None
+    absolute: list[str] | None = None
     for pattern in patterns:
-        cleaned = pattern.strip().removeprefix("./")
-        while cleaned.endswith(("/**", "/")):
-            cleaned = cleaned.removesuffix("/**").removesuffix("/")
+        if isinstance(pattern, Exclusion) and not pattern.base:
+            pattern = pattern.pattern  # root-relative (a --config file outside the scanned root)
+        if isinstance(pattern, Exclusion):
+            if isinstance(file, str):
+                continue
+            cleaned = _folded(pattern.anchored())
+            if absolute is None:
+                absolute = _candidates(file.path.absolute().as_posix())
+            candidates = absolute
+        else:
+            cleaned = _folded(pattern)
+            if relative is None:
+                relative = _candidates(display)
+            candidates = relative
         if cleaned and any(fnmatchcase(candidate, cleaned) for candidate in candidates):
             return True
     return False
 
 
-def exclude(files: list[SourceFile], patterns: Iterable[str]) -> list[SourceFile]:
+def exclude(files: list[SourceFile], patterns: Iterable[str | Exclusion]) -> list[SourceFile]:
     patterns = tuple(patterns)
-    return [f for f in files if not is_excluded(f.display, patterns)] if patterns else files
+    return [f for f in files if not is_excluded(f, patterns)] if patterns else files
 
 
-def unused_exclusions(files: list[SourceFile], patterns: Iterable[str]) -> list[str]:
+def unused_exclusions(files: list[SourceFile], patterns: Iterable[str | Exclusion],
+                      root: Path | None = None) -> list[str]:
     """Notices for the ``exclude`` patterns that leave out none of ``files`` (the files before
     exclusion): a misspelt pattern that silently excludes nothing would check what the user meant to
     leave out, and one meant to be relative to another folder never matches."""
-    return [f"--exclude pattern {pattern!r} matches no scanned file (patterns are relative to the report root)"
-            for pattern in dict.fromkeys(patterns) if not any(is_excluded(f.display, (pattern,)) for f in files)]
+    notices = []
+    for pattern in dict.fromkeys(patterns):
+        if any(is_excluded(f, (pattern,)) for f in files):
+            continue
+        if not isinstance(pattern, Exclusion):
+            notices.append(f"--exclude pattern {pattern!r} matches no scanned file (patterns are relative to the "
+                           "report root)")
+        elif not pattern.config:
+            notices.append(f"--exclude pattern {pattern.pattern!r} matches no scanned file (patterns are relative "
+                           "to the current folder)")
+        else:
+            shown = pattern.config
+            if root is not None and shown.startswith(root.as_posix().rstrip("/") + "/"):
+                shown = shown[len(root.as_posix().rstrip("/")) + 1:]
+            where = ("relative to the folder of the file that sets them" if pattern.base else
+                     "relative to the report root, since the file is outside it")
+            notices.append(f"exclude pattern {pattern.pattern!r} of {shown} matches no scanned file (patterns are "
+                           f"{where})")
+    return notices
 
 
 def override_levels(findings: Iterable[Finding], rules: dict[str, RuleInfo],
@@ -70,11 +118,15 @@ def override_levels(findings: Iterable[Finding], rules: dict[str, RuleInfo],
 
 
 def suppress(findings: list[Finding], files: list[SourceFile], texts: suppressions.SourceTexts,
-             known: set[str], as_of: date, report_invalid: bool) -> tuple[list[Finding], list[Finding]]:
+             known: set[str], as_of: date, report_invalid: bool,
+             unused: list[Diagnostic] | None = None,
+             ran: Iterable[str] = ()) -> tuple[list[Finding], list[Finding]]:
     """(active findings plus FIAC903 ones when ``report_invalid``, suppressed findings).
 
     Directives are read from every scanned file (so FIAC903 covers them all) and from any other file a
-    finding points into (a module outside the scanned folder).
+    finding points into (a module outside the scanned folder). When ``unused`` is a list, the notes of
+    the directives in scanned files that name rules of ``ran`` which reported nothing where they
+    point (:func:`analyzer.suppressions.unused`) are appended to it.
     """
     languages: dict[str, str | None] = {f.display: f.language for f in files}
     absolute = {f.display: f.path for f in files}
@@ -91,9 +143,41 @@ def suppress(findings: list[Finding], files: list[SourceFile], texts: suppressio
         comments = front_end_of(language).comments(text, display)
         found.extend(suppressions.directives(comments, display, known, as_of))
     active, suppressed = suppressions.apply(findings, found)
+    ran = set(ran)
+    if unused is not None and ran:
+        unused.extend(suppressions.unused(found, findings, ran, {f.display for f in files}))
     if report_invalid:
         active.extend(suppressions.invalid_findings(found))
     return active, suppressed
+
+
+def evaluated_rules(selected: set[str], checked: set[str], skipped: Iterable[Finding], notices: Iterable[str],
+                    complete: bool, show_unknown: bool, regional: bool) -> set[str]:
+    """The rules of a scan that decided every case they met, so that a directive naming one of them and
+    covering none of its findings is unused. None when the scan is incomplete (a file not read or not
+    fully evaluated, input skipped, fleetiac's own code failing): what was not read may hold the finding.
+    Left out: rules not selected (``--select``/``--ignore``); rules that recorded an unknown decision
+    anywhere (FIAC902: the finding a directive waits for may be behind it); a rule skipped for a value
+    nested too deeply; FIAC416 without ``--aks-versions`` (it never fires); the access rules when they
+    had no operator to check; FIAC902 without ``--show-unknown``. ``checked``: the selected rules that
+    have a check of their own (the others the engine reports)."""
+    if not complete:
+        return set()
+    undecided = {f.message.split(" ", 1)[0] for f in skipped}
+    ran = (checked | ({"FIAC903"} & selected) | ({"FIAC902"} & selected if show_unknown else set())) - undecided
+    for notice in notices:
+        if notice.endswith("nested too deeply") and " was skipped: " in notice:
+            ran.discard(notice.split(" ", 1)[0])
+        if notice.startswith("the access rules had no operator to check"):
+            ran -= ACCESS_JOIN_RULES
+    if not regional:
+        ran.discard("FIAC416")
+    return ran
+
+
+ACCESS_JOIN_RULES = frozenset({"FIAC101", "FIAC102", "FIAC103", "FIAC104"})
+"""The rules that judge operators' join permissions (``policies/access.py``): with no operator they
+check nothing, and say so in a notice."""
 
 
 def hashes_for(findings: Iterable[Finding], texts: suppressions.SourceTexts) -> dict[tuple[str, int], str]:

@@ -20,6 +20,11 @@ FIAC901 (a file fleetiac could not read or parse) cannot be suppressed inline: n
 was checked, so a directive above broken code would hide the file and every finding it would have
 given. A directive naming it is a FIAC903 and suppresses nothing. Internal errors (failures of
 fleetiac's own code) are never findings, so no directive reaches them either.
+
+A valid directive that names a rule which ran and reported nothing on the lines it covers is *unused*
+(like ruff's RUF100): :func:`unused` says so, as a note, never as a finding (the catalog has no rule for
+it, and it must not fail a gate). A rule that did not run, or could not decide everything, does not
+make a directive unused: see :func:`unused`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from datetime import date
 from pathlib import Path
 
 from fleetiac.analyzer.frontends.base import CoveredComment
-from fleetiac.analyzer.model import Finding, Level, Location, Suppression
+from fleetiac.analyzer.model import Diagnostic, Finding, Level, Location, Suppression
 
 DIRECTIVE_RE = re.compile(r"fleetiac\s*:\s*ignore\b(?P<rest>.*)", re.S)
 RULE_ID_RE = re.compile(r"^[A-Z]+[0-9]+$")
@@ -140,6 +145,33 @@ def apply(findings: Iterable[Finding], found: Iterable[Directive]) -> tuple[list
             suppressed.append(replace(finding, suppression=Suppression(
                 match.reason, match.until.isoformat() if match.until else None, match.location)))
     return active, suppressed
+
+
+def unused(found: Iterable[Directive], findings: Iterable[Finding], ran: set[str],
+           paths: set[str] | None = None) -> list[Diagnostic]:
+    """A note for each valid directive naming rules of ``ran`` that reported no finding on the lines it
+    covers (``findings``: every finding before suppression). ``ran`` holds the rules that were run and
+    decided every case they met (the engine leaves out rules not selected, rules that skipped a
+    decision for an unknown value, and rules that lacked the input they need); only directives in
+    ``paths`` (the scanned files; None: all) are judged. A rule ID of the directive that is not in
+    ``ran`` is never called unused: it might suppress something in a scan that runs it."""
+    lines: dict[tuple[str, str], list[int]] = {}
+    for finding in findings:
+        lines.setdefault((finding.location.path, finding.rule_id), []).append(finding.location.line)
+    notes: list[Diagnostic] = []
+    for directive in found:
+        if not directive.valid or (paths is not None and directive.location.path not in paths):
+            continue
+        idle = [rule_id for rule_id in directive.rule_ids if rule_id in ran and not any(
+            directive.first_line <= line <= directive.last_line
+            for line in lines.get((directive.location.path, rule_id), ()))]
+        if not idle:
+            continue
+        named = ", ".join(idle)
+        what = "the directive" if len(idle) == len(directive.rule_ids) else f"{named} from the directive"
+        notes.append(Diagnostic(directive.location, f"unused suppression: {named} ran and reported nothing on "
+                                                    f"the lines this fleetiac:ignore covers; remove {what}"))
+    return sorted(notes, key=lambda d: (d.location.sort_key(), d.message))
 
 
 class SourceTexts:

@@ -153,12 +153,13 @@ def test_workers_end_with_their_parent_and_ctrl_c_exits_130(tmp_path: Path, sent
         assert returned == -sent
 
 
-def test_an_exclude_pattern_that_matches_nothing_is_a_notice(tmp_path: Path) -> None:
+def test_an_exclude_pattern_that_matches_nothing_is_a_notice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "infra").mkdir()
     (tmp_path / "infra" / "main.tf").write_text(member_tf())
+    monkeypatch.chdir(tmp_path)  # --exclude patterns are relative to the current folder
     result = run("scan", str(tmp_path), *ONLY, *AS_OF, "--format", "json", "--exclude", "infar/**",
                  "--exclude", "infra/legacy/**", "--exclude", "infra/main.tf")
     notices = json.loads(result.stdout)["notices"]
     assert [n for n in notices if n.startswith("--exclude")] == [
-        "--exclude pattern 'infar/**' matches no scanned file (patterns are relative to the report root)",
-        "--exclude pattern 'infra/legacy/**' matches no scanned file (patterns are relative to the report root)"]
+        "--exclude pattern 'infar/**' matches no scanned file (patterns are relative to the current folder)",
+        "--exclude pattern 'infra/legacy/**' matches no scanned file (patterns are relative to the current folder)"]

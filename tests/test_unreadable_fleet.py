@@ -76,3 +76,38 @@ def test_a_fleet_file_that_is_not_utf8_fails_the_default_gate(tmp_path: Path) ->
     [finding] = json.loads(result.stdout)["findings"]
     assert (finding["level"], finding["line"], finding["message"]) == (
         "error", 1, "file is not valid UTF-8; " + UNCHECKED + ", and it declares Fleet Manager resources")
+
+
+def _notification_levels(path: Path, *args: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(FIAC901 results, FIAC901 notifications) of the SARIF report, as (uri, level)."""
+    from tests.test_ci_sarif import _validate
+
+    result = CliRunner().invoke(main, ["scan", str(path), "--as-of", "2026-11-23", "--no-cache", "--workers", "1",
+                                       "--format", "sarif", *args])
+    log = json.loads(result.stdout)
+    _validate(log)
+    run = log["runs"][0]
+    uri = "physicalLocation"
+    results = [(r["locations"][0][uri]["artifactLocation"]["uri"], r["level"])
+               for r in run["results"] if r["ruleId"] == "FIAC901"]
+    notes = [(n["locations"][0][uri]["artifactLocation"]["uri"], n["level"])
+             for n in run["invocations"][0]["toolExecutionNotifications"] if n.get("descriptor") == {"id": "FIAC901"}]
+    return results, notes
+
+
+def test_the_sarif_notification_of_an_unread_file_has_the_level_of_its_fiac901(tmp_path: Path) -> None:
+    """An unread fleet file is a FIAC901 error: its notification says error too, not warning (it said
+    warning beside an error result); another unread file stays a warning."""
+    (tmp_path / "fleet.bicep").write_text(BROKEN_FLEET, encoding="utf-8")
+    (tmp_path / "other.bicep").write_text("var x = [1 2]\n", encoding="utf-8")
+    pairs = [("fleet.bicep", "error"), ("other.bicep", "warning")]
+    assert _notification_levels(tmp_path, "--select", "FIAC901") == (pairs, pairs)
+    # FIAC901 not selected: no result, and the notification keeps the level FIAC901 would give.
+    assert _notification_levels(tmp_path, "--select", "FIAC203") == ([], pairs)
+    # A level override moves both.
+    assert _notification_levels(tmp_path, "--select", "FIAC901", "--level", "FIAC901=error") == (
+        [("fleet.bicep", "error"), ("other.bicep", "error")], [("fleet.bicep", "error"), ("other.bicep", "error")])
+    (tmp_path / ".fleetiac.toml").write_text('unreadable-fleet-files = "warn"\n', encoding="utf-8")
+    warned = [("fleet.bicep", "warning"), ("other.bicep", "warning")]
+    assert _notification_levels(tmp_path, "--select", "FIAC901") == (warned, warned)
+    assert _notification_levels(tmp_path, "--select", "FIAC203") == ([], warned)

@@ -52,9 +52,18 @@ def internal_annotation(failure: Diagnostic) -> str:
     return f"::error {_properties(properties)}::{escape_data(workflow_text(failure.message))}"
 
 
+def unused_annotation(unused: Diagnostic) -> str:
+    """A ``fleetiac:ignore`` directive that silenced nothing, as a notice on its line."""
+    loc = unused.location
+    properties = [("file", loc.path), ("line", str(loc.line)), ("col", str(loc.column)),
+                  ("title", "fleetiac unused suppression")]
+    return f"::notice {_properties(properties)}::{escape_data(workflow_text(unused.message))}"
+
+
 def render(report: Report) -> str:
-    """One workflow command per internal error, then one per finding; an empty report is a single
-    newline-terminated empty text."""
+    """One workflow command per internal error, then one per finding, then a notice per unused
+    suppression; an empty report is a single newline-terminated empty text."""
     lines = [*(internal_annotation(failure) for failure in report.internal_errors),
-             *(annotation(finding) for finding in report.findings)]
+             *(annotation(finding) for finding in report.findings),
+             *(unused_annotation(unused) for unused in report.unused_suppressions)]
     return "".join(line + "\n" for line in lines) or "\n"

@@ -84,6 +84,8 @@ def document(report: Report) -> dict[str, Any]:
         },
         "findings": [_finding(report, finding) for finding in report.findings],
         "notices": list(report.notices),
+        "unused_suppressions": [{"message": d.message, "path": d.location.path, "line": d.location.line,
+                                 "column": d.location.column} for d in report.unused_suppressions],
         "suppressed": [_finding(report, finding) for finding in report.suppressed],
         "rules": [_rule(fired[rule_id]) for rule_id in sorted(fired)],
     }

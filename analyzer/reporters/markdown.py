@@ -27,6 +27,10 @@ COMMENT_LIMIT = 65_536
 (suppressed findings first), with a line saying how many."""
 
 
+UNUSED_LISTED = 20
+"""Unused suppressions listed by line in a comment; the rest are counted."""
+
+
 def render(report: Report) -> str:
     text = _render(report, len(report.findings), len(report.suppressed))
     if len(text) <= COMMENT_LIMIT:
@@ -62,6 +66,12 @@ def _render(report: Report, shown: int, shown_suppressed: int) -> str:
         lines.extend(["", f"**error:** {md_message(failure.message)}"])
     for notice in report.notices:
         lines.extend(["", f"> {md_message(notice)}"])
+    for unused in report.unused_suppressions[:UNUSED_LISTED]:
+        loc = unused.location
+        lines.extend(["", f"> {md_code(f'{loc.path}:{loc.line}')}: {md_message(unused.message)}"])
+    if len(report.unused_suppressions) > UNUSED_LISTED:
+        lines.extend(["", f"> {plural(len(report.unused_suppressions) - UNUSED_LISTED, 'more unused suppression')} "
+                          f"(the text and JSON reports list them all)"])
     if report.findings:
         per_rule = Counter(f.rule_id for f in report.findings)
         lines += ["", "| Rule | Name | Findings |", "|---|---|---:|"]

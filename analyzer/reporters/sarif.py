@@ -135,13 +135,47 @@ def _physical(loc: Location, root: str) -> dict[str, Any]:
     }
 
 
-def _notification(diagnostic: Diagnostic, root: str) -> dict[str, Any]:
-    """A file the analyzer could not read or parse, as the tool's own report about its run."""
+def _notification(diagnostic: Diagnostic, root: str, level: str) -> dict[str, Any]:
+    """A file the analyzer could not read or parse, as the tool's own report about its run, at the
+    level of its FIAC901 (:func:`_diagnostic_level`)."""
     return {
-        "level": "warning",
+        "level": level,
         "message": {"text": diagnostic.message},
         "locations": [_physical(diagnostic.location, root)],
         "descriptor": {"id": "FIAC901"},
+    }
+
+
+def _diagnostic_level(report: Report) -> Any:
+    """The level of each diagnostic's notification: that of its FIAC901 result (after ``--level`` and
+    ``levels``), else the level FIAC901 gives it when it is not selected (an unread file that declares
+    Fleet Manager resources: ``unreadable-fleet-files``, error by default; any other: warning), so a
+    notification never reads milder than the result it stands beside."""
+    results: dict[tuple[str, int, int], Level] = {}
+    for finding in report.findings:
+        if finding.rule_id == "FIAC901":
+            key = finding.location.sort_key()
+            level = Level(finding.level)
+            if key not in results or level.rank > results[key].rank:
+                results[key] = level
+
+    def level_of(diagnostic: Diagnostic) -> str:
+        level = results.get(diagnostic.location.sort_key())
+        if level is None:
+            level = Level(report.unread_fleet_level) if diagnostic.unread and diagnostic.declares_fleet \
+                else Level.WARNING
+        return level.value
+
+    return level_of
+
+
+def _unused_notification(unused: Diagnostic, root: str) -> dict[str, Any]:
+    """A ``fleetiac:ignore`` directive that silenced nothing: a note about the run, at the directive
+    (no rule of the catalog reports it, so no result and no ``descriptor``)."""
+    return {
+        "level": "note",
+        "message": {"text": sentence(unused.message)},
+        "locations": [_physical(unused.location, root)],
     }
 
 
@@ -254,6 +288,7 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
     # Instances of one resource with the same problem at the same place are one result.
     results = grouped(shown)
     index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
+    level_of = _diagnostic_level(report)
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -275,9 +310,12 @@ def document(report: Report, *, category: str = "", include_suppressed: bool = F
         "invocations": [{
             "executionSuccessful": not report.internal_errors,
             "toolExecutionNotifications": [*(_internal_notification(d, report.root) for d in report.internal_errors),
-                                           *(_notification(d, report.root) for d in report.diagnostics),
+                                           *(_notification(d, report.root, level_of(d))
+                                             for d in report.diagnostics),
                                            *({"level": "note", "message": {"text": notice}}
-                                             for notice in report.notices)],
+                                             for notice in report.notices),
+                                           *(_unused_notification(d, report.root)
+                                             for d in report.unused_suppressions)],
         }],
         "properties": {"asOf": report.as_of},
     }

@@ -250,6 +250,10 @@ def render(report: Report, *, color: bool = False, style: str = "full") -> str:
         gone = report.baseline.gone
         blocks.append(f"Baseline {line_text(report.baseline.path)}: {plural(report.baseline.matched, 'finding')} "
                       f"left out, {gone} {'entry' if gone == 1 else 'entries'} gone.")
+    if report.unused_suppressions and style != "quiet":
+        # Directives that silenced nothing (like ruff's RUF100): a note each, at the directive.
+        blocks.append("\n".join(paint(f"note: {line_text(d.location.path)}:{d.location.line}:{d.location.column}: "
+                                       f"{line_text(d.message)}", _DIM) for d in report.unused_suppressions))
     if report.notices and style != "quiet":
         # What the scan itself could not do (modules not fetched, version data past its horizon):
         # said once, above the summary, so a clean summary is never read as "everything was checked".
