@@ -14,8 +14,8 @@
   its ``entry`` is run from the repository's root without file names (``pass_filenames: false``).
 
 Installing fleetiac from a clone (``pip install``) needs its build backend and dependencies from PyPI,
-which a test machine may not reach: the install commands run for real only with
-``FLEETIAC_TEST_INSTALL=1``; otherwise those tests skip, saying so, and the pipeline tests put this
+which a test machine may not reach: the install commands run for real with
+``FLEETIAC_TEST_INSTALL=1``, and in CI (``CI`` set: it has the registries) unless that says ``0``; otherwise those tests skip, saying so, and the pipeline tests put this
 checkout's fleetiac where the install would have put it (``bin/fleetiac`` running this Python with
 this checkout on ``PYTHONPATH``) and run every other command as written.
 """
@@ -40,7 +40,7 @@ from tests.test_ci_sarif import _validate
 yaml = pytest.importorskip("yaml", reason="PyYAML reads the README's snippets and the action definition")
 
 AS_OF = "2026-11-23"
-INSTALL = os.environ.get("FLEETIAC_TEST_INSTALL") == "1"
+INSTALL = os.environ.get("FLEETIAC_TEST_INSTALL", "1" if os.environ.get("CI") else "0") == "1"
 NO_INSTALL = ("installing fleetiac from a clone needs its build backend (setuptools>=77) and dependencies from "
               "PyPI; set FLEETIAC_TEST_INSTALL=1 where pip can reach them (or a wheelhouse via PIP_FIND_LINKS)")
 
