@@ -7,7 +7,8 @@ jobs start empty and any other user can write to. With a cache folder configured
 fleetiac's user cache folder), both are compiled once into ``<cache>/grammars/`` and loaded from
 there (≈ 0.1 s). A compiled grammar is a pickle, so it is sealed with the cache folder's key like every
 other entry (:mod:`analyzer.storage`) and one that does not verify is compiled again, never loaded.
-Options are exactly the libraries' own, so the parse trees are the same (tests compare them).
+Options are the libraries' own, so the parse trees are the same (tests compare them), but for
+``propagate_positions``: the converters read positions from the tokens (:mod:`analyzer.frontends.spans`).
 Without a cache folder (``--no-cache``, or a folder that cannot be trusted), both grammars are
 built in memory with Lark's cache off: nothing is read from or written to any file.
 """
@@ -286,7 +287,7 @@ def hcl2_parser() -> Lark:
 
     # The grammar text is fixed by python-hcl2's version and this module's edits.
     edits = hashlib.sha256(repr((_HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()[:12]
-    options = {"parser": "lalr", "propagate_positions": True, "postlex": NewlinePostLexer()}
+    options = {"parser": "lalr", "propagate_positions": False, "postlex": NewlinePostLexer()}
     return _cached("hcl2", f"hcl2-{_version('python-hcl2')}-{edits}", build, options)
 
 
@@ -499,7 +500,7 @@ def bicep_parser() -> Lark:
     def build(**options: Any) -> Lark:
         return Lark(grammar=grammar, **options)
 
-    options = {"parser": "lalr", "propagate_positions": True, "regex": True, "keep_all_tokens": True}
+    options = {"parser": "lalr", "propagate_positions": False, "regex": True, "keep_all_tokens": True}
     # The name carries the grammar's digest: a grammar compiled before a rewrite is never loaded.
     name = f"pycep-{_version('pycep-parser')}-{hashlib.sha256(grammar.encode()).hexdigest()[:12]}"
     return _cached("bicep", name, build, options)
