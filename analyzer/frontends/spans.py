@@ -18,6 +18,7 @@ from typing import Any
 from lark import Token
 
 _FIRST, _LAST = 0, -1
+_NEAR = 4
 
 
 class Spans:
@@ -37,11 +38,26 @@ class Spans:
 
     def first(self, node: Any) -> Token | None:
         """The first token under ``node`` (a tree or a token); None when it holds none."""
-        return node if isinstance(node, Token) else self._edge(node, self._first, _FIRST)
+        return self._near(node, _FIRST) or self._edge(node, self._first, _FIRST)
 
     def last(self, node: Any) -> Token | None:
         """The last token under ``node``; None when it holds none."""
-        return node if isinstance(node, Token) else self._edge(node, self._last, _LAST)
+        return self._near(node, _LAST) or self._edge(node, self._last, _LAST)
+
+    @staticmethod
+    def _near(node: Any, at: int) -> Token | None:
+        """The edge token when it is at most :data:`_NEAR` levels down the edge children (most nodes:
+        nothing to remember); None when it is not found there."""
+        for _ in range(_NEAR):
+            if isinstance(node, Token):
+                return node
+            children = node.children
+            if not children:
+                return None
+            node = children[at]
+            if node is None:
+                return None
+        return node if isinstance(node, Token) else None
 
     @staticmethod
     def _edge(node: Any, memo: dict[int, tuple[Any, Token | None]], at: int) -> Token | None:

@@ -651,14 +651,11 @@ def _start(node: Tree) -> tuple[int, int]:
 def _expr(node: Tree | Token) -> Expr:
     if isinstance(node, Token):
         return Unsupported(_pos(node), str(node))
-    pos = _pos(node)
     kind = node.data
     children = _trees(node)
-    if kind == "expr_term":
-        tokens = [c for c in node.children if isinstance(c, Token)]
-        if tokens and tokens[0].type == "LPAR":
-            return _expr(children[0])
+    if kind == "expr_term":  # a term, or `(expression)`: the expression either way
         return _expr(children[0])
+    pos = _pos(node)
     if kind == "identifier":
         return Name(pos, str(node.children[0]))
     if kind == "literal_value":
