@@ -106,15 +106,125 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     _parsers[short] = parser
     if (short, folder) not in _done:
         _done.add((short, folder))  # tried once: an unwritable folder only costs speed
-        if not _writable:
-            return parser
-        try:
-            buffer = io.BytesIO()
-            parser.save(buffer, set(LOAD_OPTIONS))
-            atomic_write(final, seal(key, label, buffer.getvalue()))
-        except (OSError, TypeError, AttributeError):
-            pass
+        if _writable:
+            try:
+                buffer = io.BytesIO()
+                parser.save(buffer, set(LOAD_OPTIONS))
+                atomic_write(final, seal(key, label, buffer.getvalue()))
+            except (OSError, TypeError, AttributeError):
+                pass
+    _compiled_lexer(parser, final.with_suffix(".lexer"), key)
     return parser
+
+
+def _lexers(parser: Lark) -> list[Any]:
+    """The basic lexers of ``parser``'s contextual lexer (one per set of terminals a parser state
+    accepts, and the root one); empty for a Lark laid out otherwise."""
+    lexer = getattr(parser.parser, "lexer", None)
+    lexer = getattr(lexer, "lexer", lexer)  # behind the post-lexer
+    found = {id(basic): basic for basic in getattr(lexer, "lexers", {}).values()}
+    root = getattr(lexer, "root_lexer", None)
+    if root is not None:
+        found[id(root)] = root
+    return [basic for basic in found.values() if hasattr(basic, "re") and getattr(basic, "_scanner", 0) is None]
+
+
+def _compiled_lexer(parser: Lark, path: Path, key: bytes) -> None:
+    """Give ``parser``'s lexers their regular expressions already compiled (the compiled code of
+    Python's ``re``, saved in ``path``, sealed like the grammar). A loaded grammar's lexers compile
+    them again in each process, on first use: python-hcl2's identifier classes (all of Unicode's
+    letters) in each of its dozens of state scanners, ≈ 0.2 s of CPU, most of the start-up of a scan
+    of one file. The code is exactly what ``re`` compiles (checked when it is saved: compiled
+    patterns compare equal only when their code does). Lexers of another regex module (pycep's
+    grammar uses ``regex``), a missing or unverified file, another Python: compiled as before."""
+    import re
+
+    from analyzer.storage import atomic_write, read_entry, seal, unseal
+
+    try:
+        import _sre  # type: ignore[import-not-found]  # CPython's regex engine
+        import marshal
+    except ImportError:  # not CPython
+        return
+    lexers = [basic for basic in _lexers(parser) if basic.re is re]
+    if not lexers:
+        return
+    label = _MAGIC + f"{path.name} sre{_sre.MAGIC} {sys.version}".encode()
+    saved: dict[tuple[str, int], tuple[Any, ...]] | None = None
+    try:
+        payload = unseal(key, label, read_entry(path))
+        if payload is not None:  # anything else is never read
+            saved = marshal.loads(payload)
+    except (OSError, EOFError, ValueError, TypeError):
+        saved = None
+    if saved is None and _writable:  # compile every scanner now, once, and save their code
+        recorder = _Precompiled({})
+        for basic in lexers:
+            basic.re = recorder
+        try:
+            for basic in lexers:
+                _ = basic.scanner
+            saved = recorder.codes()
+            atomic_write(path, seal(key, label, marshal.dumps(saved)))
+        except (OSError, ValueError, TypeError, AttributeError, AssertionError):
+            pass
+        return
+    if isinstance(saved, dict):
+        shim = _Precompiled(saved)
+        for basic in lexers:
+            basic.re = shim
+
+
+class _Precompiled:
+    """Stands in for the ``re`` module in a lexer (Lark calls only its ``compile`` and ``match``): a
+    pattern whose code was saved is built from that code, any other one is compiled by ``re``."""
+
+    def __init__(self, saved: dict[tuple[str, int], tuple[Any, ...]]) -> None:
+        import re
+
+        self.error = re.error
+        self._saved = saved
+        self._made: dict[tuple[str, int], Any] = {}
+
+    def compile(self, pattern: str, flags: int = 0) -> Any:
+        import re
+
+        made = self._made.get((pattern, flags))
+        if made is None:
+            code = self._saved.get((pattern, flags))
+            try:
+                import _sre
+
+                made = _sre.compile(pattern, *code) if code is not None else None
+            except Exception:  # code this Python does not take: compiled as usual
+                made = None
+            if made is None:
+                made = re.compile(pattern, flags)
+            self._made[(pattern, flags)] = made
+        return made
+
+    def match(self, pattern: str, string: str, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).match(string)
+
+    def codes(self) -> dict[tuple[str, int], tuple[Any, ...]]:
+        """The compiled code of every pattern compiled so far, as ``_sre.compile`` takes it after the
+        pattern, each checked to build a pattern equal to the one ``re`` compiles."""
+        import _sre
+        import re
+        from re import _compiler, _parser  # type: ignore[attr-defined]
+
+        out: dict[tuple[str, int], tuple[Any, ...]] = {}
+        for pattern, flags in self._made:
+            parsed = _parser.parse(pattern, flags)
+            groups = parsed.state.groupdict
+            index: list[str | None] = [None] * parsed.state.groups
+            for group, at in groups.items():
+                index[at] = group
+            code = (int(flags | parsed.state.flags), [int(c) for c in _compiler._code(parsed, flags)],
+                    parsed.state.groups - 1, dict(groups), tuple(index))
+            if _sre.compile(pattern, *code) == re.compile(pattern, flags):
+                out[(pattern, flags)] = code
+        return out
 
 
 # HashiCorp's HCL (hclsyntax, which Terraform uses) is the reference; python-hcl2's grammar differs

@@ -1,11 +1,14 @@
-"""Positions read from tokens (analyzer.frontends.spans) are Lark's propagated positions."""
+"""Positions read from tokens (analyzer.frontends.spans) are Lark's propagated positions, and the
+lexers' precompiled regular expressions are the ones ``re`` compiles."""
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lark import Lark, Token, Tree
 
 from analyzer.frontends import grammars
@@ -100,3 +103,18 @@ def test_empty_nodes_and_placeholders_are_skipped() -> None:
     node = Tree("r", [None, Tree("empty", []), Tree("a", [Tree("b", [None]), token]), Tree("empty", [])])
     assert Spans().first(node) is token and Spans().last(node) is token
     assert Spans().first(Tree("empty", [Tree("e", [])])) is None
+
+
+def test_precompiled_lexer_patterns_are_those_re_compiles() -> None:
+    pytest.importorskip("_sre")
+    recorder = grammars._Precompiled({})
+    patterns = [(r"(?P<NAME>[a-zA-Zé_][\w-]*)|(?P<EQ>[ \t]*=(?!=|>))", 0), (r"\d+(?:\.\d+)?", re.IGNORECASE)]
+    for pattern, flags in patterns:
+        recorder.compile(pattern, flags)
+    codes = recorder.codes()
+    assert set(codes) == set(patterns)
+    loaded = grammars._Precompiled(codes)
+    for pattern, flags in patterns:
+        assert loaded.compile(pattern, flags) == re.compile(pattern, flags)
+    assert loaded.match(r"\d+(?:\.\d+)?", "12.5x", re.IGNORECASE).group(0) == "12.5"
+    assert loaded.compile("[b-c]+").pattern == "[b-c]+"  # not saved: compiled by re
