@@ -87,7 +87,7 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     key = secret_or_none(folder.parent) if folder is not None else None
     if folder is None or key is None:  # no folder, or one that cannot be trusted: in memory only
         if parser is None:
-            parser = _parsers[short] = build(cache=False, **options)
+            parser = _parsers[short] = _reloaded(build(cache=False, **options), options)
         _done.add((short, folder))
         return parser
     final = folder / f"{name}-lark{_version('lark')}-py{sys.version_info[0]}.{sys.version_info[1]}.cache"
@@ -115,6 +115,22 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
                 pass
     _compiled_lexer(parser, final.with_suffix(".lexer"), key)
     return parser
+
+
+def _reloaded(parser: Lark, options: dict[str, Any]) -> Lark:
+    """``parser`` saved and loaded again in memory, as a parser from the folder is: Lark names a
+    built parser's rules with the grammar's tokens (a ``str`` subclass whose ``__eq__`` is Python
+    code), which its LALR loop and the converters then compare at every node (a tenth of an HCL
+    parse); a loaded one has plain strings. The same grammar, so the same trees."""
+    from lark import Lark
+
+    try:
+        buffer = io.BytesIO()
+        parser.save(buffer, set(LOAD_OPTIONS))
+        buffer.seek(0)
+        return Lark.__new__(Lark)._load(buffer, **{k: v for k, v in options.items() if k in LOAD_OPTIONS})
+    except Exception:  # a Lark that cannot: the built one serves
+        return parser
 
 
 def _lexers(parser: Lark) -> list[Any]:
