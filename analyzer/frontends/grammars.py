@@ -182,7 +182,7 @@ def _compiled_lexer(parser: Lark, path: Path, key: bytes) -> None:
                 _ = basic.scanner
             saved = recorder.codes()
             atomic_write(path, seal(key, label, marshal.dumps(saved)))
-        except (OSError, ValueError, TypeError, AttributeError, AssertionError):
+        except (OSError, ValueError, TypeError, AttributeError, AssertionError, ImportError):
             pass
         return
     if isinstance(saved, dict):
@@ -231,15 +231,18 @@ class _Precompiled:
 
         out: dict[tuple[str, int], tuple[Any, ...]] = {}
         for pattern, flags in self._made:
-            parsed = _parser.parse(pattern, flags)
-            groups = parsed.state.groupdict
-            index: list[str | None] = [None] * parsed.state.groups
-            for group, at in groups.items():
-                index[at] = group
-            code = (int(flags | parsed.state.flags), [int(c) for c in _compiler._code(parsed, flags)],
-                    parsed.state.groups - 1, dict(groups), tuple(index))
-            if _sre.compile(pattern, *code) == re.compile(pattern, flags):
-                out[(pattern, flags)] = code
+            try:
+                parsed = _parser.parse(pattern, flags)
+                groups = parsed.state.groupdict
+                index: list[str | None] = [None] * parsed.state.groups
+                for group, at in groups.items():
+                    index[at] = group
+                code = (int(flags | parsed.state.flags), [int(c) for c in _compiler._code(parsed, flags)],
+                        parsed.state.groups - 1, dict(groups), tuple(index))
+                if _sre.compile(pattern, *code) == re.compile(pattern, flags):
+                    out[(pattern, flags)] = code
+            except Exception:  # a Python whose re is laid out otherwise: this one is compiled each time
+                continue
         return out
 
 
