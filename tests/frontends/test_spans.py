@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from lark import Lark, Token, Tree
 
-from analyzer.frontends import grammars
-from analyzer.frontends.bicep.syntax import prepare
-from analyzer.frontends.spans import Spans
+from fleetiac.analyzer.frontends import grammars
+from fleetiac.analyzer.frontends.bicep.syntax import prepare
+from fleetiac.analyzer.frontends.spans import Spans
 
 ROOT = Path(__file__).resolve().parents[2]
 
