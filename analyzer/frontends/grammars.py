@@ -7,7 +7,8 @@ jobs start empty and any other user can write to. With a cache folder configured
 fleetiac's user cache folder), both are compiled once into ``<cache>/grammars/`` and loaded from
 there (≈ 0.1 s). A compiled grammar is a pickle, so it is sealed with the cache folder's key like every
 other entry (:mod:`analyzer.storage`) and one that does not verify is compiled again, never loaded.
-Options are exactly the libraries' own, so the parse trees are the same (tests compare them).
+Options are the libraries' own, so the parse trees are the same (tests compare them), but for
+``propagate_positions``: the converters read positions from the tokens (:mod:`analyzer.frontends.spans`).
 Without a cache folder (``--no-cache``, or a folder that cannot be trusted), both grammars are
 built in memory with Lark's cache off: nothing is read from or written to any file.
 """
@@ -86,7 +87,7 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     key = secret_or_none(folder.parent) if folder is not None else None
     if folder is None or key is None:  # no folder, or one that cannot be trusted: in memory only
         if parser is None:
-            parser = _parsers[short] = build(cache=False, **options)
+            parser = _parsers[short] = _reloaded(build(cache=False, **options), options)
         _done.add((short, folder))
         return parser
     final = folder / f"{name}-lark{_version('lark')}-py{sys.version_info[0]}.{sys.version_info[1]}.cache"
@@ -105,15 +106,144 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     _parsers[short] = parser
     if (short, folder) not in _done:
         _done.add((short, folder))  # tried once: an unwritable folder only costs speed
-        if not _writable:
-            return parser
-        try:
-            buffer = io.BytesIO()
-            parser.save(buffer, set(LOAD_OPTIONS))
-            atomic_write(final, seal(key, label, buffer.getvalue()))
-        except (OSError, TypeError, AttributeError):
-            pass
+        if _writable:
+            try:
+                buffer = io.BytesIO()
+                parser.save(buffer, set(LOAD_OPTIONS))
+                atomic_write(final, seal(key, label, buffer.getvalue()))
+            except (OSError, TypeError, AttributeError):
+                pass
+    _compiled_lexer(parser, final.with_suffix(".lexer"), key)
     return parser
+
+
+def _reloaded(parser: Lark, options: dict[str, Any]) -> Lark:
+    """``parser`` saved and loaded again in memory, as a parser from the folder is: Lark names a
+    built parser's rules with the grammar's tokens (a ``str`` subclass whose ``__eq__`` is Python
+    code), which its LALR loop and the converters then compare at every node (a tenth of an HCL
+    parse); a loaded one has plain strings. The same grammar, so the same trees."""
+    from lark import Lark
+
+    try:
+        buffer = io.BytesIO()
+        parser.save(buffer, set(LOAD_OPTIONS))
+        buffer.seek(0)
+        return Lark.__new__(Lark)._load(buffer, **{k: v for k, v in options.items() if k in LOAD_OPTIONS})
+    except Exception:  # a Lark that cannot: the built one serves
+        return parser
+
+
+def _lexers(parser: Lark) -> list[Any]:
+    """The basic lexers of ``parser``'s contextual lexer (one per set of terminals a parser state
+    accepts, and the root one); empty for a Lark laid out otherwise."""
+    lexer = getattr(parser.parser, "lexer", None)
+    lexer = getattr(lexer, "lexer", lexer)  # behind the post-lexer
+    found = {id(basic): basic for basic in getattr(lexer, "lexers", {}).values()}
+    root = getattr(lexer, "root_lexer", None)
+    if root is not None:
+        found[id(root)] = root
+    return [basic for basic in found.values() if hasattr(basic, "re") and getattr(basic, "_scanner", 0) is None]
+
+
+def _compiled_lexer(parser: Lark, path: Path, key: bytes) -> None:
+    """Give ``parser``'s lexers their regular expressions already compiled (the compiled code of
+    Python's ``re``, saved in ``path``, sealed like the grammar). A loaded grammar's lexers compile
+    them again in each process, on first use: python-hcl2's identifier classes (all of Unicode's
+    letters) in each of its dozens of state scanners, ≈ 0.2 s of CPU, most of the start-up of a scan
+    of one file. The code is exactly what ``re`` compiles (checked when it is saved: compiled
+    patterns compare equal only when their code does). Lexers of another regex module (pycep's
+    grammar uses ``regex``), a missing or unverified file, another Python: compiled as before."""
+    import re
+
+    from fleetiac.analyzer.storage import atomic_write, read_entry, seal, unseal
+
+    try:
+        import _sre  # type: ignore[import-not-found]  # CPython's regex engine
+        import marshal
+    except ImportError:  # not CPython
+        return
+    lexers = [basic for basic in _lexers(parser) if basic.re is re]
+    if not lexers:
+        return
+    label = _MAGIC + f"{path.name} sre{_sre.MAGIC} {sys.version}".encode()
+    saved: dict[tuple[str, int], tuple[Any, ...]] | None = None
+    try:
+        payload = unseal(key, label, read_entry(path))
+        if payload is not None:  # anything else is never read
+            saved = marshal.loads(payload)
+    except (OSError, EOFError, ValueError, TypeError):
+        saved = None
+    if saved is None and _writable:  # compile every scanner now, once, and save their code
+        recorder = _Precompiled({})
+        for basic in lexers:
+            basic.re = recorder
+        try:
+            for basic in lexers:
+                _ = basic.scanner
+            saved = recorder.codes()
+            atomic_write(path, seal(key, label, marshal.dumps(saved)))
+        except (OSError, ValueError, TypeError, AttributeError, AssertionError, ImportError):
+            pass
+        return
+    if isinstance(saved, dict):
+        shim = _Precompiled(saved)
+        for basic in lexers:
+            basic.re = shim
+
+
+class _Precompiled:
+    """Stands in for the ``re`` module in a lexer (Lark calls only its ``compile`` and ``match``): a
+    pattern whose code was saved is built from that code, any other one is compiled by ``re``."""
+
+    def __init__(self, saved: dict[tuple[str, int], tuple[Any, ...]]) -> None:
+        import re
+
+        self.error = re.error
+        self._saved = saved
+        self._made: dict[tuple[str, int], Any] = {}
+
+    def compile(self, pattern: str, flags: int = 0) -> Any:
+        import re
+
+        made = self._made.get((pattern, flags))
+        if made is None:
+            code = self._saved.get((pattern, flags))
+            try:
+                import _sre
+
+                made = _sre.compile(pattern, *code) if code is not None else None
+            except Exception:  # code this Python does not take: compiled as usual
+                made = None
+            if made is None:
+                made = re.compile(pattern, flags)
+            self._made[(pattern, flags)] = made
+        return made
+
+    def match(self, pattern: str, string: str, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).match(string)
+
+    def codes(self) -> dict[tuple[str, int], tuple[Any, ...]]:
+        """The compiled code of every pattern compiled so far, as ``_sre.compile`` takes it after the
+        pattern, each checked to build a pattern equal to the one ``re`` compiles."""
+        import _sre
+        import re
+        from re import _compiler, _parser  # type: ignore[attr-defined]
+
+        out: dict[tuple[str, int], tuple[Any, ...]] = {}
+        for pattern, flags in self._made:
+            try:
+                parsed = _parser.parse(pattern, flags)
+                groups = parsed.state.groupdict
+                index: list[str | None] = [None] * parsed.state.groups
+                for group, at in groups.items():
+                    index[at] = group
+                code = (int(flags | parsed.state.flags), [int(c) for c in _compiler._code(parsed, flags)],
+                        parsed.state.groups - 1, dict(groups), tuple(index))
+                if _sre.compile(pattern, *code) == re.compile(pattern, flags):
+                    out[(pattern, flags)] = code
+            except Exception:  # a Python whose re is laid out otherwise: this one is compiled each time
+                continue
+        return out
 
 
 # HashiCorp's HCL (hclsyntax, which Terraform uses) is the reference; python-hcl2's grammar differs
@@ -286,7 +416,7 @@ def hcl2_parser() -> Lark:
 
     # The grammar text is fixed by python-hcl2's version and this module's edits.
     edits = hashlib.sha256(repr((_HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()[:12]
-    options = {"parser": "lalr", "propagate_positions": True, "postlex": NewlinePostLexer()}
+    options = {"parser": "lalr", "propagate_positions": False, "postlex": NewlinePostLexer()}
     return _cached("hcl2", f"hcl2-{_version('python-hcl2')}-{edits}", build, options)
 
 
@@ -499,7 +629,7 @@ def bicep_parser() -> Lark:
     def build(**options: Any) -> Lark:
         return Lark(grammar=grammar, **options)
 
-    options = {"parser": "lalr", "propagate_positions": True, "regex": True, "keep_all_tokens": True}
+    options = {"parser": "lalr", "propagate_positions": False, "regex": True, "keep_all_tokens": True}
     # The name carries the grammar's digest: a grammar compiled before a rewrite is never loaded.
     name = f"pycep-{_version('pycep-parser')}-{hashlib.sha256(grammar.encode()).hexdigest()[:12]}"
     return _cached("bicep", name, build, options)

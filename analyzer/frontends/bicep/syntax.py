@@ -51,6 +51,7 @@ from fleetiac.analyzer.frontends.bicep.ast import (
     Ternary,
     Unary,
 )
+from fleetiac.analyzer.frontends.spans import Spans
 from fleetiac.analyzer.model import Diagnostic, Location
 
 
@@ -315,17 +316,19 @@ class _Converter:
         self.starts = _line_starts(text) if prepared is None or prepared.count("\n") != text.count("\n") else None
         self.line_off = line_off
         self.col_off = col_off
+        self.spans = Spans()
+        """Each node's first and last token (the parser does not propagate positions)."""
         self.header: dict[str, tuple[str | None, int]] = {}
 
     # -- positions ---------------------------------------------------------------------------------
     def pos(self, node: Tree | Token) -> tuple[int, int]:
-        if self.starts is None and isinstance(node, Token):
-            line, col = node.line or 1, node.column or 1
-        elif self.starts is None and isinstance(node, Tree):
-            line, col = node.meta.line, node.meta.column
+        first = node if isinstance(node, Token) else self.spans.first(node)
+        if first is None:  # a node without tokens: where Lark's positions would be missing
+            raise AttributeError("a syntax node without tokens has no position")
+        if self.starts is None:
+            line, col = first.line or 1, first.column or 1  # the lexer's, from 1
         else:  # from the offset: the parser read the prepared text, whose lines are not all the file's
-            offset = node.start_pos if isinstance(node, Token) else node.meta.start_pos
-            line, col = _line_col(self.starts or [0], offset or 0)
+            line, col = _line_col(self.starts or [0], first.start_pos or 0)
         if self.line_off == 0 and self.col_off == 0:
             return line, col
         if line == 1:
@@ -333,7 +336,10 @@ class _Converter:
         return self.line_off + line - 1, col
 
     def source(self, node: Tree) -> str:
-        return " ".join(self.text[node.meta.start_pos: node.meta.end_pos].split())
+        first, last = self.spans.first(node), self.spans.last(node)
+        if first is None or last is None:
+            raise AttributeError("a syntax node without tokens has no source text")
+        return " ".join(self.text[first.start_pos: last.end_pos].split())
 
     # -- declarations ------------------------------------------------------------------------------
     def declaration(self, node: Tree, parsed: ParsedBicep) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 from lark import Token, Tree
 
+from fleetiac.analyzer.frontends.spans import Spans
+
 # ---------------------------------------------------------------------------------------------
 # The plain tree
 
@@ -170,14 +172,21 @@ class SyntaxProblem(Exception):
 # Conversion from the raw Lark tree
 
 
+_SPANS = Spans()
+"""The tokens that start and end the nodes of the tree being converted (the parser does not
+propagate positions: :mod:`analyzer.frontends.spans`); emptied after each file."""
+
+
 def _pos(node: Tree | Token) -> Pos:
     if isinstance(node, Token):
         return Pos(node.line or 1, node.column or 1, node.end_line or node.line or 1,
                    node.end_column or node.column or 1)
-    meta = node.meta
-    if getattr(meta, "empty", True):
+    first = _SPANS.first(node)
+    if first is None:  # a node without tokens (an empty body)
         return Pos(1, 1, 1, 1)
-    return Pos(meta.line, meta.column, meta.end_line, meta.end_column)
+    last = _SPANS.last(node)
+    assert last is not None  # a node with a first token has a last one
+    return Pos(first.line, first.column, last.end_line, last.end_column)  # type: ignore[arg-type]  # set by the lexer
 
 
 def _trees(node: Tree) -> list[Tree]:
@@ -202,7 +211,10 @@ def _unquote_label(node: Tree | Token) -> str:
 
 def convert(tree: Tree, display: str) -> ParsedFile:
     problems: list[tuple[Pos, str]] = []
-    attributes, blocks = _body(tree.children[0], problems)
+    try:
+        attributes, blocks = _body(tree.children[0], problems)
+    finally:
+        _SPANS.clear()
     return ParsedFile(display, blocks, attributes, tuple(problems))
 
 
@@ -639,14 +651,11 @@ def _start(node: Tree) -> tuple[int, int]:
 def _expr(node: Tree | Token) -> Expr:
     if isinstance(node, Token):
         return Unsupported(_pos(node), str(node))
-    pos = _pos(node)
     kind = node.data
     children = _trees(node)
-    if kind == "expr_term":
-        tokens = [c for c in node.children if isinstance(c, Token)]
-        if tokens and tokens[0].type == "LPAR":
-            return _expr(children[0])
+    if kind == "expr_term":  # a term, or `(expression)`: the expression either way
         return _expr(children[0])
+    pos = _pos(node)
     if kind == "identifier":
         return Name(pos, str(node.children[0]))
     if kind == "literal_value":
