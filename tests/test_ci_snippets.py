@@ -15,9 +15,10 @@
 
 Installing fleetiac from a clone (``pip install``) needs its build backend and dependencies from PyPI,
 which a test machine may not reach: the install commands run for real with
-``FLEETIAC_TEST_INSTALL=1``, and in CI (``CI`` set: it has the registries) unless that says ``0``; otherwise those tests skip, saying so, and the pipeline tests put this
-checkout's fleetiac where the install would have put it (``bin/fleetiac`` running this Python with
-this checkout on ``PYTHONPATH``) and run every other command as written.
+``FLEETIAC_TEST_INSTALL=1``, and in CI (``CI`` set: it has the registries) unless that says ``0``;
+otherwise those tests skip, saying so, and the pipeline tests put this checkout's fleetiac where the
+install would have put it (``bin/fleetiac`` running this Python with this checkout on ``PYTHONPATH``)
+and run every other command as written.
 """
 
 from __future__ import annotations
