@@ -177,7 +177,10 @@ def _cluster(flavor: str) -> Callable[[_Builder], None]:
             b.take("support_plan", "support_plan")
             b.take("sku_tier", "sku_tier")
             b.take("location", "location")
-            b.take("auto_upgrade_channel", "automatic_upgrade_channel")
+            if b.take("auto_upgrade_channel", "automatic_upgrade_channel") is None:
+                # azurerm 3.x spelt it automatic_channel_upgrade (renamed in 4.0); fleets and fleet
+                # members exist in 3.x, and many repositories still pin it.
+                b.take("auto_upgrade_channel", "automatic_channel_upgrade")
             b.take("node_os_upgrade_channel", "node_os_upgrade_channel")
             pool = b.first("default_node_pool")
             if pool is not None:
