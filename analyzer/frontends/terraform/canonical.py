@@ -178,10 +178,12 @@ def _cluster(flavor: str) -> Callable[[_Builder], None]:
             b.take("sku_tier", "sku_tier")
             b.take("location", "location")
             if b.take("auto_upgrade_channel", "automatic_upgrade_channel") is None:
-                # azurerm 3.x spelt it automatic_channel_upgrade (renamed in 4.0); fleets and fleet
-                # members exist in 3.x, and many repositories still pin it.
+                # azurerm 3.x spelt it automatic_channel_upgrade (renamed in 4.0, as was
+                # node_os_channel_upgrade); fleets and fleet members exist in 3.x, and many
+                # repositories still pin it.
                 b.take("auto_upgrade_channel", "automatic_channel_upgrade")
-            b.take("node_os_upgrade_channel", "node_os_upgrade_channel")
+            if b.take("node_os_upgrade_channel", "node_os_upgrade_channel") is None:
+                b.take("node_os_upgrade_channel", "node_os_channel_upgrade")  # azurerm 3.x's name
             pool = b.first("default_node_pool")
             if pool is not None:
                 b.take("default_pool_version", "orchestrator_version", pool)
