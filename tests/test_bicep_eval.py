@@ -533,11 +533,10 @@ def evaluate(tmp_path: Path, text: str, name: str = "x", budget: Budget | None =
 
 
 def call_value(tmp_path: Path, preamble: str, function: str, *args: str) -> Any:
-    """``function(args...)``, where an argument with ``=>`` is a lambda (as the syntax tree keeps one
-    whose form today's grammar does not take yet, e.g. two parameters)."""
+    """``function(args...)``, each argument an expression (a lambda too: ``(w, i) => ...``)."""
     parsed = parse_file(preamble or "var unused = 0\n", "main.bicep")
     assert isinstance(parsed, ParsedBicep), parsed
-    nodes = tuple(A.Opaque(1, 1, a) if "=>" in a else parse_expression(a, 1, 1) for a in args)
+    nodes = tuple(parse_expression(a, 1, 1) for a in args)
     ctx = UnitContext(files={"main.bicep": parsed}, reader=ContentReader(tmp_path))
     instance = Instance(ctx, parsed, {}, "main.bicep#", "", RG_NAME, SUBSCRIPTION_ID)
     return instance.eval(A.Call(1, 1, function, nodes), {})

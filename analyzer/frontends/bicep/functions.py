@@ -7,8 +7,8 @@ import ipaddress
 import json
 import posixpath
 import re
-from dataclasses import dataclass, fields, is_dataclass, replace
-from functools import cmp_to_key, lru_cache
+from dataclasses import dataclass
+from functools import cmp_to_key
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
@@ -182,55 +182,14 @@ class Lambda:
     body: A.Expr
 
 
-_LAMBDA_HEAD = re.compile(r"\s*(?:\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)|([A-Za-z_]\w*))\s*=>")
-
-
 def lambda_of(node: A.Expr) -> Lambda | None:
-    """The lambda an argument is (``x => ...``, ``(acc, x, i) => ...``), or None."""
+    """The lambda an argument is (``x => ...``, ``(acc, x, i) => ...``, ``() => ...``: the syntax tree's
+    lambda node), or None."""
     params = getattr(node, "params", None)
     body = getattr(node, "body", None)
     if isinstance(params, tuple) and body is not None and not isinstance(node, (A.For, A.IfBody)):
-        return Lambda(tuple(str(p) for p in params), body)  # a lambda node of the syntax tree
-    if not isinstance(node, A.Opaque):
-        return None
-    return _parse_lambda(node.text, node.line, node.col)
-
-
-@lru_cache(maxsize=1024)
-def _parse_lambda(text: str, line: int, col: int) -> Lambda | None:
-    """A lambda the syntax tree keeps as its source text. That text has its runs of white space
-    made one space, so what it says about positions and about white space in its strings is not
-    what the file says: every node of the body is placed at the lambda itself, and a string with
-    white space in it is unknown."""
-    m = _LAMBDA_HEAD.match(text)
-    if m is None:
-        return None
-    names = m.group(1) if m.group(1) is not None else m.group(2) or ""
-    params = tuple(p.strip() for p in names.split(",") if p.strip())
-    from fleetiac.analyzer.frontends.bicep.syntax import parse_expression
-
-    try:
-        body = parse_expression(text[m.end():], line, col)
-    except Exception:  # text the grammar accepted as a lambda but the expression parser does not
-        return None
-    return Lambda(params, _placed(body, line, col))
-
-
-def _placed(node: Any, line: int, col: int) -> Any:
-    """``node`` with every position at ``line``:``col``, and strings holding white space unknown."""
-    if isinstance(node, tuple):
-        return tuple(_placed(n, line, col) for n in node)
-    if not is_dataclass(node) or isinstance(node, type):
-        return node
-    if isinstance(node, A.Lit) and isinstance(node.value, str) and re.search(r"\s", node.value):
-        return A.Opaque(line, col, render(node))
-    if isinstance(node, A.Interp) and any(isinstance(p, str) and re.search(r"\s", p) for p in node.parts):
-        return A.Opaque(line, col, render(node))
-    changes = {f.name: _placed(getattr(node, f.name), line, col) for f in fields(node)
-               if f.name not in ("line", "col")}
-    if any(f.name == "line" for f in fields(node)):
-        changes.update(line=line, col=col)
-    return replace(node, **changes)
+        return Lambda(tuple(str(p) for p in params), body)
+    return None
 
 
 def _apply(inst: Instance, fn: Lambda, values: list[Any], env: dict[str, Any]) -> Any:
