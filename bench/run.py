@@ -20,7 +20,10 @@ Every figure comes from child processes running the installed command, as a user
   tree, scanned cold once per round (median);
 - a cold scan (``--no-cache``) of an ARM JSON tree with as many template and parameter files as the
   Terraform tree has ``.tf`` files (beside JSON files of other tools, which discovery passes over);
-- Checkov on the same tree, when ``make bench-compare`` has installed it into ``.bench-venv``.
+- ``--compare`` (``make bench-compare``, which installs Checkov into ``.bench-venv``) measures only
+  Checkov against fleetiac's cold scan on trees of 500 and 2,000 files (scaled by ``BENCH_SCALE``),
+  both in the same run, in interleaved rounds (``BENCH_COMPARE_RUNS``, 3 by default), with the
+  peak memory of each; it writes ``bench/results-compare.json``.
 
 Figures go to stdout and ``bench/results.json``. ``BENCH_SCALE`` (default 1) shrinks or grows the
 tree: 0.25 gives 250 Terraform and 75 Bicep files. Benchmarks are not tests: nothing here passes or
@@ -106,6 +109,7 @@ print(json.dumps({"files": report.files_scanned, "stages": stages}))
 """
 
 STAGES = ("parse", "evaluate", "rules", "report")
+SCALING_FILES = (250, 500, 1000, 2000, 4000)
 
 
 def stage_times(tree: Path, env: dict[str, str]) -> dict[str, object]:
@@ -153,6 +157,127 @@ def count_files(tree: Path) -> int:
     return sum(1 for p in tree.rglob("*") if p.suffix in (".tf", ".bicep", ".bicepparam", ".tfvars"))
 
 
+def bench_env(work: Path) -> dict[str, str]:
+    env = {**os.environ, "FLEETIAC_CACHE_DIR": str(work / "cache"), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
+    # An installed Python writes bytecode on first import and reuses it; with PYTHONDONTWRITEBYTECODE
+    # (set in some containers) every run would compile fleetiac's modules again, about 0.2 s.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def compile_grammars(tree: Path, env: dict[str, str]) -> None:
+    """An empty cache with the grammars compiled, as any earlier run on the machine would leave it."""
+    fleetiac = fleetiac_command()
+    subprocess.run([*fleetiac, "cache", "clear"], env=env, capture_output=True, check=True)
+    subprocess.run([*fleetiac, "scan", str(tree / "bicep" / "app-0000"), str(tree / "terraform" / "modules"),
+                    "--fail-on", "never"], env=env, capture_output=True, check=True)
+
+
+# Checkov's frameworks for the files fleetiac reads (Terraform, Bicep, ARM JSON), and the options
+# that keep it offline and on its own built-in checks: no guidelines or mappings fetched from its
+# platform, no external modules downloaded, no external checks, no update check. Its exit code 1
+# means failed checks (it finds plenty in these trees), not a failed run; 2 is a crash.
+CHECKOV_FRAMEWORKS = ("terraform", "bicep", "arm")
+CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+COMPARE_FILES = (500, 2000)
+
+
+def checkov_command(checkov: Path, tree: Path, out: Path) -> list[str]:
+    return [str(checkov), "--directory", str(tree), "--framework", *CHECKOV_FRAMEWORKS, "--skip-download",
+            "--download-external-modules", "false", "--quiet", "--compact", "--output", "json",
+            "--output-file-path", str(out)]
+
+
+def checkov_summary(out: Path) -> dict[str, int]:
+    """What Checkov's JSON report says it checked: a run that parsed no resource measured nothing."""
+    found = sorted(out.glob("*.json"))
+    if not found:
+        raise SystemExit(f"Checkov wrote no JSON report into {out}")
+    data = json.loads(found[0].read_text())
+    reports = data if isinstance(data, list) else [data]
+    totals = {"resources": 0, "passed": 0, "failed": 0, "parsing_errors": 0}
+    for one in reports:
+        summary = one.get("summary", {})
+        totals["resources"] += int(summary.get("resource_count", 0))
+        for name in ("passed", "failed", "parsing_errors"):
+            totals[name] += int(summary.get(name, 0))
+    if totals["passed"] + totals["failed"] == 0:
+        raise SystemExit(f"Checkov ran no check on the tree (report {found[0]})")
+    return totals
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Checkov against fleetiac's cold scan (``--no-cache``, default workers) on trees of 500 and
+    2,000 files, in rounds that run each once, in alternating order, so both meet the same machine."""
+    checkov: Path = args.checkov
+    if not checkov.exists():
+        raise SystemExit(f"{checkov} is missing: `make bench-compare` installs Checkov into .bench-venv")
+    version = subprocess.run([str(checkov), "--version"], capture_output=True, text=True,
+                             env={**os.environ, **CHECKOV_ENV}, check=True).stdout.strip()
+    work: Path = args.work
+    env = bench_env(work)
+    checkov_env = {**env, **CHECKOV_ENV}
+    fleetiac = fleetiac_command()
+    out = work / "checkov-report"
+    results: dict[str, object] = {
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.system()}", "python": platform.python_version(), "scale": args.scale,
+        "runs": args.compare_runs, "checkov_version": version, "checkov_frameworks": list(CHECKOV_FRAMEWORKS),
+        "trees": [],
+    }
+    print(f"Checkov {version} against fleetiac (cold, --no-cache) on {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {args.compare_runs} rounds", flush=True)
+    for number, wanted in enumerate(COMPARE_FILES):
+        size = max(13, round(wanted * args.scale))
+        tree = generate(work / f"tree-compare-{wanted}", round(size * 10 / 13), round(size * 3 / 13))
+        files = count_files(tree)
+        compile_grammars(tree, env)
+        if number == 0:
+            # Checkov's first run after its install compiles the bytecode of its thousand modules
+            # (about 20 s here): one unmeasured run, as fleetiac's grammars are compiled above.
+            print("  warming Checkov up (one unmeasured run)...", file=sys.stderr, flush=True)
+            shutil.rmtree(out, ignore_errors=True)
+            measure(checkov_command(checkov, tree, out), checkov_env)
+        scan = [*fleetiac, "scan", str(tree), "--format", "json", "--fail-on", "never", "--no-progress", "--no-cache"]
+        kinds: dict[str, list[dict[str, float]]] = {"fleetiac": [], "checkov": []}
+        checked: dict[str, int] = {}
+        for round_number in range(1, max(1, args.compare_runs) + 1):
+            print(f"  measuring {files} files, round {round_number}/{args.compare_runs}...", file=sys.stderr,
+                  flush=True)
+
+            # Every other round in the opposite order, so a drift of the machine's speed favours
+            # neither side.
+            for tool in ("fleetiac", "checkov") if round_number % 2 else ("checkov", "fleetiac"):
+                if tool == "fleetiac":
+                    kinds[tool].append(measure(scan, env))
+                    continue
+                shutil.rmtree(out, ignore_errors=True)
+                kinds[tool].append(measure(checkov_command(checkov, tree, out), checkov_env))
+                checked = checkov_summary(out)
+        row = {"files": files, "comment_share": round(comment_share(tree), 3),
+               "fleetiac": summarize(kinds["fleetiac"]), "checkov": summarize(kinds["checkov"]),
+               "checkov_checked": checked}
+        row["ratio"] = row["checkov"]["seconds"] / row["fleetiac"]["seconds"]  # type: ignore[index]
+        row["ratio_per_round"] = [round(c / f, 2) for c, f in zip(row["checkov"]["runs"],  # type: ignore[index]
+                                                                   row["fleetiac"]["runs"], strict=True)]  # type: ignore[index]
+        results["trees"].append(row)  # type: ignore[attr-defined]
+        shutil.rmtree(tree, ignore_errors=True)
+    lines = ["| files | Checkov | fleetiac cold | ratio (per round) | peak memory, Checkov / fleetiac |",
+             "| --- | --- | --- | --- | --- |"]
+    for row in results["trees"]:  # type: ignore[attr-defined]
+        lines.append(f"| {row['files']:,} | {row['checkov']['seconds']:.2f} s | {row['fleetiac']['seconds']:.2f} s | "
+                     f"**{row['ratio']:.1f}x** ({', '.join(f'{r:.1f}' for r in row['ratio_per_round'])}) | "
+                     f"{row['checkov']['peak_mib']:.0f} / {row['fleetiac']['peak_mib']:.0f} MiB |")
+    for row in results["trees"]:  # type: ignore[attr-defined]
+        c = row["checkov_checked"]
+        lines.append(f"Checkov on {row['files']} files: {c['resources']} resources, {c['passed']} passed and "
+                     f"{c['failed']} failed checks, {c['parsing_errors']} parsing errors")
+    print("\n".join(lines))
+    target = args.out.with_name("results-compare.json") if args.out == HERE / "results.json" else args.out
+    target.write_text(json.dumps(results, indent=2, default=round) + "\n")
+    print(f"results written to {target}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="fleetiac benchmark")
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
@@ -162,7 +287,15 @@ def main() -> None:
     # above the tree), so a tree and cache under bench/ would measure every "warm" scan uncached.
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "fleetiac-bench",
                         help="where trees and caches go (outside any git repository)")
+    parser.add_argument("--compare", action="store_true",
+                        help="only Checkov against fleetiac's cold scan on the 500- and 2,000-file trees")
+    parser.add_argument("--checkov", type=Path, default=HERE.parent / ".bench-venv" / "bin" / "checkov",
+                        help="the Checkov command for --compare (make bench-compare installs it there)")
+    parser.add_argument("--compare-runs", type=int, default=int(os.environ.get("BENCH_COMPARE_RUNS", "3")))
     args = parser.parse_args()
+    if args.compare:
+        compare(args)
+        return
 
     tf, bicep = max(5, round(1000 * args.scale)), max(3, round(300 * args.scale))
     work = args.work
@@ -174,10 +307,7 @@ def main() -> None:
     arm_scan = [*fleetiac_command(), "scan", str(arm_tree), "--format", "json", "--fail-on", "never", "--no-progress",
                 "--no-cache"]
     cache = work / "cache"
-    env = {**os.environ, "FLEETIAC_CACHE_DIR": str(cache), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
-    # An installed Python writes bytecode on first import and reuses it; with PYTHONDONTWRITEBYTECODE
-    # (set in some containers) every run would compile fleetiac's modules again, about 0.2 s.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = bench_env(work)
     fleetiac = fleetiac_command()
     scan = [*fleetiac, "scan", str(tree), "--format", "json", "--fail-on", "never", "--no-progress"]
     print(f"fleetiac benchmark: {tf} Terraform + {bicep} Bicep files ({files} scanned, "
@@ -195,10 +325,7 @@ def main() -> None:
     }
     step("fleetiac --version")
     results["version"] = median_of(max(5, args.runs), [*fleetiac, "--version"], env)
-    # Compile the grammars once, as any earlier run on the machine would have.
-    subprocess.run([*fleetiac, "cache", "clear"], env=env, capture_output=True, check=True)
-    subprocess.run([*fleetiac, "scan", str(tree / "bicep" / "app-0000"), str(tree / "terraform" / "modules"),
-                    "--fail-on", "never"], env=env, capture_output=True, check=True)
+    compile_grammars(tree, env)
 
     def drop_parse_cache() -> None:
         """Everything but the compiled grammars: a first scan finds no parsed file, evaluated unit,
@@ -263,7 +390,7 @@ def main() -> None:
                                             "fleetiac": parse_only(tree, "fleetiac", env)}
     step("stages per file as the tree doubles (one process, no cache, once each)")
     scaling = []
-    for files_wanted in (250, 500, 1000, 2000, 4000):
+    for files_wanted in SCALING_FILES:
         size = max(13, round(files_wanted * args.scale))
         grown = generate(work / "tree-scaling", round(size * 10 / 13), round(size * 3 / 13))
         scaling.append(stage_times(grown, env))
@@ -281,11 +408,6 @@ def main() -> None:
         memory[str(count_files(small))] = round(run["peak_mib"], 1)
     memory[str(files)] = round(results["cold"]["peak_mib"], 1)  # type: ignore[index]
     results["peak_mib_by_files"] = memory
-    checkov = HERE.parent / ".bench-venv" / "bin" / "checkov"
-    if checkov.exists():
-        step("Checkov (once)")
-        results["checkov"] = measure([str(checkov), "-d", str(tree), "--framework", "terraform", "bicep",
-                                      "--quiet", "--compact", "-o", "json", "--skip-download"], env)
     report(results)
     args.out.write_text(json.dumps(results, indent=2, default=round) + "\n")
     print(f"results written to {args.out}")
@@ -329,10 +451,6 @@ def report(r: dict) -> None:
         label = f"{row['files']:5d}" + (" (modules)" if row is r["modules"] else "")
         lines.append(f"  {label:8s}" + "".join(f"{1000 * row['stages'].get(name, 0.0) / row['files']:10.2f}"
                                              for name in (*STAGES, "total")))
-    if "checkov" in r:
-        r["checkov_ratio"] = r["checkov"]["seconds"] / cold
-        lines.append(f"checkov (same tree)             {r['checkov']['seconds']:7.2f} s   "
-                     f"(fleetiac cold is {r['checkov_ratio']:.1f}x faster)")
     print("\n".join(lines))
 
 
