@@ -11,6 +11,9 @@ Every figure comes from child processes running the installed command, as a user
 - time per file of each stage (parse, evaluate, rules, report) of a cold scan in one process, as the
   tree doubles five times (250 to 8,000 files), and on a module-heavy tree (20 roots with 5 local
   modules each, all called with ``for_each``): flat rows mean linear time;
+- the access rules' CPU time on grant-heavy trees (one operator holding about two grants per member
+  cluster, 250 to 1,000 members), with the operator's grants indexed by scope prefix and asked one by
+  one (the index switched off), and whether their findings are the same;
 - peak memory: the largest resident set of any process of the scan (``ru_maxrss`` of the child
   processes), for trees of a quarter, a half and all of the benchmark's size;
 - files per second of the cold scan; single-process parse time of the tree with the parsers'
@@ -46,7 +49,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import FILES_PER_ROOT, comment_share, generate, generate_arm, module_tree  # noqa: E402  (a script beside this one, not a package)
+from generate import FILES_PER_ROOT, comment_share, generate, generate_arm, grants_tree, module_tree  # noqa: E402  (a script beside this one, not a package)
 
 # Runs one command and reports its wall time and the peak RSS of it and its children: a fresh
 # interpreter per measurement, so ru_maxrss covers that measurement only.
@@ -107,6 +110,35 @@ render(report, "json")
 stages = {**engine.STAGE_SECONDS, "report": time.perf_counter() - began, "total": time.perf_counter() - start}
 print(json.dumps({"files": report.files_scanned, "stages": stages}))
 """
+
+# The access rules on a grant-heavy tree (bench/generate.py grants_tree: one operator with about two
+# grants per member cluster), CPU seconds in one process, with the operator's grants indexed by
+# scope prefix and, for comparison, asked one by one (the index switched off); the findings must be
+# the same. Prints JSON.
+_GRANTS = """
+import json, sys, time
+from pathlib import Path
+from analyzer import engine
+from analyzer.graph import access
+from analyzer.graph.access import grants
+graphs = engine.load_graphs([Path(sys.argv[1])]).graphs
+rules = ("FIAC101", "FIAC102", "FIAC103", "FIAC104", "FIAC105", "FIAC106", "FIAC107")
+options = engine.ScanOptions(cache=False, workers=1, progress=False)
+engine.rule_findings(graphs[0], rules, options)  # imports and the role table, outside the timing
+result = {"grants": sum(len(grants(g)) for g in graphs)}
+found = {}
+indexed_from = access._INDEX_FROM
+for label, threshold in (("indexed", indexed_from), ("linear", 10**9)):
+    access._INDEX_FROM = threshold
+    start = time.process_time()
+    found[label] = [engine.rule_findings(graph, rules, options) for graph in graphs]
+    result[label] = time.process_time() - start
+access._INDEX_FROM = indexed_from
+result["findings"] = sum(len(f) for f in found["indexed"])
+result["identical"] = found["indexed"] == found["linear"]
+print(json.dumps(result))
+"""
+GRANT_CLUSTERS = (250, 500, 1000)
 
 STAGES = ("parse", "evaluate", "rules", "report")
 # The per-stage scaling rows: the tree doubles five times (times BENCH_SCALE), so "time per file flat
@@ -402,6 +434,15 @@ def main() -> None:
     modules = work / "tree-modules"
     shutil.rmtree(modules, ignore_errors=True)
     results["modules"] = stage_times(module_tree(modules, 20), env)
+    step("access rules on grant-heavy trees, grants indexed by scope and one by one (one process, CPU time)")
+    grant_rows = []
+    for clusters in GRANT_CLUSTERS:
+        heavy = grants_tree(work / "tree-grants", max(10, round(clusters * args.scale)))
+        done = subprocess.run([sys.executable, "-c", _GRANTS, str(heavy)], env=env, capture_output=True, text=True,
+                              check=True)
+        grant_rows.append({"members": max(10, round(clusters * args.scale)), **json.loads(done.stdout)})
+    shutil.rmtree(work / "tree-grants", ignore_errors=True)
+    results["grants"] = grant_rows
     memory = {}
     for fraction in (0.25, 0.5):
         step(f"memory at {fraction:g} of the tree")
@@ -453,6 +494,12 @@ def report(r: dict) -> None:
         label = f"{row['files']:5d}" + (" (modules)" if row is r["modules"] else "")
         lines.append(f"  {label:8s}" + "".join(f"{1000 * row['stages'].get(name, 0.0) / row['files']:10.2f}"
                                              for name in (*STAGES, "total")))
+    lines.append("access rules FIAC101-FIAC107, one operator with ~2 grants per member (CPU s, 1 process):")
+    lines.append("  members  grants   indexed  one by one   ratio  ms/member indexed  same findings")
+    for row in r["grants"]:
+        ratio, per_member = row["linear"] / max(row["indexed"], 1e-9), 1000 * row["indexed"] / row["members"]
+        lines.append(f"  {row['members']:7d}  {row['grants']:6d}  {row['indexed']:8.3f}  {row['linear']:10.3f}  "
+                     f"{ratio:6.1f}x  {per_member:17.3f}  {'yes' if row['identical'] else 'NO'}")
     print("\n".join(lines))
 
 
