@@ -58,8 +58,9 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 seconds = time.perf_counter() - start
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "code": done.returncode,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024,
+                  "code": done.returncode,
                   "stderr": done.stderr.decode(errors="replace")[-2000:]}))
 """
 
@@ -173,6 +174,7 @@ def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
 
 def summarize(results: list[dict[str, float]]) -> dict[str, object]:
     return {"seconds": statistics.median(r["seconds"] for r in results),
+            "cpu": statistics.median(r["cpu"] for r in results),
             "peak_mib": max(r["peak_mib"] for r in results),
             "runs": [round(r["seconds"], 3) for r in results]}
 
@@ -292,15 +294,17 @@ def compare(args: argparse.Namespace) -> None:
                "fleetiac": summarize(kinds["fleetiac"]), "checkov": summarize(kinds["checkov"]),
                "checkov_checked": checked}
         row["ratio"] = row["checkov"]["seconds"] / row["fleetiac"]["seconds"]  # type: ignore[index]
+        row["cpu_ratio"] = row["checkov"]["cpu"] / row["fleetiac"]["cpu"]  # type: ignore[index]
         row["ratio_per_round"] = [round(c / f, 2) for c, f in zip(row["checkov"]["runs"],  # type: ignore[index]
                                                                    row["fleetiac"]["runs"], strict=True)]  # type: ignore[index]
         results["trees"].append(row)  # type: ignore[attr-defined]
         shutil.rmtree(tree, ignore_errors=True)
-    lines = ["| files | Checkov | fleetiac cold | ratio (per round) | peak memory, Checkov / fleetiac |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = ["| files | Checkov | fleetiac cold | ratio (per round) | CPU time, Checkov / fleetiac (ratio) "
+             "| peak memory, Checkov / fleetiac |", "| --- | --- | --- | --- | --- | --- |"]
     for row in results["trees"]:  # type: ignore[attr-defined]
         lines.append(f"| {row['files']:,} | {row['checkov']['seconds']:.2f} s | {row['fleetiac']['seconds']:.2f} s | "
                      f"**{row['ratio']:.1f}x** ({', '.join(f'{r:.1f}' for r in row['ratio_per_round'])}) | "
+                     f"{row['checkov']['cpu']:.1f} / {row['fleetiac']['cpu']:.1f} s ({row['cpu_ratio']:.1f}x) | "
                      f"{row['checkov']['peak_mib']:.0f} / {row['fleetiac']['peak_mib']:.0f} MiB |")
     for row in results["trees"]:  # type: ignore[attr-defined]
         c = row["checkov_checked"]
