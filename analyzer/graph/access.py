@@ -321,7 +321,7 @@ class _ScopeIndex:
         self.by_subscription: dict[str | None, list[int]] = {}
         """The same positions by subscription alone (for a target whose group is not a string)..."""
         self.by_group: dict[str | None, list[int]] = {}
-        """... and by group alone (for one whose subscription is not: in Terraform it rarely is)."""
+        """... and by group alone (for one whose subscription is not: often the code does not name it)."""
         self.by_type: dict[str, list[int]] = {}
         """Resource-scope grants compared by group, by their ARM type: a target of a child type whose
         parent is not known is nested in such a scope whatever its group (:func:`_nested_in`)."""
