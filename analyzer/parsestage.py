@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
-from analyzer.frontends.sources import SourceFile, machine_dependent
-from analyzer.model import Diagnostic, Location, internal_error
+from fleetiac.analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
+from fleetiac.analyzer.frontends.sources import SourceFile, machine_dependent
+from fleetiac.analyzer.model import Diagnostic, Location, internal_error
 
 MIN_FILES_FOR_WORKERS = 24
 """Below this many files to parse, starting processes costs more than it saves."""
@@ -43,7 +43,7 @@ class ParseStats:
 def parse_one(source: SourceFile) -> Any:
     """The front end's own parse of the file; never raises (a front end that does anyway has a bug:
     an internal error of this file, so the other files are still parsed)."""
-    from analyzer.frontends.base import front_end_of
+    from fleetiac.analyzer.frontends.base import front_end_of
 
     try:
         result = front_end_of(source.language).parse(source)
@@ -70,7 +70,7 @@ def file_facts(source: SourceFile) -> tuple[str | None, bool]:
     every file a second time."""
     import stat
 
-    from analyzer.cache import entry_key
+    from fleetiac.analyzer.cache import entry_key
 
     try:
         info = source.path.stat()
@@ -87,7 +87,7 @@ def file_facts(source: SourceFile) -> tuple[str | None, bool]:
 def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | None) -> list[tuple[str, bytes]]:
     """Worker side: parse, pickle, and store each result; return the pickles. Each file comes with
     its cache key, computed when the parse stage looked it up (None: not cacheable, or no cache)."""
-    from analyzer.cache import ParseCache
+    from fleetiac.analyzer.cache import ParseCache
 
     register_fast_pickling()  # in each process that pickles, forked or spawned
     cache = ParseCache(Path(cache_root)) if cache_root is not None else None
@@ -126,7 +126,7 @@ def _end_with_parent(parent: int) -> None:
 
 
 def _worker_init(cache_root: str | None, grammar_root: str | None, parent: int = 0) -> None:
-    from analyzer.frontends import grammars
+    from fleetiac.analyzer.frontends import grammars
 
     if parent:
         _end_with_parent(parent)
@@ -286,7 +286,7 @@ class LazyParsed(Mapping[str, Any]):
         if display in self._values:
             return self._values[display]
         source, key = self._pending.pop(display)  # KeyError for a file never given
-        from analyzer.cache import ParseCache
+        from fleetiac.analyzer.cache import ParseCache
 
         found, value = False, None
         if self._root is not None:
@@ -330,9 +330,9 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     ``cache_root`` None parses everything and writes nothing (``--no-cache``), though compiled grammars
     are still loaded from a trusted ``grammar_root`` (never written there); ``workers`` None uses every
     core the process may run on, 1 parses in this process."""
-    from analyzer.cache import ParseCache
-    from analyzer.frontends import grammars
-    from analyzer.frontends.base import language
+    from fleetiac.analyzer.cache import ParseCache
+    from fleetiac.analyzer.frontends import grammars
+    from fleetiac.analyzer.frontends.base import language
 
     began = time.perf_counter()
     stats = stats if stats is not None else ParseStats()
@@ -405,7 +405,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     # fork shares the already imported parsers with the children; elsewhere the default is used.
     method = "fork" if sys.platform.startswith("linux") else None
     if method == "fork":
-        from analyzer.frontends.base import front_ends
+        from fleetiac.analyzer.frontends.base import front_ends
 
         # Loaded once here instead of once per worker: the grammars, the front ends' parse code and
         # the pickling registration.

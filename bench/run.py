@@ -70,8 +70,8 @@ print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "p
 _PARSE_ONLY = """
 import json, sys, time
 from pathlib import Path
-from analyzer.discovery import discover
-from analyzer.parsestage import parse_files
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.parsestage import parse_files
 import hcl2.api
 from lark import Lark
 from pycep.main import LARK_GRAMMAR
@@ -103,8 +103,8 @@ print(time.perf_counter() - start)
 _STAGES = """
 import json, sys, time
 from pathlib import Path
-from analyzer import engine
-from analyzer.reporters import render
+from fleetiac.analyzer import engine
+from fleetiac.analyzer.reporters import render
 start, cpu = time.perf_counter(), time.process_time()
 report = engine.scan([Path(sys.argv[1])], engine.ScanOptions(cache=False, workers=1, progress=False))
 began = time.perf_counter()
@@ -121,9 +121,9 @@ print(json.dumps({"files": report.files_scanned, "stages": stages}))
 _GRANTS = """
 import json, sys, time
 from pathlib import Path
-from analyzer import engine
-from analyzer.graph import access
-from analyzer.graph.access import grants
+from fleetiac.analyzer import engine
+from fleetiac.analyzer.graph import access
+from fleetiac.analyzer.graph.access import grants
 graphs = engine.load_graphs([Path(sys.argv[1])]).graphs
 rules = ("FIAC101", "FIAC102", "FIAC103", "FIAC104", "FIAC105", "FIAC106", "FIAC107")
 options = engine.ScanOptions(cache=False, workers=1, progress=False)
@@ -162,7 +162,7 @@ _CALIBRATION = "total = 0\nfor i in range(10_000_000):\n    total += i\n"
 
 def fleetiac_command() -> list[str]:
     found = shutil.which("fleetiac")
-    return [found] if found else [sys.executable, "-m", "analyzer.cli"]
+    return [found] if found else [sys.executable, "-m", "fleetiac"]
 
 
 def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:

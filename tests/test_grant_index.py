@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from analyzer.engine import load_graphs
-from analyzer.graph import FleetGraph
-from analyzer.graph.access import (
+from fleetiac.analyzer.engine import load_graphs
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.graph.access import (
     AccessContext,
     Grants,
     Scope,
@@ -23,9 +23,9 @@ from analyzer.graph.access import (
     member_cluster,
     target_of,
 )
-from analyzer.knowledge.roles import Role
-from analyzer.model import Kind
-from analyzer.values import ResourceRef, Unknown
+from fleetiac.analyzer.knowledge.roles import Role
+from fleetiac.analyzer.model import Kind
+from fleetiac.analyzer.values import ResourceRef, Unknown
 from tests.ci_helpers import ROOT
 
 

@@ -12,10 +12,10 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.graph import FleetGraph, same_value
-from analyzer.knowledge import arm_ids
-from analyzer.knowledge.roles import MEMBERS_WRITE, ExportedAssignment, Exports, Role, builtin_roles
-from analyzer.model import (
+from fleetiac.analyzer.graph import FleetGraph, same_value
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.knowledge.roles import MEMBERS_WRITE, ExportedAssignment, Exports, Role, builtin_roles
+from fleetiac.analyzer.model import (
     ClusterProps,
     Fleet,
     Kind,
@@ -26,7 +26,7 @@ from analyzer.model import (
     SubnetProps,
     SubscriptionProps,
 )
-from analyzer.values import ResourceRef, Unknown, display, identity_text, is_known
+from fleetiac.analyzer.values import ResourceRef, Unknown, display, identity_text, is_known
 
 VIRTUAL_NETWORKS = "Microsoft.Network/virtualNetworks"
 CLUSTER_FLAVORS = {"microsoft.containerservice/managedclusters": "aks", "microsoft.kubernetes/connectedclusters": "arc"}

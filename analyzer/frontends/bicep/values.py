@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.frontends.bicep.ast import Expr, render
-from analyzer.values import Unknown, UnknownCause
+from fleetiac.analyzer.frontends.bicep.ast import Expr, render
+from fleetiac.analyzer.values import Unknown, UnknownCause
 
 
 @dataclass(frozen=True, slots=True)
