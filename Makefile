@@ -53,6 +53,8 @@ screenshot:  ## regenerate docs/report.png (the HTML report of examples/platform
 bench:  ## benchmark a generated tree (BENCH_SCALE=0.25 for a quick one); figures to stdout and bench/results.json
 	$(PYTHON) bench/run.py
 
-bench-compare:  ## the same, with Checkov installed into .bench-venv for the ratio
-	test -x .bench-venv/bin/checkov || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install checkov)
-	$(PYTHON) bench/run.py
+CHECKOV_VERSION ?= 3.3.30
+bench-compare:  ## Checkov (installed into .bench-venv) against fleetiac cold on 500 and 2,000 files, same run
+	test -x .bench-venv/bin/checkov && .bench-venv/bin/checkov --version | grep -qx '$(CHECKOV_VERSION)' || \
+	  { $(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'; }
+	$(PYTHON) bench/run.py --compare

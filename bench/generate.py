@@ -1214,6 +1214,85 @@ module "storage" {{
     return out
 
 
+def grants_tree(out: Path, clusters: int) -> Path:
+    """A grant-heavy Terraform root module: one fleet whose operator (a user-assigned identity with
+    Contributor on the fleet's resource group) also holds, for each of ``clusters`` member clusters in
+    a resource group of its own, Contributor on that group and the Cluster User Role on the cluster:
+    about 2 grants per member. Every tenth cluster gets neither, so FIAC101/FIAC102 fire there and a
+    linear search walks all the operator's grants. One file per cluster."""
+    if out.exists():
+        shutil.rmtree(out)
+    root = out / "grants"
+    root.mkdir(parents=True)
+    (root / "main.tf").write_text('''resource "azurerm_resource_group" "fleet" {
+  name     = "rg-fleet"
+  location = "westeurope"
+}
+
+resource "azurerm_user_assigned_identity" "ops" {
+  name                = "id-fleet-ops"
+  location            = azurerm_resource_group.fleet.location
+  resource_group_name = azurerm_resource_group.fleet.name
+}
+
+resource "azurerm_kubernetes_fleet_manager" "fleet" {
+  name                = "fleet"
+  location            = azurerm_resource_group.fleet.location
+  resource_group_name = azurerm_resource_group.fleet.name
+}
+
+resource "azurerm_role_assignment" "ops_fleet" {
+  scope                = azurerm_resource_group.fleet.id
+  role_definition_name = "Contributor"
+  principal_id         = azurerm_user_assigned_identity.ops.principal_id
+}
+''')
+    for i in range(clusters):
+        name = f"c{i:05d}"
+        grants = "" if i % 10 == 9 else f'''
+resource "azurerm_role_assignment" "{name}_group" {{
+  scope                = azurerm_resource_group.{name}.id
+  role_definition_name = "Contributor"
+  principal_id         = azurerm_user_assigned_identity.ops.principal_id
+}}
+
+resource "azurerm_role_assignment" "{name}_user" {{
+  scope                = azurerm_kubernetes_cluster.{name}.id
+  role_definition_name = "Azure Kubernetes Service Cluster User Role"
+  principal_id         = azurerm_user_assigned_identity.ops.principal_id
+}}
+'''
+        (root / f"{name}.tf").write_text(f'''resource "azurerm_resource_group" "{name}" {{
+  name     = "rg-{name}"
+  location = "westeurope"
+}}
+
+resource "azurerm_kubernetes_cluster" "{name}" {{
+  name                = "aks-{name}"
+  location            = azurerm_resource_group.{name}.location
+  resource_group_name = azurerm_resource_group.{name}.name
+  dns_prefix          = "{name}"
+
+  default_node_pool {{
+    name       = "system"
+    node_count = 1
+    vm_size    = "Standard_D2s_v5"
+  }}
+
+  identity {{
+    type = "SystemAssigned"
+  }}
+}}
+
+resource "azurerm_kubernetes_fleet_member" "{name}" {{
+  name                  = "{name}"
+  kubernetes_fleet_id   = azurerm_kubernetes_fleet_manager.fleet.id
+  kubernetes_cluster_id = azurerm_kubernetes_cluster.{name}.id
+}}
+{grants}''')
+    return out
+
+
 def generate(out: Path, terraform: int = 1000, bicep: int = 300, seed: int = 8, plans: int = 0) -> Path:
     if out.exists():
         shutil.rmtree(out)

@@ -9,8 +9,11 @@ Every figure comes from child processes running the installed command, as a user
   ratios fair on a machine whose speed drifts (a shared or throttled one);
 - ``fleetiac --version`` start-up, median of 5;
 - time per file of each stage (parse, evaluate, rules, report) of a cold scan in one process, as the
-  tree doubles four times (250 to 4,000 files), and on a module-heavy tree (20 roots with 5 local
+  tree doubles five times (250 to 8,000 files), and on a module-heavy tree (20 roots with 5 local
   modules each, all called with ``for_each``): flat rows mean linear time;
+- the access rules' CPU time on grant-heavy trees (one operator holding about two grants per member
+  cluster, 250 to 1,000 members), with the operator's grants indexed by scope prefix and asked one by
+  one (the index switched off), and whether their findings are the same;
 - peak memory: the largest resident set of any process of the scan (``ru_maxrss`` of the child
   processes), for trees of a quarter, a half and all of the benchmark's size;
 - files per second of the cold scan; single-process parse time of the tree with the parsers'
@@ -20,7 +23,10 @@ Every figure comes from child processes running the installed command, as a user
   tree, scanned cold once per round (median);
 - a cold scan (``--no-cache``) of an ARM JSON tree with as many template and parameter files as the
   Terraform tree has ``.tf`` files (beside JSON files of other tools, which discovery passes over);
-- Checkov on the same tree, when ``make bench-compare`` has installed it into ``.bench-venv``.
+- ``--compare`` (``make bench-compare``, which installs Checkov into ``.bench-venv``) measures only
+  Checkov against fleetiac's cold scan on trees of 500 and 2,000 files (scaled by ``BENCH_SCALE``),
+  both in the same run, in interleaved rounds (``BENCH_COMPARE_RUNS``, 3 by default), with the
+  peak memory of each; it writes ``bench/results-compare.json``.
 
 Figures go to stdout and ``bench/results.json``. ``BENCH_SCALE`` (default 1) shrinks or grows the
 tree: 0.25 gives 250 Terraform and 75 Bicep files. Benchmarks are not tests: nothing here passes or
@@ -43,7 +49,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import FILES_PER_ROOT, comment_share, generate, generate_arm, module_tree  # noqa: E402  (a script beside this one, not a package)
+from generate import FILES_PER_ROOT, comment_share, generate, generate_arm, grants_tree, module_tree  # noqa: E402  (a script beside this one, not a package)
 
 # Runs one command and reports its wall time and the peak RSS of it and its children: a fresh
 # interpreter per measurement, so ru_maxrss covers that measurement only.
@@ -52,8 +58,9 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 seconds = time.perf_counter() - start
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "code": done.returncode,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024,
+                  "code": done.returncode,
                   "stderr": done.stderr.decode(errors="replace")[-2000:]}))
 """
 
@@ -96,21 +103,55 @@ print(time.perf_counter() - start)
 
 
 # One cold scan in one process (`--no-cache --workers 1`), as the CLI runs it, with the seconds of
-# each stage (the engine's STAGE_SECONDS) and of rendering the JSON report; prints them as JSON.
+# each stage (the engine's STAGE_SECONDS, wall time) and of rendering the JSON report, and the CPU
+# time of the whole (steadier than wall time on a shared machine); prints them as JSON.
 _STAGES = """
 import json, sys, time
 from pathlib import Path
 from fleetiac.analyzer import engine
 from fleetiac.analyzer.reporters import render
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 report = engine.scan([Path(sys.argv[1])], engine.ScanOptions(cache=False, workers=1, progress=False))
 began = time.perf_counter()
 render(report, "json")
-stages = {**engine.STAGE_SECONDS, "report": time.perf_counter() - began, "total": time.perf_counter() - start}
+stages = {**engine.STAGE_SECONDS, "report": time.perf_counter() - began, "total": time.perf_counter() - start,
+          "total CPU": time.process_time() - cpu}
 print(json.dumps({"files": report.files_scanned, "stages": stages}))
 """
 
+# The access rules on a grant-heavy tree (bench/generate.py grants_tree: one operator with about two
+# grants per member cluster), CPU seconds in one process, with the operator's grants indexed by
+# scope prefix and, for comparison, asked one by one (the index switched off); the findings must be
+# the same. Prints JSON.
+_GRANTS = """
+import json, sys, time
+from pathlib import Path
+from fleetiac.analyzer import engine
+from fleetiac.analyzer.graph import access
+from fleetiac.analyzer.graph.access import grants
+graphs = engine.load_graphs([Path(sys.argv[1])]).graphs
+rules = ("FIAC101", "FIAC102", "FIAC103", "FIAC104", "FIAC105", "FIAC106", "FIAC107")
+options = engine.ScanOptions(cache=False, workers=1, progress=False)
+engine.rule_findings(graphs[0], rules, options)  # imports and the role table, outside the timing
+result = {"grants": sum(len(grants(g)) for g in graphs)}
+found = {}
+indexed_from = access._INDEX_FROM
+for label, threshold in (("indexed", indexed_from), ("linear", 10**9)):
+    access._INDEX_FROM = threshold
+    start = time.process_time()
+    found[label] = [engine.rule_findings(graph, rules, options) for graph in graphs]
+    result[label] = time.process_time() - start
+access._INDEX_FROM = indexed_from
+result["findings"] = sum(len(f) for f in found["indexed"])
+result["identical"] = found["indexed"] == found["linear"]
+print(json.dumps(result))
+"""
+GRANT_CLUSTERS = (250, 500, 1000)
+
 STAGES = ("parse", "evaluate", "rules", "report")
+# The per-stage scaling rows: the tree doubles five times (times BENCH_SCALE), so "time per file flat
+# from 500 to 8,000 files" can be read off the table.
+SCALING_FILES = (250, 500, 1000, 2000, 4000, 8000)
 
 
 def stage_times(tree: Path, env: dict[str, str]) -> dict[str, object]:
@@ -140,6 +181,7 @@ def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
 
 def summarize(results: list[dict[str, float]]) -> dict[str, object]:
     return {"seconds": statistics.median(r["seconds"] for r in results),
+            "cpu": statistics.median(r["cpu"] for r in results),
             "peak_mib": max(r["peak_mib"] for r in results),
             "runs": [round(r["seconds"], 3) for r in results]}
 
@@ -158,6 +200,129 @@ def count_files(tree: Path) -> int:
     return sum(1 for p in tree.rglob("*") if p.suffix in (".tf", ".bicep", ".bicepparam", ".tfvars"))
 
 
+def bench_env(work: Path) -> dict[str, str]:
+    env = {**os.environ, "FLEETIAC_CACHE_DIR": str(work / "cache"), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
+    # An installed Python writes bytecode on first import and reuses it; with PYTHONDONTWRITEBYTECODE
+    # (set in some containers) every run would compile fleetiac's modules again, about 0.2 s.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def compile_grammars(tree: Path, env: dict[str, str]) -> None:
+    """An empty cache with the grammars compiled, as any earlier run on the machine would leave it."""
+    fleetiac = fleetiac_command()
+    subprocess.run([*fleetiac, "cache", "clear"], env=env, capture_output=True, check=True)
+    subprocess.run([*fleetiac, "scan", str(tree / "bicep" / "app-0000"), str(tree / "terraform" / "modules"),
+                    "--fail-on", "never"], env=env, capture_output=True, check=True)
+
+
+# Checkov's frameworks for the files fleetiac reads (Terraform, Bicep, ARM JSON), and the options
+# that keep it offline and on its own built-in checks: no guidelines or mappings fetched from its
+# platform, no external modules downloaded, no external checks, no update check. Its exit code 1
+# means failed checks (it finds plenty in these trees), not a failed run; 2 is a crash.
+CHECKOV_FRAMEWORKS = ("terraform", "bicep", "arm")
+CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+COMPARE_FILES = (500, 2000)
+
+
+def checkov_command(checkov: Path, tree: Path, out: Path) -> list[str]:
+    return [str(checkov), "--directory", str(tree), "--framework", *CHECKOV_FRAMEWORKS, "--skip-download",
+            "--download-external-modules", "false", "--quiet", "--compact", "--output", "json",
+            "--output-file-path", str(out)]
+
+
+def checkov_summary(out: Path) -> dict[str, int]:
+    """What Checkov's JSON report says it checked: a run that parsed no resource measured nothing."""
+    found = sorted(out.glob("*.json"))
+    if not found:
+        raise SystemExit(f"Checkov wrote no JSON report into {out}")
+    data = json.loads(found[0].read_text())
+    reports = data if isinstance(data, list) else [data]
+    totals = {"resources": 0, "passed": 0, "failed": 0, "parsing_errors": 0}
+    for one in reports:
+        summary = one.get("summary", {})
+        totals["resources"] += int(summary.get("resource_count", 0))
+        for name in ("passed", "failed", "parsing_errors"):
+            totals[name] += int(summary.get(name, 0))
+    if totals["passed"] + totals["failed"] == 0:
+        raise SystemExit(f"Checkov ran no check on the tree (report {found[0]})")
+    return totals
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Checkov against fleetiac's cold scan (``--no-cache``, default workers) on trees of 500 and
+    2,000 files, in rounds that run each once, in alternating order, so both meet the same machine."""
+    checkov: Path = args.checkov
+    if not checkov.exists():
+        raise SystemExit(f"{checkov} is missing: `make bench-compare` installs Checkov into .bench-venv")
+    version = subprocess.run([str(checkov), "--version"], capture_output=True, text=True,
+                             env={**os.environ, **CHECKOV_ENV}, check=True).stdout.strip()
+    work: Path = args.work
+    env = bench_env(work)
+    checkov_env = {**env, **CHECKOV_ENV}
+    fleetiac = fleetiac_command()
+    out = work / "checkov-report"
+    results: dict[str, object] = {
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.system()}", "python": platform.python_version(), "scale": args.scale,
+        "runs": args.compare_runs, "checkov_version": version, "checkov_frameworks": list(CHECKOV_FRAMEWORKS),
+        "trees": [],
+    }
+    print(f"Checkov {version} against fleetiac (cold, --no-cache) on {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {args.compare_runs} rounds", flush=True)
+    for number, wanted in enumerate(COMPARE_FILES):
+        size = max(13, round(wanted * args.scale))
+        tree = generate(work / f"tree-compare-{wanted}", round(size * 10 / 13), round(size * 3 / 13))
+        files = count_files(tree)
+        compile_grammars(tree, env)
+        if number == 0:
+            # Checkov's first run after its install compiles the bytecode of its thousand modules
+            # (about 20 s here): one unmeasured run, as fleetiac's grammars are compiled above.
+            print("  warming Checkov up (one unmeasured run)...", file=sys.stderr, flush=True)
+            shutil.rmtree(out, ignore_errors=True)
+            measure(checkov_command(checkov, tree, out), checkov_env)
+        scan = [*fleetiac, "scan", str(tree), "--format", "json", "--fail-on", "never", "--no-progress", "--no-cache"]
+        kinds: dict[str, list[dict[str, float]]] = {"fleetiac": [], "checkov": []}
+        checked: dict[str, int] = {}
+        for round_number in range(1, max(1, args.compare_runs) + 1):
+            print(f"  measuring {files} files, round {round_number}/{args.compare_runs}...", file=sys.stderr,
+                  flush=True)
+
+            # Every other round in the opposite order, so a drift of the machine's speed favours
+            # neither side.
+            for tool in ("fleetiac", "checkov") if round_number % 2 else ("checkov", "fleetiac"):
+                if tool == "fleetiac":
+                    kinds[tool].append(measure(scan, env))
+                    continue
+                shutil.rmtree(out, ignore_errors=True)
+                kinds[tool].append(measure(checkov_command(checkov, tree, out), checkov_env))
+                checked = checkov_summary(out)
+        row = {"files": files, "comment_share": round(comment_share(tree), 3),
+               "fleetiac": summarize(kinds["fleetiac"]), "checkov": summarize(kinds["checkov"]),
+               "checkov_checked": checked}
+        row["ratio"] = row["checkov"]["seconds"] / row["fleetiac"]["seconds"]  # type: ignore[index]
+        row["cpu_ratio"] = row["checkov"]["cpu"] / row["fleetiac"]["cpu"]  # type: ignore[index]
+        row["ratio_per_round"] = [round(c / f, 2) for c, f in zip(row["checkov"]["runs"],  # type: ignore[index]
+                                                                   row["fleetiac"]["runs"], strict=True)]  # type: ignore[index]
+        results["trees"].append(row)  # type: ignore[attr-defined]
+        shutil.rmtree(tree, ignore_errors=True)
+    lines = ["| files | Checkov | fleetiac cold | ratio (per round) | CPU time, Checkov / fleetiac (ratio) "
+             "| peak memory, Checkov / fleetiac |", "| --- | --- | --- | --- | --- | --- |"]
+    for row in results["trees"]:  # type: ignore[attr-defined]
+        lines.append(f"| {row['files']:,} | {row['checkov']['seconds']:.2f} s | {row['fleetiac']['seconds']:.2f} s | "
+                     f"**{row['ratio']:.1f}x** ({', '.join(f'{r:.1f}' for r in row['ratio_per_round'])}) | "
+                     f"{row['checkov']['cpu']:.1f} / {row['fleetiac']['cpu']:.1f} s ({row['cpu_ratio']:.1f}x) | "
+                     f"{row['checkov']['peak_mib']:.0f} / {row['fleetiac']['peak_mib']:.0f} MiB |")
+    for row in results["trees"]:  # type: ignore[attr-defined]
+        c = row["checkov_checked"]
+        lines.append(f"Checkov on {row['files']} files: {c['resources']} resources, {c['passed']} passed and "
+                     f"{c['failed']} failed checks, {c['parsing_errors']} parsing errors")
+    print("\n".join(lines))
+    target = args.out.with_name("results-compare.json") if args.out == HERE / "results.json" else args.out
+    target.write_text(json.dumps(results, indent=2, default=round) + "\n")
+    print(f"results written to {target}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="fleetiac benchmark")
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
@@ -167,7 +332,15 @@ def main() -> None:
     # above the tree), so a tree and cache under bench/ would measure every "warm" scan uncached.
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "fleetiac-bench",
                         help="where trees and caches go (outside any git repository)")
+    parser.add_argument("--compare", action="store_true",
+                        help="only Checkov against fleetiac's cold scan on the 500- and 2,000-file trees")
+    parser.add_argument("--checkov", type=Path, default=HERE.parent / ".bench-venv" / "bin" / "checkov",
+                        help="the Checkov command for --compare (make bench-compare installs it there)")
+    parser.add_argument("--compare-runs", type=int, default=int(os.environ.get("BENCH_COMPARE_RUNS", "3")))
     args = parser.parse_args()
+    if args.compare:
+        compare(args)
+        return
 
     tf, bicep = max(5, round(1000 * args.scale)), max(3, round(300 * args.scale))
     work = args.work
@@ -179,10 +352,7 @@ def main() -> None:
     arm_scan = [*fleetiac_command(), "scan", str(arm_tree), "--format", "json", "--fail-on", "never", "--no-progress",
                 "--no-cache"]
     cache = work / "cache"
-    env = {**os.environ, "FLEETIAC_CACHE_DIR": str(cache), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
-    # An installed Python writes bytecode on first import and reuses it; with PYTHONDONTWRITEBYTECODE
-    # (set in some containers) every run would compile fleetiac's modules again, about 0.2 s.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = bench_env(work)
     fleetiac = fleetiac_command()
     scan = [*fleetiac, "scan", str(tree), "--format", "json", "--fail-on", "never", "--no-progress"]
     print(f"fleetiac benchmark: {tf} Terraform + {bicep} Bicep files ({files} scanned, "
@@ -200,10 +370,7 @@ def main() -> None:
     }
     step("fleetiac --version")
     results["version"] = median_of(max(5, args.runs), [*fleetiac, "--version"], env)
-    # Compile the grammars once, as any earlier run on the machine would have.
-    subprocess.run([*fleetiac, "cache", "clear"], env=env, capture_output=True, check=True)
-    subprocess.run([*fleetiac, "scan", str(tree / "bicep" / "app-0000"), str(tree / "terraform" / "modules"),
-                    "--fail-on", "never"], env=env, capture_output=True, check=True)
+    compile_grammars(tree, env)
 
     def drop_parse_cache() -> None:
         """Everything but the compiled grammars: a first scan finds no parsed file, evaluated unit,
@@ -268,7 +435,7 @@ def main() -> None:
                                             "fleetiac": parse_only(tree, "fleetiac", env)}
     step("stages per file as the tree doubles (one process, no cache, once each)")
     scaling = []
-    for files_wanted in (250, 500, 1000, 2000, 4000):
+    for files_wanted in SCALING_FILES:
         size = max(13, round(files_wanted * args.scale))
         grown = generate(work / "tree-scaling", round(size * 10 / 13), round(size * 3 / 13))
         scaling.append(stage_times(grown, env))
@@ -278,6 +445,15 @@ def main() -> None:
     modules = work / "tree-modules"
     shutil.rmtree(modules, ignore_errors=True)
     results["modules"] = stage_times(module_tree(modules, 20), env)
+    step("access rules on grant-heavy trees, grants indexed by scope and one by one (one process, CPU time)")
+    grant_rows = []
+    for clusters in GRANT_CLUSTERS:
+        heavy = grants_tree(work / "tree-grants", max(10, round(clusters * args.scale)))
+        done = subprocess.run([sys.executable, "-c", _GRANTS, str(heavy)], env=env, capture_output=True, text=True,
+                              check=True)
+        grant_rows.append({"members": max(10, round(clusters * args.scale)), **json.loads(done.stdout)})
+    shutil.rmtree(work / "tree-grants", ignore_errors=True)
+    results["grants"] = grant_rows
     memory = {}
     for fraction in (0.25, 0.5):
         step(f"memory at {fraction:g} of the tree")
@@ -286,11 +462,6 @@ def main() -> None:
         memory[str(count_files(small))] = round(run["peak_mib"], 1)
     memory[str(files)] = round(results["cold"]["peak_mib"], 1)  # type: ignore[index]
     results["peak_mib_by_files"] = memory
-    checkov = HERE.parent / ".bench-venv" / "bin" / "checkov"
-    if checkov.exists():
-        step("Checkov (once)")
-        results["checkov"] = measure([str(checkov), "-d", str(tree), "--framework", "terraform", "bicep",
-                                      "--quiet", "--compact", "-o", "json", "--skip-download"], env)
     report(results)
     args.out.write_text(json.dumps(results, indent=2, default=round) + "\n")
     print(f"results written to {args.out}")
@@ -329,15 +500,17 @@ def report(r: dict) -> None:
     r["per_round"] = {name: [round(a / b, 2) for a, b in pairs] for name, pairs in per_round.items()}
     lines.extend(f"per round, {name + ':':22s}{values}" for name, values in r["per_round"].items())
     lines.append("per-stage ms per file as the tree doubles (1 process, --no-cache):")
-    lines.append("  files   " + "".join(f"{name:>10s}" for name in (*STAGES, "total")))
+    lines.append("  files   " + "".join(f"{name:>10s}" for name in (*STAGES, "total", "total CPU")))
     for row in [*r["scaling"], r["modules"]]:
         label = f"{row['files']:5d}" + (" (modules)" if row is r["modules"] else "")
         lines.append(f"  {label:8s}" + "".join(f"{1000 * row['stages'].get(name, 0.0) / row['files']:10.2f}"
-                                             for name in (*STAGES, "total")))
-    if "checkov" in r:
-        r["checkov_ratio"] = r["checkov"]["seconds"] / cold
-        lines.append(f"checkov (same tree)             {r['checkov']['seconds']:7.2f} s   "
-                     f"(fleetiac cold is {r['checkov_ratio']:.1f}x faster)")
+                                             for name in (*STAGES, "total", "total CPU")))
+    lines.append("access rules FIAC101-FIAC107, one operator with ~2 grants per member (CPU s, 1 process):")
+    lines.append("  members  grants   indexed  one by one   ratio  ms/member indexed  same findings")
+    for row in r["grants"]:
+        ratio, per_member = row["linear"] / max(row["indexed"], 1e-9), 1000 * row["indexed"] / row["members"]
+        lines.append(f"  {row['members']:7d}  {row['grants']:6d}  {row['indexed']:8.3f}  {row['linear']:10.3f}  "
+                     f"{ratio:6.1f}x  {per_member:17.3f}  {'yes' if row['identical'] else 'NO'}")
     print("\n".join(lines))
 
 

@@ -15,6 +15,7 @@ from fleetiac.analyzer.graph.access import (
     Operator,
     contains,
     coverage,
+    grants_near,
     may_be_user_assigned,
     member_cluster,
     missing_actions,
@@ -373,10 +374,12 @@ def join_grant_at_resource_scope(ctx: RuleContext) -> None:
         for operator in join.operators:
             principal_grants = ctx.access.grants_for(operator)
             # A per-cluster grant of the code makes its principal's access managed in the code.
-            per_cluster = [g for g in principal_grants
+            # Only the grants whose scope may contain the cluster can answer either question.
+            near = grants_near(graph, principal_grants, target)
+            per_cluster = [g for g in near
                            if isinstance(g, Grant) and g.role is not None and g.scope is not None
                            and g.scope.level == "resource" and any(g.role.permits(a) for a in actions) and contains(graph, g.scope, target) is True]
-            broader = [g for g in principal_grants if g.scope is None or g.scope.level != "resource"]
+            broader = [g for g in near if g.scope is None or g.scope.level != "resource"]
             for grant in per_cluster:
                 if (grant.assignment.key, operator.key) in seen:
                     continue

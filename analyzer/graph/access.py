@@ -8,6 +8,7 @@ access rules fire only on False; None means a grant *may* cover the case, which 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,9 +277,119 @@ class Coverage:
     """With ``covered`` True: the first grant that covers it."""
 
 
+def _folded(value: Any) -> str | None:
+    """A scope or target component as :func:`same_value` compares strings; None for any other value,
+    which never compares False (so it cannot rule a grant out)."""
+    return value.strip().lower() if isinstance(value, str) else None
+
+
+class Grants(tuple[AnyGrant, ...]):
+    """A principal's grants, in order, indexed by scope prefix: which of them may contain a target is
+    looked up among the grants at the target's subscription and resource group (and those whose scope
+    cannot be placed), not asked of every grant.
+
+    ARM scopes are hierarchical (``/subscriptions/S/resourceGroups/G/providers/...``) and
+    :func:`contains` answers False only when a known subscription or resource group differs (or a
+    declared resource is not the target's ancestor), so every grant it answers True or None for is in
+    :meth:`near`'s answer, in the original order: a question asked of :meth:`near`'s grants has the
+    answer it has of all of them. Immutable, so the index built on first use stays true."""
+
+    _index: _ScopeIndex | None
+
+    def near(self, graph: FleetGraph, target: Target) -> Sequence[AnyGrant]:
+        """The grants whose scope may contain ``target`` (a superset of those :func:`contains` does not
+        answer False for), in order."""
+        if len(self) < _INDEX_FROM:
+            return self
+        index: _ScopeIndex | None = getattr(self, "_index", None)
+        if index is None:
+            index = self._index = _ScopeIndex(self)
+        return index.near(graph, target)
+
+
+_INDEX_FROM = 8
+"""Fewer grants than this are asked one by one: the index would cost more than it saves."""
+
+
+class _ScopeIndex:
+    """Grant positions by the (subscription, resource group) their scope compares, each component
+    folded like :func:`same_value` (None: not compared, or not a string, so never False)."""
+
+    def __init__(self, grants: Sequence[AnyGrant]) -> None:
+        self.grants = grants
+        self.buckets: dict[tuple[str | None, str | None], list[int]] = {}
+        self.by_subscription: dict[str | None, list[int]] = {}
+        """The same positions by subscription alone (for a target whose group is not a string)..."""
+        self.by_group: dict[str | None, list[int]] = {}
+        """... and by group alone (for one whose subscription is not: often the code does not name it)."""
+        self.by_type: dict[str, list[int]] = {}
+        """Resource-scope grants compared by group, by their ARM type: a target of a child type whose
+        parent is not known is nested in such a scope whatever its group (:func:`_nested_in`)."""
+        self.by_node: dict[str, list[int]] = {}
+        """Grants at a declared resource, by its key: they contain it and its descendants."""
+        for position, grant in enumerate(grants):
+            scope = grant.scope
+            subscription = group = None
+            if scope is not None and scope.level == "subscription":
+                subscription = _folded(scope.subscription)
+            elif scope is not None and scope.level == "resource_group":
+                subscription, group = _folded(scope.subscription), _folded(scope.resource_group)
+            elif scope is not None and scope.level == "resource":
+                named = scope.resource
+                if named is not None:
+                    self.by_node.setdefault(named.key, []).append(position)
+                    subscription, group, arm_type = named.subscription, named.resource_group, named.arm_type
+                else:
+                    subscription, group, arm_type = scope.subscription, scope.resource_group, scope.arm_type
+                subscription, group = _folded(subscription), _folded(group)
+                if group is not None and arm_type:
+                    self.by_type.setdefault(arm_type.lower(), []).append(position)
+            self.buckets.setdefault((subscription, group), []).append(position)
+            self.by_subscription.setdefault(subscription, []).append(position)
+            self.by_group.setdefault(group, []).append(position)
+        self._last: tuple[Target, Sequence[AnyGrant]] | None = None
+
+    def near(self, graph: FleetGraph, target: Target) -> Sequence[AnyGrant]:
+        last = self._last
+        if last is not None and last[0] is target:
+            return last[1]
+        subscription, group = _folded(target.subscription), _folded(target.resource_group)
+        positions: list[int]
+        if subscription is not None and group is not None:
+            buckets = self.buckets
+            positions = [p for key in ((None, None), (subscription, None), (None, group), (subscription, group))
+                         for p in buckets.get(key, ())]
+        elif group is not None:
+            positions = [*self.by_group.get(group, ()), *self.by_group.get(None, ())]
+        elif subscription is not None:
+            positions = [*self.by_subscription.get(subscription, ()), *self.by_subscription.get(None, ())]
+        else:
+            positions = list(range(len(self.grants)))
+        if self.by_type and target.arm_type:
+            parts = target.arm_type.lower().split("/")
+            for i in range(1, len(parts)):
+                positions.extend(self.by_type.get("/".join(parts[:i]), ()))
+        if self.by_node and target.key is not None:
+            nodes = [target.key]
+            with suppress(KeyError):  # not a node: contains() finds no ancestor either
+                nodes.extend(a.key for a in graph.ancestors(graph.resource(target.key)))
+            for node in nodes:
+                positions.extend(self.by_node.get(node, ()))
+        grants = self.grants
+        found = [grants[p] for p in sorted(set(positions))]
+        self._last = (target, found)
+        return found
+
+
+def grants_near(graph: FleetGraph, principal_grants: Sequence[AnyGrant], target: Target) -> Sequence[AnyGrant]:
+    """Those of ``principal_grants`` whose scope may contain ``target``, in order: all of them unless
+    they are :class:`Grants`, which look it up by scope prefix."""
+    return principal_grants.near(graph, target) if isinstance(principal_grants, Grants) else principal_grants
+
+
 def coverage(graph: FleetGraph, principal_grants: Sequence[AnyGrant], action: str, target: Target) -> Coverage:
     maybe: AnyGrant | None = None
-    for grant in principal_grants:
+    for grant in grants_near(graph, principal_grants, target):
         if grant.role is not None and not grant.role.permits(action):
             continue
         inside = contains(graph, grant.scope, target) if grant.scope is not None else None
@@ -367,18 +478,22 @@ class AccessContext:
     _answers: dict[str, list[Operator]] = field(init=False, default_factory=dict)
     _code_by_principal: dict[str, list[tuple[int, Grant]]] = field(init=False, default_factory=dict)
     """The code's grants by principal key, each with its position in ``code``: built once."""
-    _writers: list[Grant] = field(init=False, default_factory=list)
+    _writers: Grants = field(init=False, default_factory=Grants)
     """The code's grants that may make an operator (a principal, a scope, a role with members/write)."""
     _principal_of: dict[str, Any] = field(init=False, default_factory=dict)
+    _held: dict[tuple[str, ...], Grants] = field(init=False, default_factory=dict)
+    """:meth:`grants_for`'s answers by the operator's names: each indexed once, asked by every rule."""
 
     def __post_init__(self) -> None:
+        writers: list[Grant] = []
         for position, grant in enumerate(self.code):
             key = grant.principal_key
             if key is not None:
                 self._code_by_principal.setdefault(key, []).append((position, grant))
                 self._principal_of[key] = grant.principal
                 if grant.role is not None and grant.scope is not None and grant.role.permits(MEMBERS_WRITE):
-                    self._writers.append(grant)
+                    writers.append(grant)
+        self._writers = Grants(writers)
         self.specs = tuple(self._as_written(spec) for spec in self.specs)
         ids: dict[str, str] = {}
         for grant in self.code:
@@ -432,9 +547,12 @@ class AccessContext:
                   or same_value(r.props.role_id, guid) or same_value(r.name, guid)]
         return _custom_role(custom[0].props, custom[0].address) if len(custom) == 1 else None
 
-    def grants_for(self, operator: Operator) -> list[AnyGrant]:
-        """The operator's grants: those of the code, then those exported for it."""
+    def grants_for(self, operator: Operator) -> Grants:
+        """The operator's grants: those of the code, then those exported for it (indexed by scope)."""
         names = operator.names
+        held = self._held.get(names)
+        if held is not None:
+            return held
         found: list[AnyGrant] = list(self._code_grants(names))
         seen: set[int] = set()
         for key in names:
@@ -442,7 +560,8 @@ class AccessContext:
                 if id(grant) not in seen:
                     seen.add(id(grant))
                     found.append(grant)
-        return found
+        held = self._held[names] = Grants(found)
+        return held
 
     def _code_grants(self, keys: Iterable[str]) -> list[Grant]:
         """The code's grants held by one of ``keys``, in the code's order."""
@@ -458,7 +577,8 @@ class AccessContext:
         graph = self.graph
         target = target_of(graph, fleet)
         found: dict[str, Operator] = {}
-        for grant in self._writers:
+        for grant in self._writers.near(graph, target):
+            assert isinstance(grant, Grant)
             key = grant.principal_key
             if key is None or key in found or grant.scope is None:
                 continue
