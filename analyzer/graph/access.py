@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fleetiac.analyzer.graph import FleetGraph, same_value
@@ -218,11 +218,24 @@ def contains(graph: FleetGraph, scope: Scope, target: Target) -> bool | None:
         subscription = same_value(named.subscription, target.subscription)
     else:
         arm_type, name, group = scope.arm_type, scope.name, scope.resource_group
+    if target.within:
+        parent = _declared_parent(graph, target)
+        if parent is not None:
+            if named is not None and parent.key == named.key:
+                return True  # a subnet written inside its VNet (Bicep, ARM) has no parent edge
+            # Compared by what ARM compares: the VNet's name (two declarations may name one VNet).
+            target = replace(target, within=((target.within[0][0], parent.name),))
     nested = _nested_in(arm_type, name, group, target)
     if nested is not False:
         return _all(nested, subscription)
     return _all(_same_type(arm_type, target.arm_type), same_value(name, target.name),
                 same_value(group, target.resource_group), subscription)
+
+
+def _declared_parent(graph: FleetGraph, target: Target) -> Resource | None:
+    """The declared resource a target's ``within`` reference names (a subnet's VNet), or None."""
+    _, parent = target.within[0]
+    return graph.resolve(parent) if isinstance(parent, ResourceRef) else None
 
 
 def _nested_in(scope_type: str | None, scope_name: Any, scope_group: Any, target: Target) -> bool | None:
@@ -373,6 +386,9 @@ class _ScopeIndex:
             nodes = [target.key]
             with suppress(KeyError):  # not a node: contains() finds no ancestor either
                 nodes.extend(a.key for a in graph.ancestors(graph.resource(target.key)))
+            parent = _declared_parent(graph, target) if target.within else None
+            if parent is not None:  # a subnet written inside its VNet: contains() asks of the VNet too
+                nodes.append(parent.key)
             for node in nodes:
                 positions.extend(self.by_node.get(node, ()))
         grants = self.grants
