@@ -20,12 +20,14 @@ BOTTOM = {f"fleetiac.analyzer.{name}" for name in ("model", "values", "storage",
 
 
 def module_name(path: Path) -> str:
-    parts = ("fleetiac", *path.relative_to(ROOT).with_suffix("").parts)
+    parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def modules() -> dict[str, Path]:
-    return {module_name(p): p for folder in ("analyzer", "policies") for p in sorted((ROOT / folder).rglob("*.py"))}
+    # Through the package (links in the repository, folders in an sdist), so the names are the imported ones.
+    return {module_name(p): p for folder in ("analyzer", "policies")
+            for p in sorted((ROOT / "fleetiac" / folder).rglob("*.py"))}
 
 
 def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:

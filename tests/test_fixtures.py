@@ -40,7 +40,7 @@ from fleetiac.analyzer.rules import BICEP_STAND_IN, TERRAFORM_ONLY, all_rules
 from tests.fixture_markers import EXPECT_FILE, Expectations, case_expectations
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-EXAMPLES = FIXTURES.parent / "policies" / "examples"
+EXAMPLES = (FIXTURES.parent / "fleetiac" / "policies" / "examples").resolve()  # an sdist has no policies/
 EXAMPLE_CASE = "examples/"
 """Cases named ``examples/<file>`` are the rule's documentation example of that name."""
 AS_OF = date(2026, 11, 23)  # fixtures are written against this date (version rules)

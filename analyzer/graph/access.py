@@ -222,7 +222,7 @@ def contains(graph: FleetGraph, scope: Scope, target: Target) -> bool | None:
         parent = _declared_parent(graph, target)
         if parent is not None:
             if named is not None and parent.key == named.key:
-                return True  # a subnet written inside its VNet (Bicep, ARM) has no parent edge
+                return True  # a subnet written inside its VNet has no parent edge, only this reference
             # Compared by what ARM compares: the VNet's name (two declarations may name one VNet).
             target = replace(target, within=((target.within[0][0], parent.name),))
     nested = _nested_in(arm_type, name, group, target)
