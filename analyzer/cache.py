@@ -24,7 +24,7 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -493,6 +493,16 @@ class UnitIndex:
         if self._trail is not None:
             self._trail.append(entry[0])
 
+    def put_payload(self, key: tuple[Any, ...], payload: bytes) -> None:
+        """:meth:`put` of a value already pickled (by a worker)."""
+        if self.path is None:
+            return
+        entry = (hashlib.sha256(payload).hexdigest(), payload)
+        self.new[digest_of(*key)] = entry
+        self.changed = True
+        if self._trail is not None:
+            self._trail.append(entry[0])
+
     def untracked(self) -> None:
         """Say that this scan used a result that is not in the index (so it has no :meth:`trail`)."""
         self._trail = None
@@ -526,36 +536,103 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def evaluate_units(units: list[Unit], memo: Memo) -> list[Evaluated]:
+def run_unit(unit: Unit) -> tuple[list[Evaluated], Any, bool]:
+    """Evaluate one unit: its results, its dependencies, and whether the results depend on the
+    machine (a parse timeout or an internal error: never remembered). A unit whose evaluation raises
+    (a front end's bug) gives an internal error naming it."""
+    from analyzer.frontends.sources import machine_dependent
+    from analyzer.model import FileResult, Location, internal_error
+
+    try:
+        results, dependencies = unit.evaluate()
+    except Exception as error:
+        from analyzer.frontends.base import Evaluated
+
+        failed = internal_error(Location(unit.name, 1, 1), f"evaluating {unit.name}", error)
+        results, dependencies = [Evaluated(FileResult(diagnostics=[failed]))], None
+    unstable = any(machine_dependent(d) for evaluated in results for d in evaluated.result.diagnostics)
+    return results, dependencies, unstable
+
+
+Remote = Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, bool, bytes]]]
+"""Evaluates units elsewhere (parse workers), by :attr:`Unit.remote`: each one's key, whether its
+result depends on the machine, and the pickle of ``(results, dependencies)``."""
+
+
+def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) -> list[Evaluated]:
     """Every unit's results, remembered in ``memo`` under the unit's key (its inputs) together with
     the dependencies its evaluation reported; a remembered result is used only while the unit says
     those dependencies are unchanged. A result holding a parse timeout or an internal error is
     never remembered: it depends on the machine, not on the files. A unit whose evaluation raises
-    (a front end's bug) gives an internal error naming it; the other units are still evaluated."""
-    from analyzer.frontends.sources import machine_dependent
-    from analyzer.model import FileResult, Location, internal_error
+    (a front end's bug) gives an internal error naming it; the other units are still evaluated.
 
-    out: list[Evaluated] = []
-    for unit in units:
+    With ``remote``, the units to evaluate that can be (:attr:`Unit.remote`) are evaluated there, all
+    at once; their pickled results are remembered as they came (not pickled again here). A unit
+    ``remote`` gave no result for, or one under another key, is evaluated here."""
+    done: list[list[Evaluated] | None] = []
+    todo: list[int] = []
+    for index, unit in enumerate(units):
         if unit.ready is not None:
-            out.extend(unit.ready)
+            done.append(unit.ready)
             continue
         key = ("unit", unit.key) if unit.key is not None else None
         record = memo.get(key) if key is not None else None
         if isinstance(record, tuple) and len(record) == 2 and unit.unchanged(record[1]):
-            out.extend(record[0])
+            done.append(record[0])
             continue
+        done.append(None)
+        todo.append(index)
+    far: dict[tuple[Any, ...], tuple[Any, bool, bytes]] = {}
+    wanted = [units[i].remote for i in todo if units[i].remote is not None]
+    if remote is not None and wanted:
         try:
-            results, dependencies = unit.evaluate()
-        except Exception as error:
-            from analyzer.frontends.base import Evaluated
-
-            failed = internal_error(Location(unit.name, 1, 1), f"evaluating {unit.name}", error)
-            results, dependencies = [Evaluated(FileResult(diagnostics=[failed]))], None
-        unstable = any(machine_dependent(d) for evaluated in results for d in evaluated.result.diagnostics)
+            far = remote(wanted)  # type: ignore[arg-type]
+        except Exception:  # the workers failed: everything is evaluated here
+            far = {}
+    for index in todo:
+        unit = units[index]
+        key = ("unit", unit.key) if unit.key is not None else None
+        got = far.get(unit.remote) if unit.remote is not None else None
+        payload: bytes | None = None
+        if got is not None and got[0] == unit.key:
+            try:
+                with gc_paused():
+                    results, dependencies = pickle.loads(got[2])
+                unstable, payload = got[1], got[2]
+            except Exception:
+                results, dependencies, unstable = run_unit(unit)
+        else:
+            results, dependencies, unstable = run_unit(unit)
         if key is not None and not unstable:
-            memo.put(key, (results, dependencies))
+            put_payload = getattr(memo, "put_payload", None)
+            if payload is not None and put_payload is not None:
+                put_payload(key, payload)
+            else:
+                memo.put(key, (results, dependencies))
         else:
             memo.untracked()
-        out.extend(results)
-    return out
+        done[index] = results
+    return [e for results in done for e in results or ()]
+
+
+class Offered:
+    """A memo (:class:`UnitIndex` or :class:`~analyzer.frontends.base.NoMemo`) with records that parse
+    workers sent (per-file summaries, by memo key) offered where it has none: a record taken from the
+    offer is put into ``base`` as if computed here, so the next scan finds it."""
+
+    def __init__(self, base: Memo, offered: dict[tuple[Any, ...], Any]) -> None:
+        self.base = base
+        self.offered = offered
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        value = self.base.get(key)
+        if value is None and key in self.offered:
+            value = self.offered[key]
+            self.base.put(key, value)
+        return value
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        self.base.put(key, value)
+
+    def untracked(self) -> None:
+        self.base.untracked()

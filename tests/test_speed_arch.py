@@ -224,9 +224,9 @@ def test_workers_fall_back_to_this_process(monkeypatch: pytest.MonkeyPatch) -> N
         raise OSError("no processes here")
 
     monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
-    import concurrent.futures
+    import multiprocessing.context
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refuse)
     _, files = discover([ROOT / "examples"])
     stats = ParseStats()
     assert parse_files(files, cache_root=None, workers=2, stats=stats) == parse_files(files, cache_root=None,

@@ -199,6 +199,10 @@ class Unit:
     """Whether dependencies recorded by an earlier evaluation are still as they were."""
     ready: list[Evaluated] | None = field(default=None)
     """Results known without evaluating (file diagnostics found while forming units)."""
+    remote: tuple[Any, ...] | None = None
+    """Names the unit among its front end's units so that a parse worker, forming the same units
+    from the same files, can evaluate it (``(kind, folder, ...)``: the worker that parsed ``folder``
+    holds its parse trees); None: evaluated only in the scanning process."""
 
 
 class FrontEnd(Protocol):
