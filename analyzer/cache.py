@@ -461,6 +461,11 @@ class UnitIndex:
     def enabled(self) -> bool:
         return self.path is not None
 
+    @property
+    def remembers(self) -> bool:
+        """Whether records are kept (so their trail digests are worth computing)."""
+        return self.path is not None
+
     def get(self, key: tuple[Any, ...]) -> Any:
         """The record under ``key`` (plain data) or None; a record read is kept when the index is
         rewritten."""
@@ -478,7 +483,9 @@ class UnitIndex:
             self._trail.append(entry[0])
         return value
 
-    def put(self, key: tuple[Any, ...], value: Any) -> None:
+    def put(self, key: tuple[Any, ...], value: Any, trail: str | None = None) -> None:
+        """Remember ``value``; ``trail`` names it in :meth:`trail` (by default the digest of its
+        pickle; a unit's record is named by its results alone, see :func:`results_digest`)."""
         if self.path is None:
             return
         register_fast_pickling()
@@ -487,17 +494,17 @@ class UnitIndex:
         except Exception:  # not picklable: not remembered, and the trail no longer describes the scan
             self.untracked()
             return
-        entry = (hashlib.sha256(payload).hexdigest(), payload)
+        entry = (trail or hashlib.sha256(payload).hexdigest(), payload)
         self.new[digest_of(*key)] = entry
         self.changed = True
         if self._trail is not None:
             self._trail.append(entry[0])
 
-    def put_payload(self, key: tuple[Any, ...], payload: bytes) -> None:
+    def put_payload(self, key: tuple[Any, ...], payload: bytes, trail: str | None = None) -> None:
         """:meth:`put` of a value already pickled (by a worker)."""
         if self.path is None:
             return
-        entry = (hashlib.sha256(payload).hexdigest(), payload)
+        entry = (trail or hashlib.sha256(payload).hexdigest(), payload)
         self.new[digest_of(*key)] = entry
         self.changed = True
         if self._trail is not None:
@@ -554,9 +561,22 @@ def run_unit(unit: Unit) -> tuple[list[Evaluated], Any, bool]:
     return results, dependencies, unstable
 
 
-Remote = Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, bool, bytes]]]
+def results_digest(results: list[Evaluated]) -> str | None:
+    """What names a unit's record in the unit index's trail: the digest of its results alone, not of
+    the dependencies stored with them (which name the files' contents). An edit that leaves every
+    resource as it was (a comment) keeps the trail, and so the rules' cached findings. None when the
+    results cannot be pickled."""
+    register_fast_pickling()
+    try:
+        return hashlib.sha256(pickle.dumps(results, pickle.HIGHEST_PROTOCOL)).hexdigest()
+    except Exception:
+        return None
+
+
+Remote = Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]]
 """Evaluates units elsewhere (parse workers), by :attr:`Unit.remote`: each one's key, whether its
-result depends on the machine, and the pickle of ``(results, dependencies)``."""
+result depends on the machine, the pickle of ``(results, dependencies)`` and its
+:func:`results_digest`."""
 
 
 def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) -> list[Evaluated]:
@@ -582,7 +602,8 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
             continue
         done.append(None)
         todo.append(index)
-    far: dict[tuple[Any, ...], tuple[Any, bool, bytes]] = {}
+    far: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]] = {}
+    remembering = getattr(memo, "remembers", False)
     wanted = [units[i].remote for i in todo if units[i].remote is not None]
     if remote is not None and wanted:
         try:
@@ -594,19 +615,23 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
         key = ("unit", unit.key) if unit.key is not None else None
         got = far.get(unit.remote) if unit.remote is not None else None
         payload: bytes | None = None
+        trail: str | None = None
         if got is not None and got[0] == unit.key:
             try:
                 with gc_paused():
                     results, dependencies = pickle.loads(got[2])
-                unstable, payload = got[1], got[2]
+                unstable, payload, trail = got[1], got[2], got[3]
             except Exception:
                 results, dependencies, unstable = run_unit(unit)
         else:
             results, dependencies, unstable = run_unit(unit)
         if key is not None and not unstable:
-            put_payload = getattr(memo, "put_payload", None)
-            if payload is not None and put_payload is not None:
-                put_payload(key, payload)
+            if remembering and trail is None:
+                trail = results_digest(results)
+            if payload is not None and remembering:
+                memo.put_payload(key, payload, trail)  # type: ignore[attr-defined]
+            elif remembering:
+                memo.put(key, (results, dependencies), trail)  # type: ignore[call-arg]
             else:
                 memo.put(key, (results, dependencies))
         else:

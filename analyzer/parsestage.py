@@ -462,7 +462,7 @@ class _WorkerState:
         self.units[sid] = {u.remote: u for u in units if u.remote is not None}
 
     def evaluate(self, sid: int, wanted: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        from analyzer.cache import run_unit
+        from analyzer.cache import results_digest, run_unit
 
         units = self.units.get(sid, {})
         out: list[tuple[Any, ...]] = []
@@ -476,7 +476,8 @@ class _WorkerState:
                     payload = pickle.dumps((results, dependencies), pickle.HIGHEST_PROTOCOL)
                 except Exception:  # not picklable: evaluated again by the scanning process
                     continue
-                out.append((descriptor, unit.key, unstable, payload))
+                trail = results_digest(results) if self.cache is not None else None
+                out.append((descriptor, unit.key, unstable, payload, trail))
         return out
 
 
@@ -726,7 +727,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     gathered = _Gathered({}, {}, {}, set(), {})
     first_displays = {f.display for f, _ in files[:needed]}
     count = {"first": len(first_displays), "all": len(files)}
-    evaluated: dict[tuple[Any, ...], tuple[Any, bool, bytes]] = {}
+    evaluated: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]] = {}
     outstanding = [0]
 
     def on_reply(worker: int, task: tuple[Any, ...], reply: tuple[Any, ...]) -> None:
@@ -747,15 +748,15 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
         elif task and task[0] == "eval":
             outstanding[0] -= 1
             if reply[0] == "eval":
-                for descriptor, key, unstable, payload in reply[1]:
-                    evaluated[descriptor] = (key, unstable, payload)
+                for descriptor, key, unstable, payload, trail in reply[1]:
+                    evaluated[descriptor] = (key, unstable, payload, trail)
 
     pool.on_reply = on_reply
     sid = [0]
     broken = [False]
 
     def remote(name: str, front_files: list[SourceFile], keys: Any, inputs: Any, wanted: list[tuple[Any, ...]],
-               idle: Callable[[], None] | None = None) -> dict[tuple[Any, ...], tuple[Any, bool, bytes]]:
+               idle: Callable[[], None] | None = None) -> dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]:
         """Evaluate the units ``wanted`` of front end ``name`` in the workers (see :data:`analyzer.cache.Remote`)."""
         if broken[0]:
             return {}
