@@ -90,7 +90,7 @@ for ``make bench``; no report ever shows them. With workers, ``parse`` overlaps 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
                 when_first: Any = None, cache_root: Path | None = None, stats: Any = None,
-                grammar_root: Path | None = None, kept: tuple[str, ...] = ()) -> Any:
+                grammar_root: Path | None = None, kept: tuple[str, ...] = (), when_done: Any = None) -> Any:
     """Every file of a parsed language parsed once (cache, then worker processes), by display path;
     entries the cache holds are read only when asked for (``.cache_keys``: each file's cache key).
     ``cache_root`` is the trusted cache folder (None: no cache); ``grammar_root`` one that compiled
@@ -99,7 +99,7 @@ def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str,
 
     return parse_lazily(files, cache_root=cache_root if options.cache else None, workers=options.workers,
                         progress=options.progress, first=first, when_first=when_first, stats=stats,
-                        grammar_root=grammar_root, kept=kept)
+                        grammar_root=grammar_root, kept=kept, when_done=when_done)
 
 
 @dataclass
@@ -204,7 +204,10 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
             return far(front_end.name, front_files, parsed.cache_keys, inputs, wanted,  # type: ignore[misc]
                        idle.pop() if idle else None)
 
-        evaluated[front_end.name] = evaluate_units(units, memo, remote if far is not None else None)
+        results = evaluate_units(units, memo, remote if far is not None else None)
+        # In the order one evaluation of all its files gives (a front end evaluating in parts says it).
+        evaluated[front_end.name] = sorted(results, key=lambda e: e.order) if any(e.order for e in results) \
+            else results
 
     early = [fe for fe in ordered if fe.early]
 
@@ -233,9 +236,21 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
         # trusted cache folder is still loaded (verified, never written): building one takes seconds.
         grammar_root = existing_cache(trees)
     began = time.perf_counter()
-    # Files of the early front ends that can summarize them stay in the workers, which evaluate their units.
-    kept = tuple(lang.name for fe in early if hasattr(fe, "summarize") for lang in fe.languages)
-    parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats, grammar_root, kept)
+    def when_all_parsed(parsed: Any) -> None:
+        """The other front ends evaluated while the workers still run (their units in the workers);
+        a failure here is left to the same evaluation afterwards."""
+        late = [fe for fe in ordered if fe.name not in evaluated]
+        try:
+            for front_end in late:
+                evaluate(front_end, parsed)
+        except Exception:
+            for front_end in late:
+                evaluated.pop(front_end.name, None)
+
+    # Files of the front ends that can summarize them stay in the workers, which evaluate their units.
+    kept = tuple(lang.name for fe in ordered if hasattr(fe, "summarize") for lang in fe.languages)
+    parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats, grammar_root, kept,
+                         when_all_parsed)
     STAGE_SECONDS["parse"] = time.perf_counter() - began
     for front_end in ordered:
         if front_end.name not in evaluated:

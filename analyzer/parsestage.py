@@ -326,7 +326,8 @@ def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: in
 def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: int | None = None,
                  progress: bool | None = None, stats: ParseStats | None = None,
                  first: tuple[str, ...] = (), when_first: Callable[[LazyParsed], None] | None = None,
-                 grammar_root: Path | None = None, kept: tuple[str, ...] = ()) -> LazyParsed:
+                 grammar_root: Path | None = None, kept: tuple[str, ...] = (),
+                 when_done: Callable[[LazyParsed], None] | None = None) -> LazyParsed:
     """Like :func:`parse_files`, but entries found in the cache are read only when asked for.
 
     With worker processes, files of the ``first`` languages are parsed first, and ``when_first`` is
@@ -336,7 +337,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
 
     With worker processes, the parse trees of files of the ``kept`` languages stay in the workers
     (their front end's ``summarize`` records come back instead, in ``.summaries``), and the mapping
-    given to ``when_first`` has a ``.remote`` that evaluates units in the workers that hold them.
+    given to ``when_first`` has a ``.remote`` that evaluates units in the workers that hold them;
+    ``when_done`` is called likewise once every file is in, while the workers still run.
 
     ``cache_root`` None parses everything and writes nothing (``--no-cache``), though compiled grammars
     are still loaded from a trusted ``grammar_root`` (never written there); ``workers`` None uses every
@@ -392,8 +394,14 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
                     lazy.remote = remote
                     when_first(lazy)
 
+            def last_done(got: _Gathered, remote: Any) -> None:
+                if when_done is not None:
+                    lazy = gathered_so_far(got)
+                    lazy.remote = remote
+                    when_done(lazy)
+
             done = _in_workers([(f, keys[f.display]) for f in missing], root, count, bar.advance, needed, first_done,
-                               str(grammar_root) if grammar_root is not None else None, frozenset(kept))
+                               str(grammar_root) if grammar_root is not None else None, frozenset(kept), last_done)
             if done is not None:
                 stats.workers = count
                 lazy = gathered_so_far(done)
@@ -711,7 +719,8 @@ class _Gathered:
 def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | None, workers: int,
                 advance: Callable[[int], None], needed: int = 0,
                 first_done: Callable[[_Gathered, Any], None] | None = None,
-                grammar_str: str | None = None, kept: frozenset[str] = frozenset()) -> _Gathered | None:
+                grammar_str: str | None = None, kept: frozenset[str] = frozenset(),
+                last_done: Callable[[_Gathered, Any], None] | None = None) -> _Gathered | None:
     """Parse ``files`` (each with its cache key) in ``workers`` processes; None when processes cannot
     be used here (the caller then parses in this process). Files of the ``kept`` languages stay in
     the workers (their summaries come back); ``first_done`` is called once the first ``needed``
@@ -790,6 +799,8 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
                 pool.pump(lambda: count["first"] == 0)
                 first_done(gathered, remote)
             pool.pump(lambda: count["all"] == 0)
+            if last_done is not None:
+                last_done(gathered, remote)
         except _Broken:
             return None
     finally:

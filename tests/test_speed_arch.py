@@ -622,3 +622,22 @@ def test_default_workers_is_capped_by_the_cpu_quota(monkeypatch: pytest.MonkeyPa
     assert parsestage.default_workers() == 3
     (root / "cpu.max").write_text("max 100000\n")
     assert parsestage.default_workers() == 4
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_units_are_evaluated_in_the_workers_that_parsed_them(
+        cached: bool, bench_tree: Path, tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers, every Terraform root module and Bicep group is evaluated in a worker (this
+    process forms the units from the summaries the workers sent, and evaluates none), with the
+    report of one process."""
+    from analyzer import cache
+
+    tree = tmp_path / "tree"
+    shutil.copytree(bench_tree, tree)
+    alone = _scan(tree, cache=False, workers=1)
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+    here: list[str] = []
+    real = cache.run_unit
+    monkeypatch.setattr(cache, "run_unit", lambda unit: here.append(unit.name) or real(unit))
+    assert _scan(tree, cache=cached, workers=2) == alone
+    assert here == []

@@ -102,6 +102,9 @@ class Evaluated:
     environment: str | None = None
     """The environment name (``dev``) within its group; None: the group's default, used by every
     environment the group has no result of its own for."""
+    order: tuple[Any, ...] = ()
+    """Where the front end places this result among its results (sorted by it, stably): a front end
+    that evaluates its files in independent parts gives the order one evaluation of all would."""
     standalone: bool = False
     """Code that other scanned code calls as a module, evaluated on its own as well (a Terraform
     folder with resources, a Bicep template): it adds only the resources and diagnostics at places
