@@ -202,13 +202,22 @@ def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
     """Bicep templates as one unit (see :func:`bicep_units`). ``kinds`` and ``orders`` place each
     result among those of the whole scan (by default: ``files`` are all of them)."""
     listed = tuple((f.display, f.language, keys.get(f.display)) for f in files)
-    reader = content_reader(files, roots)
-    where = (reader.root.as_posix() if reader.root is not None else None, tuple(r.as_posix() for r in reader.roots))
+    root = _report_root(files)
+    where = (root.as_posix() if root is not None else None, tuple(r.as_posix() for r in roots))
     key = ("bicep-units", listed, where) if all(k is not None for *_, k in listed) else None
+    readers: list[ContentReader] = []
+
+    def made() -> ContentReader:
+        """The reader, made when it is used (its module is the evaluator's, which a warm rescan
+        does not import)."""
+        if not readers:
+            readers.append(content_reader(files, roots))
+        return readers[0]
 
     def evaluate() -> tuple[list[Evaluated], Any]:
         out: list[Evaluated] = []
         seen: dict[str, set[str | None]] = {}
+        reader = made()
         reader.read.clear()
         for unit in load_bicep(files, parsed, reader):
             name = posixpath.basename(unit.variant).removesuffix(".bicepparam") if unit.variant else None
@@ -228,7 +237,7 @@ def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         return out, tuple(sorted(reader.read.items()))
 
     def unchanged(read: Any) -> bool:
-        return reader.unchanged(read)
+        return not read or made().unchanged(read)
 
     first = files[0].display if files else ""
     return Unit("bicep templates", key, evaluate, unchanged,
@@ -240,13 +249,16 @@ def content_reader(files: list[SourceFile], roots: tuple[Path, ...]) -> ContentR
     to, confined to ``roots`` (the scanned root when empty)."""
     from analyzer.frontends.bicep.evaluate import ContentReader
 
-    root: Path | None = None
+    return ContentReader(_report_root(files), tuple(roots))
+
+
+def _report_root(files: list[SourceFile]) -> Path | None:
+    """The folder the files' display paths are relative to."""
     for source in files:
         posix = source.path.as_posix()
         if posix.endswith("/" + source.display):
-            root = Path(posix[: -len(source.display) - 1] or "/")
-            break
-    return ContentReader(root, tuple(roots))
+            return Path(posix[: -len(source.display) - 1] or "/")
+    return None
 
 
 class BicepFrontEnd:
