@@ -648,15 +648,20 @@ class Offered:
     def __init__(self, base: Memo, offered: dict[tuple[Any, ...], Any]) -> None:
         self.base = base
         self.offered = offered
+        self.seen: dict[tuple[Any, ...], Any] = {}
+        """Every record got or put: what the workers need to form the same units without trees."""
 
     def get(self, key: tuple[Any, ...]) -> Any:
         value = self.base.get(key)
         if value is None and key in self.offered:
             value = self.offered[key]
             self.base.put(key, value)
+        if value is not None:
+            self.seen[key] = value
         return value
 
     def put(self, key: tuple[Any, ...], value: Any) -> None:
+        self.seen[key] = value
         self.base.put(key, value)
 
     def untracked(self) -> None:

@@ -189,7 +189,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
 
         front_files = files_of[front_end.name]
         # Per-file records the workers sent instead of the parse trees they kept.
-        given = Offered(memo, parsed.summaries) if getattr(parsed, "summaries", None) else memo
+        given = Offered(memo, getattr(parsed, "summaries", None) or {})
         try:
             units = front_end.units(front_files, parsed, parsed.cache_keys, inputs, given) if front_files else []
         except Exception as error:  # a front end's bug: its files are not analysed, the scan fails
@@ -201,8 +201,9 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
         far = getattr(parsed, "remote", None)
 
         def remote(wanted: list[tuple[Any, ...]]) -> Any:
+            # With the records used here (the unit index's too), so the workers need no tree to form the units.
             return far(front_end.name, front_files, parsed.cache_keys, inputs, wanted,  # type: ignore[misc]
-                       idle.pop() if idle else None)
+                       idle.pop() if idle else None, given.seen)
 
         results = evaluate_units(units, memo, remote if far is not None else None)
         # In the order one evaluation of all its files gives (a front end evaluating in parts says it).

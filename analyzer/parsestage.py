@@ -765,7 +765,8 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     broken = [False]
 
     def remote(name: str, front_files: list[SourceFile], keys: Any, inputs: Any, wanted: list[tuple[Any, ...]],
-               idle: Callable[[], None] | None = None) -> dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]:
+               idle: Callable[[], None] | None = None, records: dict[tuple[Any, ...], Any] | None = None,
+               ) -> dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]:
         """Evaluate the units ``wanted`` of front end ``name`` in the workers (see :data:`analyzer.cache.Remote`)."""
         if broken[0]:
             return {}
@@ -775,7 +776,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
         environ = dict(inputs.environ) if inputs.environ is not None else None
         values = {f.display: gathered.values[f.display] for f in front_files if f.display in gathered.values}
         pool.setups[sid[0]] = ("setup", sid[0], name, front_files, dict(keys), replaced(inputs, environ=environ),
-                               gathered.summaries, values)
+                               {**gathered.summaries, **(records or {})}, values)
         by_worker: dict[int, list[tuple[Any, ...]]] = {}
         for descriptor in wanted:
             owner = gathered.owners.get(descriptor[1], hash(descriptor[1]) % workers)
