@@ -641,3 +641,22 @@ def test_units_are_evaluated_in_the_workers_that_parsed_them(
     monkeypatch.setattr(cache, "run_unit", lambda unit: here.append(unit.name) or real(unit))
     assert _scan(tree, cache=cached, workers=2) == alone
     assert here == []
+
+
+@pytest.mark.parametrize("failure", ["exit", "raise"])
+def test_a_worker_that_fails_while_evaluating_leaves_the_units_to_this_process(
+        failure: str, bench_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies (or whose code raises) while evaluating: this process evaluates those units
+    itself, and the report is the one of a single process."""
+    tree = tmp_path / "tree"
+    shutil.copytree(bench_tree, tree)
+    alone = _scan(tree, cache=False, workers=1)
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+
+    def broken(self: object, sid: int, wanted: list[object]) -> list[object]:
+        if failure == "exit":
+            os._exit(3)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(parsestage._WorkerState, "evaluate", broken)
+    assert _scan(tree, cache=False, workers=2) == alone
