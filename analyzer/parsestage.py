@@ -580,7 +580,7 @@ class _Pool:
     def __init__(self, count: int, cache_root: str | None, grammar_root: str | None) -> None:
         import multiprocessing
 
-        context = multiprocessing.get_context("fork")
+        context: Any = multiprocessing.get_context(START_METHOD)
         self.conns: list[Any] = []
         self.processes: list[Any] = []
         try:
@@ -668,18 +668,22 @@ class _Pool:
             conn.close()
 
 
+START_METHOD: str | None = "fork" if sys.platform.startswith("linux") else None
+"""How worker processes start: fork shares the already imported parsers with the children; elsewhere
+the platform's default (spawn), each worker loading them itself."""
+
+
 def _start_pool(count: int, cache_root: str | None, grammar_root: str | None) -> _Pool | None:
     """Worker processes, or None when processes cannot be used here (the caller then parses in this
-    process). Fork shares the already imported parsers with the children; only Linux forks here."""
-    if not sys.platform.startswith("linux"):
-        return None
-    from analyzer.frontends.base import front_ends
+    process)."""
+    if START_METHOD == "fork":
+        from analyzer.frontends.base import front_ends
 
-    # Loaded once here instead of once per worker: the grammars, the front ends' parse code and
-    # the pickling registration.
-    for front_end in front_ends():
-        front_end.preload()
-    register_fast_pickling()
+        # Loaded once here instead of once per worker: the grammars, the front ends' parse code and
+        # the pickling registration.
+        for front_end in front_ends():
+            front_end.preload()
+        register_fast_pickling()
     try:
         return _Pool(count, cache_root, grammar_root)
     except (OSError, NotImplementedError, ImportError):
