@@ -483,9 +483,26 @@ class UnitIndex:
             self._trail.append(entry[0])
         return value
 
-    def put(self, key: tuple[Any, ...], value: Any, trail: str | None = None) -> None:
+    def reserve(self) -> int | None:
+        """A place in :meth:`trail` for a record put later (``slot`` of :meth:`put`), so the trail
+        follows the order of the units whichever of them were found and whichever evaluated."""
+        if self._trail is None:
+            return None
+        self._trail.append("")
+        return len(self._trail) - 1
+
+    def _named(self, digest: str, slot: int | None) -> None:
+        if self._trail is None:
+            return
+        if slot is not None and slot < len(self._trail):
+            self._trail[slot] = digest
+        else:
+            self._trail.append(digest)
+
+    def put(self, key: tuple[Any, ...], value: Any, trail: str | None = None, slot: int | None = None) -> None:
         """Remember ``value``; ``trail`` names it in :meth:`trail` (by default the digest of its
-        pickle; a unit's record is named by its results alone, see :func:`results_digest`)."""
+        pickle; a unit's record is named by its results alone, see :func:`results_digest`), at
+        ``slot`` when one was reserved."""
         if self.path is None:
             return
         register_fast_pickling()
@@ -497,18 +514,17 @@ class UnitIndex:
         entry = (trail or hashlib.sha256(payload).hexdigest(), payload)
         self.new[digest_of(*key)] = entry
         self.changed = True
-        if self._trail is not None:
-            self._trail.append(entry[0])
+        self._named(entry[0], slot)
 
-    def put_payload(self, key: tuple[Any, ...], payload: bytes, trail: str | None = None) -> None:
+    def put_payload(self, key: tuple[Any, ...], payload: bytes, trail: str | None = None,
+                    slot: int | None = None) -> None:
         """:meth:`put` of a value already pickled (by a worker)."""
         if self.path is None:
             return
         entry = (trail or hashlib.sha256(payload).hexdigest(), payload)
         self.new[digest_of(*key)] = entry
         self.changed = True
-        if self._trail is not None:
-            self._trail.append(entry[0])
+        self._named(entry[0], slot)
 
     def untracked(self) -> None:
         """Say that this scan used a result that is not in the index (so it has no :meth:`trail`)."""
@@ -566,11 +582,19 @@ def results_digest(results: list[Evaluated]) -> str | None:
     the dependencies stored with them (which name the files' contents). An edit that leaves every
     resource as it was (a comment) keeps the trail, and so the rules' cached findings. None when the
     results cannot be pickled."""
+    import io
+
     register_fast_pickling()
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
+    # Without the memo, the bytes follow the content alone: results evaluated from freshly parsed trees
+    # and from cached ones share equal strings differently, which the memo would write differently.
+    pickler.fast = True
     try:
-        return hashlib.sha256(pickle.dumps(results, pickle.HIGHEST_PROTOCOL)).hexdigest()
-    except Exception:
+        pickler.dump(results)
+    except Exception:  # a cycle (or something unpicklable): named by the record's own bytes instead
         return None
+    return hashlib.sha256(out.getbuffer()).hexdigest()
 
 
 Remote = Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]]
@@ -591,6 +615,8 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
     ``remote`` gave no result for, or one under another key, is evaluated here."""
     done: list[list[Evaluated] | None] = []
     todo: list[int] = []
+    slots: dict[int, int | None] = {}
+    remembering = getattr(memo, "remembers", False)
     for index, unit in enumerate(units):
         if unit.ready is not None:
             done.append(unit.ready)
@@ -602,8 +628,8 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
             continue
         done.append(None)
         todo.append(index)
+        slots[index] = memo.reserve() if remembering else None  # type: ignore[attr-defined]
     far: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]] = {}
-    remembering = getattr(memo, "remembers", False)
     wanted = [units[i].remote for i in todo if units[i].remote is not None]
     if remote is not None and wanted:
         try:
@@ -629,9 +655,9 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
             if remembering and trail is None:
                 trail = results_digest(results)
             if payload is not None and remembering:
-                memo.put_payload(key, payload, trail)  # type: ignore[attr-defined]
+                memo.put_payload(key, payload, trail, slots.get(index))  # type: ignore[attr-defined]
             elif remembering:
-                memo.put(key, (results, dependencies), trail)  # type: ignore[call-arg]
+                memo.put(key, (results, dependencies), trail, slots.get(index))  # type: ignore[call-arg]
             else:
                 memo.put(key, (results, dependencies))
         else:

@@ -660,3 +660,22 @@ def test_a_worker_that_fails_while_evaluating_leaves_the_units_to_this_process(
 
     monkeypatch.setattr(parsestage._WorkerState, "evaluate", broken)
     assert _scan(tree, cache=False, workers=2) == alone
+
+
+def test_a_comment_in_a_root_module_keeps_the_rules_findings(
+        bench_tree: Path, tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A root module re-evaluated here after a comment was added gives the results its worker gave
+    (the trail names them by content, in the order of the units), so the rules do not run again."""
+    from analyzer import engine
+
+    tree = tmp_path / "tree"
+    shutil.copytree(bench_tree, tree)
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+    first = _scan(tree, cache=True, workers=2)
+    touched = sorted((tree / "terraform" / "teams").rglob("fleet.tf"))[0]
+    touched.write_text(touched.read_text() + "# a comment\n")
+    runs: list[int] = []
+    real = engine.run_rules
+    monkeypatch.setattr(engine, "run_rules", lambda *a, **k: runs.append(1) or real(*a, **k))
+    assert _scan(tree, cache=True, workers=2) == first
+    assert runs == []
