@@ -43,7 +43,7 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || comman
 screenshot:  ## regenerate docs/report.png (the HTML report of examples/platform, in headless Chromium)
 	@test -n "$(CHROMIUM)" || { echo "no chromium, chromium-browser or chromium-headless-shell on PATH"; exit 1; }
 	mkdir -p build
-	-$(PYTHON) -m analyzer.cli scan examples/platform --as-of 2026-11-23 --no-cache --format html:build/report.html
+	-$(PYTHON) -m fleetiac scan examples/platform --as-of 2026-11-23 --no-cache --format html:build/report.html
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,3800 \
 	  --screenshot=docs/report.png file://$(CURDIR)/build/report.html
 

@@ -25,8 +25,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from analyzer.model import BaselineSummary, Finding, Report
-from analyzer.suppressions import UNSUPPRESSIBLE
+from fleetiac.analyzer.model import BaselineSummary, Finding, Report
+from fleetiac.analyzer.suppressions import UNSUPPRESSIBLE
 
 FORMAT_VERSION = 2
 Key = tuple[str, str, str, str]

@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.storage import (
+from fleetiac.analyzer.storage import (
     GRAMMAR_FOLDER,
     SECRET_FILE,
     Refused,
@@ -47,7 +47,7 @@ from analyzer.storage import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.frontends.base import Evaluated, Memo, Unit
+    from fleetiac.analyzer.frontends.base import Evaluated, Memo, Unit
 
 FORMAT_VERSION = 2
 """Bump when the entry layout or the meaning of cached data changes (2: entries carry an HMAC)."""
@@ -100,9 +100,10 @@ def register_fast_pickling() -> None:
     import dataclasses
     import importlib
 
-    from analyzer.frontends.base import front_ends
+    from fleetiac.analyzer.frontends.base import front_ends
 
-    for name in ("analyzer.model", *(module for front_end in front_ends() for module in front_end.data_modules)):
+    data_modules = (module for front_end in front_ends() for module in front_end.data_modules)
+    for name in ("fleetiac.analyzer.model", *data_modules):
         module = importlib.import_module(name)
         for cls in vars(module).values():
             if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
@@ -123,8 +124,8 @@ def _fields_reducer(names: tuple[str, ...]) -> Any:
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     """What every entry's key includes besides the file: versions and fleetiac's parser code."""
-    from analyzer import __version__
-    from analyzer.frontends.base import front_ends
+    from fleetiac.analyzer import __version__
+    from fleetiac.analyzer.frontends.base import front_ends
 
     digest = hashlib.sha256()
     parts = [f"format={FORMAT_VERSION}", f"fleetiac={__version__}",
@@ -216,7 +217,7 @@ def open_cache(scanned: Sequence[Path]) -> CacheUse:
     configured = cache_dir()
     try:
         root = trusted_folder(configured, scanned)
-        from analyzer.storage import secret
+        from fleetiac.analyzer.storage import secret
 
         secret(root)
     except Refused as refused:
@@ -231,7 +232,7 @@ def open_cache(scanned: Sequence[Path]) -> CacheUse:
 def existing_cache(scanned: Sequence[Path]) -> Path | None:
     """The configured cache folder when it already exists with its key and passes :func:`open_cache`'s
     checks, without creating anything (``--no-cache`` may read compiled grammars from it); else None."""
-    from analyzer.storage import SECRET_FILE, secret
+    from fleetiac.analyzer.storage import SECRET_FILE, secret
 
     configured = cache_dir()
     try:
@@ -377,7 +378,7 @@ def use_for_line_hashes(root: Path | None) -> None:
 def cached_line_hashes(text: str) -> dict[int, str]:
     """:func:`analyzer.linehash.line_hashes`, remembered by the text's content: computing them runs
     in Python over every character of each file with a finding, a large part of a warm rescan."""
-    from analyzer.linehash import line_hashes
+    from fleetiac.analyzer.linehash import line_hashes
 
     cache = _line_hash_cache
     if cache is None:
@@ -405,7 +406,7 @@ def source_fingerprint() -> str:
 def rules_fingerprint() -> str:
     """:func:`source_fingerprint` plus the rules' own code (``policies/``) and the data they read
     (``analyzer/knowledge/data``): what the rules' findings depend on besides the resources and the options."""
-    import policies
+    from fleetiac import policies
 
     digest = hashlib.sha256(source_fingerprint().encode())
     for package in (Path(policies.__file__).resolve().parent, Path(__file__).resolve().parent / "knowledge" / "data"):
@@ -563,13 +564,13 @@ def run_unit(unit: Unit) -> tuple[list[Evaluated], Any, bool]:
     """Evaluate one unit: its results, its dependencies, and whether the results depend on the
     machine (a parse timeout or an internal error: never remembered). A unit whose evaluation raises
     (a front end's bug) gives an internal error naming it."""
-    from analyzer.frontends.sources import machine_dependent
-    from analyzer.model import FileResult, Location, internal_error
+    from fleetiac.analyzer.frontends.sources import machine_dependent
+    from fleetiac.analyzer.model import FileResult, Location, internal_error
 
     try:
         results, dependencies = unit.evaluate()
     except Exception as error:
-        from analyzer.frontends.base import Evaluated
+        from fleetiac.analyzer.frontends.base import Evaluated
 
         failed = internal_error(Location(unit.name, 1, 1), f"evaluating {unit.name}", error)
         results, dependencies = [Evaluated(FileResult(diagnostics=[failed]))], None

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from analyzer import __version__
+from fleetiac.analyzer import __version__
 
 LEVELS = ("error", "warning", "note", "never")
 
@@ -57,7 +57,7 @@ def _parameter_files(_ctx: click.Context, _param: click.Parameter,
 def _operators(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     if not values:  # without --operator, the access graph's module is not imported
         return ()
-    from analyzer.graph.access import parse_operator
+    from fleetiac.analyzer.graph.access import parse_operator
 
     for value in values:
         try:
@@ -69,7 +69,7 @@ def _operators(_ctx: click.Context, _param: click.Parameter, values: tuple[str, 
 
 def _levels(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """``--level FIAC203=error``, repeatable: the same overrides as a configuration's ``levels``."""
-    from analyzer.config import LEVEL_NAMES
+    from fleetiac.analyzer.config import LEVEL_NAMES
 
     pairs = []
     for value in values:
@@ -79,7 +79,7 @@ def _levels(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...
             raise click.BadParameter(f"{value!r} is not RULE=LEVEL with a level of {', '.join(LEVEL_NAMES)}")
         pairs.append((rule_id, level))
     if pairs:
-        from analyzer.rules import all_rules, rule_names
+        from fleetiac.analyzer.rules import all_rules, rule_names
 
         names = rule_names(all_rules())
         unknown = [rule_id for rule_id, _ in pairs if rule_id.lower() not in names]
@@ -121,7 +121,7 @@ def main() -> None:
 def _formats(_ctx: click.Context, _param: click.Parameter,
              values: tuple[str, ...]) -> tuple[tuple[str, Path | None], ...]:
     """``--format sarif:results.sarif --format text``: FORMAT or FORMAT:FILE, repeatable."""
-    from analyzer.reporters import FORMATS
+    from fleetiac.analyzer.reporters import FORMATS
 
     specs: list[tuple[str, Path | None]] = []
     for value in values:
@@ -173,8 +173,8 @@ def _settings(paths: list[Path], given: dict[str, Any], config_file: Path | None
     wins: it replaces the file's value, except ``levels``, where the command line's ``--level``
     overrides the file's level of the rules it names. ``--select`` on the command line is the whole
     selection: the file's ``ignore`` does not apply then (only ``--ignore`` does)."""
-    from analyzer.config import KEYS, Config, find, load
-    from analyzer.discovery import report_root
+    from fleetiac.analyzer.config import KEYS, Config, find, load
+    from fleetiac.analyzer.discovery import report_root
 
     root = report_root(paths)
     if config_file is not None and isolated:
@@ -313,7 +313,7 @@ def _checked_settings(settings: dict[str, tuple[Any, str]]) -> dict[str, Any]:
     """The effective settings, with rule selectors resolved (a rule name becomes its ID) and every
     ``--var-file`` checked to exist: a selector that names no rule, or a variables file that is not
     there, is a usage error rather than a scan that silently checks less."""
-    from analyzer.rules import SelectorError, all_rules, resolve_selectors
+    from fleetiac.analyzer.rules import SelectorError, all_rules, resolve_selectors
 
     effective = {key: value for key, (value, _) in settings.items()}
     catalog = all_rules()
@@ -369,15 +369,15 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
           no_cache: bool, workers: int | None,
           progress: bool | None, max_file_size: float, parse_timeout: float, allow_empty: bool,
           debug: bool) -> None:
-    from analyzer import baseline as baselines
-    from analyzer.config import ConfigError
-    from analyzer.discovery import DiscoveryError
-    from analyzer.engine import ScanOptions, exit_code
-    from analyzer.engine import scan as run_scan
-    from analyzer.knowledge.aks_versions import RegionalDataError
-    from analyzer.knowledge.roles import ExportError
-    from analyzer.reporters import RenderOptions, render
-    from analyzer.reporters._escape import line_text
+    from fleetiac.analyzer import baseline as baselines
+    from fleetiac.analyzer.config import ConfigError
+    from fleetiac.analyzer.discovery import DiscoveryError
+    from fleetiac.analyzer.engine import ScanOptions, exit_code
+    from fleetiac.analyzer.engine import scan as run_scan
+    from fleetiac.analyzer.knowledge.aks_versions import RegionalDataError
+    from fleetiac.analyzer.knowledge.roles import ExportError
+    from fleetiac.analyzer.reporters import RenderOptions, render
+    from fleetiac.analyzer.reporters._escape import line_text
 
     outputs = _outputs(formats, output)
     if statistics + compact + quiet > 1:
@@ -426,7 +426,7 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
                            f"{report.baseline.gone} baseline entries gone", err=True)
         views = None
         if any(fmt == "html" for fmt, _ in outputs):
-            from analyzer.views import report_views
+            from fleetiac.analyzer.views import report_views
 
             views = report_views(targets, options, report)
         for fmt, target in outputs:
@@ -468,7 +468,7 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
         sys.exit(2)
     if report.files_scanned == 0 and not allow_empty:
         shown = ", ".join(line_text(p.as_posix()) for p in targets)
-        from analyzer.frontends.base import suffixes
+        from fleetiac.analyzer.frontends.base import suffixes
 
         click.echo(f"fleetiac: no file fleetiac reads ({' '.join(suffixes())}) found under {shown} "
                    f"(--allow-empty to accept that)", err=True)
@@ -506,14 +506,14 @@ def _view_options(func: Any) -> Any:
 def _view(ctx: click.Context, build: Any, fmt: str, operators: tuple[str, ...] = (),
           assignments: tuple[Path, ...] = ()) -> None:
     """Load the graphs as ``scan`` does, build a view with ``build(graphs, options)``, print it in ``fmt``."""
-    from analyzer.config import ConfigError
-    from analyzer.discovery import DiscoveryError
-    from analyzer.engine import ScanOptions, load_graphs
-    from analyzer.knowledge.aks_versions import RegionalDataError
-    from analyzer.knowledge.roles import ExportError
-    from analyzer.reporters._escape import line_text
-    from analyzer.reporters.views import render
-    from analyzer.views import FocusError
+    from fleetiac.analyzer.config import ConfigError
+    from fleetiac.analyzer.discovery import DiscoveryError
+    from fleetiac.analyzer.engine import ScanOptions, load_graphs
+    from fleetiac.analyzer.knowledge.aks_versions import RegionalDataError
+    from fleetiac.analyzer.knowledge.roles import ExportError
+    from fleetiac.analyzer.reporters._escape import line_text
+    from fleetiac.analyzer.reporters.views import render
+    from fleetiac.analyzer.views import FocusError
 
     params = ctx.params
     targets = list(params["paths"]) or [Path(".")]
@@ -556,7 +556,7 @@ def _view(ctx: click.Context, build: Any, fmt: str, operators: tuple[str, ...] =
 def rollout(ctx: click.Context, fmt: str, **_: Any) -> None:
     """Show, for each update strategy, update run and auto-upgrade profile under PATHS, its stages,
     groups, members, batches, waits and gates, the members it skips and why, and its minimum wall time."""
-    from analyzer import views
+    from fleetiac.analyzer import views
 
     _view(ctx, views.rollout, fmt)
 
@@ -572,7 +572,7 @@ def rollout(ctx: click.Context, fmt: str, **_: Any) -> None:
 def access(ctx: click.Context, fmt: str, operators: tuple[str, ...], assignments: tuple[Path, ...], **_: Any) -> None:
     """Show, per fleet and operator, whether it holds each action joining members needs, on the fleet
     and on each member's cluster: ✓ with the grant, ✗, or ? with why it cannot be told."""
-    from analyzer import views
+    from fleetiac.analyzer import views
 
     _view(ctx, views.access, fmt, operators, assignments)
 
@@ -585,7 +585,7 @@ def access(ctx: click.Context, fmt: str, operators: tuple[str, ...], assignments
 def graph(ctx: click.Context, fmt: str, focus: str, **_: Any) -> None:
     """Print the resource graph: fleets, members, clusters, strategies, runs, profiles, role
     assignments and manifests, with their references."""
-    from analyzer import views
+    from fleetiac.analyzer import views
 
     _view(ctx, lambda graphs, _options: views.resource_graph(graphs, focus), fmt)
 
@@ -620,7 +620,7 @@ def _toml_value(value: Any) -> str:
 @click.option("--isolated", is_flag=True, help="As scan --isolated: no configuration file, no inline suppressions.")
 def config_command(paths: tuple[Path, ...], config_file: Path | None, isolated: bool) -> None:
     """Print the effective configuration for a scan of PATHS and where each value comes from."""
-    from analyzer.config import ConfigError
+    from fleetiac.analyzer.config import ConfigError
 
     targets = list(paths) or [Path(".")]
     try:
@@ -646,7 +646,7 @@ def cache() -> None:
 @cache.command("info")
 def cache_info() -> None:
     """Where the cache is, how big it is, and how it is kept bounded."""
-    from analyzer.cache import MAX_AGE_DAYS, MAX_BYTES, info
+    from fleetiac.analyzer.cache import MAX_AGE_DAYS, MAX_BYTES, info
 
     found = info()
     click.echo(f"{found.path}\n{found.files} files, {found.bytes / (1024 * 1024):.1f} MiB on disk\n"
@@ -657,7 +657,7 @@ def cache_info() -> None:
 @cache.command("clear")
 def cache_clear() -> None:
     """Remove every cached parse and compiled grammar."""
-    from analyzer.cache import clear
+    from fleetiac.analyzer.cache import clear
 
     removed = clear()
     click.echo(f"removed {removed.files} files ({removed.bytes / (1024 * 1024):.1f} MiB) from {removed.path}")
@@ -673,7 +673,7 @@ def cache_clear() -> None:
               help="Only rules with this tag (access, hub...); repeatable.")
 def rules(fmt: str, levels: tuple[str, ...], tags: tuple[str, ...]) -> None:
     """List every rule: ID, level, name and summary."""
-    from analyzer.rules import all_rules
+    from fleetiac.analyzer.rules import all_rules
 
     chosen = [rule.info for rule in all_rules()
               if (not levels or rule.info.level.value in levels) and (not tags or set(tags) & set(rule.info.tags))]
@@ -689,7 +689,7 @@ def rules(fmt: str, levels: tuple[str, ...], tags: tuple[str, ...]) -> None:
 @click.argument("rule_id")
 def explain(rule_id: str) -> None:
     """Print a rule's documentation."""
-    from analyzer.rules import all_rules, rule_names
+    from fleetiac.analyzer.rules import all_rules, rule_names
 
     catalog = all_rules()
     wanted = rule_names(catalog).get(rule_id.strip().lower(), "")

@@ -115,7 +115,7 @@ def _pyproject(path: Path, root: Path | None) -> Config | None:
 
 
 def _inside(path: Path, root: Path) -> bool:
-    from analyzer.frontends.sources import within
+    from fleetiac.analyzer.frontends.sources import within
 
     return within(path, (root,))
 
@@ -158,7 +158,7 @@ def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = 
         if key in ("select", "ignore", "exclude"):
             values[key] = _strings(value, path, name)
         elif key == "operators":
-            from analyzer.graph.access import parse_operator
+            from fleetiac.analyzer.graph.access import parse_operator
 
             values[key] = _strings(value, path, name)
             for item in values[key]:
@@ -219,7 +219,7 @@ def validate(data: dict[str, Any], path: Path, prefix: str, root: Path | None = 
                 targets.append((pattern, tuple(f.strip() for f in named)))
             values[key] = tuple(targets)
     if "levels" in values:
-        from analyzer.rules import all_rules
+        from fleetiac.analyzer.rules import all_rules
 
         known = {rule.info.id for rule in all_rules()}
         for rule_id, _ in values["levels"]:

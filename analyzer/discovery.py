@@ -6,8 +6,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from analyzer.frontends.sources import DEFAULT_LIMITS, ReadLimits, SourceFile
-from analyzer.model import Diagnostic, Location
+from fleetiac.analyzer.frontends.sources import DEFAULT_LIMITS, ReadLimits, SourceFile
+from fleetiac.analyzer.model import Diagnostic, Location
 
 SKIPPED_DIRS = {"node_modules", "__pycache__"}
 """Skipped besides hidden folders (every name that starts with a dot, such as ``.git``)."""
@@ -126,7 +126,7 @@ def _display(absolute: Path, root: Path) -> str:
 
 def _head(path: Path) -> bytes:
     """A file's first bytes, for front ends that decide from them (nothing when it cannot be read)."""
-    from analyzer.frontends.base import HEAD_BYTES
+    from fleetiac.analyzer.frontends.base import HEAD_BYTES
 
     try:
         with path.open("rb") as file:
@@ -137,7 +137,7 @@ def _head(path: Path) -> bytes:
 
 def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool,
          limits: ReadLimits = DEFAULT_LIMITS) -> None:
-    from analyzer.frontends.base import claimed_language, language, language_of
+    from fleetiac.analyzer.frontends.base import claimed_language, language, language_of
 
     # By the front ends' suffixes (a file of a common suffix, .json, only when its language claims it),
     # else by a front end that claims the name or the first bytes.

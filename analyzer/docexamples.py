@@ -13,11 +13,11 @@ from __future__ import annotations
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from analyzer.frontends.base import language, language_of
-from analyzer.markers import MarkerError, expectations, strip_markers
-from analyzer.model import RuleExample
+from fleetiac.analyzer.frontends.base import language, language_of
+from fleetiac.analyzer.markers import MarkerError, expectations, strip_markers
+from fleetiac.analyzer.model import RuleExample
 
-EXAMPLES_PACKAGE = "policies"
+EXAMPLES_PACKAGE = "fleetiac.policies"
 EXAMPLES_FOLDER = "examples"
 SECTIONS = {"example": "Example", "fix": "Fix"}
 EXAMPLE_LANGUAGES = ("terraform", "bicep", "yaml")
@@ -56,7 +56,7 @@ def load_examples(rule_id: str) -> tuple[RuleExample, ...]:
     """
     folder = examples_folder(rule_id)
     if not folder.is_dir():
-        raise FileNotFoundError(f"no examples folder {EXAMPLES_PACKAGE}/{EXAMPLES_FOLDER}/{rule_id}")
+        raise FileNotFoundError(f"no examples folder policies/{EXAMPLES_FOLDER}/{rule_id}")
     examples: list[RuleExample] = []
     for entry in folder.iterdir():
         kind = _kind(entry.name)

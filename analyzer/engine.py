@@ -10,12 +10,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer import __version__, postscan
-from analyzer.discovery import discover
-from analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile, within
-from analyzer.graph import FleetGraph
-from analyzer.knowledge.aks_versions import RegionVersions, load_regional
-from analyzer.model import (
+from fleetiac.analyzer import __version__, postscan
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.frontends.sources import DEFAULT_TIME_BUDGET, MAX_FILE_BYTES, ReadLimits, SourceFile, within
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.knowledge.aks_versions import RegionVersions, load_regional
+from fleetiac.analyzer.model import (
     Diagnostic,
     FileResult,
     Finding,
@@ -26,11 +26,11 @@ from analyzer.model import (
     ScanScope,
     internal_error,
 )
-from analyzer.rules import Rule, RuleContext, all_rules, select_rules
-from analyzer.suppressions import SourceTexts
+from fleetiac.analyzer.rules import Rule, RuleContext, all_rules, select_rules
+from fleetiac.analyzer.suppressions import SourceTexts
 
 if TYPE_CHECKING:
-    from analyzer.frontends.base import Evaluated
+    from fleetiac.analyzer.frontends.base import Evaluated
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str,
     entries the cache holds are read only when asked for (``.cache_keys``: each file's cache key).
     ``cache_root`` is the trusted cache folder (None: no cache); ``grammar_root`` one that compiled
     grammars may be read from, never written to (``--no-cache``)."""
-    from analyzer.parsestage import parse_lazily
+    from fleetiac.analyzer.parsestage import parse_lazily
 
     return parse_lazily(files, cache_root=cache_root if options.cache else None, workers=options.workers,
                         progress=options.progress, first=first, when_first=when_first, stats=stats,
@@ -133,7 +133,7 @@ def load(files: list[SourceFile], options: ScanOptions | None = None,
     ``roots`` are the resolved folders the front ends may read other files from (see
     :func:`readable_roots`); empty: the report root of ``files``. The cache is used only outside the
     files' tree and every ``scanned`` path (see :func:`analyzer.cache.open_cache`)."""
-    from analyzer.cache import gc_paused
+    from fleetiac.analyzer.cache import gc_paused
 
     # While every file's parse tree is alive, each full collection walks millions of objects that
     # cannot be garbage (0.3 s of the benchmark's evaluation); cycles made here wait until
@@ -156,8 +156,8 @@ def readable_roots(root: Path, paths: list[Path]) -> tuple[Path, ...]:
 
 def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None,
           roots: tuple[Path, ...], scanned: tuple[Path, ...]) -> Loaded:
-    from analyzer.cache import evaluate_units
-    from analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends, without_repeats
+    from fleetiac.analyzer.cache import evaluate_units
+    from fleetiac.analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends, without_repeats
 
     inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None, roots,
                         options.parameter_files)
@@ -169,7 +169,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     scope = files[0].path.as_posix()[: -len(files[0].display)] if files else ""
     trees = [*scanned, *([Path(scope)] if scope else [])]  # where no cache folder may lie
     if options.cache:
-        from analyzer.cache import UnitIndex, open_cache
+        from fleetiac.analyzer.cache import UnitIndex, open_cache
 
         use = open_cache(trees)
         cache_root = use.root
@@ -185,7 +185,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     """Work for this process while the workers evaluate (``while_parsing``), done once."""
 
     def evaluate(front_end: Any, parsed: Any) -> None:
-        from analyzer.cache import Offered
+        from fleetiac.analyzer.cache import Offered
 
         front_files = files_of[front_end.name]
         # Per-file records the workers sent instead of the parse trees they kept.
@@ -226,12 +226,12 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
             idle.pop()()
 
     first = tuple(lang.name for fe in early for lang in fe.languages)
-    from analyzer.parsestage import ParseStats
+    from fleetiac.analyzer.parsestage import ParseStats
 
     stats = ParseStats()
     grammar_root = None
     if not options.cache:
-        from analyzer.cache import existing_cache
+        from fleetiac.analyzer.cache import existing_cache
 
         # --no-cache reads and writes no results, but a grammar compiled by an earlier scan into a
         # trusted cache folder is still loaded (verified, never written): building one takes seconds.
@@ -260,7 +260,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     if index is not None:
         index.save()  # before the rules see (and could touch) the resources
     if cache_root is not None:
-        from analyzer.cache import maybe_prune
+        from fleetiac.analyzer.cache import maybe_prune
 
         maybe_prune(cache_root, stats.parsed)
     return Loaded(_variants(results), [d for e in results for d in e.result.diagnostics],
@@ -299,7 +299,7 @@ def read_exports(paths: tuple[Path, ...]) -> Any:
     raises :class:`~analyzer.knowledge.roles.ExportError` for a file that cannot be read or is no export."""
     import hashlib
 
-    from analyzer.knowledge.roles import ExportError, merge_exports, read_export
+    from fleetiac.analyzer.knowledge.roles import ExportError, merge_exports, read_export
 
     read = []
     digest = hashlib.sha256()
@@ -352,7 +352,7 @@ def run_rules(graph: FleetGraph, rules: list[Rule], options: ScanOptions,
 
 def scan_scope(root: Path, paths: list[Path], options: ScanOptions) -> ScanScope:
     """The scanned folders as display paths (a file's: its folder), and the configured manifest targets."""
-    from analyzer.discovery import display_of
+    from fleetiac.analyzer.discovery import display_of
 
     roots = []
     for path in paths or [Path(".")]:
@@ -374,7 +374,7 @@ def _checked(loaded: Loaded, rules: list[Rule], options: ScanOptions, notices: l
     if regional is None and options.aks_versions:
         regional = load_regional(options.aks_versions)
     if loaded.cache_root is not None and loaded.identity is not None:
-        from analyzer.cache import ParseCache, digest_of, rules_fingerprint
+        from fleetiac.analyzer.cache import ParseCache, digest_of, rules_fingerprint
 
         store = ParseCache(loaded.cache_root, "findings")
         key = digest_of("findings", rules_fingerprint(), loaded.identity, options.as_of.isoformat(),

@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
-from analyzer.frontends.base import language, language_of
+from fleetiac.analyzer.frontends.base import language, language_of
 
 _ITEM = r"FIAC\d{3}(?:\s+x[1-9]\d*)?"
 _LIST = re.compile(rf"\s*(?P<items>{_ITEM}(?:\s*,\s*{_ITEM})*)(?:\s+--\s+\S.*)?\s*")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, Literal, cast
 
-from analyzer.values import Unknown
+from fleetiac.analyzer.values import Unknown
 
 
 class Kind(StrEnum):

@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
-from analyzer.frontends.sources import SourceFile, machine_dependent
-from analyzer.model import Diagnostic, Location, internal_error
+from fleetiac.analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
+from fleetiac.analyzer.frontends.sources import SourceFile, machine_dependent
+from fleetiac.analyzer.model import Diagnostic, Location, internal_error
 
 MIN_FILES_FOR_WORKERS = 24
 """Below this many files to parse, starting processes costs more than it saves."""
@@ -44,7 +44,7 @@ class ParseStats:
 def parse_one(source: SourceFile) -> Any:
     """The front end's own parse of the file; never raises (a front end that does anyway has a bug:
     an internal error of this file, so the other files are still parsed)."""
-    from analyzer.frontends.base import front_end_of
+    from fleetiac.analyzer.frontends.base import front_end_of
 
     try:
         result = front_end_of(source.language).parse(source)
@@ -71,7 +71,7 @@ def file_facts(source: SourceFile) -> tuple[str | None, bool]:
     every file a second time."""
     import stat
 
-    from analyzer.cache import entry_key
+    from fleetiac.analyzer.cache import entry_key
 
     try:
         info = source.path.stat()
@@ -88,7 +88,7 @@ def file_facts(source: SourceFile) -> tuple[str | None, bool]:
 def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | None) -> list[tuple[str, bytes]]:
     """Worker side: parse, pickle, and store each result; return the pickles. Each file comes with
     its cache key, computed when the parse stage looked it up (None: not cacheable, or no cache)."""
-    from analyzer.cache import ParseCache
+    from fleetiac.analyzer.cache import ParseCache
 
     register_fast_pickling()  # in each process that pickles, forked or spawned
     cache = ParseCache(Path(cache_root)) if cache_root is not None else None
@@ -127,7 +127,7 @@ def _end_with_parent(parent: int) -> None:
 
 
 def _worker_init(cache_root: str | None, grammar_root: str | None, parent: int = 0) -> None:
-    from analyzer.frontends import grammars
+    from fleetiac.analyzer.frontends import grammars
 
     if parent:
         _end_with_parent(parent)
@@ -293,7 +293,7 @@ class LazyParsed(Mapping[str, Any]):
         if display in self._values:
             return self._values[display]
         source, key = self._pending.pop(display)  # KeyError for a file never given
-        from analyzer.cache import ParseCache
+        from fleetiac.analyzer.cache import ParseCache
 
         found, value = False, None
         if self._root is not None and key is not None:
@@ -343,9 +343,9 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     ``cache_root`` None parses everything and writes nothing (``--no-cache``), though compiled grammars
     are still loaded from a trusted ``grammar_root`` (never written there); ``workers`` None uses every
     core the process may run on, 1 parses in this process."""
-    from analyzer.cache import ParseCache
-    from analyzer.frontends import grammars
-    from analyzer.frontends.base import language
+    from fleetiac.analyzer.cache import ParseCache
+    from fleetiac.analyzer.frontends import grammars
+    from fleetiac.analyzer.frontends.base import language
 
     began = time.perf_counter()
     stats = stats if stats is not None else ParseStats()
@@ -427,7 +427,7 @@ class _WorkerState:
     parsed again as a module another unit called), and the units it can evaluate."""
 
     def __init__(self, cache_root: str | None) -> None:
-        from analyzer.cache import ParseCache
+        from fleetiac.analyzer.cache import ParseCache
 
         self.cache = ParseCache(Path(cache_root)) if cache_root is not None else None
         self.trees: dict[str, Any] = {}
@@ -436,7 +436,7 @@ class _WorkerState:
     def parse(self, chunk: list[tuple[SourceFile, str | None]], kept: frozenset[str]) -> list[tuple[Any, ...]]:
         """Parse, store in the cache and return each file: its pickle, or, for a kept language, its
         front end's summary (the tree stays here, for evaluation)."""
-        from analyzer.frontends.base import front_end_of
+        from fleetiac.analyzer.frontends.base import front_end_of
 
         out: list[tuple[Any, ...]] = []
         with gc_paused():
@@ -462,7 +462,7 @@ class _WorkerState:
               summaries: dict[tuple[Any, ...], Any], values: dict[str, Any]) -> None:
         """Form the units of front end ``name`` as the scanning process does, from the same files and
         the summaries every worker sent."""
-        from analyzer.frontends.base import front_ends
+        from fleetiac.analyzer.frontends.base import front_ends
 
         front_end = next(f for f in front_ends() if f.name == name)
         trees = _WorkerTrees(self, {f.display: f for f in files}, keys, values)
@@ -470,7 +470,7 @@ class _WorkerState:
         self.units[sid] = {u.remote: u for u in units if u.remote is not None}
 
     def evaluate(self, sid: int, wanted: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        from analyzer.cache import results_digest, run_unit
+        from fleetiac.analyzer.cache import results_digest, run_unit
 
         units = self.units.get(sid, {})
         out: list[tuple[Any, ...]] = []
@@ -677,7 +677,7 @@ def _start_pool(count: int, cache_root: str | None, grammar_root: str | None) ->
     """Worker processes, or None when processes cannot be used here (the caller then parses in this
     process)."""
     if START_METHOD == "fork":
-        from analyzer.frontends.base import front_ends
+        from fleetiac.analyzer.frontends.base import front_ends
 
         # Loaded once here instead of once per worker: the grammars, the front ends' parse code and
         # the pickling registration.

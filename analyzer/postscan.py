@@ -10,11 +10,11 @@ from datetime import date
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from analyzer import suppressions
-from analyzer.cache import cached_line_hashes
-from analyzer.frontends.base import front_end_of, language_of
-from analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
-from analyzer.model import Finding, Level, Location, RelatedLocation, Resource, RuleInfo
+from fleetiac.analyzer import suppressions
+from fleetiac.analyzer.cache import cached_line_hashes
+from fleetiac.analyzer.frontends.base import front_end_of, language_of
+from fleetiac.analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
+from fleetiac.analyzer.model import Finding, Level, Location, RelatedLocation, Resource, RuleInfo
 
 
 def is_excluded(display: str, patterns: Iterable[str]) -> bool:

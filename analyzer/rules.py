@@ -18,10 +18,10 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from analyzer.docexamples import ExampleError, load_examples
-from analyzer.graph import FleetGraph
-from analyzer.knowledge.aks_versions import RegionVersions
-from analyzer.model import Finding, Level, Location, Resource, RuleExample, RuleInfo
+from fleetiac.analyzer.docexamples import ExampleError, load_examples
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.knowledge.aks_versions import RegionVersions
+from fleetiac.analyzer.model import Finding, Level, Location, Resource, RuleExample, RuleInfo
 
 DOC_SECTIONS = ("## What it finds", "## Why it matters", "## Example", "## Fix", "## References")
 # Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so their examples
@@ -105,11 +105,11 @@ def _examples(id: str, module: str, doc: str) -> tuple[RuleExample, ...]:
 
 def all_rules() -> list[Rule]:
     """Every rule of every module in ``policies/``, sorted by ID."""
-    import policies
+    from fleetiac import policies
 
     for module in pkgutil.iter_modules(policies.__path__):
         if not module.name.startswith("_"):
-            importlib.import_module(f"policies.{module.name}")
+            importlib.import_module(f"fleetiac.policies.{module.name}")
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
@@ -182,7 +182,7 @@ class RuleContext:
 
     @cached_property
     def grants(self) -> list[Any]:
-        from analyzer.graph.access import grants
+        from fleetiac.analyzer.graph.access import grants
 
         return grants(self.graph)
 
@@ -190,8 +190,8 @@ class RuleContext:
     def access(self) -> Any:
         """The access context (:class:`~analyzer.graph.access.AccessContext`): the code's grants, the
         exported ones, and the operators of each fleet."""
-        from analyzer.graph.access import AccessContext, parse_operator
-        from analyzer.knowledge.roles import Exports
+        from fleetiac.analyzer.graph.access import AccessContext, parse_operator
+        from fleetiac.analyzer.knowledge.roles import Exports
 
         return AccessContext(self.graph, self.grants, self.exports or Exports(),
                              tuple(parse_operator(text) for text in self.operators))

@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from analyzer.frontends.base import CoveredComment
-from analyzer.model import Finding, Level, Location, Suppression
+from fleetiac.analyzer.frontends.base import CoveredComment
+from fleetiac.analyzer.model import Finding, Level, Location, Suppression
 
 DIRECTIVE_RE = re.compile(r"fleetiac\s*:\s*ignore\b(?P<rest>.*)", re.S)
 RULE_ID_RE = re.compile(r"^[A-Z]+[0-9]+$")

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.engine import Graphs, ScanOptions, rule_findings
-from analyzer.graph import FleetGraph
-from analyzer.graph.access import (
+from fleetiac.analyzer.engine import Graphs, ScanOptions, rule_findings
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.graph.access import (
     AccessContext,
     AnyGrant,
     ExportedGrant,
@@ -27,7 +27,7 @@ from analyzer.graph.access import (
     short_action,
     target_of,
 )
-from analyzer.graph.stages import (
+from fleetiac.analyzer.graph.stages import (
     fleet_members,
     group_selects,
     members_profile_covers,
@@ -35,8 +35,8 @@ from analyzer.graph.stages import (
     members_stages_select,
     stage_selects,
 )
-from analyzer.knowledge.aks_versions import compare_versions, parse_version
-from analyzer.model import (
+from fleetiac.analyzer.knowledge.aks_versions import compare_versions, parse_version
+from fleetiac.analyzer.model import (
     ClusterProps,
     Finding,
     Group,
@@ -47,9 +47,9 @@ from analyzer.model import (
     Stage,
     UpdateStrategyProps,
 )
-from analyzer.rules import RuleContext
-from analyzer.values import Unknown, display
-from analyzer.viewmodel import (
+from fleetiac.analyzer.rules import RuleContext
+from fleetiac.analyzer.values import Unknown, display
+from fleetiac.analyzer.viewmodel import (
     UNKNOWN,
     AccessMatrix,
     AccessRow,
@@ -490,7 +490,7 @@ def snippets(report: Any, max_bytes: int | None = None) -> tuple[Snippet, ...]:
     report root; a file that cannot be read (or is over ``max_bytes``) has none."""
     from pathlib import Path
 
-    from analyzer.suppressions import SourceTexts
+    from fleetiac.analyzer.suppressions import SourceTexts
 
     texts = SourceTexts(Path(report.root), max_bytes=max_bytes)
     out = []
@@ -506,7 +506,7 @@ def snippets(report: Any, max_bytes: int | None = None) -> tuple[Snippet, ...]:
 
 def report_views(paths: list[Any], options: ScanOptions, report: Any) -> ReportViews:
     """The rollout, access and graph views of ``paths`` and the snippets of ``report``'s findings."""
-    from analyzer.engine import load_graphs
+    from fleetiac.analyzer.engine import load_graphs
 
     graphs = load_graphs(paths, options)
     return ReportViews(rollout(graphs, options), access(graphs, options), resource_graph(graphs),

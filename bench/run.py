@@ -63,8 +63,8 @@ print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "code": done.
 _PARSE_ONLY = """
 import json, sys, time
 from pathlib import Path
-from analyzer.discovery import discover
-from analyzer.parsestage import parse_files
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.parsestage import parse_files
 import hcl2.api
 from lark import Lark
 from pycep.main import LARK_GRAMMAR
@@ -95,8 +95,8 @@ print(time.perf_counter() - start)
 _STAGES = """
 import json, sys, time
 from pathlib import Path
-from analyzer import engine
-from analyzer.reporters import render
+from fleetiac.analyzer import engine
+from fleetiac.analyzer.reporters import render
 start = time.perf_counter()
 report = engine.scan([Path(sys.argv[1])], engine.ScanOptions(cache=False, workers=1, progress=False))
 began = time.perf_counter()
@@ -114,7 +114,7 @@ STAGES = ("parse", "evaluate", "rules", "report")
 _CRITICAL = """
 import json, os, sys, time
 from pathlib import Path
-from analyzer import engine, parsestage
+from fleetiac.analyzer import engine, parsestage
 marks = {}
 start_pool, close_pool = parsestage._Pool.__init__, parsestage._Pool.close
 def started(self, *args, **kwargs):
@@ -164,7 +164,7 @@ _CALIBRATION = "total = 0\nfor i in range(10_000_000):\n    total += i\n"
 
 def fleetiac_command() -> list[str]:
     found = shutil.which("fleetiac")
-    return [found] if found else [sys.executable, "-m", "analyzer.cli"]
+    return [found] if found else [sys.executable, "-m", "fleetiac"]
 
 
 def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from analyzer.graph import FleetGraph
-from analyzer.graph.access import (
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.graph.access import (
     SUBNET_JOIN,
     AccessContext,
     Grant,
@@ -26,9 +26,9 @@ from analyzer.graph.access import (
     user_assigned_principals,
     why_not_fleet_rp,
 )
-from analyzer.model import Fleet, Kind, Resource
-from analyzer.rules import RuleContext, rule
-from analyzer.values import ResourceRef, display, identity_text
+from fleetiac.analyzer.model import Fleet, Kind, Resource
+from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.values import ResourceRef, display, identity_text
 
 LIST_USER_CREDENTIAL = "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action"
 

@@ -3,7 +3,7 @@ the entries here carry their metadata and documentation."""
 
 from __future__ import annotations
 
-from analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.rules import RuleContext, rule
 
 
 @rule("FIAC901", "parse-error", "warning",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from analyzer.graph.access import target_of_value
-from analyzer.graph.deployments import target_fleets
-from analyzer.knowledge.kubernetes import HUB_API_GROUPS
-from analyzer.model import ClusterProps, Fleet, FleetProps, Kind, Resource
-from analyzer.rules import RuleContext, rule
-from analyzer.values import display, is_known
+from fleetiac.analyzer.graph.access import target_of_value
+from fleetiac.analyzer.graph.deployments import target_fleets
+from fleetiac.analyzer.knowledge.kubernetes import HUB_API_GROUPS
+from fleetiac.analyzer.model import ClusterProps, Fleet, FleetProps, Kind, Resource
+from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.values import display, is_known
 
 
 def _hubless(fleet: Resource) -> bool | None:
@@ -157,7 +157,7 @@ def azurerm_hub_profile_ignored(ctx: RuleContext) -> None:
     - [Dependency lock file](https://developer.hashicorp.com/terraform/language/files/dependency-lock)
     - [Choosing a fleet with or without a hub cluster](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-choosing-fleet)
     """
-    from analyzer.model import VersionSet
+    from fleetiac.analyzer.model import VersionSet
 
     for fleet in ctx.graph.of_kind(Kind.FLEET):
         if fleet.props.hub_profile_ignored is not True:
@@ -209,8 +209,8 @@ def hub_network_profile_invalid(ctx: RuleContext) -> None:
     - [Create a fleet with a private hub and API server VNet integration](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-create-fleet-and-members)
     - [Fleets REST API: APIServerAccessProfile](https://learn.microsoft.com/rest/api/fleet/fleets/create-or-update)
     """
-    from analyzer.model import Level
-    from analyzer.values import is_known
+    from fleetiac.analyzer.model import Level
+    from fleetiac.analyzer.values import is_known
 
     for fleet in ctx.graph.of_kind(Kind.FLEET):
         integration = fleet.props.hub_vnet_integration
@@ -332,7 +332,7 @@ def hub_vnet_overlaps_aks_service_range(ctx: RuleContext) -> None:
     - [Create a fleet with a private hub (Bicep quickstart, prerequisites)](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-create-fleet-resources-bicep)
     - [AKS networking: service address range](https://learn.microsoft.com/azure/aks/configure-kubenet)
     """
-    from analyzer.graph.network import network_of, overlaps
+    from fleetiac.analyzer.graph.network import network_of, overlaps
 
     for fleet in ctx.graph.of_kind(Kind.FLEET):
         if not _private_hub(ctx, fleet, "FIAC305"):
@@ -386,7 +386,7 @@ def apiserver_subnet_not_delegated(ctx: RuleContext) -> None:
     - [API server VNet integration](https://learn.microsoft.com/azure/aks/api-server-vnet-integration)
     - [Create a fleet with a private hub (Terraform quickstart)](https://learn.microsoft.com/azure/kubernetes-fleet/quickstart-create-fleet-resources-terraform)
     """
-    from analyzer.graph.network import declared_subnet
+    from fleetiac.analyzer.graph.network import declared_subnet
 
     for fleet in ctx.graph.of_kind(Kind.FLEET):
         if fleet.props.hub is not True or fleet.props.hub_vnet_integration is not True:
@@ -441,7 +441,7 @@ def private_hub_arc_member_without_gateway(ctx: RuleContext) -> None:
     - [Member cluster types (Arc-enabled members)](https://learn.microsoft.com/azure/kubernetes-fleet/concepts-member-cluster-types)
     - [Azure Arc Gateway](https://learn.microsoft.com/azure/azure-arc/kubernetes/arc-gateway-simplify-networking)
     """
-    from analyzer.model import ClusterProps, narrow
+    from fleetiac.analyzer.model import ClusterProps, narrow
 
     for fleet in ctx.graph.of_kind(Kind.FLEET):
         if not _private_hub(ctx, fleet, "FIAC307"):

@@ -6,12 +6,12 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from analyzer.graph.access import CLUSTER_FLAVORS, member_cluster
-from analyzer.graph.stages import stage_plans
-from analyzer.knowledge import arm_ids
-from analyzer.model import Group, Kind, Member, Resource, Stage, UpdateRun, UpdateStrategy
-from analyzer.rules import RuleContext, rule
-from analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause, display
+from fleetiac.analyzer.graph.access import CLUSTER_FLAVORS, member_cluster
+from fleetiac.analyzer.graph.stages import stage_plans
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.model import Group, Kind, Member, Resource, Stage, UpdateRun, UpdateStrategy
+from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause, display
 
 # Reasons the front ends give a reference to a block the code does not declare.
 UNDECLARED = {UnknownCause.UNDECLARED_RESOURCE: "resource", UnknownCause.UNDECLARED_DATA_SOURCE: "data source",
@@ -523,9 +523,9 @@ def retired_api_version(ctx: RuleContext) -> None:
     - [azurerm: fleet manager moves to API 2023-10-15 (hashicorp/terraform-provider-azurerm#25010)](https://github.com/hashicorp/terraform-provider-azurerm/pull/25010)
     - [KubeFleet: remove the fleet.azure.com/v1alpha1 APIs (kubefleet-dev/kubefleet#304)](https://github.com/kubefleet-dev/kubefleet/pull/304)
     """
-    from analyzer.knowledge import fleet_api
-    from analyzer.knowledge.kubernetes import api_group
-    from analyzer.model import FLEET_CHILD_PROPS, FleetProps, VersionSet
+    from fleetiac.analyzer.knowledge import fleet_api
+    from fleetiac.analyzer.knowledge.kubernetes import api_group
+    from fleetiac.analyzer.model import FLEET_CHILD_PROPS, FleetProps, VersionSet
 
     graph = ctx.graph
     fleet_kinds = (Kind.FLEET, Kind.MEMBER, Kind.UPDATE_STRATEGY, Kind.UPDATE_RUN, Kind.AUTO_UPGRADE_PROFILE,

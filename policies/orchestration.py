@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from analyzer.graph import same_value
-from analyzer.graph.access import member_cluster
-from analyzer.graph.stages import (
+from fleetiac.analyzer.graph import same_value
+from fleetiac.analyzer.graph.access import member_cluster
+from fleetiac.analyzer.graph.stages import (
     Answer,
     FleetMembers,
     StagePlan,
@@ -17,7 +17,7 @@ from analyzer.graph.stages import (
     stage_plans,
     stage_selects,
 )
-from analyzer.model import (
+from fleetiac.analyzer.model import (
     FLEET_CHILD_PROPS,
     EventSubscriptionProps,
     EventSystemTopicProps,
@@ -30,8 +30,8 @@ from analyzer.model import (
     UpdateStrategy,
     UpdateStrategyProps,
 )
-from analyzer.rules import RuleContext, rule
-from analyzer.values import ResourceRef, Unknown, display, is_known
+from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.values import ResourceRef, Unknown, display, is_known
 
 
 def _members_with_plans(ctx: RuleContext) -> list[tuple[Member, StagePlan]]:
@@ -584,7 +584,7 @@ def run_strategy_conflict(ctx: RuleContext) -> None:
     - [Update Kubernetes and node images across clusters with update runs](https://learn.microsoft.com/azure/kubernetes-fleet/update-orchestration)
     - [azurerm_kubernetes_fleet_update_run (Terraform registry)](https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_fleet_update_run)
     """
-    from analyzer.knowledge import arm_ids
+    from fleetiac.analyzer.knowledge import arm_ids
 
     graph = ctx.graph
     for run in graph.of_kind(Kind.UPDATE_RUN):
@@ -711,7 +711,7 @@ DEPLOYER_TEXTS = ("expr:data.azurerm_client_config.current.object_id", "expr:dep
 
 def _grant_approves(ctx: RuleContext, grant: Any, fleet: Resource) -> Answer:
     """Whether a grant lets an automated principal (not the deployer) approve the fleet's gates."""
-    from analyzer.graph.access import contains, target_of
+    from fleetiac.analyzer.graph.access import contains, target_of
 
     key = grant.principal_key
     if key is not None and key.lower() in DEPLOYER_TEXTS:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from analyzer.graph.stages import Answer, members_profile_covers, members_reached, members_run_includes
-from analyzer.knowledge.aks_versions import (
+from fleetiac.analyzer.graph.stages import Answer, members_profile_covers, members_reached, members_run_includes
+from fleetiac.analyzer.knowledge.aks_versions import (
     LTS_PLAN,
     Calendar,
     Version,
@@ -23,7 +23,7 @@ from analyzer.knowledge.aks_versions import (
     parse_version,
     region_key,
 )
-from analyzer.model import (
+from fleetiac.analyzer.model import (
     AutoUpgradeProfile,
     AutoUpgradeProfileProps,
     Cluster,
@@ -36,8 +36,8 @@ from analyzer.model import (
     UpdateRunProps,
     narrow,
 )
-from analyzer.rules import RuleContext, rule
-from analyzer.values import Unknown, display, is_known
+from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.values import Unknown, display, is_known
 
 Tri = bool | None
 

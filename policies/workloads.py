@@ -11,10 +11,10 @@ import math
 import re
 from typing import Any
 
-from analyzer.knowledge.kubernetes import AUTOSCALER, WORKLOAD_KINDS, api_group
-from analyzer.model import Kind, Manifest
-from analyzer.rules import RuleContext, rule
-from analyzer.values import ABSENT, Unknown, display, is_known, value_at
+from fleetiac.analyzer.knowledge.kubernetes import AUTOSCALER, WORKLOAD_KINDS, api_group
+from fleetiac.analyzer.model import Kind, Manifest
+from fleetiac.analyzer.rules import RuleContext, rule
+from fleetiac.analyzer.values import ABSENT, Unknown, display, is_known, value_at
 
 PLACEMENT_GROUP = "placement.kubernetes-fleet.io"
 PLACEMENT_KINDS = ("ClusterResourcePlacement", "ResourcePlacement")
@@ -297,7 +297,7 @@ def placement_policy_invalid(ctx: RuleContext) -> None:
 
 
 def _check_cluster_names(ctx: RuleContext, placement: Manifest, what: str, names: list[Any]) -> None:
-    from analyzer.graph.deployments import target_fleets
+    from fleetiac.analyzer.graph.deployments import target_fleets
 
     fleets = target_fleets(ctx.graph, placement)
     if fleets is None:

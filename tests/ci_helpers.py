@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from analyzer.cli import main
+from fleetiac.analyzer.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = ["--as-of", "2026-11-23"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from analyzer.markers import MarkerError, expectations, line_comment, parse_list
+from fleetiac.analyzer.markers import MarkerError, expectations, line_comment, parse_list
 
 EXPECT_FILE = "expect.txt"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.graph import FleetGraph
-from analyzer.graph.access import (
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.graph.access import (
     DEPLOYER_EXPRESSIONS,
     AccessContext,
     Scope,
@@ -20,8 +20,8 @@ from analyzer.graph.access import (
     parse_operator,
     scope_of_arm_id,
 )
-from analyzer.knowledge.roles import ExportError, read_export
-from analyzer.values import Unknown
+from fleetiac.analyzer.knowledge.roles import ExportError, read_export
+from fleetiac.analyzer.values import Unknown
 from tests.ci_helpers import AS_OF, ROOT, git_repo, member_tf, run
 
 SUB = "00000000-0000-0000-0000-000000000000"

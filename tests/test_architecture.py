@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BOTTOM = {"analyzer.model", "analyzer.values", "analyzer.storage", "analyzer.viewmodel"}
+BOTTOM = {f"fleetiac.analyzer.{name}" for name in ("model", "values", "storage", "viewmodel")}
 
 
 def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
+    parts = ("fleetiac", *path.relative_to(ROOT).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -59,9 +59,9 @@ def imports(path: Path) -> set[str]:
 def layer(name: str) -> str:
     if name in BOTTOM:
         return "bottom"
-    for prefix, label in (("analyzer.knowledge", "knowledge"), ("analyzer.frontends", "frontends"),
-                          ("analyzer.graph", "graph"), ("analyzer.reporters", "reporters"),
-                          ("policies", "policies")):
+    for prefix, label in (("fleetiac.analyzer.knowledge", "knowledge"), ("fleetiac.analyzer.frontends", "frontends"),
+                          ("fleetiac.analyzer.graph", "graph"), ("fleetiac.analyzer.reporters", "reporters"),
+                          ("fleetiac.policies", "policies")):
         if name == prefix or name.startswith(prefix + "."):
             return label
     return "pipeline"
@@ -73,7 +73,7 @@ ALLOWED = {
     "frontends": {"bottom", "knowledge", "frontends"},
     "graph": {"bottom", "knowledge", "graph"},
     "reporters": {"bottom", "reporters"},
-    "policies": {"bottom", "knowledge", "graph", "analyzer.rules"},
+    "policies": {"bottom", "knowledge", "graph", "fleetiac.analyzer.rules"},
 }
 """The layers (and, for policies, the one module: the registry they declare rules in) each may import."""
 
@@ -88,13 +88,13 @@ def test_every_import_goes_down_a_layer() -> None:
 
 def test_no_policy_imports_another() -> None:
     wrong = [f"{name} imports {target}" for name, path in modules().items() if layer(name) == "policies"
-             for target in imports(path) if layer(target) == "policies" and target != "policies"]
+             for target in imports(path) if layer(target) == "policies" and target != "fleetiac.policies"]
     assert wrong == []
 
 
 def test_no_import_cycle_between_modules() -> None:
     graph = {name: {t for t in imports(path) if t != name} for name, path in modules().items()}
-    # A package's __init__ and its submodules are one node: "analyzer.graph" imports nothing of its
+    # A package's __init__ and its submodules are one node: "fleetiac.analyzer.graph" imports nothing of its
     # submodules, but a submodule importing its package is the usual way down.
     cycles = []
     state: dict[str, int] = {}

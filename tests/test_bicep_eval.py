@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from analyzer.frontends.bicep import BicepUnit, load_bicep
-from analyzer.frontends.bicep import ast as A
-from analyzer.frontends.bicep.ast import ParsedBicep
-from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, ContentReader, Instance, UnitContext
-from analyzer.frontends.bicep.syntax import parse_expression, parse_file
-from analyzer.frontends.bicep.values import UnknownRun
-from analyzer.frontends.budget import Budget
-from analyzer.frontends.sources import SourceFile
-from analyzer.model import ClusterProps, FleetProps, MemberProps, Resource
-from analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause
+from fleetiac.analyzer.frontends.bicep import BicepUnit, load_bicep
+from fleetiac.analyzer.frontends.bicep import ast as A
+from fleetiac.analyzer.frontends.bicep.ast import ParsedBicep
+from fleetiac.analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, ContentReader, Instance, UnitContext
+from fleetiac.analyzer.frontends.bicep.syntax import parse_expression, parse_file
+from fleetiac.analyzer.frontends.bicep.values import UnknownRun
+from fleetiac.analyzer.frontends.budget import Budget
+from fleetiac.analyzer.frontends.sources import SourceFile
+from fleetiac.analyzer.model import ClusterProps, FleetProps, MemberProps, Resource
+from fleetiac.analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause
 
 FLEET = "Microsoft.ContainerService/fleets@2025-03-01"
 AKS_ID = "/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerService/managedClusters"

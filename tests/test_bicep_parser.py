@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.frontends.bicep.ast import Binary, Ident, Interp, Lit, Member, ParsedBicep, Ternary, Unary, render
-from analyzer.frontends.bicep.syntax import parse_file, parse_params_file
-from analyzer.model import Diagnostic
+from fleetiac.analyzer.frontends.bicep.ast import (
+    Binary,
+    Ident,
+    Interp,
+    Lit,
+    Member,
+    ParsedBicep,
+    Ternary,
+    Unary,
+    render,
+)
+from fleetiac.analyzer.frontends.bicep.syntax import parse_file, parse_params_file
+from fleetiac.analyzer.model import Diagnostic
 
 
 def var(text: str, name: str = "x"):
@@ -111,7 +121,7 @@ def test_bicepparam_values_keep_their_positions() -> None:
 def test_a_grammar_edit_that_no_longer_applies_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     import pycep.main
 
-    from analyzer.frontends.grammars import bicep_grammar
+    from fleetiac.analyzer.frontends.grammars import bicep_grammar
 
     assert "spread" in bicep_grammar() and "spread" not in bicep_grammar(syntax=False)
     monkeypatch.setattr(pycep.main, "LARK_GRAMMAR", pycep.main.LARK_GRAMMAR.replace("loop_object", "x_object"))

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from analyzer.engine import ScanOptions
-from analyzer.engine import scan as engine_scan
-from analyzer.frontends.budget import MAX_VALUES, Budget, BudgetExceeded
-from analyzer.frontends.sources import machine_dependent
-from analyzer.frontends.terraform.evaluate import Module, ModuleTree
-from analyzer.frontends.terraform.syntax import parse_text
-from analyzer.values import Unknown, UnknownCause
+from fleetiac.analyzer.engine import ScanOptions
+from fleetiac.analyzer.engine import scan as engine_scan
+from fleetiac.analyzer.frontends.budget import MAX_VALUES, Budget, BudgetExceeded
+from fleetiac.analyzer.frontends.sources import machine_dependent
+from fleetiac.analyzer.frontends.terraform.evaluate import Module, ModuleTree
+from fleetiac.analyzer.frontends.terraform.syntax import parse_text
+from fleetiac.analyzer.values import Unknown, UnknownCause
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "platform"
@@ -109,7 +109,7 @@ def test_count_1e400_is_an_unknown_count_not_a_crash(tmp_path: Path) -> None:
 
 def test_a_bug_of_ours_is_still_an_internal_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Only failures of the user's values are contained; a KeyError of the evaluator fails the scan."""
-    from analyzer.frontends.terraform import functions
+    from fleetiac.analyzer.frontends.terraform import functions
 
     def broken(_: Any) -> Any:
         raise AttributeError("a bug")
@@ -124,8 +124,8 @@ def test_a_bug_of_ours_is_still_an_internal_error(monkeypatch: pytest.MonkeyPatc
 
 
 def test_bicep_integers_past_64_bits_are_unknown(tmp_path: Path) -> None:
-    from analyzer.frontends.bicep import load_bicep
-    from analyzer.frontends.sources import SourceFile
+    from fleetiac.analyzer.frontends.bicep import load_bicep
+    from fleetiac.analyzer.frontends.sources import SourceFile
 
     (tmp_path / "main.bicep").write_text(textwrap.dedent("""\
         var big = 9223372036854775807
@@ -179,7 +179,7 @@ def test_running_out_of_time_is_never_cached() -> None:
     with pytest.raises(BudgetExceeded):
         for _ in range(10**6):
             budget.charge()
-    from analyzer.model import Location
+    from fleetiac.analyzer.model import Location
 
     diagnostic = budget.diagnostic(Location("main.tf", 1, 1), "module")
     assert budget.spent == "time" and diagnostic is not None and machine_dependent(diagnostic)
@@ -253,7 +253,7 @@ _MEASURE = """\
 import json, resource, sys, time
 from datetime import date
 from pathlib import Path
-from analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.engine import ScanOptions, scan
 out = {}
 for folder in sorted(Path(sys.argv[1]).iterdir()):
     start = time.monotonic()
@@ -294,7 +294,7 @@ def test_the_rewritten_bicep_terminals_match_what_pycep_matches() -> None:
     from lark import Lark
     from pycep.main import LARK_GRAMMAR
 
-    from analyzer.frontends.grammars import _BACKTRACKING_TERMINALS, bicep_grammar
+    from fleetiac.analyzer.frontends.grammars import _BACKTRACKING_TERMINALS, bicep_grammar
 
     assert all(old in LARK_GRAMMAR for old, _ in _BACKTRACKING_TERMINALS), "pycep's grammar changed"
     options: dict[str, Any] = {"parser": "lalr", "regex": True, "keep_all_tokens": True}
@@ -319,7 +319,7 @@ def test_a_budget_large_enough_for_real_code() -> None:
     module = Module("fleet", [parse_text((EXAMPLE / "fleet" / name).read_text(encoding="utf-8"), f"fleet/{name}")
                               for name in ("main.tf", "clusters.tf", "rbac.tf")], {}, key_prefix="fleet:",
                     tree=ModuleTree(budget=budget))
-    from analyzer.frontends.terraform.canonical import extract
+    from fleetiac.analyzer.frontends.terraform.canonical import extract
 
     assert extract(module)
     assert 0 < budget.values < MAX_VALUES // 100

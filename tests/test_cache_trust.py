@@ -26,10 +26,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import cache as cache_module
-from analyzer import storage
-from analyzer.cli import main
-from analyzer.frontends import grammars
+from fleetiac.analyzer import cache as cache_module
+from fleetiac.analyzer import storage
+from fleetiac.analyzer.cli import main
+from fleetiac.analyzer.frontends import grammars
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-23"
@@ -262,7 +262,7 @@ def test_no_cache_reads_and_writes_nothing_anywhere(tree: Path, expected: dict[s
     cache = tmp_path / "cache"
     env = {**os.environ, "TMPDIR": str(temp), "FLEETIAC_CACHE_DIR": str(cache)}
     for workers in ("1", "2"):
-        done = subprocess.run([sys.executable, "-m", "analyzer.cli", "scan", str(tree), "--no-cache", "-f", "json",
+        done = subprocess.run([sys.executable, "-m", "fleetiac", "scan", str(tree), "--no-cache", "-f", "json",
                                "--fail-on", "never", "--as-of", AS_OF, "--workers", workers],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
@@ -278,7 +278,7 @@ def test_no_cache_loads_compiled_grammars_from_a_trusted_cache_and_writes_nothin
     the trusted cache folder (verified by its MAC), and leaves that folder exactly as it was."""
     cache = tmp_path / "cache"
     env = {**os.environ, "FLEETIAC_CACHE_DIR": str(cache)}
-    args = [sys.executable, "-m", "analyzer.cli", "scan", str(tree), "-f", "json", "--fail-on", "never",
+    args = [sys.executable, "-m", "fleetiac", "scan", str(tree), "-f", "json", "--fail-on", "never",
             "--as-of", AS_OF, "--workers", "1"]
     subprocess.run(args, cwd=ROOT, env=env, capture_output=True, check=True, timeout=300)  # compiles them
     assert len(list((cache / "grammars").iterdir())) == 2

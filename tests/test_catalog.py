@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.rules import all_rules
+from fleetiac.analyzer.rules import all_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT.parent / "shared" / "spec" / "policies.md"
@@ -45,7 +45,7 @@ def test_readme_lists_every_rule_with_its_name_and_level() -> None:
 
 
 def test_readme_documents_every_scan_option() -> None:
-    from analyzer.cli import main
+    from fleetiac.analyzer.cli import main
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     options = [opt for p in main.commands["scan"].params for opt in (*p.opts, *p.secondary_opts)

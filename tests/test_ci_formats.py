@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from analyzer.reporters.github import escape_data, escape_property
+from fleetiac.analyzer.reporters.github import escape_data, escape_property
 from tests.ci_helpers import AS_OF, ONLY, member_tf, run
 
 

@@ -132,7 +132,7 @@ def _wait_for_workers(process: subprocess.Popen[bytes]) -> set[int]:
 def test_workers_end_with_their_parent_and_ctrl_c_exits_130(tmp_path: Path, sent: int, code: int | None) -> None:
     tree = _tree(tmp_path, 400)
     env = {**os.environ, "FLEETIAC_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "scan", str(tree), "--no-cache",
+    process = subprocess.Popen([sys.executable, "-m", "fleetiac", "scan", str(tree), "--no-cache",
                                 "--workers", "2", *AS_OF], env=env, cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     workers = _wait_for_workers(process)

@@ -48,7 +48,7 @@ def test_action_scans_with_options_the_cli_has() -> None:
     scan = next(step for step in steps if step.get("id") == "scan")
     command = scan["run"]
     assert re.search(r'/fleetiac" scan ', command)
-    from analyzer.cli import scan as scan_command
+    from fleetiac.analyzer.cli import scan as scan_command
 
     known = {opt for param in scan_command.params for opt in param.opts}
     used = set(re.findall(r"(--[a-z-]+)", command))
@@ -59,7 +59,7 @@ def test_action_scans_with_options_the_cli_has() -> None:
 def test_readme_ci_snippets_use_real_options() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Use in CI", 1)[1]
-    from analyzer.cli import scan as scan_command
+    from fleetiac.analyzer.cli import scan as scan_command
 
     known = {opt for param in scan_command.params for opt in param.opts}
     for line in section.splitlines():

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.linehash import line_hashes
+from fleetiac.analyzer.linehash import line_hashes
 from tests.ci_helpers import AS_OF, ONLY, member_tf, run
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import suppressions
-from analyzer.frontends.bicep.comments import BICEP
-from analyzer.frontends.scanner import scan_source
-from analyzer.frontends.terraform.comments import HCL
-from analyzer.model import Finding, Level, Location
+from fleetiac.analyzer import suppressions
+from fleetiac.analyzer.frontends.bicep.comments import BICEP
+from fleetiac.analyzer.frontends.scanner import scan_source
+from fleetiac.analyzer.frontends.terraform.comments import HCL
+from fleetiac.analyzer.model import Finding, Level, Location
 from tests.ci_helpers import AS_OF, ONLY, member_bicep, member_tf, run, scan_json
 
 MEMBER_LINE = 8  # the member block's first line when a one-line directive is written above it

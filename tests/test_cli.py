@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from analyzer import __version__
-from analyzer.cli import main
+from fleetiac.analyzer import __version__
+from fleetiac.analyzer.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "platform"
@@ -211,7 +211,7 @@ def test_rule_pages_survive_python_OO() -> None:
     import sys
 
     root = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-OO", "-m", "analyzer.cli", "explain", "FIAC201"], cwd=root,
+    result = subprocess.run([sys.executable, "-OO", "-m", "fleetiac", "explain", "FIAC201"], cwd=root,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# FIAC201 member-group-not-in-strategy (error)\n")

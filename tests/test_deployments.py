@@ -7,10 +7,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from analyzer.discovery import discover
-from analyzer.engine import ScanOptions, scan
-from analyzer.frontends.terraform.canonical import constraint_versions
-from analyzer.model import FleetProps, VersionRange, VersionSet
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.frontends.terraform.canonical import constraint_versions
+from fleetiac.analyzer.model import FleetProps, VersionRange, VersionSet
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TWO_REPOSITORIES = FIXTURES / "FIAC301" / "two-repositories"
@@ -83,8 +83,8 @@ def test_the_lock_file_of_a_scanned_root_is_discovered_and_nothing_else_hidden(t
 
 
 def test_scripts_yield_the_fleets_they_create(tmp_path: Path) -> None:
-    from analyzer.frontends.scripts.canonical import load_script
-    from analyzer.frontends.sources import SourceFile
+    from fleetiac.analyzer.frontends.scripts.canonical import load_script
+    from fleetiac.analyzer.frontends.sources import SourceFile
 
     script = tmp_path / "create.ps1"
     script.write_text("# az fleet create --name commented-out\n"
@@ -100,7 +100,7 @@ def test_scripts_yield_the_fleets_they_create(tmp_path: Path) -> None:
 
 
 def test_configured_manifest_targets(tmp_path: Path) -> None:
-    from analyzer.config import ConfigError, validate
+    from fleetiac.analyzer.config import ConfigError, validate
 
     path = tmp_path / ".fleetiac.toml"
     assert validate({"manifests": {"k8s/**": "azapi_resource.fleet", "hub/*.yaml": ["a.b", " c.d "]}}, path, "") == {

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import analyzer.rules
-from analyzer.cli import main
-from analyzer.engine import ScanOptions, scan
-from analyzer.markers import strip_markers
-from analyzer.model import EXAMPLES_PLACEHOLDER, RuleExample
-from analyzer.rules import (
+import fleetiac.analyzer.rules
+from fleetiac.analyzer.cli import main
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.markers import strip_markers
+from fleetiac.analyzer.model import EXAMPLES_PLACEHOLDER, RuleExample
+from fleetiac.analyzer.rules import (
     _REGISTRY,
     BICEP_STAND_IN,
     DOC_SECTIONS,
@@ -126,13 +126,13 @@ def test_registry_refuses_a_rule_without_an_examples_folder(fake_rule_id: str) -
 def test_registry_refuses_a_rule_without_a_fixed_bicep_example(fake_rule_id: str,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     partial = tuple(e for e in _REGISTRY["FIAC101"].info.examples if e.filename != "fix.bicep")
-    monkeypatch.setattr(analyzer.rules, "load_examples", lambda rule_id: partial)
+    monkeypatch.setattr(fleetiac.analyzer.rules, "load_examples", lambda rule_id: partial)
     with pytest.raises(RegistryError, match="lacks a fixed bicep example"):
         _register(fake_rule_id, _doc())
 
 
 def test_registry_refuses_example_code_left_in_the_doc(fake_rule_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
     examples = _REGISTRY["FIAC101"].info.examples
-    monkeypatch.setattr(analyzer.rules, "load_examples", lambda rule_id: examples)
+    monkeypatch.setattr(fleetiac.analyzer.rules, "load_examples", lambda rule_id: examples)
     with pytest.raises(RegistryError, match="belongs in policies/examples/FIAC998/"):
         _register(fake_rule_id, _doc("\n\n```terraform\nlocals {}\n```"))

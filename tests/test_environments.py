@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.engine import ScanOptions, scan
 
 FLEET = """param ring string
 

@@ -33,10 +33,10 @@ from typing import Any
 
 import pytest
 
-from analyzer.engine import ScanOptions, scan
-from analyzer.markers import expectations
-from analyzer.model import Level
-from analyzer.rules import BICEP_STAND_IN, TERRAFORM_ONLY, all_rules
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.markers import expectations
+from fleetiac.analyzer.model import Level
+from fleetiac.analyzer.rules import BICEP_STAND_IN, TERRAFORM_ONLY, all_rules
 from tests.fixture_markers import EXPECT_FILE, Expectations, case_expectations
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -316,7 +316,7 @@ def test_fixture_files_are_source_files() -> None:
 
 
 def test_runner_files_are_not_scanned() -> None:
-    from analyzer.discovery import discover
+    from fleetiac.analyzer.discovery import discover
 
     _, files = discover([FIXTURES])
     assert files and not {PurePosixPath(f.display).name for f in files} & {SNAPSHOT_FILE, OPTIONS_FILE, EXPECT_FILE}

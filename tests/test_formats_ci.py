@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from analyzer.engine import ScanOptions, scan
-from analyzer.model import Finding, Level, Location, RelatedLocation, Report, RuleInfo
-from analyzer.reporters import render
-from analyzer.rules import all_rules
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.model import Finding, Level, Location, RelatedLocation, Report, RuleInfo
+from fleetiac.analyzer.reporters import render
+from fleetiac.analyzer.rules import all_rules
 
 REPO = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"

@@ -35,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.frontends.terraform.syntax import (
+from fleetiac.analyzer.frontends.terraform.syntax import (
     Block,
     Expr,
     Literal,

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from analyzer.engine import ScanOptions
-from analyzer.engine import scan as engine_scan
-from analyzer.frontends.terraform.syntax import (
+from fleetiac.analyzer.engine import ScanOptions
+from fleetiac.analyzer.engine import scan as engine_scan
+from fleetiac.analyzer.frontends.terraform.syntax import (
     Call,
     GetAttr,
     Literal,

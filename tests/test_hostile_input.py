@@ -24,9 +24,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.cli import main
-from analyzer.engine import ScanOptions
-from analyzer.engine import scan as engine_scan
+from fleetiac.analyzer.cli import main
+from fleetiac.analyzer.engine import ScanOptions
+from fleetiac.analyzer.engine import scan as engine_scan
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "platform"
@@ -347,9 +347,9 @@ def test_a_scan_opens_no_socket_and_starts_no_program(tmp_path: Path, monkeypatc
 
 
 def test_file_functions_stay_unknown_and_read_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analyzer.frontends.terraform.evaluate import Module
-    from analyzer.frontends.terraform.syntax import parse_text
-    from analyzer.values import Unknown
+    from fleetiac.analyzer.frontends.terraform.evaluate import Module
+    from fleetiac.analyzer.frontends.terraform.syntax import parse_text
+    from fleetiac.analyzer.values import Unknown
 
     secret = tmp_path / "secret.txt"
     secret.write_text("do-not-read", encoding="utf-8")
@@ -452,8 +452,8 @@ def _scan_text(folder: Path, name: str, text: str) -> None:
     assert report.internal_errors == [], [f"{e.message}\n{e.detail}" for e in report.internal_errors]
 
 
-@pytest.mark.parametrize(("name", "parser"), [("main.tf", "analyzer.frontends.terraform.syntax.parse_text"),
-                                              ("main.bicep", "analyzer.frontends.bicep.syntax._parse_bicep")])
+@pytest.mark.parametrize(("name", "parser"), [("main.tf", "fleetiac.analyzer.frontends.terraform.syntax.parse_text"),
+                                              ("main.bicep", "fleetiac.analyzer.frontends.bicep.syntax._parse_bicep")])
 def test_a_crashing_parser_does_not_pass_the_fuzz_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       name: str, parser: str) -> None:
     """What the fuzz tests guard against: a parser bug on every input is an internal error (exit 2),

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from analyzer.cli import main
-from analyzer.engine import ScanOptions, exit_code
-from analyzer.engine import scan as engine_scan
-from analyzer.model import Report
+from fleetiac.analyzer.cli import main
+from fleetiac.analyzer.engine import ScanOptions, exit_code
+from fleetiac.analyzer.engine import scan as engine_scan
+from fleetiac.analyzer.model import Report
 from tests.ci_helpers import member_bicep, member_tf
 from tests.test_ci_sarif import _validate
 
@@ -45,7 +45,7 @@ def _raise_key_error(*_args: object, **_kwargs: object) -> Any:
 @pytest.fixture
 def broken_hcl_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Terraform parser fails with a bug of ours on every file."""
-    monkeypatch.setattr("analyzer.frontends.terraform.syntax.parse_text", _raise_key_error)
+    monkeypatch.setattr("fleetiac.analyzer.frontends.terraform.syntax.parse_text", _raise_key_error)
 
 
 def test_a_parser_crash_is_an_internal_error_not_a_fiac901(tmp_path: Path, broken_hcl_parser: None) -> None:
@@ -93,7 +93,7 @@ def test_a_terraform_module_evaluator_crash_names_the_module_and_keeps_the_other
     (tmp_path / "broken" / "main.tf").write_text(member_tf(), encoding="utf-8")
     clean = report_of(tmp_path / "platform", select=()).findings
     assert clean
-    from analyzer.frontends.terraform import canonical
+    from fleetiac.analyzer.frontends.terraform import canonical
 
     real = canonical.extract
 
@@ -118,7 +118,7 @@ def test_a_bicep_template_evaluator_crash_names_the_unit_and_keeps_the_others(
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "main.bicep").write_text(member_bicep(), encoding="utf-8")
     (tmp_path / "bad" / "dev.bicepparam").write_text("using 'main.bicep'\n", encoding="utf-8")
-    from analyzer.frontends.bicep.evaluate import Instance
+    from fleetiac.analyzer.frontends.bicep.evaluate import Instance
 
     real = Instance.emit
 
@@ -148,12 +148,12 @@ def _both(folder: Path) -> Path:
 def test_a_front_end_whose_units_crash_fails_only_its_own_files(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     _both(tmp_path)
-    monkeypatch.setattr("analyzer.frontends.bicep.build_units", _raise_key_error)
+    monkeypatch.setattr("fleetiac.analyzer.frontends.bicep.build_units", _raise_key_error)
     report = report_of(tmp_path)
     assert [(e.location.path, e.message.split(" (")[0]) for e in report.internal_errors] == [
         ("bicep templates", "internal error while evaluating bicep templates")]
     assert [(f.rule_id, f.location.path) for f in report.findings] == [("FIAC203", "main.tf")]
-    monkeypatch.setattr("analyzer.frontends.terraform.root_units", _raise_key_error)
+    monkeypatch.setattr("fleetiac.analyzer.frontends.terraform.root_units", _raise_key_error)
     report = report_of(tmp_path)
     assert sorted(e.location.path for e in report.internal_errors) == ["bicep templates", "main.tf"]
     assert "forming the terraform units" in report.internal_errors[1].message
@@ -162,7 +162,7 @@ def test_a_front_end_whose_units_crash_fails_only_its_own_files(tmp_path: Path,
 def test_a_crash_in_the_parse_stage_itself_is_contained_to_the_file(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     _both(tmp_path)
-    monkeypatch.setattr("analyzer.frontends.bicep.read_source", _raise_key_error)
+    monkeypatch.setattr("fleetiac.analyzer.frontends.bicep.read_source", _raise_key_error)
     report = report_of(tmp_path)
     assert [e.message.split(" (")[0] for e in report.internal_errors] == ["internal error while parsing main.bicep"]
     assert [(f.rule_id, f.location.path) for f in report.findings] == [("FIAC203", "main.tf")]
@@ -177,14 +177,14 @@ def test_internal_errors_are_never_cached(tmp_path: Path, monkeypatch: pytest.Mo
     (tree / "bicep" / "main.bicep").write_text(member_bicep(), encoding="utf-8")
     expected = {("FIAC203", "bicep/main.bicep"), ("FIAC203", "tf/main.tf")}
     with monkeypatch.context() as patched:  # a parser crash: the parse cache and the file summaries
-        patched.setattr("analyzer.frontends.terraform.syntax.parse_text", _raise_key_error)
-        patched.setattr("analyzer.frontends.bicep.syntax._parse_bicep", _raise_key_error)
+        patched.setattr("fleetiac.analyzer.frontends.terraform.syntax.parse_text", _raise_key_error)
+        patched.setattr("fleetiac.analyzer.frontends.bicep.syntax._parse_bicep", _raise_key_error)
         assert len(report_of(tree, cache=True).internal_errors) == 2
     report = report_of(tree, cache=True)
     assert report.internal_errors == []
     assert {(f.rule_id, f.location.path) for f in report.findings} == expected
-    from analyzer.frontends.bicep.evaluate import Instance
-    from analyzer.frontends.terraform import canonical
+    from fleetiac.analyzer.frontends.bicep.evaluate import Instance
+    from fleetiac.analyzer.frontends.terraform import canonical
 
     (tree / "tf" / "main.tf").write_text(member_tf(name="east"), encoding="utf-8")
     (tree / "bicep" / "main.bicep").write_text(member_bicep() + "\n", encoding="utf-8")
@@ -233,18 +233,18 @@ def test_a_rule_that_crashes_is_an_internal_error_and_the_other_rules_still_repo
     shutil.copytree(EXAMPLE, tmp_path / "platform")
     clean = report_of(tmp_path, select=()).findings
     assert {f.rule_id for f in clean} >= {"FIAC302", "FIAC101"}
-    import analyzer.model
-    import analyzer.rules
+    import fleetiac.analyzer.model
+    import fleetiac.analyzer.rules
 
-    rules = analyzer.rules.all_rules()
+    rules = fleetiac.analyzer.rules.all_rules()
     crashing = next(r for r in rules if r.info.id == "FIAC302")
 
     def broken(ctx: Any) -> None:
-        [fleet, *_] = ctx.graph.of_kind(analyzer.model.Kind.FLEET)
+        [fleet, *_] = ctx.graph.of_kind(fleetiac.analyzer.model.Kind.FLEET)
         ctx.report(fleet, "reported before the crash: dropped with the rule's other findings")
         raise KeyError("boom")
 
-    monkeypatch.setitem(analyzer.rules._REGISTRY, "FIAC302", type(crashing)(crashing.info, broken))
+    monkeypatch.setitem(fleetiac.analyzer.rules._REGISTRY, "FIAC302", type(crashing)(crashing.info, broken))
     report = report_of(tmp_path, select=())
     assert [e.message for e in report.internal_errors] == [
         "internal error while running rule FIAC302 (KeyError); please report it \u2014 run with --debug for details"]

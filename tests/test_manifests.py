@@ -7,11 +7,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-from analyzer.discovery import discover
-from analyzer.engine import ScanOptions, load, scan
-from analyzer.frontends.yaml.canonical import parse_manifests
-from analyzer.knowledge.kubernetes import wanted
-from analyzer.values import Unknown
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.engine import ScanOptions, load, scan
+from fleetiac.analyzer.frontends.yaml.canonical import parse_manifests
+from fleetiac.analyzer.knowledge.kubernetes import wanted
+from fleetiac.analyzer.values import Unknown
 
 PLACEMENT = """\
 # a comment first

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import docexamples
-from analyzer.docexamples import ExampleError, load_examples
-from analyzer.markers import MarkerError, expectations, line_comment, parse_list, strip_markers
+from fleetiac.analyzer import docexamples
+from fleetiac.analyzer.docexamples import ExampleError, load_examples
+from fleetiac.analyzer.markers import MarkerError, expectations, line_comment, parse_list, strip_markers
 from tests.fixture_markers import EXPECT_FILE, case_expectations, read_expect_file
 
 # ---------------------------------------------------------------------------------------------

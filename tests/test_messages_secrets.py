@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer.cli import main
+from fleetiac.analyzer.cli import main
 
 SECRET = "s3cr3t-Pa55w0rd-9f8e7d"
 NESTED = "nested-Token-4c3b2a"
@@ -65,7 +65,7 @@ def test_environment_values_are_shown_as_the_variable_name(tmp_path: Path, fmt: 
 
 def test_an_internal_error_on_the_command_line_names_only_the_exception_type(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analyzer import engine
+    from fleetiac.analyzer import engine
 
     private = str(tmp_path / "home" / "runner" / "secret-place")
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.reporters import FORMATS
-from analyzer.reporters._escape import json_text, line_start, line_text, md_code, md_message, workflow_text
+from fleetiac.analyzer.reporters import FORMATS
+from fleetiac.analyzer.reporters._escape import json_text, line_start, line_text, md_code, md_message, workflow_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/"
@@ -121,7 +121,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     tree = tmp_path_factory.mktemp("hostile")
     _tree(tree)
     out = tmp_path_factory.mktemp("reports")
-    args = [sys.executable, "-m", "analyzer.cli", "scan", str(tree), "--no-cache", "--as-of", "2026-11-23",
+    args = [sys.executable, "-m", "fleetiac", "scan", str(tree), "--no-cache", "--as-of", "2026-11-23",
             "--no-color", "--workers", "1"]
     for fmt in FORMATS:
         if fmt != "text":

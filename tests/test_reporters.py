@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
-from analyzer.reporters import FORMATS, render
-from analyzer.reporters.sarif import encode_path, relative_uri, root_uri
+from fleetiac.analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
+from fleetiac.analyzer.reporters import FORMATS, render
+from fleetiac.analyzer.reporters.sarif import encode_path, relative_uri, root_uri
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
@@ -385,7 +385,7 @@ def test_internal_errors_in_each_format() -> None:
 def test_markdown_fits_a_github_comment_and_says_how_many_rows_it_left_out() -> None:
     from dataclasses import replace
 
-    from analyzer.reporters.markdown import COMMENT_LIMIT
+    from fleetiac.analyzer.reporters.markdown import COMMENT_LIMIT
 
     many = [Finding("FIAC201", Level.ERROR, f"group canary-{i:04d} is in no stage " + "x" * 150,
                     Location("infra/main.tf", i + 1, 3), resource=f"azurerm_kubernetes_fleet_member.m{i:04d}")

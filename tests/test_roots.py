@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.engine import ScanOptions, scan
-from analyzer.model import Finding
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.model import Finding
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2025, 6, 1)

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import cache as cache_module
-from analyzer import parsestage
-from analyzer.cli import main
-from analyzer.discovery import discover
-from analyzer.engine import ScanOptions, scan
-from analyzer.frontends import grammars
-from analyzer.parsestage import ParseStats, parse_files
+from fleetiac.analyzer import cache as cache_module
+from fleetiac.analyzer import parsestage
+from fleetiac.analyzer.cli import main
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.frontends import grammars
+from fleetiac.analyzer.parsestage import ParseStats, parse_files
 
 ROOT = Path(__file__).resolve().parents[1]
 TREES = [ROOT / "examples", ROOT / "fixtures"]
@@ -191,7 +191,7 @@ def test_own_grammar_caches_parse_exactly_like_the_libraries(cache_root: Path) -
                 continue
             assert grammars.hcl2_tree(text) == expected
     # The Bicep grammar is pycep's edited (grammars._BICEP_EDITS), reading prepared text.
-    from analyzer.frontends.bicep.syntax import prepare
+    from fleetiac.analyzer.frontends.bicep.syntax import prepare
 
     reference = Lark(grammar=grammars.bicep_grammar(), parser="lalr", propagate_positions=True, regex=True,
                      cache=False, keep_all_tokens=True)
@@ -279,7 +279,7 @@ def test_json_reports_identical_cold_warm_touched_uncached_one_worker(
 
 
 def _resources(paths: list[Path], **options: object) -> str:
-    from analyzer.engine import load
+    from fleetiac.analyzer.engine import load
 
     _, files = discover(paths)
     loaded = load(files, ScanOptions(as_of=AS_OF, **options))  # type: ignore[arg-type]
@@ -427,7 +427,7 @@ def test_unit_cache_sees_bicep_module_and_parameter_file_changes(tmp_path: Path,
 def test_line_hashes_are_computed_only_for_sarif(monkeypatch: pytest.MonkeyPatch, cache_root: Path) -> None:
     """Only SARIF shows primaryLocationLineHash: other formats do not read and hash the files of
     their findings for it."""
-    from analyzer import postscan
+    from fleetiac.analyzer import postscan
 
     computed: list[int] = []
     real = postscan.hashes_for
@@ -453,7 +453,7 @@ def test_findings_are_reused_only_for_the_same_resources_date_operators_and_rule
         tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The rules run again whenever anything they read differs; an unchanged tree with unchanged
     options reuses their findings, and every report equals an uncached scan's."""
-    from analyzer import engine
+    from fleetiac.analyzer import engine
 
     tree = tmp_path / "platform"
     shutil.copytree(ROOT / "examples" / "platform", tree)
@@ -482,7 +482,7 @@ def test_findings_are_reused_only_for_the_same_resources_date_operators_and_rule
 
 
 def test_unit_index_trail_names_the_records_a_scan_used(tmp_path: Path) -> None:
-    from analyzer.cache import UnitIndex
+    from fleetiac.analyzer.cache import UnitIndex
 
     first = UnitIndex(tmp_path, "scope")
     first.put("a", [1, 2])
@@ -507,7 +507,7 @@ def test_suppressions_read_only_files_that_can_hold_a_directive(
         tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The parse stage has read every file once for its cache key; the suppression pass reads again
     only files whose bytes mention ``fleetiac``, and suppresses exactly what an uncached scan does."""
-    from analyzer.suppressions import SourceTexts
+    from fleetiac.analyzer.suppressions import SourceTexts
 
     tree = tmp_path / "platform"
     shutil.copytree(ROOT / "examples" / "platform", tree)
@@ -530,7 +530,7 @@ def test_suppressions_read_only_files_that_can_hold_a_directive(
 def test_rules_are_imported_while_workers_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     """With workers, the rules and the graph library are loaded while they parse (not after, with a
     core idle); in one process that hook is not called and the scan is the same."""
-    from analyzer import engine
+    from fleetiac.analyzer import engine
 
     calls: list[int] = []
     monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
@@ -545,7 +545,7 @@ def test_rules_are_imported_while_workers_parse(monkeypatch: pytest.MonkeyPatch)
 def test_parse_fingerprint_covers_whole_front_end_packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A module added to a front end changes the parse cache's keys, and a fingerprint path that no
     longer exists is an error instead of a key blind to that code."""
-    from analyzer import cache
+    from fleetiac.analyzer import cache
 
     package = Path(cache.__file__).resolve().parent
     files = cache._code_files(package, cache._PARSER_CODE)
@@ -574,7 +574,7 @@ def test_lark_load_options_match_the_installed_lark() -> None:
     # admitted by pyproject.toml changes the list, this says so before a saved parser loads wrongly.
     from lark.lark import _LOAD_ALLOWED_OPTIONS
 
-    from analyzer.frontends.grammars import LOAD_OPTIONS
+    from fleetiac.analyzer.frontends.grammars import LOAD_OPTIONS
 
     assert set(_LOAD_ALLOWED_OPTIONS) == LOAD_OPTIONS
 
@@ -630,7 +630,7 @@ def test_units_are_evaluated_in_the_workers_that_parsed_them(
     """With workers, every Terraform root module and Bicep group is evaluated in a worker (this
     process forms the units from the summaries the workers sent, and evaluates none), with the
     report of one process."""
-    from analyzer import cache
+    from fleetiac.analyzer import cache
 
     tree = tmp_path / "tree"
     shutil.copytree(bench_tree, tree)
@@ -666,7 +666,7 @@ def test_a_comment_in_a_root_module_keeps_the_rules_findings(
         bench_tree: Path, tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A root module re-evaluated here after a comment was added gives the results its worker gave
     (the trail names them by content, in the order of the units), so the rules do not run again."""
-    from analyzer import engine
+    from fleetiac.analyzer import engine
 
     tree = tmp_path / "tree"
     shutil.copytree(bench_tree, tree)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.engine import discover, load
-from analyzer.graph import FleetGraph
-from analyzer.graph.stages import (
+from fleetiac.analyzer.engine import discover, load
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.graph.stages import (
     Requirement,
     fleet_members,
     members_profile_covers,
@@ -17,8 +17,8 @@ from analyzer.graph.stages import (
     parse_selector,
     selector_matches,
 )
-from analyzer.model import Kind
-from analyzer.values import Unknown
+from fleetiac.analyzer.model import Kind
+from fleetiac.analyzer.values import Unknown
 
 
 @pytest.mark.parametrize(("text", "expected"), [

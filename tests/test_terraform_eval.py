@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from analyzer.discovery import discover
-from analyzer.frontends.base import ScanInputs
-from analyzer.frontends.terraform import analyse_terraform, root_folders
-from analyzer.frontends.terraform.evaluate import Frame, Module
-from analyzer.frontends.terraform.syntax import parse_text
-from analyzer.model import Resource
-from analyzer.values import ResourceRef, Unknown
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.frontends.base import ScanInputs
+from fleetiac.analyzer.frontends.terraform import analyse_terraform, root_folders
+from fleetiac.analyzer.frontends.terraform.evaluate import Frame, Module
+from fleetiac.analyzer.frontends.terraform.syntax import parse_text
+from fleetiac.analyzer.model import Resource
+from fleetiac.analyzer.values import ResourceRef, Unknown
 
 
 def module_of(text: str, variables: dict[str, Any] | None = None) -> Module:
@@ -396,7 +396,7 @@ resource "azurerm_kubernetes_fleet_member" "m" {
 def test_cli_variable_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from analyzer.cli import main
+    from fleetiac.analyzer.cli import main
 
     write(tmp_path, {"main.tf": STRATEGY_TF, "other.tfvars": 'group = "ring9"\n'})
     base = ["scan", str(tmp_path), "--select", "FIAC201", "--as-of", "2026-11-23", "--format", "json"]

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer.cli import main
-from analyzer.engine import ScanOptions, scan
-from analyzer.model import Finding, Level, Location, RelatedLocation, Report, RuleInfo
-from analyzer.parsestage import Progress
-from analyzer.reporters import render
-from analyzer.reporters.text import split_message
+from fleetiac.analyzer.cli import main
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.model import Finding, Level, Location, RelatedLocation, Report, RuleInfo
+from fleetiac.analyzer.parsestage import Progress
+from fleetiac.analyzer.reporters import render
+from fleetiac.analyzer.reporters.text import split_message
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "golden" / "platform.txt"
@@ -126,7 +126,7 @@ def test_statistics_compact_quiet() -> None:
 
 
 def _style(style: str) -> object:
-    from analyzer.reporters import RenderOptions
+    from fleetiac.analyzer.reporters import RenderOptions
 
     return RenderOptions(text_style=style)
 
@@ -172,7 +172,7 @@ def test_engine_snippets_stay_under_the_root(tmp_path: Path) -> None:
     assert report.snippets["infra/main.tf"][41].strip() == "group                 = each.value.group"
     # Off by default (the CLI asks for them when it writes text): no file is read again for them.
     assert scan([root], ScanOptions(as_of=__import__("datetime").date(2026, 11, 23), cache=False)).snippets == {}
-    from analyzer.postscan import _inside
+    from fleetiac.analyzer.postscan import _inside
 
     assert not _inside(root, "../outside.tf") and not _inside(root, str(tmp_path / "outside.tf"))
     (root / "link.tf").symlink_to(tmp_path / "outside.tf")
@@ -199,7 +199,7 @@ Microsoft.ContainerService/managedClusters/c"
 def test_access_rules_say_when_they_had_no_operator(tmp_path: Path) -> None:
     from datetime import date
 
-    from policies.access import NO_OPERATOR_NOTICE
+    from fleetiac.policies.access import NO_OPERATOR_NOTICE
 
     (tmp_path / "main.tf").write_text(NO_OPERATOR_TF)
     options = {"as_of": date(2026, 11, 23), "cache": False, "select": ("FIAC1",)}

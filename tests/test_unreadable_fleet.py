@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from analyzer.cli import main
+from fleetiac.analyzer.cli import main
 
 FLEET = "Microsoft.ContainerService/fleets@2025-03-01"
 BROKEN_FLEET = f"resource fleet '{FLEET}' = {{\n  name: 'fleet'\n  location 'westeurope'\n}}\n"

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from analyzer.engine import ScanOptions, scan
-from analyzer.knowledge.aks_versions import (
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.knowledge.aks_versions import (
     Version,
     calendar,
     calendar_date,
@@ -16,7 +16,7 @@ from analyzer.knowledge.aks_versions import (
     load_calendar,
     parse_version,
 )
-from analyzer.values import Unknown
+from fleetiac.analyzer.values import Unknown
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -138,7 +138,7 @@ _REGION_JSON = ('{"values": [{"version": "1.36", "isPreview": null, "capabilitie
 
 
 def test_regional_data_takes_its_region_from_the_id_else_the_file_name(tmp_path) -> None:
-    from analyzer.knowledge.aks_versions import load_regional
+    from fleetiac.analyzer.knowledge.aks_versions import load_regional
 
     named = tmp_path / "westeurope.json"
     named.write_text(_REGION_JSON, encoding="utf-8")
@@ -161,7 +161,7 @@ def test_regional_data_takes_its_region_from_the_id_else_the_file_name(tmp_path)
 ])
 def test_regional_data_that_cannot_be_read_is_an_error_naming_the_file(tmp_path, name: str, text: str,
                                                                         message: str) -> None:
-    from analyzer.knowledge.aks_versions import RegionalDataError, load_regional
+    from fleetiac.analyzer.knowledge.aks_versions import RegionalDataError, load_regional
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -173,7 +173,7 @@ def test_regional_data_that_cannot_be_read_is_an_error_naming_the_file(tmp_path,
 def test_aks_versions_flag_without_a_region_is_a_usage_error(tmp_path) -> None:
     from click.testing import CliRunner
 
-    from analyzer.cli import main
+    from fleetiac.analyzer.cli import main
 
     (tmp_path / "main.tf").write_text("", encoding="utf-8")
     data = tmp_path / "versions.json.txt"
@@ -184,7 +184,7 @@ def test_aks_versions_flag_without_a_region_is_a_usage_error(tmp_path) -> None:
 
 
 def test_aks_versions_key_is_confined_to_the_scanned_root(tmp_path) -> None:
-    from analyzer.config import ConfigError, validate
+    from fleetiac.analyzer.config import ConfigError, validate
 
     root = tmp_path / "repo"
     root.mkdir()
@@ -200,7 +200,7 @@ def test_aks_versions_key_is_confined_to_the_scanned_root(tmp_path) -> None:
 
 
 def test_label_selectors_follow_kubernetes_syntax() -> None:
-    from analyzer.graph.stages import parse_selector, selector_matches
+    from fleetiac.analyzer.graph.stages import parse_selector, selector_matches
 
     assert parse_selector("env in (prod, staging),!canary, tier!=web,region") is not None
     assert parse_selector("env in prod") is None
@@ -215,8 +215,8 @@ def test_label_selectors_follow_kubernetes_syntax() -> None:
 
 
 def test_members_a_stage_selects_follow_the_terms() -> None:
-    from analyzer.graph.stages import stage_selects
-    from analyzer.model import Group, Kind, Location, MemberProps, Resource, Stage
+    from fleetiac.analyzer.graph.stages import stage_selects
+    from fleetiac.analyzer.model import Group, Kind, Location, MemberProps, Resource, Stage
 
     def member(group: object, labels: object) -> Resource:
         return Resource("k", "m", Kind.MEMBER, "t", "l", Location("f", 1), MemberProps(group=group, labels=labels))

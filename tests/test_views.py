@@ -10,11 +10,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from analyzer.cli import main
-from analyzer.engine import ScanOptions, load_graphs, scan
-from analyzer.reporters._escape import dot_text, html_text, mermaid_gantt_text, mermaid_text
-from analyzer.reporters.views import render
-from analyzer.views import access, rollout
+from fleetiac.analyzer.cli import main
+from fleetiac.analyzer.engine import ScanOptions, load_graphs, scan
+from fleetiac.analyzer.reporters._escape import dot_text, html_text, mermaid_gantt_text, mermaid_text
+from fleetiac.analyzer.reporters.views import render
+from fleetiac.analyzer.views import access, rollout
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-09-01"

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
-from analyzer.knowledge.arm_ids import kind_of
-from analyzer.model import FLEET_CHILD_PROPS, Group, Groups, Kind, Location, Resource, Stage, props_for
-from analyzer.values import ABSENT, PartialId, ResourceRef, Unknown, UnknownCause, value_at
+from fleetiac.analyzer.knowledge.arm_ids import kind_of
+from fleetiac.analyzer.model import FLEET_CHILD_PROPS, Group, Groups, Kind, Location, Resource, Stage, props_for
+from fleetiac.analyzer.values import ABSENT, PartialId, ResourceRef, Unknown, UnknownCause, value_at
 
 Where = Callable[[str], Location | None]
 

@@ -22,18 +22,18 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from analyzer.model import FileResult, Location
+from fleetiac.analyzer.model import FileResult, Location
 
 if TYPE_CHECKING:
-    from analyzer.frontends.sources import SourceFile
+    from fleetiac.analyzer.frontends.sources import SourceFile
 
 FRONT_END_MODULES = (
-    "analyzer.frontends.terraform",
-    "analyzer.frontends.bicep",
-    "analyzer.frontends.yaml",
-    "analyzer.frontends.scripts",
-    "analyzer.frontends.tfplan",
-    "analyzer.frontends.armjson",
+    "fleetiac.analyzer.frontends.terraform",
+    "fleetiac.analyzer.frontends.bicep",
+    "fleetiac.analyzer.frontends.yaml",
+    "fleetiac.analyzer.frontends.scripts",
+    "fleetiac.analyzer.frontends.tfplan",
+    "fleetiac.analyzer.frontends.armjson",
 )
 """One line per front end, in the order their units are evaluated (an ``early`` one first)."""
 

@@ -27,7 +27,7 @@ import math
 import time
 from typing import Any
 
-from analyzer.model import Diagnostic, Location
+from fleetiac.analyzer.model import Diagnostic, Location
 
 MAX_VALUES = 250_000
 """Values one unit may produce (see the module doc). The largest unit of the examples, the fixtures
@@ -122,7 +122,7 @@ class Budget:
         its end, or None when the budget held."""
         if self.spent is None:
             return None
-        from analyzer.frontends.sources import TimedOut
+        from fleetiac.analyzer.frontends.sources import TimedOut
 
         where = self.where or fallback
         if self.spent == "time":

@@ -48,7 +48,7 @@ def configure(cache_root: Path | None, writable: bool = True) -> None:
     """Use ``<cache_root>/grammars`` for compiled grammars (a folder the caller trusts), or no file for
     None; with ``writable`` False, a compiled grammar there is loaded but none is written."""
     global _folder, _writable
-    from analyzer.storage import GRAMMAR_FOLDER
+    from fleetiac.analyzer.storage import GRAMMAR_FOLDER
 
     _folder = cache_root / GRAMMAR_FOLDER if cache_root is not None else None
     _writable = writable
@@ -56,7 +56,7 @@ def configure(cache_root: Path | None, writable: bool = True) -> None:
 
 def _grammar_folder() -> Path | None:
     if _folder is _UNSET:  # a front end used outside a scan: the user cache folder, if it can be trusted
-        from analyzer.storage import cache_dir, secret_or_none
+        from fleetiac.analyzer.storage import cache_dir, secret_or_none
 
         root = cache_dir()
         configure(root if secret_or_none(root) is not None else None)
@@ -79,7 +79,7 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     The file name carries the library versions, which fix the grammar text."""
     from lark import Lark
 
-    from analyzer.storage import atomic_write, read_entry, seal, secret_or_none, unseal
+    from fleetiac.analyzer.storage import atomic_write, read_entry, seal, secret_or_none, unseal
 
     folder = _grammar_folder()
     parser = _parsers.get(short)
@@ -506,6 +506,6 @@ def bicep_parser() -> Lark:
 
 
 def _version(dist: str) -> str:
-    from analyzer.storage import dist_version
+    from fleetiac.analyzer.storage import dist_version
 
     return dist_version(dist)

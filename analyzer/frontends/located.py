@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.model import Location
-from analyzer.values import ABSENT, Unknown, child, path_steps
+from fleetiac.analyzer.model import Location
+from fleetiac.analyzer.values import ABSENT, Unknown, child, path_steps
 
 
 class LocatedDict(dict[str, Any]):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from analyzer.frontends.base import CoveredComment
+from fleetiac.analyzer.frontends.base import CoveredComment
 
 
 @dataclass(frozen=True, slots=True)

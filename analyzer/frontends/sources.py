@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from analyzer.model import Diagnostic, Location
+from fleetiac.analyzer.model import Diagnostic, Location
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 5 * MB

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, Literal, overload
 
-from analyzer.knowledge import arm_ids
-from analyzer.model import (
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.model import (
     FLEET_CHILD_PROPS,
     PROPS,
     AutoUpgradeProfile,
@@ -40,7 +40,7 @@ from analyzer.model import (
     UpdateStrategy,
     VirtualNetwork,
 )
-from analyzer.values import ResourceRef, Unknown, identity_text
+from fleetiac.analyzer.values import ResourceRef, Unknown, identity_text
 
 REFERENCE_PROPS = ("fleet", "cluster", "strategy", "scope", "role", "parent")
 """The props fields that hold references; each is a field of some kind's props (checked below)."""

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.graph import FleetGraph, same_value
-from analyzer.knowledge import arm_ids
-from analyzer.knowledge.roles import MEMBERS_WRITE, ExportedAssignment, Exports, Role, builtin_roles
-from analyzer.model import (
+from fleetiac.analyzer.graph import FleetGraph, same_value
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.knowledge.roles import MEMBERS_WRITE, ExportedAssignment, Exports, Role, builtin_roles
+from fleetiac.analyzer.model import (
     ClusterProps,
     Fleet,
     Kind,
@@ -25,7 +25,7 @@ from analyzer.model import (
     SubnetProps,
     SubscriptionProps,
 )
-from analyzer.values import ResourceRef, Unknown, display, identity_text, is_known
+from fleetiac.analyzer.values import ResourceRef, Unknown, display, identity_text, is_known
 
 VIRTUAL_NETWORKS = "Microsoft.Network/virtualNetworks"
 CLUSTER_FLAVORS = {"microsoft.containerservice/managedclusters": "aks", "microsoft.kubernetes/connectedclusters": "arc"}

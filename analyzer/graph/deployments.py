@@ -29,8 +29,8 @@ import weakref
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from analyzer.graph import FleetGraph
-from analyzer.model import Fleet, Kind, Manifest, Resource
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.model import Fleet, Kind, Manifest, Resource
 
 
 def folder_of(resource: Resource) -> str:

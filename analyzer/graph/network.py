@@ -6,10 +6,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from analyzer.graph import FleetGraph, same_value
-from analyzer.knowledge import arm_ids
-from analyzer.model import Kind, Subnet, SubnetProps, VirtualNetwork, VirtualNetworkProps, narrow
-from analyzer.values import ResourceRef
+from fleetiac.analyzer.graph import FleetGraph, same_value
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.model import Kind, Subnet, SubnetProps, VirtualNetwork, VirtualNetworkProps, narrow
+from fleetiac.analyzer.values import ResourceRef
 
 VNET_TYPE = "microsoft.network/virtualnetworks"
 

@@ -35,8 +35,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.graph import FleetGraph
-from analyzer.model import (
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.model import (
     AutoUpgradeProfile,
     Group,
     Kind,
@@ -48,7 +48,7 @@ from analyzer.model import (
     UpdateStrategy,
     UpdateStrategyProps,
 )
-from analyzer.values import Unknown, display, is_known
+from fleetiac.analyzer.values import Unknown, display, is_known
 
 Answer = bool | None
 """True, False, or None: cannot be told statically."""

@@ -141,7 +141,7 @@ def load_calendar(text: str) -> Calendar:
 @cache
 def calendar() -> Calendar:
     """The packaged AKS release calendar."""
-    data = importlib_resources.files("analyzer.knowledge").joinpath("data/aks_versions.json")
+    data = importlib_resources.files("fleetiac.analyzer.knowledge").joinpath("data/aks_versions.json")
     text = data.read_text(encoding="utf-8")
     return load_calendar(text)
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.model import Kind
+from fleetiac.analyzer.model import Kind
 
 FLEET = "microsoft.containerservice/fleets"
 KIND_BY_ARM_TYPE = {

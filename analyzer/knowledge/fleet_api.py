@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from importlib import resources as importlib_resources
 
-from analyzer.model import Release
+from fleetiac.analyzer.model import Release
 
 LEGACY_PLACEMENT_GROUP = "fleet.azure.com"
 """The pre-GA API group of Fleet placement, renamed ``placement.kubernetes-fleet.io`` in 2023; its CRDs
@@ -38,7 +38,8 @@ def _release(text: str) -> Release:
 
 @cache
 def _data() -> dict[str, object]:
-    text = importlib_resources.files("analyzer.knowledge").joinpath("data/fleet_api_versions.json").read_text("utf-8")
+    data = importlib_resources.files("fleetiac.analyzer.knowledge").joinpath("data/fleet_api_versions.json")
+    text = data.read_text("utf-8")
     loaded: dict[str, object] = json.loads(text)
     return loaded
 

@@ -41,7 +41,8 @@ def _matches(pattern: str, action: str) -> bool:
 @cache
 def builtin_roles() -> tuple[dict[str, Role], dict[str, Role]]:
     """Built-in roles by lower-cased name and by GUID, from the packaged data file."""
-    text = importlib_resources.files("analyzer.knowledge").joinpath("data/roles.json").read_text(encoding="utf-8")
+    data = importlib_resources.files("fleetiac.analyzer.knowledge").joinpath("data/roles.json")
+    text = data.read_text(encoding="utf-8")
     by_name: dict[str, Role] = {}
     by_guid: dict[str, Role] = {}
     for entry in json.loads(text)["roles"]:

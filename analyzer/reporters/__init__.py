@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from analyzer.model import Report
-from analyzer.viewmodel import ReportViews
+from fleetiac.analyzer.model import Report
+from fleetiac.analyzer.viewmodel import ReportViews
 
 
 def _reporter(name: str) -> Any:
     """A reporter module, imported when its format is asked for (most scans render one format)."""
-    return importlib.import_module(f"analyzer.reporters.{name}")
+    return importlib.import_module(f"fleetiac.analyzer.reporters.{name}")
 
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown", "html", "gitlab", "gitlab-sast")

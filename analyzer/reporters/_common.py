@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analyzer.model import Finding, Level, Report, RuleInfo
+from fleetiac.analyzer.model import Finding, Level, Report, RuleInfo
 
 # Most severe first: the order summaries list levels in.
 LEVELS: tuple[Level, ...] = (Level.ERROR, Level.WARNING, Level.NOTE)

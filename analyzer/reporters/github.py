@@ -12,8 +12,8 @@ Before that, every string from the scanned code goes through
 
 from __future__ import annotations
 
-from analyzer.model import Diagnostic, Finding, Level, Report
-from analyzer.reporters._escape import workflow_text
+from fleetiac.analyzer.model import Diagnostic, Finding, Level, Report
+from fleetiac.analyzer.reporters._escape import workflow_text
 
 _COMMANDS: dict[Level, str] = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from analyzer.model import Finding, Level, Report
-from analyzer.reporters._common import distinct_fingerprints, grouped, rule_for
-from analyzer.reporters._escape import json_text
+from fleetiac.analyzer.model import Finding, Level, Report
+from fleetiac.analyzer.reporters._common import distinct_fingerprints, grouped, rule_for
+from fleetiac.analyzer.reporters._escape import json_text
 
 SAST_SCHEMA_VERSION = "15.2.1"
 SAST_SCHEMA_URL = ("https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/"

@@ -7,11 +7,11 @@ attributes and never builds markup from them."""
 
 from __future__ import annotations
 
-from analyzer.model import Finding, Level, Report
-from analyzer.reporters._common import LEVELS, count_by_level, plural
-from analyzer.reporters._escape import html_text
-from analyzer.reporters.views.svg import svg
-from analyzer.viewmodel import (
+from fleetiac.analyzer.model import Finding, Level, Report
+from fleetiac.analyzer.reporters._common import LEVELS, count_by_level, plural
+from fleetiac.analyzer.reporters._escape import html_text
+from fleetiac.analyzer.reporters.views.svg import svg
+from fleetiac.analyzer.viewmodel import (
     AccessMatrix,
     GraphView,
     GroupView,

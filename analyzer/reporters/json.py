@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.model import Finding, Level, Report, RuleInfo
-from analyzer.reporters._common import count_by_level, rule_for
-from analyzer.reporters._escape import json_text
+from fleetiac.analyzer.model import Finding, Level, Report, RuleInfo
+from fleetiac.analyzer.reporters._common import count_by_level, rule_for
+from fleetiac.analyzer.reporters._escape import json_text
 
 FORMAT_VERSION = 1
 """Bumped only for an incompatible change; additions keep it."""

@@ -15,9 +15,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from analyzer.model import Finding, Level, Report
-from analyzer.reporters._common import rule_for
-from analyzer.reporters._escape import xml_line_start, xml_text
+from fleetiac.analyzer.model import Finding, Level, Report
+from fleetiac.analyzer.reporters._common import rule_for
+from fleetiac.analyzer.reporters._escape import xml_line_start, xml_text
 
 PASSING_CASE = "all resources"
 INTERNAL_SUITE = "fleetiac internal errors"

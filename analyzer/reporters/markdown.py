@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from analyzer.model import Finding, Level, Report
-from analyzer.reporters._common import LEVELS, count_by_level, plural, rule_for
-from analyzer.reporters._escape import md_code, md_message
+from fleetiac.analyzer.model import Finding, Level, Report
+from fleetiac.analyzer.reporters._common import LEVELS, count_by_level, plural, rule_for
+from fleetiac.analyzer.reporters._escape import md_code, md_message
 
 _ICONS: dict[Level, str] = {Level.ERROR: "**error**", Level.WARNING: "warning", Level.NOTE: "note"}
 

@@ -15,9 +15,9 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
-from analyzer.reporters._common import Block, distinct_fingerprints, grouped, instances_label, rule_for
-from analyzer.reporters._escape import json_text
+from fleetiac.analyzer.model import Diagnostic, Finding, Level, Location, Report, RuleInfo
+from fleetiac.analyzer.reporters._common import Block, distinct_fingerprints, grouped, instances_label, rule_for
+from fleetiac.analyzer.reporters._escape import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

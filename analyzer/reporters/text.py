@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import groupby
 
-from analyzer.model import Finding, Level, Location, RelatedLocation, Report
-from analyzer.reporters._common import (
+from fleetiac.analyzer.model import Finding, Level, Location, RelatedLocation, Report
+from fleetiac.analyzer.reporters._common import (
     LEVELS,
     Block,
     count_by_level,
@@ -22,7 +22,7 @@ from analyzer.reporters._common import (
     plural,
     rule_for,
 )
-from analyzer.reporters._escape import line_start, line_text
+from fleetiac.analyzer.reporters._escape import line_start, line_text
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from analyzer.discovery import discover
-from analyzer.engine import ScanOptions, load
-from analyzer.frontends.armjson import functions as arm_functions
-from analyzer.frontends.armjson.syntax import ArmSyntaxError, parse_expression, parse_json
-from analyzer.frontends.bicep import functions as bicep_functions
-from analyzer.model import Diagnostic, Kind, Location, Resource
-from analyzer.values import ResourceRef, Unknown, UnknownCause
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.engine import ScanOptions, load
+from fleetiac.analyzer.frontends.armjson import functions as arm_functions
+from fleetiac.analyzer.frontends.armjson.syntax import ArmSyntaxError, parse_expression, parse_json
+from fleetiac.analyzer.frontends.bicep import functions as bicep_functions
+from fleetiac.analyzer.model import Diagnostic, Kind, Location, Resource
+from fleetiac.analyzer.values import ResourceRef, Unknown, UnknownCause
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 PARAMS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
@@ -338,7 +338,7 @@ def test_parameter_files_of_environments(tmp_path: Path) -> None:
     variants, diagnostics = scan(tmp_path, files)
     assert diagnostics == []
     assert sorted(m.props.group for v in variants for m in of_kind(v, Kind.MEMBER)) == ["d", "p"]
-    from analyzer.frontends.armjson import _environment
+    from fleetiac.analyzer.frontends.armjson import _environment
 
     assert [_environment(p, "main.json") for p in ("main.dev.parameters.json", "main.parameters.prod.json",
                                                     "azuredeploy.parameters.json", "env/test.json")] == [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.frontends.bicep.ast import (
+from fleetiac.analyzer.frontends.bicep.ast import (
     Binary,
     Call,
     FuncDecl,
@@ -21,8 +21,8 @@ from analyzer.frontends.bicep.ast import (
     Ternary,
     render,
 )
-from analyzer.frontends.bicep.syntax import parse_file, parse_params_file, prepare
-from analyzer.model import Diagnostic
+from fleetiac.analyzer.frontends.bicep.syntax import parse_file, parse_params_file, prepare
+from fleetiac.analyzer.model import Diagnostic
 
 FLEET = "Microsoft.ContainerService/fleets@2025-03-01"
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from analyzer.engine import discover, load
-from analyzer.graph import FleetGraph
-from analyzer.model import EventSubscriptionProps, EventSystemTopicProps, Kind, Stage
+from fleetiac.analyzer.engine import discover, load
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.model import EventSubscriptionProps, EventSystemTopicProps, Kind, Stage
 
 AZURERM = """
 resource "azurerm_eventgrid_system_topic" "aks" {

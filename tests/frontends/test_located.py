@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.discovery import discover
-from analyzer.engine import ScanOptions, load
-from analyzer.frontends.located import LocatedDict, LocatedList, locate, lookup
-from analyzer.model import Location
-from analyzer.values import ABSENT, Unknown, path_steps, value_at
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.engine import ScanOptions, load
+from fleetiac.analyzer.frontends.located import LocatedDict, LocatedList, locate, lookup
+from fleetiac.analyzer.model import Location
+from fleetiac.analyzer.values import ABSENT, Unknown, path_steps, value_at
 
 
 def loc(line: int) -> Location:

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from analyzer.discovery import discover
-from analyzer.engine import ScanOptions, load
-from analyzer.graph import FleetGraph
-from analyzer.knowledge import arm_ids
-from analyzer.knowledge.roles import builtin_roles
-from analyzer.model import Resource
-from analyzer.values import ResourceRef, Unknown
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.engine import ScanOptions, load
+from fleetiac.analyzer.graph import FleetGraph
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.knowledge.roles import builtin_roles
+from fleetiac.analyzer.model import Resource
+from fleetiac.analyzer.values import ResourceRef, Unknown
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 HUB_SUBNETS = f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets"

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from analyzer.engine import ScanOptions, scan
-from analyzer.frontends.scripts.canonical import FLEET_RP, SUBSCRIPTION, evaluate_pipeline, evaluate_script
-from analyzer.frontends.scripts.syntax import Opaque, Var, lex_powershell, lex_shell
-from analyzer.frontends.sources import SourceFile
-from analyzer.model import (
+from fleetiac.analyzer.engine import ScanOptions, scan
+from fleetiac.analyzer.frontends.scripts.canonical import FLEET_RP, SUBSCRIPTION, evaluate_pipeline, evaluate_script
+from fleetiac.analyzer.frontends.scripts.syntax import Opaque, Var, lex_powershell, lex_shell
+from fleetiac.analyzer.frontends.sources import SourceFile
+from fleetiac.analyzer.model import (
     AutoUpgradeProfileProps,
     ClusterProps,
     FileResult,
@@ -26,7 +26,7 @@ from analyzer.model import (
     UpdateRunProps,
     UpdateStrategyProps,
 )
-from analyzer.values import ResourceRef, Unknown, UnknownCause
+from fleetiac.analyzer.values import ResourceRef, Unknown, UnknownCause
 
 
 def _load(tmp_path: Path, text: str, name: str = "deploy.sh") -> FileResult:
@@ -330,7 +330,7 @@ def test_pipeline_steps(tmp_path: Path) -> None:
 
 
 def test_pipeline_files_are_found_by_path() -> None:
-    from analyzer.frontends.scripts.pipeline import is_pipeline
+    from fleetiac.analyzer.frontends.scripts.pipeline import is_pipeline
 
     assert is_pipeline(".github/workflows/ci.yml") and is_pipeline("repo/.github/workflows/ci.yaml")
     assert is_pipeline("azure-pipelines.yml") and is_pipeline("ci/azure-pipelines-release.yaml")
@@ -385,7 +385,7 @@ def test_a_changed_stage_file_is_read_again_with_the_cache(tmp_path: Path, monke
 
 
 def test_workflows_are_discovered_in_github_only(tmp_path: Path) -> None:
-    from analyzer.discovery import discover
+    from fleetiac.analyzer.discovery import discover
 
     for path in (".github/workflows/ci.yml", ".github/dependabot.yml", ".gitlab/ci.yml", "a/.github/workflows/x.yaml",
                  ".github/.hidden/y.yml"):

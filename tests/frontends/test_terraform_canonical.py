@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.discovery import discover
-from analyzer.frontends.terraform import analyse_terraform
-from analyzer.model import Resource
-from analyzer.values import ResourceRef, Unknown
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.frontends.terraform import analyse_terraform
+from fleetiac.analyzer.model import Resource
+from fleetiac.analyzer.values import ResourceRef, Unknown
 
 
 def resources_of(root: Path, text: str) -> dict[str, Resource]:

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from analyzer.discovery import discover
-from analyzer.engine import ScanOptions, load
-from analyzer.frontends.terraform import analyse_terraform
-from analyzer.frontends.terraform.canonical import constraint_versions
-from analyzer.model import Kind, Location, Resource
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.engine import ScanOptions, load
+from fleetiac.analyzer.frontends.terraform import analyse_terraform
+from fleetiac.analyzer.frontends.terraform.canonical import constraint_versions
+from fleetiac.analyzer.model import Kind, Location, Resource
 from tests.frontends.test_parity import AZURERM, SUB, View
 
 FLEET_ID = "${azurerm_kubernetes_fleet_manager.fleet.id}"
@@ -164,9 +164,9 @@ def test_a_json_syntax_error_is_located(tmp_path: Path) -> None:
 
 
 def test_a_tfvars_json_value_is_located_at_its_property(tmp_path: Path) -> None:
-    from analyzer.frontends.sources import SourceFile
-    from analyzer.frontends.terraform import parse_source
-    from analyzer.frontends.terraform.syntax import ParsedFile
+    from fleetiac.analyzer.frontends.sources import SourceFile
+    from fleetiac.analyzer.frontends.terraform import parse_source
+    from fleetiac.analyzer.frontends.terraform.syntax import ParsedFile
 
     path = tmp_path / "terraform.tfvars.json"
     path.write_text('{\n  "a": 1,\n  "b": {"c": ["${not a template}"]}\n}\n', encoding="utf-8")

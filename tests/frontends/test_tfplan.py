@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from analyzer.discovery import discover
-from analyzer.engine import ScanOptions, load, scan
-from analyzer.model import Location, Resource
-from analyzer.values import ResourceRef, Unknown
+from fleetiac.analyzer.discovery import discover
+from fleetiac.analyzer.engine import ScanOptions, load, scan
+from fleetiac.analyzer.model import Location, Resource
+from fleetiac.analyzer.values import ResourceRef, Unknown
 from tests.frontends.plan_shapes import Res, const, dumps, plan, ref, state
 from tests.frontends.test_parity import View
 

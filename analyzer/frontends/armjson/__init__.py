@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends.base import (
+from fleetiac.analyzer.frontends.base import (
     CoveredComment,
     Evaluated,
     Language,
@@ -33,11 +33,11 @@ from analyzer.frontends.base import (
     callers_first,
     without_repeats,
 )
-from analyzer.model import Diagnostic, FileResult, Location, internal_error
+from fleetiac.analyzer.model import Diagnostic, FileResult, Location, internal_error
 
 if TYPE_CHECKING:
-    from analyzer.frontends.armjson.syntax import ParsedArm
-    from analyzer.frontends.sources import SourceFile
+    from fleetiac.analyzer.frontends.armjson.syntax import ParsedArm
+    from fleetiac.analyzer.frontends.sources import SourceFile
 
 __all__ = ["FRONT_END", "claims", "parse_source"]
 
@@ -67,8 +67,8 @@ def claims(path: Path) -> bool:
 
 def parse_source(file: SourceFile) -> ParsedArm | Diagnostic:
     """Read and parse one file; never raises."""
-    from analyzer.frontends.armjson.syntax import ArmSyntaxError, ParsedArm, kind_of, parse_json
-    from analyzer.frontends.sources import ParseTimeout, read_source, time_budget, timed_out
+    from fleetiac.analyzer.frontends.armjson.syntax import ArmSyntaxError, ParsedArm, kind_of, parse_json
+    from fleetiac.analyzer.frontends.sources import ParseTimeout, read_source, time_budget, timed_out
 
     text = read_source(file)
     if isinstance(text, Diagnostic):
@@ -93,10 +93,10 @@ class ArmJsonFrontEnd:
     early = False
 
     distributions = ()
-    data_modules = ("analyzer.frontends.armjson.syntax",)
+    data_modules = ("fleetiac.analyzer.frontends.armjson.syntax",)
 
     def preload(self) -> None:
-        from analyzer.frontends.armjson import syntax  # noqa: F401
+        from fleetiac.analyzer.frontends.armjson import syntax  # noqa: F401
 
     def parse(self, source: SourceFile) -> Any:
         return parse_source(source)
@@ -106,7 +106,7 @@ class ArmJsonFrontEnd:
         return [arm_unit(files, parsed, keys, inputs)] if files else []
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
-        from analyzer.frontends.armjson.comments import comments
+        from fleetiac.analyzer.frontends.armjson.comments import comments
 
         return comments(text, display)
 
@@ -171,7 +171,7 @@ def _environment(params: str, template: str) -> str:
 
 
 def build_units(parsed: Mapping[str, Any], pairs: list[tuple[str, str]]) -> list[Evaluated]:
-    from analyzer.frontends.armjson.syntax import ParsedArm
+    from fleetiac.analyzer.frontends.armjson.syntax import ParsedArm
 
     out: list[Evaluated] = []
     templates = {p: r for p, r in parsed.items() if isinstance(r, ParsedArm) and r.kind == "template"}
@@ -230,7 +230,7 @@ def linked_templates(path: str, value: Any) -> set[str]:
 
 def evaluate_template(templates: Mapping[str, ParsedArm], path: str, params: ParsedArm | None) -> FileResult:
     """One root template with one parameter file (or its defaults); never raises."""
-    from analyzer.frontends.armjson.evaluate import (
+    from fleetiac.analyzer.frontends.armjson.evaluate import (
         RG_NAME,
         SUBSCRIPTION_ID,
         Template,
@@ -264,8 +264,8 @@ def evaluate_template(templates: Mapping[str, ParsedArm], path: str, params: Par
 def _parameter_values(params: ParsedArm) -> dict[str, Any]:
     """A parameter file's values (``{"x": {"value": ...}}``); a Key Vault ``reference`` is unknown.
     ARM takes parameter values as written: expressions in them are not evaluated."""
-    from analyzer.frontends.armjson.evaluate import _get
-    from analyzer.values import Unknown, UnknownCause
+    from fleetiac.analyzer.frontends.armjson.evaluate import _get
+    from fleetiac.analyzer.values import Unknown, UnknownCause
 
     out: dict[str, Any] = {}
     given = _get(params.value, "parameters")

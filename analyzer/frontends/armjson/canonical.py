@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends import arm
-from analyzer.frontends.bicep.values import LocalId
-from analyzer.frontends.located import locate
-from analyzer.model import Kind, Resource, props_for
-from analyzer.values import ABSENT, ResourceRef, Unknown, UnknownCause
+from fleetiac.analyzer.frontends import arm
+from fleetiac.analyzer.frontends.bicep.values import LocalId
+from fleetiac.analyzer.frontends.located import locate
+from fleetiac.analyzer.model import Kind, Resource, props_for
+from fleetiac.analyzer.values import ABSENT, ResourceRef, Unknown, UnknownCause
 
 if TYPE_CHECKING:
-    from analyzer.frontends.armjson.evaluate import Copy, Template
+    from fleetiac.analyzer.frontends.armjson.evaluate import Copy, Template
 
 _NOT_BODY = {"resources", "copy", "condition", "dependson", "comments", "type", "apiversion", "existing"}
 """Keys of a resource declaration that are not part of its body."""
@@ -153,7 +153,7 @@ def _key_of(obj: Any, key: str) -> str | None:
 
 
 def _evaluate_body(t: Template, copy: Copy) -> Any:
-    from analyzer.frontends.located import LocatedDict
+    from fleetiac.analyzer.frontends.located import LocatedDict
 
     raw = copy.decl.body
     kept = LocatedDict({k: v for k, v in raw.items() if k.lower() not in _NOT_BODY})

@@ -8,7 +8,7 @@ Findings in ARM templates are suppressed by a baseline (``--baseline``) or in th
 
 from __future__ import annotations
 
-from analyzer.frontends.base import CoveredComment
+from fleetiac.analyzer.frontends.base import CoveredComment
 
 
 def comments(text: str, display: str) -> list[CoveredComment]:

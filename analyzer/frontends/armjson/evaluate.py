@@ -24,9 +24,9 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.frontends import arm
-from analyzer.frontends.armjson.functions import ArmReference, call, principal_of, render
-from analyzer.frontends.armjson.syntax import (
+from fleetiac.analyzer.frontends import arm
+from fleetiac.analyzer.frontends.armjson.functions import ArmReference, call, principal_of, render
+from fleetiac.analyzer.frontends.armjson.syntax import (
     TEMPLATE_SCHEMA,
     Expr,
     ExprError,
@@ -35,12 +35,12 @@ from analyzer.frontends.armjson.syntax import (
     literal,
     parse_expression,
 )
-from analyzer.frontends.bicep.values import LocalId, _is_int
-from analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
-from analyzer.frontends.located import LocatedDict, LocatedList
-from analyzer.knowledge import arm_ids
-from analyzer.model import Diagnostic, Kind, Location, Resource
-from analyzer.values import ResourceRef, Unknown, UnknownCause
+from fleetiac.analyzer.frontends.bicep.values import LocalId, _is_int
+from fleetiac.analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
+from fleetiac.analyzer.frontends.located import LocatedDict, LocatedList
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.model import Diagnostic, Kind, Location, Resource
+from fleetiac.analyzer.values import ResourceRef, Unknown, UnknownCause
 
 RG_NAME = Unknown("resourceGroup().name")
 SUBSCRIPTION_ID = Unknown("subscription().subscriptionId")
@@ -473,7 +473,7 @@ class Template:
             return
         kind = arm_ids.kind_of(copy.arm_type)
         if kind is not None:
-            from analyzer.frontends.armjson.canonical import build_resource
+            from fleetiac.analyzer.frontends.armjson.canonical import build_resource
 
             resource, parent_name, inline = build_resource(self, copy, kind)
             copy.resource = resource

@@ -14,17 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from analyzer.frontends.bicep import functions as bicep_functions
-from analyzer.frontends.bicep.values import LocalId, _is_int
-from analyzer.frontends.budget import NotComputed
-from analyzer.frontends.located import LocatedDict
-from analyzer.knowledge import arm_ids
-from analyzer.model import Kind
-from analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
+from fleetiac.analyzer.frontends.bicep import functions as bicep_functions
+from fleetiac.analyzer.frontends.bicep.values import LocalId, _is_int
+from fleetiac.analyzer.frontends.budget import NotComputed
+from fleetiac.analyzer.frontends.located import LocatedDict
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.model import Kind
+from fleetiac.analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
 if TYPE_CHECKING:
-    from analyzer.frontends.armjson.evaluate import Env, Template
-    from analyzer.frontends.armjson.syntax import Expr
+    from fleetiac.analyzer.frontends.armjson.evaluate import Env, Template
+    from fleetiac.analyzer.frontends.armjson.syntax import Expr
 
 
 @dataclass(frozen=True, slots=True)

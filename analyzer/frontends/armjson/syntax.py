@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.frontends.located import LocatedDict, LocatedList
-from analyzer.model import Location
+from fleetiac.analyzer.frontends.located import LocatedDict, LocatedList
+from fleetiac.analyzer.model import Location
 
 MAX_DEPTH = 256
 """Deepest nesting of objects and arrays parsed (no hand-written or compiled template comes close)."""

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends.arm import link_children_by_name, resolve_local_ids
-from analyzer.frontends.base import (
+from fleetiac.analyzer.frontends.arm import link_children_by_name, resolve_local_ids
+from fleetiac.analyzer.frontends.base import (
     CoveredComment,
     Evaluated,
     Language,
@@ -30,15 +30,15 @@ from analyzer.frontends.base import (
     callers_first,
     without_repeats,
 )
-from analyzer.frontends.bicep.values import LocalId
-from analyzer.frontends.sources import ParseTimeout, SourceFile, raw_text, read_source, time_budget, timed_out
-from analyzer.model import Diagnostic, FileResult, Location, internal_error
+from fleetiac.analyzer.frontends.bicep.values import LocalId
+from fleetiac.analyzer.frontends.sources import ParseTimeout, SourceFile, raw_text, read_source, time_budget, timed_out
+from fleetiac.analyzer.model import Diagnostic, FileResult, Location, internal_error
 
 # The parser, the AST and the evaluator are imported where they are used: a warm rescan reads
 # evaluated units from the cache (unpickling a unit imports this module) and needs none of them.
 if TYPE_CHECKING:
-    from analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
-    from analyzer.frontends.bicep.evaluate import ContentReader, UnitContext
+    from fleetiac.analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
+    from fleetiac.analyzer.frontends.bicep.evaluate import ContentReader, UnitContext
 
 __all__ = ["FRONT_END", "BicepUnit", "evaluate_unit", "load_bicep", "parse_source"]
 
@@ -71,8 +71,8 @@ def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
 
 
 def _parse_text(file: SourceFile, text: str) -> ParsedBicep | ParsedParams | Diagnostic:
-    from analyzer.frontends.bicep.syntax import parse_file, parse_params_file
-    from analyzer.frontends.grammars import bicep_parser
+    from fleetiac.analyzer.frontends.bicep.syntax import parse_file, parse_params_file
+    from fleetiac.analyzer.frontends.grammars import bicep_parser
 
     # The budget times this file's parse: the grammar, built or loaded once per process, is not part of it.
     bicep_parser()
@@ -110,8 +110,8 @@ def file_summary(display: str, value: Any) -> tuple[str, tuple[str, ...], tuple[
     the other files it names (imports, the file a parameter file ``extends``), and whether it
     declares resources. Kept per file in
     the unit index and sent by a parse worker instead of the tree, so units form without trees."""
-    from analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
-    from analyzer.frontends.bicep.evaluate import _module_path
+    from fleetiac.analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
+    from fleetiac.analyzer.frontends.bicep.evaluate import _module_path
 
     def local(path: str | None) -> str | None:
         return _module_path(display, path) if path else None
@@ -172,8 +172,8 @@ def bicep_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mappin
     dependencies. Each root template's result is a group of its own, with one environment per
     parameter file (named by the file: ``dev.bicepparam`` is ``dev``). Results carry the order the
     whole scan's evaluation gives them (:attr:`Evaluated.order`)."""
-    from analyzer.frontends.base import NoMemo
-    from analyzer.frontends.sources import machine_dependent
+    from fleetiac.analyzer.frontends.base import NoMemo
+    from fleetiac.analyzer.frontends.sources import machine_dependent
 
     memo = memo if memo is not None else NoMemo()
     summaries = {}
@@ -247,7 +247,7 @@ def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
 def content_reader(files: list[SourceFile], roots: tuple[Path, ...]) -> ContentReader:
     """The reader of ``load*Content()`` files: relative to the folder the display paths are relative
     to, confined to ``roots`` (the scanned root when empty)."""
-    from analyzer.frontends.bicep.evaluate import ContentReader
+    from fleetiac.analyzer.frontends.bicep.evaluate import ContentReader
 
     return ContentReader(_report_root(files), tuple(roots))
 
@@ -268,12 +268,12 @@ class BicepFrontEnd:
     early = False
 
     distributions = ("pycep-parser", "lark")
-    data_modules = ("analyzer.frontends.bicep.ast",)
+    data_modules = ("fleetiac.analyzer.frontends.bicep.ast",)
     """Modules whose dataclasses make up the parsed data (pickled by their fields, see the cache)."""
 
     def preload(self) -> None:
-        from analyzer.frontends import grammars
-        from analyzer.frontends.bicep import syntax  # noqa: F401
+        from fleetiac.analyzer.frontends import grammars
+        from fleetiac.analyzer.frontends.bicep import syntax  # noqa: F401
 
         grammars.bicep_parser()
 
@@ -283,7 +283,7 @@ class BicepFrontEnd:
     def summarize(self, source: SourceFile, value: Any, key: str | None) -> tuple[Any, Any] | None:
         """The unit-index record :func:`bicep_units` keeps for a parsed file (memo key, value), or None
         when it keeps none (see the Terraform front end's)."""
-        from analyzer.frontends.sources import machine_dependent
+        from fleetiac.analyzer.frontends.sources import machine_dependent
 
         if key is None or machine_dependent(value):
             return None
@@ -294,7 +294,7 @@ class BicepFrontEnd:
         return bicep_units(files, parsed, keys, inputs.roots, memo) if files else []
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
-        from analyzer.frontends.bicep.comments import comments
+        from fleetiac.analyzer.frontends.bicep.comments import comments
 
         return comments(text, display)
 
@@ -305,8 +305,8 @@ FRONT_END = BicepFrontEnd()
 def build_units(parsed: dict[str, ParsedBicep | ParsedParams | Diagnostic],
                 reader: ContentReader | None = None) -> list[BicepUnit]:
     """Units from already parsed files (display path -> parse result)."""
-    from analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
-    from analyzer.frontends.bicep.evaluate import _module_path
+    from fleetiac.analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
+    from fleetiac.analyzer.frontends.bicep.evaluate import _module_path
 
     units: list[BicepUnit] = []
     templates = {p: r for p, r in parsed.items() if isinstance(r, ParsedBicep)}
@@ -353,7 +353,7 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
                   reader: ContentReader | None = None) -> BicepUnit:
     """Evaluate one root template with one parameter file (or its defaults); never raises: a template
     too deep to evaluate is a diagnostic, an exception of the evaluator an internal error naming the unit."""
-    from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext
+    from fleetiac.analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance, UnitContext
 
     variant = params.path if params is not None else None
     try:
@@ -377,8 +377,8 @@ def evaluate_unit(templates: dict[str, ParsedBicep], path: str, params: ParsedPa
 
 def _param_values(ctx: UnitContext, params: ParsedParams) -> dict[str, object]:
     """Evaluate a parameter file's assignments (they may use its own ``var``s and its other ``param``s)."""
-    from analyzer.frontends.bicep.ast import ParsedBicep
-    from analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance
+    from fleetiac.analyzer.frontends.bicep.ast import ParsedBicep
+    from fleetiac.analyzer.frontends.bicep.evaluate import RG_NAME, SUBSCRIPTION_ID, Instance
 
     assigned = {name: decl for name, decl in params.params.items() if decl.value is not None}
     holder = ParsedBicep(path=params.path, vars=dict(params.vars), params=assigned, imports=list(params.imports))

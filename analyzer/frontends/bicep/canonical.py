@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends import arm
-from analyzer.frontends.bicep import ast as A
-from analyzer.frontends.bicep.ast import render
-from analyzer.frontends.bicep.values import ResHandle, ScopeVal, UnknownRun
-from analyzer.frontends.located import locate, lookup
-from analyzer.model import Kind, Location, Resource, props_for
-from analyzer.values import ABSENT, ResourceRef, Unknown
+from fleetiac.analyzer.frontends import arm
+from fleetiac.analyzer.frontends.bicep import ast as A
+from fleetiac.analyzer.frontends.bicep.ast import render
+from fleetiac.analyzer.frontends.bicep.values import ResHandle, ScopeVal, UnknownRun
+from fleetiac.analyzer.frontends.located import locate, lookup
+from fleetiac.analyzer.model import Kind, Location, Resource, props_for
+from fleetiac.analyzer.values import ABSENT, ResourceRef, Unknown
 
 if TYPE_CHECKING:
-    from analyzer.frontends.bicep.evaluate import Copy, Instance
+    from fleetiac.analyzer.frontends.bicep.evaluate import Copy, Instance
 
 
 

@@ -3,8 +3,8 @@ inline suppressions."""
 
 from __future__ import annotations
 
-from analyzer.frontends.base import CoveredComment
-from analyzer.frontends.scanner import Syntax, covered_comments
+from fleetiac.analyzer.frontends.base import CoveredComment
+from fleetiac.analyzer.frontends.scanner import Syntax, covered_comments
 
 BICEP = Syntax(quote="'")
 

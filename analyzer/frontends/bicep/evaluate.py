@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analyzer.frontends.bicep import ast as A
-from analyzer.frontends.bicep.ast import render
-from analyzer.frontends.bicep.values import (
+from fleetiac.analyzer.frontends.bicep import ast as A
+from fleetiac.analyzer.frontends.bicep.ast import render
+from fleetiac.analyzer.frontends.bicep.values import (
     Collection,
     ModHandle,
     Partial,
@@ -29,11 +29,11 @@ from analyzer.frontends.bicep.values import (
     partial_id_type,
     run_of,
 )
-from analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
-from analyzer.frontends.located import LocatedDict, LocatedList
-from analyzer.knowledge import arm_ids
-from analyzer.model import Diagnostic, Kind, Location, Resource
-from analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause
+from fleetiac.analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
+from fleetiac.analyzer.frontends.located import LocatedDict, LocatedList
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.model import Diagnostic, Kind, Location, Resource
+from fleetiac.analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause
 
 RG_NAME = Unknown("resourceGroup().name")
 SUBSCRIPTION_ID = Unknown("subscription().subscriptionId")
@@ -55,7 +55,7 @@ class ContentReader:
 
     def disk_path(self, display: str) -> Path | None:
         """Where ``display`` is on disk, or None when it may not be read."""
-        from analyzer.frontends.sources import within
+        from fleetiac.analyzer.frontends.sources import within
 
         if self.root is None or display.startswith(("../", "/")) or display == "..":
             return None
@@ -438,7 +438,7 @@ class Instance:
         kind = arm_ids.kind_of(copy.arm_type)
         if kind is None or not isinstance(copy.body, A.Obj):
             return
-        from analyzer.frontends.bicep.canonical import build_resource
+        from fleetiac.analyzer.frontends.bicep.canonical import build_resource
 
         resource, parent_name, inline = build_resource(self, copy, kind)
         self.ctx.resources.append(resource)
@@ -500,7 +500,7 @@ class Instance:
             self.ctx.budget.charge_size(value)
             return value
         if isinstance(node, A.Call):
-            from analyzer.frontends.bicep.functions import call
+            from fleetiac.analyzer.frontends.bicep.functions import call
 
             return call(self, node, env)
         if isinstance(node, A.Unary):
@@ -511,7 +511,7 @@ class Instance:
                 return checked_int(-value, node)
             return Unknown(render(node))
         if isinstance(node, A.Binary):
-            from analyzer.frontends.bicep.functions import binary
+            from fleetiac.analyzer.frontends.bicep.functions import binary
 
             return binary(self, node, env)
         if isinstance(node, A.Ternary):

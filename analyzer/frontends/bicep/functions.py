@@ -12,9 +12,9 @@ from functools import cmp_to_key, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-from analyzer.frontends.bicep import ast as A
-from analyzer.frontends.bicep.ast import render
-from analyzer.frontends.bicep.values import (
+from fleetiac.analyzer.frontends.bicep import ast as A
+from fleetiac.analyzer.frontends.bicep.ast import render
+from fleetiac.analyzer.frontends.bicep.values import (
     LocalId,
     ScopeVal,
     UnknownRun,
@@ -25,12 +25,12 @@ from analyzer.frontends.bicep.values import (
     run_of,
     unique_string_of,
 )
-from analyzer.frontends.budget import MAX_TEXT_CHARS, NotComputed
-from analyzer.frontends.located import LocatedDict, LocatedList
-from analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause, first_unknown, is_known
+from fleetiac.analyzer.frontends.budget import MAX_TEXT_CHARS, NotComputed
+from fleetiac.analyzer.frontends.located import LocatedDict, LocatedList
+from fleetiac.analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause, first_unknown, is_known
 
 if TYPE_CHECKING:
-    from analyzer.frontends.bicep.evaluate import Instance
+    from fleetiac.analyzer.frontends.bicep.evaluate import Instance
 
 ROLE_DEFINITIONS = "microsoft.authorization/roledefinitions"
 
@@ -207,7 +207,7 @@ def _parse_lambda(text: str, line: int, col: int) -> Lambda | None:
         return None
     names = m.group(1) if m.group(1) is not None else m.group(2) or ""
     params = tuple(p.strip() for p in names.split(",") if p.strip())
-    from analyzer.frontends.bicep.syntax import parse_expression
+    from fleetiac.analyzer.frontends.bicep.syntax import parse_expression
 
     try:
         body = parse_expression(text[m.end():], line, col)

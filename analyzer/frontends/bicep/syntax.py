@@ -21,7 +21,7 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from analyzer.frontends.bicep.ast import (
+from fleetiac.analyzer.frontends.bicep.ast import (
     BINARY_PRECEDENCE,
     UNARY_PRECEDENCE,
     Array,
@@ -51,12 +51,12 @@ from analyzer.frontends.bicep.ast import (
     Ternary,
     Unary,
 )
-from analyzer.model import Diagnostic, Location
+from fleetiac.analyzer.model import Diagnostic, Location
 
 
 def lark_parser() -> Lark:
     # Built in analyzer.frontends.grammars, which keeps the compiled grammar in fleetiac's cache folder.
-    from analyzer.frontends.grammars import bicep_parser
+    from fleetiac.analyzer.frontends.grammars import bicep_parser
 
     return bicep_parser()
 

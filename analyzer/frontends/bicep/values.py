@@ -6,12 +6,12 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from analyzer.values import Unknown, UnknownCause
+from fleetiac.analyzer.values import Unknown, UnknownCause
 
 # The AST is imported where it is used: unpickling a cached Bicep result imports this module (its
 # LocalId), and a warm rescan needs no AST class.
 if TYPE_CHECKING:
-    from analyzer.frontends.bicep.ast import Expr
+    from fleetiac.analyzer.frontends.bicep.ast import Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +192,7 @@ def checked_int(value: Any, node: Expr) -> Any:
     """``value``, or unknown for an integer outside ARM's 64 bits (a literal Bicep rejects, or an
     overflow)."""
     if _is_int(value) and not -2**63 <= value < 2**63:
-        from analyzer.frontends.bicep.ast import render
+        from fleetiac.analyzer.frontends.bicep.ast import render
 
         return Unknown(render(node), UnknownCause.TOO_LARGE)
     return value

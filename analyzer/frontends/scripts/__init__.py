@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
+from fleetiac.analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
 
 if TYPE_CHECKING:
-    from analyzer.frontends.sources import SourceFile
+    from fleetiac.analyzer.frontends.sources import SourceFile
 
 
 class ScriptsFrontEnd:
@@ -42,7 +42,7 @@ class ScriptsFrontEnd:
         return [_unit(file, keys.get(file.display), inputs.roots) for file in files]
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
-        from analyzer.frontends.scripts.comments import comments
+        from fleetiac.analyzer.frontends.scripts.comments import comments
 
         return comments(text, display)
 
@@ -54,13 +54,13 @@ def pipeline_unit(file: SourceFile, key: str | None, roots: tuple[Path, ...]) ->
 
 def _unit(file: SourceFile, key: str | None, roots: tuple[Path, ...], pipeline: bool = False) -> Unit:
     def evaluate() -> tuple[list[Evaluated], Any]:
-        from analyzer.frontends.scripts.canonical import evaluate_pipeline, evaluate_script
+        from fleetiac.analyzer.frontends.scripts.canonical import evaluate_pipeline, evaluate_script
 
         result, read = (evaluate_pipeline if pipeline else evaluate_script)(file, roots)
         return ([Evaluated(result)] if result.resources or result.diagnostics or result.unknowns else []), read
 
     def unchanged(read: Any) -> bool:
-        from analyzer.frontends.scripts.canonical import unchanged as same
+        from fleetiac.analyzer.frontends.scripts.canonical import unchanged as same
 
         return same(read)
 

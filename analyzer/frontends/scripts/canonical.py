@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from analyzer.frontends.arm import canonical_props
-from analyzer.frontends.scripts.syntax import (
+from fleetiac.analyzer.frontends.arm import canonical_props
+from fleetiac.analyzer.frontends.scripts.syntax import (
     Command,
     Opaque,
     Part,
@@ -63,10 +63,10 @@ from analyzer.frontends.scripts.syntax import (
     lex_powershell,
     lex_shell,
 )
-from analyzer.frontends.sources import SourceFile, SourceProblem, load_text, within
-from analyzer.knowledge import arm_ids
-from analyzer.model import Diagnostic, FileResult, Kind, Location, Resource, props_for
-from analyzer.values import ResourceRef, Unknown, UnknownCause
+from fleetiac.analyzer.frontends.sources import SourceFile, SourceProblem, load_text, within
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.model import Diagnostic, FileResult, Kind, Location, Resource, props_for
+from fleetiac.analyzer.values import ResourceRef, Unknown, UnknownCause
 
 SUBSCRIPTION = Unknown("az account show --query id")
 """The subscription the Azure CLI signed in to: one value for every script (``az account set`` and
@@ -151,7 +151,7 @@ def evaluate_pipeline(file: SourceFile, roots: tuple[Path, ...]) -> tuple[FileRe
     with variables of its own; a file that is not YAML is a diagnostic."""
     import yaml
 
-    from analyzer.frontends.scripts.pipeline import is_workflow, steps
+    from fleetiac.analyzer.frontends.scripts.pipeline import is_workflow, steps
 
     result = FileResult()
     try:
@@ -637,7 +637,7 @@ def _stages(state: _State, flag: tuple[Word, list[Word]]) -> tuple[Any, dict[str
     ARM strategy (``{"stages": [...]}``; a bare list is read too)."""
     import posixpath
 
-    from analyzer.frontends.terraform.jsonsyntax import JsonProblem, parse_json, plain
+    from fleetiac.analyzer.frontends.terraform.jsonsyntax import JsonProblem, parse_json, plain
 
     word, values = flag
     if not values:
@@ -686,7 +686,7 @@ def _stages(state: _State, flag: tuple[Word, list[Word]]) -> tuple[Any, dict[str
 def _positions(node: Any, path: str = "") -> dict[str, tuple[int, int]]:
     """The (line, column) of each value of a positioned JSON document by its path
     (``stages[0].groups[1].name``; ``""`` for the document), keys as written."""
-    from analyzer.frontends.terraform.jsonsyntax import JArray, JObject
+    from fleetiac.analyzer.frontends.terraform.jsonsyntax import JArray, JObject
 
     found = {path: (node.pos.line, node.pos.column)}
     if isinstance(node, JObject):

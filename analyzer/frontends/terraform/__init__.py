@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends.base import (
+from fleetiac.analyzer.frontends.base import (
     CoveredComment,
     Evaluated,
     Language,
@@ -22,7 +22,7 @@ from analyzer.frontends.base import (
     callers_first,
     without_repeats,
 )
-from analyzer.frontends.sources import (
+from fleetiac.analyzer.frontends.sources import (
     DEFAULT_LIMITS,
     ParseTimeout,
     ReadLimits,
@@ -34,16 +34,16 @@ from analyzer.frontends.sources import (
     timed_out,
     within,
 )
-from analyzer.frontends.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
-from analyzer.frontends.sources import read_source as read_source
-from analyzer.model import Diagnostic, FileResult, Location, internal_error
-from analyzer.values import Unknown, UnknownCause, is_known
+from fleetiac.analyzer.frontends.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
+from fleetiac.analyzer.frontends.sources import read_source as read_source
+from fleetiac.analyzer.model import Diagnostic, FileResult, Location, internal_error
+from fleetiac.analyzer.values import Unknown, UnknownCause, is_known
 
 # The parser and the evaluator are imported where they are used: a warm rescan takes every root
 # module's result from the unit cache and needs neither (importing them was a tenth of its time).
 if TYPE_CHECKING:
-    from analyzer.frontends.terraform.evaluate import Module, ModuleTree, SkippedModule
-    from analyzer.frontends.terraform.syntax import ParsedFile
+    from fleetiac.analyzer.frontends.terraform.evaluate import Module, ModuleTree, SkippedModule
+    from fleetiac.analyzer.frontends.terraform.syntax import ParsedFile
 
 
 def parse_source(source: SourceFile) -> ParsedFile | Diagnostic:
@@ -63,8 +63,8 @@ _FLEET_TYPES = re.compile(r"azurerm_kubernetes_fleet_|Microsoft\.ContainerServic
 
 
 def _parse_text(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
-    from analyzer.frontends.grammars import hcl2_parser
-    from analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
+    from fleetiac.analyzer.frontends.grammars import hcl2_parser
+    from fleetiac.analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
 
     # The budget times this file's parse: the grammar, built or loaded once per process, is not part of it.
     hcl2_parser()
@@ -87,9 +87,9 @@ def _parse_text(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
 def _json_source(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
     """A file in Terraform's JSON syntax: a ``.tf.json`` module file, or ``.tfvars.json`` values (taken
     literally, each located at its property)."""
-    from analyzer.frontends.terraform.jsonsyntax import JObject, JsonProblem, parse_json
-    from analyzer.frontends.terraform.syntax import Attribute, ParsedFile, Pos
-    from analyzer.frontends.terraform.tfjson import convert_file, literal
+    from fleetiac.analyzer.frontends.terraform.jsonsyntax import JObject, JsonProblem, parse_json
+    from fleetiac.analyzer.frontends.terraform.syntax import Attribute, ParsedFile, Pos
+    from fleetiac.analyzer.frontends.terraform.tfjson import convert_file, literal
 
     if source.language == "tfvars" and not text.strip():
         return ParsedFile(source.display, (), {})
@@ -224,7 +224,7 @@ class _Folders:
     def manifest(self, directory: str) -> dict[str, str]:
         """``.terraform/modules/modules.json`` of a root module (written by ``terraform init``): module
         keys to the folders holding the downloaded copies."""
-        from analyzer.frontends.terraform.evaluate import join_folder
+        from fleetiac.analyzer.frontends.terraform.evaluate import join_folder
 
         path = self.manifest_path(directory)
         if path is None:
@@ -258,8 +258,8 @@ def _report_root(files: list[SourceFile]) -> Path | None:
 
 
 def _local_calls(files: list[ParsedFile], directory: str) -> set[str]:
-    from analyzer.frontends.terraform.evaluate import is_local_source, join_folder
-    from analyzer.frontends.terraform.syntax import Literal
+    from fleetiac.analyzer.frontends.terraform.evaluate import is_local_source, join_folder
+    from fleetiac.analyzer.frontends.terraform.syntax import Literal
 
     calls = set()
     for parsed in files:
@@ -332,8 +332,8 @@ def evaluate_root(directory: str, files: list[ParsedFile], var_files: list[Parse
     """One root module evaluated into canonical resources, with its problems as diagnostics and the
     module calls it could not follow as notices. Never raises: values too deep to evaluate are a
     diagnostic of their own, an exception of the evaluator an internal error naming the module."""
-    from analyzer.frontends.terraform.canonical import extract
-    from analyzer.frontends.terraform.evaluate import Module
+    from fleetiac.analyzer.frontends.terraform.canonical import extract
+    from fleetiac.analyzer.frontends.terraform.evaluate import Module
 
     masks: dict[str, str] = {}
     try:
@@ -376,7 +376,7 @@ def root_variables(module: Module, var_files: list[ParsedFile], inputs: ScanInpu
     """The root module's variable values, lowest precedence first: ``TF_VAR_*`` (with
     ``--env-vars``), tfvars files beside the module, ``--var-file`` files, then ``--var``. Each
     environment value's texts go into ``masks`` (see :func:`environment_masks`)."""
-    from analyzer.frontends.terraform.evaluate import Frame, convert_to_type
+    from fleetiac.analyzer.frontends.terraform.evaluate import Frame, convert_to_type
 
     values: dict[str, Any] = {}
     if inputs.environ is not None:
@@ -403,7 +403,7 @@ def environment_masks(key: str, text: str, value: Any) -> dict[str, str]:
     """What messages must not show of the environment variable ``key``: its text, and every string
     (and number) inside the value it gave, each to be shown as ``$TF_VAR_name``.
     CI systems hand secrets to Terraform this way, and reports are uploaded and shown in pull requests."""
-    from analyzer.frontends.terraform.functions import text_of
+    from fleetiac.analyzer.frontends.terraform.functions import text_of
 
     found: set[str] = {text, text.strip()}
 
@@ -428,8 +428,8 @@ def environment_masks(key: str, text: str, value: Any) -> dict[str, str]:
 def string_variable(module: Module, name: str, text: str) -> Any:
     """A value given as a string (``--var``, ``TF_VAR_*``): Terraform takes it literally when the
     variable has no type or a primitive one, and reads it as an HCL expression otherwise."""
-    from analyzer.frontends.terraform.evaluate import Frame, convert_to_type, variable_type
-    from analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
+    from fleetiac.analyzer.frontends.terraform.evaluate import Frame, convert_to_type, variable_type
+    from fleetiac.analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
 
     block = module.variable_blocks.get(name)
     if variable_type(block) != "complex":
@@ -597,7 +597,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         unit_key = ("tf-unit", directory, standalone, own, tfvars, lock, inputs_key) if cacheable else None
 
         def evaluate() -> tuple[list[Evaluated], Any]:
-            from analyzer.frontends.terraform.evaluate import ModuleTree
+            from fleetiac.analyzer.frontends.terraform.evaluate import ModuleTree
 
             tree = ModuleTree(loader=folders, manifest=folders.manifest(directory), refuse=folders.refuse)
             start = len(folders.requested)
@@ -634,8 +634,8 @@ def _provider_versions(result: FileResult, lock: Any, modules: list[list[ParsedF
     """The azurerm versions in use, on the root module's azurerm fleets (see
     :func:`analyzer.frontends.terraform.canonical.azurerm_versions`). A lock file that cannot be
     parsed is left out (its diagnostic is reported with the other files')."""
-    from analyzer.frontends.terraform.canonical import azurerm_versions, with_provider_versions
-    from analyzer.frontends.terraform.syntax import ParsedFile
+    from fleetiac.analyzer.frontends.terraform.canonical import azurerm_versions, with_provider_versions
+    from fleetiac.analyzer.frontends.terraform.syntax import ParsedFile
 
     parsed_lock = lock if isinstance(lock, ParsedFile) else None
     with_provider_versions(result.resources, azurerm_versions(parsed_lock, modules))
@@ -654,12 +654,12 @@ class TerraformFrontEnd:
     """Root modules are evaluated while the parse workers still parse other front ends' files."""
 
     distributions = ("python-hcl2", "lark")
-    data_modules = ("analyzer.frontends.terraform.syntax",)
+    data_modules = ("fleetiac.analyzer.frontends.terraform.syntax",)
     """Modules whose dataclasses make up the parsed data (pickled by their fields, see the cache)."""
 
     def preload(self) -> None:
-        from analyzer.frontends import grammars
-        from analyzer.frontends.terraform import syntax  # noqa: F401
+        from fleetiac.analyzer.frontends import grammars
+        from fleetiac.analyzer.frontends.terraform import syntax  # noqa: F401
 
         grammars.hcl2_parser()
 
@@ -679,7 +679,7 @@ class TerraformFrontEnd:
         return root_units(files, parsed, keys, inputs, memo)
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
-        from analyzer.frontends.terraform.comments import comments
+        from fleetiac.analyzer.frontends.terraform.comments import comments
 
         return comments(text, display)
 

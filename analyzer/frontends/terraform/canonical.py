@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from analyzer.frontends import arm
-from analyzer.frontends.located import LocatedDict, LocatedList, locate
-from analyzer.frontends.terraform import syntax as s
-from analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
-from analyzer.knowledge import arm_ids
-from analyzer.model import (
+from fleetiac.analyzer.frontends import arm
+from fleetiac.analyzer.frontends.located import LocatedDict, LocatedList, locate
+from fleetiac.analyzer.frontends.terraform import syntax as s
+from fleetiac.analyzer.frontends.terraform.evaluate import EvalBlock, Frame, Instance, Module
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.model import (
     ArmProps,
     FleetProps,
     Group,
@@ -23,7 +23,7 @@ from analyzer.model import (
     VersionSet,
     props_for,
 )
-from analyzer.values import ResourceRef, Unknown, UnknownCause
+from fleetiac.analyzer.values import ResourceRef, Unknown, UnknownCause
 
 # Resources declared with Terraform live in the subscription of the azurerm provider: one unknown
 # value, so that ``data.azurerm_subscription.current`` and every resource compare as the same one.

@@ -3,8 +3,8 @@ suppressions. ``.tfvars.json`` files have none."""
 
 from __future__ import annotations
 
-from analyzer.frontends.base import CoveredComment
-from analyzer.frontends.scanner import Syntax, covered_comments
+from fleetiac.analyzer.frontends.base import CoveredComment
+from fleetiac.analyzer.frontends.scanner import Syntax, covered_comments
 
 HCL = Syntax(quote='"', hash_comments=True, heredocs=True, strings_end_at_line=True, template_directives=True)
 

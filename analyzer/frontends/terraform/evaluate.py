@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
-from analyzer.frontends.terraform import syntax as s
-from analyzer.frontends.terraform.functions import (
+from fleetiac.analyzer.frontends.budget import Budget, BudgetExceeded, NotComputed
+from fleetiac.analyzer.frontends.terraform import syntax as s
+from fleetiac.analyzer.frontends.terraform.functions import (
     FUNCTIONS,
     METERED,
     CallError,
@@ -26,9 +26,9 @@ from analyzer.frontends.terraform.functions import (
     number_of,
     text_of,
 )
-from analyzer.knowledge import arm_ids
-from analyzer.model import Location
-from analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
+from fleetiac.analyzer.knowledge import arm_ids
+from fleetiac.analyzer.model import Location
+from fleetiac.analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
 META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle"}
 MODULE_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -365,7 +365,7 @@ class Module:
         return Unknown(text)
 
     def _builtin_role_guid(self, instance: Instance) -> str | None:
-        from analyzer.knowledge.roles import builtin_roles
+        from fleetiac.analyzer.knowledge.roles import builtin_roles
 
         by_name, by_guid = builtin_roles()
         frame = Frame(instance)

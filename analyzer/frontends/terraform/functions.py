@@ -19,8 +19,8 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from analyzer.frontends.budget import MAX_TEXT_CHARS, NotComputed
-from analyzer.values import Unknown
+from fleetiac.analyzer.frontends.budget import MAX_TEXT_CHARS, NotComputed
+from fleetiac.analyzer.values import Unknown
 
 NUMBER_BITS = 512
 """Terraform computes numbers as binary floating point with 512-bit mantissas (cty's ``big.Float``):

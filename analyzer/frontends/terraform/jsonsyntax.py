@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.frontends.terraform.syntax import Pos
+from fleetiac.analyzer.frontends.terraform.syntax import Pos
 
 
 @dataclass(frozen=True, slots=True)

@@ -481,7 +481,7 @@ def _heredoc_parts(body: str, pos: Pos, first_line: int) -> list[Any] | Expr:
     of the body's first line). A template directive is not modelled: the heredoc is unknown."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-    from analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
+    from fleetiac.analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
 
     quoted, where = _heredoc_quoted(body)
     source = f'{_HEREDOC_PREFIX}{quoted}"\n'
@@ -809,7 +809,7 @@ def parse_text(text: str, display: str) -> ParsedFile:
     """Parse Terraform source; raises :class:`SyntaxProblem` with a position when it is not HCL."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-    from analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
+    from fleetiac.analyzer.frontends.grammars import hcl2_tree as parses_to_tree  # a writable grammar cache
 
     try:
         tree = parses_to_tree(text)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from analyzer.frontends.terraform import syntax as s
-from analyzer.frontends.terraform.jsonsyntax import JArray, JObject, JValue
+from fleetiac.analyzer.frontends.terraform import syntax as s
+from fleetiac.analyzer.frontends.terraform.jsonsyntax import JArray, JObject, JValue
 
 LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "provider": 1, "check": 1,
           "ephemeral": 2}
@@ -153,7 +153,7 @@ def template(text: str, pos: s.Pos) -> s.Expr:
 
 def expression_text(text: str, pos: s.Pos) -> s.Expr:
     """A string that holds an expression (a variable's ``type``, a ``depends_on`` item)."""
-    from analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
+    from fleetiac.analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
 
     try:
         parsed = parse_text(f"x = {text}\n", "<json>")

@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
-from analyzer.frontends.sources import SourceFile, read_source, time_budget, timed_out
-from analyzer.model import Diagnostic, FileResult, Location, internal_error
+from fleetiac.analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
+from fleetiac.analyzer.frontends.sources import SourceFile, read_source, time_budget, timed_out
+from fleetiac.analyzer.model import Diagnostic, FileResult, Location, internal_error
 
 if TYPE_CHECKING:
-    from analyzer.frontends.tfplan.syntax import PlanFile
+    from fleetiac.analyzer.frontends.tfplan.syntax import PlanFile
 
 NAMES = ("plan.json", "tfplan.json")
 """Whole file names claimed (besides the suffixes of the language)."""
@@ -31,8 +31,8 @@ SUFFIXES = (".tfplan.json", ".plan.json")
 
 
 def parse_source(source: SourceFile) -> PlanFile | Diagnostic:
-    from analyzer.frontends.sources import ParseTimeout
-    from analyzer.frontends.tfplan.syntax import JsonProblem, parse_plan
+    from fleetiac.analyzer.frontends.sources import ParseTimeout
+    from fleetiac.analyzer.frontends.tfplan.syntax import JsonProblem, parse_plan
 
     text = read_source(source)
     if isinstance(text, Diagnostic):
@@ -66,8 +66,8 @@ def looks_like_a_plan(head: bytes) -> bool:
 
 
 def plan_notices(plan: PlanFile) -> list[str]:
-    from analyzer.frontends.terraform.jsonsyntax import JValue
-    from analyzer.frontends.tfplan.evaluate import KNOWN_FORMATS
+    from fleetiac.analyzer.frontends.terraform.jsonsyntax import JValue
+    from fleetiac.analyzer.frontends.tfplan.evaluate import KNOWN_FORMATS
 
     version = plan.root.get("format_version")
     shown = version.value if isinstance(version, JValue) else None
@@ -81,13 +81,13 @@ def plan_notices(plan: PlanFile) -> list[str]:
 
 def evaluate_plan(plan: PlanFile, source: SourceFile, inputs: ScanInputs) -> FileResult:
     """One plan or state to canonical resources, mapped to the ``.tf`` code inside the scanned root."""
-    from analyzer.frontends.terraform import LOCK_FILE, _Folders, _report_root
-    from analyzer.frontends.terraform import parse_source as parse_terraform
-    from analyzer.frontends.terraform.evaluate import ModuleTree
-    from analyzer.frontends.terraform.jsonsyntax import JObject, plain
-    from analyzer.frontends.terraform.syntax import ParsedFile
-    from analyzer.frontends.tfplan.canonical import resources
-    from analyzer.frontends.tfplan.evaluate import PlanReader, provider_constraints, sensitive_texts
+    from fleetiac.analyzer.frontends.terraform import LOCK_FILE, _Folders, _report_root
+    from fleetiac.analyzer.frontends.terraform import parse_source as parse_terraform
+    from fleetiac.analyzer.frontends.terraform.evaluate import ModuleTree
+    from fleetiac.analyzer.frontends.terraform.jsonsyntax import JObject, plain
+    from fleetiac.analyzer.frontends.terraform.syntax import ParsedFile
+    from fleetiac.analyzer.frontends.tfplan.canonical import resources
+    from fleetiac.analyzer.frontends.tfplan.evaluate import PlanReader, provider_constraints, sensitive_texts
 
     notices = plan_notices(plan)
     root_path = _report_root([source])
@@ -130,10 +130,10 @@ class PlanFrontEnd:
     languages = (Language("tfplan", SUFFIXES, line_comment=None),)
     early = False
     distributions: tuple[str, ...] = ()
-    data_modules = ("analyzer.frontends.tfplan.syntax", "analyzer.frontends.terraform.jsonsyntax")
+    data_modules = ("fleetiac.analyzer.frontends.tfplan.syntax", "fleetiac.analyzer.frontends.terraform.jsonsyntax")
 
     def preload(self) -> None:
-        from analyzer.frontends.tfplan import syntax  # noqa: F401
+        from fleetiac.analyzer.frontends.tfplan import syntax  # noqa: F401
 
     def claims(self, name: str, head: Callable[[], bytes]) -> str | None:
         lowered = name.lower()
@@ -162,7 +162,7 @@ class PlanFrontEnd:
         return units
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
-        from analyzer.frontends.tfplan.comments import comments
+        from fleetiac.analyzer.frontends.tfplan.comments import comments
 
         return comments(text, display)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analyzer.frontends.terraform import syntax as s
-from analyzer.model import Resource
+from fleetiac.analyzer.frontends.terraform import syntax as s
+from fleetiac.analyzer.model import Resource
 
 if TYPE_CHECKING:
-    from analyzer.frontends.terraform.evaluate import Module
+    from fleetiac.analyzer.frontends.terraform.evaluate import Module
 
 
 def resources(module: Module, deployment: str, lock: s.ParsedFile | None,
@@ -16,7 +16,7 @@ def resources(module: Module, deployment: str, lock: s.ParsedFile | None,
     """The canonical resources of a plan's root module and the modules it calls, with the azurerm
     versions in use: the lock file beside the code when there is one, else the plan's provider
     version constraints."""
-    from analyzer.frontends.terraform.canonical import azurerm_versions, extract, with_provider_versions
+    from fleetiac.analyzer.frontends.terraform.canonical import azurerm_versions, extract, with_provider_versions
 
     found = extract(module)
     for resource in found:

@@ -3,7 +3,7 @@ or by a comment in the ``.tf`` code a finding is mapped to)."""
 
 from __future__ import annotations
 
-from analyzer.frontends.base import CoveredComment
+from fleetiac.analyzer.frontends.base import CoveredComment
 
 
 def comments(text: str, display: str) -> list[CoveredComment]:

@@ -25,13 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends.terraform import syntax as s
-from analyzer.frontends.terraform.jsonsyntax import JArray, JObject, JValue, plain
-from analyzer.frontends.terraform.tfjson import OBJECT_ARGUMENTS, expression_text, literal, placed
-from analyzer.values import Unknown
+from fleetiac.analyzer.frontends.terraform import syntax as s
+from fleetiac.analyzer.frontends.terraform.jsonsyntax import JArray, JObject, JValue, plain
+from fleetiac.analyzer.frontends.terraform.tfjson import OBJECT_ARGUMENTS, expression_text, literal, placed
+from fleetiac.analyzer.values import Unknown
 
 if TYPE_CHECKING:
-    from analyzer.frontends.terraform.evaluate import Module, ModuleTree
+    from fleetiac.analyzer.frontends.terraform.evaluate import Module, ModuleTree
 
 KNOWN_FORMATS = ("0.1", "0.2", "1.0", "1.1", "1.2")
 """``format_version`` values of ``terraform show -json`` that fleetiac knows."""
@@ -250,7 +250,7 @@ class PlanReader:
 
     def folder(self, calls: tuple[str, ...]) -> str | None:
         """The folder of the code of the module the calls lead to, when it can be found."""
-        from analyzer.frontends.terraform.evaluate import is_local_source, join_folder
+        from fleetiac.analyzer.frontends.terraform.evaluate import is_local_source, join_folder
 
         folder = self.plan_folder
         module = self.config_module(()) if self.configuration is not None else None
@@ -407,7 +407,7 @@ class PlanReader:
     # -- modules ---------------------------------------------------------------------------------
 
     def build(self, tree: ModuleTree, variables: dict[str, Any]) -> Module:
-        from analyzer.frontends.terraform.evaluate import Frame, Instance, Module, ModuleInput
+        from fleetiac.analyzer.frontends.terraform.evaluate import Frame, Instance, Module, ModuleInput
 
         modules = read_modules(self.root, self.kind)
         by_parent: dict[str, list[PlanModule]] = defaultdict(list)
@@ -540,7 +540,7 @@ def sensitive_texts(root: JObject, kind: str) -> dict[str, str]:
     """What reports must not show of a plan: every string (and number) Terraform marks sensitive
     (a resource's ``sensitive_values``, a variable declared ``sensitive``), each shown as
     ``(sensitive value)``. ``terraform show -json`` writes sensitive values in clear."""
-    from analyzer.frontends.terraform import MASK_MIN_LENGTH
+    from fleetiac.analyzer.frontends.terraform import MASK_MIN_LENGTH
 
     found: set[str] = set()
 

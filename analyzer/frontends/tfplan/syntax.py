@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.frontends.terraform.jsonsyntax import JObject, JsonProblem, parse_json
+from fleetiac.analyzer.frontends.terraform.jsonsyntax import JObject, JsonProblem, parse_json
 
 
 @dataclass(frozen=True, slots=True)

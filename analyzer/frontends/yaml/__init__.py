@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
+from fleetiac.analyzer.frontends.base import CoveredComment, Evaluated, Language, Memo, ScanInputs, Unit
 
 if TYPE_CHECKING:
-    from analyzer.frontends.sources import SourceFile
+    from fleetiac.analyzer.frontends.sources import SourceFile
 
 
 class YamlFrontEnd:
@@ -34,22 +34,22 @@ class YamlFrontEnd:
 
     def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
               inputs: ScanInputs, memo: Memo) -> list[Unit]:
-        from analyzer.frontends.scripts import pipeline_unit
-        from analyzer.frontends.scripts.pipeline import is_pipeline
+        from fleetiac.analyzer.frontends.scripts import pipeline_unit
+        from fleetiac.analyzer.frontends.scripts.pipeline import is_pipeline
 
         # A CI pipeline's steps are scripts: the scripts front end reads them.
         return [pipeline_unit(file, keys.get(file.display), inputs.roots) if is_pipeline(file.display)
                 else _unit(file, keys.get(file.display)) for file in files]
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
-        from analyzer.frontends.yaml.comments import comments
+        from fleetiac.analyzer.frontends.yaml.comments import comments
 
         return comments(text, display)
 
 
 def _unit(file: SourceFile, key: str | None) -> Unit:
     def evaluate() -> tuple[list[Evaluated], Any]:
-        from analyzer.frontends.yaml.canonical import load_manifest_file
+        from fleetiac.analyzer.frontends.yaml.canonical import load_manifest_file
 
         result = load_manifest_file(file)
         return ([Evaluated(result)] if result.resources or result.diagnostics else []), None

@@ -27,10 +27,10 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from analyzer.frontends.sources import SourceFile, SourceProblem, load_text
-from analyzer.knowledge.kubernetes import wanted
-from analyzer.model import Diagnostic, FileResult, Kind, Location, ManifestProps, Resource
-from analyzer.values import Unknown, UnknownCause
+from fleetiac.analyzer.frontends.sources import SourceFile, SourceProblem, load_text
+from fleetiac.analyzer.knowledge.kubernetes import wanted
+from fleetiac.analyzer.model import Diagnostic, FileResult, Kind, Location, ManifestProps, Resource
+from fleetiac.analyzer.values import Unknown, UnknownCause
 
 _LOOKS_LIKE_MANIFEST = (re.compile(r"^\s*(?:-\s+)?apiVersion\s*:", re.M), re.compile(r"^\s*(?:-\s+)?kind\s*:", re.M))
 _TEMPLATE = re.compile(r"\{\{|\{%")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.frontends.base import CoveredComment
+from fleetiac.analyzer.frontends.base import CoveredComment
 
 
 def comments(text: str, display: str) -> list[CoveredComment]:

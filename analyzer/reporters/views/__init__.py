@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import importlib
 
-from analyzer.reporters._escape import json_text
-from analyzer.viewmodel import AccessMatrix, GraphView, RolloutView, View, to_data
+from fleetiac.analyzer.reporters._escape import json_text
+from fleetiac.analyzer.viewmodel import AccessMatrix, GraphView, RolloutView, View, to_data
 
 FORMATS: dict[type, tuple[str, ...]] = {
     RolloutView: ("text", "json", "markdown", "mermaid", "html"),
@@ -24,9 +24,9 @@ def render(view: View, fmt: str) -> str:
     if fmt == "json":
         return json_text(to_data(view), indent=2, sort_keys=True) + "\n"
     if fmt == "html":
-        from analyzer.reporters.html import view_page
+        from fleetiac.analyzer.reporters.html import view_page
 
         return view_page(view)
-    module = importlib.import_module(f"analyzer.reporters.views.{_MODULES[type(view)]}")
+    module = importlib.import_module(f"fleetiac.analyzer.reporters.views.{_MODULES[type(view)]}")
     text: str = getattr(module, fmt)(view)
     return text if text.endswith("\n") else text + "\n"

@@ -3,8 +3,8 @@ the actions joining needs (✓ held, with the grant; ✗ missing; ? cannot be to
 
 from __future__ import annotations
 
-from analyzer.reporters._escape import line_text, md_code, md_text
-from analyzer.viewmodel import AccessMatrix, AccessRow, OperatorAccess
+from fleetiac.analyzer.reporters._escape import line_text, md_code, md_text
+from fleetiac.analyzer.viewmodel import AccessMatrix, AccessRow, OperatorAccess
 
 MARK = {"yes": "✓", "no": "✗", "unknown": "?"}
 

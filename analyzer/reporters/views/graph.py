@@ -3,8 +3,8 @@ text of the scanned code; labels are escaped for their format."""
 
 from __future__ import annotations
 
-from analyzer.reporters._escape import dot_text, mermaid_text
-from analyzer.viewmodel import GraphView
+from fleetiac.analyzer.reporters._escape import dot_text, mermaid_text
+from fleetiac.analyzer.viewmodel import GraphView
 
 SHAPES = {"fleet": ("[[", "]]"), "member": ("(", ")"), "cluster": ("[(", ")]"), "principal": ("((", "))")}
 DOT_SHAPES = {"fleet": "box3d", "member": "ellipse", "cluster": "cylinder", "principal": "circle"}

@@ -3,8 +3,8 @@ flowchart of stage -> group -> member)."""
 
 from __future__ import annotations
 
-from analyzer.reporters._escape import line_text, md_code, md_text, mermaid_gantt_text, mermaid_text
-from analyzer.viewmodel import UNKNOWN, GroupView, MemberEntry, PlanView, RolloutView, StageView
+from fleetiac.analyzer.reporters._escape import line_text, md_code, md_text, mermaid_gantt_text, mermaid_text
+from fleetiac.analyzer.viewmodel import UNKNOWN, GroupView, MemberEntry, PlanView, RolloutView, StageView
 
 
 def _wait(stage: StageView) -> str:

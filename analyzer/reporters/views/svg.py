@@ -4,8 +4,8 @@ column sorted as the view is; references are curves from the referring node to t
 
 from __future__ import annotations
 
-from analyzer.reporters._escape import html_text
-from analyzer.viewmodel import GraphView
+from fleetiac.analyzer.reporters._escape import html_text
+from fleetiac.analyzer.viewmodel import GraphView
 
 COLUMNS = (("principal",), ("role_assignment", "role_definition"), ("resource_group",), ("fleet",),
            ("update_strategy", "update_run", "auto_upgrade_profile", "managed_namespace", "manifest"),
