@@ -24,7 +24,7 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -463,6 +463,11 @@ class UnitIndex:
     def enabled(self) -> bool:
         return self.path is not None
 
+    @property
+    def remembers(self) -> bool:
+        """Whether records are kept (so their trail digests are worth computing)."""
+        return self.path is not None
+
     def get(self, key: tuple[Any, ...]) -> Any:
         """The record under ``key`` (plain data) or None; a record read is kept when the index is
         rewritten."""
@@ -480,7 +485,26 @@ class UnitIndex:
             self._trail.append(entry[0])
         return value
 
-    def put(self, key: tuple[Any, ...], value: Any) -> None:
+    def reserve(self) -> int | None:
+        """A place in :meth:`trail` for a record put later (``slot`` of :meth:`put`), so the trail
+        follows the order of the units whichever of them were found and whichever evaluated."""
+        if self._trail is None:
+            return None
+        self._trail.append("")
+        return len(self._trail) - 1
+
+    def _named(self, digest: str, slot: int | None) -> None:
+        if self._trail is None:
+            return
+        if slot is not None and slot < len(self._trail):
+            self._trail[slot] = digest
+        else:
+            self._trail.append(digest)
+
+    def put(self, key: tuple[Any, ...], value: Any, trail: str | None = None, slot: int | None = None) -> None:
+        """Remember ``value``; ``trail`` names it in :meth:`trail` (by default the digest of its
+        pickle; a unit's record is named by its results alone, see :func:`results_digest`), at
+        ``slot`` when one was reserved."""
         if self.path is None:
             return
         register_fast_pickling()
@@ -489,11 +513,20 @@ class UnitIndex:
         except Exception:  # not picklable: not remembered, and the trail no longer describes the scan
             self.untracked()
             return
-        entry = (hashlib.sha256(payload).hexdigest(), payload)
+        entry = (trail or hashlib.sha256(payload).hexdigest(), payload)
         self.new[digest_of(*key)] = entry
         self.changed = True
-        if self._trail is not None:
-            self._trail.append(entry[0])
+        self._named(entry[0], slot)
+
+    def put_payload(self, key: tuple[Any, ...], payload: bytes, trail: str | None = None,
+                    slot: int | None = None) -> None:
+        """:meth:`put` of a value already pickled (by a worker)."""
+        if self.path is None:
+            return
+        entry = (trail or hashlib.sha256(payload).hexdigest(), payload)
+        self.new[digest_of(*key)] = entry
+        self.changed = True
+        self._named(entry[0], slot)
 
     def untracked(self) -> None:
         """Say that this scan used a result that is not in the index (so it has no :meth:`trail`)."""
@@ -528,36 +561,136 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def evaluate_units(units: list[Unit], memo: Memo) -> list[Evaluated]:
+def run_unit(unit: Unit) -> tuple[list[Evaluated], Any, bool]:
+    """Evaluate one unit: its results, its dependencies, and whether the results depend on the
+    machine (a parse timeout or an internal error: never remembered). A unit whose evaluation raises
+    (a front end's bug) gives an internal error naming it."""
+    from fleetiac.analyzer.frontends.sources import machine_dependent
+    from fleetiac.analyzer.model import FileResult, Location, internal_error
+
+    try:
+        results, dependencies = unit.evaluate()
+    except Exception as error:
+        from fleetiac.analyzer.frontends.base import Evaluated
+
+        failed = internal_error(Location(unit.name, 1, 1), f"evaluating {unit.name}", error)
+        results, dependencies = [Evaluated(FileResult(diagnostics=[failed]))], None
+    unstable = any(machine_dependent(d) for evaluated in results for d in evaluated.result.diagnostics)
+    return results, dependencies, unstable
+
+
+def results_digest(results: list[Evaluated]) -> str | None:
+    """What names a unit's record in the unit index's trail: the digest of its results alone, not of
+    the dependencies stored with them (which name the files' contents). An edit that leaves every
+    resource as it was (a comment) keeps the trail, and so the rules' cached findings. None when the
+    results cannot be pickled."""
+    import io
+
+    register_fast_pickling()
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
+    # Without the memo, the bytes follow the content alone: results evaluated from freshly parsed trees
+    # and from cached ones share equal strings differently, which the memo would write differently.
+    pickler.fast = True
+    try:
+        pickler.dump(results)
+    except Exception:  # a cycle (or something unpicklable): named by the record's own bytes instead
+        return None
+    return hashlib.sha256(out.getbuffer()).hexdigest()
+
+
+Remote = Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]]
+"""Evaluates units elsewhere (parse workers), by :attr:`Unit.remote`: each one's key, whether its
+result depends on the machine, the pickle of ``(results, dependencies)`` and its
+:func:`results_digest`."""
+
+
+def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) -> list[Evaluated]:
     """Every unit's results, remembered in ``memo`` under the unit's key (its inputs) together with
     the dependencies its evaluation reported; a remembered result is used only while the unit says
     those dependencies are unchanged. A result holding a parse timeout or an internal error is
     never remembered: it depends on the machine, not on the files. A unit whose evaluation raises
-    (a front end's bug) gives an internal error naming it; the other units are still evaluated."""
-    from fleetiac.analyzer.frontends.sources import machine_dependent
-    from fleetiac.analyzer.model import FileResult, Location, internal_error
+    (a front end's bug) gives an internal error naming it; the other units are still evaluated.
 
-    out: list[Evaluated] = []
-    for unit in units:
+    With ``remote``, the units to evaluate that can be (:attr:`Unit.remote`) are evaluated there, all
+    at once; their pickled results are remembered as they came (not pickled again here). A unit
+    ``remote`` gave no result for, or one under another key, is evaluated here."""
+    done: list[list[Evaluated] | None] = []
+    todo: list[int] = []
+    slots: dict[int, int | None] = {}
+    remembering = getattr(memo, "remembers", False)
+    for index, unit in enumerate(units):
         if unit.ready is not None:
-            out.extend(unit.ready)
+            done.append(unit.ready)
             continue
         key = ("unit", unit.key) if unit.key is not None else None
         record = memo.get(key) if key is not None else None
         if isinstance(record, tuple) and len(record) == 2 and unit.unchanged(record[1]):
-            out.extend(record[0])
+            done.append(record[0])
             continue
+        done.append(None)
+        todo.append(index)
+        slots[index] = memo.reserve() if remembering else None  # type: ignore[attr-defined]
+    far: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]] = {}
+    wanted = [units[i].remote for i in todo if units[i].remote is not None]
+    if remote is not None and wanted:
         try:
-            results, dependencies = unit.evaluate()
-        except Exception as error:
-            from fleetiac.analyzer.frontends.base import Evaluated
-
-            failed = internal_error(Location(unit.name, 1, 1), f"evaluating {unit.name}", error)
-            results, dependencies = [Evaluated(FileResult(diagnostics=[failed]))], None
-        unstable = any(machine_dependent(d) for evaluated in results for d in evaluated.result.diagnostics)
+            far = remote(wanted)  # type: ignore[arg-type]
+        except Exception:  # the workers failed: everything is evaluated here
+            far = {}
+    for index in todo:
+        unit = units[index]
+        key = ("unit", unit.key) if unit.key is not None else None
+        got = far.get(unit.remote) if unit.remote is not None else None
+        payload: bytes | None = None
+        trail: str | None = None
+        if got is not None and got[0] == unit.key:
+            try:
+                with gc_paused():
+                    results, dependencies = pickle.loads(got[2])
+                unstable, payload, trail = got[1], got[2], got[3]
+            except Exception:
+                results, dependencies, unstable = run_unit(unit)
+        else:
+            results, dependencies, unstable = run_unit(unit)
         if key is not None and not unstable:
-            memo.put(key, (results, dependencies))
+            if remembering and trail is None:
+                trail = results_digest(results)
+            if payload is not None and remembering:
+                memo.put_payload(key, payload, trail, slots.get(index))  # type: ignore[attr-defined]
+            elif remembering:
+                memo.put(key, (results, dependencies), trail, slots.get(index))  # type: ignore[call-arg]
+            else:
+                memo.put(key, (results, dependencies))
         else:
             memo.untracked()
-        out.extend(results)
-    return out
+        done[index] = results
+    return [e for results in done for e in results or ()]
+
+
+class Offered:
+    """A memo (:class:`UnitIndex` or :class:`~analyzer.frontends.base.NoMemo`) with records that parse
+    workers sent (per-file summaries, by memo key) offered where it has none: a record taken from the
+    offer is put into ``base`` as if computed here, so the next scan finds it."""
+
+    def __init__(self, base: Memo, offered: dict[tuple[Any, ...], Any]) -> None:
+        self.base = base
+        self.offered = offered
+        self.seen: dict[tuple[Any, ...], Any] = {}
+        """Every record got or put: what the workers need to form the same units without trees."""
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        value = self.base.get(key)
+        if value is None and key in self.offered:
+            value = self.offered[key]
+            self.base.put(key, value)
+        if value is not None:
+            self.seen[key] = value
+        return value
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        self.seen[key] = value
+        self.base.put(key, value)
+
+    def untracked(self) -> None:
+        self.base.untracked()

@@ -55,6 +55,8 @@ def _parameter_files(_ctx: click.Context, _param: click.Parameter,
 
 
 def _operators(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    if not values:  # without --operator, the access graph's module is not imported
+        return ()
     from fleetiac.analyzer.graph.access import parse_operator
 
     for value in values:

@@ -93,7 +93,7 @@ for ``make bench``; no report ever shows them. With workers, ``parse`` overlaps 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
                 when_first: Any = None, cache_root: Path | None = None, stats: Any = None,
-                grammar_root: Path | None = None) -> Any:
+                grammar_root: Path | None = None, kept: tuple[str, ...] = (), when_done: Any = None) -> Any:
     """Every file of a parsed language parsed once (cache, then worker processes), by display path;
     entries the cache holds are read only when asked for (``.cache_keys``: each file's cache key).
     ``cache_root`` is the trusted cache folder (None: no cache); ``grammar_root`` one that compiled
@@ -102,7 +102,7 @@ def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str,
 
     return parse_lazily(files, cache_root=cache_root if options.cache else None, workers=options.workers,
                         progress=options.progress, first=first, when_first=when_first, stats=stats,
-                        grammar_root=grammar_root)
+                        grammar_root=grammar_root, kept=kept, when_done=when_done)
 
 
 @dataclass
@@ -184,30 +184,49 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     files_of = {fe.name: [f for f in files if f.language in {lang.name for lang in fe.languages}] for fe in ordered}
     evaluated: dict[str, list[Evaluated]] = {}
 
+    idle: list[Callable[[], None]] = []
+    """Work for this process while the workers evaluate (``while_parsing``), done once."""
+
     def evaluate(front_end: Any, parsed: Any) -> None:
+        from fleetiac.analyzer.cache import Offered
+
         front_files = files_of[front_end.name]
+        # Per-file records the workers sent instead of the parse trees they kept.
+        given = Offered(memo, getattr(parsed, "summaries", None) or {})
         try:
-            units = front_end.units(front_files, parsed, parsed.cache_keys, inputs, memo) if front_files else []
+            units = front_end.units(front_files, parsed, parsed.cache_keys, inputs, given) if front_files else []
         except Exception as error:  # a front end's bug: its files are not analysed, the scan fails
             where = Location(min(f.display for f in front_files), 1, 1)
             failed = internal_error(where, f"forming the {front_end.name} units", error)
             memo.untracked()
             evaluated[front_end.name] = [Evaluated(FileResult(diagnostics=[failed]))]
             return
-        evaluated[front_end.name] = evaluate_units(units, memo)
+        far = getattr(parsed, "remote", None)
+
+        def remote(wanted: list[tuple[Any, ...]]) -> Any:
+            # With the records used here (the unit index's too), so the workers need no tree to form the units.
+            return far(front_end.name, front_files, parsed.cache_keys, inputs, wanted,  # type: ignore[misc]
+                       idle.pop() if idle else None, given.seen)
+
+        results = evaluate_units(units, memo, remote if far is not None else None)
+        # In the order one evaluation of all its files gives (a front end evaluating in parts says it).
+        evaluated[front_end.name] = sorted(results, key=lambda e: e.order) if any(e.order for e in results) \
+            else results
 
     early = [fe for fe in ordered if fe.early]
 
     def while_others_parse(parsed: Any) -> None:
         """Early front ends evaluated while the workers still parse the others' files; any failure
         here is left to the same evaluation afterwards (which then reports it as it would have)."""
+        if while_parsing is not None:
+            idle.append(while_parsing)  # while the workers evaluate, if they do
         try:
             for front_end in early:
                 evaluate(front_end, parsed)
         except Exception:
             evaluated.clear()
-        if while_parsing is not None:
-            while_parsing()
+        if idle:
+            idle.pop()()
 
     first = tuple(lang.name for fe in early for lang in fe.languages)
     from fleetiac.analyzer.parsestage import ParseStats
@@ -221,7 +240,21 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
         # trusted cache folder is still loaded (verified, never written): building one takes seconds.
         grammar_root = existing_cache(trees)
     began = time.perf_counter()
-    parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats, grammar_root)
+    def when_all_parsed(parsed: Any) -> None:
+        """The other front ends evaluated while the workers still run (their units in the workers);
+        a failure here is left to the same evaluation afterwards."""
+        late = [fe for fe in ordered if fe.name not in evaluated]
+        try:
+            for front_end in late:
+                evaluate(front_end, parsed)
+        except Exception:
+            for front_end in late:
+                evaluated.pop(front_end.name, None)
+
+    # Files of the front ends that can summarize them stay in the workers, which evaluate their units.
+    kept = tuple(lang.name for fe in ordered if hasattr(fe, "summarize") for lang in fe.languages)
+    parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats, grammar_root, kept,
+                         when_all_parsed)
     STAGE_SECONDS["parse"] = time.perf_counter() - began
     for front_end in ordered:
         if front_end.name not in evaluated:

@@ -12,6 +12,7 @@ process or from the cache (tests assert it).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sys
@@ -273,14 +274,20 @@ class LazyParsed(Mapping[str, Any]):
     warm rescan whose evaluated units are cached never needs them). ``cache_keys`` holds each file's
     cache key (None: not cacheable, or ``--no-cache``)."""
 
-    def __init__(self, values: dict[str, Any], pending: dict[str, tuple[SourceFile, str]],
-                 keys: dict[str, str | None], cache_root: Path | None, quiet: set[str] | None = None) -> None:
+    def __init__(self, values: dict[str, Any], pending: dict[str, tuple[SourceFile, str | None]],
+                 keys: dict[str, str | None], cache_root: Path | None, quiet: set[str] | None = None,
+                 summaries: dict[tuple[Any, ...], Any] | None = None) -> None:
         self._values = values
         self._pending = pending
         self.cache_keys = keys
         self._root = cache_root
         self.quiet: set[str] = quiet or set()
         """Files whose bytes, read for their keys, hold no suppression directive."""
+        self.summaries: dict[tuple[Any, ...], Any] = summaries or {}
+        """Per-file records the workers sent for the files they kept (see ``kept`` of
+        :func:`parse_lazily`), by memo key: the front end's units find them there."""
+        self.remote: Callable[..., Any] | None = None
+        """Evaluates units in the workers (while they still run), or None."""
 
     def __getitem__(self, display: str) -> Any:
         if display in self._values:
@@ -289,7 +296,7 @@ class LazyParsed(Mapping[str, Any]):
         from fleetiac.analyzer.cache import ParseCache
 
         found, value = False, None
-        if self._root is not None:
+        if self._root is not None and key is not None:
             with gc_paused():
                 found, value = ParseCache(self._root).load(key)
         if not found:  # removed or damaged since it was seen: parsed here after all
@@ -319,13 +326,19 @@ def parse_files(files: list[SourceFile], *, cache_root: Path | None, workers: in
 def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: int | None = None,
                  progress: bool | None = None, stats: ParseStats | None = None,
                  first: tuple[str, ...] = (), when_first: Callable[[LazyParsed], None] | None = None,
-                 grammar_root: Path | None = None) -> LazyParsed:
+                 grammar_root: Path | None = None, kept: tuple[str, ...] = (),
+                 when_done: Callable[[LazyParsed], None] | None = None) -> LazyParsed:
     """Like :func:`parse_files`, but entries found in the cache are read only when asked for.
 
     With worker processes, files of the ``first`` languages are parsed first, and ``when_first`` is
     called (in this process, with them available) as soon as they are all in, while the workers go on
     with the others: an early front end's evaluation then overlaps the others' parse. Without workers it is
     not called; the caller does that work afterwards, from the same data.
+
+    With worker processes, the parse trees of files of the ``kept`` languages stay in the workers
+    (their front end's ``summarize`` records come back instead, in ``.summaries``), and the mapping
+    given to ``when_first`` has a ``.remote`` that evaluates units in the workers that hold them;
+    ``when_done`` is called likewise once every file is in, while the workers still run.
 
     ``cache_root`` None parses everything and writes nothing (``--no-cache``), though compiled grammars
     are still loaded from a trusted ``grammar_root`` (never written there); ``workers`` None uses every
@@ -341,7 +354,7 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     use_for_line_hashes(cache_root)  # the report's line hashes follow --no-cache too
     stats.files = sum(1 for f in files if language(f.language).parsed)
     results: dict[str, Any] = {}
-    pending: dict[str, tuple[SourceFile, str]] = {}
+    pending: dict[str, tuple[SourceFile, str | None]] = {}
     keys: dict[str, str | None] = {}
     quiet: set[str] = set()
     missing: list[SourceFile] = []
@@ -362,20 +375,37 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     count = min(workers if workers is not None else default_workers(), len(missing))
     bar = Progress(len(missing), progress_wanted(progress))
     root = str(cache_root) if cache_root is not None else None
+    summaries: dict[tuple[Any, ...], Any] = {}
     try:
         if count > 1 and len(missing) >= MIN_FILES_FOR_WORKERS:
             missing.sort(key=lambda f: f.language not in first)  # stable: the first languages first
             needed = sum(1 for f in missing if f.language in first)
+            by_display = {f.display: f for f in missing}
 
-            def first_done(done: dict[str, Any]) -> None:
+            def gathered_so_far(got: _Gathered) -> LazyParsed:
+                """What came back: parse results, and the kept files (read or parsed here when asked)."""
+                keys.update(got.keys)
+                waiting = {**pending, **{d: (by_display[d], got.keys[d]) for d in got.kept}}
+                return LazyParsed({**results, **got.values}, waiting, keys, cache_root, quiet, got.summaries)
+
+            def first_done(got: _Gathered, remote: Any) -> None:
                 if when_first is not None:
-                    when_first(LazyParsed({**results, **done}, dict(pending), keys, cache_root))
+                    lazy = gathered_so_far(got)
+                    lazy.remote = remote
+                    when_first(lazy)
+
+            def last_done(got: _Gathered, remote: Any) -> None:
+                if when_done is not None:
+                    lazy = gathered_so_far(got)
+                    lazy.remote = remote
+                    when_done(lazy)
 
             done = _in_workers([(f, keys[f.display]) for f in missing], root, count, bar.advance, needed, first_done,
-                               str(grammar_root) if grammar_root is not None else None)
+                               str(grammar_root) if grammar_root is not None else None, frozenset(kept), last_done)
             if done is not None:
                 stats.workers = count
-                results.update(done)
+                lazy = gathered_so_far(done)
+                results, pending, summaries = lazy._values, lazy._pending, done.summaries
                 missing = []
         with gc_paused():  # the results pile up here: collections would walk them again and again
             for source in missing:
@@ -385,26 +415,268 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     finally:
         bar.close()
     stats.seconds = time.perf_counter() - began
-    return LazyParsed(results, pending, keys, cache_root, quiet)
+    return LazyParsed(results, pending, keys, cache_root, quiet, summaries)
 
 
-def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | None, workers: int,
-                advance: Callable[[int], None], needed: int = 0,
-                first_done: Callable[[dict[str, Any]], None] | None = None,
-                grammar_str: str | None = None) -> dict[str, Any] | None:
-    """Parse ``files`` (each with its cache key) in ``workers`` processes; None when processes cannot
-    be used here (the caller then parses in this process)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+class _Broken(Exception):
+    """A worker process ended or failed: what it had not sent is done in this process."""
 
-    # Small chunks balance the load (files of some languages parse much faster); not too small,
-    # since each chunk is one round trip.
-    size = max(1, min(16, len(files) // (workers * 4)))
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    # fork shares the already imported parsers with the children; elsewhere the default is used.
-    method = "fork" if sys.platform.startswith("linux") else None
-    if method == "fork":
+
+class _WorkerState:
+    """A worker process's own data: the parse trees of the kept languages it parsed (or read, or
+    parsed again as a module another unit called), and the units it can evaluate."""
+
+    def __init__(self, cache_root: str | None) -> None:
+        from fleetiac.analyzer.cache import ParseCache
+
+        self.cache = ParseCache(Path(cache_root)) if cache_root is not None else None
+        self.trees: dict[str, Any] = {}
+        self.units: dict[int, dict[tuple[Any, ...], Any]] = {}
+
+    def parse(self, chunk: list[tuple[SourceFile, str | None]], kept: frozenset[str]) -> list[tuple[Any, ...]]:
+        """Parse, store in the cache and return each file: its pickle, or, for a kept language, its
+        front end's summary (the tree stays here, for evaluation)."""
+        from fleetiac.analyzer.frontends.base import front_end_of
+
+        out: list[tuple[Any, ...]] = []
+        with gc_paused():
+            for source, key in chunk:
+                keep = source.language in kept
+                if keep and key is None and self.cache is None:
+                    key = file_key(source)  # no cache: the key still names the file for the units
+                result = parse_one(source)
+                summary = front_end_of(source.language).summarize(source, result, key) if keep else None  # type: ignore[attr-defined]
+                store = self.cache is not None and key is not None and not machine_dependent(result) \
+                    and file_key(source) == key
+                payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL) if store or summary is None else None
+                if store and self.cache is not None and payload is not None:
+                    self.cache.store(key, payload)  # type: ignore[arg-type]
+                if summary is not None:
+                    self.trees[source.display] = result
+                    out.append((source.display, key, summary, None))
+                else:
+                    out.append((source.display, key, None, payload))
+        return out
+
+    def setup(self, sid: int, name: str, files: list[SourceFile], keys: dict[str, str | None], inputs: Any,
+              summaries: dict[tuple[Any, ...], Any], values: dict[str, Any]) -> None:
+        """Form the units of front end ``name`` as the scanning process does, from the same files and
+        the summaries every worker sent."""
+        from fleetiac.analyzer.frontends.base import front_ends
+
+        front_end = next(f for f in front_ends() if f.name == name)
+        trees = _WorkerTrees(self, {f.display: f for f in files}, keys, values)
+        units = front_end.units(files, trees, keys, inputs, _Given(summaries))
+        self.units[sid] = {u.remote: u for u in units if u.remote is not None}
+
+    def evaluate(self, sid: int, wanted: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        from fleetiac.analyzer.cache import results_digest, run_unit
+
+        units = self.units.get(sid, {})
+        out: list[tuple[Any, ...]] = []
+        with gc_paused():
+            for descriptor in wanted:
+                unit = units.get(descriptor)
+                if unit is None:
+                    continue
+                results, dependencies, unstable = run_unit(unit)
+                try:
+                    payload = pickle.dumps((results, dependencies), pickle.HIGHEST_PROTOCOL)
+                except Exception:  # not picklable: evaluated again by the scanning process
+                    continue
+                trail = results_digest(results) if self.cache is not None else None
+                out.append((descriptor, unit.key, unstable, payload, trail))
+        return out
+
+
+class _Given:
+    """The memo of a worker's units: the summaries the scanning process gathered, nothing kept."""
+
+    def __init__(self, records: dict[tuple[Any, ...], Any]) -> None:
+        self.records = records
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        return self.records.get(key)
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        return None
+
+    def untracked(self) -> None:
+        return None
+
+
+class _WorkerTrees(Mapping[str, Any]):
+    """Display path -> parse result in a worker: its own trees, else the cache's, else parsed here."""
+
+    def __init__(self, state: _WorkerState, sources: dict[str, SourceFile], keys: dict[str, str | None],
+                 values: dict[str, Any]) -> None:
+        self.state, self.sources, self.file_keys, self.given = state, sources, keys, values
+
+    def __getitem__(self, display: str) -> Any:
+        trees = self.state.trees
+        if display in trees:
+            return trees[display]
+        if display in self.given:
+            return self.given[display]
+        source = self.sources[display]
+        key = self.file_keys.get(display)
+        found, value = False, None
+        if self.state.cache is not None and key is not None:
+            with gc_paused():
+                found, value = self.state.cache.load(key)
+        if not found:
+            value = parse_one(source)
+        trees[display] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __contains__(self, display: object) -> bool:
+        return display in self.sources
+
+
+def _worker_main(conn: Any, cache_root: str | None, grammar_root: str | None, parent: int) -> None:
+    """A worker's loop: one task in, one reply out (a setup has none), until the pipe closes."""
+    _worker_init(cache_root, grammar_root, parent)
+    register_fast_pickling()
+    state = _WorkerState(cache_root)
+    failed: str | None = None
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            break
+        if task is None:
+            break
+        kind = task[0]
+        try:
+            if kind == "setup":
+                try:
+                    state.setup(*task[1:])
+                except Exception as error:  # its evaluations then fail, and are done by the parent
+                    failed = repr(error)
+                continue
+            if kind == "parse":
+                reply: tuple[Any, ...] = ("parse", state.parse(task[1], task[2]))
+            elif failed is not None:
+                reply = ("failed", failed)
+            else:
+                reply = ("eval", state.evaluate(task[1], task[2]))
+        except Exception as error:
+            reply = ("failed", repr(error))
+        conn.send(reply)
+
+
+class _Pool:
+    """Worker processes with a pipe each, so that a task can go to the worker that holds its data:
+    a unit to the worker that parsed its folder (its trees never cross a process boundary). An
+    idle worker takes its own evaluations first, then the next parse chunk, then another worker's
+    evaluations (it reads or parses their trees itself)."""
+
+    def __init__(self, count: int, cache_root: str | None, grammar_root: str | None) -> None:
+        import multiprocessing
+
+        context: Any = multiprocessing.get_context(START_METHOD)
+        self.conns: list[Any] = []
+        self.processes: list[Any] = []
+        try:
+            for _ in range(count):
+                mine, theirs = context.Pipe()
+                process = context.Process(target=_worker_main, args=(theirs, cache_root, grammar_root, os.getpid()),
+                                          daemon=True)
+                process.start()
+                theirs.close()
+                self.conns.append(mine)
+                self.processes.append(process)
+        except BaseException:
+            self.close()
+            raise
+        self.busy: list[tuple[Any, ...] | None] = [None] * count
+        self.parse_queue: list[tuple[Any, ...]] = []
+        self.eval_queues: list[list[tuple[Any, ...]]] = [[] for _ in range(count)]
+        self.setups: dict[int, tuple[Any, ...]] = {}
+        self.sent_setups: list[set[int]] = [set() for _ in range(count)]
+        self.on_reply: Callable[[int, tuple[Any, ...], tuple[Any, ...]], None] = lambda *_: None
+
+    def _next(self, worker: int) -> tuple[Any, ...] | None:
+        own = self.eval_queues[worker]
+        if own:
+            return own.pop(0)
+        if self.parse_queue:
+            return self.parse_queue.pop(0)
+        other = max(range(len(self.eval_queues)), key=lambda w: len(self.eval_queues[w]))
+        return self.eval_queues[other].pop() if self.eval_queues[other] else None
+
+    def _feed(self) -> None:
+        for worker, conn in enumerate(self.conns):
+            if self.busy[worker] is not None:
+                continue
+            task = self._next(worker)
+            if task is None:
+                continue
+            try:
+                if task[0] == "eval" and task[1] not in self.sent_setups[worker]:
+                    conn.send(self.setups[task[1]])
+                    self.sent_setups[worker].add(task[1])
+                conn.send(task)
+            except (OSError, ValueError) as error:
+                raise _Broken from error
+            self.busy[worker] = task
+
+    def pending(self) -> bool:
+        return any(self.busy) or bool(self.parse_queue) or any(self.eval_queues)
+
+    def pump(self, until: Callable[[], bool], idle: Callable[[], None] | None = None) -> None:
+        """Hand out tasks and take replies until ``until()``; ``idle`` is called once, after the first
+        tasks went out (work of this process that overlaps the workers')."""
+        from multiprocessing.connection import wait
+
+        self._feed()
+        if idle is not None:
+            idle()
+        while not until():
+            waiting = [conn for conn, task in zip(self.conns, self.busy, strict=True) if task is not None]
+            if not waiting:
+                raise _Broken("nothing left to wait for")
+            for ready in wait(waiting):
+                conn: Any = ready
+                worker = self.conns.index(conn)
+                try:
+                    reply: Any = conn.recv()
+                except (EOFError, OSError) as error:
+                    raise _Broken from error
+                task, self.busy[worker] = self.busy[worker], None
+                if reply[0] == "failed" and task is not None and task[0] == "parse":
+                    raise _Broken(reply[1])
+                self.on_reply(worker, task or (), reply)
+            self._feed()
+
+    def close(self) -> None:
+        for conn in self.conns:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(None)
+        for process in self.processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+        for conn in self.conns:
+            conn.close()
+
+
+START_METHOD: str | None = "fork" if sys.platform.startswith("linux") else None
+"""How worker processes start: fork shares the already imported parsers with the children; elsewhere
+the platform's default (spawn), each worker loading them itself."""
+
+
+def _start_pool(count: int, cache_root: str | None, grammar_root: str | None) -> _Pool | None:
+    """Worker processes, or None when processes cannot be used here (the caller then parses in this
+    process)."""
+    if START_METHOD == "fork":
         from fleetiac.analyzer.frontends.base import front_ends
 
         # Loaded once here instead of once per worker: the grammars, the front ends' parse code and
@@ -412,24 +684,130 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
         for front_end in front_ends():
             front_end.preload()
         register_fast_pickling()
-    results: dict[str, Any] = {}
     try:
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                 initargs=(cache_root, grammar_str, os.getpid())) as pool:
-            futures = [pool.submit(_parse_chunk, chunk, cache_root) for chunk in chunks]
-            called = False
-            with gc_paused():
-                for future in as_completed(futures):
-                    done = future.result()
-                    for display, payload in done:
-                        results[display] = pickle.loads(payload)
-                    advance(len(done))
-                    # Chunks finish out of order: wait until every file of the first languages is in.
-                    if not called and first_done is not None and len(results) >= needed \
-                            and all(f.display in results for f, _ in files[:needed]):
-                        called = True
-                        first_done(results)
-    except (OSError, NotImplementedError, PermissionError, BrokenProcessPool, ImportError):
+        return _Pool(count, cache_root, grammar_root)
+    except (OSError, NotImplementedError, ImportError):
         return None
-    return results
+
+
+def _chunks(files: list[tuple[SourceFile, str | None]], size: int, by_folder: frozenset[str]) -> list[list[Any]]:
+    """``files`` in chunks of about ``size``; files of the ``by_folder`` languages with every other file
+    of their folder (so one worker holds a module's files together)."""
+    chunks: list[list[Any]] = []
+    current: list[Any] = []
+    folder: str | None = None
+    for item in files:
+        source = item[0]
+        grouped = source.language in by_folder
+        same = grouped and folder is not None and source.directory == folder
+        if current and len(current) >= size and not same:
+            chunks.append(current)
+            current = []
+        current.append(item)
+        folder = source.directory if grouped else None
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+@dataclass
+class _Gathered:
+    values: dict[str, Any]
+    keys: dict[str, str | None]
+    summaries: dict[tuple[Any, ...], Any]
+    kept: set[str]
+    owners: dict[str, int]
+    """Folder -> the worker that parsed (and so holds) its kept files."""
+
+
+def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | None, workers: int,
+                advance: Callable[[int], None], needed: int = 0,
+                first_done: Callable[[_Gathered, Any], None] | None = None,
+                grammar_str: str | None = None, kept: frozenset[str] = frozenset(),
+                last_done: Callable[[_Gathered, Any], None] | None = None) -> _Gathered | None:
+    """Parse ``files`` (each with its cache key) in ``workers`` processes; None when processes cannot
+    be used here (the caller then parses in this process). Files of the ``kept`` languages stay in
+    the workers (their summaries come back); ``first_done`` is called once the first ``needed``
+    files are in, with what came back and a function that evaluates units in the workers."""
+    pool = _start_pool(workers, cache_root, grammar_str)
+    if pool is None:
+        return None
+    # Small chunks balance the load (files of some languages parse much faster); not too small,
+    # since each chunk is one round trip.
+    size = max(1, min(16, len(files) // (workers * 4)))
+    chunks = _chunks(files, size, kept)
+    pool.parse_queue = [("parse", chunk, kept) for chunk in chunks]
+    gathered = _Gathered({}, {}, {}, set(), {})
+    first_displays = {f.display for f, _ in files[:needed]}
+    count = {"first": len(first_displays), "all": len(files)}
+    evaluated: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]] = {}
+    outstanding = [0]
+
+    def on_reply(worker: int, task: tuple[Any, ...], reply: tuple[Any, ...]) -> None:
+        if reply[0] == "parse":
+            with gc_paused():  # the results pile up here: collections would walk them again and again
+                for display, key, summary, payload in reply[1]:
+                    gathered.keys[display] = key
+                    if summary is not None:
+                        gathered.kept.add(display)
+                        gathered.summaries[summary[0]] = summary[1]
+                        gathered.owners.setdefault(display.rpartition("/")[0], worker)
+                    else:
+                        gathered.values[display] = pickle.loads(payload)
+                    count["all"] -= 1
+                    if display in first_displays:
+                        count["first"] -= 1
+            advance(len(reply[1]))
+        elif task and task[0] == "eval":
+            outstanding[0] -= 1
+            if reply[0] == "eval":
+                for descriptor, key, unstable, payload, trail in reply[1]:
+                    evaluated[descriptor] = (key, unstable, payload, trail)
+
+    pool.on_reply = on_reply
+    sid = [0]
+    broken = [False]
+
+    def remote(name: str, front_files: list[SourceFile], keys: Any, inputs: Any, wanted: list[tuple[Any, ...]],
+               idle: Callable[[], None] | None = None, records: dict[tuple[Any, ...], Any] | None = None,
+               ) -> dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]:
+        """Evaluate the units ``wanted`` of front end ``name`` in the workers (see :data:`analyzer.cache.Remote`)."""
+        if broken[0]:
+            return {}
+        from dataclasses import replace as replaced
+
+        sid[0] += 1
+        environ = dict(inputs.environ) if inputs.environ is not None else None
+        values = {f.display: gathered.values[f.display] for f in front_files if f.display in gathered.values}
+        pool.setups[sid[0]] = ("setup", sid[0], name, front_files, dict(keys), replaced(inputs, environ=environ),
+                               {**gathered.summaries, **(records or {})}, values)
+        by_worker: dict[int, list[tuple[Any, ...]]] = {}
+        for descriptor in wanted:
+            owner = gathered.owners.get(descriptor[1], hash(descriptor[1]) % workers)
+            by_worker.setdefault(owner, []).append(descriptor)
+        for worker, mine in by_worker.items():
+            batch = max(1, min(4, len(mine) // 8))
+            for i in range(0, len(mine), batch):
+                pool.eval_queues[worker].append(("eval", sid[0], mine[i:i + batch]))
+                outstanding[0] += 1
+        evaluated.clear()
+        try:
+            pool.pump(lambda: outstanding[0] == 0, idle)
+        except _Broken:
+            broken[0] = True
+            return {}
+        return dict(evaluated)
+
+    try:
+        try:
+            if first_done is not None:
+                pool.pump(lambda: count["first"] == 0)
+                first_done(gathered, remote)
+            pool.pump(lambda: count["all"] == 0)
+            if last_done is not None:
+                last_done(gathered, remote)
+        except _Broken:
+            return None
+    finally:
+        pool.close()
+    return gathered

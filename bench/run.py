@@ -153,6 +153,49 @@ STAGES = ("parse", "evaluate", "rules", "report")
 # from 500 to 8,000 files" can be read off the table.
 SCALING_FILES = (250, 500, 1000, 2000, 4000, 8000)
 
+# What two workers would take on two free cores, from CPU times (wall times on a shared machine say
+# little): a cold `--no-cache` scan in one process, then one with two workers, timing this process
+# before the workers start and after they end, and each worker's CPU time (read from /proc just
+# before it ends). The scan's critical path is the sum of the first, the slower worker and the last.
+_CRITICAL = """
+import json, os, sys, time
+from pathlib import Path
+from fleetiac.analyzer import engine, parsestage
+marks = {}
+start_pool, close_pool = parsestage._Pool.__init__, parsestage._Pool.close
+def started(self, *args, **kwargs):
+    marks["start"] = time.process_time()
+    start_pool(self, *args, **kwargs)
+def closing(self):
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = [open(f"/proc/{p.pid}/stat").read().rsplit(")", 1)[1].split() for p in self.processes]
+    marks["workers"] = [(int(f[11]) + int(f[12])) / tick for f in fields]
+    marks["end"] = time.process_time()
+    close_pool(self)
+parsestage._Pool.__init__, parsestage._Pool.close = started, closing
+workers = int(sys.argv[2])
+engine.scan([Path(sys.argv[1])], engine.ScanOptions(cache=False, workers=workers, progress=False,
+                                                    line_hashes=False))
+ended = time.process_time()  # since the process started: imports included, as in the CLI
+if workers == 1:
+    print(json.dumps({"one_process": ended}))
+else:
+    print(json.dumps({"parent_before": marks["start"], "workers": marks["workers"],
+                      "parent_after": ended - marks["end"], "parent_total": ended}))
+"""
+
+
+def critical_path(tree: Path, env: dict[str, str]) -> dict[str, object]:
+    def run(workers: int) -> dict[str, object]:
+        done = subprocess.run([sys.executable, "-c", _CRITICAL, str(tree), str(workers)], env=env,
+                              capture_output=True, text=True, check=True)
+        return dict(json.loads(done.stdout))
+
+    out = {**run(1), **run(2)}
+    out["critical_path"] = out["parent_before"] + max(out["workers"]) + out["parent_after"]  # type: ignore[call-overload,operator]
+    out["speedup"] = out["one_process"] / out["critical_path"]  # type: ignore[operator]
+    return out
+
 
 def stage_times(tree: Path, env: dict[str, str]) -> dict[str, object]:
     done = subprocess.run([sys.executable, "-c", _STAGES, str(tree)], env=env, capture_output=True, text=True,
@@ -433,6 +476,8 @@ def main() -> None:
     step("single-process parse time of fleetiac's parse stage (once)")
     results["parse_only_single_process"] = {"raw": statistics.median(raw_parse), "raw_runs": raw_parse,
                                             "fleetiac": parse_only(tree, "fleetiac", env)}
+    step("CPU critical path of a cold scan with two workers (once)")
+    results["critical_path"] = critical_path(tree, env)
     step("stages per file as the tree doubles (one process, no cache, once each)")
     scaling = []
     for files_wanted in SCALING_FILES:
@@ -484,6 +529,10 @@ def report(r: dict) -> None:
         f"parameter files: {r['tree']['arm'] / r['arm_cold']['seconds']:.0f} files/s)",
         f"cold scan with 1 worker         {r['cold_one_worker']['seconds']:7.2f} s   "
         f"(default workers: {r['worker_speedup']:.2f}x)",
+        f"two workers on two free cores   {r['critical_path']['speedup']:7.2f}x  (CPU: one process "
+        f"{r['critical_path']['one_process']:.2f} s; with two workers this process "
+        f"{r['critical_path']['parent_total']:.2f} s, workers {r['critical_path']['workers']} s, critical path "
+        f"{r['critical_path']['critical_path']:.2f} s)",
         f"parse only, 1 process, raw      {parse['raw']:7.2f} s   (cold scan takes {cold / parse['raw']:.2f}x that)",
         f"parse only, 1 process, fleetiac {parse['fleetiac']:7.2f} s",
         f"peak memory (MiB by files)      {r['peak_mib_by_files']}",

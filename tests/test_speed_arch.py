@@ -224,9 +224,9 @@ def test_workers_fall_back_to_this_process(monkeypatch: pytest.MonkeyPatch) -> N
         raise OSError("no processes here")
 
     monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
-    import concurrent.futures
+    import multiprocessing.context
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refuse)
     _, files = discover([ROOT / "examples"])
     stats = ParseStats()
     assert parse_files(files, cache_root=None, workers=2, stats=stats) == parse_files(files, cache_root=None,
@@ -622,3 +622,60 @@ def test_default_workers_is_capped_by_the_cpu_quota(monkeypatch: pytest.MonkeyPa
     assert parsestage.default_workers() == 3
     (root / "cpu.max").write_text("max 100000\n")
     assert parsestage.default_workers() == 4
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_units_are_evaluated_in_the_workers_that_parsed_them(
+        cached: bool, bench_tree: Path, tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers, every Terraform root module and Bicep group is evaluated in a worker (this
+    process forms the units from the summaries the workers sent, and evaluates none), with the
+    report of one process."""
+    from fleetiac.analyzer import cache
+
+    tree = tmp_path / "tree"
+    shutil.copytree(bench_tree, tree)
+    alone = _scan(tree, cache=False, workers=1)
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+    here: list[str] = []
+    real = cache.run_unit
+    monkeypatch.setattr(cache, "run_unit", lambda unit: here.append(unit.name) or real(unit))
+    assert _scan(tree, cache=cached, workers=2) == alone
+    assert here == []
+
+
+@pytest.mark.parametrize("failure", ["exit", "raise"])
+def test_a_worker_that_fails_while_evaluating_leaves_the_units_to_this_process(
+        failure: str, bench_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies (or whose code raises) while evaluating: this process evaluates those units
+    itself, and the report is the one of a single process."""
+    tree = tmp_path / "tree"
+    shutil.copytree(bench_tree, tree)
+    alone = _scan(tree, cache=False, workers=1)
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+
+    def broken(self: object, sid: int, wanted: list[object]) -> list[object]:
+        if failure == "exit":
+            os._exit(3)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(parsestage._WorkerState, "evaluate", broken)
+    assert _scan(tree, cache=False, workers=2) == alone
+
+
+def test_a_comment_in_a_root_module_keeps_the_rules_findings(
+        bench_tree: Path, tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A root module re-evaluated here after a comment was added gives the results its worker gave
+    (the trail names them by content, in the order of the units), so the rules do not run again."""
+    from fleetiac.analyzer import engine
+
+    tree = tmp_path / "tree"
+    shutil.copytree(bench_tree, tree)
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+    first = _scan(tree, cache=True, workers=2)
+    touched = sorted((tree / "terraform" / "teams").rglob("fleet.tf"))[0]
+    touched.write_text(touched.read_text() + "# a comment\n")
+    runs: list[int] = []
+    real = engine.run_rules
+    monkeypatch.setattr(engine, "run_rules", lambda *a, **k: runs.append(1) or real(*a, **k))
+    assert _scan(tree, cache=True, workers=2) == first
+    assert runs == []

@@ -102,6 +102,9 @@ class Evaluated:
     environment: str | None = None
     """The environment name (``dev``) within its group; None: the group's default, used by every
     environment the group has no result of its own for."""
+    order: tuple[Any, ...] = ()
+    """Where the front end places this result among its results (sorted by it, stably): a front end
+    that evaluates its files in independent parts gives the order one evaluation of all would."""
     standalone: bool = False
     """Code that other scanned code calls as a module, evaluated on its own as well (a Terraform
     folder with resources, a Bicep template): it adds only the resources and diagnostics at places
@@ -199,6 +202,10 @@ class Unit:
     """Whether dependencies recorded by an earlier evaluation are still as they were."""
     ready: list[Evaluated] | None = field(default=None)
     """Results known without evaluating (file diagnostics found while forming units)."""
+    remote: tuple[Any, ...] | None = None
+    """Names the unit among its front end's units so that a parse worker, forming the same units
+    from the same files, can evaluate it (``(kind, folder, ...)``: the worker that parsed ``folder``
+    holds its parse trees); None: evaluated only in the scanning process."""
 
 
 class FrontEnd(Protocol):

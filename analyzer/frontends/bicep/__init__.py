@@ -104,21 +104,120 @@ def load_bicep(files: list[SourceFile],
             if not unit.standalone or e.result.resources or e.result.diagnostics]
 
 
-def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
-               roots: tuple[Path, ...] = ()) -> Unit:
-    """Every Bicep template of the scan as one unit, keyed by the parse-cache keys of every scanned
-    Bicep file (content, path, language, versions) and where files may be read from: besides the
-    scanned files, evaluation reads only the files ``load*Content()`` names, which are its recorded
+def file_summary(display: str, value: Any) -> tuple[str, tuple[str, ...], tuple[str, ...], bool]:
+    """What forming the units needs of one parsed file: its kind (``template``, ``params`` or
+    ``diagnostic``), the files it calls as modules (a parameter file: the template it is ``using``),
+    the other files it names (imports, the file a parameter file ``extends``), and whether it
+    declares resources. Kept per file in
+    the unit index and sent by a parse worker instead of the tree, so units form without trees."""
+    from fleetiac.analyzer.frontends.bicep.ast import ParsedBicep, ParsedParams
+    from fleetiac.analyzer.frontends.bicep.evaluate import _module_path
+
+    def local(path: str | None) -> str | None:
+        return _module_path(display, path) if path else None
+
+    if isinstance(value, ParsedBicep):
+        modules = tuple(sorted({t for t in (local(m.path) for m in value.modules) if t is not None}))
+        named = tuple(sorted({t for t in (local(i.path) for i in value.imports) if t is not None}))
+        return "template", modules, named, bool(value.resources)
+    if isinstance(value, ParsedParams):
+        using = posixpath.normpath(posixpath.join(posixpath.dirname(display), value.using)) \
+            if value.using is not None else None
+        named = tuple(sorted({t for t in (local(value.extends), *(local(i.path) for i in value.imports))
+                              if t is not None}))
+        return "params", (using,) if using is not None else (), named, False
+    return "diagnostic", (), (), False
+
+
+def _groups(summaries: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], bool]]) -> list[list[str]]:
+    """The scanned files in groups that name no file of another group (modules, imports, ``using``),
+    each sorted, in the order of their first file: evaluated apart, they give what all together give."""
+    parent = {display: display for display in summaries}
+
+    def find(display: str) -> str:
+        while parent[display] != display:
+            parent[display] = parent[parent[display]]
+            display = parent[display]
+        return display
+
+    for display, (_, modules, named, _) in summaries.items():
+        for target in (*modules, *named):
+            if target in parent:
+                a, b = find(display), find(target)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[str]] = {}
+    for display in sorted(summaries):
+        groups.setdefault(find(display), []).append(display)
+    return sorted(groups.values())
+
+
+def _orders(summaries: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], bool]]) -> dict[str, int]:
+    """Where each standalone template comes among all of them, as :func:`build_units` orders them over
+    the whole scan (callers first)."""
+    templates = {d for d, s in summaries.items() if s[0] == "template"}
+    calls = {d: {t for t in summaries[d][1] if t in templates} for d in templates}
+    called = {t for d, targets in calls.items() for t in targets if t != d}
+    variants = {t for s in summaries.values() if s[0] == "params" for t in s[1] if t in templates}
+    alone = [d for d in sorted(templates) if d in called and d not in variants and summaries[d][3]]
+    return {d: i for i, d in enumerate(callers_first(alone, calls))}
+
+
+def bicep_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
+                roots: tuple[Path, ...] = (), memo: Memo | None = None) -> list[Unit]:
+    """The Bicep files of the scan as units of files that name each other (a template with the modules
+    it calls, the files it imports and the parameter files using it), each keyed by the parse-cache
+    keys of its files (content, path, language, versions) and where files may be read from: besides
+    them, evaluation reads only the files ``load*Content()`` names, which are its recorded
     dependencies. Each root template's result is a group of its own, with one environment per
-    parameter file (named by the file: ``dev.bicepparam`` is ``dev``)."""
+    parameter file (named by the file: ``dev.bicepparam`` is ``dev``). Results carry the order the
+    whole scan's evaluation gives them (:attr:`Evaluated.order`)."""
+    from fleetiac.analyzer.frontends.base import NoMemo
+    from fleetiac.analyzer.frontends.sources import machine_dependent
+
+    memo = memo if memo is not None else NoMemo()
+    summaries = {}
+    for source in files:
+        key = keys.get(source.display)
+        summary = memo.get(("bicep-file", key)) if key is not None else None
+        if summary is None:
+            value = parsed.get(source.display) if source.display in parsed else None
+            value = value if value is not None else parse_source(source)
+            summary = file_summary(source.display, value)
+            if key is not None and not machine_dependent(value):
+                memo.put(("bicep-file", key), summary)
+            else:
+                memo.untracked()
+        summaries[source.display] = summary
+    by_display = {f.display: f for f in files}
+    orders = _orders(summaries)
+    kinds = {d: s[0] for d, s in summaries.items()}
+    return [bicep_unit([by_display[d] for d in group], parsed, keys, roots, kinds, orders)
+            for group in _groups(summaries)]
+
+
+def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
+               roots: tuple[Path, ...] = (), kinds: dict[str, str] | None = None,
+               orders: dict[str, int] | None = None) -> Unit:
+    """Bicep templates as one unit (see :func:`bicep_units`). ``kinds`` and ``orders`` place each
+    result among those of the whole scan (by default: ``files`` are all of them)."""
     listed = tuple((f.display, f.language, keys.get(f.display)) for f in files)
-    reader = content_reader(files, roots)
-    where = (reader.root.as_posix() if reader.root is not None else None, tuple(r.as_posix() for r in reader.roots))
+    root = _report_root(files)
+    where = (root.as_posix() if root is not None else None, tuple(r.as_posix() for r in roots))
     key = ("bicep-units", listed, where) if all(k is not None for *_, k in listed) else None
+    readers: list[ContentReader] = []
+
+    def made() -> ContentReader:
+        """The reader, made when it is used (its module is the evaluator's, which a warm rescan
+        does not import)."""
+        if not readers:
+            readers.append(content_reader(files, roots))
+        return readers[0]
 
     def evaluate() -> tuple[list[Evaluated], Any]:
         out: list[Evaluated] = []
         seen: dict[str, set[str | None]] = {}
+        reader = made()
         reader.read.clear()
         for unit in load_bicep(files, parsed, reader):
             name = posixpath.basename(unit.variant).removesuffix(".bicepparam") if unit.variant else None
@@ -126,13 +225,23 @@ def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             # Two parameter files of one name for one template (params/dev, env/dev) stay two environments.
             environment = unit.variant if name in names else name
             names.add(environment)
-            out.append(Evaluated(unit.result, unit.template, environment, standalone=unit.standalone))
+            # As build_units orders them over the whole scan: files that cannot be used first, by path,
+            # then root templates by path, then standalone ones, callers first.
+            if unit.standalone:
+                order: tuple[Any, ...] = (2, (orders or {}).get(unit.template, 0))
+            elif kinds is not None and kinds.get(unit.template) != "template":
+                order = (0, unit.template)
+            else:
+                order = (1, unit.template) if kinds is not None else ()
+            out.append(Evaluated(unit.result, unit.template, environment, standalone=unit.standalone, order=order))
         return out, tuple(sorted(reader.read.items()))
 
     def unchanged(read: Any) -> bool:
-        return reader.unchanged(read)
+        return not read or made().unchanged(read)
 
-    return Unit("bicep templates", key, evaluate, unchanged)
+    first = files[0].display if files else ""
+    return Unit("bicep templates", key, evaluate, unchanged,
+                remote=("bicep-group", posixpath.dirname(first), first) if kinds is not None else None)
 
 
 def content_reader(files: list[SourceFile], roots: tuple[Path, ...]) -> ContentReader:
@@ -140,13 +249,16 @@ def content_reader(files: list[SourceFile], roots: tuple[Path, ...]) -> ContentR
     to, confined to ``roots`` (the scanned root when empty)."""
     from fleetiac.analyzer.frontends.bicep.evaluate import ContentReader
 
-    root: Path | None = None
+    return ContentReader(_report_root(files), tuple(roots))
+
+
+def _report_root(files: list[SourceFile]) -> Path | None:
+    """The folder the files' display paths are relative to."""
     for source in files:
         posix = source.path.as_posix()
         if posix.endswith("/" + source.display):
-            root = Path(posix[: -len(source.display) - 1] or "/")
-            break
-    return ContentReader(root, tuple(roots))
+            return Path(posix[: -len(source.display) - 1] or "/")
+    return None
 
 
 class BicepFrontEnd:
@@ -168,9 +280,18 @@ class BicepFrontEnd:
     def parse(self, source: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
         return parse_source(source)
 
+    def summarize(self, source: SourceFile, value: Any, key: str | None) -> tuple[Any, Any] | None:
+        """The unit-index record :func:`bicep_units` keeps for a parsed file (memo key, value), or None
+        when it keeps none (see the Terraform front end's)."""
+        from fleetiac.analyzer.frontends.sources import machine_dependent
+
+        if key is None or machine_dependent(value):
+            return None
+        return ("bicep-file", key), file_summary(source.display, value)
+
     def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
               inputs: ScanInputs, memo: Memo) -> list[Unit]:
-        return [bicep_unit(files, parsed, keys, inputs.roots)] if files else []
+        return bicep_units(files, parsed, keys, inputs.roots, memo) if files else []
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
         from fleetiac.analyzer.frontends.bicep.comments import comments

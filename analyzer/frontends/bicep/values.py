@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fleetiac.analyzer.frontends.bicep.ast import Expr, render
 from fleetiac.analyzer.values import Unknown, UnknownCause
+
+# The AST is imported where it is used: unpickling a cached Bicep result imports this module (its
+# LocalId), and a warm rescan needs no AST class.
+if TYPE_CHECKING:
+    from fleetiac.analyzer.frontends.bicep.ast import Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,5 +192,7 @@ def checked_int(value: Any, node: Expr) -> Any:
     """``value``, or unknown for an integer outside ARM's 64 bits (a literal Bicep rejects, or an
     overflow)."""
     if _is_int(value) and not -2**63 <= value < 2**63:
+        from fleetiac.analyzer.frontends.bicep.ast import render
+
         return Unknown(render(node), UnknownCause.TOO_LARGE)
     return value

@@ -485,6 +485,19 @@ def _file_digest(path: Path) -> str | None:
         return None
 
 
+def file_summary(source: SourceFile, value: Any) -> tuple[Any, ...]:
+    """What finding the root modules needs of one parsed file (its diagnostics, whether it parsed,
+    its local module calls, whether it declares resources): kept per file in the unit index, and
+    sent by a parse worker instead of the file's parse tree (see :meth:`TerraformFrontEnd.summarize`)."""
+    if isinstance(value, Diagnostic):
+        return ((value,), False, frozenset(), False)
+    found = tuple(Diagnostic(Location(source.display, pos.line, pos.column), message)
+                  for pos, message in value.problems)
+    module = source.language == "terraform"
+    calls = frozenset(_local_calls([value], source.directory)) if module else frozenset()
+    return (found, True, calls, module and _holds_resources([value]))
+
+
 def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
                inputs: ScanInputs, memo: Memo) -> list[Unit]:
     """One unit per root folder of ``.tf`` files: the root module (with the modules it calls) with the
@@ -520,14 +533,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         summary = memo.get(("tf-file", key)) if key is not None else None
         if summary is None:
             value = parsed_file(source)
-            if isinstance(value, Diagnostic):
-                summary = ((value,), False, frozenset(), False)
-            else:
-                found = tuple(Diagnostic(Location(source.display, pos.line, pos.column), message)
-                              for pos, message in value.problems)
-                module = source.language == "terraform"
-                calls = frozenset(_local_calls([value], source.directory)) if module else frozenset()
-                summary = (found, True, calls, module and _holds_resources([value]))
+            summary = file_summary(source, value)
             if key is not None and not machine_dependent(value):  # a timeout or a crash depends on the machine
                 memo.put(("tf-file", key), summary)
             else:
@@ -621,7 +627,7 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             folder_states, manifest = deps
             return bool(manifest == manifest_state(directory) and all(state(f) == s for f, s in folder_states))
 
-        return Unit(directory or ".", unit_key, evaluate, unchanged)
+        return Unit(directory or ".", unit_key, evaluate, unchanged, remote=("terraform-root", directory, standalone))
 
     units = [Unit("files", None, _no_evaluation, ready=[Evaluated(FileResult(diagnostics=diagnostics))])] \
         if diagnostics else []
@@ -666,6 +672,14 @@ class TerraformFrontEnd:
 
     def parse(self, source: SourceFile) -> ParsedFile | Diagnostic:
         return parse_source(source)
+
+    def summarize(self, source: SourceFile, value: Any, key: str | None) -> tuple[Any, Any] | None:
+        """The unit-index record :func:`root_units` keeps for a parsed file (memo key, value), or None
+        when it keeps none: a parse worker sends this instead of the parse tree, and evaluates the root
+        modules itself (:attr:`Unit.remote`)."""
+        if key is None or machine_dependent(value):
+            return None
+        return ("tf-file", key), file_summary(source, value)
 
     def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
               inputs: ScanInputs, memo: Memo) -> list[Unit]:
