@@ -286,7 +286,7 @@ def test_no_cache_loads_compiled_grammars_from_a_trusted_cache_and_writes_nothin
     before = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in cache.rglob("*"))
     # With Lark unable to build a grammar, the scan can only succeed by loading the compiled ones.
     code = ("import sys, lark; lark.Lark.__init__ = lambda *a, **k: sys.exit('built a grammar'); "
-            "from analyzer.cli import main; main()")
+            "from fleetiac.analyzer.cli import main; main()")
     done = subprocess.run([sys.executable, "-c", code, *args[3:], "--no-cache"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -62,7 +62,7 @@ def _standin_bin(folder: Path) -> Path:
     """``folder/bin`` with ``fleetiac`` and ``python`` running this Python on this checkout, as a venv's."""
     bin_dir = folder / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    for name, run in (("fleetiac", "-m analyzer.cli"), ("python", "")):
+    for name, run in (("fleetiac", "-m fleetiac"), ("python", "")):
         script = bin_dir / name
         script.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}${{PYTHONPATH:+:$PYTHONPATH}}" exec "{sys.executable}" '
                           f'{run} "$@"\n')
