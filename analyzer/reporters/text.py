@@ -164,12 +164,16 @@ def _finding_lines(report: Report, block: Block, paint: _Painter) -> list[str]:
 
 
 def _compact_line(finding: Finding, paint: _Painter) -> str:
-    """One line per finding (``--compact``): ``path:line:col: LEVEL ID message``."""
+    """One line per finding (``--compact``): ``path:line:col: LEVEL ID message``, and for a finding
+    from parameter files ``[params: a.bicepparam, b.bicepparam]`` (where the full report has its
+    ``note: with parameter file`` line; the "set here" frames have no place on one line)."""
     level = Level(finding.level)
     loc = finding.location
+    params = f" {paint('[params: ' + ', '.join(line_text(p) for p in finding.param_files) + ']', _DIM)}" \
+        if finding.param_files else ""
     return (f"{paint(f'{line_start(loc.path)}:{loc.line}:{loc.column}:', _BOLD)} "
             f"{paint(level.value.upper(), _LEVEL_COLORS[level])} {line_text(finding.rule_id)} "
-            f"{line_text(finding.message)}")
+            f"{line_text(finding.message)}{params}")
 
 
 def statistics_lines(report: Report) -> list[str]:
