@@ -19,6 +19,7 @@ from fleetiac.analyzer.reporters._common import (
     instance_blocks,
     instance_of,
     instances_label,
+    params_phrase,
     plural,
     rule_for,
 )
@@ -156,8 +157,7 @@ def _finding_lines(report: Report, block: Block, paint: _Painter) -> list[str]:
     params = block.param_files
     if params:
         # A template evaluated with each of its parameter files: which ones give this finding.
-        files = ", ".join(line_text(p) for p in params)
-        lines.append(paint(f"  note: with parameter file{'s' if len(params) > 1 else ''} {files}", _DIM))
+        lines.append(paint(f"  note: {params_phrase(params, line_text)}", _DIM))
     # The rule name plus the command that prints its documentation: the next step for a reader.
     lines.append(paint(f"  rule: {line_text(rule.name)} (fleetiac explain {line_text(finding.rule_id)})", _DIM))
     return lines
