@@ -168,7 +168,7 @@ def set_elsewhere(finding: Finding) -> tuple[Location, ...]:
 
 
 def params_phrase(param_files: tuple[str, ...], name: Callable[[str], str] = str) -> str:
-    """``with parameter file a.bicepparam`` or ``with parameter files a.bicepparam, b.bicepparam``
+    """``with parameter file dev.params`` or ``with parameter files dev.params, prod.params``
     ("" for none), each file written by ``name`` (the format's escaping)."""
     if not param_files:
         return ""
@@ -176,7 +176,7 @@ def params_phrase(param_files: tuple[str, ...], name: Callable[[str], str] = str
 
 
 def set_here_phrase(origins: tuple[Location, ...], name: Callable[[str], str] = str) -> str:
-    """``set here: a.bicepparam:4, b.bicepparam:5`` ("" for none), each ``path:line`` written by
+    """``set here: dev.params:4, prod.params:5`` ("" for none), each ``path:line`` written by
     ``name`` (the format's escaping)."""
     if not origins:
         return ""

@@ -165,7 +165,7 @@ def _finding_lines(report: Report, block: Block, paint: _Painter) -> list[str]:
 
 def _compact_line(finding: Finding, paint: _Painter) -> str:
     """One line per finding (``--compact``): ``path:line:col: LEVEL ID message``, and for a finding
-    from parameter files ``[params: a.bicepparam, b.bicepparam]`` (where the full report has its
+    from parameter files ``[params: dev.params, prod.params]`` (where the full report has its
     ``note: with parameter file`` line; the "set here" frames have no place on one line)."""
     level = Level(finding.level)
     loc = finding.location
