@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fleetiac.analyzer.model import Finding, Level, Location, Report, RuleInfo
@@ -157,3 +158,33 @@ def grouped(findings: list[Finding]) -> list[tuple[Finding, Block]]:
                                related=addresses, related_locations=related, param_files=block.param_files,
                                origins=block.origins), block))
     return result
+
+
+def set_elsewhere(finding: Finding) -> tuple[Location, ...]:
+    """The finding's :attr:`~analyzer.model.Finding.origins` that are not on its own line: the
+    places the text report frames as "set here", which the other formats name."""
+    loc = finding.location
+    return tuple(o for o in finding.origins if not (o.path == loc.path and o.line == loc.line))
+
+
+def params_phrase(param_files: tuple[str, ...], name: Callable[[str], str] = str) -> str:
+    """``with parameter file dev.params`` or ``with parameter files dev.params, prod.params``
+    ("" for none), each file written by ``name`` (the format's escaping)."""
+    if not param_files:
+        return ""
+    return f"with parameter file{'s' if len(param_files) > 1 else ''} {', '.join(name(p) for p in param_files)}"
+
+
+def set_here_phrase(origins: tuple[Location, ...], name: Callable[[str], str] = str) -> str:
+    """``set here: dev.params:4, prod.params:5`` ("" for none), each ``path:line`` written by
+    ``name`` (the format's escaping)."""
+    if not origins:
+        return ""
+    return "set here: " + ", ".join(name(f"{o.path}:{o.line}") for o in origins)
+
+
+def context_phrase(finding: Finding, name: Callable[[str], str] = str) -> str:
+    """:func:`params_phrase` and :func:`set_here_phrase` of a finding joined by ``; `` ("" for
+    neither): one short line for the formats without code frames."""
+    return "; ".join(part for part in (params_phrase(finding.param_files, name),
+                                       set_here_phrase(set_elsewhere(finding), name)) if part)

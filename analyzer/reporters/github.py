@@ -13,6 +13,7 @@ Before that, every string from the scanned code goes through
 from __future__ import annotations
 
 from fleetiac.analyzer.model import Diagnostic, Finding, Level, Report
+from fleetiac.analyzer.reporters._common import context_phrase
 from fleetiac.analyzer.reporters._escape import workflow_text
 
 _COMMANDS: dict[Level, str] = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
@@ -41,6 +42,10 @@ def annotation(finding: Finding) -> str:
             properties.append(("endColumn", str(loc.end_column)))
     properties.append(("title", finding.rule_id))
     message = f"{finding.message} {finding.hint}" if finding.hint else finding.message
+    context = context_phrase(finding)
+    if context:
+        # A line of its own in the annotation (``%0A``): the parameter files and where the value was set.
+        message = f"{message}\n{context}"
     return f"::{_COMMANDS[Level(finding.level)]} {_properties(properties)}::{escape_data(workflow_text(message))}"
 
 

@@ -17,11 +17,12 @@ scanned code are written with ASCII escapes and without ``##name[`` (:func:`json
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
 from fleetiac.analyzer.model import Finding, Level, Report
-from fleetiac.analyzer.reporters._common import distinct_fingerprints, grouped, rule_for
+from fleetiac.analyzer.reporters._common import context_phrase, distinct_fingerprints, grouped, rule_for, set_elsewhere
 from fleetiac.analyzer.reporters._escape import json_text
 
 SAST_SCHEMA_VERSION = "15.2.1"
@@ -34,7 +35,39 @@ _NAMESPACE = uuid.UUID("4f1a9c3e-2b7d-5e60-8a14-3c9d0e7f6b21")
 
 
 def _text(finding: Finding) -> str:
-    return f"{finding.message} ({finding.hint})" if finding.hint else finding.message
+    """``message (hint)``, then ``; with parameter file ...; set here: path:line`` when known."""
+    text = f"{finding.message} ({finding.hint})" if finding.hint else finding.message
+    context = context_phrase(finding)
+    return f"{text}; {context}" if context else text
+
+
+def _unused_fingerprints(report: Report) -> list[str]:
+    """A fingerprint per unused suppression: its file and message (not its line, so it keeps its
+    identity when lines move), made distinct as the findings' are."""
+    seen: dict[str, int] = {}
+    result = []
+    for unused in report.unused_suppressions:
+        text = "\x1f".join(("unused-suppression", unused.location.path, unused.message))
+        base = "unused:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        seen[base] = seen.get(base, 0) + 1
+        result.append(base if seen[base] == 1 else f"{base}:{seen[base]}")
+    return result
+
+
+def _details(finding: Finding) -> dict[str, Any]:
+    """The vulnerability's ``details`` (the schema's named list): the parameter files as a list of
+    texts, and the places the value was set as a list of file locations (GitLab links them)."""
+    details: dict[str, Any] = {}
+    if finding.param_files:
+        details["parameter_files"] = {"name": "Parameter files", "type": "list",
+                                      "items": [{"type": "text", "value": p} for p in finding.param_files]}
+    elsewhere = set_elsewhere(finding)
+    if elsewhere:
+        details["set_here"] = {"name": "Set here", "type": "list", "items": [
+            {"type": "file-location", "file_name": o.path, "line_start": max(1, o.line),
+             "line_end": o.end_line if o.end_line is not None and o.end_line >= max(1, o.line) else max(1, o.line)}
+            for o in elsewhere]}
+    return details
 
 
 def code_quality(report: Report) -> list[dict[str, Any]]:
@@ -61,6 +94,16 @@ def code_quality(report: Report) -> list[dict[str, Any]]:
             "fingerprint": f"internal:{failure.location.path}:{failure.location.line}",
             "severity": "blocker",
             "location": {"path": failure.location.path, "lines": {"begin": max(1, failure.location.line)}},
+        })
+    # A fleetiac:ignore that silenced nothing: an info issue at the comment, as ruff reports RUF100.
+    for unused, fingerprint in zip(report.unused_suppressions, _unused_fingerprints(report), strict=True):
+        issues.append({
+            "type": "issue",
+            "description": unused.message,
+            "check_name": "fleetiac unused suppression",
+            "fingerprint": fingerprint,
+            "severity": "info",
+            "location": {"path": unused.location.path, "lines": {"begin": max(1, unused.location.line)}},
         })
     return issues
 
@@ -90,6 +133,9 @@ def sast(report: Report) -> dict[str, Any]:
             vulnerability["location"]["class"] = finding.resource
         if finding.hint:
             vulnerability["solution"] = finding.hint[:7000]
+        details = _details(finding)
+        if details:
+            vulnerability["details"] = details
         vulnerabilities.append(vulnerability)
     scan: dict[str, Any] = {
         "analyzer": component,
@@ -102,6 +148,8 @@ def sast(report: Report) -> dict[str, Any]:
     messages = [{"level": "fatal" if failure in report.internal_errors else "warn", "value": failure.message}
                 for failure in (*report.internal_errors, *report.diagnostics)]
     messages += [{"level": "info", "value": notice} for notice in report.notices]
+    messages += [{"level": "info", "value": f"{d.location.path}:{d.location.line}:{d.location.column}: {d.message}"}
+                 for d in report.unused_suppressions]
     if messages:
         scan["messages"] = messages
     return {"version": SAST_SCHEMA_VERSION, "schema": SAST_SCHEMA_URL, "scan": scan,

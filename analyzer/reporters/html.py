@@ -8,7 +8,7 @@ attributes and never builds markup from them."""
 from __future__ import annotations
 
 from fleetiac.analyzer.model import Finding, Level, Report
-from fleetiac.analyzer.reporters._common import LEVELS, count_by_level, plural
+from fleetiac.analyzer.reporters._common import LEVELS, count_by_level, params_phrase, plural, set_elsewhere
 from fleetiac.analyzer.reporters._escape import html_text
 from fleetiac.analyzer.reporters.views.svg import svg
 from fleetiac.analyzer.viewmodel import (
@@ -93,16 +93,27 @@ def _snippet(snippet: Snippet | None) -> str:
             '<pre class="code">' + "".join(lines) + "</pre></details>")
 
 
+def _code(text: str) -> str:
+    return f"<code>{html_text(text)}</code>"
+
+
 def _finding(index: int, finding: Finding, snippet: Snippet | None) -> str:
     loc = finding.location
     level = Level(finding.level)
-    hint = f'<br><span class="muted">help: {html_text(finding.hint)}</span>' if finding.hint else ""
+    below = f'<br><span class="muted">help: {html_text(finding.hint)}</span>' if finding.hint else ""
+    # The parameter files that gave the finding and where its value was set, a line each under it.
+    if finding.param_files:
+        below += f'<br><span class="muted">{params_phrase(finding.param_files, _code)}</span>'
+    elsewhere = set_elsewhere(finding)
+    if elsewhere:
+        below += ('<br><span class="muted">set here: '
+                  + ", ".join(_code(f"{o.path}:{o.line}:{o.column}") for o in elsewhere) + "</span>")
     return (f'<tbody data-index="{index}" data-rule="{html_text(finding.rule_id)}" data-level="{level.value}" '
             f'data-rank="{9 - level.rank}" data-file="{html_text(loc.path)}" '
             f'data-where="{html_text(f"{loc.path}:{loc.line:08d}")}">'
             f'<tr><td class="{level.value}">{level.value}</td><td>{html_text(finding.rule_id)}</td>'
             f"<td>{html_text(f'{loc.path}:{loc.line}:{loc.column}')}</td><td>{html_text(finding.resource)}</td>"
-            f"<td>{html_text(finding.message)}{hint}</td></tr>"
+            f"<td>{html_text(finding.message)}{below}</td></tr>"
             f'<tr class="snippet"><td colspan="5">{_snippet(snippet)}</td></tr></tbody>')
 
 
@@ -122,6 +133,9 @@ def _findings(report: Report, views: ReportViews | None) -> list[str]:
            f'<span id="shown">{len(report.findings)}</span> shown.</p>']
     out += [f'<p class="error">error: {html_text(d.message)}</p>' for d in report.internal_errors]
     out += [f'<p class="muted">{html_text(n)}</p>' for n in report.notices]
+    # Directives that silenced nothing: a note each, at the comment.
+    out += [f'<p class="muted unused">{_code(f"{d.location.path}:{d.location.line}:{d.location.column}")}: '
+            f"{html_text(d.message)}</p>" for d in report.unused_suppressions]
     if not report.findings:
         return [*out, "<p>No findings.</p>"]
     rules = sorted({f.rule_id for f in report.findings})

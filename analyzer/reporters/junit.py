@@ -16,12 +16,15 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from fleetiac.analyzer.model import Finding, Level, Report
-from fleetiac.analyzer.reporters._common import rule_for
+from fleetiac.analyzer.reporters._common import params_phrase, rule_for, set_elsewhere
 from fleetiac.analyzer.reporters._escape import xml_line_start, xml_text
 
 PASSING_CASE = "all resources"
 INTERNAL_SUITE = "fleetiac internal errors"
 """The suite of failures of fleetiac's own code (one ``error`` test case each), only when there are any."""
+UNUSED_SUITE = "fleetiac unused suppressions"
+"""The suite of ``fleetiac:ignore`` directives that silenced nothing (one ``skipped`` test case each,
+at the directive), only when there are any: notes, so never a failure."""
 
 
 def _subject(finding: Finding) -> str:
@@ -30,10 +33,18 @@ def _subject(finding: Finding) -> str:
 
 
 def _finding_text(finding: Finding) -> str:
+    """``path:line:col: level RULE message``, then as in the text report a ``help:`` line, a
+    ``note: with parameter file ...`` line and a ``set here: path:line:col`` line per place the
+    offending value was set elsewhere."""
     loc = finding.location
-    text = (f"{xml_line_start(loc.path)}:{loc.line}:{loc.column}: {Level(finding.level).value} "
-            f"{xml_text(finding.rule_id)} {xml_text(finding.message)}")
-    return f"{text}\n  help: {xml_text(finding.hint)}" if finding.hint else text
+    lines = [f"{xml_line_start(loc.path)}:{loc.line}:{loc.column}: {Level(finding.level).value} "
+             f"{xml_text(finding.rule_id)} {xml_text(finding.message)}"]
+    if finding.hint:
+        lines.append(f"  help: {xml_text(finding.hint)}")
+    if finding.param_files:
+        lines.append(f"  note: {params_phrase(finding.param_files, xml_text)}")
+    lines.extend(f"  set here: {xml_text(o.path)}:{o.line}:{o.column}" for o in set_elsewhere(finding))
+    return "\n".join(lines)
 
 
 def render(report: Report) -> str:
@@ -86,6 +97,19 @@ def render(report: Report) -> str:
         for key, value in (("tests", errors), ("failures", 0), ("skipped", 0), ("errors", errors)):
             suite.set(key, str(value))
         totals["tests"] += errors
+    if report.unused_suppressions:
+        # Not failures (they never fail the gate): skipped cases, whose message every JUnit viewer shows.
+        suite = ET.SubElement(suites, "testsuite", name=UNUSED_SUITE)
+        for unused in report.unused_suppressions:
+            loc = unused.location
+            case = ET.SubElement(suite, "testcase", classname="fleetiac", name=f"{xml_text(loc.path)}:{loc.line}",
+                                 file=xml_text(loc.path))
+            ET.SubElement(case, "skipped", message=xml_text(unused.message))
+        count = len(report.unused_suppressions)
+        for key, value in (("tests", count), ("failures", 0), ("skipped", count), ("errors", 0)):
+            suite.set(key, str(value))
+        totals["tests"] += count
+        totals["skipped"] += count
     for key, value in totals.items():
         suites.set(key, str(value))
     suites.set("errors", str(errors))

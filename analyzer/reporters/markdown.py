@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from fleetiac.analyzer.model import Finding, Level, Report
-from fleetiac.analyzer.reporters._common import LEVELS, count_by_level, plural, rule_for
+from fleetiac.analyzer.reporters._common import LEVELS, context_phrase, count_by_level, plural, rule_for
 from fleetiac.analyzer.reporters._escape import md_code, md_message
 
 _ICONS: dict[Level, str] = {Level.ERROR: "**error**", Level.WARNING: "warning", Level.NOTE: "note"}
@@ -18,8 +18,10 @@ _ICONS: dict[Level, str] = {Level.ERROR: "**error**", Level.WARNING: "warning", 
 def _row(finding: Finding) -> str:
     loc = finding.location
     message = f"{finding.message} ({finding.hint})" if finding.hint else finding.message
+    # The parameter files and where the value was set, on a line of the cell of their own, paths as code.
+    context = context_phrase(finding, md_code)
     return (f"| {_ICONS[Level(finding.level)]} | {finding.rule_id} | {md_code(f'{loc.path}:{loc.line}')} "
-            f"| {md_code(finding.resource)} | {md_message(message)} |")
+            f"| {md_code(finding.resource)} | {md_message(message)}{'<br>' + context if context else ''} |")
 
 
 COMMENT_LIMIT = 65_536

@@ -19,6 +19,7 @@ from fleetiac.analyzer.reporters._common import (
     instance_blocks,
     instance_of,
     instances_label,
+    params_phrase,
     plural,
     rule_for,
 )
@@ -156,20 +157,23 @@ def _finding_lines(report: Report, block: Block, paint: _Painter) -> list[str]:
     params = block.param_files
     if params:
         # A template evaluated with each of its parameter files: which ones give this finding.
-        files = ", ".join(line_text(p) for p in params)
-        lines.append(paint(f"  note: with parameter file{'s' if len(params) > 1 else ''} {files}", _DIM))
+        lines.append(paint(f"  note: {params_phrase(params, line_text)}", _DIM))
     # The rule name plus the command that prints its documentation: the next step for a reader.
     lines.append(paint(f"  rule: {line_text(rule.name)} (fleetiac explain {line_text(finding.rule_id)})", _DIM))
     return lines
 
 
 def _compact_line(finding: Finding, paint: _Painter) -> str:
-    """One line per finding (``--compact``): ``path:line:col: LEVEL ID message``."""
+    """One line per finding (``--compact``): ``path:line:col: LEVEL ID message``, and for a finding
+    from parameter files ``[params: dev.params, prod.params]`` (where the full report has its
+    ``note: with parameter file`` line; the "set here" frames have no place on one line)."""
     level = Level(finding.level)
     loc = finding.location
+    params = f" {paint('[params: ' + ', '.join(line_text(p) for p in finding.param_files) + ']', _DIM)}" \
+        if finding.param_files else ""
     return (f"{paint(f'{line_start(loc.path)}:{loc.line}:{loc.column}:', _BOLD)} "
             f"{paint(level.value.upper(), _LEVEL_COLORS[level])} {line_text(finding.rule_id)} "
-            f"{line_text(finding.message)}")
+            f"{line_text(finding.message)}{params}")
 
 
 def statistics_lines(report: Report) -> list[str]:
