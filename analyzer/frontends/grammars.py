@@ -80,7 +80,7 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     serialised form (:func:`_plain`: dicts, lists, strings and numbers, written with ``marshal``,
     which builds no other objects), sealed with the folder's key, written to a temporary file and
     renamed into place, and rebuilt (once its MAC verifies) by :func:`_revived`. The file name
-    carries the library versions, which fix the grammar text."""
+    carries the grammar text's digest, and the Lark and Python versions."""
     import marshal
 
     from fleetiac.analyzer.storage import atomic_write, read_entry, seal, secret_or_none, unseal
@@ -94,7 +94,9 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
             parser = _parsers[short] = _reloaded(build(cache=False, **options), runtime)
         _done.add((short, folder))
         return parser
-    final = folder / f"{name}-lark{_version('lark')}-py{sys.version_info[0]}.{sys.version_info[1]}.parser"
+    import lark
+
+    final = folder / f"{name}-lark{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.parser"
     label = _MAGIC + final.name.encode()
     if parser is None:
         try:
@@ -537,11 +539,36 @@ def _identifier_classes() -> tuple[str, str]:
     return klass(starts), klass(continues)
 
 
+def _package_text(package: str, name: str) -> str | None:
+    """The text of the data file ``name`` of the installed ``package``, found without importing the
+    package (python-hcl2's imports its whole API, pycep's its transformer and type checker: 10 and
+    25 ms of a scan's start-up); None when the package is not a folder of files."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+        for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+            path = Path(folder) / name
+            if path.is_file():
+                return path.read_text(encoding="utf-8")
+    except (ImportError, ValueError, OSError):
+        pass
+    return None
+
+
+def _hcl2_text() -> str:
+    """python-hcl2's grammar text (``hcl2.lark``, which its parser reads)."""
+    text = _package_text("hcl2", "hcl2.lark")
+    if text is None:
+        import hcl2.parser
+
+        text = (Path(hcl2.parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    return text
+
+
 def hcl2_grammar() -> str:
     """python-hcl2's grammar with fleetiac's edits (:data:`_HCL2_EDITS`)."""
-    import hcl2.parser
-
-    text = (Path(hcl2.parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    text = _hcl2_text()
     for old, new, why in _HCL2_EDITS:
         if old not in text:
             raise RuntimeError(f"python-hcl2's grammar changed: the {why} edit does not apply")
@@ -558,15 +585,18 @@ def hcl2_parser() -> Lark:
         return parser
     import hashlib
 
-    from hcl2.postlexer import PostLexer
     from lark import Lark, Token
 
-    class NewlinePostLexer(PostLexer):
-        """Newlines as HCL reads them (:meth:`_merge_newlines_into_operators`); a newline is lexed in
-        every state (:data:`_ALWAYS_LEXED`: only its lexing changes, what the parser accepts is
-        still the grammar's)."""
+    class NewlinePostLexer:
+        """Newlines as HCL reads them (:meth:`_merge_newlines_into_operators`, which replaces
+        python-hcl2's ``PostLexer`` pass of that name, its only one); a newline is lexed in every
+        state (:data:`_ALWAYS_LEXED`: only its lexing changes, what the parser accepts is still the
+        grammar's)."""
 
-        always_accept: tuple[str, ...] = _ALWAYS_LEXED  # type: ignore[assignment]  # () in the base
+        always_accept: tuple[str, ...] = _ALWAYS_LEXED
+
+        def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+            return self._merge_newlines_into_operators(stream)
 
         def _merge_newlines_into_operators(self, stream: Iterator[Token]) -> Iterator[Token]:
             """HCL skips newlines (and the line comments that end at them) only inside parentheses,
@@ -598,10 +628,11 @@ def hcl2_parser() -> Lark:
     def build(**options: Any) -> Lark:
         return Lark(hcl2_grammar(), **options)
 
-    # The grammar text is fixed by python-hcl2's version and this module's edits.
-    edits = hashlib.sha256(repr((_HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()[:12]
+    # The grammar text is fixed by python-hcl2's and this module's edits (and by Python's Unicode
+    # tables, which the identifier classes read: the file name carries the Python version).
+    digest = hashlib.sha256(repr((_hcl2_text(), _HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()
     options = {"parser": "lalr", "propagate_positions": False, "postlex": NewlinePostLexer()}
-    return _cached("hcl2", f"hcl2-{_version('python-hcl2')}-{edits}", build, options)
+    return _cached("hcl2", f"hcl2-{digest[:12]}", build, options)
 
 
 def hcl2_tree(text: str) -> Tree:
@@ -786,15 +817,23 @@ _BICEP_EDITS: tuple[tuple[str, str, str], ...] = (
 def bicep_grammar(syntax: bool = True) -> str:
     """pycep's grammar text with its backtracking terminals rewritten (:data:`_BACKTRACKING_TERMINALS`)
     and, with ``syntax``, the current language (:data:`_BICEP_EDITS`)."""
-    from pycep.main import LARK_GRAMMAR
-
-    text = LARK_GRAMMAR
+    text = _pycep_text()
     for old, new in _BACKTRACKING_TERMINALS:
         text = text.replace(old, new)
     for old, new, why in _BICEP_EDITS if syntax else ():
         if text.count(old) != 1:
             raise RuntimeError(f"pycep's grammar changed: the {why} edit does not apply")
         text = text.replace(old, new)
+    return text
+
+
+def _pycep_text() -> str:
+    """pycep's grammar text (``pycep.main.LARK_GRAMMAR``, read from its ``bicep.lark``)."""
+    text = _package_text("pycep", "bicep.lark")
+    if text is None:
+        from pycep.main import LARK_GRAMMAR
+
+        text = LARK_GRAMMAR
     return text
 
 
@@ -815,11 +854,5 @@ def bicep_parser() -> Lark:
 
     options = {"parser": "lalr", "propagate_positions": False, "regex": True, "keep_all_tokens": True}
     # The name carries the grammar's digest: a grammar compiled before a rewrite is never loaded.
-    name = f"pycep-{_version('pycep-parser')}-{hashlib.sha256(grammar.encode()).hexdigest()[:12]}"
+    name = f"pycep-{hashlib.sha256(grammar.encode()).hexdigest()[:12]}"
     return _cached("bicep", name, build, options)
-
-
-def _version(dist: str) -> str:
-    from fleetiac.analyzer.storage import dist_version
-
-    return dist_version(dist)

@@ -95,3 +95,12 @@ def test_precompiled_re_patterns_read_on_first_use() -> None:
     loaded = grammars._Precompiled(saved)
     assert loaded.compile(r"(?P<N>[a-zé_][\w-]*)|(?P<E>=)") == re.compile(r"(?P<N>[a-zé_][\w-]*)|(?P<E>=)")
     assert grammars._Precompiled({("x", 0): b"not marshal"}).compile("x") == re.compile("x")
+
+
+def test_grammar_texts_are_the_libraries_own_read_without_importing_them() -> None:
+    import hcl2.parser
+    import pycep.main
+
+    assert grammars._pycep_text() == pycep.main.LARK_GRAMMAR
+    assert grammars._hcl2_text() == (Path(hcl2.parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    assert grammars._package_text("fleetiac_no_such_package", "x.lark") is None
