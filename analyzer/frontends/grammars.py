@@ -170,7 +170,7 @@ def _packed(plain: dict[str, Any]) -> dict[str, Any]:
     """``plain`` with its LALR table packed: each state's terminals (a tuple of names) and actions
     (a tuple of ints: a shift to state ``n`` is ``2n``, a reduce by the rule kept as ``memo[m]`` is
     ``2m + 1``), where Lark keeps a dict of ``(0, n)`` and ``(1, {"@": m})`` pairs, which cost a
-    generic deserialisation each."""
+    generic deserialisation each; and its rules packed as tuples (:func:`_packed_rule`)."""
     parser = dict(plain["data"]["parser"])
     table = parser.pop("parser")
     names = table["tokens"]
@@ -186,8 +186,39 @@ def _packed(plain: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError("a parse table laid out otherwise")
         states[state] = (tuple(names[t] for t in actions), tuple(codes))
     data = {**plain["data"], "parser": parser}
-    return {"data": data, "memo": plain["memo"],
+    memo = {key: _packed_rule(value) for key, value in plain["memo"].items()}
+    return {"data": data, "memo": memo,
             "table": {"states": states, "start_states": table["start_states"], "end_states": table["end_states"]}}
+
+
+_RULE_OPTIONS = ("keep_all_tokens", "expand1", "priority", "template_source", "empty_indices")
+
+
+def _packed_rule(data: Any) -> Any:
+    """A rule as Lark serialises it, as ``(origin, ((name, filter_out), ...), order, alias, options)``
+    (``filter_out`` None for a nonterminal, the options in :data:`_RULE_OPTIONS` order), rebuilt by
+    Lark's constructors in :func:`_revived` (which set the same fields, and hash, as its generic
+    deserialisation); anything else as it is."""
+    if not (type(data) is dict and data.get("__type__") == "Rule"
+            and data.keys() == {"origin", "expansion", "order", "alias", "options", "__type__"}):
+        return data
+    origin, options = data["origin"], data["options"]
+    if origin != {"name": origin.get("name"), "__type__": "NonTerminal"} or type(origin["name"]) is not str:
+        return data
+    if not (type(options) is dict and options.keys() == {*_RULE_OPTIONS, "__type__"}
+            and options["__type__"] == "RuleOptions"):
+        return data
+    expansion: list[tuple[str, bool | None]] = []
+    for symbol in data["expansion"]:
+        if symbol == {"name": symbol.get("name"), "__type__": "NonTerminal"}:
+            expansion.append((symbol["name"], None))
+        elif symbol.keys() == {"name", "filter_out", "__type__"} and symbol["__type__"] == "Terminal" \
+                and type(symbol["filter_out"]) is bool:
+            expansion.append((symbol["name"], symbol["filter_out"]))
+        else:
+            return data
+    return (origin["name"], tuple(expansion), data["order"], data["alias"],
+            tuple(options[name] for name in _RULE_OPTIONS))
 
 
 def _revived(plain: dict[str, Any], runtime: dict[str, Any]) -> Lark:
@@ -200,7 +231,7 @@ def _revived(plain: dict[str, Any], runtime: dict[str, Any]) -> Lark:
     if "table" not in plain:
         return Lark.__new__(Lark)._load(plain, **runtime)
     from lark.common import ParserConf
-    from lark.grammar import Rule
+    from lark.grammar import NonTerminal, Rule, RuleOptions, Terminal
     from lark.lark import LarkOptions
     from lark.lexer import TerminalDef
     from lark.parser_frontends import ParsingFrontend, _validate_frontend_args
@@ -211,7 +242,9 @@ def _revived(plain: dict[str, Any], runtime: dict[str, Any]) -> Lark:
     if "grammar" in data or set(runtime) - LOAD_OPTIONS or runtime.get("_plugins"):
         raise ValueError("kept otherwise")  # never written so: Lark's form is kept for these
     revive = _Revive({"Rule": Rule, "TerminalDef": TerminalDef})
-    memo = {key: revive.value(value, {}) for key, value in plain["memo"].items()}
+    memo = {key: Rule(NonTerminal(value[0]), [NonTerminal(name) if out is None else Terminal(name, out)
+                                              for name, out in value[1]], value[2], value[3], RuleOptions(*value[4]))
+            if type(value) is tuple else revive.value(value, {}) for key, value in plain["memo"].items()}
     self = Lark.__new__(Lark)
     self.options = LarkOptions.deserialize({**data["options"], **runtime}, memo)
     self.rules = [revive.obj(Rule, rule, memo) for rule in data["rules"]]
