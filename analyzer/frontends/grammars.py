@@ -138,12 +138,14 @@ def _compiled(built: Lark, runtime: dict[str, Any]) -> tuple[Lark, dict[str, Any
     packed for :func:`_revived` only when the fast rebuild gives back exactly what Lark's own
     loading does (the two serialised forms compared in full); otherwise Lark's form is kept, and
     loaded by Lark."""
+    import marshal
+
     try:
-        plain = _plain(built)
+        plain = marshal.loads(marshal.dumps(_plain(built)))  # exactly what a later run reads
     except Exception:  # not an LALR parser, or a Lark laid out otherwise
         return built, None
     try:
-        packed = _packed(plain)
+        packed = marshal.loads(marshal.dumps(_packed(plain)))
         fast = _revived(packed, runtime)
         if _plain(fast) == plain:
             return fast, packed
