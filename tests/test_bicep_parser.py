@@ -121,9 +121,12 @@ def test_bicepparam_values_keep_their_positions() -> None:
 def test_a_grammar_edit_that_no_longer_applies_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     import pycep.main
 
+    from fleetiac.analyzer.frontends import grammars
     from fleetiac.analyzer.frontends.grammars import bicep_grammar
 
     assert "spread" in bicep_grammar() and "spread" not in bicep_grammar(syntax=False)
-    monkeypatch.setattr(pycep.main, "LARK_GRAMMAR", pycep.main.LARK_GRAMMAR.replace("loop_object", "x_object"))
+    # The text is read from pycep's grammar file without importing pycep: it is pycep's.
+    assert grammars._pycep_text() == pycep.main.LARK_GRAMMAR
+    monkeypatch.setattr(grammars, "_pycep_text", lambda: pycep.main.LARK_GRAMMAR.replace("loop_object", "x_object"))
     with pytest.raises(RuntimeError, match="pycep's grammar changed: the loops edit does not apply"):
         bicep_grammar()

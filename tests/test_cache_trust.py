@@ -281,8 +281,8 @@ def test_no_cache_loads_compiled_grammars_from_a_trusted_cache_and_writes_nothin
     args = [sys.executable, "-m", "fleetiac", "scan", str(tree), "-f", "json", "--fail-on", "never",
             "--as-of", AS_OF, "--workers", "1"]
     subprocess.run(args, cwd=ROOT, env=env, capture_output=True, check=True, timeout=300)  # compiles them
-    # The two grammars, and the compiled regular expressions of the HCL one's lexer.
-    assert sorted(p.suffix for p in (cache / "grammars").iterdir()) == [".cache", ".cache", ".lexer"]
+    # The two grammars, and the compiled regular expressions of their lexers.
+    assert sorted(p.suffix for p in (cache / "grammars").iterdir()) == [".parser", ".parser", ".regex", ".regex"]
     before = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in cache.rglob("*"))
     # With Lark unable to build a grammar, the scan can only succeed by loading the compiled ones.
     code = ("import sys, lark; lark.Lark.__init__ = lambda *a, **k: sys.exit('built a grammar'); "

@@ -5,8 +5,10 @@ its compiled grammar next to its code in site-packages, so a read-only install (
 a system package) rebuilds it on every run; pycep keeps its own in the shared temp folder, which CI
 jobs start empty and any other user can write to. With a cache folder configured (the default:
 fleetiac's user cache folder), both are compiled once into ``<cache>/grammars/`` and loaded from
-there (≈ 0.1 s). A compiled grammar is a pickle, so it is sealed with the cache folder's key like every
-other entry (:mod:`analyzer.storage`) and one that does not verify is compiled again, never loaded.
+there (≈ 0.03 s of CPU each, with their lexers' patterns precompiled). A compiled grammar is kept as
+Lark's own serialised form (plain data, read with ``marshal``: no pickle), sealed with the cache
+folder's key like every other entry (:mod:`analyzer.storage`); one that does not verify is compiled
+again, never read.
 Options are the libraries' own, so the parse trees are the same (tests compare them), but for
 ``propagate_positions``: the converters read positions from the tokens (:mod:`analyzer.frontends.spans`).
 Without a cache folder (``--no-cache``, or a folder that cannot be trusted), both grammars are
@@ -15,7 +17,7 @@ built in memory with Lark's cache off: nothing is read from or written to any fi
 
 from __future__ import annotations
 
-import io
+import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -74,63 +76,245 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     """``build(**options)`` (with Lark's cache off), compiled once into our folder. Lark's own
     ``cache=`` option is never used: it writes in place (a concurrent run could read half a file),
     it unpickles whatever file has its name, and its key includes the cache file's name, so a file
-    written under a temporary name never matches. So the compiled parser is saved with Lark's
-    ``save``, sealed with the folder's key, written to a temporary file and renamed into place, and
-    loaded (once its MAC verifies) with the same options Lark itself passes when it loads its cache.
-    The file name carries the library versions, which fix the grammar text."""
-    from lark import Lark
+    written under a temporary name never matches. So the compiled parser is kept in Lark's own
+    serialised form (:func:`_plain`: dicts, lists, strings and numbers, written with ``marshal``,
+    which builds no other objects), sealed with the folder's key, written to a temporary file and
+    renamed into place, and rebuilt (once its MAC verifies) by :func:`_revived`. The file name
+    carries the grammar text's digest, and the Lark and Python versions."""
+    import marshal
 
     from fleetiac.analyzer.storage import atomic_write, read_entry, seal, secret_or_none, unseal
 
     folder = _grammar_folder()
     parser = _parsers.get(short)
     key = secret_or_none(folder.parent) if folder is not None else None
+    runtime = {k: v for k, v in options.items() if k in LOAD_OPTIONS}
     if folder is None or key is None:  # no folder, or one that cannot be trusted: in memory only
         if parser is None:
-            parser = _parsers[short] = _reloaded(build(cache=False, **options), options)
+            parser = _parsers[short] = _reloaded(build(cache=False, **options), runtime)
         _done.add((short, folder))
         return parser
-    final = folder / f"{name}-lark{_version('lark')}-py{sys.version_info[0]}.{sys.version_info[1]}.cache"
+    import lark
+
+    final = folder / f"{name}-lark{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.parser"
     label = _MAGIC + final.name.encode()
     if parser is None:
-        runtime = {k: v for k, v in options.items() if k in LOAD_OPTIONS}
         try:
             payload = unseal(key, label, read_entry(final))
-            if payload is not None:  # anything else is never unpickled
-                parser = Lark.__new__(Lark)._load(io.BytesIO(payload), **runtime)
+            if payload is not None:  # anything else is never read
+                parser = _revived(marshal.loads(payload), runtime)
                 _done.add((short, folder))
         except Exception:  # missing, unreadable, or written by another Lark: compile and replace it
             parser = None
+    plain: dict[str, Any] | None = None
     if parser is None:
-        parser = build(cache=False, **options)
+        parser, plain = _compiled(build(cache=False, **options), runtime)
+    elif (short, folder) not in _done:  # made for another folder: kept in this one too
+        plain = _compiled(parser, runtime)[1]
     _parsers[short] = parser
     if (short, folder) not in _done:
         _done.add((short, folder))  # tried once: an unwritable folder only costs speed
-        if _writable:
-            try:
-                buffer = io.BytesIO()
-                parser.save(buffer, set(LOAD_OPTIONS))
-                atomic_write(final, seal(key, label, buffer.getvalue()))
-            except (OSError, TypeError, AttributeError):
-                pass
-    _compiled_lexer(parser, final.with_suffix(".lexer"), key)
+        if _writable and plain is not None:
+            with contextlib.suppress(OSError, ValueError):
+                atomic_write(final, seal(key, label, marshal.dumps(plain)))
+    _compiled_lexer(parser, final.with_suffix(".regex"), key)
     return parser
 
 
-def _reloaded(parser: Lark, options: dict[str, Any]) -> Lark:
+def _reloaded(parser: Lark, runtime: dict[str, Any]) -> Lark:
     """``parser`` saved and loaded again in memory, as a parser from the folder is: Lark names a
     built parser's rules with the grammar's tokens (a ``str`` subclass whose ``__eq__`` is Python
     code), which its LALR loop and the converters then compare at every node (a tenth of an HCL
     parse); a loaded one has plain strings. The same grammar, so the same trees."""
-    from lark import Lark
-
     try:
-        buffer = io.BytesIO()
-        parser.save(buffer, set(LOAD_OPTIONS))
-        buffer.seek(0)
-        return Lark.__new__(Lark)._load(buffer, **{k: v for k, v in options.items() if k in LOAD_OPTIONS})
+        return _compiled(parser, runtime)[0]
     except Exception:  # a Lark that cannot: the built one serves
         return parser
+
+
+def _compiled(built: Lark, runtime: dict[str, Any]) -> tuple[Lark, dict[str, Any] | None]:
+    """A freshly built parser rebuilt from the form it is kept in, and that form (None when Lark
+    cannot serialise it: the built parser then serves, and nothing is kept). The parse table is
+    packed for :func:`_revived` only when the fast rebuild gives back exactly what Lark's own
+    loading does (the two serialised forms compared in full); otherwise Lark's form is kept, and
+    loaded by Lark."""
+    import marshal
+
+    try:
+        plain = marshal.loads(marshal.dumps(_plain(built)))  # exactly what a later run reads
+    except Exception:  # not an LALR parser, or a Lark laid out otherwise
+        return built, None
+    try:
+        packed = marshal.loads(marshal.dumps(_packed(plain)))
+        fast = _revived(packed, runtime)
+        if _plain(fast) == plain:
+            return fast, packed
+    except Exception:  # a Lark laid out otherwise: its own loading serves
+        pass
+    try:
+        return _revived(plain, runtime), plain
+    except Exception:
+        return built, plain
+
+
+def _plain(parser: Lark) -> dict[str, Any]:
+    """What ``Lark.save`` pickles (the parser's own serialised form: ``{"data": ..., "memo": ...}``
+    of dicts, lists, tuples, strings, numbers), but the options that are given again at load."""
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    data, memo = parser.memo_serialize([TerminalDef, Rule])
+    data["options"] = {n: v for n, v in data["options"].items() if n not in LOAD_OPTIONS}
+    return {"data": data, "memo": memo}
+
+
+def _packed(plain: dict[str, Any]) -> dict[str, Any]:
+    """``plain`` with its LALR table packed: each state's terminals (a tuple of names) and actions
+    (a tuple of ints: a shift to state ``n`` is ``2n``, a reduce by the rule kept as ``memo[m]`` is
+    ``2m + 1``), where Lark keeps a dict of ``(0, n)`` and ``(1, {"@": m})`` pairs, which cost a
+    generic deserialisation each; and its rules packed as tuples (:func:`_packed_rule`)."""
+    parser = dict(plain["data"]["parser"])
+    table = parser.pop("parser")
+    names = table["tokens"]
+    states = {}
+    for state, actions in table["states"].items():
+        codes = []
+        for action, arg in actions.values():
+            if action == 0 and type(arg) is int:
+                codes.append(2 * arg)
+            elif action == 1 and type(arg) is dict and len(arg) == 1 and type(arg.get("@")) is int:
+                codes.append(2 * arg["@"] + 1)
+            else:
+                raise ValueError("a parse table laid out otherwise")
+        states[state] = (tuple(names[t] for t in actions), tuple(codes))
+    data = {**plain["data"], "parser": parser}
+    memo = {key: _packed_rule(value) for key, value in plain["memo"].items()}
+    return {"data": data, "memo": memo,
+            "table": {"states": states, "start_states": table["start_states"], "end_states": table["end_states"]}}
+
+
+_RULE_OPTIONS = ("keep_all_tokens", "expand1", "priority", "template_source", "empty_indices")
+
+
+def _packed_rule(data: Any) -> Any:
+    """A rule as Lark serialises it, as ``(origin, ((name, filter_out), ...), order, alias, options)``
+    (``filter_out`` None for a nonterminal, the options in :data:`_RULE_OPTIONS` order), rebuilt by
+    Lark's constructors in :func:`_revived` (which set the same fields, and hash, as its generic
+    deserialisation); anything else as it is."""
+    if not (type(data) is dict and data.get("__type__") == "Rule"
+            and data.keys() == {"origin", "expansion", "order", "alias", "options", "__type__"}):
+        return data
+    origin, options = data["origin"], data["options"]
+    if origin != {"name": origin.get("name"), "__type__": "NonTerminal"} or type(origin["name"]) is not str:
+        return data
+    if not (type(options) is dict and options.keys() == {*_RULE_OPTIONS, "__type__"}
+            and options["__type__"] == "RuleOptions"):
+        return data
+    expansion: list[tuple[str, bool | None]] = []
+    for symbol in data["expansion"]:
+        if symbol == {"name": symbol.get("name"), "__type__": "NonTerminal"}:
+            expansion.append((symbol["name"], None))
+        elif symbol.keys() == {"name", "filter_out", "__type__"} and symbol["__type__"] == "Terminal" \
+                and type(symbol["filter_out"]) is bool:
+            expansion.append((symbol["name"], symbol["filter_out"]))
+        else:
+            return data
+    return (origin["name"], tuple(expansion), data["order"], data["alias"],
+            tuple(options[name] for name in _RULE_OPTIONS))
+
+
+def _revived(plain: dict[str, Any], runtime: dict[str, Any]) -> Lark:
+    """The parser kept as ``plain`` (:func:`_plain`, or :func:`_packed`), loaded with ``runtime``
+    options. A packed one is rebuilt here, step by step as ``Lark._load`` does (Lark 1.2 and 1.3
+    load alike), without its generic deserialisation of every table entry: a third to a half of
+    the load (checked equal to Lark's when the file is written: :func:`_compiled`)."""
+    from lark import Lark
+
+    if "table" not in plain:
+        return Lark.__new__(Lark)._load(plain, **runtime)
+    from lark.common import ParserConf
+    from lark.grammar import NonTerminal, Rule, RuleOptions, Terminal
+    from lark.lark import LarkOptions
+    from lark.lexer import TerminalDef
+    from lark.parser_frontends import ParsingFrontend, _validate_frontend_args
+    from lark.parsers.lalr_analysis import IntParseTable, Reduce, Shift
+    from lark.parsers.lalr_parser import LALR_Parser, _Parser
+
+    data = plain["data"]
+    if "grammar" in data or set(runtime) - LOAD_OPTIONS or runtime.get("_plugins"):
+        raise ValueError("kept otherwise")  # never written so: Lark's form is kept for these
+    revive = _Revive({"Rule": Rule, "TerminalDef": TerminalDef})
+    memo = {key: Rule(NonTerminal(value[0]), [NonTerminal(name) if out is None else Terminal(name, out)
+                                              for name, out in value[1]], value[2], value[3], RuleOptions(*value[4]))
+            if type(value) is tuple else revive.value(value, {}) for key, value in plain["memo"].items()}
+    self = Lark.__new__(Lark)
+    self.options = LarkOptions.deserialize({**data["options"], **runtime}, memo)
+    self.rules = [revive.obj(Rule, rule, memo) for rule in data["rules"]]
+    self.source_path = "<deserialized>"
+    _validate_frontend_args(self.options.parser, self.options.lexer)
+    self.lexer_conf = self._deserialize_lexer_conf(data["parser"], memo, self.options)
+    self.terminals = self.lexer_conf.terminals
+    self._prepare_callbacks()
+    self._terminals_dict = {t.name: t for t in self.terminals}
+    # lark.parser_frontends._deserialize_parsing_frontend, with the table unpacked here.
+    parser_conf = ParserConf.deserialize(data["parser"]["parser_conf"], memo)
+    table = plain["table"]
+    top = max((max(codes) for _, codes in table["states"].values() if codes), default=0)
+    action = [(Shift, i >> 1) if i & 1 == 0 else (Reduce, memo.get(i >> 1)) for i in range(top + 1)]
+    states = {state: dict(zip(names, map(action.__getitem__, codes), strict=True))
+              for state, (names, codes) in table["states"].items()}
+    lalr = LALR_Parser.__new__(LALR_Parser)
+    lalr._parse_table = IntParseTable(states, table["start_states"], table["end_states"])  # type: ignore[assignment]
+    lalr.parser = _Parser(lalr._parse_table, self._callbacks, self.options.debug)
+    parser_conf.callbacks = self._callbacks
+    self.parser = ParsingFrontend(self.lexer_conf, parser_conf, self.options, parser=lalr)
+    return self
+
+
+class _Revive:
+    """``lark.utils._deserialize`` and ``Serialize.deserialize``, the same steps with each class's
+    namespace and fields looked up once (Lark builds them again for every object)."""
+
+    def __init__(self, namespace: dict[str, type]) -> None:
+        from lark.utils import Serialize
+
+        self.namespace = namespace
+        self.generic = Serialize.deserialize.__func__  # type: ignore[attr-defined]
+        self.specs: dict[Any, tuple[dict[str, type], tuple[str, ...], bool, bool]] = {}
+
+    def value(self, data: Any, memo: dict[int, Any], namespace: dict[str, type] | None = None) -> Any:
+        if isinstance(data, dict):
+            if "__type__" in data:
+                return self.obj((self.namespace if namespace is None else namespace)[data["__type__"]], data, memo)
+            if "@" in data:
+                return memo[data["@"]]
+            return {key: self.value(item, memo, namespace) for key, item in data.items()}
+        if isinstance(data, list):
+            return [self.value(item, memo, namespace) for item in data]
+        return data
+
+    def obj(self, cls: Any, data: dict[str, Any], memo: dict[int, Any]) -> Any:
+        spec = self.specs.get(cls)
+        if spec is None:
+            spec = self.specs[cls] = (
+                {c.__name__: c for c in getattr(cls, "__serialize_namespace__", [])},
+                tuple(cls.__serialize_fields__),
+                getattr(cls.deserialize, "__func__", None) is self.generic,
+                hasattr(cls, "_deserialize"))
+        namespace, fields, generic, post = spec
+        if not generic:
+            return cls.deserialize(data, memo)
+        if "@" in data:
+            return memo[data["@"]]
+        inst = cls.__new__(cls)
+        for field in fields:
+            try:
+                setattr(inst, field, self.value(data[field], memo, namespace))
+            except KeyError as e:
+                raise KeyError("Cannot find key for class", cls, e) from None
+        if post:
+            inst._deserialize()
+        return inst
 
 
 def _lexers(parser: Lark) -> list[Any]:
@@ -146,104 +330,141 @@ def _lexers(parser: Lark) -> list[Any]:
 
 
 def _compiled_lexer(parser: Lark, path: Path, key: bytes) -> None:
-    """Give ``parser``'s lexers their regular expressions already compiled (the compiled code of
-    Python's ``re``, saved in ``path``, sealed like the grammar). A loaded grammar's lexers compile
-    them again in each process, on first use: python-hcl2's identifier classes (all of Unicode's
-    letters) in each of its dozens of state scanners, ≈ 0.2 s of CPU, most of the start-up of a scan
-    of one file. The code is exactly what ``re`` compiles (checked when it is saved: compiled
-    patterns compare equal only when their code does). Lexers of another regex module (pycep's
-    grammar uses ``regex``), a missing or unverified file, another Python: compiled as before."""
-    import re
+    """Give ``parser``'s lexers their regular expressions already compiled (the compiled code, saved
+    in ``path``, sealed like the grammar). A loaded grammar's lexers compile them again in each
+    process, on first use: python-hcl2's identifier classes (all of Unicode's letters) in each of
+    its dozens of state scanners, ≈ 0.2 s of CPU, most of the start-up of a scan of one file, and
+    pycep's patterns with the ``regex`` module, whose compiler is slower still. The code is exactly
+    what the module compiles (checked when it is saved: :meth:`_Precompiled.codes`); each pattern's
+    is read only when a lexer first needs it. A missing or unverified file, another Python or
+    another ``regex``: compiled as before."""
+    import marshal
 
     from fleetiac.analyzer.storage import atomic_write, read_entry, seal, unseal
 
-    try:
-        import _sre  # type: ignore[import-not-found]  # CPython's regex engine
-        import marshal
-    except ImportError:  # not CPython
+    lexers = _lexers(parser)
+    engine = _engine(lexers[0].re) if lexers and all(basic.re is lexers[0].re for basic in lexers) else None
+    if engine is None:
         return
-    lexers = [basic for basic in _lexers(parser) if basic.re is re]
-    if not lexers:
-        return
-    label = _MAGIC + f"{path.name} sre{_sre.MAGIC} {sys.version}".encode()
-    saved: dict[tuple[str, int], tuple[Any, ...]] | None = None
+    label = _MAGIC + f"{path.name} {engine}".encode()
+    saved: dict[tuple[str, int], Any] | None = None
     try:
         payload = unseal(key, label, read_entry(path))
         if payload is not None:  # anything else is never read
             saved = marshal.loads(payload)
     except (OSError, EOFError, ValueError, TypeError):
         saved = None
+    module = lexers[0].re
     if saved is None and _writable:  # compile every scanner now, once, and save their code
-        recorder = _Precompiled({})
+        recorder = _Precompiled({}, module)
         for basic in lexers:
             basic.re = recorder
         try:
             for basic in lexers:
                 _ = basic.scanner
-            saved = recorder.codes()
-            atomic_write(path, seal(key, label, marshal.dumps(saved)))
+            codes = {pattern: marshal.dumps(code) for pattern, code in recorder.codes().items()}
+            atomic_write(path, seal(key, label, marshal.dumps(codes)))
         except (OSError, ValueError, TypeError, AttributeError, AssertionError, ImportError):
             pass
         return
     if isinstance(saved, dict):
-        shim = _Precompiled(saved)
+        shim = _Precompiled(saved, module)
         for basic in lexers:
             basic.re = shim
 
 
-class _Precompiled:
-    """Stands in for the ``re`` module in a lexer (Lark calls only its ``compile`` and ``match``): a
-    pattern whose code was saved is built from that code, any other one is compiled by ``re``."""
+def _engine(module: Any) -> str | None:
+    """What the code of ``module``'s compiled patterns depends on (a pattern compiled by one is
+    rebuilt only by the same): CPython's ``re`` (``_sre``'s magic number and the Python build), or
+    the ``regex`` module (its version and magic number); None for any other."""
+    import re
 
-    def __init__(self, saved: dict[tuple[str, int], tuple[Any, ...]]) -> None:
+    try:
+        if module is re:
+            import _sre  # type: ignore[import-not-found]  # CPython's regex engine
+
+            return f"sre{_sre.MAGIC} {sys.version}"
+        if getattr(module, "__name__", "") == "regex":
+            from regex import _regex  # type: ignore[import-untyped]
+
+            return f"regex{module.__version__} {_regex.MAGIC} {sys.version}"
+    except (ImportError, AttributeError):
+        pass
+    return None
+
+
+class _Precompiled:
+    """Stands in for the ``re`` or ``regex`` module in a lexer (Lark calls only its ``compile`` and
+    ``match``): a pattern whose code was saved is built from that code, any other one is compiled by
+    the module. Saved code is a tuple, or its ``marshal`` bytes (read on first use)."""
+
+    def __init__(self, saved: dict[tuple[str, int], Any], module: Any = None) -> None:
         import re
 
-        self.error = re.error
+        self.module = module if module is not None else re
+        self.error = self.module.error
         self._saved = saved
         self._made: dict[tuple[str, int], Any] = {}
 
     def compile(self, pattern: str, flags: int = 0) -> Any:
-        import re
-
         made = self._made.get((pattern, flags))
         if made is None:
             code = self._saved.get((pattern, flags))
             try:
-                import _sre
+                if type(code) is bytes:
+                    import marshal
 
-                made = _sre.compile(pattern, *code) if code is not None else None
+                    code = marshal.loads(code)
+                made = self._build(pattern, code) if code is not None else None
             except Exception:  # code this Python does not take: compiled as usual
                 made = None
             if made is None:
-                made = re.compile(pattern, flags)
+                made = self.module.compile(pattern, flags)
             self._made[(pattern, flags)] = made
         return made
+
+    def _build(self, pattern: str, code: tuple[Any, ...]) -> Any:
+        if self.module.__name__ == "regex":
+            from regex import _regex
+
+            return _regex.compile(*code) if code[0] == pattern else None
+        import _sre
+
+        return _sre.compile(pattern, *code)
 
     def match(self, pattern: str, string: str, flags: int = 0) -> Any:
         return self.compile(pattern, flags).match(string)
 
     def codes(self) -> dict[tuple[str, int], tuple[Any, ...]]:
-        """The compiled code of every pattern compiled so far, as ``_sre.compile`` takes it after the
-        pattern, each checked to build a pattern equal to the one ``re`` compiles."""
+        """The compiled code of every pattern compiled so far, as :meth:`_build` takes it, each
+        checked to build a pattern equal to the one the module compiles."""
+        out: dict[tuple[str, int], tuple[Any, ...]] = {}
+        for (pattern, flags), made in self._made.items():
+            try:
+                code = self._code(pattern, flags, made)
+                if code is not None:
+                    out[(pattern, flags)] = code
+            except Exception:  # a module laid out otherwise: this one is compiled each time
+                continue
+        return out
+
+    def _code(self, pattern: str, flags: int, made: Any) -> tuple[Any, ...] | None:
+        if self.module.__name__ == "regex":
+            # What pickling a compiled pattern keeps (the regex module's own ``_pickle``).
+            code = tuple(made._pickled_data)
+            return code if self._build(pattern, code)._pickled_data == made._pickled_data else None
         import _sre
         import re
         from re import _compiler, _parser  # type: ignore[attr-defined]
 
-        out: dict[tuple[str, int], tuple[Any, ...]] = {}
-        for pattern, flags in self._made:
-            try:
-                parsed = _parser.parse(pattern, flags)
-                groups = parsed.state.groupdict
-                index: list[str | None] = [None] * parsed.state.groups
-                for group, at in groups.items():
-                    index[at] = group
-                code = (int(flags | parsed.state.flags), [int(c) for c in _compiler._code(parsed, flags)],
-                        parsed.state.groups - 1, dict(groups), tuple(index))
-                if _sre.compile(pattern, *code) == re.compile(pattern, flags):
-                    out[(pattern, flags)] = code
-            except Exception:  # a Python whose re is laid out otherwise: this one is compiled each time
-                continue
-        return out
+        parsed = _parser.parse(pattern, flags)
+        groups = parsed.state.groupdict
+        index: list[str | None] = [None] * parsed.state.groups
+        for group, at in groups.items():
+            index[at] = group
+        code = (int(flags | parsed.state.flags), [int(c) for c in _compiler._code(parsed, flags)],
+                parsed.state.groups - 1, dict(groups), tuple(index))
+        return code if _sre.compile(pattern, *code) == re.compile(pattern, flags) else None
 
 
 # HashiCorp's HCL (hclsyntax, which Terraform uses) is the reference; python-hcl2's grammar differs
@@ -353,11 +574,36 @@ def _identifier_classes() -> tuple[str, str]:
     return klass(starts), klass(continues)
 
 
+def _package_text(package: str, name: str) -> str | None:
+    """The text of the data file ``name`` of the installed ``package``, found without importing the
+    package (python-hcl2's imports its whole API, pycep's its transformer and type checker: 10 and
+    25 ms of a scan's start-up); None when the package is not a folder of files."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+        for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+            path = Path(folder) / name
+            if path.is_file():
+                return path.read_text(encoding="utf-8")
+    except (ImportError, ValueError, OSError):
+        pass
+    return None
+
+
+def _hcl2_text() -> str:
+    """python-hcl2's grammar text (``hcl2.lark``, which its parser reads)."""
+    text = _package_text("hcl2", "hcl2.lark")
+    if text is None:
+        import hcl2.parser
+
+        text = (Path(hcl2.parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    return text
+
+
 def hcl2_grammar() -> str:
     """python-hcl2's grammar with fleetiac's edits (:data:`_HCL2_EDITS`)."""
-    import hcl2.parser
-
-    text = (Path(hcl2.parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    text = _hcl2_text()
     for old, new, why in _HCL2_EDITS:
         if old not in text:
             raise RuntimeError(f"python-hcl2's grammar changed: the {why} edit does not apply")
@@ -374,15 +620,18 @@ def hcl2_parser() -> Lark:
         return parser
     import hashlib
 
-    from hcl2.postlexer import PostLexer
     from lark import Lark, Token
 
-    class NewlinePostLexer(PostLexer):
-        """Newlines as HCL reads them (:meth:`_merge_newlines_into_operators`); a newline is lexed in
-        every state (:data:`_ALWAYS_LEXED`: only its lexing changes, what the parser accepts is
-        still the grammar's)."""
+    class NewlinePostLexer:
+        """Newlines as HCL reads them (:meth:`_merge_newlines_into_operators`, which replaces
+        python-hcl2's ``PostLexer`` pass of that name, its only one); a newline is lexed in every
+        state (:data:`_ALWAYS_LEXED`: only its lexing changes, what the parser accepts is still the
+        grammar's)."""
 
-        always_accept: tuple[str, ...] = _ALWAYS_LEXED  # type: ignore[assignment]  # () in the base
+        always_accept: tuple[str, ...] = _ALWAYS_LEXED
+
+        def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+            return self._merge_newlines_into_operators(stream)
 
         def _merge_newlines_into_operators(self, stream: Iterator[Token]) -> Iterator[Token]:
             """HCL skips newlines (and the line comments that end at them) only inside parentheses,
@@ -414,10 +663,11 @@ def hcl2_parser() -> Lark:
     def build(**options: Any) -> Lark:
         return Lark(hcl2_grammar(), **options)
 
-    # The grammar text is fixed by python-hcl2's version and this module's edits.
-    edits = hashlib.sha256(repr((_HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()[:12]
+    # The grammar text is fixed by python-hcl2's and this module's edits (and by Python's Unicode
+    # tables, which the identifier classes read: the file name carries the Python version).
+    digest = hashlib.sha256(repr((_hcl2_text(), _HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()
     options = {"parser": "lalr", "propagate_positions": False, "postlex": NewlinePostLexer()}
-    return _cached("hcl2", f"hcl2-{_version('python-hcl2')}-{edits}", build, options)
+    return _cached("hcl2", f"hcl2-{digest[:12]}", build, options)
 
 
 def hcl2_tree(text: str) -> Tree:
@@ -602,15 +852,23 @@ _BICEP_EDITS: tuple[tuple[str, str, str], ...] = (
 def bicep_grammar(syntax: bool = True) -> str:
     """pycep's grammar text with its backtracking terminals rewritten (:data:`_BACKTRACKING_TERMINALS`)
     and, with ``syntax``, the current language (:data:`_BICEP_EDITS`)."""
-    from pycep.main import LARK_GRAMMAR
-
-    text = LARK_GRAMMAR
+    text = _pycep_text()
     for old, new in _BACKTRACKING_TERMINALS:
         text = text.replace(old, new)
     for old, new, why in _BICEP_EDITS if syntax else ():
         if text.count(old) != 1:
             raise RuntimeError(f"pycep's grammar changed: the {why} edit does not apply")
         text = text.replace(old, new)
+    return text
+
+
+def _pycep_text() -> str:
+    """pycep's grammar text (``pycep.main.LARK_GRAMMAR``, read from its ``bicep.lark``)."""
+    text = _package_text("pycep", "bicep.lark")
+    if text is None:
+        from pycep.main import LARK_GRAMMAR
+
+        text = LARK_GRAMMAR
     return text
 
 
@@ -631,11 +889,5 @@ def bicep_parser() -> Lark:
 
     options = {"parser": "lalr", "propagate_positions": False, "regex": True, "keep_all_tokens": True}
     # The name carries the grammar's digest: a grammar compiled before a rewrite is never loaded.
-    name = f"pycep-{_version('pycep-parser')}-{hashlib.sha256(grammar.encode()).hexdigest()[:12]}"
+    name = f"pycep-{hashlib.sha256(grammar.encode()).hexdigest()[:12]}"
     return _cached("bicep", name, build, options)
-
-
-def _version(dist: str) -> str:
-    from fleetiac.analyzer.storage import dist_version
-
-    return dist_version(dist)
