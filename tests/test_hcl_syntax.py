@@ -108,6 +108,17 @@ def test_strip_markers_in_a_heredoc_reach_only_the_next_line_break() -> None:
     assert expr.parts[0] == "x" and expr.parts[-1] == "  z\n"
 
 
+def test_an_interpolation_in_a_heredoc_is_placed_where_the_file_has_it() -> None:
+    # The interpolations are read from the body re-read as one quoted line; their positions are the
+    # file's (they were that line's: line 1, column 14 for the `local.x` on line 4, column 11).
+    text = 'x {\n  a = <<EOT\nfirst "line" \\ here\n  value ${local.x} and ${\n  var.y}\nEOT\n}\n'
+    expr = parse_text(text, "main.tf").blocks[0].attributes["a"].expr
+    assert isinstance(expr, Template)
+    first, second = [part for part in expr.parts if isinstance(part, GetAttr)]
+    assert first.pos == Pos(4, 11, 4, 18)
+    assert second.pos == Pos(5, 3, 5, 8)
+
+
 @pytest.mark.parametrize("name", ["_EOT", "E", "EOT_1", "E-T", "\u00c9OT", "_"])
 def test_heredoc_delimiters_are_identifiers(name: str) -> None:
     assert value(f"x {{\n  a = <<{name}\nhello\n{name}\n}}\n") == "hello\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
 from lark import Token, Tree
@@ -484,6 +484,36 @@ _HEREDOC_PREFIX = 'x = "'
 _TEMPLATE_MARK = re.compile("[$%]")
 
 
+def _in_body(expr: Any, source: str, where: list[int], body: str, first_line: int) -> Any:
+    """``expr``, read from the re-read ``source`` (one line: ``x = "..."``), with every position moved
+    to where its characters are in the heredoc ``body`` (whose first line is ``first_line``), so a
+    finding on an interpolated value points at the file's line and column."""
+    starts = [0] + [i + 1 for i, char in enumerate(source) if char == "\n"]
+    prefix = len(_HEREDOC_PREFIX)
+
+    def place(offset: int) -> tuple[int, int]:
+        before = body[:offset]
+        return first_line + before.count("\n"), offset - (before.rfind("\n") + 1) + 1
+
+    def moved(p: Pos) -> Pos:
+        start = starts[p.line - 1] + p.column - 1 - prefix
+        end = starts[p.end_line - 1] + p.end_column - 1 - prefix
+        if not (0 <= start < len(where) and 0 < end <= len(where)):
+            return p
+        return Pos(*place(where[start]), *place(where[end - 1] + 1))
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, Pos):
+            return moved(node)
+        if isinstance(node, tuple):
+            return tuple(walk(item) for item in node)
+        if is_dataclass(node) and not isinstance(node, type):
+            return replace(node, **{f.name: walk(getattr(node, f.name)) for f in fields(node)})
+        return node
+
+    return walk(expr)
+
+
 def _heredoc_parts(body: str, pos: Pos, first_line: int) -> list[Any] | Expr:
     """A heredoc body with interpolations as HCL's tokens: each line's texts (split at each ``${ }``,
     escapes ``$${`` and ``%%{`` read) and the interpolations' expressions, strip markers applied
@@ -523,7 +553,8 @@ def _heredoc_parts(body: str, pos: Pos, first_line: int) -> list[Any] | Expr:
                 if inner.data != "interpolation":
                     _check_directives(string)
                     return Unsupported(pos, "heredoc")  # %{ if } / %{ for }
-                interpolations.append(_interpolation(inner))
+                expr, left, right = _interpolation(inner)
+                interpolations.append((_in_body(expr, source, where, body, first_line), left, right))
     except SyntaxProblem as problem:  # where in the heredoc is not known: the heredoc is the place
         raise SyntaxProblem(problem.message, pos.line, pos.column) from None
     parts: list[Any] = []
