@@ -51,9 +51,15 @@ def imports(path: Path) -> set[str]:
     for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or node.level):
+            module = node.module or ""
+            if node.level:  # `from .evaluate import x`: named from this module's package
+                package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+                for _ in range(node.level - 1):
+                    package = package.rpartition(".")[0]
+                module = f"{package}.{module}" if module else package
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     known = modules()
     return {name for name in found if name in known}
 

@@ -17,7 +17,7 @@ from fleetiac.analyzer.model import Kind, Resource, props_for
 from fleetiac.analyzer.values import ABSENT, ResourceRef, Unknown, UnknownCause
 
 if TYPE_CHECKING:
-    from fleetiac.analyzer.frontends.armjson.evaluate import Copy, Template
+    from .evaluate import Copy, Template
 
 _NOT_BODY = {"resources", "copy", "condition", "dependson", "comments", "type", "apiversion", "existing"}
 """Keys of a resource declaration that are not part of its body."""

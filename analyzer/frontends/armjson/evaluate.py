@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fleetiac.analyzer.frontends import arm
-from fleetiac.analyzer.frontends.armjson.functions import ArmReference, call, principal_of, render
 from fleetiac.analyzer.frontends.armjson.syntax import (
     TEMPLATE_SCHEMA,
     Expr,
@@ -41,6 +40,8 @@ from fleetiac.analyzer.frontends.located import LocatedDict, LocatedList
 from fleetiac.analyzer.knowledge import arm_ids
 from fleetiac.analyzer.model import Diagnostic, Kind, Location, Resource
 from fleetiac.analyzer.values import ResourceRef, Unknown, UnknownCause
+
+from .functions import ArmReference, call, principal_of, render
 
 RG_NAME = Unknown("resourceGroup().name")
 SUBSCRIPTION_ID = Unknown("subscription().subscriptionId")
@@ -473,7 +474,7 @@ class Template:
             return
         kind = arm_ids.kind_of(copy.arm_type)
         if kind is not None:
-            from fleetiac.analyzer.frontends.armjson.canonical import build_resource
+            from .canonical import build_resource
 
             resource, parent_name, inline = build_resource(self, copy, kind)
             copy.resource = resource

@@ -23,8 +23,9 @@ from fleetiac.analyzer.model import Kind
 from fleetiac.analyzer.values import ResourceRef, Unknown, UnknownCause, is_known
 
 if TYPE_CHECKING:
-    from fleetiac.analyzer.frontends.armjson.evaluate import Env, Template
     from fleetiac.analyzer.frontends.armjson.syntax import Expr
+
+    from .evaluate import Env, Template
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from fleetiac.analyzer.model import Kind, Location, Resource, props_for
 from fleetiac.analyzer.values import ABSENT, ResourceRef, Unknown, path_steps
 
 if TYPE_CHECKING:
-    from fleetiac.analyzer.frontends.bicep.evaluate import Copy, Instance
+    from .evaluate import Copy, Instance
 
 
 

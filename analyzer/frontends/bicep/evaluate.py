@@ -518,7 +518,7 @@ class Instance:
         kind = arm_ids.kind_of(copy.arm_type)
         if kind is None or not isinstance(copy.body, A.Obj):
             return
-        from fleetiac.analyzer.frontends.bicep.canonical import build_resource
+        from .canonical import build_resource
 
         resource, parent_name, inline = build_resource(self, copy, kind)
         self.ctx.resources.append(resource)
@@ -580,7 +580,7 @@ class Instance:
             self.ctx.budget.charge_size(value)
             return value
         if isinstance(node, A.Call):
-            from fleetiac.analyzer.frontends.bicep.functions import call
+            from .functions import call
 
             return call(self, node, env)
         if isinstance(node, A.Unary):
@@ -591,7 +591,7 @@ class Instance:
                 return checked_int(-value, node)
             return Unknown(render(node))
         if isinstance(node, A.Binary):
-            from fleetiac.analyzer.frontends.bicep.functions import binary
+            from .functions import binary
 
             return binary(self, node, env)
         if isinstance(node, A.Ternary):

@@ -30,7 +30,7 @@ from fleetiac.analyzer.frontends.located import LocatedDict, LocatedList
 from fleetiac.analyzer.values import PartialId, ResourceRef, Unknown, UnknownCause, first_unknown, is_known
 
 if TYPE_CHECKING:
-    from fleetiac.analyzer.frontends.bicep.evaluate import Instance
+    from .evaluate import Instance
 
 ROLE_DEFINITIONS = "microsoft.authorization/roledefinitions"
 
