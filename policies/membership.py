@@ -105,32 +105,28 @@ def member_cluster_unresolved(ctx: RuleContext) -> None:
         )
 
 
+# How a member's own language references a declared cluster, and a declared fleet (by dialect).
+_CLUSTER_REFERENCE = {
+    "azurerm": "reference the declared cluster resource (e.g. azurerm_kubernetes_cluster.<name>.id)",
+    "azapi": "reference the declared cluster resource (e.g. azurerm_kubernetes_cluster.<name>.id)",
+    "bicep": "reference the declared cluster resource (its symbol's .id)",
+    "arm": "use resourceId('Microsoft.ContainerService/managedClusters', <name>) of the declared cluster",
+    "az": "pass the cluster's resource ID to `--member-cluster-id`",
+}
+_FLEET_REFERENCE = {
+    "azurerm": "reference the declared fleet resource (e.g. azurerm_kubernetes_fleet_manager.<name>.id)",
+    "azapi": "reference the declared fleet resource (its id as parent_id)",
+    "bicep": "reference the declared fleet resource (its symbol as parent)",
+    "arm": "use resourceId('Microsoft.ContainerService/fleets', <name>) of the declared fleet",
+}
+
+
 def _cluster_reference(member: Resource) -> str:
-    """How the member's own language references a declared cluster."""
-    found = dialect(member)
-    if found in ("azurerm", "azapi"):
-        return "reference the declared cluster resource (e.g. azurerm_kubernetes_cluster.<name>.id)"
-    if found == "bicep":
-        return "reference the declared cluster resource (its symbol's .id)"
-    if found == "arm":
-        return "use resourceId('Microsoft.ContainerService/managedClusters', <name>) of the declared cluster"
-    if found == "az":
-        return "pass the cluster's resource ID to `--member-cluster-id`"
-    return "reference the declared cluster resource"
+    return _CLUSTER_REFERENCE.get(dialect(member), "reference the declared cluster resource")
 
 
 def _fleet_reference(member: Resource) -> str:
-    """How the member's own language references a declared fleet."""
-    found = dialect(member)
-    if found == "azurerm":
-        return "reference the declared fleet resource (e.g. azurerm_kubernetes_fleet_manager.<name>.id)"
-    if found == "azapi":
-        return "reference the declared fleet resource (its id as parent_id)"
-    if found == "bicep":
-        return "reference the declared fleet resource (its symbol as parent)"
-    if found == "arm":
-        return "use resourceId('Microsoft.ContainerService/fleets', <name>) of the declared fleet"
-    return "reference the declared fleet resource"
+    return _FLEET_REFERENCE.get(dialect(member), "reference the declared fleet resource")
 
 
 @rule("FIAC502", "arc-member-in-update-strategy", "warning",

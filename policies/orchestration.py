@@ -207,18 +207,17 @@ def member_without_group(ctx: RuleContext) -> None:
                        hint="set the group to a group a stage names")
 
 
+_GROUP_HINT = {  # how a member's own language gives it an update group, by dialect
+    "azurerm": "set `group` to a group a stage names",
+    "azapi": "set `properties.group` in the member's body to a group a stage names",
+    "bicep": "set `properties.group` to a group a stage names",
+    "arm": "set `properties.group` to a group a stage names",
+    "az": "pass `--update-group` with a group a stage names",
+}
+
+
 def _group_hint(member: Resource) -> str:
-    """How the member's own language gives it an update group."""
-    found = dialect(member)
-    if found == "azurerm":
-        return "set `group` to a group a stage names"
-    if found == "azapi":
-        return "set `properties.group` in the member's body to a group a stage names"
-    if found in ("bicep", "arm"):
-        return "set `properties.group` to a group a stage names"
-    if found == "az":
-        return "pass `--update-group` with a group a stage names"
-    return "give the member an update group a stage names"
+    return _GROUP_HINT.get(dialect(member), "give the member an update group a stage names")
 
 
 def _set_group(source: Resource, name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
@@ -484,10 +485,10 @@ _HEREDOC_PREFIX = 'x = "'
 _TEMPLATE_MARK = re.compile("[$%]")
 
 
-def _in_body(expr: Any, source: str, where: list[int], body: str, first_line: int) -> Any:
-    """``expr``, read from the re-read ``source`` (one line: ``x = "..."``), with every position moved
-    to where its characters are in the heredoc ``body`` (whose first line is ``first_line``), so a
-    finding on an interpolated value points at the file's line and column."""
+def _body_positions(source: str, where: list[int], body: str, first_line: int) -> Callable[[Pos], Pos]:
+    """Moves a position in the re-read ``source`` (one line: ``x = "..."``) to where its characters
+    are in the heredoc ``body`` (whose first line is ``first_line``), so a finding on an interpolated
+    value points at the file's line and column."""
     starts = [0] + [i + 1 for i, char in enumerate(source) if char == "\n"]
     prefix = len(_HEREDOC_PREFIX)
 
@@ -502,16 +503,21 @@ def _in_body(expr: Any, source: str, where: list[int], body: str, first_line: in
             return p
         return Pos(*place(where[start]), *place(where[end - 1] + 1))
 
-    def walk(node: Any) -> Any:
-        if isinstance(node, Pos):
-            return moved(node)
-        if isinstance(node, tuple):
-            return tuple(walk(item) for item in node)
-        if is_dataclass(node) and not isinstance(node, type):
-            return replace(node, **{f.name: walk(getattr(node, f.name)) for f in fields(node)})
-        return node
+    return moved
 
-    return walk(expr)
+
+def with_positions(node: Any, move: Callable[[Pos], Pos]) -> Any:
+    """``node`` (an expression, a tuple of them) with each node's ``pos`` replaced by ``move(pos)``:
+    for an expression re-read from other text (a heredoc's body, a ``.tf.json`` string) whose
+    positions are that text's."""
+    if isinstance(node, tuple):
+        return tuple(with_positions(item, move) for item in node)
+    if not is_dataclass(node) or isinstance(node, type):
+        return node
+    changes = {f.name: with_positions(getattr(node, f.name), move) for f in fields(node) if f.name != "pos"}
+    if any(f.name == "pos" for f in fields(node)):
+        changes["pos"] = move(node.pos)  # type: ignore[attr-defined]
+    return replace(node, **changes)
 
 
 def _heredoc_parts(body: str, pos: Pos, first_line: int) -> list[Any] | Expr:
@@ -546,6 +552,7 @@ def _heredoc_parts(body: str, pos: Pos, first_line: int) -> list[Any] | Expr:
                             at - (before.rfind("\n") + 1) + 1) from None
     string = _trees(_trees(tree.children[0])[0].children[-1])[0]
     interpolations: list[tuple[Expr, bool, bool]] = []
+    move: Callable[[Pos], Pos] | None = None  # made once, for the first interpolation
     try:
         for part in _trees(string):
             inner = part.children[0]
@@ -554,7 +561,8 @@ def _heredoc_parts(body: str, pos: Pos, first_line: int) -> list[Any] | Expr:
                     _check_directives(string)
                     return Unsupported(pos, "heredoc")  # %{ if } / %{ for }
                 expr, left, right = _interpolation(inner)
-                interpolations.append((_in_body(expr, source, where, body, first_line), left, right))
+                move = move or _body_positions(source, where, body, first_line)
+                interpolations.append((with_positions(expr, move), left, right))
     except SyntaxProblem as problem:  # where in the heredoc is not known: the heredoc is the place
         raise SyntaxProblem(problem.message, pos.line, pos.column) from None
     parts: list[Any] = []

@@ -16,7 +16,6 @@ comment and ignored.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from fleetiac.analyzer.frontends.terraform import syntax as s
@@ -168,11 +167,4 @@ def expression_text(text: str, pos: s.Pos) -> s.Expr:
 def placed(node: Any, pos: s.Pos) -> Any:
     """``node`` with every position set to ``pos`` (the JSON string that holds it): positions inside
     the string are those of the text it was re-read from."""
-    if isinstance(node, tuple):
-        return tuple(placed(item, pos) for item in node)
-    if not dataclasses.is_dataclass(node) or isinstance(node, type):
-        return node
-    changes = {f.name: placed(getattr(node, f.name), pos) for f in dataclasses.fields(node) if f.name != "pos"}
-    if any(f.name == "pos" for f in dataclasses.fields(node)):
-        changes["pos"] = pos
-    return dataclasses.replace(node, **changes)
+    return s.with_positions(node, lambda _: pos)
