@@ -53,7 +53,7 @@ FORMAT_VERSION = 2
 """Bump when the entry layout or the meaning of cached data changes (2: entries carry an HMAC)."""
 
 _MAGIC = b"fleetiac-parse\n"
-_ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v")
+_ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v", "replay-v")
 """The folders of fleetiac's entries (each with the format version after the ``v``)."""
 
 # The code that decides what a parsed file holds, as paths below the ``analyzer`` package: a folder
@@ -605,7 +605,8 @@ result depends on the machine, the pickle of ``(results, dependencies)`` and its
 :func:`results_digest`."""
 
 
-def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) -> list[Evaluated]:
+def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None,
+                   probes: list[tuple[tuple[str, str], ...] | None] | None = None) -> list[Evaluated]:
     """Every unit's results, remembered in ``memo`` under the unit's key (its inputs) together with
     the dependencies its evaluation reported; a remembered result is used only while the unit says
     those dependencies are unchanged. A result holding a parse timeout or an internal error is
@@ -614,7 +615,19 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
 
     With ``remote``, the units to evaluate that can be (:attr:`Unit.remote`) are evaluated there, all
     at once; their pickled results are remembered as they came (not pickled again here). A unit
-    ``remote`` gave no result for, or one under another key, is evaluated here."""
+    ``remote`` gave no result for, or one under another key, is evaluated here.
+
+    ``probes`` (when given) gets, for each unit, what on disk its dependencies depend on
+    (:attr:`Unit.probes`), None for a unit whose dependencies cannot be told that way."""
+
+    def probed(unit: Unit, dependencies: Any) -> None:
+        if probes is None:
+            return
+        if dependencies is None:
+            probes.append(())
+        else:
+            probes.append(unit.probes(dependencies) if unit.probes is not None else None)
+
     done: list[list[Evaluated] | None] = []
     todo: list[int] = []
     slots: dict[int, int | None] = {}
@@ -627,6 +640,7 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
         record = memo.get(key) if key is not None else None
         if isinstance(record, tuple) and len(record) == 2 and unit.unchanged(record[1]):
             done.append(record[0])
+            probed(unit, record[1])
             continue
         done.append(None)
         todo.append(index)
@@ -653,6 +667,7 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
                 results, dependencies, unstable = run_unit(unit)
         else:
             results, dependencies, unstable = run_unit(unit)
+        probed(unit, dependencies)
         if key is not None and not unstable:
             if remembering and trail is None:
                 trail = results_digest(results)

@@ -369,16 +369,10 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
           no_cache: bool, workers: int | None,
           progress: bool | None, max_file_size: float, parse_timeout: float, allow_empty: bool,
           debug: bool) -> None:
-    from fleetiac.analyzer import baseline as baselines
     from fleetiac.analyzer.config import ConfigError, cli_exclusions
-    from fleetiac.analyzer.discovery import DiscoveryError
-    from fleetiac.analyzer.engine import ScanOptions, exit_code
-    from fleetiac.analyzer.engine import scan as run_scan
-    from fleetiac.analyzer.knowledge.aks_versions import RegionalDataError
-    from fleetiac.analyzer.knowledge.roles import ExportError
-    from fleetiac.analyzer.reporters import RenderOptions, render
-    from fleetiac.analyzer.reporters._escape import line_text
+    from fleetiac.analyzer.replay import now_ns
 
+    started = now_ns()
     outputs = _outputs(formats, output)
     if statistics + compact + quiet > 1:
         raise click.UsageError("--statistics, --compact and --quiet are different layouts: give one of them")
@@ -395,6 +389,19 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
         _, settings = _settings(targets, _given(ctx, values), config_file, isolated)
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
+    colors = tuple(bool(color if color is not None else _color_wanted(target is None)) and fmt == "text"
+                   for fmt, target in outputs)
+    memo, memo_key = _replay(ctx, targets, settings, colors, env_vars, no_cache or write_baseline is not None)
+
+    from fleetiac.analyzer import baseline as baselines
+    from fleetiac.analyzer.discovery import DiscoveryError
+    from fleetiac.analyzer.engine import ScanOptions, ScanTrace, exit_code
+    from fleetiac.analyzer.engine import scan as run_scan
+    from fleetiac.analyzer.knowledge.aks_versions import RegionalDataError
+    from fleetiac.analyzer.knowledge.roles import ExportError
+    from fleetiac.analyzer.reporters import RenderOptions, render
+    from fleetiac.analyzer.reporters._escape import line_text
+
     effective = _checked_settings(settings)
     options = ScanOptions(select=effective["select"], ignore=effective["ignore"], as_of=effective["as-of"],
                           show_unknown=show_unknown, operators=effective["operators"],
@@ -412,50 +419,43 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
                           snippets=any(fmt == "text" for fmt, _ in outputs) and text_style in ("full", "quiet"))
     fail_on = effective["fail-on"]
     rendered: list[tuple[str, Path | None]] = []
+    messages: list[str] = []  # for standard error, after the scan (in the order they came)
+    trace = ScanTrace() if memo is not None else None
     try:
-        report = run_scan(targets, options)
+        report = run_scan(targets, options, trace)
         if write_baseline is not None:
             write_baseline.parent.mkdir(parents=True, exist_ok=True)
             count = baselines.write(report, write_baseline)
             if not quiet:
-                click.echo(f"fleetiac: wrote {count} baseline entries to {write_baseline}", err=True)
+                messages.append(f"fleetiac: wrote {count} baseline entries to {write_baseline}")
         if baseline is not None:
             report = baselines.apply(report, baseline, baseline.as_posix())
             assert report.baseline is not None
             if not quiet:
-                click.echo(f"fleetiac: baseline {baseline}: {report.baseline.matched} known findings left out, "
-                           f"{report.baseline.gone} baseline entries gone", err=True)
+                messages.append(f"fleetiac: baseline {baseline}: {report.baseline.matched} known findings left out, "
+                                f"{report.baseline.gone} baseline entries gone")
         views = None
         if any(fmt == "html" for fmt, _ in outputs):
             from fleetiac.analyzer.views import report_views
 
             views = report_views(targets, options, report)
-        for fmt, target in outputs:
-            use_color = color if color is not None else _color_wanted(target is None)
-            render_options = RenderOptions(color=bool(use_color) and fmt == "text", sarif_category=sarif_category,
+        for (fmt, target), use_color in zip(outputs, colors, strict=True):
+            render_options = RenderOptions(color=use_color, sarif_category=sarif_category,
                                            sarif_include_suppressed=sarif_include_suppressed, text_style=text_style,
                                            views=views if fmt == "html" else None)
             rendered.append((render(report, fmt, options=render_options), target))
     except (DiscoveryError, baselines.BaselineError, RegionalDataError, ExportError) as error:
         raise click.UsageError(str(error)) from None
     except Exception as error:
+        for message in messages:
+            click.echo(message, err=True)
         if debug:
             raise
         # The exception's type only: its text can hold Python internals and the machine's paths.
         click.echo(line_text(f"fleetiac: internal error: {type(error).__name__} (rerun with --debug for details)"),
                    err=True)
         sys.exit(2)
-    write_failed = False
-    for text, target in rendered:
-        if target is not None:
-            problem = _write(text, target)
-            if problem is not None:
-                click.echo(line_text(problem), err=True)
-                write_failed = True
-        elif text:  # --quiet with nothing to say writes nothing
-            # color=True: click would strip the ANSI codes when piped, but they are there only when
-            # wanted (--color, FORCE_COLOR or a terminal); no other format ever holds them.
-            click.echo(text, nl=not text.endswith("\n"), color=True)
+    write_failed = _deliver(rendered, messages)
     # Every report is written first (it holds what the rest of the tree gave); then each failure of
     # our own code is named on stderr (unless the text report on stdout just did), with its
     # traceback under --debug, and the scan exits 2.
@@ -474,7 +474,93 @@ def _scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[tuple[str,
         click.echo(f"fleetiac: no file fleetiac reads ({' '.join(suffixes())}) found under {shown} "
                    f"(--allow-empty to accept that)", err=True)
         sys.exit(2)
-    sys.exit(0 if write_baseline is not None else exit_code(report, fail_on))
+    code = 0 if write_baseline is not None else exit_code(report, fail_on)
+    if memo is not None and memo_key is not None and trace is not None and trace.replayable:
+        try:
+            _remember(memo, memo_key, (tuple((t.as_posix() if t else None, text) for text, t in rendered),
+                                       tuple(messages), code), trace, options, targets, baseline, started)
+        except Exception:  # the next run scans again; this one's reports are out already
+            if debug:
+                raise
+    sys.exit(code)
+
+
+def _deliver(rendered: list[tuple[str, Path | None]], messages: list[str]) -> bool:
+    """Write the messages to standard error, then each report to its file or standard output;
+    whether a report could not be written (each failure is said on standard error)."""
+    from fleetiac.analyzer.reporters._escape import line_text
+
+    for message in messages:
+        click.echo(message, err=True)
+    write_failed = False
+    for text, target in rendered:
+        if target is not None:
+            problem = _write(text, target)
+            if problem is not None:
+                click.echo(line_text(problem), err=True)
+                write_failed = True
+        elif text:  # --quiet with nothing to say writes nothing
+            # color=True: click would strip the ANSI codes when piped, but they are there only when
+            # wanted (--color, FORCE_COLOR or a terminal); no other format ever holds them.
+            click.echo(text, nl=not text.endswith("\n"), color=True)
+    return write_failed
+
+
+def _replay(ctx: click.Context, targets: list[Path], settings: dict[str, tuple[Any, str]], colors: tuple[bool, ...],
+            env_vars: bool, off: bool) -> tuple[Any, str | None]:
+    """The replay memo (:mod:`analyzer.replay`) and this command's key in it; when it holds this
+    command's outcome and nothing it came from changed, that outcome is written and the process
+    exits here, without scanning. ``off``: no memo (``--no-cache``, ``--write-baseline``)."""
+    from fleetiac.analyzer.discovery import report_root
+    from fleetiac.analyzer.replay import memo_key, open_memo
+
+    if off:
+        return None, None
+    try:
+        memo = open_memo((report_root(targets), *targets))
+    except OSError:
+        return None, None
+    if memo is None:
+        return None, None
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_"))) if env_vars else ()
+    key = memo_key("scan", sorted(ctx.params.items()), sorted(settings.items()), colors, environment)
+    outcome = memo.replay(key)
+    if outcome is not None:
+        outputs, messages, code = outcome
+        failed = _deliver([(text, Path(target) if target is not None else None) for target, text in outputs],
+                          list(messages))
+        sys.exit(2 if failed else code)
+    return memo, key
+
+
+def _remember(memo: Any, key: str, outcome: Any, trace: Any, options: Any, targets: list[Path],
+              baseline: Path | None, started: int) -> None:
+    """Record this scan's outcome in the replay memo with what it came from (see :mod:`analyzer.replay`)."""
+    outputs = {os.path.realpath(target) for target, _ in outcome[0] if target is not None}
+    names = {os.path.basename(target) for target in outputs}
+    entries = []
+    for entry in trace.walked.entries:
+        # A report this command writes into the scanned tree is looked at by the next walk (and
+        # rewritten by every run): its status is this command's own doing, unless it was scanned.
+        if os.path.basename(entry) in names and os.path.realpath(entry) in outputs:
+            continue
+        entries.append(entry)
+    if outputs & {os.path.realpath(f) for f in trace.scanned if os.path.basename(f) in names}:
+        return  # a report that is scanned too: the next scan reads what this one wrote
+    named = [*options.var_files, *options.assignments, *options.aks_versions, *([baseline] if baseline else []),
+             *(p for pair in options.parameter_files for p in pair)]
+    first = targets[0].resolve()
+    start = first if first.is_dir() else first.parent
+    git = []
+    for folder in (start, *start.parents):
+        git.append(("exists", (folder / ".git").as_posix()))
+        if trace.root is not None and folder == trace.root:
+            break
+    watched = [*(("stat", f) for f in trace.walked.folders), *(("stat", f) for f in entries),
+               *(trace.probes or ()),
+               *(("stat", str(p)) for p in named), *((kind, str(t)) for t in targets for kind in ("stat", "real")),
+               *git]
+    memo.record(key, outcome, watched, started)
 
 
 def _view_options(func: Any) -> Any:

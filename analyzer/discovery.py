@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fleetiac.analyzer.frontends.sources import DEFAULT_LIMITS, ReadLimits, SourceFile
-from fleetiac.analyzer.model import Diagnostic, Location
+if TYPE_CHECKING:  # imported when files are found: report_root() alone is asked before a replayed scan
+    from fleetiac.analyzer.frontends.sources import ReadLimits, SourceFile
+    from fleetiac.analyzer.model import Diagnostic
 
 SKIPPED_DIRS = {"node_modules", "__pycache__"}
 """Skipped besides hidden folders (every name that starts with a dot, such as ``.git``)."""
@@ -30,14 +32,20 @@ def report_root(paths: list[Path]) -> Path:
     return start
 
 
-def discover(paths: list[Path], root: Path | None = None, limits: ReadLimits = DEFAULT_LIMITS,
-             problems: list[Diagnostic] | None = None) -> tuple[Path, list[SourceFile]]:
+def discover(paths: list[Path], root: Path | None = None, limits: ReadLimits | None = None,
+             problems: list[Diagnostic] | None = None,
+             walked: Walked | None = None) -> tuple[Path, list[SourceFile]]:
     """Every scannable file under ``paths``, sorted, with the report root.
 
     Hidden folders (``.git`` and the like) are skipped; symbolic links are followed only when
     they stay inside the scanned path, and never twice to the same folder (a link loop ends there).
     A folder that cannot be listed is appended to ``problems`` (when given) and the walk goes on.
+    ``walked`` (when given) gets every folder listed and every other entry looked at, whether it was
+    taken or not: what the list of files depends on (see :mod:`analyzer.replay`).
     """
+    from fleetiac.analyzer.frontends.sources import DEFAULT_LIMITS
+
+    limits = limits or DEFAULT_LIMITS
     if not paths:
         paths = [Path(".")]
     for path in paths:
@@ -48,14 +56,26 @@ def discover(paths: list[Path], root: Path | None = None, limits: ReadLimits = D
     for given in paths:
         base = given.resolve()
         if base.is_file():
+            if walked is not None:
+                walked.entries.append(base.as_posix())
             _add(found, base, root, explicit=True, limits=limits)
             continue
-        for path in _walk(base, root, problems):
+        for path in _walk(base, root, problems, walked):
+            if walked is not None:
+                walked.entries.append(path.as_posix())
             _add(found, path, root, explicit=False, limits=limits)
     return root, sorted(found.values(), key=lambda f: f.display)
 
 
-def _walk(base: Path, root: Path, problems: list[Diagnostic] | None) -> Iterator[Path]:
+class Walked:
+    """The folders a walk listed and the other entries it looked at (paths as walked)."""
+
+    def __init__(self) -> None:
+        self.folders: list[str] = []
+        self.entries: list[str] = []
+
+
+def _walk(base: Path, root: Path, problems: list[Diagnostic] | None, walked: Walked | None = None) -> Iterator[Path]:
     """Every file (or other non-folder entry) under ``base`` to consider, folder by folder in sorted,
     depth-first order. Real paths are carried down the walk, so only symbolic links are resolved
     (resolving every file was a third of a warm rescan of a large tree)."""
@@ -71,6 +91,8 @@ def _walk(base: Path, root: Path, problems: list[Diagnostic] | None) -> Iterator
         if real in seen:
             continue  # reached again through a link: a loop, or a second name for the same folder
         seen.add(real)
+        if walked is not None:
+            walked.folders.append(folder)
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
@@ -78,6 +100,8 @@ def _walk(base: Path, root: Path, problems: list[Diagnostic] | None) -> Iterator
             if problems is not None:
                 display = _display(Path(folder), root)
                 message = f"cannot read folder: {error.strerror or type(error).__name__}; its files are not analysed"
+                from fleetiac.analyzer.model import Diagnostic, Location
+
                 problems.append(Diagnostic(Location(display, 1, 1), message))
             continue
         folders = []
@@ -135,9 +159,9 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool,
-         limits: ReadLimits = DEFAULT_LIMITS) -> None:
+def _add(found: dict[Path, SourceFile], path: Path, root: Path, explicit: bool, limits: ReadLimits) -> None:
     from fleetiac.analyzer.frontends.base import claimed_language, language, language_of
+    from fleetiac.analyzer.frontends.sources import SourceFile
 
     # By the front ends' suffixes (a file of a common suffix, .json, only when its language claims it),
     # else by a front end that claims the name or the first bytes.

@@ -126,6 +126,9 @@ class Loaded:
     """Texts no message may show, with what to show instead (see :attr:`FileResult.masks`)."""
     unknowns: list[tuple[Location, str]] = field(default_factory=list)
     """Input the front ends skipped as unreadable (see :attr:`FileResult.unknowns`): FIAC902 notes."""
+    probes: tuple[tuple[str, str], ...] | None = None
+    """What on disk the units' dependencies depend on besides the scanned files (see
+    :attr:`~analyzer.frontends.base.Unit.probes`); None when some unit's cannot be told that way."""
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None,
@@ -183,6 +186,8 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     ordered = sorted(front_ends(), key=lambda f: not f.early)  # stable: registry order otherwise
     files_of = {fe.name: [f for f in files if f.language in {lang.name for lang in fe.languages}] for fe in ordered}
     evaluated: dict[str, list[Evaluated]] = {}
+    watched: list[tuple[tuple[str, str], ...] | None] = []
+    """Each evaluated unit's probes (see :attr:`Loaded.probes`)."""
 
     idle: list[Callable[[], None]] = []
     """Work for this process while the workers evaluate (``while_parsing``), done once."""
@@ -208,7 +213,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
             return far(front_end.name, front_files, parsed.cache_keys, inputs, wanted,  # type: ignore[misc]
                        idle.pop() if idle else None, given.seen)
 
-        results = evaluate_units(units, memo, remote if far is not None else None)
+        results = evaluate_units(units, memo, remote if far is not None else None, watched)
         # In the order one evaluation of all its files gives (a front end evaluating in parts says it).
         evaluated[front_end.name] = sorted(results, key=lambda e: e.order) if any(e.order for e in results) \
             else results
@@ -270,7 +275,8 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
                   sorted({notice for e in results for notice in e.result.notices} | set(cache_notices)),
                   index.trail() if index is not None else None, frozenset(parsed.quiet), cache_root,
                   {text: name for e in results for text, name in e.result.masks.items()},
-                  sorted({u for e in results for u in e.result.unknowns}, key=lambda u: (u[0].sort_key(), u[1])))
+                  sorted({u for e in results for u in e.result.unknowns}, key=lambda u: (u[0].sort_key(), u[1])),
+                  None if any(p is None for p in watched) else tuple(sorted({x for p in watched for x in p or ()})))
 
 
 def _variants(results: list[Evaluated]) -> list[list[Resource]]:
@@ -455,14 +461,35 @@ def _ready_for_rules() -> None:
     all_rules()
 
 
-def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
+@dataclass
+class ScanTrace:
+    """What a scan read, for the replay memo (:mod:`analyzer.replay`): filled in by :func:`scan`."""
+
+    walked: Any = None
+    """The discovery walk's folders and entries (:class:`~analyzer.discovery.Walked`)."""
+    root: Path | None = None
+    scanned: tuple[str, ...] = ()
+    """The scanned files' paths."""
+    probes: tuple[tuple[str, str], ...] | None = None
+    """What the units read besides the scanned files (:attr:`Loaded.probes`)."""
+    replayable: bool = False
+    """Whether the report follows from the files and options alone: every unit's result came through
+    the unit index (none depends on the machine, as a parse timeout does), the cache folder was used,
+    and every folder could be listed."""
+
+
+def scan(paths: list[Path], options: ScanOptions | None = None, trace: ScanTrace | None = None) -> Report:
     options = options or ScanOptions()
     exports = read_exports(options.assignments)  # first: a file that is no export is a usage error
     # Read first, and once: a file that cannot be read stops the scan before it starts.
     regional = load_regional(options.aks_versions) if options.aks_versions else None
     walk_problems: list[Diagnostic] = []  # folders that could not be listed
     limits = ReadLimits(max_bytes=options.max_file_size, time_budget=options.parse_timeout)
-    root, files = discover(paths, limits=limits, problems=walk_problems)
+    if trace is not None:
+        from fleetiac.analyzer.discovery import Walked
+
+        trace.walked = Walked()
+    root, files = discover(paths, limits=limits, problems=walk_problems, walked=trace.walked if trace else None)
     unused_exclusions = postscan.unused_exclusions(files, options.exclude, root)
     files = postscan.exclude(files, options.exclude)
     STAGE_SECONDS.clear()
@@ -470,6 +497,10 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     loaded = load(files, options, while_parsing=_ready_for_rules, roots=readable_roots(root, paths or [Path(".")]),
                   scanned=(root, *paths))
     STAGE_SECONDS["evaluate"] = time.perf_counter() - began - STAGE_SECONDS.get("parse", 0.0)
+    if trace is not None:
+        trace.root, trace.probes, trace.scanned = root, loaded.probes, tuple(f.path.as_posix() for f in files)
+        trace.replayable = (loaded.cache_root is not None and loaded.identity is not None and not walk_problems
+                            and loaded.probes is not None)
     catalog = all_rules()
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}

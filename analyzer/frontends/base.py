@@ -206,6 +206,12 @@ class Unit:
     """Names the unit among its front end's units so that a parse worker, forming the same units
     from the same files, can evaluate it (``(kind, folder, ...)``: the worker that parsed ``folder``
     holds its parse trees); None: evaluated only in the scanning process."""
+    probes: Callable[[Any], tuple[tuple[str, str], ...]] | None = None
+    """What on disk :attr:`unchanged` looks at for these dependencies, as ``(kind, absolute path)``
+    pairs (:func:`analyzer.replay.observe` kinds: ``stat``, ``real``), so that a rescan can tell
+    they are unchanged from the files' status alone (the replay memo). None: the unit's dependencies
+    are always None (it reads nothing but its key's files); a unit that reports dependencies and has
+    no probes is never replayed."""
 
 
 class FrontEnd(Protocol):

@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fleetiac.analyzer.model import Report
-from fleetiac.analyzer.viewmodel import ReportViews
+if TYPE_CHECKING:  # the command line reads FORMATS before a scan that may never need a report model
+    from fleetiac.analyzer.model import Report
+    from fleetiac.analyzer.viewmodel import ReportViews
 
 
 def _reporter(name: str) -> Any:

@@ -239,9 +239,19 @@ def bicep_unit(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
     def unchanged(read: Any) -> bool:
         return not read or made().unchanged(read)
 
+    def probes(read: Any) -> tuple[tuple[str, str], ...]:
+        """The files ``load*Content()`` read (as :meth:`ContentReader.disk_path` finds them; a path
+        going up or absolute is refused by its text alone, whatever is on disk)."""
+        if root is None:
+            return ()
+        paths = ((root / display).as_posix() for display, _ in read
+                 if not (display.startswith(("../", "/")) or display == ".."))
+        return tuple((kind, path) for path in paths for kind in ("stat", "real"))
+
     first = files[0].display if files else ""
     return Unit("bicep templates", key, evaluate, unchanged,
-                remote=("bicep-group", posixpath.dirname(first), first) if kinds is not None else None)
+                remote=("bicep-group", posixpath.dirname(first), first) if kinds is not None else None,
+                probes=probes)
 
 
 def content_reader(files: list[SourceFile], roots: tuple[Path, ...]) -> ContentReader:

@@ -64,8 +64,11 @@ def _unit(file: SourceFile, key: str | None, roots: tuple[Path, ...], pipeline: 
 
         return same(read)
 
+    def probes(read: Any) -> tuple[tuple[str, str], ...]:
+        return tuple((kind, str(path)) for path, _ in read for kind in ("stat", "real"))
+
     return Unit(file.display, ("scripts", pipeline, key, tuple(str(r) for r in roots)) if key is not None else None,
-                evaluate, unchanged)
+                evaluate, unchanged, probes=probes)
 
 
 FRONT_END = ScriptsFrontEnd()

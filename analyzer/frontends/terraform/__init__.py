@@ -627,7 +627,28 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             folder_states, manifest = deps
             return bool(manifest == manifest_state(directory) and all(state(f) == s for f, s in folder_states))
 
-        return Unit(directory or ".", unit_key, evaluate, unchanged, remote=("terraform-root", directory, standalone))
+        def probes(deps: Any) -> tuple[tuple[str, str], ...]:
+            """What :func:`unchanged` reads: folders not scanned (their listing, where their path
+            leads, their ``.tf`` files) and the ``modules.json``; scanned folders are the scan's own files."""
+            folder_states, _ = deps
+            if root_path is None:
+                return ()
+            found: list[tuple[str, str]] = []
+            for folder, folder_state in folder_states:
+                if folder_state[0] in ("scanned", "none"):
+                    continue
+                path = root_path / folder if folder else root_path
+                found += [("stat", path.as_posix()), ("real", path.as_posix())]
+                if folder_state[0] == "disk":
+                    for file in sorted([*path.glob("*.tf"), *path.glob("*.tf.json")]):
+                        found += [("stat", file.as_posix()), ("real", file.as_posix())]
+            manifest = folders.manifest_path(directory)
+            if manifest is not None:
+                found += [("stat", manifest.as_posix()), ("real", manifest.as_posix())]
+            return tuple(found)
+
+        return Unit(directory or ".", unit_key, evaluate, unchanged, remote=("terraform-root", directory, standalone),
+                    probes=probes)
 
     units = [Unit("files", None, _no_evaluation, ready=[Evaluated(FileResult(diagnostics=diagnostics))])] \
         if diagnostics else []
