@@ -307,3 +307,17 @@ def test_observe_tells_kinds_apart(tmp_path: Path) -> None:
     assert replay.observe("exists", str(link)) is True
     with pytest.raises(ValueError):
         replay.observe("read", str(link))
+
+
+def test_the_code_a_plan_is_mapped_to_is_watched(tmp_path: Path, scans: list[int]) -> None:
+    from tests.frontends.plan_shapes import dumps
+    from tests.frontends.test_tfplan import ACCESS_TF, MAIN_TF, platform_plan
+
+    repo = tmp_path / "repo"
+    (repo / "modules" / "access").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / "main.tf").write_text(MAIN_TF)
+    (repo / "modules" / "access" / "main.tf").write_text(ACCESS_TF)
+    (repo / "plan.json").write_text(dumps(platform_plan()))
+    # Only the plan is scanned: its resources are placed in the code beside it, read from disk.
+    _check(scans, [repo / "plan.json"], lambda: (repo / "main.tf").write_text("\n\n" + MAIN_TF))

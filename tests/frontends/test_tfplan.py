@@ -14,6 +14,7 @@ from fleetiac.analyzer.model import Location, Resource
 from fleetiac.analyzer.values import ResourceRef, Unknown
 from tests.frontends.plan_shapes import Res, const, dumps, plan, ref, state
 from tests.frontends.test_parity import View
+from tests.test_speed_arch import cache_root, compiled_grammars  # noqa: F401  (fixtures)
 
 MAIN_TF = """\
 variable "clusters" {
@@ -458,3 +459,45 @@ def test_values_the_plan_marks_sensitive_are_masked_in_reports(tmp_path: Path) -
     [finding] = report.findings
     assert "ring-hunter2" not in finding.message + (finding.hint or "")
     assert "(sensitive value)" in finding.message
+
+
+def test_a_plans_unit_is_cached_and_sees_its_code_manifest_and_lock_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_root: Path) -> None:  # noqa: F811
+    """A plan's evaluation is remembered like a root module's: under the plan's content, with the
+    ``.tf`` code it read (not scanned here: only the plan is), the folder's ``modules.json`` and its
+    lock file checked before the result is used again."""
+    from fleetiac.analyzer.frontends import tfplan
+
+    repo = write(tmp_path / "repo", {"main.tf": MAIN_TF, "modules/access/main.tf": ACCESS_TF,
+                                     "plan.json": dumps(platform_plan())})
+    (repo / ".git").mkdir()
+    evaluations: list[int] = []
+    real = tfplan.evaluate_plan
+    monkeypatch.setattr(tfplan, "evaluate_plan", lambda *a, **k: evaluations.append(1) or real(*a, **k))
+
+    def cached() -> str:
+        _, files = discover([repo / "plan.json"])
+        result = load(files, ScanOptions(workers=1), roots=(repo.resolve(),))
+        return repr((result.variants, result.diagnostics, result.notices))
+
+    def uncached() -> str:
+        _, files = discover([repo / "plan.json"])
+        result = load(files, ScanOptions(cache=False, workers=1), roots=(repo.resolve(),))
+        return repr((result.variants, result.diagnostics, result.notices))
+
+    first = cached()
+    assert cached() == first and len(evaluations) == 1  # the second scan evaluated nothing
+    changes = [
+        lambda: (repo / "modules/access/main.tf").write_text("\n\n" + ACCESS_TF),  # its code moved down
+        lambda: (repo / "main.tf").write_text("\n" + MAIN_TF),
+        lambda: (repo / ".terraform.lock.hcl").write_text(
+            'provider "registry.terraform.io/hashicorp/azurerm" {\n  version = "4.20.0"\n}\n'),
+    ]
+    before = first
+    for change in changes:
+        change()
+        after = cached()
+        assert after == uncached()
+        assert after != before  # the change mattered, so a stale result would have been caught
+        before = after
+    assert cached() == before

@@ -485,6 +485,50 @@ def _file_digest(path: Path) -> str | None:
         return None
 
 
+def disk_state(folders: _Folders, folder: str) -> tuple[Any, ...]:
+    """What the module loader would read of a folder that is not scanned, as names and content digests."""
+    if folders.root is None:
+        return ("none",)
+    path = folders.disk_path(folder)
+    if path is None:
+        return ("outside",)  # never read, not even for a digest
+    if not path.is_dir():
+        return ("absent",)
+    return ("disk", tuple((f.name, _file_digest(f) if within(f, folders.roots) else "outside")
+                          for f in sorted([*path.glob("*.tf"), *path.glob("*.tf.json")])
+                          if not f.name.startswith(".") and f.is_file()))
+
+
+def bounded_digest(folders: _Folders, path: Path | None) -> str | None:
+    """The digest of a file the evaluation reads when it lies inside the roots (``"outside"``
+    otherwise, None when there is none or it cannot be read)."""
+    if path is None:
+        return None
+    return _file_digest(path) if within(path, folders.roots) else "outside"
+
+
+def disk_probes(folders: _Folders, folder_states: Any, files: list[Path | None]) -> tuple[tuple[str, str], ...]:
+    """What :func:`disk_state` and :func:`bounded_digest` look at, as replay probes
+    (:attr:`~analyzer.frontends.base.Unit.probes`): each folder read from disk (its listing, where its
+    path leads, its ``.tf`` files) and each of ``files``."""
+    root = folders.root
+    if root is None:
+        return ()
+    found: list[tuple[str, str]] = []
+    for folder, folder_state in folder_states:
+        if folder_state[0] in ("scanned", "none"):
+            continue
+        path = root / folder if folder else root
+        found += [("stat", path.as_posix()), ("real", path.as_posix())]
+        if folder_state[0] == "disk":
+            for file in sorted([*path.glob("*.tf"), *path.glob("*.tf.json")]):
+                found += [("stat", file.as_posix()), ("real", file.as_posix())]
+    for file in files:
+        if file is not None:
+            found += [("stat", file.as_posix()), ("real", file.as_posix())]
+    return tuple(found)
+
+
 def file_summary(source: SourceFile, value: Any) -> tuple[Any, ...]:
     """What finding the root modules needs of one parsed file (its diagnostics, whether it parsed,
     its local module calls, whether it declares resources): kept per file in the unit index, and
@@ -571,26 +615,12 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
         if folder not in states:
             if folder in ok_by_dir:
                 states[folder] = ("scanned", tuple((d, keys.get(d)) for d in ok_by_dir[folder]))
-            elif root_path is None:
-                states[folder] = ("none",)
             else:
-                path = folders.disk_path(folder)
-                if path is None:
-                    states[folder] = ("outside",)  # never read, not even for a digest
-                elif not path.is_dir():
-                    states[folder] = ("absent",)
-                else:
-                    states[folder] = ("disk", tuple(
-                        (f.name, _file_digest(f) if within(f, folders.roots) else "outside")
-                        for f in sorted([*path.glob("*.tf"), *path.glob("*.tf.json")])
-                        if not f.name.startswith(".") and f.is_file()))
+                states[folder] = disk_state(folders, folder)
         return states[folder]
 
     def manifest_state(directory: str) -> Any:
-        path = folders.manifest_path(directory)
-        if path is None:
-            return None
-        return _file_digest(path) if within(path, folders.roots) else "outside"
+        return bounded_digest(folders, folders.manifest_path(directory))
 
     def root_unit(directory: str, standalone: bool = False) -> Unit:
         own = tuple((d, keys.get(d)) for d in ok_by_dir[directory])
@@ -628,24 +658,10 @@ def root_units(files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping
             return bool(manifest == manifest_state(directory) and all(state(f) == s for f, s in folder_states))
 
         def probes(deps: Any) -> tuple[tuple[str, str], ...]:
-            """What :func:`unchanged` reads: folders not scanned (their listing, where their path
-            leads, their ``.tf`` files) and the ``modules.json``; scanned folders are the scan's own files."""
+            """What :func:`unchanged` reads: folders not scanned and the ``modules.json`` (scanned
+            folders are the scan's own files)."""
             folder_states, _ = deps
-            if root_path is None:
-                return ()
-            found: list[tuple[str, str]] = []
-            for folder, folder_state in folder_states:
-                if folder_state[0] in ("scanned", "none"):
-                    continue
-                path = root_path / folder if folder else root_path
-                found += [("stat", path.as_posix()), ("real", path.as_posix())]
-                if folder_state[0] == "disk":
-                    for file in sorted([*path.glob("*.tf"), *path.glob("*.tf.json")]):
-                        found += [("stat", file.as_posix()), ("real", file.as_posix())]
-            manifest = folders.manifest_path(directory)
-            if manifest is not None:
-                found += [("stat", manifest.as_posix()), ("real", manifest.as_posix())]
-            return tuple(found)
+            return disk_probes(folders, folder_states, [folders.manifest_path(directory)])
 
         return Unit(directory or ".", unit_key, evaluate, unchanged, remote=("terraform-root", directory, standalone),
                     probes=probes)

@@ -23,6 +23,8 @@ from fleetiac.analyzer.frontends.sources import SourceFile, read_source, time_bu
 from fleetiac.analyzer.model import Diagnostic, FileResult, Location, internal_error
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from fleetiac.analyzer.frontends.tfplan.syntax import PlanFile
 
 NAMES = ("plan.json", "tfplan.json")
@@ -79,8 +81,11 @@ def plan_notices(plan: PlanFile) -> list[str]:
             "differently is not analysed"]
 
 
-def evaluate_plan(plan: PlanFile, source: SourceFile, inputs: ScanInputs) -> FileResult:
-    """One plan or state to canonical resources, mapped to the ``.tf`` code inside the scanned root."""
+def evaluate_plan(plan: PlanFile, source: SourceFile, inputs: ScanInputs, folders: Any = None) -> FileResult:
+    """One plan or state to canonical resources, mapped to the ``.tf`` code inside the scanned root.
+    ``folders``: the module loader to read that code with (a ``terraform._Folders``; made here when
+    not given), which records the folders it was asked for."""
+    from fleetiac.analyzer.frontends.sources import within
     from fleetiac.analyzer.frontends.terraform import LOCK_FILE, _Folders, _report_root
     from fleetiac.analyzer.frontends.terraform import parse_source as parse_terraform
     from fleetiac.analyzer.frontends.terraform.evaluate import ModuleTree
@@ -91,7 +96,7 @@ def evaluate_plan(plan: PlanFile, source: SourceFile, inputs: ScanInputs) -> Fil
 
     notices = plan_notices(plan)
     root_path = _report_root([source])
-    folders = _Folders({}, root_path, source.limits, inputs.roots)
+    folders = folders if folders is not None else _Folders({}, root_path, source.limits, inputs.roots)
     plan_folder = source.directory
     manifest = folders.manifest(plan_folder)
     reader = PlanReader(plan.display, plan.root, plan.kind, folders, manifest, plan_folder)
@@ -107,7 +112,8 @@ def evaluate_plan(plan: PlanFile, source: SourceFile, inputs: ScanInputs) -> Fil
         if plan_folder in reader.mapped and root_path is not None:
             lock_path = (root_path / plan_folder if plan_folder else root_path) / LOCK_FILE
             display = f"{plan_folder}/{LOCK_FILE}" if plan_folder else LOCK_FILE
-            if lock_path.is_file() and folders.disk_path(plan_folder) is not None:
+            # Inside the roots, after symbolic links, as the module loader reads .tf files.
+            if lock_path.is_file() and folders.disk_path(plan_folder) is not None and within(lock_path, folders.roots):
                 parsed = parse_terraform(SourceFile(lock_path, display, "terraform-lock", source.limits))
                 lock = parsed if isinstance(parsed, ParsedFile) else None
         deployment = plan_folder if plan_folder in reader.mapped else plan.display
@@ -123,6 +129,56 @@ def evaluate_plan(plan: PlanFile, source: SourceFile, inputs: ScanInputs) -> Fil
         result.diagnostics.append(Diagnostic(Location(problem.display, problem.pos.line, problem.pos.column),
                                              problem.message))
     return result
+
+
+def _plan_unit(source: SourceFile, parsed: Mapping[str, Any], key: str | None, inputs: ScanInputs) -> Unit:
+    """One plan's unit, keyed by the plan's parse-cache key and where code may be read from; what it
+    read of the ``.tf`` code (every folder the loader was asked for, by its files' digests), the
+    folder's ``modules.json`` and its lock file are its dependencies."""
+    from fleetiac.analyzer.frontends.terraform import LOCK_FILE, _Folders, _report_root
+
+    limits = (source.limits.max_bytes, source.limits.time_budget)
+    unit_key = ("tfplan", key, tuple(root.as_posix() for root in inputs.roots), limits) if key is not None else None
+
+    def loader() -> Any:
+        return _Folders({}, _report_root([source]), source.limits, inputs.roots)
+
+    def extra_files(folders: Any) -> list[Path | None]:
+        """The plan folder's ``modules.json`` and lock file (where evaluate_plan looks for them)."""
+        if folders.root is None:
+            return [None, None]
+        folder = folders.root / source.directory if source.directory else folders.root
+        return [folders.manifest_path(source.directory), folder / LOCK_FILE]
+
+    def dependencies(folders: Any, requested: list[str]) -> Any:
+        from fleetiac.analyzer.frontends.terraform import bounded_digest, disk_state
+
+        return (tuple((f, disk_state(folders, f)) for f in dict.fromkeys(requested)),
+                tuple(bounded_digest(folders, path) for path in extra_files(folders)))
+
+    def evaluate() -> tuple[list[Evaluated], Any]:
+        value = parsed.get(source.display) if source.display in parsed else parse_source(source)
+        if isinstance(value, Diagnostic):
+            return [Evaluated(FileResult(diagnostics=[value]))], None
+        if value is None or value.kind == "other":
+            return [], None  # JSON, but neither a plan nor a state: not ours to judge
+        folders = loader()
+        result = evaluate_plan(value, source, inputs, folders)
+        return [Evaluated(result, standalone=True)], dependencies(folders, folders.requested)
+
+    def unchanged(deps: Any) -> bool:
+        if deps is None:
+            return True
+        folders = loader()
+        return bool(dependencies(folders, [f for f, _ in deps[0]]) == deps)
+
+    def probes(deps: Any) -> tuple[tuple[str, str], ...]:
+        from fleetiac.analyzer.frontends.terraform import disk_probes
+
+        folders = loader()
+        return disk_probes(folders, deps[0], extra_files(folders))
+
+    return Unit(source.display, unit_key, evaluate, unchanged, probes=probes)
 
 
 class PlanFrontEnd:
@@ -148,18 +204,7 @@ class PlanFrontEnd:
 
     def units(self, files: list[SourceFile], parsed: Mapping[str, Any], keys: Mapping[str, str | None],
               inputs: ScanInputs, memo: Memo) -> list[Unit]:
-        units = []
-        for source in files:
-            def evaluate(source: SourceFile = source) -> tuple[list[Evaluated], Any]:
-                value = parsed.get(source.display) if source.display in parsed else parse_source(source)
-                if isinstance(value, Diagnostic):
-                    return [Evaluated(FileResult(diagnostics=[value]))], None
-                if value is None or value.kind == "other":
-                    return [], None  # JSON, but neither a plan nor a state: not ours to judge
-                return [Evaluated(evaluate_plan(value, source, inputs), standalone=True)], None
-
-            units.append(Unit(source.display, None, evaluate))
-        return units
+        return [_plan_unit(source, parsed, keys.get(source.display), inputs) for source in files]
 
     def comments(self, text: str, display: str) -> list[CoveredComment]:
         from fleetiac.analyzer.frontends.tfplan.comments import comments
