@@ -501,3 +501,17 @@ def test_a_plans_unit_is_cached_and_sees_its_code_manifest_and_lock_change(
         assert after != before  # the change mattered, so a stale result would have been caught
         before = after
     assert cached() == before
+
+
+def test_a_lock_file_linked_to_outside_the_root_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.lock.hcl"
+    outside.write_text('provider "registry.terraform.io/hashicorp/azurerm" {\n  version = "4.20.0"\n}\n')
+    repo = write(tmp_path / "repo", {"main.tf": MAIN_TF, "modules/access/main.tf": ACCESS_TF,
+                                     "plan.json": dumps(platform_plan())})
+    without, _ = loaded([repo / "plan.json"], repo)
+    (repo / ".terraform.lock.hcl").symlink_to(outside)
+    linked, _ = loaded([repo / "plan.json"], repo)
+    assert linked == without
+    (repo / ".terraform.lock.hcl").unlink()
+    (repo / ".terraform.lock.hcl").write_text(outside.read_text())
+    assert loaded([repo / "plan.json"], repo)[0] != without  # a lock file inside is read
