@@ -674,7 +674,40 @@ def hcl2_tree(text: str) -> Tree:
     """What ``hcl2.api.parses_to_tree`` returns, from our parser instance."""
     # The trailing newline is python-hcl2's own workaround: its grammar needs a newline at the end.
     # A space before it keeps a lone CR at the end of the file one (HCL rejects it), not a CRLF.
-    return hcl2_parser().parse(text + " \n")
+    return parse_with(hcl2_parser(), text + " \n")
+
+
+USE_FAST = True
+"""Whether :func:`parse_with` drives the parsers with :mod:`analyzer.frontends.fastlalr` (the same
+trees; tests set it False to compare a whole scan against Lark's own loop)."""
+_drivers: dict[int, tuple[Lark, Callable[[str], Tree]]] = {}
+
+
+def parse_with(parser: Lark, text: str) -> Tree:
+    """``parser.parse(text)``: the same tree, or Lark's own error, made by the fast driver
+    (:class:`~analyzer.frontends.fastlalr.FastParser`) when the parser is laid out as it knows."""
+    if not USE_FAST:
+        return parser.parse(text)
+    driver = _drivers.get(id(parser))
+    if driver is None or driver[0] is not parser:
+        driver = ready_driver(parser)
+    return driver[1](text)
+
+
+def ready_driver(parser: Lark) -> tuple[Lark, Callable[[str], Tree]]:
+    """Make ``parser``'s driver now (the front ends' ``preload``: before worker processes fork, so
+    they share it)."""
+    driver = _drivers[id(parser)] = (parser, fast_driver(parser))
+    return driver
+
+
+def fast_driver(parser: Lark) -> Callable[[str], Tree]:
+    """The fast driver's ``parse`` of ``parser`` (made once per parser: :func:`parse_with` keeps it),
+    or Lark's own when the fast driver refuses it."""
+    from fleetiac.analyzer.frontends.fastlalr import fast_parser
+
+    fast = fast_parser(parser)
+    return fast.parse if fast is not None else parser.parse
 
 
 # Two of pycep's terminals backtrack exponentially on a string that is not closed (a 67-byte file

@@ -275,7 +275,7 @@ class BicepFrontEnd:
         from fleetiac.analyzer.frontends import grammars
         from fleetiac.analyzer.frontends.bicep import syntax  # noqa: F401
 
-        grammars.bicep_parser()
+        grammars.ready_driver(grammars.bicep_parser())
 
     def parse(self, source: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
         return parse_source(source)

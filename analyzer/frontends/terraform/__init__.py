@@ -668,7 +668,7 @@ class TerraformFrontEnd:
         from fleetiac.analyzer.frontends import grammars
         from fleetiac.analyzer.frontends.terraform import syntax  # noqa: F401
 
-        grammars.hcl2_parser()
+        grammars.ready_driver(grammars.hcl2_parser())
 
     def parse(self, source: SourceFile) -> ParsedFile | Diagnostic:
         return parse_source(source)
