@@ -24,7 +24,7 @@ tests/test_fastlalr.py compares the two on every fixture, the examples and rando
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 
 _SHIFT_LIMIT = 1 << 30
 """Codes at or above it are reductions (``_SHIFT_LIMIT + rule number``); below it, shifts to a state."""
+
+
+_SKIPPING, _KEEPING, _CLOSING, _INSIDE = 1, 2, 3, 4
+"""What a token does to the HCL post-lexer's brackets: opens one inside which newlines are dropped,
+opens one where they are kept, closes one, or (``FOR`` right after ``{``) makes the innermost one drop
+them."""
 
 
 class _Refused(Exception):
@@ -52,9 +58,19 @@ class FastParser:
         self.token_class = Token
         frontend = lark_parser.parser
         lexer: Any = frontend.lexer
-        self.postlex: Callable[[Iterator[Any]], Iterator[Any]] | None = None
+        self.brackets: dict[str, int] | None = None
+        """The post-lexer's bracket machine, by token type (None: no post-lexer)."""
+        self.newline_kind = ""
+        self.skipping_after = ""
         if type(lexer) is PostLexConnector:
-            self.postlex = lexer.postlexer.process
+            spec = getattr(lexer.postlexer, "BRACKETS", None)
+            if spec is None:
+                raise _Refused("a post-lexer other than fleetiac's HCL newlines")
+            self.newline_kind, skipping, keeping, closing, self.skipping_after, inside = spec
+            self.brackets = {**{k: _SKIPPING for k in skipping}, **{k: _KEEPING for k in keeping},
+                             **{k: _CLOSING for k in closing}, inside: _INSIDE}
+            if len(self.brackets) != len(skipping) + len(keeping) + len(closing) + 1:
+                raise _Refused("a token type with two roles in the bracket machine")
             lexer = lexer.lexer
         if type(lexer) is not ContextualLexer:
             raise _Refused("not Lark's contextual lexer")
@@ -175,16 +191,28 @@ class FastParser:
         except Exception:  # Lark's own parse says what is wrong, as it always did
             return self.lark.parse(text)
 
-    def _tokens(self, text: str, states: list[int]) -> Iterator[Any]:
-        """The tokens of ``text`` as Lark's contextual lexer makes them, each lexed in the state the
-        parser is in when it asks (``states[-1]``)."""
+    def _parse(self, text: str) -> Tree:
+        """Lex and parse ``text`` in one loop: each token is lexed in the state the parser is in
+        when it needs the next one, as Lark's contextual lexer is asked (``states[-1]``); with the
+        HCL post-lexer's bracket machine (:attr:`brackets`) applied to each token on the way."""
+        actions = self.actions
+        gotos = self.gotos
+        rules = self.rules
+        end_state = self.end_state
+        chains = self.chains
+        lexers = self.lexers
         token_new = str.__new__
         token_class = self.token_class
-        lexers = self.lexers
+        states = [self.start_state]
+        values: list[Any] = []
         end = len(text)
         pos = 0
         line = 1
         line_start = 0
+        brackets = self.brackets
+        newline_kind = self.newline_kind
+        skips: list[bool] = []  # the post-lexer's: per open bracket, whether newlines inside are dropped
+        last = ""
         while pos < end:
             try:
                 mres, newline_types, ignore_types, unless = lexers[states[-1]]
@@ -208,7 +236,6 @@ class FastParser:
             if kind in ignore_types:
                 continue
             token = token_new(token_class, value)
-            token.type = kind
             token.start_pos = start
             token.value = value
             token.line = first_line
@@ -217,25 +244,25 @@ class FastParser:
             token.end_column = pos - line_start + 1
             token.end_pos = pos
             if kind in unless:  # Lark's UnlessCallback: a keyword the terminal also matches
-                keyword = unless[kind].get(value)
-                if keyword is not None:
-                    token.type = keyword
-            yield token
-
-    def _parse(self, text: str) -> Tree:
-        actions = self.actions
-        gotos = self.gotos
-        rules = self.rules
-        end_state = self.end_state
-        chains = self.chains
-        states = [self.start_state]
-        values: list[Any] = []
-        stream = self._tokens(text, states)
-        if self.postlex is not None:
-            stream = self.postlex(stream)
-        token = None
-        for token in stream:
-            kind = token.type
+                kind = unless[kind].get(value, kind)
+            token.type = kind
+            if brackets is not None:  # the post-lexer (see NewlinePostLexer in analyzer.frontends.grammars)
+                if kind == newline_kind:
+                    if skips and skips[-1]:
+                        continue
+                else:
+                    effect = brackets.get(kind)
+                    if effect is not None:
+                        if effect == _SKIPPING:
+                            skips.append(True)
+                        elif effect == _KEEPING:
+                            skips.append(False)
+                        elif effect == _CLOSING:
+                            if skips:
+                                skips.pop()
+                        elif last == self.skipping_after and skips:  # `{ for`
+                            skips[-1] = True
+                    last = kind
             while True:
                 code = actions[states[-1]][kind]  # KeyError: an unexpected token (Lark says which)
                 if code < _SHIFT_LIMIT:

@@ -629,6 +629,12 @@ def hcl2_parser() -> Lark:
         grammar's)."""
 
         always_accept: tuple[str, ...] = _ALWAYS_LEXED
+        BRACKETS = ("NL_OR_COMMENT", ("LPAR", "LSQB", "INTERP_START", "DIRECTIVE_START"), ("LBRACE",),
+                    ("RPAR", "RSQB", "RBRACE"), "LBRACE", "FOR")
+        """The machine below, as data: the newline token; the brackets inside which newlines are
+        dropped; those inside which they are kept; the closing ones; and the token after which the
+        last one (`FOR`) makes the innermost bracket drop them. The fast driver
+        (:mod:`analyzer.frontends.fastlalr`) runs the same machine from it."""
 
         def process(self, stream: Iterator[Token]) -> Iterator[Token]:
             return self._merge_newlines_into_operators(stream)
@@ -641,22 +647,23 @@ def hcl2_parser() -> Lark:
             which rejects it before or after an operator (`a = b +\\n 1`, `a = b\\n ? 1 : 2`).
             python-hcl2's own pass instead joined a newline to a binary operator after it, anywhere,
             and held each newline back, so the next token was lexed in the state before it."""
+            newline, skipping, keeping, closing, before_for, for_kind = self.BRACKETS
             skips: list[bool] = []  # per open bracket: whether newlines inside it are skipped
             last = ""
             for token in stream:
                 kind = token.type
-                if kind == "NL_OR_COMMENT":
+                if kind == newline:
                     if not (skips and skips[-1]):
                         yield token
                     continue
                 yield token
-                if kind in ("LPAR", "LSQB", "INTERP_START", "DIRECTIVE_START"):
+                if kind in skipping:
                     skips.append(True)
-                elif kind == "LBRACE":
+                elif kind in keeping:
                     skips.append(False)
-                elif kind == "FOR" and last == "LBRACE" and skips:
+                elif kind == for_kind and last == before_for and skips:
                     skips[-1] = True  # `{ for ... }`
-                elif kind in ("RPAR", "RSQB", "RBRACE") and skips:
+                elif kind in closing and skips:
                     skips.pop()
                 last = kind
 
