@@ -693,11 +693,18 @@ def _start_pool(count: int, cache_root: str | None, grammar_root: str | None) ->
     if START_METHOD == "fork":
         from fleetiac.analyzer.frontends.base import front_ends
 
-        # Loaded once here instead of once per worker: the grammars, the front ends' parse code and
-        # the pickling registration.
+        # Loaded once here instead of once per worker: the grammars, the front ends' parse and
+        # evaluation code and the pickling registration; and, without a cache (which would have
+        # made it for the files' keys already), the keys' fingerprint, which the workers need for
+        # the files they keep (it reads package versions through importlib.metadata, 0.03 s, and
+        # hashes the parser code).
         for front_end in front_ends():
             front_end.preload()
         register_fast_pickling()
+        if cache_root is None:
+            from fleetiac.analyzer.cache import fingerprint
+
+            fingerprint()
     try:
         return _Pool(count, cache_root, grammar_root)
     except (OSError, NotImplementedError, ImportError):

@@ -273,7 +273,9 @@ class BicepFrontEnd:
 
     def preload(self) -> None:
         from fleetiac.analyzer.frontends import grammars
-        from fleetiac.analyzer.frontends.bicep import syntax  # noqa: F401
+
+        # The workers evaluate too: the evaluation code is loaded once, before they fork.
+        from fleetiac.analyzer.frontends.bicep import canonical, evaluate, syntax  # noqa: F401
 
         grammars.ready_driver(grammars.bicep_parser())
 
