@@ -65,7 +65,7 @@ def _tokens(tree: Any) -> Iterator[tuple[Any, ...]]:
     while stack:
         node = stack.pop()
         if isinstance(node, Tree):
-            yield ("tree", node.data, len(node.children))
+            yield ("tree", type(node), node.data, len(node.children), list(vars(node)), node._meta)
             stack.extend(reversed(node.children))
         elif isinstance(node, Token):
             yield (type(node), node.type, node.value, str(node), node.start_pos, node.line, node.column,

@@ -34,6 +34,9 @@ _SHIFT_LIMIT = 1 << 30
 """Codes at or above it are reductions (``_SHIFT_LIMIT + rule number``); below it, shifts to a state."""
 
 
+_CALL, _TREE, _FILTER = 0, 1, 2
+"""How a rule's node is made: by Lark's callback, or inline as a plain tree or a filtered one."""
+
 _SKIPPING, _KEEPING, _CLOSING, _INSIDE = 1, 2, 3, 4
 """What a token does to the HCL post-lexer's brackets: opens one inside which newlines are dropped,
 opens one where they are kept, closes one, or (``FOR`` right after ``{``) makes the innermost one drop
@@ -122,10 +125,17 @@ class FastParser:
         # `?rule` of one symbol whose child is kept is Lark's ExpandSingleChild alone, which returns
         # that child: None here, and the loop keeps the value where it is (most reductions of an
         # expression are these, one per precedence level).
-        self.rules: list[tuple[int, str, Callable[[list[Any]], Any] | None]] = [
-            (len(rule.expansion), rule.origin.name,
-             None if len(rule.expansion) == 1 and type(callbacks[rule]) is ExpandSingleChild else callbacks[rule])
-            for rule in rules]
+        # Lark's two most common callbacks are run inline (:func:`_builder`): a plain tree, and a
+        # tree of the children a filter keeps or inlines.
+        self.rules: list[tuple[int, str, Callable[[list[Any]], Any] | None, int, str, tuple[Any, ...]]] = []
+        for rule in rules:
+            callback = callbacks[rule]
+            size = len(rule.expansion)
+            if size == 1 and type(callback) is ExpandSingleChild:
+                self.rules.append((size, rule.origin.name, None, _CALL, "", ()))
+            else:
+                self.rules.append((size, rule.origin.name, callback, *_builder(callback, Tree)))
+        self.tree_class = Tree
         # Each parser state's lexer: Lark's own scanner for the terminals it accepts, read on first
         # use (:meth:`_lexer`), as Lark builds it: a scan that never reaches a state never compiles
         # its patterns.
@@ -175,7 +185,7 @@ class FastParser:
             code = self.actions[top][kind]
             if code < _SHIFT_LIMIT:
                 return top
-            _, origin, callback = self.rules[code - _SHIFT_LIMIT]
+            _, origin, callback, *_ = self.rules[code - _SHIFT_LIMIT]
             if callback is not None:
                 return top
             top = self.gotos[below][origin]
@@ -203,6 +213,8 @@ class FastParser:
         lexers = self.lexers
         token_new = str.__new__
         token_class = self.token_class
+        tree_new = object.__new__
+        tree_class = self.tree_class
         states = [self.start_state]
         values: list[Any] = []
         end = len(text)
@@ -271,7 +283,7 @@ class FastParser:
                     states.append(code)
                     values.append(token)
                     break
-                size, origin, callback = rules[code - _SHIFT_LIMIT]
+                size, origin, callback, mode, name, include = rules[code - _SHIFT_LIMIT]
                 if callback is None:  # one child, kept as it is: only the top state changes
                     key = (states[-2], states[-1], kind)
                     top = chains.get(key)
@@ -285,7 +297,24 @@ class FastParser:
                     del values[-size:]
                 else:
                     children = []
-                value = callback(children)
+                if mode == _CALL:
+                    value = callback(children)
+                else:  # Tree(name, children), as Lark's callback makes it (see _builder)
+                    if mode == _FILTER:  # ChildFilterLALR_NoPlaceholders.__call__, step by step
+                        kept: list[Any] = []
+                        for i, to_expand in include:
+                            if to_expand:
+                                if kept:
+                                    kept += children[i].children
+                                else:
+                                    kept = children[i].children
+                            else:
+                                kept.append(children[i])
+                        children = kept
+                    value = tree_new(tree_class)
+                    value.data = name
+                    value.children = children
+                    value._meta = None
                 states.append(gotos[states[-1]][origin])
                 values.append(value)
         # The end: reduce until the end state, as Lark does with its `$END` token.
@@ -293,7 +322,7 @@ class FastParser:
             code = actions[states[-1]]["$END"]
             if code < _SHIFT_LIMIT:
                 raise _Refused("a shift on the end of the input")
-            size, origin, callback = rules[code - _SHIFT_LIMIT]
+            size, origin, callback, *_ = rules[code - _SHIFT_LIMIT]
             if callback is None:
                 del states[-1]
                 states.append(gotos[states[-1]][origin])
@@ -309,6 +338,30 @@ class FastParser:
                 values.append(value)
             if states[-1] == end_state:
                 return values[-1]
+
+
+def _builder(callback: Any, tree_class: type) -> tuple[int, str, tuple[Any, ...]]:
+    """How the loop makes the node of a rule whose Lark callback is ``callback``: (mode, tree name,
+    filter). Lark's callback of a plain rule is ``partial(Tree, name)``; of a rule that drops or
+    inlines children, ``ChildFilterLALR_NoPlaceholders(to_include, partial(Tree, name))``. Those
+    two are made inline (``Tree.__init__`` sets ``data``, ``children`` and ``_meta``, in that order, and
+    nothing else: checked here on a tree it makes); any other shape is Lark's callback (``_CALL``)."""
+    from functools import partial
+
+    from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders
+
+    mode, builder = _TREE, callback
+    include: tuple[Any, ...] = ()
+    if type(callback) is ChildFilterLALR_NoPlaceholders:
+        mode, include, builder = _FILTER, tuple(callback.to_include), callback.node_builder
+        if not all(type(i) is int and type(expand) is bool for i, expand in include):
+            return _CALL, "", ()
+    if not (type(builder) is partial and builder.func is tree_class and len(builder.args) == 1
+            and type(builder.args[0]) is str and not builder.keywords):
+        return _CALL, "", ()
+    if vars(tree_class("x", [])) != {"data": "x", "children": [], "_meta": None}:
+        return _CALL, "", ()
+    return mode, builder.args[0], include
 
 
 def _keywords(callback: Any, pattern_str: Any) -> dict[str, str]:
