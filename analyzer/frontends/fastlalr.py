@@ -225,11 +225,12 @@ class FastParser:
         newline_kind = self.newline_kind
         skips: list[bool] = []  # the post-lexer's: per open bracket, whether newlines inside are dropped
         last = ""
+        state = states[-1]  # always the top of `states`, kept in a local (read for every token)
         while pos < end:
             try:
-                mres, newline_types, ignore_types, unless = lexers[states[-1]]
+                mres, newline_types, ignore_types, unless = lexers[state]
             except KeyError:
-                mres, newline_types, ignore_types, unless = self._lexer(states[-1])
+                mres, newline_types, ignore_types, unless = self._lexer(state)
             for mre in mres:
                 match = mre.match(text, pos, end)
                 if match:
@@ -276,20 +277,21 @@ class FastParser:
                             skips[-1] = True
                     last = kind
             while True:
-                code = actions[states[-1]][kind]  # KeyError: an unexpected token (Lark says which)
+                code = actions[state][kind]  # KeyError: an unexpected token (Lark says which)
                 if code < _SHIFT_LIMIT:
                     if code == end_state:
                         raise _Refused("a shift into the end state")  # Lark asserts it never happens
                     states.append(code)
+                    state = code
                     values.append(token)
                     break
                 size, origin, callback, mode, name, include = rules[code - _SHIFT_LIMIT]
                 if callback is None:  # one child, kept as it is: only the top state changes
-                    key = (states[-2], states[-1], kind)
+                    key = (states[-2], state, kind)
                     top = chains.get(key)
                     if top is None:
                         top = chains[key] = self._chain(key)
-                    states[-1] = top
+                    states[-1] = state = top
                     continue
                 if size:
                     children = values[-size:]
@@ -315,7 +317,8 @@ class FastParser:
                     value.data = name
                     value.children = children
                     value._meta = None
-                states.append(gotos[states[-1]][origin])
+                state = gotos[states[-1]][origin]
+                states.append(state)
                 values.append(value)
         # The end: reduce until the end state, as Lark does with its `$END` token.
         while True:
