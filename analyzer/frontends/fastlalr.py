@@ -9,7 +9,8 @@ keyword-argument ``Token`` constructor, and each reduction's callback looked up 
 terminals that state accepts, with its keyword callbacks), the newline and ignored terminals, the
 parse table renumbered as ints, and Lark's own callback of each rule. It then lexes and parses in a
 single function, making the same tokens (type, value, the eight positions) and calling the same
-callbacks in the same order, so the tree is the one ``Lark.parse`` returns.
+callbacks in the same order (the two commonest, a plain tree and a filtered one, are made inline as
+those callbacks make them), so the tree is the one ``Lark.parse`` returns.
 
 Only the successful parse is done here. Any exception on the way (a character no terminal matches,
 an unexpected token, anything this module does not expect) is answered by running ``Lark.parse``
