@@ -53,11 +53,11 @@ def _lower(value: Any) -> str | None:
 
 class FleetGraph:
     def __init__(self, resources: Iterable[Resource], scope: ScanScope | None = None) -> None:
-        from fleetiac.analyzer.graph.multigraph import MultiDiGraph
+        import networkx  # here, not at the top: a scan whose findings are cached builds no graph
 
         self.scope = scope or ScanScope()
         """Where the scanned trees are, and the configured manifest targets."""
-        self.graph = MultiDiGraph()  # networkx's layout and order, without importing networkx (0.1-0.2 s)
+        self.graph = networkx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_arm_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._alias: dict[str, str] = {}
