@@ -97,13 +97,28 @@ def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | N
         for source, key in chunk:
             result = parse_one(source)
             payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
-            # Stored only when the file did not change while it was parsed (the key is re-read), and
-            # not when it ran out of time or crashed (that depends on the machine, not on the file).
-            if cache is not None and key is not None and not machine_dependent(result) \
-                    and file_key(source) == key:
-                cache.store(key, payload)
+            _store(cache, source, key, result, payload)
             out.append((source.display, payload))
     return out
+
+
+def _store(cache: Any, source: SourceFile, key: str | None, result: Any, payload: bytes) -> None:
+    """Keep ``payload`` (``result`` pickled) in ``cache`` (None: no cache) under ``key``: only when
+    the file did not change while it was parsed (the key is re-read), and not when it ran out of
+    time or crashed (that depends on the machine, not on the file)."""
+    if cache is not None and key is not None and not machine_dependent(result) and file_key(source) == key:
+        cache.store(key, payload)
+
+
+def _parse_here(source: SourceFile, key: str | None, cache: Any) -> Any:
+    """One file parsed in this process: its result as the front end made it, pickled only when the
+    cache (None: none) keeps it. A result from a worker or the cache is a pickle's copy; this one is
+    the original, which nothing else holds either (the workers' kept trees are used so too)."""
+    result = parse_one(source)
+    if cache is not None and key is not None:
+        register_fast_pickling()
+        _store(cache, source, key, result, pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+    return result
 
 
 def _end_with_parent(parent: int) -> None:
@@ -409,8 +424,7 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
                 missing = []
         with gc_paused():  # the results pile up here: collections would walk them again and again
             for source in missing:
-                for display, payload in _parse_chunk([(source, keys[source.display])], root):
-                    results[display] = pickle.loads(payload)
+                results[source.display] = _parse_here(source, keys[source.display], cache)
                 bar.advance(1)
     finally:
         bar.close()
@@ -679,11 +693,18 @@ def _start_pool(count: int, cache_root: str | None, grammar_root: str | None) ->
     if START_METHOD == "fork":
         from fleetiac.analyzer.frontends.base import front_ends
 
-        # Loaded once here instead of once per worker: the grammars, the front ends' parse code and
-        # the pickling registration.
+        # Loaded once here instead of once per worker: the grammars, the front ends' parse and
+        # evaluation code and the pickling registration; and, without a cache (which would have
+        # made it for the files' keys already), the keys' fingerprint, which the workers need for
+        # the files they keep (it reads package versions through importlib.metadata, 0.03 s, and
+        # hashes the parser code).
         for front_end in front_ends():
             front_end.preload()
         register_fast_pickling()
+        if cache_root is None:
+            from fleetiac.analyzer.cache import fingerprint
+
+            fingerprint()
     try:
         return _Pool(count, cache_root, grammar_root)
     except (OSError, NotImplementedError, ImportError):

@@ -199,11 +199,12 @@ def test_max_file_size_is_configurable(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="the time budget needs SIGALRM (POSIX)")
 def test_parse_timeout_reports_the_file_and_goes_on(tmp_path: Path) -> None:
-    # 9,000 lines take seconds to parse; a one-line file takes well under a millisecond once the
-    # parser is warm (its first use in a process, about 25 ms, must fit too): 0.25 s leaves a wide
-    # margin both ways on a loaded machine.
+    # 9,000 lines of resources and 400,000 comment lines take about a second to parse (the fast LALR
+    # driver reads the resources alone in a tenth of a second once warm); a one-line file takes well
+    # under a millisecond once the parser is warm (its first use in a process, about 25 ms, must fit
+    # too): 0.25 s leaves a wide margin both ways on a loaded machine.
     (tmp_path / "slow.tf").write_text("".join(f'resource "azurerm_resource_group" "r{i}" {{\n  name = "n{i}"\n}}\n'
-                                              for i in range(3000)), encoding="utf-8")
+                                              for i in range(3000)) + "#\n" * 400_000, encoding="utf-8")
     (tmp_path / "ok.bicep").write_text("var x = 1\n", encoding="utf-8")
     run = cli(str(tmp_path), "--format", "json", "--parse-timeout", "0.25")
     assert run.findings() == {("FIAC901", "slow.tf", 1, 1)}

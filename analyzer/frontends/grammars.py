@@ -629,6 +629,12 @@ def hcl2_parser() -> Lark:
         grammar's)."""
 
         always_accept: tuple[str, ...] = _ALWAYS_LEXED
+        BRACKETS = ("NL_OR_COMMENT", ("LPAR", "LSQB", "INTERP_START", "DIRECTIVE_START"), ("LBRACE",),
+                    ("RPAR", "RSQB", "RBRACE"), "LBRACE", "FOR")
+        """The machine below, as data: the newline token; the brackets inside which newlines are
+        dropped; those inside which they are kept; the closing ones; and the token after which the
+        last one (`FOR`) makes the innermost bracket drop them. The fast driver
+        (:mod:`analyzer.frontends.fastlalr`) runs the same machine from it."""
 
         def process(self, stream: Iterator[Token]) -> Iterator[Token]:
             return self._merge_newlines_into_operators(stream)
@@ -641,22 +647,23 @@ def hcl2_parser() -> Lark:
             which rejects it before or after an operator (`a = b +\\n 1`, `a = b\\n ? 1 : 2`).
             python-hcl2's own pass instead joined a newline to a binary operator after it, anywhere,
             and held each newline back, so the next token was lexed in the state before it."""
+            newline, skipping, keeping, closing, before_for, for_kind = self.BRACKETS
             skips: list[bool] = []  # per open bracket: whether newlines inside it are skipped
             last = ""
             for token in stream:
                 kind = token.type
-                if kind == "NL_OR_COMMENT":
+                if kind == newline:
                     if not (skips and skips[-1]):
                         yield token
                     continue
                 yield token
-                if kind in ("LPAR", "LSQB", "INTERP_START", "DIRECTIVE_START"):
+                if kind in skipping:
                     skips.append(True)
-                elif kind == "LBRACE":
+                elif kind in keeping:
                     skips.append(False)
-                elif kind == "FOR" and last == "LBRACE" and skips:
+                elif kind == for_kind and last == before_for and skips:
                     skips[-1] = True  # `{ for ... }`
-                elif kind in ("RPAR", "RSQB", "RBRACE") and skips:
+                elif kind in closing and skips:
                     skips.pop()
                 last = kind
 
@@ -674,7 +681,40 @@ def hcl2_tree(text: str) -> Tree:
     """What ``hcl2.api.parses_to_tree`` returns, from our parser instance."""
     # The trailing newline is python-hcl2's own workaround: its grammar needs a newline at the end.
     # A space before it keeps a lone CR at the end of the file one (HCL rejects it), not a CRLF.
-    return hcl2_parser().parse(text + " \n")
+    return parse_with(hcl2_parser(), text + " \n")
+
+
+USE_FAST = True
+"""Whether :func:`parse_with` drives the parsers with :mod:`analyzer.frontends.fastlalr` (the same
+trees; tests set it False to compare a whole scan against Lark's own loop)."""
+_drivers: dict[int, tuple[Lark, Callable[[str], Tree]]] = {}
+
+
+def parse_with(parser: Lark, text: str) -> Tree:
+    """``parser.parse(text)``: the same tree, or Lark's own error, made by the fast driver
+    (:class:`~analyzer.frontends.fastlalr.FastParser`) when the parser is laid out as it knows."""
+    if not USE_FAST:
+        return parser.parse(text)
+    driver = _drivers.get(id(parser))
+    if driver is None or driver[0] is not parser:
+        driver = ready_driver(parser)
+    return driver[1](text)
+
+
+def ready_driver(parser: Lark) -> tuple[Lark, Callable[[str], Tree]]:
+    """Make ``parser``'s driver now (the front ends' ``preload``: before worker processes fork, so
+    they share it)."""
+    driver = _drivers[id(parser)] = (parser, fast_driver(parser))
+    return driver
+
+
+def fast_driver(parser: Lark) -> Callable[[str], Tree]:
+    """The fast driver's ``parse`` of ``parser`` (made once per parser: :func:`parse_with` keeps it),
+    or Lark's own when the fast driver refuses it."""
+    from fleetiac.analyzer.frontends.fastlalr import fast_parser
+
+    fast = fast_parser(parser)
+    return fast.parse if fast is not None else parser.parse
 
 
 # Two of pycep's terminals backtrack exponentially on a string that is not closed (a 67-byte file

@@ -283,9 +283,11 @@ class BicepFrontEnd:
 
     def preload(self) -> None:
         from fleetiac.analyzer.frontends import grammars
-        from fleetiac.analyzer.frontends.bicep import syntax  # noqa: F401
 
-        grammars.bicep_parser()
+        # The workers evaluate too: the evaluation code is loaded once, before they fork.
+        from fleetiac.analyzer.frontends.bicep import canonical, evaluate, syntax  # noqa: F401
+
+        grammars.ready_driver(grammars.bicep_parser())
 
     def parse(self, source: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
         return parse_source(source)

@@ -62,6 +62,13 @@ def lark_parser() -> Lark:
     return bicep_parser()
 
 
+def _lark_tree(prepared: str) -> Tree:
+    """The Lark tree of a prepared text (:func:`prepare`), from the grammar's fast driver."""
+    from fleetiac.analyzer.frontends.grammars import parse_with
+
+    return parse_with(lark_parser(), prepared)
+
+
 class BicepSyntaxError(Exception):
     def __init__(self, message: str, line: int, col: int) -> None:
         super().__init__(message)
@@ -121,7 +128,7 @@ def parse_expression(text: str, line: int, col: int) -> Expr:
     prefix = "var __fleetiac_expr = "
     wrapped = prefix + text + "\n"
     prepared = prepare(wrapped)
-    tree = lark_parser().parse(prepared)
+    tree = _lark_tree(prepared)
     element = next(c for c in tree.children if isinstance(c, Tree))
     value = _children(element)[-1]
     return _Converter(wrapped, line, col - len(prefix) - 1, prepared).expr(value)
@@ -238,7 +245,7 @@ def _parse_bicep(text: str, display: str, header: dict[str, tuple[str | None, in
     if not text.endswith("\n"):
         text += "\n"
     prepared = prepare(text)
-    tree = lark_parser().parse(prepared)
+    tree = _lark_tree(prepared)
     conv = _Converter(text, 0, 0, prepared)
     conv.header = header if header is not None else {}
     for element in tree.children:

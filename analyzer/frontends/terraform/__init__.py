@@ -703,9 +703,11 @@ class TerraformFrontEnd:
 
     def preload(self) -> None:
         from fleetiac.analyzer.frontends import grammars
-        from fleetiac.analyzer.frontends.terraform import syntax  # noqa: F401
 
-        grammars.hcl2_parser()
+        # The workers evaluate too: the evaluation code is loaded once, before they fork.
+        from fleetiac.analyzer.frontends.terraform import canonical, evaluate, syntax  # noqa: F401
+
+        grammars.ready_driver(grammars.hcl2_parser())
 
     def parse(self, source: SourceFile) -> ParsedFile | Diagnostic:
         return parse_source(source)
