@@ -161,9 +161,14 @@ the end of its scan): a chunk per worker per scan of a few thousand files, not o
 COMPACT_BELOW = 0.5
 """A chunk whose entries still listed in its tree's table take less than this share of its bytes is
 rewritten: those entries are copied (sealed as they are) into a new chunk, and the chunk removed."""
-RETAIN_SECONDS = 24 * 3600.0
-"""An entry stays listed in its tree's table this long after a scan last used it, though later scans
-do not: a scan with other options (``--exclude``, ``--select``), or an edit undone, finds it still."""
+SMALL_CHUNK = 256 * 1024
+SMALL_CHUNKS = 8
+"""A tree's table listing more than this many chunks under :data:`SMALL_CHUNK` bytes (each rescan
+after an edit writes one, of the files it parsed again) has them merged into one."""
+RETAIN_SECONDS = 2 * TOUCH_AFTER
+"""An entry stays listed in its tree's table this long after a scan last marked it used (at least a
+day after it was last used), though later scans do not use it: a scan with other options
+(``--exclude``, ``--select``), or an edit undone, finds it still."""
 RETAIN_FINDINGS = 16
 """At most this many findings entries a scan did not use stay listed (one a tree state)."""
 
@@ -204,6 +209,10 @@ class Store:
         """One entry a scan: written (chunk and table) as soon as it is stored."""
         self.retain_max = RETAIN_FINDINGS if kind == "findings" else None
         self._old: dict[str, Listed] | None = None
+        self.others: dict[str, Location] = {}
+        """Entries of other trees' tables, read on this tree's first scan (:meth:`_other_tables`)."""
+        self.borrowed: dict[str, Location] = {}
+        """The entries of :attr:`others` this scan used, to be copied into its own chunk."""
         self.used: dict[str, Location] = {}
         """Every entry this scan found or stored (and wrote), where it lies."""
         self.moved: dict[str, float] = {}
@@ -214,7 +223,6 @@ class Store:
         self.fresh: list[tuple[str, Location]] = []
         """Entries this process wrote into chunks, not yet handed back (:meth:`written`)."""
         self._chunks: dict[str, os.stat_result | None] = {}
-        self._written_names: set[str] = set()
         self.touched = False
         """Whether this scan asked for or stored any entry: a store it never used is not saved (its
         tree's table is left as it was, not emptied)."""
@@ -222,24 +230,51 @@ class Store:
     def _label(self, key: str) -> bytes:
         return _MAGIC + self.kind_bytes + b"\0" + key.encode()
 
-    def _table_label(self) -> bytes:
-        return _MAGIC + self.kind_bytes + b"\0table\0" + self.table_path.name.encode()
+    def _table_label(self, name: str | None = None) -> bytes:
+        return _MAGIC + self.kind_bytes + b"\0table\0" + (name or self.table_path.name).encode()
 
     @property
     def old(self) -> dict[str, Listed]:
-        """The table as the last scan of the tree wrote it (read on first use), or empty."""
+        """The table as the last scan of the tree wrote it (read on first use), or empty. A tree
+        without one yet (its first scan) may borrow entries from the other trees' tables."""
         if self._old is None:
-            self._old = self._read_table()
+            try:
+                data: bytes | None = read_entry(self.table_path)
+            except FileNotFoundError:
+                data = None
+                self.others = self._other_tables()
+            except OSError:
+                data = b""
+            self._old = self._read_table(data, self.table_path.name) if data else {}
         return self._old
 
-    def _read_table(self) -> dict[str, Listed]:
-        if self.secret is None:
-            return {}
+    def _other_tables(self) -> dict[str, Location]:
+        """Where the other trees' tables say their entries lie: a second checkout or worktree of a
+        repository (same files, same display paths: the same keys) finds what the first one parsed.
+        Entries found there are copied into this tree's own chunk (:meth:`save`), so a chunk is only
+        ever listed by one tree's table and may be removed when that table stops listing it."""
+        folder = self.table_path.parent
         try:
-            data = read_entry(self.table_path)
+            names = sorted(os.listdir(folder))
         except OSError:
             return {}
-        body = unseal(self.secret, self._table_label(), data)
+        found: dict[str, Location] = {}
+        for name in names:
+            if name == self.table_path.name or not name.isalnum():
+                continue
+            try:
+                with open(folder / name, "rb") as handle:  # not marked used: it is not this tree's
+                    data = handle.read()
+            except OSError:
+                continue
+            for key, listed in self._read_table(data, name).items():
+                found.setdefault(key, listed[:3])
+        return found
+
+    def _read_table(self, data: bytes, name: str) -> dict[str, Listed]:
+        if self.secret is None:
+            return {}
+        body = unseal(self.secret, self._table_label(name), data)
         if body is None:  # not written with this folder's key: never unpickled
             return {}
         try:
@@ -267,9 +302,12 @@ class Store:
         where = self.used.get(key)
         if where is None:
             listed = self.old.get(key)
-            if listed is None:
+            if listed is not None:
+                where = listed[:3]
+            elif key in self.others:
+                where = self.borrowed[key] = self.others[key]
+            else:
                 return None
-            where = listed[:3]
         return where if self._chunk(where[0]) is not None else None
 
     def _drop(self, key: str) -> None:
@@ -304,6 +342,10 @@ class Store:
         finally:
             os.close(fd)
         return data if len(data) == length else None
+
+    def _verified(self, key: str, sealed: bytes) -> bool:
+        """Whether ``sealed`` is the entry of ``key`` (before it is copied into another chunk)."""
+        return self.secret is not None and unseal(self.secret, self._label(key), sealed) is not None
 
     def load(self, key: str) -> tuple[bool, Any]:
         """``(True, value)`` for an entry whose MAC verifies and that unpickles, else ``(False, None)``."""
@@ -400,43 +442,57 @@ class Store:
         return table
 
     def _compact(self, table: dict[str, Listed]) -> None:
-        """Buffer the listed entries of chunks mostly of entries no longer listed (and not written by
-        this scan), to be written into a new chunk."""
+        """Buffer, to be written into this scan's chunk, the listed entries of chunks mostly of entries
+        no longer listed (:data:`COMPACT_BELOW`), and of every small chunk once there are more than
+        :data:`SMALL_CHUNKS` of them."""
         by_chunk: dict[str, list[tuple[str, Listed]]] = {}
         for key, listed in table.items():
             by_chunk.setdefault(listed[0], []).append((key, listed))
+        sizes = {name: info.st_size for name in by_chunk if (info := self._chunk(name)) is not None}
+        small = [name for name, size in sizes.items() if size < SMALL_CHUNK]
         for name, entries in by_chunk.items():
-            info = self._chunk(name)
             live = sum(listed[2] for _, listed in entries)
-            if info is None or live >= info.st_size * COMPACT_BELOW or name in self._written_names:
+            if name not in sizes:
+                continue
+            if live >= sizes[name] * COMPACT_BELOW and not (len(small) > SMALL_CHUNKS and name in small):
                 continue
             for key, listed in entries:
                 sealed = self._read(listed[:3])
-                if sealed is None:
+                if sealed is None or not self._verified(key, sealed):
                     continue
                 if key not in self.used:
                     self.moved[key] = listed[3]
                 self._buffer(key, sealed)
 
     def save(self) -> None:
-        """Write the buffered entries and the tree's table when they changed it, and remove the chunks
-        only the old table listed. Only in the process that made the store."""
+        """Write the buffered entries (with the borrowed and the compacted ones) as one chunk, and the
+        tree's table when it changed; remove the chunks of this tree no longer listed. Only in the
+        process that made the store."""
         if self.secret is None or not self.touched or _in_worker or os.getpid() != self.owner:
             return
         with contextlib.suppress(OSError):
             now = time.time()
-            self._written_names = {where[0] for _, where in self.fresh}
-            self.write_chunk()
+            # The chunks this tree's tables list or this scan wrote (not another tree's it borrowed
+            # from): those no longer listed afterwards are removed.
+            borrowed = {where[0] for where in self.borrowed.values()}
+            known = {where[0] for where in self.old.values()} | ({where[0] for where in self.used.values()} - borrowed)
+            for key, where in self.borrowed.items():  # copied as they are (their MAC names their key)
+                if self.used.get(key) != where:
+                    continue
+                del self.used[key]
+                sealed = self._read(where)
+                if sealed is not None and self._verified(key, sealed):
+                    self._buffer(key, sealed)
+            self.borrowed.clear()
             self._compact(self._table(now))
-            self.write_chunk()
+            self.write_chunk()  # what this process parsed, borrowed and compacted: one chunk
             self.fresh.clear()
             table = self._table(now)
             if table == self.old:
                 return
             atomic_write(self.table_path, seal(self.secret, self._table_label(),
                                                pickle.dumps(table, pickle.HIGHEST_PROTOCOL)))
-            listed = {where[0] for where in table.values()}
-            for name in {where[0] for where in self.old.values()} - listed:
+            for name in known - {where[0] for where in table.values()}:
                 with contextlib.suppress(OSError):
                     os.unlink(self.folder / CHUNK_FOLDER / name)
                 self._chunks.pop(name, None)

@@ -295,7 +295,8 @@ def test_findings_of_other_tree_states_stay_listed_but_bounded(tmp_path: Path) -
         store.store(_key(i), pickle.dumps(i))  # written at once: one a scan
     table = _store(root, kind="findings").old
     assert len(table) == cache_module.RETAIN_FINDINGS + 1 and _key(0) not in table
-    assert len(_chunks(root, "findings")) == len(table)
+    assert {p.name for p in _chunks(root, "findings")} == {w[0] for w in table.values()}
+    assert len(_chunks(root, "findings")) <= cache_module.SMALL_CHUNKS + 1  # merged as they pile up
 
 
 def test_no_cache_writes_no_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -307,3 +308,46 @@ def test_no_cache_writes_no_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     finally:
         grammars.configure(None)
     assert not root.exists()
+
+
+def test_a_second_checkout_finds_what_the_first_parsed_and_keeps_its_own_copy(cache_root: Path, tmp_path: Path) -> None:
+    """A worktree or second checkout of a repository has the same files under the same display paths:
+    its first scan reads the entries the other tree's table lists, and copies them into a chunk of its
+    own (so the other tree dropping them later costs it nothing)."""
+    first, second = tmp_path / "one", tmp_path / "two"
+    shutil.copytree(ROOT / "examples", first)
+    shutil.copytree(ROOT / "examples", second)
+    expected = _scan(second, cache=False)
+    _scan(first)
+    stats = ParseStats()
+    parse_files(discover([second])[1], cache_root=cache_root, stats=stats)
+    assert stats.parsed == 0 and stats.cached == stats.files > 0
+    assert len(_tables(cache_root)) == 2
+    for path in _tables(cache_root):  # the first tree's table and chunks gone: the second has its own
+        listed = {w[0] for w in pickle.loads(path.read_bytes()[storage.MAC_BYTES:]).values()}
+        if not listed & {w[0] for w in _store(cache_root, str(second) + "/").old.values()}:
+            for name in listed:
+                (cache_root / f"parse-v{VERSION}" / cache_module.CHUNK_FOLDER / name).unlink()
+            path.unlink()
+    assert len(_tables(cache_root)) == 1
+    again = ParseStats()
+    parse_files(discover([second])[1], cache_root=cache_root, stats=again)
+    assert again.parsed == 0
+    assert _scan(second) == expected
+
+
+def test_rescans_after_edits_do_not_pile_up_small_chunks(tmp_path: Path) -> None:
+    """Each rescan after an edit stores what it parsed again as a chunk of its own; past a few small
+    chunks, a scan merges them into one."""
+    root = storage.trusted_folder(tmp_path / "cache")
+    for i in range(3 * cache_module.SMALL_CHUNKS):
+        store = _store(root)
+        for j in range(i):
+            assert store.has(_key(j))
+        store.store(_key(i), pickle.dumps(i))
+        store.save()
+        assert len(_chunks(root)) <= cache_module.SMALL_CHUNKS + 1
+        listed = {w[0] for w in _store(root).old.values()}  # (the next scan saved what the last one left)
+        assert {p.name for p in _chunks(root)} == listed  # none left over
+    reader = _store(root)
+    assert all(reader.load(_key(i)) == (True, i) for i in range(3 * cache_module.SMALL_CHUNKS))
