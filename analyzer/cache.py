@@ -206,7 +206,8 @@ class Store:
         self.secret = secret_or_none(root)
         self.owner = os.getpid()
         self.eager = kind == "findings"
-        """One entry a scan: written (chunk and table) as soon as it is stored."""
+        """One entry a scan: written (chunk and table) as soon as it is stored, and its table marked
+        as soon as it is found (nothing saves this store at the end of a scan)."""
         self.retain_max = RETAIN_FINDINGS if kind == "findings" else None
         self._old: dict[str, Listed] | None = None
         self.others: dict[str, Location] = {}
@@ -370,6 +371,8 @@ class Store:
             return False, None
         if where is not None:
             self.used[key] = where
+        if self.eager:  # its table marks it used (the store writes nothing when it already says so)
+            self.save()
         return True, value
 
     def store(self, key: str, payload: bytes) -> None:

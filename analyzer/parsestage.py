@@ -3,8 +3,10 @@
 Parsing is most of a cold scan (Lark parsers, 15-45 ms a file) and each file parses on its own, so
 the files a cache does not already hold are spread over worker processes in chunks. Front ends
 return picklable plain data, so a worker sends its results back as pickles, which are also exactly
-what the cache stores: the bytes are made once, in the worker. Evaluation (which needs every file of
-a module together) then runs in this process from the parsed data.
+what the cache stores: the bytes are made once, in the worker, which writes the entries it parsed as
+one chunk file (or a few) and sends back where they lie; this process writes the scanned tree's table
+of them (:class:`analyzer.cache.Store`). Evaluation (which needs every file of a module together)
+then runs in this process from the parsed data.
 
 The results do not depend on how they were made: the same objects come from a worker, from this
 process or from the cache (tests assert it).
@@ -86,8 +88,9 @@ def file_facts(source: SourceFile) -> tuple[str | None, bool]:
 
 
 def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | None) -> list[tuple[str, bytes]]:
-    """Worker side: parse, pickle, and store each result; return the pickles. Each file comes with
-    its cache key, computed when the parse stage looked it up (None: not cacheable, or no cache)."""
+    """Parse, pickle, and store each result (buffered into this process's next chunk); return the
+    pickles. Each file comes with its cache key, computed when the parse stage looked it up (None: not
+    cacheable, or no cache)."""
     from fleetiac.analyzer.cache import ParseCache
 
     register_fast_pickling()  # in each process that pickles, forked or spawned
