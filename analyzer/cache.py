@@ -5,14 +5,19 @@ slow per file), while evaluating the parsed data is cheap. Entries are keyed by 
 file's bytes plus everything else the parsed data depends on (the language, the display path,
 which is written into positions and diagnostics, fleetiac's and the parsers' versions, and a hash
 of fleetiac's own parser code, so an edited checkout never reads data a different converter wrote).
-Nothing is ever updated in place: an entry is written to a temporary file and renamed over its
-name, so concurrent runs at worst write the same bytes twice, and a reader sees a whole entry or
-none. An entry that cannot be read back is treated as missing.
+Entries are not one file each (a 5,000-file tree once left 5,000 files, and writing them cost
+seconds): the entries one process stores during a scan are written together as a chunk file, and
+each scanned tree has a table saying which chunk holds each entry it uses (:class:`Store`). Nothing
+is ever updated in place: a chunk or a table is written to a temporary file and renamed over its
+name, so concurrent runs at worst do the same work twice, and a reader sees a whole chunk or none.
+An entry that cannot be read back is treated as missing.
 
 Entries are pickles, so they are read only from a folder :func:`open_cache` trusts, and each one
-carries an HMAC of its bytes (:mod:`analyzer.storage`): an entry whose MAC does not verify is a miss
-and is never unpickled. The cache is pruned (:func:`maybe_prune`): entries no scan used for
-:data:`MAX_AGE_DAYS` days go, then the least recently used ones beyond :data:`MAX_BYTES`.
+carries an HMAC of its bytes (:mod:`analyzer.storage`), as does each table: an entry whose MAC does
+not verify is a miss and is never unpickled. The cache is pruned (:func:`maybe_prune`), a chunk at
+a time: chunks no scan used for :data:`MAX_AGE_DAYS` days go, then the least recently used ones
+beyond :data:`MAX_BYTES`; a table drops the entries its tree stopped using, and a chunk mostly of
+those is rewritten (:data:`COMPACT_BELOW`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from fleetiac.analyzer.storage import (
     GRAMMAR_FOLDER,
     SECRET_FILE,
+    TOUCH_AFTER,
     Refused,
     atomic_write,
     cache_dir,
@@ -49,8 +55,9 @@ from fleetiac.analyzer.storage import (
 if TYPE_CHECKING:
     from fleetiac.analyzer.frontends.base import Evaluated, Memo, Unit
 
-FORMAT_VERSION = 2
-"""Bump when the entry layout or the meaning of cached data changes (2: entries carry an HMAC)."""
+FORMAT_VERSION = 3
+"""Bump when the entry layout or the meaning of cached data changes (2: entries carry an HMAC; 3: entries
+live in chunk files found through a table per scanned tree, :class:`Store`)."""
 
 _MAGIC = b"fleetiac-parse\n"
 _ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v", "replay-v")
@@ -144,8 +151,404 @@ def entry_key(data: bytes, language: str, display: str) -> str:
     return digest.hexdigest()
 
 
+CHUNK_FOLDER = "chunks"
+"""The subfolder of an entry kind's folder that holds its chunk files."""
+TABLE_FOLDER = "tables"
+"""The subfolder of an entry kind's folder that holds one table per scanned tree."""
+CHUNK_BYTES = 8 * 1024 * 1024
+"""A writer's buffered entries are written out as a chunk once they reach this many bytes (and at
+the end of its scan): a chunk per worker per scan of a few thousand files, not one file per entry."""
+COMPACT_BELOW = 0.5
+"""A chunk whose entries still listed in its tree's table take less than this share of its bytes is
+rewritten: those entries are copied (sealed as they are) into a new chunk, and the chunk removed."""
+SMALL_CHUNK = 256 * 1024
+SMALL_CHUNKS = 8
+"""A tree's table listing more than this many chunks under :data:`SMALL_CHUNK` bytes (each rescan
+after an edit writes one, of the files it parsed again) has them merged into one."""
+RETAIN_SECONDS = 2 * TOUCH_AFTER
+"""An entry stays listed in its tree's table this long after a scan last marked it used (at least a
+day after it was last used), though later scans do not use it: a scan with other options
+(``--exclude``, ``--select``), or an edit undone, finds it still."""
+RETAIN_FINDINGS = 16
+"""At most this many findings entries a scan did not use stay listed (one a tree state)."""
+
+Location = tuple[str, int, int]
+"""Where an entry lies: its chunk's name, the offset and the length of its sealed bytes."""
+Listed = tuple[str, int, int, float]
+"""A table's line: the entry's :data:`Location` and when a scan last used it."""
+
+
+class Store:
+    """The entries of one kind (``parse``, ``lines``, ``findings``) that one scanned tree uses, in
+    chunk files under ``<root>/<kind>-v<N>/chunks/``, found through the tree's table
+    ``<root>/<kind>-v<N>/tables/<digest of the tree>``.
+
+    Each entry is sealed on its own (:func:`analyzer.storage.seal` over the kind and the key, not its
+    place), so a reader reads only the bytes of the entries it asks for (one ``pread``), verifies them
+    and only then unpickles; sealed bytes can be copied into another chunk as they are. A chunk is
+    written once, through a temporary file and a rename, and never changed. The table (key ->
+    :data:`Listed`) is sealed as a whole and rewritten the same way when a scan changed it: it lists
+    the entries this scan used (found or stored) and those used within :data:`RETAIN_SECONDS`, so
+    entries of deleted or edited files leave it. A chunk the old table listed and the new one does not
+    is removed; one whose listed entries take less than :data:`COMPACT_BELOW` of it is compacted.
+
+    Only the process that made the store writes the table (a forked parse worker writes chunks and
+    hands their locations back: :meth:`written`, :meth:`adopt`). Concurrent scans of different trees
+    write different tables; of one tree, the last table written wins and the other scan's new chunks
+    are left to pruning (a later scan parses those files again)."""
+
+    def __init__(self, root: Path, kind: str, scope: str) -> None:
+        self.root = root
+        self.kind = kind
+        self.kind_bytes = kind.encode()
+        self.folder = root / f"{kind}-v{FORMAT_VERSION}"
+        self.table_path = self.folder / TABLE_FOLDER / digest_of("table", scope)
+        self.secret = secret_or_none(root)
+        self.owner = os.getpid()
+        self.eager = kind == "findings"
+        """One entry a scan: written (chunk and table) as soon as it is stored, and its table marked
+        as soon as it is found (nothing saves this store at the end of a scan)."""
+        self.retain_max = RETAIN_FINDINGS if kind == "findings" else None
+        self._old: dict[str, Listed] | None = None
+        self.others: dict[str, Location] = {}
+        """Entries of other trees' tables, read on this tree's first scan (:meth:`_other_tables`)."""
+        self.borrowed: dict[str, Location] = {}
+        """The entries of :attr:`others` this scan used, to be copied into its own chunk."""
+        self.used: dict[str, Location] = {}
+        """Every entry this scan found or stored (and wrote), where it lies."""
+        self.moved: dict[str, float] = {}
+        """Entries this scan did not use that compaction moved, with when a scan last used them."""
+        self.pending: dict[str, bytes] = {}
+        """Sealed entries not yet written, by key."""
+        self.pending_bytes = 0
+        self.fresh: list[tuple[str, Location]] = []
+        """Entries this process wrote into chunks, not yet handed back (:meth:`written`)."""
+        self._chunks: dict[str, os.stat_result | None] = {}
+        self.touched = False
+        """Whether this scan asked for or stored any entry: a store it never used is not saved (its
+        tree's table is left as it was, not emptied)."""
+
+    def _label(self, key: str) -> bytes:
+        return _MAGIC + self.kind_bytes + b"\0" + key.encode()
+
+    def _table_label(self, name: str | None = None) -> bytes:
+        return _MAGIC + self.kind_bytes + b"\0table\0" + (name or self.table_path.name).encode()
+
+    @property
+    def old(self) -> dict[str, Listed]:
+        """The table as the last scan of the tree wrote it (read on first use), or empty. A tree
+        without one yet (its first scan) may borrow entries from the other trees' tables."""
+        if self._old is None:
+            try:
+                data: bytes | None = read_entry(self.table_path)
+            except FileNotFoundError:
+                data = None
+                self.others = self._other_tables()
+            except OSError:
+                data = b""
+            self._old = self._read_table(data, self.table_path.name) if data else {}
+        return self._old
+
+    def _other_tables(self) -> dict[str, Location]:
+        """Where the other trees' tables say their entries lie: a second checkout or worktree of a
+        repository (same files, same display paths: the same keys) finds what the first one parsed.
+        Entries found there are copied into this tree's own chunk (:meth:`save`), so a chunk is only
+        ever listed by one tree's table and may be removed when that table stops listing it."""
+        folder = self.table_path.parent
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            return {}
+        found: dict[str, Location] = {}
+        for name in names:
+            if name == self.table_path.name or not name.isalnum():
+                continue
+            try:
+                with open(folder / name, "rb") as handle:  # not marked used: it is not this tree's
+                    data = handle.read()
+            except OSError:
+                continue
+            for key, listed in self._read_table(data, name).items():
+                found.setdefault(key, listed[:3])
+        return found
+
+    def _read_table(self, data: bytes, name: str) -> dict[str, Listed]:
+        if self.secret is None:
+            return {}
+        body = unseal(self.secret, self._table_label(name), data)
+        if body is None:  # not written with this folder's key: never unpickled
+            return {}
+        try:
+            table = pickle.loads(body)  # names and numbers, written by this user
+        except Exception:
+            return {}
+        if not isinstance(table, dict):
+            return {}
+        return {k: v for k, v in table.items() if isinstance(v, tuple) and len(v) == 4 and str(v[0]).isalnum()}
+
+    def _chunk(self, name: str) -> os.stat_result | None:
+        """The status of chunk ``name`` (None: gone), asked once a scan; a chunk in use is marked so."""
+        if name not in self._chunks:
+            path = self.folder / CHUNK_FOLDER / name
+            try:
+                info: os.stat_result | None = os.stat(path)
+            except OSError:
+                info = None
+            if info is not None:
+                mark_used(info, path)
+            self._chunks[name] = info
+        return self._chunks[name]
+
+    def _locate(self, key: str) -> Location | None:
+        where = self.used.get(key)
+        if where is None:
+            listed = self.old.get(key)
+            if listed is not None:
+                where = listed[:3]
+            elif key in self.others:
+                where = self.borrowed[key] = self.others[key]
+            else:
+                return None
+        return where if self._chunk(where[0]) is not None else None
+
+    def _drop(self, key: str) -> None:
+        """Forget an entry that did not read back (so the table no longer lists it)."""
+        self.used.pop(key, None)
+        self.old.pop(key, None)
+
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (it may still turn out unreadable: :meth:`load` says); one that
+        does is kept in the tree's table."""
+        if self.secret is None:
+            return False
+        self.touched = True
+        if key in self.pending:
+            return True
+        where = self._locate(key)
+        if where is None:
+            return False
+        self.used[key] = where
+        return True
+
+    def _read(self, where: Location) -> bytes | None:
+        name, offset, length = where
+        try:
+            fd = os.open(self.folder / CHUNK_FOLDER / name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError:
+            return None
+        try:
+            data = os.pread(fd, length, offset) if hasattr(os, "pread") else _seek_read(fd, offset, length)
+        except (OSError, OverflowError, ValueError):
+            return None
+        finally:
+            os.close(fd)
+        return data if len(data) == length else None
+
+    def _verified(self, key: str, sealed: bytes) -> bool:
+        """Whether ``sealed`` is the entry of ``key`` (before it is copied into another chunk)."""
+        return self.secret is not None and unseal(self.secret, self._label(key), sealed) is not None
+
+    def load(self, key: str) -> tuple[bool, Any]:
+        """``(True, value)`` for an entry whose MAC verifies and that unpickles, else ``(False, None)``."""
+        if self.secret is None:
+            return False, None
+        self.touched = True
+        sealed = self.pending.get(key)
+        where = self._locate(key) if sealed is None else None
+        if sealed is None and where is not None:
+            sealed = self._read(where)
+        if sealed is None:
+            self._drop(key)
+            return False, None
+        payload = unseal(self.secret, self._label(key), sealed)
+        if payload is None:  # not written with this folder's key (or damaged): never unpickled
+            self._drop(key)
+            return False, None
+        try:
+            value = pickle.loads(payload)
+        except Exception:  # written by incompatible code: a miss, never an error
+            self._drop(key)
+            return False, None
+        if where is not None:
+            self.used[key] = where
+        if self.eager:  # its table marks it used (the store writes nothing when it already says so)
+            self.save()
+        return True, value
+
+    def store(self, key: str, payload: bytes) -> None:
+        """Store a pickled value (buffered, written as part of a chunk); a cache that cannot be written
+        only costs speed."""
+        if self.secret is None:
+            return
+        self.touched = True
+        self._buffer(key, seal(self.secret, self._label(key), payload))
+        if self.eager:
+            self.save()
+
+    def _buffer(self, key: str, sealed: bytes) -> None:
+        self.pending_bytes += len(sealed) - len(self.pending.get(key, b""))
+        self.pending[key] = sealed
+        if self.pending_bytes >= CHUNK_BYTES:
+            self.write_chunk()
+
+    def write_chunk(self) -> None:
+        """Write the buffered entries as one chunk (atomically); they are then listed in :attr:`used`."""
+        if not self.pending:
+            return
+        pending, self.pending, self.pending_bytes = self.pending, {}, 0
+        name = os.urandom(12).hex()  # chunks are never overwritten: concurrent writers never collide
+        placed: list[tuple[str, Location]] = []
+        offset = 0
+        for key, sealed in pending.items():
+            placed.append((key, (name, offset, len(sealed))))
+            offset += len(sealed)
+        try:
+            atomic_write(self.folder / CHUNK_FOLDER / name, b"".join(pending.values()))
+        except OSError:
+            return  # not written: those entries are parsed again next time
+        self.used.update(placed)
+        self.fresh.extend(placed)
+
+    def written(self, flush: bool = False) -> list[tuple[str, Location]]:
+        """The entries written into chunks since the last call (a worker sends them to the scan);
+        ``flush``: the buffered ones too, written now."""
+        if flush:
+            self.write_chunk()
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+    def adopt(self, placed: Iterable[tuple[str, Location]]) -> None:
+        """Entries another process (a parse worker) wrote into chunks for this scan."""
+        for key, where in placed:
+            self.used[key] = where
+            self.touched = True
+
+    def _table(self, now: float) -> dict[str, Listed]:
+        """What the tree's table is to hold: the entries of earlier scans used within
+        :data:`RETAIN_SECONDS` (at most :attr:`retain_max`) whose chunk is there, then every entry this
+        scan used, marked used now (unless marked less than :data:`TOUCH_AFTER` ago: a warm rescan
+        then writes no table)."""
+        kept = [(k, w) for k, w in self.old.items()
+                if k not in self.used and now - w[3] < RETAIN_SECONDS and self._chunk(w[0]) is not None]
+        if self.retain_max is not None and len(kept) > self.retain_max:
+            kept = sorted(kept, key=lambda item: item[1][3])[-self.retain_max:]
+        table: dict[str, Listed] = dict(kept)
+        for key, where in self.used.items():
+            if key in self.moved:
+                table[key] = (where[0], where[1], where[2], self.moved[key])
+                continue
+            before = self.old.get(key)
+            if before is not None and before[:3] == where and now - before[3] < TOUCH_AFTER:
+                table[key] = before
+            else:
+                table[key] = (where[0], where[1], where[2], now)
+        return table
+
+    def _compact(self, table: dict[str, Listed]) -> None:
+        """Buffer, to be written into this scan's chunk, the listed entries of chunks mostly of entries
+        no longer listed (:data:`COMPACT_BELOW`), and of every small chunk once there are more than
+        :data:`SMALL_CHUNKS` of them."""
+        by_chunk: dict[str, list[tuple[str, Listed]]] = {}
+        for key, listed in table.items():
+            by_chunk.setdefault(listed[0], []).append((key, listed))
+        sizes = {name: info.st_size for name in by_chunk if (info := self._chunk(name)) is not None}
+        small = [name for name, size in sizes.items() if size < SMALL_CHUNK]
+        for name, entries in by_chunk.items():
+            live = sum(listed[2] for _, listed in entries)
+            if name not in sizes:
+                continue
+            if live >= sizes[name] * COMPACT_BELOW and not (len(small) > SMALL_CHUNKS and name in small):
+                continue
+            for key, listed in entries:
+                sealed = self._read(listed[:3])
+                if sealed is None or not self._verified(key, sealed):
+                    continue
+                if key not in self.used:
+                    self.moved[key] = listed[3]
+                self._buffer(key, sealed)
+
+    def save(self) -> None:
+        """Write the buffered entries (with the borrowed and the compacted ones) as one chunk, and the
+        tree's table when it changed; remove the chunks of this tree no longer listed. Only in the
+        process that made the store."""
+        if self.secret is None or not self.touched or _in_worker or os.getpid() != self.owner:
+            return
+        with contextlib.suppress(OSError):
+            now = time.time()
+            # The chunks this tree's tables list or this scan wrote (not another tree's it borrowed
+            # from): those no longer listed afterwards are removed.
+            borrowed = {where[0] for where in self.borrowed.values()}
+            known = {where[0] for where in self.old.values()} | ({where[0] for where in self.used.values()} - borrowed)
+            for key, where in self.borrowed.items():  # copied as they are (their MAC names their key)
+                if self.used.get(key) != where:
+                    continue
+                del self.used[key]
+                sealed = self._read(where)
+                if sealed is not None and self._verified(key, sealed):
+                    self._buffer(key, sealed)
+            self.borrowed.clear()
+            self._compact(self._table(now))
+            self.write_chunk()  # what this process parsed, borrowed and compacted: one chunk
+            self.fresh.clear()
+            table = self._table(now)
+            if table == self.old:
+                return
+            atomic_write(self.table_path, seal(self.secret, self._table_label(),
+                                               pickle.dumps(table, pickle.HIGHEST_PROTOCOL)))
+            for name in known - {where[0] for where in table.values()}:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.folder / CHUNK_FOLDER / name)
+                self._chunks.pop(name, None)
+            self._old = table
+
+
+def _seek_read(fd: int, offset: int, length: int) -> bytes:
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, length)
+
+
+_stores: dict[tuple[Path, str], Store] = {}
+_scopes: dict[Path, str] = {}
+_in_worker = False
+
+
+def begin_scan(root: Path, scope: str) -> None:
+    """Start a scan of the tree ``scope`` (its root folder) with the cache folder ``root``: what an
+    earlier scan of this process left unsaved is saved, and the tree's tables are read afresh."""
+    save_stores(root)
+    for kind_root in [k for k in _stores if k[0] == root]:
+        del _stores[kind_root]
+    _scopes[root] = scope
+
+
+def in_worker(root: Path, scope: str) -> None:
+    """In a parse worker: forget the stores inherited from the scanning process (it saves them), and
+    use the tables of ``scope``; tables are never written here."""
+    global _in_worker
+    _in_worker = True
+    _stores.clear()
+    _scopes[root] = scope
+
+
+def store_for(root: Path, kind: str) -> Store:
+    """This process's store of ``kind`` entries under ``root``, for the tree of the current scan."""
+    found = _stores.get((root, kind))
+    if found is None:
+        found = _stores[(root, kind)] = Store(root, kind, _scopes.get(root, ""))
+    return found
+
+
+def save_stores(root: Path | None, kind: str | None = None) -> None:
+    """Save the stores under ``root`` (of ``kind`` only, when given): the end of a scan's use of them."""
+    for (where, its_kind), found in list(_stores.items()):
+        if where == root and kind in (None, its_kind):
+            found.save()
+
+
 class ParseCache:
-    """Parsed files by :func:`entry_key`, as pickles under ``<root>/parse-v<N>/``.
+    """Parsed files by :func:`entry_key` under ``<root>/parse-v<N>/`` (or another ``kind``'s folder):
+    a view of this process's :class:`Store` of that kind, for the tree of the current scan
+    (:func:`begin_scan`).
 
     ``root`` is a folder :func:`open_cache` accepted; every entry is sealed with the HMAC of the
     folder's key (over the entry's kind, key and bytes, so an entry copied under another name does
@@ -154,50 +557,22 @@ class ParseCache:
 
     def __init__(self, root: Path, kind: str = "parse") -> None:
         self.root = root
-        self.folder = root / f"{kind}-v{FORMAT_VERSION}"
-        self.kind = kind.encode()
-        self.secret = secret_or_none(root)
-
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / key[2:]
-
-    def _label(self, key: str) -> bytes:
-        return _MAGIC + self.kind + b"\0" + key.encode()
+        self.kind = kind
+        self.entries = store_for(root, kind)
+        self.folder = self.entries.folder
+        self.secret = self.entries.secret
 
     def has(self, key: str) -> bool:
         """Whether an entry exists (it may still turn out unreadable: :meth:`load` says)."""
-        if self.secret is None:
-            return False
-        path = self._path(key)
-        try:
-            info = os.stat(path)
-        except OSError:
-            return False
-        mark_used(info, path)
-        return True
+        return self.entries.has(key)
 
     def load(self, key: str) -> tuple[bool, Any]:
         """``(True, value)`` for an entry whose MAC verifies and that unpickles, else ``(False, None)``."""
-        if self.secret is None:
-            return False, None
-        try:
-            data = read_entry(self._path(key))
-        except OSError:
-            return False, None
-        payload = unseal(self.secret, self._label(key), data)
-        if payload is None:  # not written with this folder's key: never unpickled
-            return False, None
-        try:
-            return True, pickle.loads(payload)
-        except Exception:  # written by incompatible code: a miss, never an error
-            return False, None
+        return self.entries.load(key)
 
     def store(self, key: str, payload: bytes) -> None:
         """Store a pickled value; a cache that cannot be written only costs speed."""
-        if self.secret is None:
-            return
-        with contextlib.suppress(OSError):
-            atomic_write(self._path(key), seal(self.secret, self._label(key), payload))
+        self.entries.store(key, payload)
 
 
 @dataclass(frozen=True)
@@ -373,6 +748,12 @@ def use_for_line_hashes(root: Path | None) -> None:
     """Keep line hashes under ``root`` (set by the parse stage; None with ``--no-cache``)."""
     global _line_hash_cache
     _line_hash_cache = ParseCache(root, "lines") if root is not None else None
+
+
+def save_line_hashes() -> None:
+    """Write the line hashes computed since the last call (one chunk), and the tree's table of them."""
+    if _line_hash_cache is not None:
+        _line_hash_cache.entries.save()
 
 
 def cached_line_hashes(text: str) -> dict[int, str]:

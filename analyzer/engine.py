@@ -268,8 +268,9 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     if index is not None:
         index.save()  # before the rules see (and could touch) the resources
     if cache_root is not None:
-        from fleetiac.analyzer.cache import maybe_prune
+        from fleetiac.analyzer.cache import maybe_prune, save_stores
 
+        save_stores(cache_root)  # entries parsed again while evaluating, and the tree's tables
         maybe_prune(cache_root, stats.parsed)
     return Loaded(_variants(results), [d for e in results for d in e.result.diagnostics],
                   sorted({notice for e in results for notice in e.result.notices} | set(cache_notices)),

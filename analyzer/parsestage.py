@@ -3,8 +3,10 @@
 Parsing is most of a cold scan (Lark parsers, 15-45 ms a file) and each file parses on its own, so
 the files a cache does not already hold are spread over worker processes in chunks. Front ends
 return picklable plain data, so a worker sends its results back as pickles, which are also exactly
-what the cache stores: the bytes are made once, in the worker. Evaluation (which needs every file of
-a module together) then runs in this process from the parsed data.
+what the cache stores: the bytes are made once, in the worker, which writes the entries it parsed as
+one chunk file (or a few) and sends back where they lie; this process writes the scanned tree's table
+of them (:class:`analyzer.cache.Store`). Evaluation (which needs every file of a module together)
+then runs in this process from the parsed data.
 
 The results do not depend on how they were made: the same objects come from a worker, from this
 process or from the cache (tests assert it).
@@ -17,12 +19,12 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fleetiac.analyzer.cache import gc_paused, register_fast_pickling, use_for_line_hashes
+from fleetiac.analyzer.cache import begin_scan, gc_paused, register_fast_pickling, save_stores, use_for_line_hashes
 from fleetiac.analyzer.frontends.sources import SourceFile, machine_dependent
 from fleetiac.analyzer.model import Diagnostic, Location, internal_error
 
@@ -86,8 +88,9 @@ def file_facts(source: SourceFile) -> tuple[str | None, bool]:
 
 
 def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | None) -> list[tuple[str, bytes]]:
-    """Worker side: parse, pickle, and store each result; return the pickles. Each file comes with
-    its cache key, computed when the parse stage looked it up (None: not cacheable, or no cache)."""
+    """Parse, pickle, and store each result (buffered into this process's next chunk); return the
+    pickles. Each file comes with its cache key, computed when the parse stage looked it up (None: not
+    cacheable, or no cache)."""
     from fleetiac.analyzer.cache import ParseCache
 
     register_fast_pickling()  # in each process that pickles, forked or spawned
@@ -141,11 +144,14 @@ def _end_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_init(cache_root: str | None, grammar_root: str | None, parent: int = 0) -> None:
+def _worker_init(cache_root: str | None, grammar_root: str | None, parent: int = 0, scope: str = "") -> None:
+    from fleetiac.analyzer.cache import in_worker
     from fleetiac.analyzer.frontends import grammars
 
     if parent:
         _end_with_parent(parent)
+    if cache_root is not None:
+        in_worker(Path(cache_root), scope)  # chunks are written here, the tables by the scanning process
 
     grammars.configure(Path(grammar_root) if grammar_root is not None else None, writable=cache_root is not None)
 
@@ -366,6 +372,11 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     stats = stats if stats is not None else ParseStats()
     grammar_root = cache_root if cache_root is not None else grammar_root
     grammars.configure(grammar_root, writable=cache_root is not None)
+    # The scanned tree's root (files' paths minus their display paths), as the engine names its unit
+    # index: the cache's tables are per tree.
+    scope = files[0].path.as_posix()[: -len(files[0].display)] if files else ""
+    if cache_root is not None:
+        begin_scan(cache_root, scope)
     use_for_line_hashes(cache_root)  # the report's line hashes follow --no-cache too
     stats.files = sum(1 for f in files if language(f.language).parsed)
     results: dict[str, Any] = {}
@@ -416,7 +427,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
                     when_done(lazy)
 
             done = _in_workers([(f, keys[f.display]) for f in missing], root, count, bar.advance, needed, first_done,
-                               str(grammar_root) if grammar_root is not None else None, frozenset(kept), last_done)
+                               str(grammar_root) if grammar_root is not None else None, frozenset(kept), last_done,
+                               scope)
             if done is not None:
                 stats.workers = count
                 lazy = gathered_so_far(done)
@@ -428,6 +440,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
                 bar.advance(1)
     finally:
         bar.close()
+    if cache_root is not None:
+        save_stores(cache_root, "parse")  # what this process parsed as one chunk, and the tree's table
     stats.seconds = time.perf_counter() - began
     return LazyParsed(results, pending, keys, cache_root, quiet, summaries)
 
@@ -472,11 +486,20 @@ class _WorkerState:
                     out.append((source.display, key, None, payload))
         return out
 
+    def written(self, flush: bool = False) -> list[tuple[str, Any]]:
+        """Where the entries this worker stored since the last call lie (see :meth:`Store.written`)."""
+        return self.cache.entries.written(flush) if self.cache is not None else []
+
     def setup(self, sid: int, name: str, files: list[SourceFile], keys: dict[str, str | None], inputs: Any,
-              summaries: dict[tuple[Any, ...], Any], values: dict[str, Any]) -> None:
+              summaries: dict[tuple[Any, ...], Any], values: dict[str, Any],
+              placed: Sequence[tuple[str, Any]] = ()) -> None:
         """Form the units of front end ``name`` as the scanning process does, from the same files and
-        the summaries every worker sent."""
+        the summaries every worker sent; ``placed``: where the entries the other workers stored lie
+        (so a tree another worker parsed is read, not parsed again)."""
         from fleetiac.analyzer.frontends.base import front_ends
+
+        if self.cache is not None:
+            self.cache.entries.adopt(list(placed))
 
         front_end = next(f for f in front_ends() if f.name == name)
         trees = _WorkerTrees(self, {f.display: f for f in files}, keys, values)
@@ -553,9 +576,9 @@ class _WorkerTrees(Mapping[str, Any]):
         return display in self.sources
 
 
-def _worker_main(conn: Any, cache_root: str | None, grammar_root: str | None, parent: int) -> None:
+def _worker_main(conn: Any, cache_root: str | None, grammar_root: str | None, parent: int, scope: str = "") -> None:
     """A worker's loop: one task in, one reply out (a setup has none), until the pipe closes."""
-    _worker_init(cache_root, grammar_root, parent)
+    _worker_init(cache_root, grammar_root, parent, scope)
     register_fast_pickling()
     state = _WorkerState(cache_root)
     failed: str | None = None
@@ -575,7 +598,9 @@ def _worker_main(conn: Any, cache_root: str | None, grammar_root: str | None, pa
                     failed = repr(error)
                 continue
             if kind == "parse":
-                reply: tuple[Any, ...] = ("parse", state.parse(task[1], task[2]))
+                reply: tuple[Any, ...] = ("parse", state.parse(task[1], task[2]), state.written())
+            elif kind == "flush":
+                reply = ("flushed", state.written(flush=True))
             elif failed is not None:
                 reply = ("failed", failed)
             else:
@@ -591,7 +616,7 @@ class _Pool:
     idle worker takes its own evaluations first, then the next parse chunk, then another worker's
     evaluations (it reads or parses their trees itself)."""
 
-    def __init__(self, count: int, cache_root: str | None, grammar_root: str | None) -> None:
+    def __init__(self, count: int, cache_root: str | None, grammar_root: str | None, scope: str = "") -> None:
         import multiprocessing
 
         context: Any = multiprocessing.get_context(START_METHOD)
@@ -600,8 +625,8 @@ class _Pool:
         try:
             for _ in range(count):
                 mine, theirs = context.Pipe()
-                process = context.Process(target=_worker_main, args=(theirs, cache_root, grammar_root, os.getpid()),
-                                          daemon=True)
+                process = context.Process(target=_worker_main, daemon=True,
+                                          args=(theirs, cache_root, grammar_root, os.getpid(), scope))
                 process.start()
                 theirs.close()
                 self.conns.append(mine)
@@ -614,6 +639,9 @@ class _Pool:
         self.eval_queues: list[list[tuple[Any, ...]]] = [[] for _ in range(count)]
         self.setups: dict[int, tuple[Any, ...]] = {}
         self.sent_setups: list[set[int]] = [set() for _ in range(count)]
+        self.flush_due = [False] * count
+        """Workers to ask, once nothing else is left for them, for the entries they still buffer
+        (never taken by another worker: each writes its own)."""
         self.on_reply: Callable[[int, tuple[Any, ...], tuple[Any, ...]], None] = lambda *_: None
 
     def _next(self, worker: int) -> tuple[Any, ...] | None:
@@ -622,6 +650,9 @@ class _Pool:
             return own.pop(0)
         if self.parse_queue:
             return self.parse_queue.pop(0)
+        if self.flush_due[worker]:
+            self.flush_due[worker] = False
+            return ("flush",)
         other = max(range(len(self.eval_queues)), key=lambda w: len(self.eval_queues[w]))
         return self.eval_queues[other].pop() if self.eval_queues[other] else None
 
@@ -687,7 +718,7 @@ START_METHOD: str | None = "fork" if sys.platform.startswith("linux") else None
 the platform's default (spawn), each worker loading them itself."""
 
 
-def _start_pool(count: int, cache_root: str | None, grammar_root: str | None) -> _Pool | None:
+def _start_pool(count: int, cache_root: str | None, grammar_root: str | None, scope: str = "") -> _Pool | None:
     """Worker processes, or None when processes cannot be used here (the caller then parses in this
     process)."""
     if START_METHOD == "fork":
@@ -706,7 +737,7 @@ def _start_pool(count: int, cache_root: str | None, grammar_root: str | None) ->
 
             fingerprint()
     try:
-        return _Pool(count, cache_root, grammar_root)
+        return _Pool(count, cache_root, grammar_root, scope)
     except (OSError, NotImplementedError, ImportError):
         return None
 
@@ -745,14 +776,20 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
                 advance: Callable[[int], None], needed: int = 0,
                 first_done: Callable[[_Gathered, Any], None] | None = None,
                 grammar_str: str | None = None, kept: frozenset[str] = frozenset(),
-                last_done: Callable[[_Gathered, Any], None] | None = None) -> _Gathered | None:
+                last_done: Callable[[_Gathered, Any], None] | None = None, scope: str = "") -> _Gathered | None:
     """Parse ``files`` (each with its cache key) in ``workers`` processes; None when processes cannot
     be used here (the caller then parses in this process). Files of the ``kept`` languages stay in
     the workers (their summaries come back); ``first_done`` is called once the first ``needed``
     files are in, with what came back and a function that evaluates units in the workers."""
-    pool = _start_pool(workers, cache_root, grammar_str)
+    from fleetiac.analyzer.cache import store_for
+
+    pool = _start_pool(workers, cache_root, grammar_str, scope)
     if pool is None:
         return None
+    # The workers write the entries they parse into chunks; the table is this process's to write.
+    store = store_for(Path(cache_root), "parse") if cache_root is not None else None
+    placed: list[tuple[str, Any]] = []
+    flushing = [0]
     # Small chunks balance the load (files of some languages parse much faster); not too small,
     # since each chunk is one round trip.
     size = max(1, min(16, len(files) // (workers * 4)))
@@ -778,7 +815,14 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
                     count["all"] -= 1
                     if display in first_displays:
                         count["first"] -= 1
+            if store is not None:
+                store.adopt(reply[2])
+                placed.extend(reply[2])
             advance(len(reply[1]))
+        elif task and task[0] == "flush":
+            flushing[0] -= 1
+            if reply[0] == "flushed" and store is not None:
+                store.adopt(reply[1])
         elif task and task[0] == "eval":
             outstanding[0] -= 1
             if reply[0] == "eval":
@@ -801,7 +845,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
         environ = dict(inputs.environ) if inputs.environ is not None else None
         values = {f.display: gathered.values[f.display] for f in front_files if f.display in gathered.values}
         pool.setups[sid[0]] = ("setup", sid[0], name, front_files, dict(keys), replaced(inputs, environ=environ),
-                               {**gathered.summaries, **(records or {})}, values)
+                               {**gathered.summaries, **(records or {})}, values, list(placed))
         by_worker: dict[int, list[tuple[Any, ...]]] = {}
         for descriptor in wanted:
             owner = gathered.owners.get(descriptor[1], hash(descriptor[1]) % workers)
@@ -829,6 +873,11 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
                 last_done(gathered, remote)
         except _Broken:
             return None
+        if store is not None:  # what the workers still buffer: a last chunk each
+            with contextlib.suppress(_Broken):
+                pool.flush_due = [True] * workers
+                flushing[0] = workers
+                pool.pump(lambda: flushing[0] == 0)
     finally:
         pool.close()
     return gathered

@@ -11,7 +11,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from fleetiac.analyzer import suppressions
-from fleetiac.analyzer.cache import cached_line_hashes
+from fleetiac.analyzer.cache import cached_line_hashes, save_line_hashes
 from fleetiac.analyzer.config import Exclusion
 from fleetiac.analyzer.frontends.base import front_end_of, language_of
 from fleetiac.analyzer.frontends.sources import MAX_LINE_CHARS, SourceFile
@@ -194,6 +194,7 @@ def hashes_for(findings: Iterable[Finding], texts: suppressions.SourceTexts) -> 
         for line in lines:
             if line in by_line:
                 result[(path, line)] = by_line[line]
+    save_line_hashes()  # the ones computed here, as one chunk
     return result
 
 
