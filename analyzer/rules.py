@@ -4,7 +4,8 @@ A rule is one function plus its metadata and its documentation (the function's d
 sections below) and its examples (the files of ``policies/examples/<RULE_ID>/``, see
 :mod:`analyzer.docexamples`). Importing two rules with one ID, or a rule whose doc lacks a section or
 whose examples lack a failing or a fixed one in a language, fails at import time, so a broken catalog
-never ships.
+never ships. The example files' contents are read (and their markers checked) only when first used
+(:class:`~analyzer.model.LazyExamples`): a scan shows none of them.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Literal
 
-from fleetiac.analyzer.docexamples import ExampleError, load_examples
+from fleetiac.analyzer.docexamples import ExampleError, example_kinds, load_examples
 from fleetiac.analyzer.graph import FleetGraph
 from fleetiac.analyzer.knowledge.aks_versions import RegionVersions
-from fleetiac.analyzer.model import Finding, Level, Location, Resource, RuleExample, RuleInfo
+from fleetiac.analyzer.model import Finding, LazyExamples, Level, Location, Resource, RuleExample, RuleInfo
 
 DOC_SECTIONS = ("## What it finds", "## Why it matters", "## Example", "## Fix", "## References")
 # Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so their examples
@@ -73,25 +74,48 @@ def rule(id: str, name: str, level: str, summary: str, tags: Iterable[str] = (),
             raise RegistryError(f"rule ID {id} is defined twice")
         if "/" in id:
             raise RegistryError(f"rule ID {id} must not contain '/'")
-        info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags), _examples(id, function.__module__, doc))
+        module = function.__module__
+        # The example files' names and the doc are checked now (a rule without a failing or a fixed
+        # example never registers); their contents are read, and checked again, on first use.
+        try:
+            kinds = example_kinds(id)
+        except (FileNotFoundError, ExampleError) as error:
+            raise RegistryError(f"{id} ({module}): {error}") from None
+        _check_doc(id, module, doc)
+        _check_present(id, module, kinds)
+        examples = LazyExamples(partial(_examples, id, module, doc))
+        info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags), examples)
         _REGISTRY[id] = Rule(info, None if engine_reported else function)
         return function
 
     return register
 
 
-def _examples(id: str, module: str, doc: str) -> tuple[RuleExample, ...]:
-    """The rule's example files, checked: a failing and a fixed one in Terraform and in Bicep (or its
-    stand-in), and no code left in the docstring's own ``## Example`` and ``## Fix`` sections."""
-    try:
-        examples = load_examples(id)
-    except (FileNotFoundError, ExampleError) as error:
-        raise RegistryError(f"{id} ({module}): {error}") from None
+def _check_doc(id: str, module: str, doc: str) -> None:
+    """No code left in the docstring's own ``## Example`` and ``## Fix`` sections."""
     for section in ("Example", "Fix"):
         if "```" in doc.partition(f"## {section}\n")[2].partition("\n## ")[0]:
             raise RegistryError(f"{id} ({module}): code in the doc's ## {section}; it belongs in "
                                 f"policies/examples/{id}/")
-    present = {(e.section, e.language) for e in examples}
+
+
+def _examples(id: str, module: str, doc: str) -> tuple[RuleExample, ...]:
+    """The rule's example files, checked: a failing and a fixed one in Terraform and in Bicep (or its
+    stand-in), and no code left in the docstring's own ``## Example`` and ``## Fix`` sections (read
+    when :attr:`RuleInfo.examples` is first used)."""
+    try:
+        examples = load_examples(id)
+    except (FileNotFoundError, ExampleError) as error:
+        raise RegistryError(f"{id} ({module}): {error}") from None
+    _check_doc(id, module, doc)
+    _check_present(id, module, [(e.section, e.language) for e in examples])
+    return examples
+
+
+def _check_present(id: str, module: str, kinds: Iterable[tuple[str, str]]) -> None:
+    """A failing and a fixed example in Terraform and in Bicep (or its stand-in) among ``kinds``
+    ((section, language) pairs)."""
+    present = set(kinds)
     bicep = BICEP_STAND_IN.get(id, "bicep")
     wanted = [("Example", "terraform"), ("Fix", "terraform"), ("Fix", bicep)]
     if id not in TERRAFORM_ONLY:
@@ -100,7 +124,6 @@ def _examples(id: str, module: str, doc: str) -> tuple[RuleExample, ...]:
                if (section, language) not in present]
     if missing:
         raise RegistryError(f"{id} ({module}): policies/examples/{id}/ lacks a {', a '.join(missing)} example")
-    return examples
 
 
 def all_rules() -> list[Rule]:
