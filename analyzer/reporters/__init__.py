@@ -9,10 +9,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fleetiac.analyzer.model import Report
-from fleetiac.analyzer.viewmodel import ReportViews
+
+if TYPE_CHECKING:  # the views' model is imported by the html reporter, the only one that draws views
+    from fleetiac.analyzer.viewmodel import ReportViews
 
 
 def _reporter(name: str) -> Any:
