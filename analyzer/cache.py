@@ -86,32 +86,46 @@ def _hash_files(digest: Any, base: Path, files: list[Path]) -> None:
         digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
 
 
-@lru_cache(maxsize=1)
+_FAST_PICKLING: set[str] = set()
+"""The modules whose dataclasses :func:`register_fast_pickling` registered in this process."""
+
+
 def register_fast_pickling() -> None:
     """Pickle the parsed-data dataclasses as ``Class(*fields)``. By default a frozen slotted
     dataclass is restored through a generic ``__setstate__`` that looks its fields up again for every
     object; a warm rescan restores hundreds of thousands of them, and calling the constructor loads
     the same objects about five times faster (and the pickles are smaller).
 
-    Called (once per process) just before pickling parse results or cached records, not at import:
-    it imports the front ends' parsed-data modules, which a warm rescan otherwise never needs.
+    Called just before pickling parse results or cached records, not at import. It registers the
+    classes of :mod:`analyzer.model` and of each front end's parsed-data modules that are imported
+    (once each): an object of a class exists only once its module is imported, so every object
+    pickled is pickled the same way, and a rescan that parses one Terraform file does not import
+    the Bicep parser's data modules just to register them (that was a third of its extra time).
     Unpickling does not need it."""
-    import copyreg
-    import dataclasses
-    import importlib
+    import sys
 
     from fleetiac.analyzer.frontends.base import front_ends
 
-    data_modules = (module for front_end in front_ends() for module in front_end.data_modules)
-    for name in ("fleetiac.analyzer.model", *data_modules):
-        module = importlib.import_module(name)
-        for cls in vars(module).values():
-            if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
-                continue
-            fields = dataclasses.fields(cls)
-            # Only where the constructor takes every field, positionally, and does nothing else.
-            if all(f.init for f in fields) and not hasattr(cls, "__post_init__"):
-                copyreg.pickle(cls, _fields_reducer(tuple(f.name for f in fields)))
+    names = ["fleetiac.analyzer.model", *(module for front_end in front_ends() for module in front_end.data_modules)]
+    for name in names:
+        module = sys.modules.get(name)
+        if module is None or name in _FAST_PICKLING:
+            continue
+        _FAST_PICKLING.add(name)
+        _register_module(module, name)
+
+
+def _register_module(module: Any, name: str) -> None:
+    import copyreg
+    import dataclasses
+
+    for cls in vars(module).values():
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
+            continue
+        fields = dataclasses.fields(cls)
+        # Only where the constructor takes every field, positionally, and does nothing else.
+        if all(f.init for f in fields) and not hasattr(cls, "__post_init__"):
+            copyreg.pickle(cls, _fields_reducer(tuple(f.name for f in fields)))
 
 
 def _fields_reducer(names: tuple[str, ...]) -> Any:
@@ -547,18 +561,43 @@ class UnitIndex:
             atomic_write(self.path, seal(self.secret, self._HEADER + self.path.name.encode(), body))
 
 
+_FREEZING: list[bool] = []
+"""Non-empty inside :func:`long_lived_frozen`."""
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """The cyclic garbage collector off: parse trees and evaluated records are many small acyclic
     objects made or loaded at once, which the collector would only walk again and again (it cost
-    about a tenth of a parse)."""
+    about a tenth of a parse). Inside :func:`long_lived_frozen`, what is alive when it ends is
+    frozen (left out of every later collection) before the collector is on again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if _FREEZING:
+                gc.freeze()
             gc.enable()
+
+
+@contextlib.contextmanager
+def long_lived_frozen() -> Iterator[None]:
+    """For one command of the command line: the objects alive now (the modules imported) and at the
+    end of each :func:`gc_paused` (the loaded records and resources) are frozen, so later
+    collections walk only newer objects. Once paused, the collector's first collection walked every
+    object loaded meanwhile, and the next older-generation one again: a tenth of a rescan that
+    evaluated one file. Everything is unfrozen at the end (a process running several scans, as the
+    tests do, keeps collecting whatever became garbage)."""
+    gc.freeze()
+    _FREEZING.append(True)
+    try:
+        yield
+    finally:
+        _FREEZING.pop()
+        if not _FREEZING:
+            gc.unfreeze()
 
 
 def run_unit(unit: Unit) -> tuple[list[Evaluated], Any, bool]:

@@ -300,10 +300,13 @@ def scan(ctx: click.Context, **options: Any) -> None:
         os.write(2, b"fleetiac: interrupted\n")
         os._exit(130)
 
+    from fleetiac.analyzer.cache import long_lived_frozen
+
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, interrupted) if main_thread else None
     try:
-        _scan(ctx, **options)
+        with long_lived_frozen():  # the garbage collector spares what the scan keeps to its end
+            _scan(ctx, **options)
     finally:
         if main_thread:
             signal.signal(signal.SIGINT, previous)
