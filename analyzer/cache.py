@@ -446,8 +446,9 @@ class UnitIndex:
     scan used, in the order it used them, are its :meth:`trail`: two scans with the same trail
     evaluated to the same resources, which is what lets the engine reuse the findings of the rules."""
 
-    _HEADER = _MAGIC + b"units-4\n"
-    """Bumped when what a record holds changes (4: resources carry their parameter file and origins)."""
+    _HEADER = _MAGIC + b"units-5\n"
+    """Bumped when what a record holds changes (4: resources carry their parameter file and origins;
+    5: a unit's results are a pickle of their own inside its record, see :func:`unit_record`)."""
 
     def __init__(self, root: Path | None, scope: str) -> None:
         self.secret = secret_or_none(root) if root is not None else None
@@ -498,6 +499,33 @@ class UnitIndex:
         if self._trail is not None:
             self._trail.append(entry[0])
         return value
+
+    def recall(self, key: tuple[Any, ...]) -> Any:
+        """:meth:`get` of a record that is not part of the :meth:`trail` (one derived from the
+        records the trail names, see :func:`analyzer.engine.load`)."""
+        name = digest_of(*key)
+        entry = self.new.get(name) or self.old.get(name)
+        if entry is None:
+            return None
+        try:
+            with gc_paused():
+                value = pickle.loads(entry[1])
+        except Exception:  # damaged: a miss
+            return None
+        self.new[name] = entry
+        return value
+
+    def keep(self, key: tuple[Any, ...], value: Any) -> None:
+        """:meth:`put` of a record that is not part of the :meth:`trail` (see :meth:`recall`)."""
+        if self.path is None:
+            return
+        register_fast_pickling()
+        try:
+            payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # not picklable: simply not remembered
+            return
+        self.new[digest_of(*key)] = ("", payload)
+        self.changed = True
 
     def reserve(self) -> int | None:
         """A place in :meth:`trail` for a record put later (``slot`` of :meth:`put`), so the trail
@@ -638,6 +666,49 @@ def results_digest(results: list[Evaluated]) -> str | None:
     return hashlib.sha256(out.getbuffer()).hexdigest()
 
 
+def unit_record(results: list[Evaluated], dependencies: Any) -> bytes:
+    """A unit's record as the unit index keeps it: its dependencies, and its results as a pickle of
+    their own, so that a rescan checks the dependencies without unpickling the results (which it
+    needs only when the rules run or the report asks; see :class:`StoredResults`)."""
+    register_fast_pickling()
+    return pickle.dumps((pickle.dumps(results, pickle.HIGHEST_PROTOCOL), dependencies), pickle.HIGHEST_PROTOCOL)
+
+
+def read_unit_record(payload: bytes) -> tuple[list[Evaluated], Any]:
+    """The results and dependencies of a :func:`unit_record`."""
+    with gc_paused():
+        results, dependencies = pickle.loads(payload)
+        return pickle.loads(results), dependencies
+
+
+class StoredResults:
+    """A unit's results as its record holds them (pickled), unpickled when first asked for: a rescan
+    whose findings are cached never needs most of them."""
+
+    __slots__ = ("_payload", "_value")
+
+    def __init__(self, payload: bytes) -> None:
+        self._payload: bytes | None = payload
+        self._value: list[Evaluated] | None = None
+
+    def value(self) -> list[Evaluated]:
+        if self._value is None:
+            assert self._payload is not None
+            with gc_paused():
+                self._value = pickle.loads(self._payload)
+            self._payload = None
+        return self._value
+
+
+UnitResults = list["Evaluated"] | StoredResults
+"""One unit's results: evaluated now, or still in their record (see :func:`evaluate_units_lazily`)."""
+
+
+def unit_results(parts: list[UnitResults]) -> list[Evaluated]:
+    """The results of every unit of ``parts``, in order (those still in their records unpickled)."""
+    return [e for part in parts for e in (part.value() if isinstance(part, StoredResults) else part)]
+
+
 Remote = Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]]
 """Evaluates units elsewhere (parse workers), by :attr:`Unit.remote`: each one's key, whether its
 result depends on the machine, the pickle of ``(results, dependencies)`` and its
@@ -645,7 +716,13 @@ result depends on the machine, the pickle of ``(results, dependencies)`` and its
 
 
 def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) -> list[Evaluated]:
-    """Every unit's results, remembered in ``memo`` under the unit's key (its inputs) together with
+    """:func:`evaluate_units_lazily`, every result unpickled."""
+    return unit_results(evaluate_units_lazily(units, memo, remote))
+
+
+def evaluate_units_lazily(units: list[Unit], memo: Memo, remote: Remote | None = None) -> list[UnitResults]:
+    """Every unit's results (those found in ``memo`` left in their records until asked for, see
+    :class:`StoredResults`), one entry per unit, remembered in ``memo`` under the unit's key (its inputs) together with
     the dependencies its evaluation reported; a remembered result is used only while the unit says
     those dependencies are unchanged. A result holding a parse timeout or an internal error is
     never remembered: it depends on the machine, not on the files. A unit whose evaluation raises
@@ -654,7 +731,7 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
     With ``remote``, the units to evaluate that can be (:attr:`Unit.remote`) are evaluated there, all
     at once; their pickled results are remembered as they came (not pickled again here). A unit
     ``remote`` gave no result for, or one under another key, is evaluated here."""
-    done: list[list[Evaluated] | None] = []
+    done: list[UnitResults | None] = []
     todo: list[int] = []
     slots: dict[int, int | None] = {}
     remembering = getattr(memo, "remembers", False)
@@ -664,8 +741,9 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
             continue
         key = ("unit", unit.key) if unit.key is not None else None
         record = memo.get(key) if key is not None else None
-        if isinstance(record, tuple) and len(record) == 2 and unit.unchanged(record[1]):
-            done.append(record[0])
+        if isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], bytes) \
+                and unit.unchanged(record[1]):
+            done.append(StoredResults(record[0]))
             continue
         done.append(None)
         todo.append(index)
@@ -685,8 +763,7 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
         trail: str | None = None
         if got is not None and got[0] == unit.key:
             try:
-                with gc_paused():
-                    results, dependencies = pickle.loads(got[2])
+                results, dependencies = read_unit_record(got[2])
                 unstable, payload, trail = got[1], got[2], got[3]
             except Exception:
                 results, dependencies, unstable = run_unit(unit)
@@ -695,16 +772,19 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None) 
         if key is not None and not unstable:
             if remembering and trail is None:
                 trail = results_digest(results)
-            if payload is not None and remembering:
-                memo.put_payload(key, payload, trail, slots.get(index))  # type: ignore[attr-defined]
-            elif remembering:
-                memo.put(key, (results, dependencies), trail, slots.get(index))  # type: ignore[call-arg]
+            if remembering:
+                try:
+                    payload = payload if payload is not None else unit_record(results, dependencies)
+                except Exception:  # not picklable: not remembered, and the trail no longer describes the scan
+                    memo.untracked()
+                else:
+                    memo.put_payload(key, payload, trail, slots.get(index))  # type: ignore[attr-defined]
             else:
                 memo.put(key, (results, dependencies))
         else:
             memo.untracked()
         done[index] = results
-    return [e for results in done for e in results or ()]
+    return [part for part in done if part is not None]
 
 
 class Offered:

@@ -470,7 +470,7 @@ class _WorkerState:
         self.units[sid] = {u.remote: u for u in units if u.remote is not None}
 
     def evaluate(self, sid: int, wanted: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        from fleetiac.analyzer.cache import results_digest, run_unit
+        from fleetiac.analyzer.cache import results_digest, run_unit, unit_record
 
         units = self.units.get(sid, {})
         out: list[tuple[Any, ...]] = []
@@ -481,7 +481,7 @@ class _WorkerState:
                     continue
                 results, dependencies, unstable = run_unit(unit)
                 try:
-                    payload = pickle.dumps((results, dependencies), pickle.HIGHEST_PROTOCOL)
+                    payload = unit_record(results, dependencies)  # as the unit index keeps it
                 except Exception:  # not picklable: evaluated again by the scanning process
                     continue
                 trail = results_digest(results) if self.cache is not None else None

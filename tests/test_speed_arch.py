@@ -679,3 +679,38 @@ def test_a_comment_in_a_root_module_keeps_the_rules_findings(
     monkeypatch.setattr(engine, "run_rules", lambda *a, **k: runs.append(1) or real(*a, **k))
     assert _scan(tree, cache=True, workers=2) == first
     assert runs == []
+
+
+def test_a_rescan_whose_findings_are_cached_unpickles_no_unit_results(
+        tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit's record keeps its results as a pickle of their own, unpickled only when asked for: a
+    rescan whose resources are unchanged (so are the rules' findings) takes the report's diagnostics,
+    notices and related locations from what the first scan derived from the results, remembered
+    with their identity. Its report is the same; the resources are still there when asked for."""
+    from fleetiac.analyzer import engine
+    from fleetiac.analyzer.engine import load
+
+    tree = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", tree)
+    first = _scan(tree)
+    unpickled: list[int] = []
+    real = cache_module.StoredResults.value
+    monkeypatch.setattr(cache_module.StoredResults, "value", lambda self: unpickled.append(1) or real(self))
+    assert _scan(tree) == first
+    assert unpickled == []
+    main_tf = tree / "fleet" / "main.tf"
+    main_tf.write_text(main_tf.read_text() + "\n# an edit that changes no resource\n")
+    assert _scan(tree) == first  # that root evaluated again, the others left in their records
+    assert unpickled == []
+    _, files = discover([tree])
+    loaded = load(files, ScanOptions(as_of=AS_OF))
+    assert unpickled == []
+    uncached = load(files, ScanOptions(as_of=AS_OF, cache=False))
+    assert repr(loaded.variants) == repr(uncached.variants) and unpickled
+    assert loaded.declared == uncached.declarations()
+    assert (loaded.diagnostics, loaded.notices, loaded.unknowns) == (uncached.diagnostics, uncached.notices,
+                                                                     uncached.unknowns)
+    # Without what the first scan derived (another version's record), it is derived again, the same.
+    monkeypatch.setattr(engine, "LOADED_RECORD", "loaded-test")
+    unpickled.clear()
+    assert _scan(tree) == first and unpickled
