@@ -319,10 +319,12 @@ def _checked_settings(settings: dict[str, tuple[Any, str]]) -> dict[str, Any]:
     from fleetiac.analyzer.rules import SelectorError, all_rules, resolve_selectors
 
     effective = {key: value for key, (value, _) in settings.items()}
-    catalog = all_rules()
     for key in ("select", "ignore"):
+        if not effective[key]:  # nothing to resolve: the rules' modules are not imported for it
+            effective[key] = ()
+            continue
         try:
-            effective[key] = resolve_selectors(effective[key], catalog)
+            effective[key] = resolve_selectors(effective[key], all_rules())
         except SelectorError as error:
             source = settings[key][1]
             where = f"--{key}" if source == "command line" else f"{key} in {source}"

@@ -496,6 +496,40 @@ def rule_findings(graph: FleetGraph, rule_ids: tuple[str, ...], options: ScanOpt
     return sorted(set(found), key=Finding.sort_key)
 
 
+CATALOG_RECORD = "catalog-1"
+"""Names the remembered rule catalog (see :func:`rule_catalog`); named anew when its layout changes."""
+
+
+def rule_catalog(cache_root: Path | None) -> list[Rule]:
+    """Every rule, as :func:`~analyzer.rules.all_rules` gives them. With a cache folder and the rules'
+    modules not imported yet, their descriptions remembered by an earlier scan under the same code
+    (fleetiac's and the rules', :func:`~analyzer.cache.rules_fingerprint`, and the example files'
+    names) stand in for them: equal metadata, and checks that import the rules' modules when they
+    run. A rescan whose findings are cached runs no rule: importing every rule's module (and the
+    access graph's) was a tenth of it."""
+    from fleetiac.analyzer import rules as registry
+
+    listing = registry.example_listing() if cache_root is not None and not registry.imported() else None
+    if cache_root is None or listing is None:
+        return all_rules()
+    import pickle
+    import sys
+
+    from fleetiac.analyzer.cache import ParseCache, digest_of, rules_fingerprint
+
+    store = ParseCache(cache_root, "findings")
+    key = digest_of(CATALOG_RECORD, rules_fingerprint(), listing, sys.flags.optimize)
+    found, value = store.load(key)
+    if found and isinstance(value, list) and value:
+        try:
+            return [registry.from_description(entry) for entry in value]
+        except Exception:  # written by other code: imported after all
+            pass
+    catalog = all_rules()
+    store.store(key, pickle.dumps([registry.described(r) for r in catalog], pickle.HIGHEST_PROTOCOL))
+    return catalog
+
+
 def _ready_for_rules() -> None:
     """Import the rules and the graph library (0.2-0.3 s) while the parse workers are busy, instead
     of afterwards with the other core idle. Without workers it is not called: the same imports then
@@ -520,7 +554,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     loaded = load(files, options, while_parsing=_ready_for_rules, roots=readable_roots(root, paths or [Path(".")]),
                   scanned=(root, *paths))
     STAGE_SECONDS["evaluate"] = time.perf_counter() - began - STAGE_SECONDS.get("parse", 0.0)
-    catalog = all_rules()
+    catalog = rule_catalog(loaded.cache_root)
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
     # Failures of our own code are kept apart: never FIAC901, never filtered, suppressed or baselined.

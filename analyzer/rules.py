@@ -42,9 +42,13 @@ class Rule:
     info: RuleInfo
     check: Callable[[RuleContext], None] | None
     """None for analyzer diagnostics, which the engine reports itself."""
+    module: str = ""
+    """The ``policies`` module that defines it."""
 
 
 _REGISTRY: dict[str, Rule] = {}
+_IMPORTED: list[bool] = []
+"""Non-empty once :func:`all_rules` has imported every module of ``policies/``."""
 
 
 def _source_docstring(function: Callable[..., Any]) -> str:
@@ -85,7 +89,7 @@ def rule(id: str, name: str, level: str, summary: str, tags: Iterable[str] = (),
         _check_present(id, module, kinds)
         examples = LazyExamples(partial(_examples, id, module, doc))
         info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags), examples)
-        _REGISTRY[id] = Rule(info, None if engine_reported else function)
+        _REGISTRY[id] = Rule(info, None if engine_reported else function, module)
         return function
 
     return register
@@ -133,7 +137,70 @@ def all_rules() -> list[Rule]:
     for module in pkgutil.iter_modules(policies.__path__):
         if not module.name.startswith("_"):
             importlib.import_module(f"fleetiac.policies.{module.name}")
+    if not _IMPORTED:
+        _IMPORTED.append(True)
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def imported() -> bool:
+    """Whether every rule module is imported (:func:`all_rules` ran in this process)."""
+    return bool(_IMPORTED)
+
+
+# -- the catalog without the rules' modules -------------------------------------------------------
+# A rescan whose findings are cached runs no rule, yet its report names the rules (and which were
+# selected): their descriptions, remembered by the scan that imported them (under a key covering the
+# rules' code, see analyzer.engine.rule_catalog), stand in for them; a check imports the rules' modules
+# the first time it is called.
+
+
+def described(rule: Rule) -> tuple[Any, ...]:
+    """What :func:`from_description` rebuilds ``rule`` from: plain data."""
+    info = rule.info
+    return (info.id, info.name, info.level.value, info.summary, info.doc, tuple(info.tags), rule.module,
+            rule.check is None)
+
+
+class _Deferred:
+    """A rule's check that imports the rules' modules when first called (see :func:`from_description`)."""
+
+    __slots__ = ("rule_id",)
+
+    def __init__(self, rule_id: str) -> None:
+        self.rule_id = rule_id
+
+    def __call__(self, ctx: RuleContext) -> None:
+        all_rules()
+        check = _REGISTRY[self.rule_id].check
+        if check is None or isinstance(check, _Deferred):
+            raise RegistryError(f"rule {self.rule_id} has no check to run")
+        check(ctx)
+
+
+def from_description(entry: tuple[Any, ...]) -> Rule:
+    """The rule :func:`described` described, as its module registers it: equal metadata (its examples
+    read when first used), and a check that imports the rules' modules when it runs."""
+    id, name, level, summary, doc, tags, module, engine_reported = entry
+    info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags),
+                    LazyExamples(partial(_examples, id, module, doc)))
+    return Rule(info, None if engine_reported else _Deferred(id), module)
+
+
+def example_listing() -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """The names of every rule's example files (what registering the rules checks of them); None
+    when they cannot be listed."""
+    import os
+    from importlib import resources
+
+    from fleetiac.analyzer.docexamples import EXAMPLES_FOLDER, EXAMPLES_PACKAGE
+
+    root = str(resources.files(EXAMPLES_PACKAGE).joinpath(EXAMPLES_FOLDER))
+    try:
+        folders = sorted(os.listdir(root))
+        return tuple((f, tuple(sorted(os.listdir(os.path.join(root, f))))) for f in folders
+                     if os.path.isdir(os.path.join(root, f)))
+    except OSError:  # not a folder of files (a zip): nothing to compare, no catalog kept
+        return None
 
 
 class SelectorError(ValueError):

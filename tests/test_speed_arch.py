@@ -714,3 +714,71 @@ def test_a_rescan_whose_findings_are_cached_unpickles_no_unit_results(
     monkeypatch.setattr(engine, "LOADED_RECORD", "loaded-test")
     unpickled.clear()
     assert _scan(tree) == first and unpickled
+
+
+def test_the_rule_catalog_is_remembered_and_its_checks_import_the_rules(
+        tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a process that has not imported the rules' modules, a scan with the cache describes the
+    rules from the catalog an earlier scan remembered: the same metadata, checks that run the rules
+    themselves, the same reports."""
+    from fleetiac.analyzer import engine
+    from fleetiac.analyzer import rules as registry
+
+    real = registry.all_rules()
+    monkeypatch.setattr(registry, "_IMPORTED", [])  # as in a fresh process
+    assert engine.rule_catalog(cache_root) == real  # imported, and remembered
+    monkeypatch.setattr(registry, "_IMPORTED", [])
+    described = engine.rule_catalog(cache_root)
+    assert [r.info for r in described] == [r.info for r in real] and described != real
+    assert [(r.module, r.check is None) for r in described] == [(r.module, r.check is None) for r in real]
+    assert engine.rule_catalog(None) == real
+    tree = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", tree)
+    monkeypatch.setattr(registry, "_IMPORTED", [])
+    assert _scan(tree) == _scan(tree, cache=False)  # the rules ran through the described checks
+    monkeypatch.setattr(registry, "_IMPORTED", [])
+    assert _scan(tree, as_of=date(2027, 6, 1)) == _scan(tree, cache=False, as_of=date(2027, 6, 1))
+
+
+_WARM_SCAN = """
+import contextlib, io, json, sys
+from fleetiac.analyzer.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main(["scan", sys.argv[1], "--format", "json", "--fail-on", "never", "--no-progress"])
+    except SystemExit:
+        pass
+print(json.dumps([out.getvalue(), sorted(sys.modules)]))
+"""
+
+
+def test_a_rescan_imports_only_what_its_report_needs(tmp_path: Path, cache_root: Path) -> None:
+    """An unchanged tree's rescan, in a process of its own, parses nothing, runs no rule and draws
+    no view: the parsers, the rules' modules, the access graph, the graph library, the views' model
+    and importlib.metadata stay unimported; its report is the first scan's."""
+    import json
+    import subprocess
+    import sys
+
+    tree = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", tree)
+
+    def scanned() -> tuple[str, list[str]]:
+        done = subprocess.run([sys.executable, "-c", _WARM_SCAN, str(tree)], cwd=ROOT, capture_output=True,
+                              text=True, check=True)
+        report, modules = json.loads(done.stdout)
+        return report, modules
+
+    first, _ = scanned()
+    again, modules = scanned()
+    assert again == first and '"findings": [' in first
+    # What the interpreter itself imports at start (site hooks of the machine) is not the scan's doing.
+    listed = "import json, sys; print(json.dumps(sorted(sys.modules)))"
+    bare = set(json.loads(subprocess.run([sys.executable, "-c", listed], capture_output=True, text=True,
+                                         check=True).stdout))
+    prefixes = ("fleetiac.policies.", "lark", "hcl2", "pycep", "networkx", "importlib.metadata", "yaml")
+    named = ("fleetiac.analyzer.graph.access", "fleetiac.analyzer.viewmodel",
+             "fleetiac.analyzer.frontends.terraform.syntax", "fleetiac.analyzer.frontends.bicep.ast")
+    unwanted = [m for m in modules if m not in bare and (m.startswith(prefixes) or m in named)]
+    assert unwanted == []
