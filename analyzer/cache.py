@@ -73,7 +73,9 @@ def _code_files(package: Path, paths: tuple[str, ...]) -> list[Path]:
     for relative in paths:
         path = package / relative
         if path.is_dir():
-            files.update(path.rglob("*.py"))
+            # What path.rglob("*.py") gives (links to folders not followed), in a tenth of its time.
+            for folder, _dirs, names in os.walk(path):
+                files.update(Path(folder, name) for name in names if name.endswith(".py"))
         elif path.is_file():
             files.add(path)
         else:
@@ -82,8 +84,13 @@ def _code_files(package: Path, paths: tuple[str, ...]) -> list[Path]:
 
 
 def _hash_files(digest: Any, base: Path, files: list[Path]) -> None:
+    prefix = str(base).rstrip("/") + "/"
     for path in files:
-        digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        text = str(path)
+        # relative_to's answer for a path under base, cut off its text (pathlib's parts were half of this).
+        name = text[len(prefix):] if os.sep == "/" and text.startswith(prefix) else path.relative_to(base).as_posix()
+        with open(text, "rb") as handle:
+            digest.update(name.encode() + b"\0" + handle.read() + b"\0")
 
 
 _FAST_PICKLING: set[str] = set()
@@ -412,7 +419,7 @@ def source_fingerprint() -> str:
     on besides its files and inputs (the evaluators, extractors and value helpers)."""
     digest = hashlib.sha256(fingerprint().encode())
     package = Path(__file__).resolve().parent
-    _hash_files(digest, package, sorted(package.rglob("*.py")))
+    _hash_files(digest, package, _code_files(package, (".",)))
     return digest.hexdigest()
 
 

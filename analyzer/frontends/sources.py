@@ -64,8 +64,18 @@ class SourceFile:
     @property
     def directory(self) -> str:
         """The display path of the folder holding the file (a module's identity where modules are folders)."""
-        parent = str(PurePosixPath(self.display).parent)
-        return "" if parent == "." else parent
+        return _directory_of(self.display)
+
+
+def _directory_of(display: str) -> str:
+    """``str(PurePosixPath(display).parent)``, ``""`` for ``.``; a plain relative path (the
+    discovery's display paths: no empty, ``.`` or ``..`` part) by cutting its last part off, which
+    front ends ask for each file of a tree again and again."""
+    if display and not display.startswith("/") and "//" not in display and not display.endswith("/") \
+            and "." not in display.split("/"):
+        return display.rpartition("/")[0]
+    parent = str(PurePosixPath(display).parent)
+    return "" if parent == "." else parent
 
 
 def within(path: Path, roots: Iterable[Path]) -> bool:
