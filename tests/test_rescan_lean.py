@@ -142,3 +142,38 @@ def test_metadata_headers_end_at_the_first_blank_line() -> None:
     assert _metadata_version("Name: x\r\nVersion: 1.2\r\n\r\n") == "1.2"
     assert _metadata_version("Name: x\n\nVersion: 1\n") is None
     assert _metadata_version("From someone\nVersion: 1\n") is None
+
+
+def _within_by_pathlib(path: Path, roots: list[Path]) -> bool:
+    """sources.within as pathlib answers it."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(real == root or root in real.parents for root in roots)
+
+
+def test_within_answers_as_pathlib_does(tmp_path: Path) -> None:
+    """For files, folders, missing paths, links in and out of the roots, link loops and the roots
+    themselves: what resolving with pathlib and comparing parents said."""
+    from fleetiac.analyzer.frontends.sources import _directory_of, within
+
+    inside, outside = tmp_path / "repo", tmp_path / "elsewhere"
+    (inside / "mod" / ".terraform" / "modules").mkdir(parents=True)
+    (inside / "mod" / "main.tf").write_text("")
+    outside.mkdir()
+    (outside / "secret.tf").write_text("")
+    (inside / "out").symlink_to(outside)
+    (inside / "in").symlink_to(inside / "mod")
+    (inside / "loop1").symlink_to(inside / "loop2")
+    (inside / "loop2").symlink_to(inside / "loop1")
+    (inside / "dangling").symlink_to(tmp_path / "nothing")
+    roots = [inside.resolve()]
+    candidates = [inside, inside / "mod", inside / "mod" / "main.tf", inside / "mod" / ".terraform" / "modules" /
+                  "modules.json", inside / "out", inside / "out" / "secret.tf", inside / "in" / "main.tf",
+                  inside / "loop1", inside / "loop1" / "x.tf", inside / "dangling", inside / "missing" / "x",
+                  outside / "secret.tf", tmp_path, Path("/"), inside / "mod" / ".." / ".." / "elsewhere"]
+    for candidate in candidates:
+        for given in (roots, [Path("/")], [outside.resolve(), *roots], []):
+            assert within(candidate, given) == _within_by_pathlib(candidate, given), (candidate, given)
+    assert _directory_of("a/b/c.tf") == "a/b" and _directory_of("c.tf") == "" and _directory_of("./x/y") == "x"
