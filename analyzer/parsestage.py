@@ -98,6 +98,7 @@ def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | N
     with gc_paused():
         for source, key in chunk:
             result = parse_one(source)
+            register_fast_pickling()  # again: parsing may have imported the front end's data modules
             payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
             # Stored only when the file did not change while it was parsed (the key is re-read), and
             # not when it ran out of time or crashed (that depends on the machine, not on the file).
@@ -450,6 +451,7 @@ class _WorkerState:
                 summary = front_end_of(source.language).summarize(source, result, key) if keep else None  # type: ignore[attr-defined]
                 store = self.cache is not None and key is not None and not machine_dependent(result) \
                     and file_key(source) == key
+                register_fast_pickling()  # again: parsing may have imported the front end's data modules
                 payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL) if store or summary is None else None
                 if store and self.cache is not None and payload is not None:
                     self.cache.store(key, payload)  # type: ignore[arg-type]

@@ -177,3 +177,28 @@ def test_within_answers_as_pathlib_does(tmp_path: Path) -> None:
         for given in (roots, [Path("/")], [outside.resolve(), *roots], []):
             assert within(candidate, given) == _within_by_pathlib(candidate, given), (candidate, given)
     assert _directory_of("a/b/c.tf") == "a/b" and _directory_of("c.tf") == "" and _directory_of("./x/y") == "x"
+
+
+def test_parse_results_are_pickled_by_their_fields_even_when_parsing_imported_their_module() -> None:
+    """A parse result is pickled as ``Class(*fields)`` (restored five times faster) also when the
+    front end's data module was imported by that very parse (as in a rescan that parses one file):
+    the registration is checked again before each pickle. In a process of its own, where nothing
+    imported the parser before."""
+    import subprocess
+
+    code = """
+import pickle, sys
+from pathlib import Path
+from fleetiac.analyzer import cache, parsestage
+from fleetiac.analyzer.frontends.sources import SourceFile
+assert "fleetiac.analyzer.frontends.terraform.syntax" not in sys.modules
+source = SourceFile(Path(sys.argv[1]), "fleet/main.tf", "terraform")
+[(_, payload)] = parsestage._parse_chunk([(source, None)], None)
+cache.register_fast_pickling()
+print(pickle.dumps(pickle.loads(payload), pickle.HIGHEST_PROTOCOL) == payload)
+"""
+    root = Path(__file__).resolve().parents[1]
+    main_tf = root / "examples" / "platform" / "fleet" / "main.tf"
+    done = subprocess.run([sys.executable, "-c", code, str(main_tf)], cwd=root, capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "True"
