@@ -106,8 +106,8 @@ def register_fast_pickling() -> None:
     Called just before pickling parse results or cached records, not at import. It registers the
     classes of :mod:`analyzer.model` and of each front end's parsed-data modules that are imported
     (once each): an object of a class exists only once its module is imported, so every object
-    pickled is pickled the same way, and a rescan that parses one Terraform file does not import
-    the Bicep parser's data modules just to register them (that was a third of its extra time).
+    pickled is pickled the same way, and a rescan that parses one file does not import the other
+    front ends' data modules just to register them (that was a third of its extra time).
     Unpickling does not need it."""
     import sys
 
