@@ -613,14 +613,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             if _FREEZING:
+                # The garbage of the paused work first (an uncached load leaves as many unreachable
+                # objects as live ones): one walk of the new objects, as the collector's next
+                # collection would have made, and what survives is left out of the later ones.
+                gc.collect(0)
                 gc.freeze()
             gc.enable()
 
 
 @contextlib.contextmanager
 def long_lived_frozen() -> Iterator[None]:
-    """For one command of the command line: the objects alive now (the modules imported) and at the
-    end of each :func:`gc_paused` (the loaded records and resources) are frozen, so later
+    """For one command of the command line: the objects alive now (the modules imported) and those
+    surviving each :func:`gc_paused` (the loaded records and resources) are frozen, so later
     collections walk only newer objects. Once paused, the collector's first collection walked every
     object loaded meanwhile, and the next older-generation one again: a tenth of a rescan that
     evaluated one file. Everything is unfrozen at the end (a process running several scans, as the
