@@ -80,7 +80,9 @@ def _code_files(package: Path, paths: tuple[str, ...]) -> list[Path]:
     for relative in paths:
         path = package / relative
         if path.is_dir():
-            files.update(path.rglob("*.py"))
+            # What path.rglob("*.py") gives (links to folders not followed), in a tenth of its time.
+            for folder, _dirs, names in os.walk(path):
+                files.update(Path(folder, name) for name in names if name.endswith(".py"))
         elif path.is_file():
             files.add(path)
         else:
@@ -89,36 +91,55 @@ def _code_files(package: Path, paths: tuple[str, ...]) -> list[Path]:
 
 
 def _hash_files(digest: Any, base: Path, files: list[Path]) -> None:
+    prefix = str(base).rstrip("/") + "/"
     for path in files:
-        digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        text = str(path)
+        # relative_to's answer for a path under base, cut off its text (pathlib's parts were half of this).
+        name = text[len(prefix):] if os.sep == "/" and text.startswith(prefix) else path.relative_to(base).as_posix()
+        with open(text, "rb") as handle:
+            digest.update(name.encode() + b"\0" + handle.read() + b"\0")
 
 
-@lru_cache(maxsize=1)
+_FAST_PICKLING: set[str] = set()
+"""The modules whose dataclasses :func:`register_fast_pickling` registered in this process."""
+
+
 def register_fast_pickling() -> None:
     """Pickle the parsed-data dataclasses as ``Class(*fields)``. By default a frozen slotted
     dataclass is restored through a generic ``__setstate__`` that looks its fields up again for every
     object; a warm rescan restores hundreds of thousands of them, and calling the constructor loads
     the same objects about five times faster (and the pickles are smaller).
 
-    Called (once per process) just before pickling parse results or cached records, not at import:
-    it imports the front ends' parsed-data modules, which a warm rescan otherwise never needs.
+    Called just before pickling parse results or cached records, not at import. It registers the
+    classes of :mod:`analyzer.model` and of each front end's parsed-data modules that are imported
+    (once each): an object of a class exists only once its module is imported, so every object
+    pickled is pickled the same way, and a rescan that parses one file does not import the other
+    front ends' data modules just to register them (that was a third of its extra time).
     Unpickling does not need it."""
-    import copyreg
-    import dataclasses
-    import importlib
+    import sys
 
     from fleetiac.analyzer.frontends.base import front_ends
 
-    data_modules = (module for front_end in front_ends() for module in front_end.data_modules)
-    for name in ("fleetiac.analyzer.model", *data_modules):
-        module = importlib.import_module(name)
-        for cls in vars(module).values():
-            if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
-                continue
-            fields = dataclasses.fields(cls)
-            # Only where the constructor takes every field, positionally, and does nothing else.
-            if all(f.init for f in fields) and not hasattr(cls, "__post_init__"):
-                copyreg.pickle(cls, _fields_reducer(tuple(f.name for f in fields)))
+    names = ["fleetiac.analyzer.model", *(module for front_end in front_ends() for module in front_end.data_modules)]
+    for name in names:
+        module = sys.modules.get(name)
+        if module is None or name in _FAST_PICKLING:
+            continue
+        _FAST_PICKLING.add(name)
+        _register_module(module, name)
+
+
+def _register_module(module: Any, name: str) -> None:
+    import copyreg
+    import dataclasses
+
+    for cls in vars(module).values():
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
+            continue
+        fields = dataclasses.fields(cls)
+        # Only where the constructor takes every field, positionally, and does nothing else.
+        if all(f.init for f in fields) and not hasattr(cls, "__post_init__"):
+            copyreg.pickle(cls, _fields_reducer(tuple(f.name for f in fields)))
 
 
 def _fields_reducer(names: tuple[str, ...]) -> Any:
@@ -779,7 +800,7 @@ def source_fingerprint() -> str:
     on besides its files and inputs (the evaluators, extractors and value helpers)."""
     digest = hashlib.sha256(fingerprint().encode())
     package = Path(__file__).resolve().parent
-    _hash_files(digest, package, sorted(package.rglob("*.py")))
+    _hash_files(digest, package, _code_files(package, (".",)))
     return digest.hexdigest()
 
 
@@ -813,8 +834,9 @@ class UnitIndex:
     scan used, in the order it used them, are its :meth:`trail`: two scans with the same trail
     evaluated to the same resources, which is what lets the engine reuse the findings of the rules."""
 
-    _HEADER = _MAGIC + b"units-4\n"
-    """Bumped when what a record holds changes (4: resources carry their parameter file and origins)."""
+    _HEADER = _MAGIC + b"units-5\n"
+    """Bumped when what a record holds changes (4: resources carry their parameter file and origins;
+    5: a unit's results are a pickle of their own inside its record, see :func:`unit_record`)."""
 
     def __init__(self, root: Path | None, scope: str) -> None:
         self.secret = secret_or_none(root) if root is not None else None
@@ -865,6 +887,33 @@ class UnitIndex:
         if self._trail is not None:
             self._trail.append(entry[0])
         return value
+
+    def recall(self, key: tuple[Any, ...]) -> Any:
+        """:meth:`get` of a record that is not part of the :meth:`trail` (one derived from the
+        records the trail names, see :func:`analyzer.engine.load`)."""
+        name = digest_of(*key)
+        entry = self.new.get(name) or self.old.get(name)
+        if entry is None:
+            return None
+        try:
+            with gc_paused():
+                value = pickle.loads(entry[1])
+        except Exception:  # damaged: a miss
+            return None
+        self.new[name] = entry
+        return value
+
+    def keep(self, key: tuple[Any, ...], value: Any) -> None:
+        """:meth:`put` of a record that is not part of the :meth:`trail` (see :meth:`recall`)."""
+        if self.path is None:
+            return
+        register_fast_pickling()
+        try:
+            payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # not picklable: simply not remembered
+            return
+        self.new[digest_of(*key)] = ("", payload)
+        self.changed = True
 
     def reserve(self) -> int | None:
         """A place in :meth:`trail` for a record put later (``slot`` of :meth:`put`), so the trail
@@ -928,18 +977,47 @@ class UnitIndex:
             atomic_write(self.path, seal(self.secret, self._HEADER + self.path.name.encode(), body))
 
 
+_FREEZING: list[bool] = []
+"""Non-empty inside :func:`long_lived_frozen`."""
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """The cyclic garbage collector off: parse trees and evaluated records are many small acyclic
     objects made or loaded at once, which the collector would only walk again and again (it cost
-    about a tenth of a parse)."""
+    about a tenth of a parse). Inside :func:`long_lived_frozen`, what is alive when it ends is
+    frozen (left out of every later collection) before the collector is on again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if _FREEZING:
+                # The garbage of the paused work first (an uncached load leaves as many unreachable
+                # objects as live ones): one walk of the new objects, as the collector's next
+                # collection would have made, and what survives is left out of the later ones.
+                gc.collect(0)
+                gc.freeze()
             gc.enable()
+
+
+@contextlib.contextmanager
+def long_lived_frozen() -> Iterator[None]:
+    """For one command of the command line: the objects alive now (the modules imported) and those
+    surviving each :func:`gc_paused` (the loaded records and resources) are frozen, so later
+    collections walk only newer objects. Once paused, the collector's first collection walked every
+    object loaded meanwhile, and the next older-generation one again: a tenth of a rescan that
+    evaluated one file. Everything is unfrozen at the end (a process running several scans, as the
+    tests do, keeps collecting whatever became garbage)."""
+    gc.freeze()
+    _FREEZING.append(True)
+    try:
+        yield
+    finally:
+        _FREEZING.pop()
+        if not _FREEZING:
+            gc.unfreeze()
 
 
 def run_unit(unit: Unit) -> tuple[list[Evaluated], Any, bool]:
@@ -980,6 +1058,49 @@ def results_digest(results: list[Evaluated]) -> str | None:
     return hashlib.sha256(out.getbuffer()).hexdigest()
 
 
+def unit_record(results: list[Evaluated], dependencies: Any) -> bytes:
+    """A unit's record as the unit index keeps it: its dependencies, and its results as a pickle of
+    their own, so that a rescan checks the dependencies without unpickling the results (which it
+    needs only when the rules run or the report asks; see :class:`StoredResults`)."""
+    register_fast_pickling()
+    return pickle.dumps((pickle.dumps(results, pickle.HIGHEST_PROTOCOL), dependencies), pickle.HIGHEST_PROTOCOL)
+
+
+def read_unit_record(payload: bytes) -> tuple[list[Evaluated], Any]:
+    """The results and dependencies of a :func:`unit_record`."""
+    with gc_paused():
+        results, dependencies = pickle.loads(payload)
+        return pickle.loads(results), dependencies
+
+
+class StoredResults:
+    """A unit's results as its record holds them (pickled), unpickled when first asked for: a rescan
+    whose findings are cached never needs most of them."""
+
+    __slots__ = ("_payload", "_value")
+
+    def __init__(self, payload: bytes) -> None:
+        self._payload: bytes | None = payload
+        self._value: list[Evaluated] | None = None
+
+    def value(self) -> list[Evaluated]:
+        if self._value is None:
+            assert self._payload is not None
+            with gc_paused():
+                self._value = pickle.loads(self._payload)
+            self._payload = None
+        return self._value
+
+
+UnitResults = list["Evaluated"] | StoredResults
+"""One unit's results: evaluated now, or still in their record (see :func:`evaluate_units_lazily`)."""
+
+
+def unit_results(parts: list[UnitResults]) -> list[Evaluated]:
+    """The results of every unit of ``parts``, in order (those still in their records unpickled)."""
+    return [e for part in parts for e in (part.value() if isinstance(part, StoredResults) else part)]
+
+
 Remote = Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]]
 """Evaluates units elsewhere (parse workers), by :attr:`Unit.remote`: each one's key, whether its
 result depends on the machine, the pickle of ``(results, dependencies)`` and its
@@ -988,7 +1109,14 @@ result depends on the machine, the pickle of ``(results, dependencies)`` and its
 
 def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None,
                    probes: list[tuple[tuple[str, str], ...] | None] | None = None) -> list[Evaluated]:
-    """Every unit's results, remembered in ``memo`` under the unit's key (its inputs) together with
+    """:func:`evaluate_units_lazily`, every result unpickled."""
+    return unit_results(evaluate_units_lazily(units, memo, remote, probes))
+
+
+def evaluate_units_lazily(units: list[Unit], memo: Memo, remote: Remote | None = None,
+                          probes: list[tuple[tuple[str, str], ...] | None] | None = None) -> list[UnitResults]:
+    """Every unit's results (those found in ``memo`` left in their records until asked for, see
+    :class:`StoredResults`), one entry per unit, remembered in ``memo`` under the unit's key (its inputs) together with
     the dependencies its evaluation reported; a remembered result is used only while the unit says
     those dependencies are unchanged. A result holding a parse timeout or an internal error is
     never remembered: it depends on the machine, not on the files. A unit whose evaluation raises
@@ -1009,7 +1137,7 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None,
         else:
             probes.append(unit.probes(dependencies) if unit.probes is not None else None)
 
-    done: list[list[Evaluated] | None] = []
+    done: list[UnitResults | None] = []
     todo: list[int] = []
     slots: dict[int, int | None] = {}
     remembering = getattr(memo, "remembers", False)
@@ -1019,8 +1147,9 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None,
             continue
         key = ("unit", unit.key) if unit.key is not None else None
         record = memo.get(key) if key is not None else None
-        if isinstance(record, tuple) and len(record) == 2 and unit.unchanged(record[1]):
-            done.append(record[0])
+        if isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], bytes) \
+                and unit.unchanged(record[1]):
+            done.append(StoredResults(record[0]))
             probed(unit, record[1])
             continue
         done.append(None)
@@ -1041,8 +1170,7 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None,
         trail: str | None = None
         if got is not None and got[0] == unit.key:
             try:
-                with gc_paused():
-                    results, dependencies = pickle.loads(got[2])
+                results, dependencies = read_unit_record(got[2])
                 unstable, payload, trail = got[1], got[2], got[3]
             except Exception:
                 results, dependencies, unstable = run_unit(unit)
@@ -1052,16 +1180,19 @@ def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None,
         if key is not None and not unstable:
             if remembering and trail is None:
                 trail = results_digest(results)
-            if payload is not None and remembering:
-                memo.put_payload(key, payload, trail, slots.get(index))  # type: ignore[attr-defined]
-            elif remembering:
-                memo.put(key, (results, dependencies), trail, slots.get(index))  # type: ignore[call-arg]
+            if remembering:
+                try:
+                    payload = payload if payload is not None else unit_record(results, dependencies)
+                except Exception:  # not picklable: not remembered, and the trail no longer describes the scan
+                    memo.untracked()
+                else:
+                    memo.put_payload(key, payload, trail, slots.get(index))  # type: ignore[attr-defined]
             else:
                 memo.put(key, (results, dependencies))
         else:
             memo.untracked()
         done[index] = results
-    return [e for results in done for e in results or ()]
+    return [part for part in done if part is not None]
 
 
 class Offered:

@@ -300,10 +300,13 @@ def scan(ctx: click.Context, **options: Any) -> None:
         os.write(2, b"fleetiac: interrupted\n")
         os._exit(130)
 
+    from fleetiac.analyzer.cache import long_lived_frozen
+
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, interrupted) if main_thread else None
     try:
-        _scan(ctx, **options)
+        with long_lived_frozen():  # the garbage collector spares what the scan keeps to its end
+            _scan(ctx, **options)
     finally:
         if main_thread:
             signal.signal(signal.SIGINT, previous)
@@ -316,10 +319,12 @@ def _checked_settings(settings: dict[str, tuple[Any, str]]) -> dict[str, Any]:
     from fleetiac.analyzer.rules import SelectorError, all_rules, resolve_selectors
 
     effective = {key: value for key, (value, _) in settings.items()}
-    catalog = all_rules()
     for key in ("select", "ignore"):
+        if not effective[key]:  # nothing to resolve: the rules' modules are not imported for it
+            effective[key] = ()
+            continue
         try:
-            effective[key] = resolve_selectors(effective[key], catalog)
+            effective[key] = resolve_selectors(effective[key], all_rules())
         except SelectorError as error:
             source = settings[key][1]
             where = f"--{key}" if source == "command line" else f"{key} in {source}"

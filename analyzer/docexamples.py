@@ -48,20 +48,36 @@ def examples_folder(rule_id: str) -> Traversable:
     return resources.files(EXAMPLES_PACKAGE).joinpath(EXAMPLES_FOLDER, rule_id)
 
 
+def _entries(rule_id: str) -> list[tuple[Traversable, tuple[str, str]]]:
+    """The rule's example files with their (section, language); raises as :func:`load_examples`
+    does for a missing folder or a misnamed file."""
+    folder = examples_folder(rule_id)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no examples folder policies/{EXAMPLES_FOLDER}/{rule_id}")
+    out = []
+    for entry in folder.iterdir():
+        kind = _kind(entry.name)
+        if kind is None or not entry.is_file():
+            raise ExampleError(f"{rule_id}: unexpected example file {entry.name!r} (want {_wanted_names()})")
+        out.append((entry, kind))
+    return out
+
+
+def example_kinds(rule_id: str) -> list[tuple[str, str]]:
+    """The (section, language) of each of the rule's example files, from their names alone (no file
+    is read): what the rule registry checks when a rule is defined. Raises as :func:`load_examples`
+    does for a missing folder or a misnamed file."""
+    return [kind for _, kind in _entries(rule_id)]
+
+
 def load_examples(rule_id: str) -> tuple[RuleExample, ...]:
     """The rule's example files, failing ones first, Terraform before Bicep (or YAML) in each section.
 
     Raises :class:`FileNotFoundError` when the folder does not exist and :class:`ExampleError` for a
     file that is not one of the names above or whose markers are malformed.
     """
-    folder = examples_folder(rule_id)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"no examples folder policies/{EXAMPLES_FOLDER}/{rule_id}")
     examples: list[RuleExample] = []
-    for entry in folder.iterdir():
-        kind = _kind(entry.name)
-        if kind is None or not entry.is_file():
-            raise ExampleError(f"{rule_id}: unexpected example file {entry.name!r} (want {_wanted_names()})")
+    for entry, kind in _entries(rule_id):
         source = entry.read_text(encoding="utf-8")
         try:
             expectations(source, entry.name, f"{rule_id}/{entry.name}")  # malformed markers fail here

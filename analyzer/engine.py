@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from fleetiac.analyzer.rules import Rule, RuleContext, all_rules, select_rules
 from fleetiac.analyzer.suppressions import SourceTexts
 
 if TYPE_CHECKING:
+    from fleetiac.analyzer.cache import UnitResults
     from fleetiac.analyzer.frontends.base import Evaluated
 
 
@@ -109,9 +111,10 @@ def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str,
 class Loaded:
     """What the front ends produced for a scan."""
 
-    variants: list[list[Resource]]
-    """One resource list per *variant* of the deployment (a template evaluated with each of its
-    parameter files gives one variant each)."""
+    evaluated: Callable[[], list[Evaluated]]
+    """Every result of the front ends, in order (:func:`~analyzer.frontends.base.without_repeats`
+    applied): the results found in the unit index are unpickled only when this is first called, as
+    :attr:`variants` does (a rescan whose findings are cached seldom needs them)."""
     diagnostics: list[Diagnostic]
     notices: list[str]
     """What could not be analysed (modules not downloaded), one line each."""
@@ -126,9 +129,29 @@ class Loaded:
     """Texts no message may show, with what to show instead (see :attr:`FileResult.masks`)."""
     unknowns: list[tuple[Location, str]] = field(default_factory=list)
     """Input the front ends skipped as unreadable (see :attr:`FileResult.unknowns`): FIAC902 notes."""
+    declared: dict[str, tuple[str, Location]] | None = None
+    """Where each resource address is first declared (see :func:`analyzer.postscan.declarations`),
+    when known without :attr:`variants` (remembered with the load's identity); else None."""
     probes: tuple[tuple[str, str], ...] | None = None
     """What on disk the units' dependencies depend on besides the scanned files (see
     :attr:`~analyzer.frontends.base.Unit.probes`); None when some unit's cannot be told that way."""
+
+    @cached_property
+    def variants(self) -> list[list[Resource]]:
+        """One resource list per *variant* of the deployment (a template evaluated with each of its
+        parameter files gives one variant each)."""
+        return _variants(self.evaluated())
+
+    def declarations(self) -> dict[str, tuple[str, Location]]:
+        """:attr:`declared`, from :attr:`variants` when it is not known."""
+        if self.declared is None:
+            self.declared = postscan.declarations(self.variants)
+        return self.declared
+
+
+LOADED_RECORD = "loaded-1"
+"""The unit index's key of what a load derives from its results (see :func:`_derived`); named
+anew when that changes."""
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None,
@@ -162,7 +185,7 @@ def readable_roots(root: Path, paths: list[Path]) -> tuple[Path, ...]:
 
 def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None,
           roots: tuple[Path, ...], scanned: tuple[Path, ...]) -> Loaded:
-    from fleetiac.analyzer.cache import evaluate_units
+    from fleetiac.analyzer.cache import evaluate_units_lazily, unit_results
     from fleetiac.analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends, without_repeats
 
     inputs = ScanInputs(options.var_files, options.variables, os.environ if options.env_vars else None, roots,
@@ -185,7 +208,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
         memo = index = UnitIndex(cache_root, scope)
     ordered = sorted(front_ends(), key=lambda f: not f.early)  # stable: registry order otherwise
     files_of = {fe.name: [f for f in files if f.language in {lang.name for lang in fe.languages}] for fe in ordered}
-    evaluated: dict[str, list[Evaluated]] = {}
+    evaluated: dict[str, list[UnitResults]] = {}
     watched: list[tuple[tuple[str, str], ...] | None] = []
     """Each evaluated unit's probes (see :attr:`Loaded.probes`)."""
 
@@ -204,7 +227,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
             where = Location(min(f.display for f in front_files), 1, 1)
             failed = internal_error(where, f"forming the {front_end.name} units", error)
             memo.untracked()
-            evaluated[front_end.name] = [Evaluated(FileResult(diagnostics=[failed]))]
+            evaluated[front_end.name] = [[Evaluated(FileResult(diagnostics=[failed]))]]
             return
         far = getattr(parsed, "remote", None)
 
@@ -213,10 +236,8 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
             return far(front_end.name, front_files, parsed.cache_keys, inputs, wanted,  # type: ignore[misc]
                        idle.pop() if idle else None, given.seen)
 
-        results = evaluate_units(units, memo, remote if far is not None else None, watched)
-        # In the order one evaluation of all its files gives (a front end evaluating in parts says it).
-        evaluated[front_end.name] = sorted(results, key=lambda e: e.order) if any(e.order for e in results) \
-            else results
+        # Each unit's results; those of the unit index are unpickled when asked for (see results()).
+        evaluated[front_end.name] = evaluate_units_lazily(units, memo, remote if far is not None else None, watched)
 
     early = [fe for fe in ordered if fe.early]
 
@@ -264,7 +285,28 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     for front_end in ordered:
         if front_end.name not in evaluated:
             evaluate(front_end, parsed)
-    results = without_repeats([e for fe in ordered for e in evaluated[fe.name]])
+    done: list[list[Evaluated]] = []
+
+    def results() -> list[Evaluated]:
+        """Every result, in order: by front end, each front end's in the order one evaluation of all
+        its files gives (a front end evaluating in parts says it), without repeats."""
+        if not done:
+            out: list[Evaluated] = []
+            for fe in ordered:
+                found = unit_results(evaluated[fe.name])
+                out.extend(sorted(found, key=lambda e: e.order) if any(e.order for e in found) else found)
+            done.append(without_repeats(out))
+        return done[0]
+
+    identity = index.trail() if index is not None else None
+    # What the report needs of the results besides the rules' findings is remembered with the
+    # identity (equal identities, equal results), so a rescan whose findings are cached need not
+    # unpickle the results.
+    derived = index.recall((LOADED_RECORD, identity)) if index is not None and identity is not None else None
+    if not (isinstance(derived, tuple) and len(derived) == 5):
+        derived = _derived(results())
+        if index is not None and identity is not None:
+            index.keep((LOADED_RECORD, identity), derived)
     if index is not None:
         index.save()  # before the rules see (and could touch) the resources
     if cache_root is not None:
@@ -272,12 +314,20 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
 
         save_stores(cache_root)  # entries parsed again while evaluating, and the tree's tables
         maybe_prune(cache_root, stats.parsed)
-    return Loaded(_variants(results), [d for e in results for d in e.result.diagnostics],
-                  sorted({notice for e in results for notice in e.result.notices} | set(cache_notices)),
-                  index.trail() if index is not None else None, frozenset(parsed.quiet), cache_root,
-                  {text: name for e in results for text, name in e.result.masks.items()},
-                  sorted({u for e in results for u in e.result.unknowns}, key=lambda u: (u[0].sort_key(), u[1])),
-                  None if any(p is None for p in watched) else tuple(sorted({x for p in watched for x in p or ()})))
+    diagnostics, notices, masks, unknowns, declared = derived
+    probes = None if any(p is None for p in watched) else tuple(sorted({x for p in watched for x in p or ()}))
+    return Loaded(results, diagnostics, sorted(set(notices) | set(cache_notices)), identity,
+                  frozenset(parsed.quiet), cache_root, masks, unknowns, declared, probes)
+
+
+def _derived(results: list[Evaluated]) -> tuple[Any, ...]:
+    """What :class:`Loaded` holds of ``results`` besides the resources: their diagnostics, notices,
+    masks and unknown inputs, and where each address is declared."""
+    return ([d for e in results for d in e.result.diagnostics],
+            sorted({notice for e in results for notice in e.result.notices}),
+            {text: name for e in results for text, name in e.result.masks.items()},
+            sorted({u for e in results for u in e.result.unknowns}, key=lambda u: (u[0].sort_key(), u[1])),
+            postscan.declarations(_variants(results)))
 
 
 def _variants(results: list[Evaluated]) -> list[list[Resource]]:
@@ -453,6 +503,40 @@ def rule_findings(graph: FleetGraph, rule_ids: tuple[str, ...], options: ScanOpt
     return sorted(set(found), key=Finding.sort_key)
 
 
+CATALOG_RECORD = "catalog-1"
+"""Names the remembered rule catalog (see :func:`rule_catalog`); named anew when its layout changes."""
+
+
+def rule_catalog(cache_root: Path | None) -> list[Rule]:
+    """Every rule, as :func:`~analyzer.rules.all_rules` gives them. With a cache folder and the rules'
+    modules not imported yet, their descriptions remembered by an earlier scan under the same code
+    (fleetiac's and the rules', :func:`~analyzer.cache.rules_fingerprint`, and the example files'
+    names) stand in for them: equal metadata, and checks that import the rules' modules when they
+    run. A rescan whose findings are cached runs no rule: importing every rule's module (and the
+    access graph's) was a tenth of it."""
+    from fleetiac.analyzer import rules as registry
+
+    listing = registry.example_listing() if cache_root is not None and not registry.imported() else None
+    if cache_root is None or listing is None:
+        return all_rules()
+    import pickle
+    import sys
+
+    from fleetiac.analyzer.cache import ParseCache, digest_of, rules_fingerprint
+
+    store = ParseCache(cache_root, "findings")
+    key = digest_of(CATALOG_RECORD, rules_fingerprint(), listing, sys.flags.optimize)
+    found, value = store.load(key)
+    if found and isinstance(value, list) and value:
+        try:
+            return [registry.from_description(entry) for entry in value]
+        except Exception:  # written by other code: imported after all
+            pass
+    catalog = all_rules()
+    store.store(key, pickle.dumps([registry.described(r) for r in catalog], pickle.HIGHEST_PROTOCOL))
+    return catalog
+
+
 def _ready_for_rules() -> None:
     """Import the rules and the graph library (0.2-0.3 s) while the parse workers are busy, instead
     of afterwards with the other core idle. Without workers it is not called: the same imports then
@@ -502,7 +586,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None, trace: ScanTrace
         trace.root, trace.probes, trace.scanned = root, loaded.probes, tuple(f.path.as_posix() for f in files)
         trace.replayable = (loaded.cache_root is not None and loaded.identity is not None and not walk_problems
                             and loaded.probes is not None)
-    catalog = all_rules()
+    catalog = rule_catalog(loaded.cache_root)
     rules = select_rules(catalog, options.select, options.ignore)
     selected = {r.info.id for r in rules}
     # Failures of our own code are kept apart: never FIAC901, never filtered, suppressed or baselined.
@@ -539,8 +623,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None, trace: ScanTrace
     if loaded.masks:
         active, suppressed, shown_skips, diagnostics, notices, internal = _masked(
             loaded.masks, active, suppressed, shown_skips, diagnostics, notices, internal)
-    active = postscan.with_related(sorted(set(active), key=Finding.sort_key), loaded.variants)
-    suppressed = postscan.with_related(sorted(set(suppressed), key=Finding.sort_key), loaded.variants)
+    active = postscan.with_related(sorted(set(active), key=Finding.sort_key), where=loaded.declarations())
+    suppressed = postscan.with_related(sorted(set(suppressed), key=Finding.sort_key), where=loaded.declarations())
     return Report(
         findings=active,
         suppressed=suppressed,

@@ -25,7 +25,7 @@ and, for nested values, by path: ``resource.where("stages[0].groups[1].name")``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, Literal, cast
@@ -700,6 +700,53 @@ class RuleExample:
     """The file as written, with the markers (:mod:`analyzer.markers`)."""
 
 
+class LazyExamples(Sequence[RuleExample]):
+    """A rule's examples, read from their files (and checked) when first used: a scan needs none of
+    them, and reading every rule's files at registration was a fifth of a warm rescan's time. Equal
+    to (and hashed as) the tuple of its examples; it pickles as its loader, not as the examples."""
+
+    __slots__ = ("_items", "_load")
+
+    def __init__(self, load: Callable[[], tuple[RuleExample, ...]]) -> None:
+        self._load = load
+        self._items: tuple[RuleExample, ...] | None = None
+
+    def loaded(self) -> tuple[RuleExample, ...]:
+        """The examples (read now the first time; an error, such as a rule's missing example, is
+        raised on every use until the files are right)."""
+        if self._items is None:
+            self._items = tuple(self._load())
+        return self._items
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.loaded()[index]
+
+    def __len__(self) -> int:
+        return len(self.loaded())
+
+    def __iter__(self) -> Iterator[RuleExample]:
+        return iter(self.loaded())
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.loaded()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyExamples):
+            return self.loaded() == other.loaded()
+        if isinstance(other, tuple):
+            return self.loaded() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.loaded())
+
+    def __repr__(self) -> str:
+        return repr(self._items) if self._items is not None else "LazyExamples(<not read yet>)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return LazyExamples, (self._load,)
+
+
 EXAMPLES_PLACEHOLDER = "<!-- examples -->"
 """A line of a doc's ``## Example`` or ``## Fix`` section where that section's examples go (when
 prose follows them); without it they end the section."""
@@ -716,7 +763,9 @@ class RuleInfo:
     doc: str
     """The rule's docstring: its doc page without the example code (see :attr:`page`)."""
     tags: tuple[str, ...] = ()
-    examples: tuple[RuleExample, ...] = ()
+    examples: Sequence[RuleExample] = ()
+    """The rule's example files: a tuple, or (for a registered rule) :class:`LazyExamples`, read on
+    first use (``fleetiac explain``, SARIF's rule help)."""
 
     @property
     def family(self) -> str:

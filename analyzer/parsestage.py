@@ -76,12 +76,14 @@ def file_facts(source: SourceFile) -> tuple[str | None, bool]:
     from fleetiac.analyzer.cache import entry_key
 
     try:
-        info = source.path.stat()
+        path = os.fspath(source.path)  # os calls on the text: pathlib's wrappers were a tenth of this
+        info = os.stat(path)
         # The front end refuses these without reading them (a FIFO would block a read forever):
         # nothing worth caching. The size limit is the file's own (--max-file-size).
         if not stat.S_ISREG(info.st_mode) or info.st_size > source.limits.max_bytes:
             return None, True
-        data = source.path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
         return entry_key(data, source.language, source.display), DIRECTIVE_MARK in data
     except OSError:
         return None, True
@@ -99,6 +101,7 @@ def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | N
     with gc_paused():
         for source, key in chunk:
             result = parse_one(source)
+            register_fast_pickling()  # again: parsing may have imported the front end's data modules
             payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
             _store(cache, source, key, result, payload)
             out.append((source.display, payload))
@@ -476,6 +479,7 @@ class _WorkerState:
                 summary = front_end_of(source.language).summarize(source, result, key) if keep else None  # type: ignore[attr-defined]
                 store = self.cache is not None and key is not None and not machine_dependent(result) \
                     and file_key(source) == key
+                register_fast_pickling()  # again: parsing may have imported the front end's data modules
                 payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL) if store or summary is None else None
                 if store and self.cache is not None and payload is not None:
                     self.cache.store(key, payload)  # type: ignore[arg-type]
@@ -507,7 +511,7 @@ class _WorkerState:
         self.units[sid] = {u.remote: u for u in units if u.remote is not None}
 
     def evaluate(self, sid: int, wanted: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        from fleetiac.analyzer.cache import results_digest, run_unit
+        from fleetiac.analyzer.cache import results_digest, run_unit, unit_record
 
         units = self.units.get(sid, {})
         out: list[tuple[Any, ...]] = []
@@ -518,7 +522,7 @@ class _WorkerState:
                     continue
                 results, dependencies, unstable = run_unit(unit)
                 try:
-                    payload = pickle.dumps((results, dependencies), pickle.HIGHEST_PROTOCOL)
+                    payload = unit_record(results, dependencies)  # as the unit index keeps it
                 except Exception:  # not picklable: evaluated again by the scanning process
                     continue
                 trail = results_digest(results) if self.cache is not None else None

@@ -212,13 +212,22 @@ RELATED_SHOWN = 3
 """At most this many related locations on one finding."""
 
 
-def with_related(findings: Iterable[Finding], variants: Iterable[Iterable[Resource]]) -> list[Finding]:
-    """``findings`` with :attr:`~analyzer.model.Finding.related_locations` filled from the resources
-    their ``related`` addresses name (the first declaration of each address, in variant order)."""
+def declarations(variants: Iterable[Iterable[Resource]]) -> dict[str, tuple[str, Location]]:
+    """Each resource address's kind and location: its first declaration, in variant order."""
     where: dict[str, tuple[str, Location]] = {}
     for resources in variants:
         for resource in resources:
             where.setdefault(resource.address, (resource.kind.value, resource.location))
+    return where
+
+
+def with_related(findings: Iterable[Finding], variants: Iterable[Iterable[Resource]] = (),
+                 where: dict[str, tuple[str, Location]] | None = None) -> list[Finding]:
+    """``findings`` with :attr:`~analyzer.model.Finding.related_locations` filled from the resources
+    their ``related`` addresses name (the first declaration of each address, in variant order;
+    ``where``: those declarations, :func:`declarations` of the variants)."""
+    if where is None:
+        where = declarations(variants)
     result: list[Finding] = []
     for finding in findings:
         related = tuple(RelatedLocation(address, *where[address]) for address in finding.related

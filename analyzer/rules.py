@@ -4,7 +4,8 @@ A rule is one function plus its metadata and its documentation (the function's d
 sections below) and its examples (the files of ``policies/examples/<RULE_ID>/``, see
 :mod:`analyzer.docexamples`). Importing two rules with one ID, or a rule whose doc lacks a section or
 whose examples lack a failing or a fixed one in a language, fails at import time, so a broken catalog
-never ships.
+never ships. The example files' contents are read (and their markers checked) only when first used
+(:class:`~analyzer.model.LazyExamples`): a scan shows none of them.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Literal
 
-from fleetiac.analyzer.docexamples import ExampleError, load_examples
+from fleetiac.analyzer.docexamples import ExampleError, example_kinds, load_examples
 from fleetiac.analyzer.graph import FleetGraph
 from fleetiac.analyzer.knowledge.aks_versions import RegionVersions
-from fleetiac.analyzer.model import Finding, Level, Location, Resource, RuleExample, RuleInfo
+from fleetiac.analyzer.model import Finding, LazyExamples, Level, Location, Resource, RuleExample, RuleInfo
 
 DOC_SECTIONS = ("## What it finds", "## Why it matters", "## Example", "## Fix", "## References")
 # Rules about Kubernetes objects: Bicep cannot hold them in a form fleetiac reads, so their examples
@@ -41,9 +42,13 @@ class Rule:
     info: RuleInfo
     check: Callable[[RuleContext], None] | None
     """None for analyzer diagnostics, which the engine reports itself."""
+    module: str = ""
+    """The ``policies`` module that defines it."""
 
 
 _REGISTRY: dict[str, Rule] = {}
+_IMPORTED: list[bool] = []
+"""Non-empty once :func:`all_rules` has imported every module of ``policies/``."""
 
 
 def _source_docstring(function: Callable[..., Any]) -> str:
@@ -73,25 +78,48 @@ def rule(id: str, name: str, level: str, summary: str, tags: Iterable[str] = (),
             raise RegistryError(f"rule ID {id} is defined twice")
         if "/" in id:
             raise RegistryError(f"rule ID {id} must not contain '/'")
-        info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags), _examples(id, function.__module__, doc))
-        _REGISTRY[id] = Rule(info, None if engine_reported else function)
+        module = function.__module__
+        # The example files' names and the doc are checked now (a rule without a failing or a fixed
+        # example never registers); their contents are read, and checked again, on first use.
+        try:
+            kinds = example_kinds(id)
+        except (FileNotFoundError, ExampleError) as error:
+            raise RegistryError(f"{id} ({module}): {error}") from None
+        _check_doc(id, module, doc)
+        _check_present(id, module, kinds)
+        examples = LazyExamples(partial(_examples, id, module, doc))
+        info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags), examples)
+        _REGISTRY[id] = Rule(info, None if engine_reported else function, module)
         return function
 
     return register
 
 
-def _examples(id: str, module: str, doc: str) -> tuple[RuleExample, ...]:
-    """The rule's example files, checked: a failing and a fixed one in Terraform and in Bicep (or its
-    stand-in), and no code left in the docstring's own ``## Example`` and ``## Fix`` sections."""
-    try:
-        examples = load_examples(id)
-    except (FileNotFoundError, ExampleError) as error:
-        raise RegistryError(f"{id} ({module}): {error}") from None
+def _check_doc(id: str, module: str, doc: str) -> None:
+    """No code left in the docstring's own ``## Example`` and ``## Fix`` sections."""
     for section in ("Example", "Fix"):
         if "```" in doc.partition(f"## {section}\n")[2].partition("\n## ")[0]:
             raise RegistryError(f"{id} ({module}): code in the doc's ## {section}; it belongs in "
                                 f"policies/examples/{id}/")
-    present = {(e.section, e.language) for e in examples}
+
+
+def _examples(id: str, module: str, doc: str) -> tuple[RuleExample, ...]:
+    """The rule's example files, checked: a failing and a fixed one in Terraform and in Bicep (or its
+    stand-in), and no code left in the docstring's own ``## Example`` and ``## Fix`` sections (read
+    when :attr:`RuleInfo.examples` is first used)."""
+    try:
+        examples = load_examples(id)
+    except (FileNotFoundError, ExampleError) as error:
+        raise RegistryError(f"{id} ({module}): {error}") from None
+    _check_doc(id, module, doc)
+    _check_present(id, module, [(e.section, e.language) for e in examples])
+    return examples
+
+
+def _check_present(id: str, module: str, kinds: Iterable[tuple[str, str]]) -> None:
+    """A failing and a fixed example in Terraform and in Bicep (or its stand-in) among ``kinds``
+    ((section, language) pairs)."""
+    present = set(kinds)
     bicep = BICEP_STAND_IN.get(id, "bicep")
     wanted = [("Example", "terraform"), ("Fix", "terraform"), ("Fix", bicep)]
     if id not in TERRAFORM_ONLY:
@@ -100,7 +128,6 @@ def _examples(id: str, module: str, doc: str) -> tuple[RuleExample, ...]:
                if (section, language) not in present]
     if missing:
         raise RegistryError(f"{id} ({module}): policies/examples/{id}/ lacks a {', a '.join(missing)} example")
-    return examples
 
 
 def all_rules() -> list[Rule]:
@@ -110,7 +137,70 @@ def all_rules() -> list[Rule]:
     for module in pkgutil.iter_modules(policies.__path__):
         if not module.name.startswith("_"):
             importlib.import_module(f"fleetiac.policies.{module.name}")
+    if not _IMPORTED:
+        _IMPORTED.append(True)
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def imported() -> bool:
+    """Whether every rule module is imported (:func:`all_rules` ran in this process)."""
+    return bool(_IMPORTED)
+
+
+# -- the catalog without the rules' modules -------------------------------------------------------
+# A rescan whose findings are cached runs no rule, yet its report names the rules (and which were
+# selected): their descriptions, remembered by the scan that imported them (under a key covering the
+# rules' code, see analyzer.engine.rule_catalog), stand in for them; a check imports the rules' modules
+# the first time it is called.
+
+
+def described(rule: Rule) -> tuple[Any, ...]:
+    """What :func:`from_description` rebuilds ``rule`` from: plain data."""
+    info = rule.info
+    return (info.id, info.name, info.level.value, info.summary, info.doc, tuple(info.tags), rule.module,
+            rule.check is None)
+
+
+class _Deferred:
+    """A rule's check that imports the rules' modules when first called (see :func:`from_description`)."""
+
+    __slots__ = ("rule_id",)
+
+    def __init__(self, rule_id: str) -> None:
+        self.rule_id = rule_id
+
+    def __call__(self, ctx: RuleContext) -> None:
+        all_rules()
+        check = _REGISTRY[self.rule_id].check
+        if check is None or isinstance(check, _Deferred):
+            raise RegistryError(f"rule {self.rule_id} has no check to run")
+        check(ctx)
+
+
+def from_description(entry: tuple[Any, ...]) -> Rule:
+    """The rule :func:`described` described, as its module registers it: equal metadata (its examples
+    read when first used), and a check that imports the rules' modules when it runs."""
+    id, name, level, summary, doc, tags, module, engine_reported = entry
+    info = RuleInfo(id, name, Level(level), summary, doc, tuple(tags),
+                    LazyExamples(partial(_examples, id, module, doc)))
+    return Rule(info, None if engine_reported else _Deferred(id), module)
+
+
+def example_listing() -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """The names of every rule's example files (what registering the rules checks of them); None
+    when they cannot be listed."""
+    import os
+    from importlib import resources
+
+    from fleetiac.analyzer.docexamples import EXAMPLES_FOLDER, EXAMPLES_PACKAGE
+
+    root = str(resources.files(EXAMPLES_PACKAGE).joinpath(EXAMPLES_FOLDER))
+    try:
+        folders = sorted(os.listdir(root))
+        return tuple((f, tuple(sorted(os.listdir(os.path.join(root, f))))) for f in folders
+                     if os.path.isdir(os.path.join(root, f)))
+    except OSError:  # not a folder of files (a zip): nothing to compare, no catalog kept
+        return None
 
 
 class SelectorError(ValueError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import os
+import re
 import stat
 import tempfile
 import time
@@ -48,13 +49,84 @@ def cache_dir() -> Path:
 
 
 def dist_version(name: str) -> str:
-    """The installed version of a distribution, or ``?``."""
+    """The installed version of a distribution, or ``?``: what ``importlib.metadata.version`` says.
+    The usual case (a ``*.dist-info`` folder in a folder of ``sys.path``) is read directly, as that
+    function finds it (:func:`_listed_version`); importing ``importlib.metadata`` (with the e-mail
+    parser) cost a warm rescan more than all its other work on the parse-cache keys."""
+    found = _listed_version(name)
+    if found is not None:
+        return found
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version(name)
     except PackageNotFoundError:
         return "?"
+
+
+_HEADER_NAME = re.compile(r"[\041-\071\073-\176]*:")
+"""The start of a header line as the e-mail parser (which reads ``METADATA``) recognises one."""
+
+
+def _listed_version(name: str) -> str | None:
+    """The ``Version`` of the distribution ``importlib.metadata`` would find first for ``name``, when
+    that is a ``*.dist-info`` or ``*.egg-info`` folder with a plain ``METADATA`` file in a folder of
+    ``sys.path``; None whenever anything is otherwise (an egg, a zip, another metadata finder, an
+    unusual ``METADATA``, no such distribution): then ``importlib.metadata`` itself is asked."""
+    import sys
+    from importlib.machinery import PathFinder
+
+    if any(finder is not PathFinder and hasattr(finder, "find_distributions") for finder in sys.meta_path):
+        return None
+    # importlib.metadata's name normalisation (PEP 503, dashes as underscores), and its search:
+    # the folders of sys.path in order, the first metadata folder of a matching name in each.
+    wanted = re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+    for entry in sys.path:
+        if not isinstance(entry, str):
+            return None
+        root = entry or "."
+        if os.path.basename(entry).lower().endswith(".egg"):
+            return None
+        try:
+            children = os.listdir(root)
+        except OSError:
+            if os.path.exists(root) and not os.path.isdir(root):
+                return None  # a zip file: importlib.metadata reads it
+            continue
+        for child in children:
+            low = child.lower()
+            if not low.endswith((".dist-info", ".egg-info")):
+                continue
+            if re.sub(r"[-_.]+", "-", low.rpartition(".")[0].partition("-")[0]).lower().replace("-", "_") != wanted:
+                continue
+            try:
+                with open(os.path.join(root, child, "METADATA"), encoding="utf-8") as handle:
+                    text = handle.read()
+            except OSError:
+                return None
+            return _metadata_version(text)
+    return None
+
+
+def _metadata_version(text: str) -> str | None:
+    """The first ``Version`` header of a ``METADATA`` text, as the e-mail parser reads it; None when
+    the headers hold anything but plain one-line ``Name: value`` lines before it."""
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.strip("\r\n") == "":
+            return None  # the end of the headers
+        if line[0] in " \t":
+            continue  # the continuation of an earlier header
+        if line.startswith("From ") or _HEADER_NAME.match(line) is None:
+            return None
+        header, _, value = line.partition(":")
+        if header.lower() != "version":
+            continue
+        if index + 1 < len(lines) and lines[index + 1][:1] in (" ", "\t"):
+            return None  # folded over lines
+        value = value.lstrip(" \t").rstrip("\r\n")
+        return value or None
+    return None
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -9,7 +9,7 @@ with the markers; these tests check what the rule pages show.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -123,16 +123,72 @@ def test_registry_refuses_a_rule_without_an_examples_folder(fake_rule_id: str) -
     assert fake_rule_id not in {r.info.id for r in all_rules()}
 
 
+def _kinds_of(examples: Iterable[RuleExample]) -> list[tuple[str, str]]:
+    return [(e.section, e.language) for e in examples]
+
+
 def test_registry_refuses_a_rule_without_a_fixed_bicep_example(fake_rule_id: str,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     partial = tuple(e for e in _REGISTRY["FIAC101"].info.examples if e.filename != "fix.bicep")
-    monkeypatch.setattr(fleetiac.analyzer.rules, "load_examples", lambda rule_id: partial)
+    # The file names are checked when the rule registers (no file is read then).
+    monkeypatch.setattr(fleetiac.analyzer.rules, "example_kinds", lambda rule_id: _kinds_of(partial))
     with pytest.raises(RegistryError, match="lacks a fixed bicep example"):
         _register(fake_rule_id, _doc())
+    assert fake_rule_id not in _REGISTRY
 
 
 def test_registry_refuses_example_code_left_in_the_doc(fake_rule_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
     examples = _REGISTRY["FIAC101"].info.examples
-    monkeypatch.setattr(fleetiac.analyzer.rules, "load_examples", lambda rule_id: examples)
+    monkeypatch.setattr(fleetiac.analyzer.rules, "example_kinds", lambda rule_id: _kinds_of(examples))
+    monkeypatch.setattr(fleetiac.analyzer.rules, "load_examples", lambda rule_id: tuple(examples))
     with pytest.raises(RegistryError, match="belongs in policies/examples/FIAC998/"):
         _register(fake_rule_id, _doc("\n\n```terraform\nlocals {}\n```"))
+
+
+def test_examples_are_read_on_first_use_and_checked_then(fake_rule_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registering a rule reads no example file; its examples are read (and checked: a fixed Bicep
+    one missing from the files read is still refused) when first used, and once."""
+    examples = tuple(_REGISTRY["FIAC101"].info.examples)
+    reads: list[str] = []
+
+    def partial_examples(rule_id: str) -> tuple[RuleExample, ...]:
+        reads.append(rule_id)
+        return tuple(e for e in examples if e.filename != "fix.bicep")
+
+    monkeypatch.setattr(fleetiac.analyzer.rules, "example_kinds", lambda rule_id: _kinds_of(examples))
+    monkeypatch.setattr(fleetiac.analyzer.rules, "load_examples", partial_examples)
+    _register(fake_rule_id, _doc())
+    assert reads == []
+    with pytest.raises(RegistryError, match="lacks a fixed bicep example"):
+        len(_REGISTRY[fake_rule_id].info.examples)
+    monkeypatch.setattr(fleetiac.analyzer.rules, "load_examples", lambda rule_id: (reads.append(rule_id), examples)[1])
+    info = _REGISTRY[fake_rule_id].info
+    assert tuple(info.examples) == examples and info.examples == examples and len(info.examples) == len(examples)
+    assert reads == [fake_rule_id, fake_rule_id]  # read once when it worked, not again
+
+
+def test_a_scan_reads_no_example_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules' examples are for their pages (``fleetiac explain``, SARIF's rule help): a scan in
+    another format never reads them; ``explain`` and SARIF show them as before."""
+    import fleetiac.analyzer.docexamples
+    from fleetiac.analyzer.model import LazyExamples
+
+    for r in RULES:
+        assert isinstance(r.info.examples, LazyExamples)
+        monkeypatch.setattr(r.info.examples, "_items", None)  # as a fresh process has them
+    read: list[str] = []
+    real = fleetiac.analyzer.docexamples.load_examples
+    monkeypatch.setattr(fleetiac.analyzer.rules, "load_examples", lambda rule_id: (read.append(rule_id),
+                                                                                  real(rule_id))[1])
+    (tmp_path / "main.tf").write_text('resource "azurerm_kubernetes_fleet_manager" "f" {\n  name = "x"\n}\n')
+    runner = CliRunner()
+    for fmt in ("json", "text", "junit", "markdown", "github"):
+        result = runner.invoke(main, ["scan", str(tmp_path), "--format", fmt, "--no-cache", "--fail-on", "never"])
+        assert result.exit_code == 0, result.output
+    assert read == []
+    explained = runner.invoke(main, ["explain", "FIAC101"])
+    assert explained.exit_code == 0 and "```terraform" in explained.output
+    assert read == ["FIAC101"]
+    sarif = runner.invoke(main, ["scan", str(tmp_path), "--format", "sarif", "--no-cache", "--fail-on", "never"])
+    assert sarif.exit_code == 0 and sarif.output.count("```terraform") >= len(RULES)  # every rule's help
+    assert sorted(read) == sorted({"FIAC101", *(r.info.id for r in RULES)})  # each read once

@@ -679,3 +679,106 @@ def test_a_comment_in_a_root_module_keeps_the_rules_findings(
     monkeypatch.setattr(engine, "run_rules", lambda *a, **k: runs.append(1) or real(*a, **k))
     assert _scan(tree, cache=True, workers=2) == first
     assert runs == []
+
+
+def test_a_rescan_whose_findings_are_cached_unpickles_no_unit_results(
+        tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit's record keeps its results as a pickle of their own, unpickled only when asked for: a
+    rescan whose resources are unchanged (so are the rules' findings) takes the report's diagnostics,
+    notices and related locations from what the first scan derived from the results, remembered
+    with their identity. Its report is the same; the resources are still there when asked for."""
+    from fleetiac.analyzer import engine
+    from fleetiac.analyzer.engine import load
+
+    tree = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", tree)
+    first = _scan(tree)
+    unpickled: list[int] = []
+    real = cache_module.StoredResults.value
+    monkeypatch.setattr(cache_module.StoredResults, "value", lambda self: unpickled.append(1) or real(self))
+    assert _scan(tree) == first
+    assert unpickled == []
+    main_tf = tree / "fleet" / "main.tf"
+    main_tf.write_text(main_tf.read_text() + "\n# an edit that changes no resource\n")
+    assert _scan(tree) == first  # that root evaluated again, the others left in their records
+    assert unpickled == []
+    _, files = discover([tree])
+    loaded = load(files, ScanOptions(as_of=AS_OF))
+    assert unpickled == []
+    uncached = load(files, ScanOptions(as_of=AS_OF, cache=False))
+    assert repr(loaded.variants) == repr(uncached.variants) and unpickled
+    assert loaded.declared == uncached.declarations()
+    assert (loaded.diagnostics, loaded.notices, loaded.unknowns) == (uncached.diagnostics, uncached.notices,
+                                                                     uncached.unknowns)
+    # Without what the first scan derived (another version's record), it is derived again, the same.
+    monkeypatch.setattr(engine, "LOADED_RECORD", "loaded-test")
+    unpickled.clear()
+    assert _scan(tree) == first and unpickled
+
+
+def test_the_rule_catalog_is_remembered_and_its_checks_import_the_rules(
+        tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a process that has not imported the rules' modules, a scan with the cache describes the
+    rules from the catalog an earlier scan remembered: the same metadata, checks that run the rules
+    themselves, the same reports."""
+    from fleetiac.analyzer import engine
+    from fleetiac.analyzer import rules as registry
+
+    real = registry.all_rules()
+    monkeypatch.setattr(registry, "_IMPORTED", [])  # as in a fresh process
+    assert engine.rule_catalog(cache_root) == real  # imported, and remembered
+    monkeypatch.setattr(registry, "_IMPORTED", [])
+    described = engine.rule_catalog(cache_root)
+    assert [r.info for r in described] == [r.info for r in real] and described != real
+    assert [(r.module, r.check is None) for r in described] == [(r.module, r.check is None) for r in real]
+    assert engine.rule_catalog(None) == real
+    tree = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", tree)
+    monkeypatch.setattr(registry, "_IMPORTED", [])
+    assert _scan(tree) == _scan(tree, cache=False)  # the rules ran through the described checks
+    monkeypatch.setattr(registry, "_IMPORTED", [])
+    assert _scan(tree, as_of=date(2027, 6, 1)) == _scan(tree, cache=False, as_of=date(2027, 6, 1))
+
+
+_WARM_SCAN = """
+import contextlib, io, json, sys
+from fleetiac.analyzer.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main(["scan", sys.argv[1], "--format", "json", "--fail-on", "never", "--no-progress"])
+    except SystemExit:
+        pass
+print(json.dumps([out.getvalue(), sorted(sys.modules)]))
+"""
+
+
+def test_a_rescan_imports_only_what_its_report_needs(tmp_path: Path, cache_root: Path) -> None:
+    """An unchanged tree's rescan, in a process of its own, parses nothing, runs no rule and draws
+    no view: the parsers, the rules' modules, the access graph, the graph library, the views' model
+    and importlib.metadata stay unimported; its report is the first scan's."""
+    import json
+    import subprocess
+    import sys
+
+    tree = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", tree)
+
+    def scanned() -> tuple[str, list[str]]:
+        done = subprocess.run([sys.executable, "-c", _WARM_SCAN, str(tree)], cwd=ROOT, capture_output=True,
+                              text=True, check=True)
+        report, modules = json.loads(done.stdout)
+        return report, modules
+
+    first, _ = scanned()
+    again, modules = scanned()
+    assert again == first and '"findings": [' in first
+    # What the interpreter itself imports at start (site hooks of the machine) is not the scan's doing.
+    listed = "import json, sys; print(json.dumps(sorted(sys.modules)))"
+    bare = set(json.loads(subprocess.run([sys.executable, "-c", listed], capture_output=True, text=True,
+                                         check=True).stdout))
+    prefixes = ("fleetiac.policies.", "lark", "hcl2", "pycep", "networkx", "importlib.metadata", "yaml")
+    named = ("fleetiac.analyzer.graph.access", "fleetiac.analyzer.viewmodel",
+             "fleetiac.analyzer.frontends.terraform.syntax", "fleetiac.analyzer.frontends.bicep.ast")
+    unwanted = [m for m in modules if m not in bare and (m.startswith(prefixes) or m in named)]
+    assert unwanted == []

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -280,15 +280,19 @@ def language_of(name: str, path: Path | None = None) -> str | None:
     """The language of a file name, by its longest registered suffix; None when no front end reads it.
     With the file's ``path``, a language that :attr:`~Language.claims` only some files of its suffix
     is skipped for a file it does not claim (the next language of a matching suffix is tried)."""
-    lowered = name.lower()
-    for suffix, found in _suffixes():
-        if not lowered.endswith(suffix):
-            continue
-        claims = _languages()[found][1].claims
+    for found, claims in _matching(name.lower()):
         if path is not None and claims is not None and not claims(path):
             continue
         return found
     return None
+
+
+@lru_cache(maxsize=4096)
+def _matching(lowered: str) -> tuple[tuple[str, Callable[[Path], bool] | None], ...]:
+    """The languages whose suffixes end ``lowered``, longest suffix first, with their claims: file
+    names repeat (``main.tf``), and the discovery asks for each of a tree's files."""
+    languages = _languages()
+    return tuple((found, languages[found][1].claims) for suffix, found in _suffixes() if lowered.endswith(suffix))
 
 
 def claimed_language(name: str, head: Callable[[], bytes]) -> str | None:

@@ -17,8 +17,11 @@ CRLF and lone CR line ends become LF, so positions agree with what editors show.
 
 from __future__ import annotations
 
+import errno
+import os
 import signal
 import stat
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -64,8 +67,18 @@ class SourceFile:
     @property
     def directory(self) -> str:
         """The display path of the folder holding the file (a module's identity where modules are folders)."""
-        parent = str(PurePosixPath(self.display).parent)
-        return "" if parent == "." else parent
+        return _directory_of(self.display)
+
+
+def _directory_of(display: str) -> str:
+    """``str(PurePosixPath(display).parent)``, ``""`` for ``.``; a plain relative path (the
+    discovery's display paths: no empty, ``.`` or ``..`` part) by cutting its last part off, which
+    front ends ask for each file of a tree again and again."""
+    if display and not display.startswith("/") and "//" not in display and not display.endswith("/") \
+            and "." not in display.split("/"):
+        return display.rpartition("/")[0]
+    parent = str(PurePosixPath(display).parent)
+    return "" if parent == "." else parent
 
 
 def within(path: Path, roots: Iterable[Path]) -> bool:
@@ -73,11 +86,30 @@ def within(path: Path, roots: Iterable[Path]) -> bool:
     lies under one. A front end that reads a file the discovery did not give it (a module folder, a
     downloaded-module manifest) asks this first: nothing outside the scanned root is read, and a
     link loop or an unreadable path counts as outside."""
+    if os.sep != "/" or sys.version_info >= (3, 13):  # pathlib's own answer where it resolves otherwise
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):  # a link loop: RuntimeError on Python 3.11, OSError later
+            return False
+        return any(resolved == root or root in resolved.parents for root in roots)
+    # Path.resolve() of Python 3.11 and 3.12, on the text: os.path.realpath, then a link loop (which it
+    # reports as RuntimeError) found by a stat; and "under a root" as a prefix of the normalised text.
+    # Front ends ask this of a module folder's files and of each root module's modules.json: pathlib's
+    # parents and comparisons were most of it.
     try:
-        real = path.resolve()
-    except (OSError, RuntimeError):  # a link loop: RuntimeError on Python 3.11, OSError later
+        real = os.path.realpath(path)
+    except OSError:
         return False
-    return any(real == root or root in real.parents for root in roots)
+    try:
+        os.stat(real)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return False
+    for root in roots:
+        text = str(root)
+        if real == text or real.startswith(text.rstrip("/") + "/"):
+            return True
+    return False
 
 
 class SourceProblem(Exception):

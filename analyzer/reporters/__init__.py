@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the command line reads FORMATS before a scan that may never need a report model
+# The command line reads FORMATS before a scan that may never need a report model (a replayed one);
+# the views' model is imported by the html reporter, the only one that draws views.
+if TYPE_CHECKING:
     from fleetiac.analyzer.model import Report
     from fleetiac.analyzer.viewmodel import ReportViews
 

@@ -99,7 +99,121 @@ def json_text(data: Any, **options: Any) -> str:
     """``json.dumps`` of ``data`` (ASCII escapes), without lone surrogates and with every ``#`` of a
     ``##name[`` written ``\\u0023``. ``#`` appears only inside strings in JSON, and json.dumps writes a
     backslash as ``\\\\``, so the substitution never meets half an escape: parsed, it is the same."""
-    return _CI_COMMAND.sub(r"\\u0023", json.dumps(_scrub_tree(data), ensure_ascii=True, **options))
+    indent = options.get("indent")
+    text = None
+    if set(options) <= {"indent", "sort_keys"} and type(indent) is int and indent >= 0:
+        text = _indented(data, " " * indent, bool(options.get("sort_keys", False)))
+    if text is None:
+        text = json.dumps(_scrub_tree(data), ensure_ascii=True, **options)
+    return _CI_COMMAND.sub(r"\\u0023", text)
+
+
+class _Unusual(Exception):
+    """A value :func:`_indented` leaves to ``json.dumps`` (a key that is no string, another type)."""
+
+
+def _float_text(value: float) -> str:
+    """A float as ``json.dumps`` writes it."""
+    if value != value:
+        return "NaN"
+    if value == float("inf"):
+        return "Infinity"
+    if value == float("-inf"):
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _indented(data: Any, indent: str, sort_keys: bool) -> str | None:
+    """``json.dumps(_scrub_tree(data), ensure_ascii=True, indent=..., sort_keys=...)``, byte for
+    byte, in a third of its instructions: with an indent, json.dumps runs its pure-Python encoder,
+    one generator per container, and the scrubbing copied the data first; together they were most
+    of a rescan's JSON report (hundreds of findings). Strings are escaped by the same C function
+    json.dumps uses; only a non-ASCII string can hold a lone surrogate, so only those are scrubbed.
+    None when ``data`` holds something else than JSON's types with string keys (then json.dumps
+    itself writes it, or says why it cannot)."""
+    from json.encoder import encode_basestring_ascii as encode
+
+    out: list[str] = []
+    append = out.append
+    # Per nesting level: what opens a container's first item, what separates items, what closes it.
+    openers: list[str] = []
+    separators: list[str] = []
+    closers: list[str] = []
+
+    def layout(level: int) -> None:
+        while len(openers) <= level:
+            depth = len(openers)
+            openers.append("\n" + indent * (depth + 1))
+            separators.append(",\n" + indent * (depth + 1))
+            closers.append("\n" + indent * depth)
+
+    def write(value: Any, level: int) -> None:
+        if isinstance(value, str):
+            append(encode(value if value.isascii() else scrub(value)))
+        elif value is None:
+            append("null")
+        elif value is True:
+            append("true")
+        elif value is False:
+            append("false")
+        elif isinstance(value, int):
+            append(int.__repr__(value))
+        elif isinstance(value, float):
+            append(_float_text(value))
+        elif isinstance(value, list | tuple):
+            if not value:
+                append("[]")
+                return
+            layout(level)
+            append("[")
+            separator = openers[level]
+            for item in value:
+                kind = type(item)
+                if kind is str:  # the usual leaves inline, without a call each
+                    append(separator + encode(item if item.isascii() else scrub(item)))
+                elif kind is int:
+                    append(separator + int.__repr__(item))
+                else:
+                    append(separator)
+                    write(item, level + 1)
+                separator = separators[level]
+            append(closers[level])
+            append("]")
+        elif isinstance(value, dict):
+            if not value:
+                append("{}")
+                return
+            try:
+                keys = "".join(value)
+            except TypeError:  # a key that is no string
+                raise _Unusual from None
+            if not keys.isascii():  # as _scrub_tree: scrubbed keys, later ones win
+                value = {scrub(k): v for k, v in value.items()}
+            layout(level)
+            append("{")
+            separator = openers[level]
+            for key, item in sorted(value.items()) if sort_keys else value.items():
+                kind = type(item)
+                if kind is str:
+                    append(f"{separator}{encode(key)}: {encode(item if item.isascii() else scrub(item))}")
+                elif kind is int:
+                    append(f"{separator}{encode(key)}: {int.__repr__(item)}")
+                elif item is None:
+                    append(f"{separator}{encode(key)}: null")
+                else:
+                    append(f"{separator}{encode(key)}: ")
+                    write(item, level + 1)
+                separator = separators[level]
+            append(closers[level])
+            append("}")
+        else:
+            raise _Unusual
+
+    try:
+        write(data, 0)
+    except _Unusual:
+        return None
+    return "".join(out)
 
 
 # Markdown --------------------------------------------------------------------------------------
