@@ -300,7 +300,7 @@ def scan(ctx: click.Context, **options: Any) -> None:
         os.write(2, b"fleetiac: interrupted\n")
         os._exit(130)
 
-    from fleetiac.analyzer.cache import long_lived_frozen
+    from fleetiac.analyzer.collector import long_lived_frozen
 
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, interrupted) if main_thread else None

@@ -135,8 +135,19 @@ class Memo:
             return None
         try:
             outcome, observed = marshal.loads(body)
+            status = os.stat
             for kind, where, seen in observed:
-                if observe(kind, where) != seen:
+                if kind == "stat":  # nearly all of them: observe()'s "stat", inline
+                    try:
+                        info = status(where)
+                    except (OSError, ValueError):
+                        if seen is not None:
+                            return None
+                        continue
+                    if seen != (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+                                info.st_ino, info.st_dev):
+                        return None
+                elif observe(kind, where) != seen:
                     return None
             outputs, messages, code = outcome
             return tuple((o[0], o[1]) for o in outputs), tuple(messages), int(code)

@@ -17,7 +17,6 @@ import hmac
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -137,6 +136,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         for folder in reversed(missing):
             with contextlib.suppress(FileExistsError):
                 folder.mkdir(mode=0o700)
+    import tempfile  # here: a scan that writes nothing (a replayed one) never needs it
+
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -197,6 +198,8 @@ def secret(root: Path) -> bytes:
     try:
         key = _read_secret(path)
     except FileNotFoundError:
+        import tempfile
+
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-")  # 0600
         try:
             with os.fdopen(fd, "wb") as handle:
