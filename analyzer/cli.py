@@ -541,31 +541,13 @@ def _replay(ctx: click.Context, targets: list[Path], settings: dict[str, tuple[A
 def _remember(memo: Any, key: str, outcome: Any, trace: Any, options: Any, targets: list[Path],
               baseline: Path | None, started: int) -> None:
     """Record this scan's outcome in the replay memo with what it came from (see :mod:`analyzer.replay`)."""
-    outputs = {os.path.realpath(target) for target, _ in outcome[0] if target is not None}
-    names = {os.path.basename(target) for target in outputs}
-    entries = []
-    for entry in trace.walked.entries:
-        # A report this command writes into the scanned tree is looked at by the next walk (and
-        # rewritten by every run): its status is this command's own doing, unless it was scanned.
-        if os.path.basename(entry) in names and os.path.realpath(entry) in outputs:
-            continue
-        entries.append(entry)
-    if outputs & {os.path.realpath(f) for f in trace.scanned if os.path.basename(f) in names}:
-        return  # a report that is scanned too: the next scan reads what this one wrote
+    from fleetiac.analyzer.replay import watched
+
     named = [*options.var_files, *options.assignments, *options.aks_versions, *([baseline] if baseline else []),
              *(p for pair in options.parameter_files for p in pair)]
-    first = targets[0].resolve()
-    start = first if first.is_dir() else first.parent
-    git = []
-    for folder in (start, *start.parents):
-        git.append(("exists", (folder / ".git").as_posix()))
-        if trace.root is not None and folder == trace.root:
-            break
-    watched = [*(("stat", f) for f in trace.walked.folders), *(("stat", f) for f in entries),
-               *(trace.probes or ()),
-               *(("stat", str(p)) for p in named), *((kind, str(t)) for t in targets for kind in ("stat", "real")),
-               *git]
-    memo.record(key, outcome, watched, started)
+    what = watched(trace, [target for target, _ in outcome[0] if target is not None], named, targets)
+    if what is not None:
+        memo.record(key, outcome, what, started)
 
 
 def _view_options(func: Any) -> Any:

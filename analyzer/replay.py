@@ -55,6 +55,10 @@ Outcome = tuple[tuple[tuple[str | None, str], ...], tuple[str, ...], int]
 to standard error, and its exit code."""
 
 
+def _status(info: os.stat_result) -> tuple[int, ...]:
+    return (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
 def observe(kind: str, path: str) -> Any:
     """``stat``: the status of what ``path`` leads to (type, size, modification and change times in
     nanoseconds, inode, device), None when nothing is there; ``real``: the path after symbolic links
@@ -62,11 +66,9 @@ def observe(kind: str, path: str) -> Any:
     its ``stat`` tells); ``exists``: whether something is there."""
     if kind == "stat":
         try:
-            info = os.stat(path)
+            return _status(os.stat(path))
         except (OSError, ValueError):
             return None
-        return (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino,
-                info.st_dev)
     if kind == "real":
         try:
             return os.path.realpath(path) if os.path.exists(path) else None
@@ -144,8 +146,7 @@ class Memo:
                         if seen is not None:
                             return None
                         continue
-                    if seen != (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ctime_ns,
-                                info.st_ino, info.st_dev):
+                    if seen != _status(info):
                         return None
                 elif observe(kind, where) != seen:
                     return None
@@ -173,6 +174,32 @@ class Memo:
         except OSError:
             return False
         return True
+
+
+def watched(trace: Any, outputs: list[str], named: list[Path], targets: list[Path]) -> list[tuple[str, str]] | None:
+    """What a scan's outcome came from (see the module doc), from its
+    :class:`~analyzer.engine.ScanTrace`: the walk's folders and entries, the units' probes, the files
+    options name (``named``), the scanned paths and the ``.git`` folders :func:`analyzer.discovery.report_root`
+    looks for on its way up. None when a report the command writes (``outputs``) is itself scanned:
+    the next scan reads what this one wrote."""
+    written = {os.path.realpath(target) for target in outputs}
+    names = {os.path.basename(target) for target in written}
+    if written & {os.path.realpath(f) for f in trace.scanned if os.path.basename(f) in names}:
+        return None
+    # A report this command writes into the scanned tree is looked at by the next walk (and rewritten
+    # by every run): its status is this command's own doing.
+    entries = [entry for entry in trace.walked.entries
+               if not (os.path.basename(entry) in names and os.path.realpath(entry) in written)]
+    first = targets[0].resolve()
+    start = first if first.is_dir() else first.parent
+    git = []
+    for folder in (start, *start.parents):
+        git.append(("exists", (folder / ".git").as_posix()))
+        if trace.root is not None and folder == trace.root:
+            break
+    return [*(("stat", f) for f in trace.walked.folders), *(("stat", f) for f in entries), *(trace.probes or ()),
+            *(("stat", str(p)) for p in named), *((kind, str(t)) for t in targets for kind in ("stat", "real")),
+            *git]
 
 
 def open_memo(scanned: Iterable[Path]) -> Memo | None:

@@ -72,30 +72,9 @@ def _check(scans: list[int], args: list[str | Path], change: Callable[[], object
     assert _run(*args) == after and len(scans) == ran + 2  # --no-cache scanned; this one replays
 
 
-FLEET = '''resource "azurerm_kubernetes_fleet_manager" "fleet" {
-  name                = "fleet"
-  location            = "westeurope"
-  resource_group_name = "rg-fleet"
-}
-
-resource "azurerm_kubernetes_fleet_update_strategy" "tiers" {
-  name                        = "tiers"
-  kubernetes_fleet_manager_id = azurerm_kubernetes_fleet_manager.fleet.id
-  stage {
-    name = "canary"
-    group {
-      name = "canary"
-    }
-    after_stage_wait_in_seconds = 3600
-  }
-  stage {
-    name = "production"
-    group {
-      name = "prod"
-    }
-  }
-}
-'''
+_GROUP_TYPO = (ROOT / "fixtures" / "FIAC201" / "tf-group-typo" / "main.tf").read_text()
+FLEET = _GROUP_TYPO[:_GROUP_TYPO.index('resource "azurerm_kubernetes_fleet_member"')]
+"""The fixture's fleet and its update strategy (stages of the groups ``canary`` and ``prod``), without its members."""
 MEMBER = '''resource "azurerm_kubernetes_fleet_member" "%(name)s" {
   name                  = "%(name)s"
   kubernetes_fleet_id   = %(fleet)s
