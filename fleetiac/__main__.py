@@ -1,6 +1,6 @@
 """``python -m fleetiac``: the same command line as the ``fleetiac`` script."""
 
-from fleetiac.analyzer.cli import main
+from fleetiac.analyzer.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -216,3 +216,36 @@ def test_rule_pages_survive_python_OO() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# FIAC201 member-group-not-in-strategy (error)\n")
     assert "## What it finds" in result.stdout and "## Fix" in result.stdout
+
+
+def test_the_command_ends_without_teardown_but_with_its_whole_output_and_exit_code(tmp_path: Path) -> None:
+    # `fleetiac` (cli.run) ends with os._exit once main() returns: the report on standard output and
+    # in a --format FILE must still be whole, and the exit code main()'s.
+    import subprocess
+    import sys
+
+    sarif = tmp_path / "out.sarif"
+    command = [sys.executable, "-m", "fleetiac", "scan", str(EXAMPLE), "--no-cache", "-f", "json",
+               "-f", f"sarif:{sarif}", *AS_OF]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    code, output = run("scan", str(EXAMPLE), "--no-cache", "-f", "json", *AS_OF)
+    assert (done.returncode, done.stdout) == (code, output) == (1, output)
+    assert json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+    missing = subprocess.run([sys.executable, "-m", "fleetiac", "scan", str(tmp_path / "absent")], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert missing.returncode == 2 and "absent" in missing.stderr and not missing.stdout
+
+
+def test_a_closed_output_pipe_ends_as_python_would_not_silently(tmp_path: Path) -> None:
+    # When standard output cannot be flushed (the reader went away), run() leaves the exit to Python,
+    # which reports the failed flush: the exit code is not the scan's success.
+    import subprocess
+    import sys
+
+    reader = subprocess.Popen([sys.executable, "-m", "fleetiac", "scan", str(EXAMPLE), "--no-cache", "-f", "json",
+                               "--fail-on", "never", *AS_OF], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # nobody reads the report
+    error = reader.stderr.read().decode()
+    assert reader.wait(timeout=300) != 0, error

@@ -68,4 +68,4 @@ def test_the_wheel_holds_only_the_fleetiac_package(tmp_path: Path) -> None:
                    "fleetiac/policies/examples/FIAC201/fix.tf"):
         assert needed in names, needed
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
-    assert "fleetiac = fleetiac.analyzer.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "fleetiac = fleetiac.analyzer.cli:run" in zipfile.ZipFile(wheel).read(entry_points).decode()
