@@ -124,17 +124,18 @@ def run() -> None:
 
     A scan ends holding everything it loaded: resources, parse summaries, unit results, findings.
     Python's finalization frees them one object at a time. On the benchmark trees that takes
-    0.2-0.4 s after the report is written, a third of a one-file rescan, and the operating system
+    0.2-0.4 s after the report is written, up to a third of a one-file rescan, and the operating system
     frees the same memory at once. So once the command has returned, the exit functions run
     (``atexit``: multiprocessing's clean-up among them), standard output and error are flushed,
     and the process ends with :func:`os._exit`. Nothing is left to write by then: reports and
-    cache entries are written and closed, worker pools are closed. A flush that fails (a closed
-    pipe) falls back to Python's own exit, which reports it as before. Tests call :func:`main`."""
+    cache entries are written and closed, worker pools are closed. A broken pipe is answered by
+    click (exit 1, later flushes quieted); a flush that still fails, or a thread still running,
+    leaves the exit to Python, as before. Tests call :func:`main`."""
     import atexit
 
+    code: Any = 0
     try:
         main()  # click's standalone mode ends with SystemExit
-        code: Any = 0
     except SystemExit as done:
         code = done.code
     if code is None:
