@@ -228,10 +228,11 @@ def test_the_command_ends_without_teardown_but_with_its_whole_output_and_exit_co
     command = [sys.executable, "-m", "fleetiac", "scan", str(EXAMPLE), "--no-cache", "-f", "json",
                "-f", f"sarif:{sarif}", *AS_OF]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
-    code, output = run("scan", str(EXAMPLE), "--no-cache", "-f", "json", *AS_OF)
+    in_process = tmp_path / "main.sarif"
+    code, output = run("scan", str(EXAMPLE), "--no-cache", "-f", "json", "-f", f"sarif:{in_process}", *AS_OF)
     assert code == 1
     assert (done.returncode, done.stdout) == (code, output)
-    assert json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert sarif.read_text(encoding="utf-8") == in_process.read_text(encoding="utf-8")
     missing = subprocess.run([sys.executable, "-m", "fleetiac", "scan", str(tmp_path / "absent")], cwd=ROOT,
                              capture_output=True, text=True, timeout=300, check=False)
     assert missing.returncode == 2 and "absent" in missing.stderr and not missing.stdout
