@@ -1059,10 +1059,11 @@ def unit_results(parts: list[UnitResults]) -> list[Evaluated]:
     return [e for part in parts for e in (part.value() if isinstance(part, StoredResults) else part)]
 
 
-Remote = Callable[[list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]]
+Remote = Callable[[list[tuple[Any, ...]]],
+                  dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None, tuple[list["Evaluated"], Any] | None]]]
 """Evaluates units elsewhere (parse workers), by :attr:`Unit.remote`: each one's key, whether its
-result depends on the machine, the pickle of ``(results, dependencies)`` and its
-:func:`results_digest`."""
+result depends on the machine, its record (:func:`unit_record`), its :func:`results_digest`, and
+the record read back (:func:`read_unit_record`) when the caller did that already (else None)."""
 
 
 def evaluate_units(units: list[Unit], memo: Memo, remote: Remote | None = None,
@@ -1113,7 +1114,7 @@ def evaluate_units_lazily(units: list[Unit], memo: Memo, remote: Remote | None =
         done.append(None)
         todo.append(index)
         slots[index] = memo.reserve() if remembering else None  # type: ignore[attr-defined]
-    far: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]] = {}
+    far: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None, tuple[list[Evaluated], Any] | None]] = {}
     wanted = [units[i].remote for i in todo if units[i].remote is not None]
     if remote is not None and wanted:
         try:
@@ -1128,7 +1129,7 @@ def evaluate_units_lazily(units: list[Unit], memo: Memo, remote: Remote | None =
         trail: str | None = None
         if got is not None and got[0] == unit.key:
             try:
-                results, dependencies = read_unit_record(got[2])
+                results, dependencies = got[4] if got[4] is not None else read_unit_record(got[2])
                 unstable, payload, trail = got[1], got[2], got[3]
             except Exception:
                 results, dependencies, unstable = run_unit(unit)

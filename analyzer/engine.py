@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -95,7 +95,8 @@ for ``make bench``; no report ever shows them. With workers, ``parse`` overlaps 
 
 def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str, ...] = (),
                 when_first: Any = None, cache_root: Path | None = None, stats: Any = None,
-                grammar_root: Path | None = None, kept: tuple[str, ...] = (), when_done: Any = None) -> Any:
+                grammar_root: Path | None = None, kept: tuple[str, ...] = (), when_done: Any = None,
+                idle: Callable[[], Iterator[None]] | None = None) -> Any:
     """Every file of a parsed language parsed once (cache, then worker processes), by display path;
     entries the cache holds are read only when asked for (``.cache_keys``: each file's cache key).
     ``cache_root`` is the trusted cache folder (None: no cache); ``grammar_root`` one that compiled
@@ -104,7 +105,7 @@ def parse_stage(files: list[SourceFile], options: ScanOptions, first: tuple[str,
 
     return parse_lazily(files, cache_root=cache_root if options.cache else None, workers=options.workers,
                         progress=options.progress, first=first, when_first=when_first, stats=stats,
-                        grammar_root=grammar_root, kept=kept, when_done=when_done)
+                        grammar_root=grammar_root, kept=kept, when_done=when_done, idle=idle)
 
 
 @dataclass
@@ -155,10 +156,11 @@ anew when that changes."""
 
 
 def load(files: list[SourceFile], options: ScanOptions | None = None,
-         while_parsing: Callable[[], None] | None = None, roots: tuple[Path, ...] = (),
+         while_parsing: Callable[[], Iterator[None]] | None = None, roots: tuple[Path, ...] = (),
          scanned: tuple[Path, ...] = ()) -> Loaded:
-    """Run the front ends on ``files``. ``while_parsing`` is called in this process while worker
-    processes still parse (when there are any): work for later stages that overlaps the parse.
+    """Run the front ends on ``files``. ``while_parsing`` is done in this process while worker
+    processes parse and evaluate (when there are any), a step per ``next`` of what it returns,
+    whenever this process would otherwise wait for them: work for later stages that overlaps theirs.
     ``roots`` are the resolved folders the front ends may read other files from (see
     :func:`readable_roots`); empty: the report root of ``files``. The cache is used only outside the
     files' tree and every ``scanned`` path (see :func:`analyzer.cache.open_cache`)."""
@@ -183,7 +185,7 @@ def readable_roots(root: Path, paths: list[Path]) -> tuple[Path, ...]:
     return tuple(roots)
 
 
-def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], None] | None,
+def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable[[], Iterator[None]] | None,
           roots: tuple[Path, ...], scanned: tuple[Path, ...]) -> Loaded:
     from fleetiac.analyzer.cache import evaluate_units_lazily, unit_results
     from fleetiac.analyzer.frontends.base import Evaluated, Memo, NoMemo, ScanInputs, front_ends, without_repeats
@@ -212,9 +214,6 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     watched: list[tuple[tuple[str, str], ...] | None] = []
     """Each evaluated unit's probes (see :attr:`Loaded.probes`)."""
 
-    idle: list[Callable[[], None]] = []
-    """Work for this process while the workers evaluate (``while_parsing``), done once."""
-
     def evaluate(front_end: Any, parsed: Any) -> None:
         from fleetiac.analyzer.cache import Offered
 
@@ -233,8 +232,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
 
         def remote(wanted: list[tuple[Any, ...]]) -> Any:
             # With the records used here (the unit index's too), so the workers need no tree to form the units.
-            return far(front_end.name, front_files, parsed.cache_keys, inputs, wanted,  # type: ignore[misc]
-                       idle.pop() if idle else None, given.seen)
+            return far(front_end.name, front_files, parsed.cache_keys, inputs, wanted, given.seen)  # type: ignore[misc]
 
         # Each unit's results; those of the unit index are unpickled when asked for (see results()).
         evaluated[front_end.name] = evaluate_units_lazily(units, memo, remote if far is not None else None, watched)
@@ -244,15 +242,11 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     def while_others_parse(parsed: Any) -> None:
         """Early front ends evaluated while the workers still parse the others' files; any failure
         here is left to the same evaluation afterwards (which then reports it as it would have)."""
-        if while_parsing is not None:
-            idle.append(while_parsing)  # while the workers evaluate, if they do
         try:
             for front_end in early:
                 evaluate(front_end, parsed)
         except Exception:
             evaluated.clear()
-        if idle:
-            idle.pop()()
 
     first = tuple(lang.name for fe in early for lang in fe.languages)
     from fleetiac.analyzer.parsestage import ParseStats
@@ -280,7 +274,7 @@ def _load(files: list[SourceFile], options: ScanOptions, while_parsing: Callable
     # Files of the front ends that can summarize them stay in the workers, which evaluate their units.
     kept = tuple(lang.name for fe in ordered if hasattr(fe, "summarize") for lang in fe.languages)
     parsed = parse_stage(files, options, first, while_others_parse, cache_root, stats, grammar_root, kept,
-                         when_all_parsed)
+                         when_all_parsed, while_parsing)
     STAGE_SECONDS["parse"] = time.perf_counter() - began
     for front_end in ordered:
         if front_end.name not in evaluated:
@@ -537,12 +531,14 @@ def rule_catalog(cache_root: Path | None) -> list[Rule]:
     return catalog
 
 
-def _ready_for_rules() -> None:
-    """Import the rules and the graph library (0.2-0.3 s) while the parse workers are busy, instead
-    of afterwards with the other core idle. Without workers it is not called: the same imports then
-    happen when the rules run, or not at all when their findings are cached."""
+def _ready_for_rules() -> Iterator[None]:
+    """Import the graph library and the rules (0.1-0.3 s) while the workers parse, instead of
+    afterwards with a core idle: in two steps, so that this process answers the workers in between.
+    Without workers it is not called: the same imports then happen when the rules run, or not at
+    all when their findings are cached."""
     import networkx  # noqa: F401
 
+    yield
     all_rules()
 
 

@@ -351,7 +351,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
                  progress: bool | None = None, stats: ParseStats | None = None,
                  first: tuple[str, ...] = (), when_first: Callable[[LazyParsed], None] | None = None,
                  grammar_root: Path | None = None, kept: tuple[str, ...] = (),
-                 when_done: Callable[[LazyParsed], None] | None = None) -> LazyParsed:
+                 when_done: Callable[[LazyParsed], None] | None = None,
+                 idle: Callable[[], Iterator[None]] | None = None) -> LazyParsed:
     """Like :func:`parse_files`, but entries found in the cache are read only when asked for.
 
     With worker processes, files of the ``first`` languages are parsed first, and ``when_first`` is
@@ -362,7 +363,9 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     With worker processes, the parse trees of files of the ``kept`` languages stay in the workers
     (their front end's ``summarize`` records come back instead, in ``.summaries``), and the mapping
     given to ``when_first`` has a ``.remote`` that evaluates units in the workers that hold them;
-    ``when_done`` is called likewise once every file is in, while the workers still run.
+    ``when_done`` is called likewise once every file is in, while the workers still run. ``idle``
+    (with workers only) is work of this process for later stages, done a step at a time while it
+    waits for the workers.
 
     ``cache_root`` None parses everything and writes nothing (``--no-cache``), though compiled grammars
     are still loaded from a trusted ``grammar_root`` (never written there); ``workers`` None uses every
@@ -431,7 +434,7 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
 
             done = _in_workers([(f, keys[f.display]) for f in missing], root, count, bar.advance, needed, first_done,
                                str(grammar_root) if grammar_root is not None else None, frozenset(kept), last_done,
-                               scope)
+                               scope, idle)
             if done is not None:
                 stats.workers = count
                 lazy = gathered_so_far(done)
@@ -618,7 +621,13 @@ class _Pool:
     """Worker processes with a pipe each, so that a task can go to the worker that holds its data:
     a unit to the worker that parsed its folder (its trees never cross a process boundary). An
     idle worker takes its own evaluations first, then the next parse chunk, then another worker's
-    evaluations (it reads or parses their trees itself)."""
+    evaluations (it reads or parses their trees itself).
+
+    While plenty of work is left, each worker has a second task waiting in its pipe behind the one
+    it runs (:data:`AHEAD`): it starts on it as soon as it sends its reply, instead of waiting for
+    this process to read the reply and answer, which it may do late when it is busy with its own
+    work (:attr:`idle`). Near the end a worker gets one task at a time, so no task
+    waits behind another while a worker sits idle."""
 
     def __init__(self, count: int, cache_root: str | None, grammar_root: str | None, scope: str = "") -> None:
         import multiprocessing
@@ -638,7 +647,10 @@ class _Pool:
         except BaseException:
             self.close()
             raise
-        self.busy: list[tuple[Any, ...] | None] = [None] * count
+        self.busy: list[list[tuple[Any, ...]]] = [[] for _ in range(count)]
+        """Each worker's tasks sent and not yet answered, oldest first (it answers them in order)."""
+        self.idle: Iterator[None] | None = None
+        """This process's own work, a step per ``next`` (see :meth:`pump`); None once done."""
         self.parse_queue: list[tuple[Any, ...]] = []
         self.eval_queues: list[list[tuple[Any, ...]]] = [[] for _ in range(count)]
         self.setups: dict[int, tuple[Any, ...]] = {}
@@ -649,6 +661,7 @@ class _Pool:
         self.on_reply: Callable[[int, tuple[Any, ...], tuple[Any, ...]], None] = lambda *_: None
 
     def _next(self, worker: int) -> tuple[Any, ...] | None:
+        """The task ``worker`` takes next when it has none (see the class doc)."""
         own = self.eval_queues[worker]
         if own:
             return own.pop(0)
@@ -660,49 +673,89 @@ class _Pool:
         other = max(range(len(self.eval_queues)), key=lambda w: len(self.eval_queues[w]))
         return self.eval_queues[other].pop() if self.eval_queues[other] else None
 
+    def _next_ahead(self, worker: int) -> tuple[Any, ...] | None:
+        """A task to queue behind the one ``worker`` runs, or None: one of its own evaluations whose
+        setup it already has, or a parse chunk while enough chunks are left that every other worker
+        still gets one."""
+        own = self.eval_queues[worker]
+        if own:
+            return own.pop(0) if own[0][1] in self.sent_setups[worker] else None
+        if len(self.parse_queue) > len(self.conns):
+            return self.parse_queue.pop(0)
+        return None
+
     def _feed(self) -> None:
+        from multiprocessing.reduction import ForkingPickler
+
         for worker, conn in enumerate(self.conns):
-            if self.busy[worker] is not None:
-                continue
-            task = self._next(worker)
-            if task is None:
-                continue
-            try:
-                if task[0] == "eval" and task[1] not in self.sent_setups[worker]:
-                    conn.send(self.setups[task[1]])
-                    self.sent_setups[worker].add(task[1])
-                conn.send(task)
-            except (OSError, ValueError) as error:
-                raise _Broken from error
-            self.busy[worker] = task
+            sent = self.busy[worker]
+            while len(sent) < AHEAD:
+                task = self._next_ahead(worker) if sent else self._next(worker)
+                if task is None:
+                    break
+                try:
+                    if sent:
+                        # A worker busy with its task reads no other until it has sent that task's
+                        # reply, and a large reply waits for this process to read it: a task queued
+                        # ahead must fit in the pipe's buffer, or both sides would wait on each other.
+                        data = ForkingPickler.dumps(task)
+                        if len(data) > AHEAD_BYTES:
+                            (self.eval_queues[worker] if task[0] == "eval" else self.parse_queue).insert(0, task)
+                            break
+                        conn.send_bytes(data)
+                    else:
+                        if task[0] == "eval" and task[1] not in self.sent_setups[worker]:
+                            conn.send(self.setups[task[1]])
+                            self.sent_setups[worker].add(task[1])
+                        conn.send(task)
+                except (OSError, ValueError) as error:
+                    raise _Broken from error
+                sent.append(task)
 
     def pending(self) -> bool:
         return any(self.busy) or bool(self.parse_queue) or any(self.eval_queues)
 
-    def pump(self, until: Callable[[], bool], idle: Callable[[], None] | None = None) -> None:
-        """Hand out tasks and take replies until ``until()``; ``idle`` is called once, after the first
-        tasks went out (work of this process that overlaps the workers')."""
+    def pump(self, until: Callable[[], bool]) -> None:
+        """Hand out tasks and take replies until ``until()``. While no reply is waiting, this
+        process does a step of its own work (:attr:`idle`, work for later stages that overlaps the
+        workers'); the steps left when ``until()`` holds wait for the next pump or :meth:`finish_idle`."""
         from multiprocessing.connection import wait
 
         self._feed()
-        if idle is not None:
-            idle()
         while not until():
-            waiting = [conn for conn, task in zip(self.conns, self.busy, strict=True) if task is not None]
+            waiting = [conn for conn, tasks in zip(self.conns, self.busy, strict=True) if tasks]
             if not waiting:
                 raise _Broken("nothing left to wait for")
-            for ready in wait(waiting):
+            ready_now = wait(waiting, 0) if self.idle is not None else None
+            if self.idle is not None and not ready_now:
+                self._idle_step()
+                continue
+            for ready in ready_now or wait(waiting):
                 conn: Any = ready
                 worker = self.conns.index(conn)
                 try:
                     reply: Any = conn.recv()
                 except (EOFError, OSError) as error:
                     raise _Broken from error
-                task, self.busy[worker] = self.busy[worker], None
-                if reply[0] == "failed" and task is not None and task[0] == "parse":
+                task = self.busy[worker].pop(0)
+                if reply[0] == "failed" and task[0] == "parse":
                     raise _Broken(reply[1])
-                self.on_reply(worker, task or (), reply)
+                self.on_reply(worker, task, reply)
             self._feed()
+
+    def _idle_step(self) -> None:
+        # A step that fails is not this stage's to report: the work is left undone, and the stage
+        # that needs it does it again (and fails there, with its own diagnostic).
+        try:
+            if self.idle is not None and next(self.idle, _DONE) is _DONE:
+                self.idle = None
+        except Exception:
+            self.idle = None
+
+    def finish_idle(self) -> None:
+        """The steps of this process's own work that no pump has done yet."""
+        while self.idle is not None:
+            self._idle_step()
 
     def close(self) -> None:
         for conn in self.conns:
@@ -715,6 +768,19 @@ class _Pool:
                 process.join(timeout=5)
         for conn in self.conns:
             conn.close()
+
+
+AHEAD = 2
+"""Tasks a worker may have sent to it at once: the one it runs, and one waiting in its pipe (see
+:class:`_Pool`)."""
+
+AHEAD_BYTES = 4096
+"""The largest task (pickled) queued behind a running one: under a pipe's buffer (a local socket's:
+about 200 KB on Linux, 8 KB by default on macOS), so sending it never waits for the worker. A parse
+chunk of 20 files is about 1.7 KB."""
+
+_DONE = object()
+"""What ``next`` gives for an exhausted :attr:`_Pool.idle`."""
 
 
 START_METHOD: str | None = "fork" if sys.platform.startswith("linux") else None
@@ -780,16 +846,20 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
                 advance: Callable[[int], None], needed: int = 0,
                 first_done: Callable[[_Gathered, Any], None] | None = None,
                 grammar_str: str | None = None, kept: frozenset[str] = frozenset(),
-                last_done: Callable[[_Gathered, Any], None] | None = None, scope: str = "") -> _Gathered | None:
+                last_done: Callable[[_Gathered, Any], None] | None = None, scope: str = "",
+                idle: Callable[[], Iterator[None]] | None = None) -> _Gathered | None:
     """Parse ``files`` (each with its cache key) in ``workers`` processes; None when processes cannot
     be used here (the caller then parses in this process). Files of the ``kept`` languages stay in
     the workers (their summaries come back); ``first_done`` is called once the first ``needed``
-    files are in, with what came back and a function that evaluates units in the workers."""
-    from fleetiac.analyzer.cache import store_for
+    files are in, with what came back and a function that evaluates units in the workers. ``idle``
+    is this process's own work, done a step at a time while it waits for the workers (all of it,
+    unless the workers fail)."""
+    from fleetiac.analyzer.cache import read_unit_record, store_for
 
     pool = _start_pool(workers, cache_root, grammar_str, scope)
     if pool is None:
         return None
+    pool.idle = idle() if idle is not None else None
     # The workers write the entries they parse into chunks; the table is this process's to write.
     store = store_for(Path(cache_root), "parse") if cache_root is not None else None
     placed: list[tuple[str, Any]] = []
@@ -802,7 +872,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     gathered = _Gathered({}, {}, {}, set(), {})
     first_displays = {f.display for f, _ in files[:needed]}
     count = {"first": len(first_displays), "all": len(files)}
-    evaluated: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]] = {}
+    evaluated: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None, Any]] = {}
     outstanding = [0]
 
     def on_reply(worker: int, task: tuple[Any, ...], reply: tuple[Any, ...]) -> None:
@@ -831,15 +901,22 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
             outstanding[0] -= 1
             if reply[0] == "eval":
                 for descriptor, key, unstable, payload, trail in reply[1]:
-                    evaluated[descriptor] = (key, unstable, payload, trail)
+                    # Read back now, between replies, while the workers go on with the tasks queued
+                    # for them: read once they are all in, the records of thousands of units took
+                    # this process long enough for both workers to run out of work.
+                    try:
+                        decoded = read_unit_record(payload)
+                    except Exception:  # the caller evaluates that unit itself
+                        decoded = None
+                    evaluated[descriptor] = (key, unstable, payload, trail, decoded)
 
     pool.on_reply = on_reply
     sid = [0]
     broken = [False]
 
     def remote(name: str, front_files: list[SourceFile], keys: Any, inputs: Any, wanted: list[tuple[Any, ...]],
-               idle: Callable[[], None] | None = None, records: dict[tuple[Any, ...], Any] | None = None,
-               ) -> dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None]]:
+               records: dict[tuple[Any, ...], Any] | None = None,
+               ) -> dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None, Any]]:
         """Evaluate the units ``wanted`` of front end ``name`` in the workers (see :data:`analyzer.cache.Remote`)."""
         if broken[0]:
             return {}
@@ -861,7 +938,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
                 outstanding[0] += 1
         evaluated.clear()
         try:
-            pool.pump(lambda: outstanding[0] == 0, idle)
+            pool.pump(lambda: outstanding[0] == 0)
         except _Broken:
             broken[0] = True
             return {}
@@ -882,6 +959,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
                 pool.flush_due = [True] * workers
                 flushing[0] = workers
                 pool.pump(lambda: flushing[0] == 0)
+        pool.finish_idle()
     finally:
         pool.close()
     return gathered

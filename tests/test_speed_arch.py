@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -533,10 +534,16 @@ def test_rules_are_imported_while_workers_parse(monkeypatch: pytest.MonkeyPatch)
     from fleetiac.analyzer import engine
 
     calls: list[int] = []
+
+    def steps() -> Iterator[None]:
+        calls.append(1)
+        yield
+        calls.append(2)
+
     monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
-    monkeypatch.setattr(engine, "_ready_for_rules", lambda: calls.append(1))
+    monkeypatch.setattr(engine, "_ready_for_rules", steps)
     with_workers = _scan(ROOT / "examples", cache=False, workers=2)
-    assert calls == [1]
+    assert calls == [1, 2]  # every step, even when the workers are done first
     calls.clear()
     assert _scan(ROOT / "examples", cache=False, workers=1) == with_workers
     assert calls == []
@@ -782,3 +789,96 @@ def test_a_rescan_imports_only_what_its_report_needs(tmp_path: Path, cache_root:
              "fleetiac.analyzer.frontends.terraform.syntax", "fleetiac.analyzer.frontends.bicep.ast")
     unwanted = [m for m in modules if m not in bare and (m.startswith(prefixes) or m in named)]
     assert unwanted == []
+
+
+class _Conn:
+    """A worker's pipe end as :class:`parsestage._Pool` uses it, recording what was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[object] = []
+
+    def send(self, task: object) -> None:
+        self.sent.append(task)
+
+    def send_bytes(self, data: bytes) -> None:
+        import pickle
+
+        self.sent.append(pickle.loads(data))
+
+
+def _bare_pool(workers: int) -> parsestage._Pool:
+    pool = parsestage._Pool.__new__(parsestage._Pool)
+    pool.conns = [_Conn() for _ in range(workers)]
+    pool.busy = [[] for _ in range(workers)]
+    pool.idle = None
+    pool.parse_queue = []
+    pool.eval_queues = [[] for _ in range(workers)]
+    pool.setups = {}
+    pool.sent_setups = [set() for _ in range(workers)]
+    pool.flush_due = [False] * workers
+    return pool
+
+
+def test_a_worker_gets_a_second_task_only_while_enough_are_left_for_the_others() -> None:
+    pool = _bare_pool(2)
+    pool.parse_queue = [("parse", [n], frozenset()) for n in range(5)]
+
+    def chunks() -> list[list[int]]:
+        return [[task[1][0] for task in tasks] for tasks in pool.busy]
+
+    pool._feed()
+    # Worker 0 runs chunk 0 with chunk 1 waiting in its pipe; worker 1 gets no second one, since
+    # that would leave fewer chunks here than workers to take them.
+    assert chunks() == [[0, 1], [2]]
+    assert [t[1] for t in pool.parse_queue] == [[3], [4]]
+    pool.busy[1].pop(0)  # worker 1 answered
+    pool._feed()
+    assert chunks() == [[0, 1], [3]]
+    assert [t[1] for t in pool.parse_queue] == [[4]]  # the last one, for whichever is free first
+
+
+def test_a_task_queued_ahead_is_small_and_never_a_setup() -> None:
+    pool = _bare_pool(1)
+    big: tuple[object, ...] = ("parse", ["x" * (parsestage.AHEAD_BYTES + 1)], frozenset())
+    pool.parse_queue = [("parse", ["a"], frozenset()), big, ("parse", ["b"], frozenset()),
+                        ("parse", ["c"], frozenset())]
+    pool._feed()
+    # Too large to wait in the worker's pipe (it could fill it while the worker sends a large reply):
+    # kept here, first in line, for when the worker is free.
+    assert pool.busy == [[("parse", ["a"], frozenset())]]
+    assert pool.parse_queue[0] is big
+    pool.busy[0].clear()
+    pool.parse_queue = []
+    pool.setups = {7: ("setup", 7)}
+    pool.eval_queues = [[("eval", 7, ["u1"]), ("eval", 7, ["u2"])]]
+    pool.conns[0].sent.clear()
+    pool._feed()
+    # The setup (large: every file's summary) goes only to a worker with nothing to do, before its
+    # first evaluation; the next evaluation then waits behind the first.
+    assert pool.conns[0].sent == [("setup", 7), ("eval", 7, ["u1"]), ("eval", 7, ["u2"])]
+    pool.busy[0].clear()
+    pool.setups[8] = ("setup", 8)
+    pool.eval_queues = [[("eval", 7, ["u3"]), ("eval", 8, ["u4"])]]
+    pool.conns[0].sent.clear()
+    pool._feed()
+    assert pool.conns[0].sent == [("eval", 7, ["u3"])]  # the next needs a setup: not queued ahead
+    assert pool.eval_queues == [[("eval", 8, ["u4"])]]
+
+
+def test_idle_steps_run_between_replies_and_a_failing_one_is_dropped() -> None:
+    pool = _bare_pool(1)
+    done: list[str] = []
+
+    def steps() -> Iterator[None]:
+        done.append("first")
+        yield
+        raise RuntimeError("a bug in work for a later stage")
+
+    pool.idle = steps()
+    pool._idle_step()
+    assert done == ["first"] and pool.idle is not None
+    pool._idle_step()  # the failure ends the steps; the stage that needs the work does it again
+    assert pool.idle is None
+    pool.idle = iter([None, None])
+    pool.finish_idle()
+    assert pool.idle is None
