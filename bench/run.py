@@ -19,7 +19,8 @@ Every figure comes from child processes running the installed command, as a user
   processes), for trees of a quarter, a half and all of the benchmark's size;
 - files per second of the cold scan; single-process parse time of the tree with the parsers'
   own raw trees (once per round, median) and with fleetiac's parse stage (once); worker speed-up
-  (cold scan with 1 worker against the default, medians);
+  (cold scan with 1 worker against the default, medians), and on the 2,000- and 5,000-file trees
+  (``--workers 1`` against ``--workers 2``, interleaved rounds, medians);
 - a tree of Terraform plan JSON files (``terraform show -json``), one plan per root module of the HCL
   tree, scanned cold once per round (median);
 - a cold scan (``--no-cache``) of an ARM JSON tree with as many template and parameter files as the
@@ -538,6 +539,9 @@ def main() -> None:
         grant_rows.append({"members": max(10, round(clusters * args.scale)), **json.loads(done.stdout)})
     shutil.rmtree(work / "tree-grants", ignore_errors=True)
     results["grants"] = grant_rows
+    step(f"one worker against two on the {' and '.join(f'{n:,}' for n in WORKER_FILES)}-file trees "
+         f"(cold, --no-cache, {args.runs} interleaved rounds)")
+    results["workers_by_files"] = workers_by_files(work, args, env)
     memory = {}
     for fraction in (0.25, 0.5):
         step(f"memory at {fraction:g} of the tree")
@@ -549,6 +553,35 @@ def main() -> None:
     report(results)
     args.out.write_text(json.dumps(results, indent=2, default=round) + "\n")
     print(f"results written to {args.out}")
+
+
+WORKER_FILES = (2000, 5000)
+"""The trees (files, before ``BENCH_SCALE``) on which one worker is measured against two: the issue's
+target is set on these, where a scan is long enough for its serial parts (start-up, rules, report)
+to be a small share."""
+
+
+def workers_by_files(work: Path, args: argparse.Namespace, env: dict[str, str]) -> list[dict[str, object]]:
+    """Cold ``--no-cache`` scans with ``--workers 1`` and ``--workers 2`` of each :data:`WORKER_FILES`
+    tree, once each per round, in alternating order (so a drift of the machine's speed favours
+    neither): medians, and the ratio within each round."""
+    rows = []
+    for wanted in WORKER_FILES:
+        size = max(13, round(wanted * args.scale))
+        tree = generate(work / "tree-workers", round(size * 10 / 13), round(size * 3 / 13))
+        scan = [*fleetiac_command(), "scan", str(tree), "--format", "json", "--fail-on", "never", "--no-progress",
+                "--no-cache", "--workers"]
+        kinds: dict[str, list[dict[str, float]]] = {"1": [], "2": []}
+        for round_number in range(1, args.runs + 1):
+            for count in ("1", "2") if round_number % 2 else ("2", "1"):
+                kinds[count].append(measure([*scan, count], env))
+        one, two = summarize(kinds["1"]), summarize(kinds["2"])
+        rows.append({"files": count_files(tree), "one_worker": one, "two_workers": two,
+                     "speedup": one["seconds"] / two["seconds"],  # type: ignore[operator]
+                     "speedup_per_round": [round(a["seconds"] / b["seconds"], 2)
+                                           for a, b in zip(kinds["1"], kinds["2"], strict=True)]})
+    shutil.rmtree(work / "tree-workers", ignore_errors=True)
+    return rows
 
 
 def report(r: dict) -> None:
@@ -574,6 +607,9 @@ def report(r: dict) -> None:
         f"{r['critical_path']['one_process']:.2f} s; with two workers this process "
         f"{r['critical_path']['parent_total']:.2f} s, workers {r['critical_path']['workers']} s, critical path "
         f"{r['critical_path']['critical_path']:.2f} s)",
+        *(f"two workers, {row['files']:5,d} files      {row['speedup']:7.2f}x  ({row['one_worker']['seconds']:.2f} s "
+          f"with one, {row['two_workers']['seconds']:.2f} s with two; per round {row['speedup_per_round']})"
+          for row in r["workers_by_files"]),
         f"parse only, 1 process, raw      {parse['raw']:7.2f} s   (cold scan takes {cold / parse['raw']:.2f}x that)",
         f"parse only, 1 process, fleetiac {parse['fleetiac']:7.2f} s",
         f"peak memory (MiB by files)      {r['peak_mib_by_files']}",
