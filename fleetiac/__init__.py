@@ -5,3 +5,8 @@ Every module lives under this one import name, so a user's own ``analyzer`` or `
 the place of ours. In the repository, ``fleetiac/analyzer`` and ``fleetiac/policies`` are links to the
 top-level folders; a wheel or sdist holds them as ``fleetiac/analyzer/...`` and ``fleetiac/policies/...``.
 """
+
+from fleetiac import _dataclass_code
+
+# Before any of fleetiac's modules defines a dataclass: their generated methods' code is kept compiled.
+_dataclass_code.install()
