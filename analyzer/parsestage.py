@@ -418,7 +418,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
                 """What came back: parse results, and the kept files (read or parsed here when asked)."""
                 keys.update(got.keys)
                 waiting = {**pending, **{d: (by_display[d], got.keys[d]) for d in got.kept}}
-                return LazyParsed({**results, **got.values}, waiting, keys, cache_root, quiet, got.summaries)
+                return LazyParsed({**results, **got.values}, waiting, keys, cache_root, quiet | got.quiet,
+                                  got.summaries)
 
             def first_done(got: _Gathered, remote: Any) -> None:
                 if when_first is not None:
@@ -438,7 +439,7 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
             if done is not None:
                 stats.workers = count
                 lazy = gathered_so_far(done)
-                results, pending, summaries = lazy._values, lazy._pending, done.summaries
+                results, pending, summaries, quiet = lazy._values, lazy._pending, done.summaries, lazy.quiet
                 missing = []
         with gc_paused():  # the results pile up here: collections would walk them again and again
             for source in missing:
@@ -476,8 +477,11 @@ class _WorkerState:
         with gc_paused():
             for source, key in chunk:
                 keep = source.language in kept
+                marked = True  # unknown here: the scanning process read the file already, or will
                 if keep and key is None and self.cache is None:
-                    key = file_key(source)  # no cache: the key still names the file for the units
+                    # No cache: the key still names the file for the units, and the bytes read for
+                    # it tell whether the suppression pass needs to read the file again.
+                    key, marked = file_facts(source)
                 result = parse_one(source)
                 summary = front_end_of(source.language).summarize(source, result, key) if keep else None  # type: ignore[attr-defined]
                 store = self.cache is not None and key is not None and not machine_dependent(result) \
@@ -488,9 +492,9 @@ class _WorkerState:
                     self.cache.store(key, payload)  # type: ignore[arg-type]
                 if summary is not None:
                     self.trees[source.display] = result
-                    out.append((source.display, key, summary, None))
+                    out.append((source.display, key, summary, None, marked))
                 else:
-                    out.append((source.display, key, None, payload))
+                    out.append((source.display, key, None, payload, marked))
         return out
 
     def written(self, flush: bool = False) -> list[tuple[str, Any]]:
@@ -840,6 +844,8 @@ class _Gathered:
     kept: set[str]
     owners: dict[str, int]
     """Folder -> the worker that parsed (and so holds) its kept files."""
+    quiet: set[str]
+    """Files a worker read and found without a suppression directive (see :func:`file_facts`)."""
 
 
 def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | None, workers: int,
@@ -869,7 +875,7 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     size = max(1, min(16, len(files) // (workers * 4)))
     chunks = _chunks(files, size, kept)
     pool.parse_queue = [("parse", chunk, kept) for chunk in chunks]
-    gathered = _Gathered({}, {}, {}, set(), {})
+    gathered = _Gathered({}, {}, {}, set(), {}, set())
     first_displays = {f.display for f, _ in files[:needed]}
     count = {"first": len(first_displays), "all": len(files)}
     evaluated: dict[tuple[Any, ...], tuple[Any, bool, bytes, str | None, Any]] = {}
@@ -878,8 +884,10 @@ def _in_workers(files: list[tuple[SourceFile, str | None]], cache_root: str | No
     def on_reply(worker: int, task: tuple[Any, ...], reply: tuple[Any, ...]) -> None:
         if reply[0] == "parse":
             with gc_paused():  # the results pile up here: collections would walk them again and again
-                for display, key, summary, payload in reply[1]:
+                for display, key, summary, payload, marked in reply[1]:
                     gathered.keys[display] = key
+                    if not marked:
+                        gathered.quiet.add(display)
                     if summary is not None:
                         gathered.kept.add(display)
                         gathered.summaries[summary[0]] = summary[1]

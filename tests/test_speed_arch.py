@@ -882,3 +882,21 @@ def test_idle_steps_run_between_replies_and_a_failing_one_is_dropped() -> None:
     pool.idle = iter([None, None])
     pool.finish_idle()
     assert pool.idle is None
+
+
+def test_workers_without_a_cache_say_which_files_hold_no_suppression_directive(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --no-cache the workers read every parsed file for its key anyway: the ones without the
+    directive mark are not read again by the suppression pass; in one process, nothing is known."""
+    from fleetiac.analyzer.frontends.base import front_ends
+    from fleetiac.analyzer.parsestage import parse_lazily
+
+    monkeypatch.setattr(parsestage, "MIN_FILES_FOR_WORKERS", 1)
+    (tmp_path / "plain.tf").write_text('resource "azurerm_resource_group" "a" {\n  name = "a"\n}\n')
+    (tmp_path / "quieted.tf").write_text('# fleetiac:ignore FIAC504 -- later\nlocals {\n  b = 1\n}\n')
+    (tmp_path / "values.auto.tfvars").write_text('region = "westeurope"\n')
+    _, files = discover([tmp_path])
+    # The languages whose trees stay in the workers, as the engine asks (their front ends summarize).
+    kept = tuple(lang.name for fe in front_ends() if hasattr(fe, "summarize") for lang in fe.languages)
+    assert parse_lazily(files, cache_root=None, workers=2, kept=kept).quiet == {"plain.tf", "values.auto.tfvars"}
+    assert parse_lazily(files, cache_root=None, workers=1, kept=kept).quiet == set()
