@@ -28,6 +28,10 @@ from fleetiac.analyzer.cache import begin_scan, gc_paused, register_fast_picklin
 from fleetiac.analyzer.frontends.sources import SourceFile, machine_dependent
 from fleetiac.analyzer.model import Diagnostic, Location, internal_error
 
+RACY_NS = 2_000_000_000
+"""A file status this close to a scan's start (or after it) is not trusted to name the file's
+content (nanoseconds; the replay memo's rule, see :data:`analyzer.replay.RACY_NS`)."""
+
 MIN_FILES_FOR_WORKERS = 24
 """Below this many files to parse, starting processes costs more than it saves."""
 PROGRESS_AFTER = 2.0
@@ -67,10 +71,11 @@ DIRECTIVE_MARK = b"fleetiac"
 """Every suppression directive contains it (``fleetiac:ignore``); a file without it has none."""
 
 
-def file_facts(source: SourceFile) -> tuple[str | None, bool]:
+def file_facts(source: SourceFile, memo: KeyMemo | None = None) -> tuple[str | None, bool]:
     """:func:`file_key`, and whether the bytes it read contain :data:`DIRECTIVE_MARK` (True when
     unread): the suppression pass skips files known to hold no directive instead of reading
-    every file a second time."""
+    every file a second time. With ``memo``, a file whose status is the one an earlier scan read it
+    with is not read again (see :class:`KeyMemo`)."""
     import stat
 
     from fleetiac.analyzer.cache import entry_key
@@ -82,11 +87,103 @@ def file_facts(source: SourceFile) -> tuple[str | None, bool]:
         # nothing worth caching. The size limit is the file's own (--max-file-size).
         if not stat.S_ISREG(info.st_mode) or info.st_size > source.limits.max_bytes:
             return None, True
+        known = memo.get(source, info) if memo is not None else None
+        if known is not None:
+            return known
         with open(path, "rb") as handle:
             data = handle.read()
-        return entry_key(data, source.language, source.display), DIRECTIVE_MARK in data
+        facts = entry_key(data, source.language, source.display), DIRECTIVE_MARK in data
+        if memo is not None:
+            memo.put(source, info, facts)
+        return facts
     except OSError:
         return None, True
+
+
+class KeyMemo:
+    """Each file's :func:`file_facts` as the last scans of its tree read them, by the file's status
+    (type, size, modification and change times in nanoseconds, inode, device), so that a rescan
+    reads only the files that changed (reading and hashing every file was a tenth of a one-file
+    rescan). Kept per scanned tree in the cache folder, sealed with its key, under the parse
+    fingerprint (a new parser or version starts afresh).
+
+    A status is remembered only once it is :data:`RACY_NS` older than the scan's start: a file
+    written again within the same tick of its clock (or in the seconds around the scan) keeps its
+    status but not its content, so it is read again until its status has settled, as the replay
+    memo and git do. Any change of the file changes its change time, which no user can set back."""
+
+    FOLDER = "keys-v1"
+    _LABEL = b"fleetiac-keys-1\n"
+    KEEP = 4
+    """The table keeps the files of other scans of the tree (another path, other options) while it
+    holds no more than this many times the files of the current one."""
+
+    def __init__(self, root: Path, scope: str) -> None:
+        import hashlib
+
+        from fleetiac.analyzer.cache import fingerprint
+        from fleetiac.analyzer.storage import secret_or_none
+
+        self.secret = secret_or_none(root)
+        self.path = root / self.FOLDER / hashlib.sha256(scope.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        self.version = fingerprint()
+        self.settled_before = time.time_ns() - RACY_NS
+        self.known: dict[str, tuple[Any, ...]] = self._read()
+        self.seen: dict[str, tuple[Any, ...]] = {}
+        self.changed = False
+
+    def _label(self) -> bytes:
+        return self._LABEL + self.path.name.encode() + b"\0" + self.version.encode()
+
+    def _read(self) -> dict[str, tuple[Any, ...]]:
+        import marshal
+
+        from fleetiac.analyzer.storage import read_entry, unseal
+
+        if self.secret is None:
+            return {}
+        try:
+            payload = unseal(self.secret, self._label(), read_entry(self.path))
+            table = marshal.loads(payload) if payload is not None else None
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+        if type(table) is not dict or not all(type(entry) is tuple and len(entry) == 5 for entry in table.values()):
+            return {}
+        return table
+
+    def get(self, source: SourceFile, info: os.stat_result) -> tuple[str, bool] | None:
+        path = os.fspath(source.path)
+        entry = self.known.get(path)
+        if entry is None or entry[0] != _status(info) or entry[1] != source.language or entry[2] != source.display:
+            return None
+        self.seen[path] = entry
+        return entry[3], entry[4]
+
+    def put(self, source: SourceFile, info: os.stat_result, facts: tuple[str | None, bool]) -> None:
+        key, marked = facts
+        if key is None or max(info.st_mtime_ns, info.st_ctime_ns) >= self.settled_before:
+            return  # not settled: read again next time
+        self.seen[os.fspath(source.path)] = (_status(info), source.language, source.display, key, marked)
+        self.changed = True
+
+    def save(self) -> None:
+        """Write the table when this scan read a file it did not hold (or held otherwise)."""
+        import marshal
+
+        from fleetiac.analyzer.storage import atomic_write, seal
+
+        if self.secret is None or not self.changed:
+            return
+        table = {**self.known, **self.seen} if len(self.known) <= self.KEEP * max(1, len(self.seen)) \
+            else dict(self.seen)
+        with contextlib.suppress(OSError, ValueError):
+            atomic_write(self.path, seal(self.secret, self._label(), marshal.dumps(table)))
+
+
+def _status(info: os.stat_result) -> tuple[int, ...]:
+    import stat
+
+    return (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | None) -> list[tuple[str, bytes]]:
@@ -391,8 +488,9 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
     quiet: set[str] = set()
     missing: list[SourceFile] = []
     cache = ParseCache(cache_root) if cache_root is not None else None
+    memo = KeyMemo(cache_root, scope) if cache_root is not None else None
     for source in files:
-        key, marked = file_facts(source) if cache is not None else (None, True)
+        key, marked = file_facts(source, memo) if cache is not None else (None, True)
         keys[source.display] = key
         if not marked:
             quiet.add(source.display)
@@ -449,6 +547,8 @@ def parse_lazily(files: list[SourceFile], *, cache_root: Path | None, workers: i
         bar.close()
     if cache_root is not None:
         save_stores(cache_root, "parse")  # what this process parsed as one chunk, and the tree's table
+    if memo is not None:
+        memo.save()
     stats.seconds = time.perf_counter() - began
     return LazyParsed(results, pending, keys, cache_root, quiet, summaries)
 

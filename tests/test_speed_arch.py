@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -900,3 +901,40 @@ def test_workers_without_a_cache_say_which_files_hold_no_suppression_directive(
     kept = tuple(lang.name for fe in front_ends() if hasattr(fe, "summarize") for lang in fe.languages)
     assert parse_lazily(files, cache_root=None, workers=2, kept=kept).quiet == {"plain.tf", "values.auto.tfvars"}
     assert parse_lazily(files, cache_root=None, workers=1, kept=kept).quiet == set()
+
+
+def test_a_rescan_reads_only_files_whose_status_changed(
+        tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fleetiac.analyzer.parsestage import KeyMemo, parse_lazily
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    old = time.time() - 3600
+    for name in ("a.tf", "b.tf"):
+        (tree / name).write_text(f'locals {{\n  {name[0]} = 1\n}}\n')
+        os.utime(tree / name, (old, old))
+    _, files = discover([tree])
+    keyed: list[str] = []
+    real = cache_module.entry_key
+    monkeypatch.setattr(cache_module, "entry_key", lambda data, *rest: keyed.append(rest[1]) or real(data, *rest))
+
+    def keys() -> dict[str, str | None]:
+        keyed.clear()
+        return dict(parse_lazily(files, cache_root=cache_root, workers=1).cache_keys)
+
+    first = keys()
+    assert sorted(keyed) == ["a.tf", "a.tf", "b.tf", "b.tf"]  # keyed again once parsed (is it unchanged?)
+    # Their change times are of just now, within RACY_NS of the scan: nothing was remembered.
+    assert keys() == first and sorted(keyed) == ["a.tf", "b.tf"]
+    monkeypatch.setattr(parsestage, "RACY_NS", -10**18)  # as if they had been changed long ago
+    assert keys() == first and sorted(keyed) == ["a.tf", "b.tf"]  # read once more, now remembered
+    assert keys() == first and keyed == []
+    # The same size, the same modification time put back: only the change time tells.
+    (tree / "b.tf").write_text("locals {\n  b = 2\n}\n")
+    os.utime(tree / "b.tf", (old, old))
+    second = keys()
+    assert keyed == ["b.tf", "b.tf"] and second["a.tf"] == first["a.tf"] and second["b.tf"] != first["b.tf"]
+    # A table that does not verify is not used: every file is read again, with the same keys.
+    (table,) = (cache_root / KeyMemo.FOLDER).iterdir()
+    table.write_bytes(table.read_bytes()[:-1] + b"x")
+    assert keys() == second and sorted(keyed) == ["a.tf", "b.tf"]
