@@ -61,7 +61,7 @@ FORMAT_VERSION = 3
 live in chunk files found through a table per scanned tree, :class:`Store`)."""
 
 _MAGIC = b"fleetiac-parse\n"
-_ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v", "replay-v")
+_ENTRY_FOLDERS = ("parse-v", "lines-v", "units-v", "findings-v", "replay-v", "keys-v")
 """The folders of fleetiac's entries (each with the format version after the ``v``)."""
 
 # The code that decides what a parsed file holds, as paths below the ``analyzer`` package: a folder
