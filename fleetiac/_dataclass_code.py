@@ -6,16 +6,16 @@ frozen class, ``__setattr__`` and ``__delattr__``) as source text and compiles i
 the hundred-odd classes a scan imports, 40 ms of CPU at every start, a tenth of a one-file rescan.
 Python keeps the compiled code of a module's own source in ``__pycache__``; this does the same for
 those texts. :func:`install` gives the ``dataclasses`` module an ``exec`` of its own (a module global,
-which its calls find before the built-in) that looks each text up in a table of code objects, read
-when the first text of one of fleetiac's modules is run (a start that defines no class, such as
-``--version``, reads nothing), and compiles only what the table lacks, as ``exec`` would: the same
-text, file name ``<string>`` and no inherited ``__future__`` flags, so the same code. Texts run for
-other modules pass straight to the built-in. At exit, a process that compiled any text writes the
-table again (atomically), unless bytecode writing is off (``PYTHONDONTWRITEBYTECODE``).
+which its calls find before the built-in) that looks each text up in a table of code objects kept
+per module of fleetiac's, read when the first text of that module is run (a start that imports few
+classes reads few tables), and compiles only what the table lacks, as ``exec`` would: the same text,
+file name ``<string>`` and no inherited ``__future__`` flags, so the same code. Texts run for other
+modules pass straight to the built-in. At exit, a process writes again (atomically) the table of each
+module for which it compiled a text, unless bytecode writing is off (``PYTHONDONTWRITEBYTECODE``).
 
-The table is trusted as Python trusts the ``.pyc`` files beside it: it lies in the same folder
+The tables are trusted as Python trusts the ``.pyc`` files beside them: they lie in the same folder
 (``importlib.util.cache_from_source``, which follows ``PYTHONPYCACHEPREFIX``), and whoever can write
-there can already change what Python runs. It is never read from anywhere a scan looks, and a file
+there can already change what Python runs. They are never read from anywhere a scan looks, and a file
 that is not exactly a table of this interpreter's code objects is ignored.
 """
 
@@ -28,33 +28,36 @@ import marshal
 import os
 import sys
 from types import CodeType
-from typing import Any
 
-_HEADER = b"fleetiac dataclass code 1\n"
-"""What the file starts with, before the interpreter's bytecode magic number."""
+_HEADER = b"fleetiac dataclass code 2\n"
+"""What a table's file starts with, before the interpreter's bytecode magic number."""
 
-_MAX_ENTRIES = 4096
-"""More entries than this and the table is written with only those this process used (texts of
-classes since changed are not kept for ever)."""
+_MAX_ENTRIES = 1024
+"""More entries than this and a module's table is written with only those this process used (texts
+of classes since changed are not kept for ever)."""
 
-_table: dict[str, CodeType] = {}
-_used: dict[str, CodeType] = {}
-_compiled = [0]
-"""How many texts this process compiled (the table is written again only when it did)."""
-_where: list[str | None] = []
-"""Where the table lies (None: nowhere on this interpreter), once read: on the first text of
-fleetiac's, so that a start that defines no class (``--version``) reads nothing."""
+_tables: dict[str, dict[str, CodeType]] = {}
+"""Each module's table as read (by module name)."""
+_used: dict[str, dict[str, CodeType]] = {}
+"""Each module's texts this process ran."""
+_compiled: dict[str, int] = {}
+"""How many texts this process compiled for each module (its table is written again when any)."""
+_folder: list[str | None] = []
+"""Where the tables lie (None: nowhere on this interpreter), once asked."""
 
 
-def _path() -> str | None:
-    """Where the table lies: beside this module's own bytecode."""
-    from importlib.util import cache_from_source
+def _table_path(module: str) -> str | None:
+    """Where ``module``'s table lies: in a folder beside this module's own bytecode."""
+    if not _folder:
+        from importlib.util import cache_from_source
 
-    try:
-        pyc = cache_from_source(__file__)
-    except (NotImplementedError, ValueError):  # no bytecode cache on this interpreter
-        return None
-    return pyc.removesuffix(".pyc") + ".dataclasses"
+        try:
+            pyc = cache_from_source(__file__)
+        except (NotImplementedError, ValueError):  # no bytecode cache on this interpreter
+            _folder.append(None)
+        else:
+            _folder.append(pyc.removesuffix(".pyc") + ".dataclasses")
+    return os.path.join(_folder[0], module + ".bin") if _folder[0] is not None else None
 
 
 def _magic() -> bytes:
@@ -63,7 +66,9 @@ def _magic() -> bytes:
     return _HEADER + MAGIC_NUMBER
 
 
-def _read(path: str) -> dict[str, CodeType]:
+def _read(path: str | None) -> dict[str, CodeType]:
+    if path is None:
+        return {}
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -81,42 +86,49 @@ def _read(path: str) -> dict[str, CodeType]:
     return table
 
 
-def _ours(namespace: Any) -> bool:
+def _module_of(namespace: object) -> str | None:
+    """The name of the module of fleetiac's whose globals ``namespace`` is, else None."""
     name = namespace.get("__name__") if type(namespace) is dict else None
-    return type(name) is str and (name == "fleetiac" or name.startswith("fleetiac."))
+    return name if type(name) is str and (name == "fleetiac" or name.startswith("fleetiac.")) else None
 
 
-def _exec(source: Any, globals: Any = None, locals: Any = None, /, **options: Any) -> None:
+def _exec(source: object, globals: object = None, locals: object = None, /, **options: object) -> None:
     """``exec`` for the ``dataclasses`` module: a text run for one of fleetiac's modules is compiled
     once per table (see the module doc); anything else is the built-in's."""
-    if type(source) is str and not options and _ours(globals):
-        if not _where:
-            _where.append(_path())
-            if _where[0] is not None:
-                _table.update(_read(_where[0]))
-        code = _table.get(source)
+    module = _module_of(globals) if type(source) is str and not options else None
+    if module is not None:
+        table = _tables.get(module)
+        if table is None:
+            table = _tables[module] = _read(_table_path(module))
+        text: str = source  # type: ignore[assignment]
+        code = table.get(text)
         if code is None:
-            code = compile(source, "<string>", "exec", dont_inherit=True)
-            _compiled[0] += 1
-        _used[source] = code
+            code = compile(text, "<string>", "exec", dont_inherit=True)
+            _compiled[module] = _compiled.get(module, 0) + 1
+        _used.setdefault(module, {})[text] = code
         source = code
-    builtins.exec(source, globals, locals, **options)
+    builtins.exec(source, globals, locals, **options)  # type: ignore[arg-type]
 
 
 def _save() -> None:
-    path = _where[0] if _where else None
-    if path is None or not _compiled[0] or sys.dont_write_bytecode:
+    if sys.dont_write_bytecode or not _compiled:
         return
-    table = {**_table, **_used} if len(_table) + len(_used) <= _MAX_ENTRIES else dict(_used)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(_magic() + marshal.dumps(table))
-        os.replace(temporary, path)
-    except (OSError, ValueError):  # a read-only installation: only the next start's speed is lost
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    magic = _magic()
+    for module in _compiled:
+        path = _table_path(module)
+        if path is None:
+            return
+        known, used = _tables.get(module, {}), _used.get(module, {})
+        table = {**known, **used} if len(known) + len(used) <= _MAX_ENTRIES else dict(used)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(temporary, "wb") as handle:
+                handle.write(magic + marshal.dumps(table))
+            os.replace(temporary, path)
+        except (OSError, ValueError):  # a read-only installation: only the next start's speed is lost
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def install() -> None:

@@ -16,12 +16,12 @@ from fleetiac import _dataclass_code
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# What a start prints: how many texts it compiled, how many the table it read held, and how many
-# different texts it ran (what it leaves in the table).
+# What a start prints: how many texts it compiled, how many the tables it read held, and how many
+# different texts it ran (what it leaves in the tables).
 _PROBE = (
     "import fleetiac.analyzer.model, fleetiac.analyzer.engine\n"
     "from fleetiac import _dataclass_code as c\n"
-    "print(c._compiled[0], len(c._table), len(c._used))\n"
+    "print(sum(c._compiled.values()), sum(map(len, c._tables.values())), sum(map(len, c._used.values())))\n"
 )
 
 
@@ -37,32 +37,35 @@ def _start(prefix: Path, *, write: bool = True) -> tuple[int, int, int]:
     return int(compiled), int(held), int(used)
 
 
-def _table_file(prefix: Path) -> Path:
-    found = sorted(prefix.rglob("_dataclass_code.*.dataclasses"))
-    assert len(found) == 1, found
-    return found[0]
+def _table_files(prefix: Path) -> list[Path]:
+    """The tables, one per module of fleetiac's that defines dataclasses."""
+    (folder,) = prefix.rglob("_dataclass_code.*.dataclasses")
+    return sorted(folder.iterdir())
 
 
 def test_the_next_start_compiles_no_dataclass_method_again(tmp_path: Path) -> None:
     compiled, held, used = _start(tmp_path)
     # The model's and the engine's classes: hundreds of methods (a text two classes share, once).
     assert held == 0 and compiled >= used > 100
-    assert _table_file(tmp_path).stat().st_size > 0
+    tables = _table_files(tmp_path)
+    assert "fleetiac.analyzer.model.bin" in {t.name for t in tables} and len(tables) > 5
     assert _start(tmp_path) == (0, used, used)
 
 
 def test_a_table_that_is_not_this_interpreters_is_ignored_and_replaced(tmp_path: Path) -> None:
     compiled, _, used = _start(tmp_path)
-    table = _table_file(tmp_path)
-    for damaged in (b"", b"not a table", table.read_bytes()[:-7], _dataclass_code._HEADER + b"\0\0\0\0" + b"x" * 40):
-        table.write_bytes(damaged)
-        assert _start(tmp_path) == (compiled, 0, used)  # compiled as without a table; no crash
+    tables = _table_files(tmp_path)
+    for damaged in (b"", b"not a table", None, _dataclass_code._HEADER + b"\0\0\0\0" + b"x" * 40):
+        for table in tables:
+            table.write_bytes(table.read_bytes()[:-7] if damaged is None else damaged)
+        assert _start(tmp_path) == (compiled, 0, used)  # compiled as without the tables; no crash
         assert _start(tmp_path) == (0, used, used)  # and written again
 
 
 def test_no_table_is_written_when_bytecode_is_not(tmp_path: Path) -> None:
     assert _start(tmp_path, write=False)[1] == 0
     assert not list(tmp_path.rglob("*.dataclasses"))
+    assert not list(tmp_path.rglob("*.bin"))
 
 
 _CLASS = """
@@ -89,9 +92,8 @@ def _probe_class(name: str) -> type:
 
 def test_the_methods_are_those_dataclasses_makes_itself() -> None:
     assert vars(dataclasses)["exec"] is _dataclass_code._exec  # installed by importing fleetiac
-    kept = dict(_dataclass_code._used)
     memoized = _probe_class("fleetiac._probe_memoized")
-    assert len(_dataclass_code._used) > len(kept)  # its texts went through the table
+    assert len(_dataclass_code._used["fleetiac._probe_memoized"]) == 6  # its texts went through a table
     del dataclasses.exec  # type: ignore[attr-defined]
     try:
         built_in = _probe_class("fleetiac._probe_built_in")
@@ -108,7 +110,7 @@ def test_the_methods_are_those_dataclasses_makes_itself() -> None:
 
 
 def test_other_modules_dataclasses_are_left_to_the_built_in_exec() -> None:
-    kept = dict(_dataclass_code._used)
+    kept = {module: dict(texts) for module, texts in _dataclass_code._used.items()}
     _probe_class("not_fleetiac_probe")
 
     @dataclasses.dataclass(frozen=True)
