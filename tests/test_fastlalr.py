@@ -34,17 +34,15 @@ SIGNIFICANT = [*"{}[]()<>\"'=:,.?!$%&|+-*/#\\\n\t @~^", "${", "%{", "'''", "<<EO
 @pytest.fixture(scope="module")
 def given() -> dict[str, list[str]]:
     """Every text the front ends hand to each parser (``hcl2``, ``bicep``) while parsing the fixtures
-    and the examples, recorded at :func:`grammars.parse_with`."""
-    parsers = {"hcl2": grammars.hcl2_parser(), "bicep": grammars.bicep_parser()}
-    names = {id(parser): name for name, parser in parsers.items()}
+    and the examples, recorded at :func:`grammars.parse`."""
     seen: dict[str, list[str]] = {"hcl2": [], "bicep": []}
-    original = grammars.parse_with
+    original = grammars.parse
 
-    def recording(parser: Lark, text: str) -> Tree:
-        seen[names[id(parser)]].append(text)
-        return original(parser, text)
+    def recording(short: str, text: str) -> Tree:
+        seen[short].append(text)
+        return original(short, text)
 
-    grammars.parse_with = recording  # type: ignore[assignment]
+    grammars.parse = recording  # type: ignore[assignment]
     try:
         for tree in TREES:
             _, files = discover([tree])
@@ -52,7 +50,7 @@ def given() -> dict[str, list[str]]:
                 if language(source.language).parsed:
                     front_end_of(source.language).parse(source)
     finally:
-        grammars.parse_with = original  # type: ignore[assignment]
+        grammars.parse = original  # type: ignore[assignment]
     for name, texts in seen.items():
         assert len(texts) > 50, name  # the corpus reached the parser
         seen[name] = sorted(set(texts))
