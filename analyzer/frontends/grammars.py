@@ -9,7 +9,7 @@ there (≈ 0.03 s of CPU each, with their lexers' patterns precompiled). A compi
 Lark's own serialised form (plain data, read with ``marshal``: no pickle), sealed with the cache
 folder's key like every other entry (:mod:`analyzer.storage`); one that does not verify is compiled
 again, never read. Next to it is kept its fast driver's portable form (:mod:`analyzer.frontends.fastlalr`,
-plain data too, sealed alike): a scan parses with the driver made from it (≈ 0.005 s) and loads
+plain data too, sealed alike): a scan parses with the driver made from it (≈ 0.01 s) and loads
 Lark's parser only for Lark's message about a file that does not parse (:func:`parse`).
 Options are the libraries' own, so the parse trees are the same (tests compare them), but for
 ``propagate_positions``: the converters read positions from the tokens (:mod:`analyzer.frontends.spans`).
