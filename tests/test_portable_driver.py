@@ -296,3 +296,12 @@ def test_a_callback_of_another_shape_keeps_the_grammar_on_lark_s_driver() -> Non
     fast = FastParser(parser)
     assert fast.portable() is None
     assert fast.parse("(a,b)") == parser.parse("(a,b)")
+
+
+def test_a_built_parser_is_not_portable() -> None:
+    """A parser built rather than loaded names its rules by Lark's tokens: its driver is Lark's
+    parser's only (the grammar cache always drives a loaded one)."""
+    parser = Lark(TOY, parser="lalr")
+    fast = FastParser(parser)
+    assert fast.portable() is None
+    assert fast.parse("(a,b) [c]") == parser.parse("(a,b) [c]")

@@ -228,7 +228,9 @@ class FastParser:
         scanner is built for it (once, when the data is written)."""
         if self._data is not None:
             return self._data
-        if any(spec is None for spec in self._specs) or self._regex not in _REGEX_MODULES:
+        # A parser built rather than loaded names its rules by Lark's tokens (a ``str`` subclass),
+        # which its ``_KEEP`` rules keep: such a parser is not portable either.
+        if not all(spec is not None and _valid_rule(spec) for spec in self._specs) or self._regex not in _REGEX_MODULES:
             return None
         terminals: dict[str, str] = {}
         try:
