@@ -83,7 +83,7 @@ if sys.argv[2] == "fleetiac":
     from fleetiac.analyzer.frontends import grammars
     grammar_root = Path(os.environ["FLEETIAC_CACHE_DIR"])
     grammars.configure(grammar_root, writable=False)
-    grammars.hcl2_parser(), grammars.bicep_parser()
+    grammars.ready("hcl2"), grammars.ready("bicep")
     start = time.perf_counter()
     dict(parse_lazily(files, cache_root=None, workers=1, grammar_root=grammar_root))
     print(time.perf_counter() - start)

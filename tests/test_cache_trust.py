@@ -124,17 +124,16 @@ def _plant_everywhere(root: Path, marker: Path, layout: str) -> list[Path]:
 def fresh_grammars() -> Iterator[None]:
     """Forget the parsers in memory, so the next parse loads them from the configured folder; then
     put them back (building them again would cost the suite seconds)."""
-    done = getattr(grammars, "_done", set())
-    saved, saved_done = dict(grammars._parsers), set(done)
-    grammars._parsers.clear()
-    done.clear()
+    kept = (grammars._parsers, grammars._done, grammars._drivers, grammars._driven)
+    saved = [type(known)(known) for known in kept]
+    for known in kept:
+        known.clear()
     try:
         yield
     finally:
-        grammars._parsers.clear()
-        grammars._parsers.update(saved)
-        done.clear()
-        done.update(saved_done)
+        for known, before in zip(kept, saved, strict=True):
+            known.clear()
+            known.update(before)
 
 
 @pytest.mark.parametrize("layout", ["bare", "headed", "forged"])
@@ -281,8 +280,9 @@ def test_no_cache_loads_compiled_grammars_from_a_trusted_cache_and_writes_nothin
     args = [sys.executable, "-m", "fleetiac", "scan", str(tree), "-f", "json", "--fail-on", "never",
             "--as-of", AS_OF, "--workers", "1"]
     subprocess.run(args, cwd=ROOT, env=env, capture_output=True, check=True, timeout=300)  # compiles them
-    # The two grammars, and the compiled regular expressions of their lexers.
-    assert sorted(p.suffix for p in (cache / "grammars").iterdir()) == [".parser", ".parser", ".regex", ".regex"]
+    # The two grammars, their fast drivers, and the compiled regular expressions of their lexers.
+    assert sorted(p.suffix for p in (cache / "grammars").iterdir()) == [".driver", ".driver", ".parser", ".parser",
+                                                                         ".regex", ".regex"]
     before = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in cache.rglob("*"))
     # With Lark unable to build a grammar, the scan can only succeed by loading the compiled ones.
     code = ("import sys, lark; lark.Lark.__init__ = lambda *a, **k: sys.exit('built a grammar'); "

@@ -34,17 +34,15 @@ SIGNIFICANT = [*"{}[]()<>\"'=:,.?!$%&|+-*/#\\\n\t @~^", "${", "%{", "'''", "<<EO
 @pytest.fixture(scope="module")
 def given() -> dict[str, list[str]]:
     """Every text the front ends hand to each parser (``hcl2``, ``bicep``) while parsing the fixtures
-    and the examples, recorded at :func:`grammars.parse_with`."""
-    parsers = {"hcl2": grammars.hcl2_parser(), "bicep": grammars.bicep_parser()}
-    names = {id(parser): name for name, parser in parsers.items()}
+    and the examples, recorded at :func:`grammars.parse`."""
     seen: dict[str, list[str]] = {"hcl2": [], "bicep": []}
-    original = grammars.parse_with
+    original = grammars.parse
 
-    def recording(parser: Lark, text: str) -> Tree:
-        seen[names[id(parser)]].append(text)
-        return original(parser, text)
+    def recording(short: str, text: str) -> Tree:
+        seen[short].append(text)
+        return original(short, text)
 
-    grammars.parse_with = recording  # type: ignore[assignment]
+    grammars.parse = recording  # type: ignore[assignment]
     try:
         for tree in TREES:
             _, files = discover([tree])
@@ -52,7 +50,7 @@ def given() -> dict[str, list[str]]:
                 if language(source.language).parsed:
                     front_end_of(source.language).parse(source)
     finally:
-        grammars.parse_with = original  # type: ignore[assignment]
+        grammars.parse = original  # type: ignore[assignment]
     for name, texts in seen.items():
         assert len(texts) > 50, name  # the corpus reached the parser
         seen[name] = sorted(set(texts))
@@ -78,7 +76,7 @@ def _outcome(parse: Any, text: str) -> tuple[str, Any]:
     try:
         return "tree", parse(text)
     except Exception as error:
-        return "error", type(error).__name__
+        return "error", (type(error).__name__, str(error))
 
 
 def _same(parser: Lark, fast: FastParser, text: str) -> bool:
@@ -87,10 +85,10 @@ def _same(parser: Lark, fast: FastParser, text: str) -> bool:
     want, got = _outcome(parser.parse, text), _outcome(fast._parse, text)
     if want[0] == "error":
         assert got[0] == "error", f"the fast driver accepts what Lark refuses: {text!r}"
-        # With its fallback, the driver raises Lark's own error.
+        # With its fallback, the driver raises Lark's own error, with Lark's message.
         with pytest.raises(Exception) as raised:
             fast.parse(text)
-        assert type(raised.value).__name__ == want[1]
+        assert (type(raised.value).__name__, str(raised.value)) == want[1]
         return False
     assert got[0] == "tree", f"the fast driver refuses what Lark parses ({got[1]}): {text!r}"
     assert got[1] == want[1]
@@ -104,12 +102,50 @@ def test_the_driver_takes_both_grammars(name: str) -> None:
     assert fast_parser(parser) is not None  # else the scan silently runs at Lark's speed
 
 
-@pytest.mark.parametrize("name", ["hcl2", "bicep"])
-def test_the_same_trees_on_the_corpus(given: dict[str, list[str]], name: str) -> None:
+def _driver(name: str, kind: str) -> FastParser:
+    """The fast driver of grammar ``name``: made from its Lark parser (``lark``), or (``portable``) the
+    one a scan reads from the suite's grammar folder, made from the portable form written there
+    (its patterns compiled from the folder's saved code, its Lark parser loaded on first need)."""
     parser = grammars.hcl2_parser() if name == "hcl2" else grammars.bicep_parser()
-    fast = FastParser(parser)
+    if kind == "lark":
+        return FastParser(parser)
+    grammars.configure(Path(os.environ["FLEETIAC_CACHE_DIR"]))
+    saved = dict(grammars._drivers), set(grammars._driven)
+    try:
+        grammars._driven.clear()
+        grammars.ready(name)  # the folder's driver file, written from the driver in memory
+        grammars._drivers.clear()
+        grammars._driven.clear()
+        grammars.ready(name)  # read from that file
+        driver = grammars._drivers[name]
+    finally:
+        grammars._drivers.clear()
+        grammars._drivers.update(saved[0])
+        grammars._driven.clear()
+        grammars._driven.update(saved[1])
+    assert isinstance(driver, FastParser) and driver.lark is None and driver._data is not None
+    return driver
+
+
+@pytest.mark.parametrize("kind", ["lark", "portable"])
+@pytest.mark.parametrize("name", ["hcl2", "bicep"])
+def test_the_same_trees_on_the_corpus(given: dict[str, list[str]], name: str, kind: str) -> None:
+    parser = grammars.hcl2_parser() if name == "hcl2" else grammars.bicep_parser()
+    fast = _driver(name, kind)
     parsed = sum(_same(parser, fast, text) for text in given[name])
     assert parsed > 0.9 * len(given[name])  # the corpus is mostly valid input
+
+
+@pytest.mark.parametrize("name", ["hcl2", "bicep"])
+def test_the_portable_driver_makes_today_s_trees(given: dict[str, list[str]], name: str) -> None:
+    """The driver read from its portable form and the one made from Lark's parser give the same trees
+    (tokens and their positions too), and refuse the same texts."""
+    fast, portable = _driver(name, "lark"), _driver(name, "portable")
+    for text in given[name]:
+        want, got = _outcome(fast._parse, text), _outcome(portable._parse, text)
+        assert want[0] == got[0], text
+        if want[0] == "tree":
+            assert list(_tokens(got[1])) == list(_tokens(want[1])), text
 
 
 def _mutated(rng: random.Random, text: str) -> str:
@@ -135,10 +171,11 @@ def _mutated(rng: random.Random, text: str) -> str:
     return text
 
 
+@pytest.mark.parametrize("kind", ["lark", "portable"])
 @pytest.mark.parametrize("name", ["hcl2", "bicep"])
-def test_the_same_outcome_on_mutated_input(given: dict[str, list[str]], name: str) -> None:
+def test_the_same_outcome_on_mutated_input(given: dict[str, list[str]], name: str, kind: str) -> None:
     parser = grammars.hcl2_parser() if name == "hcl2" else grammars.bicep_parser()
-    fast = FastParser(parser)
+    fast = _driver(name, kind)
     rng = random.Random(f"fastlalr-{name}")
     small = [text for text in given[name] if len(text) < 4000]
     outcomes = [_same(parser, fast, _mutated(rng, rng.choice(small))) for _ in range(MUTATIONS)]

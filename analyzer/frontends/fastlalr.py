@@ -7,10 +7,11 @@ keyword-argument ``Token`` constructor, and each reduction's callback looked up 
 ``__eq__`` is Python code. :class:`FastParser` reads everything it needs from a built (or loaded)
 :class:`lark.Lark` once: each parser state's scanner (Lark's own compiled alternation of the
 terminals that state accepts, with its keyword callbacks), the newline and ignored terminals, the
-parse table renumbered as ints, and Lark's own callback of each rule. It then lexes and parses in a
-single function, making the same tokens (type, value, the eight positions) and calling the same
-callbacks in the same order (the two commonest, a plain tree and a filtered one, are made inline as
-those callbacks make them), so the tree is the one ``Lark.parse`` returns.
+parse table renumbered as ints, and the shape of Lark's callback of each rule. It then lexes and
+parses in a single function, making the same tokens (type, value, the eight positions) and the same
+nodes in the same order (a plain tree and a filtered one inline, a filter with ``None`` placeholders
+or a rule that keeps a lone child as :class:`_Node` makes them, exactly as Lark's callbacks do), so
+the tree is the one ``Lark.parse`` returns.
 
 Only the successful parse is done here. Any exception on the way (a character no terminal matches,
 an unexpected token, anything this module does not expect) is answered by running ``Lark.parse``
@@ -20,12 +21,20 @@ running the slow parser again would only spend more time. A parser laid out in a
 does not know (a terminal callback, a lexer other than the contextual one, a post-lexer other than
 fleetiac's) is refused at construction: :func:`fast_parser` then returns None and Lark serves.
 
+All the driver reads can be kept as plain data (:meth:`FastParser.portable`: dicts, tuples, strings,
+ints, what ``marshal`` writes) and the driver made again from it (:func:`portable_parser`) without
+the Lark object, which costs a scan several times as long to load; the scanners' patterns are then
+compiled on first use, as Lark compiles them. Such a driver asks for the Lark object only when the
+fast loop fails, for Lark's error. Data that is not laid out exactly as :meth:`portable` writes it
+is refused.
+
 tests/test_fastlalr.py compares the two on every fixture, the examples and randomly generated input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,17 +44,32 @@ _SHIFT_LIMIT = 1 << 30
 """Codes at or above it are reductions (``_SHIFT_LIMIT + rule number``); below it, shifts to a state."""
 
 
-_CALL, _TREE, _FILTER = 0, 1, 2
-"""How a rule's node is made: by Lark's callback, or inline as a plain tree or a filtered one."""
+_KEEP, _TREE, _FILTER, _BUILT = 0, 1, 2, 3
+"""How a rule's node is made. In a rule's spec (:func:`_spec`): its one child kept as it is; a tree
+(or the lone child, with ``single``); a tree (or lone child) of the children a filter keeps, inlines
+or adds ``None`` placeholders to. In the loop, the first three are made inline (a filter without
+placeholders or ``single``), and every other rule is ``_BUILT`` by a function of its children
+(:class:`_Node`, or Lark's own callback of a shape :func:`_spec` does not know)."""
 
 _SKIPPING, _KEEPING, _CLOSING, _INSIDE = 1, 2, 3, 4
 """What a token does to the HCL post-lexer's brackets: opens one inside which newlines are dropped,
 opens one where they are kept, closes one, or (``FOR`` right after ``{``) makes the innermost one drop
 them."""
 
+_PORTABLE = frozenset({"start", "end", "actions", "gotos", "rules", "terminals", "lexers", "lexer_of", "brackets",
+                       "regex"})
+"""The keys of :meth:`FastParser.portable`'s data."""
+
+_REGEX_MODULES = ("re", "regex")
+"""The modules a portable driver's patterns may be compiled with (Lark's ``regex`` option)."""
+
+_Lexer = tuple[tuple[Any, ...], frozenset[str], frozenset[str], dict[str, dict[str, str]]]
+"""A state's scanner as the loop reads it: compiled alternations, newline and ignored terminals,
+keyword tables (:func:`_keywords`)."""
+
 
 class _Refused(Exception):
-    """A Lark parser laid out in a way this module does not drive."""
+    """A Lark parser, or a portable driver's data, laid out in a way this module does not drive."""
 
 
 class FastParser:
@@ -53,28 +77,20 @@ class FastParser:
 
     def __init__(self, lark_parser: Lark) -> None:
         from lark import Tree
-        from lark.lexer import BasicLexer, ContextualLexer, PatternStr, Token, UnlessCallback
-        from lark.parse_tree_builder import ExpandSingleChild
+        from lark.lexer import BasicLexer, ContextualLexer, PatternStr, UnlessCallback
         from lark.parser_frontends import PostLexConnector
         from lark.parsers.lalr_analysis import Reduce, Shift
 
-        self.lark = lark_parser
-        self.token_class = Token
+        self.lark: Lark | None = lark_parser
+        self._load: Callable[[], Lark] = lambda: lark_parser
+        self._data: dict[str, Any] | None = None
         frontend = lark_parser.parser
         lexer: Any = frontend.lexer
-        self.brackets: dict[str, int] | None = None
-        """The post-lexer's bracket machine, by token type (None: no post-lexer)."""
-        self.newline_kind = ""
-        self.skipping_after = ""
+        brackets: Any = None
         if type(lexer) is PostLexConnector:
-            spec = getattr(lexer.postlexer, "BRACKETS", None)
-            if spec is None:
+            brackets = getattr(lexer.postlexer, "BRACKETS", None)
+            if brackets is None:
                 raise _Refused("a post-lexer other than fleetiac's HCL newlines")
-            self.newline_kind, skipping, keeping, closing, self.skipping_after, inside = spec
-            self.brackets = {**{k: _SKIPPING for k in skipping}, **{k: _KEEPING for k in keeping},
-                             **{k: _CLOSING for k in closing}, inside: _INSIDE}
-            if len(self.brackets) != len(skipping) + len(keeping) + len(closing) + 1:
-                raise _Refused("a token type with two roles in the bracket machine")
             lexer = lexer.lexer
         if type(lexer) is not ContextualLexer:
             raise _Refused("not Lark's contextual lexer")
@@ -91,8 +107,6 @@ class FastParser:
         starts = frontend.parser_conf.start
         if len(starts) != 1:
             raise _Refused("more than one start symbol")
-        self.start_state: int = table.start_states[starts[0]]
-        self.end_state: int = table.end_states[starts[0]]
         rules: list[Any] = []
         rule_number: dict[int, int] = {}
         actions: dict[int, dict[str, int]] = {}
@@ -120,63 +134,171 @@ class FastParser:
                     raise _Refused("an action that is neither shift nor reduce")
             actions[state] = acts
             gotos[state] = goto
-        self.actions = actions
-        self.gotos = gotos
-        # Each rule: (length of its expansion, its name, Lark's callback for it). The callback of a
-        # `?rule` of one symbol whose child is kept is Lark's ExpandSingleChild alone, which returns
-        # that child: None here, and the loop keeps the value where it is (most reductions of an
-        # expression are these, one per precedence level).
-        # Lark's two most common callbacks are run inline (:func:`_builder`): a plain tree, and a
-        # tree of the children a filter keeps or inlines.
-        self.rules: list[tuple[int, str, Callable[[list[Any]], Any] | None, int, str, tuple[Any, ...]]] = []
-        for rule in rules:
-            callback = callbacks[rule]
-            size = len(rule.expansion)
-            if size == 1 and type(callback) is ExpandSingleChild:
-                self.rules.append((size, rule.origin.name, None, _CALL, "", ()))
-            else:
-                self.rules.append((size, rule.origin.name, callback, *_builder(callback, Tree)))
-        self.tree_class = Tree
+        self._specs = [_spec(callbacks[rule], len(rule.expansion), rule.origin.name, Tree) for rule in rules]
         # Each parser state's lexer: Lark's own scanner for the terminals it accepts, read on first
         # use (:meth:`_lexer`), as Lark builds it: a scan that never reaches a state never compiles
-        # its patterns.
-        self.basic: dict[int, Any] = dict(lexer.lexers)
-        self.lexers: dict[int, tuple[tuple[Any, ...], frozenset[str], frozenset[str], dict[str, dict[str, str]]]] = {}
-        self._by_lexer: dict[int, tuple[tuple[Any, ...], frozenset[str], frozenset[str],
-                                        dict[str, dict[str, str]]]] = {}
-        for basic in self.basic.values():
+        # its patterns. States Lark gave one lexer share it.
+        sources: dict[int, Any] = {}
+        lexer_of = {state: sources.setdefault(id(basic), len(sources)) for state, basic in lexer.lexers.items()}
+        basics = {id(basic): basic for basic in lexer.lexers.values()}
+        self._sources: list[Any] = [basics[key] for key in sources]
+        for basic in self._sources:
             if type(basic) is not BasicLexer:
                 raise _Refused("a lexer other than Lark's basic one")
-        if set(self.basic) != set(actions):
+        self._classes: tuple[Any, ...] = (UnlessCallback, PatternStr)
+        self._compile: Callable[[str, int], Any] | None = None
+        self._regex = getattr(getattr(lark_parser.lexer_conf, "re_module", None), "__name__", "")
+        self._terminals: dict[str, str] = {}
+        self._setup(table.start_states[starts[0]], table.end_states[starts[0]], actions, gotos,
+                    [(len(rule.expansion), rule.origin.name, _BUILT, "", (), callbacks[rule]) if spec is None
+                     else _loop_rule(spec, Tree) for rule, spec in zip(rules, self._specs, strict=True)],
+                    brackets, lexer_of, Tree)
+
+    @classmethod
+    def from_portable(cls, data: Any, lark: Callable[[], Lark],
+                      regex: Callable[[str], Callable[[str, int], Any]]) -> FastParser:
+        """The driver kept as ``data`` (:meth:`portable`, checked here: :func:`_checked`); ``lark``
+        gives Lark's parser of the same grammar when the fast loop fails (on first need), ``regex``
+        the function that compiles the patterns with the named module (``re`` or ``regex``)."""
+        from lark import Tree
+
+        _checked(data)
+        self = cls.__new__(cls)
+        self.lark = None
+        self._load = lark
+        self._data = data
+        self._specs = list(data["rules"])
+        self._sources = list(data["lexers"])
+        self._terminals = data["terminals"]
+        self._classes = ()
+        self._compile = regex(data["regex"])
+        self._regex = data["regex"]
+        self._setup(data["start"], data["end"], data["actions"], data["gotos"],
+                    [_loop_rule(spec, Tree) for spec in data["rules"]], data["brackets"], data["lexer_of"], Tree)
+        return self
+
+    def _setup(self, start: int, end: int, actions: dict[int, dict[str, int]], gotos: dict[int, dict[str, int]],
+               rules: list[tuple[int, str, int, str, tuple[Any, ...], Any]], brackets: Any,
+               lexer_of: dict[int, int], tree_class: type) -> None:
+        """What the loop reads, however the driver was made."""
+        from lark.lexer import Token
+
+        self.token_class = Token
+        self.tree_class: Any = tree_class
+        # The loop makes trees as ``Tree.__init__`` does: it sets ``data``, ``children`` and ``_meta``,
+        # in that order, and nothing else (checked on a tree it makes).
+        if vars(tree_class("x", [])) != {"data": "x", "children": [], "_meta": None}:
+            raise _Refused("a tree class laid out otherwise")
+        self.start_state = start
+        self.end_state = end
+        self.actions = actions
+        self.gotos = gotos
+        self.rules = rules
+        """Each rule: (length of its expansion, its name, how its node is made (``_KEEP``, ``_TREE``,
+        ``_FILTER``, ``_BUILT``), the tree's name and the filter's ``(index, inlined)`` pairs for the
+        inline ones, and the function that makes the node (None for ``_KEEP``: most reductions of an
+        expression are these, one per precedence level)."""
+        self.brackets: dict[str, int] | None = None
+        """The post-lexer's bracket machine, by token type (None: no post-lexer)."""
+        self.newline_kind = ""
+        self.skipping_after = ""
+        self._brackets = brackets
+        if brackets is not None:
+            if not _valid_brackets(brackets):
+                raise _Refused("a post-lexer's brackets laid out otherwise")
+            self.newline_kind, skipping, keeping, closing, self.skipping_after, inside = brackets
+            self.brackets = {**{k: _SKIPPING for k in skipping}, **{k: _KEEPING for k in keeping},
+                             **{k: _CLOSING for k in closing}, inside: _INSIDE}
+            if len(self.brackets) != len(skipping) + len(keeping) + len(closing) + 1:
+                raise _Refused("a token type with two roles in the bracket machine")
+        if set(lexer_of) != set(actions):
             raise _Refused("lexer states and parser states differ")
-        self._classes = (UnlessCallback, PatternStr)
+        self._lexer_of = lexer_of
+        self._made: dict[int, _Lexer] = {}
+        self.lexers: dict[int, _Lexer] = {}
         self.chains: dict[tuple[int, int, str], int] = {}
         """(state below, top state, next token's type) -> the top state once every reduction of
         one kept child that follows has been made: an expression's token climbs the precedence rules
         (``unary_expr`` to ``expression``, eight of them in HCL) in one step. None of them changes the
         state below or the values (:meth:`_chain`)."""
 
-    def _lexer(self, state: int) -> tuple[tuple[Any, ...], frozenset[str], frozenset[str], dict[str, dict[str, str]]]:
-        """State ``state``'s scanner: its compiled alternations, newline and ignored terminals, and
-        keyword tables (:func:`_keywords`); shared by the states Lark gave one lexer."""
-        basic = self.basic[state]
-        known = self._by_lexer.get(id(basic))
+    def portable(self) -> dict[str, Any] | None:
+        """Everything the driver reads, as plain data (see the module doc), or None when a rule's node
+        is made by a callback whose shape it does not know, or a lexer is laid out otherwise. Every
+        scanner is built for it (once, when the data is written)."""
+        if self._data is not None:
+            return self._data
+        # A parser built rather than loaded names its rules by Lark's tokens (a ``str`` subclass),
+        # which its ``_KEEP`` rules keep: such a parser is not portable either.
+        if not all(spec is not None and _valid_rule(spec) for spec in self._specs) or self._regex not in _REGEX_MODULES:
+            return None
+        terminals: dict[str, str] = {}
+        try:
+            lexers = tuple(self._scanner(source, terminals)[1] for source in self._sources)
+        except Exception:  # a lexer this module does not know: not portable
+            return None
+        return {"start": self.start_state, "end": self.end_state, "actions": self.actions, "gotos": self.gotos,
+                "rules": tuple(self._specs), "terminals": terminals, "lexers": lexers, "lexer_of": self._lexer_of,
+                "brackets": self._brackets, "regex": self._regex}
+
+    def _lexer(self, state: int) -> _Lexer:
+        """State ``state``'s scanner (:data:`_Lexer`); shared by the states Lark gave one lexer."""
+        index = self._lexer_of[state]
+        known = self._made.get(index)
         if known is None:
-            unless_callback, pattern_str = self._classes
-            scanner = basic.scanner  # built here if Lark has not yet
-            if scanner.use_bytes:
-                raise _Refused("a bytes scanner")
-            unless: dict[str, dict[str, str]] = {}
-            for name, callback in basic.callback.items():
-                if type(callback) is not unless_callback:
-                    raise _Refused("a lexer callback other than Lark's keyword check")
-                unless[name] = _keywords(callback, pattern_str)
-            if unless.keys() & basic.ignore_types:
-                raise _Refused("a callback on an ignored terminal")
-            known = self._by_lexer[id(basic)] = (tuple(scanner._mres), frozenset(basic.newline_types),
-                                                 frozenset(basic.ignore_types), unless)
+            source = self._sources[index]
+            compile = self._compile
+            if compile is not None:  # a portable driver's: compiled now, as Lark compiles a scanner
+                alternations, newline, ignore, unless = source
+                mres = tuple(compile(_alternation(names, self._terminals), flags) for names, flags in alternations)
+            else:
+                mres, (_, newline, ignore, unless) = self._scanner(source, {})
+            known = self._made[index] = (mres, frozenset(newline), frozenset(ignore), unless)
         self.lexers[state] = known
         return known
+
+    def _scanner(self, basic: Any, terminals: dict[str, str]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """Lark's basic lexer ``basic``: its scanner's compiled alternations (built here if Lark has
+        not yet), and what they are made from, as a portable driver keeps it (:func:`_valid_lexer`):
+        each alternation's terminals (their patterns added to ``terminals``, by name: python-hcl2's
+        identifiers, all of Unicode's letters, are in most of its hundred lexers) and flags, the
+        newline and ignored terminals, and the keyword tables (:func:`_keywords`)."""
+        unless_callback, pattern_str = self._classes
+        scanner = basic.scanner
+        if scanner.use_bytes:
+            raise _Refused("a bytes scanner")
+        unless: dict[str, dict[str, str]] = {}
+        for name, callback in basic.callback.items():
+            if type(callback) is not unless_callback:
+                raise _Refused("a lexer callback other than Lark's keyword check")
+            unless[name] = _keywords(callback, pattern_str)
+        mres = tuple(scanner._mres)
+        # Lark joins the terminals, in order, into alternations of at most a hundred groups each
+        # (``Scanner._build_mres``): each alternation's terminals are found again here by its length,
+        # and it is kept only when joining them gives back exactly its pattern.
+        order = [terminal.name for terminal in scanner.terminals]
+        regexps = {terminal.name: terminal.pattern.to_regexp() for terminal in scanner.terminals}
+        alternations = []
+        start = 0
+        for mre in mres:
+            end, length = start, -1
+            while end < len(order) and length < len(mre.pattern):
+                length += len(regexps[order[end]]) + len(order[end]) + 7  # "|(?P<" name ">" regexp ")"
+                end += 1
+            names = tuple(order[start:end])
+            if type(mre.pattern) is not str or _alternation(names, regexps) != mre.pattern:
+                raise _Refused("an alternation laid out otherwise")
+            alternations.append((names, scanner.g_regex_flags))
+            start = end
+        if start != len(order):
+            raise _Refused("terminals in no alternation")
+        for name, regexp in regexps.items():
+            if terminals.setdefault(name, regexp) != regexp:
+                raise _Refused("two patterns of one terminal")
+        spec = (tuple(alternations), tuple(sorted(basic.newline_types)), tuple(sorted(basic.ignore_types)), unless)
+        if not _valid_lexer(spec):  # also refuses a callback on an ignored terminal
+            raise _Refused("a lexer laid out otherwise")
+        return mres, spec
 
     def _chain(self, key: tuple[int, int, str]) -> int:
         """The top state after the reductions of one kept child that the parser makes in a row from
@@ -186,8 +308,8 @@ class FastParser:
             code = self.actions[top][kind]
             if code < _SHIFT_LIMIT:
                 return top
-            _, origin, callback, *_ = self.rules[code - _SHIFT_LIMIT]
-            if callback is not None:
+            _, origin, mode, *_ = self.rules[code - _SHIFT_LIMIT]
+            if mode != _KEEP:
                 return top
             top = self.gotos[below][origin]
 
@@ -200,7 +322,10 @@ class FastParser:
         except ParseTimeout:
             raise
         except Exception:  # Lark's own parse says what is wrong, as it always did
-            return self.lark.parse(text)
+            lark = self.lark
+            if lark is None:  # a portable driver's: made now, once
+                lark = self.lark = self._load()
+            return lark.parse(text)
 
     def _parse(self, text: str) -> Tree:
         """Lex and parse ``text`` in one loop: each token is lexed in the state the parser is in
@@ -286,8 +411,8 @@ class FastParser:
                     state = code
                     values.append(token)
                     break
-                size, origin, callback, mode, name, include = rules[code - _SHIFT_LIMIT]
-                if callback is None:  # one child, kept as it is: only the top state changes
+                size, origin, mode, name, include, build = rules[code - _SHIFT_LIMIT]
+                if mode == _KEEP:  # one child, kept as it is: only the top state changes
                     key = (states[-2], state, kind)
                     top = chains.get(key)
                     if top is None:
@@ -300,9 +425,9 @@ class FastParser:
                     del values[-size:]
                 else:
                     children = []
-                if mode == _CALL:
-                    value = callback(children)
-                else:  # Tree(name, children), as Lark's callback makes it (see _builder)
+                if mode == _BUILT:
+                    value = build(children)
+                else:  # Tree(name, children), as Lark's callback makes it (see _spec)
                     if mode == _FILTER:  # ChildFilterLALR_NoPlaceholders.__call__, step by step
                         kept: list[Any] = []
                         for i, to_expand in include:
@@ -326,8 +451,8 @@ class FastParser:
             code = actions[states[-1]]["$END"]
             if code < _SHIFT_LIMIT:
                 raise _Refused("a shift on the end of the input")
-            size, origin, callback, *_ = rules[code - _SHIFT_LIMIT]
-            if callback is None:
+            size, origin, mode, _, _, build = rules[code - _SHIFT_LIMIT]
+            if mode == _KEEP:
                 del states[-1]
                 states.append(gotos[states[-1]][origin])
             else:
@@ -337,35 +462,188 @@ class FastParser:
                     del values[-size:]
                 else:
                     children = []
-                value = callback(children)
+                value = build(children)
                 states.append(gotos[states[-1]][origin])
                 values.append(value)
             if states[-1] == end_state:
                 return values[-1]
 
 
-def _builder(callback: Any, tree_class: type) -> tuple[int, str, tuple[Any, ...]]:
-    """How the loop makes the node of a rule whose Lark callback is ``callback``: (mode, tree name,
-    filter). Lark's callback of a plain rule is ``partial(Tree, name)``; of a rule that drops or
-    inlines children, ``ChildFilterLALR_NoPlaceholders(to_include, partial(Tree, name))``. Those
-    two are made inline (``Tree.__init__`` sets ``data``, ``children`` and ``_meta``, in that order, and
-    nothing else: checked here on a tree it makes); any other shape is Lark's callback (``_CALL``)."""
+def _spec(callback: Any, size: int, origin: str, tree_class: type) -> tuple[Any, ...] | None:
+    """How Lark's callback ``callback`` makes the node of a rule of ``size`` symbols named ``origin``,
+    as data: ``(size, origin, shape, tree name, filter, placeholders at the end, single)`` (the shapes
+    are :data:`_KEEP`, :data:`_TREE`, :data:`_FILTER`; the filter is ``(index, inlined, placeholders
+    before)`` triples, as Lark's ``ChildFilterLALR`` keeps them), or None for a callback of another
+    shape. Lark wraps ``partial(Tree, name)`` in ``ExpandSingleChild`` for a ``?rule`` (a lone child
+    is the node: ``single``; a rule of one symbol with nothing else is ``_KEEP``), and that in a filter
+    when the rule drops, inlines or (with ``maybe_placeholders``) adds ``None`` children:
+    ``ChildFilterLALR_NoPlaceholders`` (pairs) or ``ChildFilterLALR`` (triples, and ``append_none``)."""
     from functools import partial
 
-    from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders
+    from lark.parse_tree_builder import ChildFilterLALR, ChildFilterLALR_NoPlaceholders, ExpandSingleChild
 
-    mode, builder = _TREE, callback
+    if size == 1 and type(callback) is ExpandSingleChild:
+        return (size, origin, _KEEP, "", (), 0, False)
+    shape, builder, nones = _TREE, callback, 0
     include: tuple[Any, ...] = ()
-    if type(callback) is ChildFilterLALR_NoPlaceholders:
-        mode, include, builder = _FILTER, tuple(callback.to_include), callback.node_builder
-        if not all(type(i) is int and type(expand) is bool for i, expand in include):
-            return _CALL, "", ()
+    try:
+        if type(callback) is ChildFilterLALR_NoPlaceholders:
+            shape, builder = _FILTER, callback.node_builder
+            include = tuple((i, inlined, 0) for i, inlined in callback.to_include)
+        elif type(callback) is ChildFilterLALR:
+            shape, builder, nones = _FILTER, callback.node_builder, callback.append_none
+            include = tuple((i, inlined, before) for i, inlined, before in callback.to_include)
+    except (TypeError, ValueError):  # a filter laid out otherwise
+        return None
+    single = type(builder) is ExpandSingleChild
+    if single:
+        builder = builder.node_builder
     if not (type(builder) is partial and builder.func is tree_class and len(builder.args) == 1
-            and type(builder.args[0]) is str and not builder.keywords):
-        return _CALL, "", ()
-    if vars(tree_class("x", [])) != {"data": "x", "children": [], "_meta": None}:
-        return _CALL, "", ()
-    return mode, builder.args[0], include
+            and not builder.keywords):
+        return None
+    spec = (size, origin, shape, builder.args[0], include, nones, single)
+    return spec if _valid_rule(spec) else None
+
+
+def _loop_rule(spec: tuple[Any, ...], tree_class: type) -> tuple[int, str, int, str, tuple[Any, ...], Any]:
+    """The loop's entry of the rule of ``spec`` (:func:`_spec`; see :attr:`FastParser.rules`). Every
+    rule but a ``_KEEP`` one has its :class:`_Node`: the loop's end (reductions on ``$END``) calls
+    it even for the rules the loop makes inline."""
+    size, origin, shape, name, include, nones, single = spec
+    if shape == _KEEP:
+        return (size, origin, _KEEP, "", (), None)
+    build = _Node(spec, tree_class)
+    if single or nones or any(before for _, _, before in include):
+        return (size, origin, _BUILT, "", (), build)
+    if shape == _TREE:
+        return (size, origin, _TREE, name, (), build)
+    return (size, origin, _FILTER, name, tuple((i, inlined) for i, inlined, _ in include), build)
+
+
+class _Node:
+    """The node of a rule of ``spec`` (:func:`_spec`) made from its children exactly as Lark's
+    callbacks make it: ``ChildFilterLALR.__call__`` (which, without placeholders, does what
+    ``ChildFilterLALR_NoPlaceholders`` does), then ``ExpandSingleChild`` (with ``single``), then
+    ``Tree(name, children)``."""
+
+    __slots__ = ("filtered", "include", "name", "nones", "single", "tree_class")
+
+    def __init__(self, spec: tuple[Any, ...], tree_class: type) -> None:
+        _, _, shape, self.name, self.include, self.nones, self.single = spec
+        self.filtered = shape == _FILTER
+        self.tree_class = tree_class
+
+    def __call__(self, children: list[Any]) -> Any:
+        if self.filtered:
+            kept: list[Any] = []
+            for i, inlined, before in self.include:
+                if before:
+                    kept += [None] * before
+                if inlined:
+                    if kept:
+                        kept += children[i].children
+                    else:  # Lark's own shortcut: the inlined child's list itself (left recursion)
+                        kept = children[i].children
+                else:
+                    kept.append(children[i])
+            if self.nones:
+                kept += [None] * self.nones
+            children = kept
+        if self.single and len(children) == 1:
+            return children[0]
+        return self.tree_class(self.name, children)
+
+
+def _valid_rule(spec: Any) -> bool:
+    """Whether ``spec`` is a rule's spec as :func:`_spec` makes it (its filter's indexes within the rule)."""
+    if type(spec) is not tuple or len(spec) != 7:
+        return False
+    size, origin, shape, name, include, nones, single = spec
+    if not (type(size) is int and size >= 0 and type(origin) is str and type(shape) is int and type(name) is str
+            and type(include) is tuple and type(nones) is int and nones >= 0 and type(single) is bool):
+        return False
+    if shape == _KEEP:
+        return size == 1 and not (name or include or nones or single)
+    if shape == _TREE:
+        return not (include or nones)
+    return shape == _FILTER and all(
+        type(entry) is tuple and len(entry) == 3 and type(entry[0]) is int and 0 <= entry[0] < size
+        and type(entry[1]) is bool and type(entry[2]) is int and entry[2] >= 0 for entry in include)
+
+
+def _strings(value: Any) -> bool:
+    return type(value) is tuple and set(map(type, value)) <= {str}
+
+
+def _alternation(names: tuple[str, ...], regexps: dict[str, str]) -> str:
+    """The pattern Lark compiles for a scanner of the terminals ``names`` (``Scanner._build_mres``)."""
+    return "|".join(f"(?P<{name}>{regexps[name]})" for name in names)
+
+
+def _valid_lexer(spec: Any, terminals: dict[str, str] | None = None) -> bool:
+    """Whether ``spec`` is a lexer as a portable driver keeps it (:meth:`FastParser._scanner`): its
+    alternations (each the names of its terminals, all of ``terminals`` when given, and its flags),
+    newline and ignored terminals, and keyword tables, none of them for an ignored terminal."""
+    if type(spec) is not tuple or len(spec) != 4:
+        return False
+    alternations, newline, ignore, unless = spec
+    return (type(alternations) is tuple
+            and all(type(a) is tuple and len(a) == 2 and _strings(a[0]) and type(a[1]) is int
+                    and (terminals is None or terminals.keys() >= set(a[0])) for a in alternations)
+            and _strings(newline) and _strings(ignore) and type(unless) is dict
+            and all(type(name) is str and type(table) is dict
+                    and all(type(word) is str and type(kind) is str for word, kind in table.items())
+                    for name, table in unless.items())
+            and not unless.keys() & set(ignore))
+
+
+def _valid_brackets(spec: Any) -> bool:
+    """Whether ``spec`` is laid out as the HCL post-lexer's ``BRACKETS``."""
+    return (type(spec) is tuple and len(spec) == 6 and all(type(spec[i]) is str for i in (0, 4, 5))
+            and all(_strings(spec[i]) for i in (1, 2, 3)))
+
+
+def _codes(table: Any) -> set[Any]:
+    """Every code of ``table`` (state -> symbol -> code), once its states are checked to be ints below
+    :data:`_SHIFT_LIMIT`, its symbols strings and its codes ints (over the distinct ones: a few
+    thousand, where the table has tens of thousands of entries)."""
+    if type(table) is not dict or not set(map(type, table)) <= {int} or not set(map(type, table.values())) <= {dict} \
+            or (table and not 0 <= min(table) <= max(table) < _SHIFT_LIMIT):
+        raise _Refused("a parse table laid out otherwise")
+    symbols = set().union(*table.values())
+    codes = set(chain.from_iterable(map(dict.values, table.values())))
+    if not set(map(type, symbols)) <= {str} or not set(map(type, codes)) <= {int}:
+        raise _Refused("a parse table laid out otherwise")
+    return codes
+
+
+def _checked(data: Any) -> None:
+    """Refuse ``data`` unless it is laid out as :meth:`FastParser.portable` writes it: the types of
+    everything, each shift to a state of the table, each reduction to a rule, each goto to a state,
+    each state with its lexer. (What it holds was written by this module and sealed: this only keeps
+    a file of another layout from being driven.)"""
+    if type(data) is not dict or data.keys() != _PORTABLE:
+        raise _Refused("not a portable driver")
+    actions, gotos, rules, lexers, lexer_of = (data[key] for key in ("actions", "gotos", "rules", "lexers", "lexer_of"))
+    terminals = data["terminals"]
+    if type(terminals) is not dict or not set(map(type, terminals)) <= {str} \
+            or not set(map(type, terminals.values())) <= {str}:
+        raise _Refused("terminals laid out otherwise")
+    if type(rules) is not tuple or not all(map(_valid_rule, rules)) \
+            or type(lexers) is not tuple or not all(_valid_lexer(lexer, terminals) for lexer in lexers):
+        raise _Refused("rules or lexers laid out otherwise")
+    shifts, targets = _codes(actions), _codes(gotos)
+    reductions = range(_SHIFT_LIMIT, _SHIFT_LIMIT + len(rules))
+    if not all(code in actions or code in reductions for code in shifts) or not targets <= actions.keys():
+        raise _Refused("a code to no state or rule")
+    if gotos.keys() != actions.keys() or type(lexer_of) is not dict or lexer_of.keys() != actions.keys() \
+            or not set(map(type, lexer_of.values())) <= {int} \
+            or (lexer_of and not 0 <= min(lexer_of.values()) <= max(lexer_of.values()) < len(lexers)):
+        raise _Refused("states laid out otherwise")
+    if not (type(data["start"]) is int and data["start"] in actions and type(data["end"]) is int
+            and data["end"] in actions and data["regex"] in _REGEX_MODULES
+            and (data["brackets"] is None or _valid_brackets(data["brackets"]))):
+        raise _Refused("a driver laid out otherwise")
 
 
 def _keywords(callback: Any, pattern_str: Any) -> dict[str, str]:
@@ -393,5 +671,15 @@ def fast_parser(lark_parser: Lark) -> FastParser | None:
     """The fast driver of ``lark_parser``, or None when it is laid out otherwise (Lark then serves)."""
     try:
         return FastParser(lark_parser)
+    except Exception:
+        return None
+
+
+def portable_parser(data: Any, lark: Callable[[], Lark],
+                    regex: Callable[[str], Callable[[str, int], Any]]) -> FastParser | None:
+    """The driver kept as ``data`` (:meth:`FastParser.from_portable`), or None when ``data`` is laid out
+    otherwise (the caller then loads Lark's parser and drives that)."""
+    try:
+        return FastParser.from_portable(data, lark, regex)
     except Exception:
         return None

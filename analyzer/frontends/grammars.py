@@ -8,7 +8,9 @@ fleetiac's user cache folder), both are compiled once into ``<cache>/grammars/``
 there (≈ 0.03 s of CPU each, with their lexers' patterns precompiled). A compiled grammar is kept as
 Lark's own serialised form (plain data, read with ``marshal``: no pickle), sealed with the cache
 folder's key like every other entry (:mod:`analyzer.storage`); one that does not verify is compiled
-again, never read.
+again, never read. Next to it is kept its fast driver's portable form (:mod:`analyzer.frontends.fastlalr`,
+plain data too, sealed alike): a scan parses with the driver made from it (≈ 0.01 s) and loads
+Lark's parser only for Lark's message about a file that does not parse (:func:`parse`).
 Options are the libraries' own, so the parse trees are the same (tests compare them), but for
 ``propagate_positions``: the converters read positions from the tokens (:mod:`analyzer.frontends.spans`).
 Without a cache folder (``--no-cache``, or a folder that cannot be trusted), both grammars are
@@ -18,6 +20,7 @@ built in memory with Lark's cache off: nothing is read from or written to any fi
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lark import Lark, Tree
+
+    from fleetiac.analyzer.frontends.fastlalr import FastParser
 
 _UNSET: Any = object()
 _folder: Path | None = _UNSET
@@ -66,6 +71,14 @@ def _grammar_folder() -> Path | None:
     return _folder
 
 
+def _file_base(name: str) -> str:
+    """The grammar ``name``'s files in the folder, without their suffix: the name carries the grammar
+    text's digest, and the Lark and Python versions."""
+    import lark
+
+    return f"{name}-lark{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+
+
 def _ready(short: str) -> Lark | None:
     """The parser ``short`` when nothing is left to do for the configured folder (the fast path)."""
     parser = _parsers.get(short)
@@ -79,8 +92,8 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
     written under a temporary name never matches. So the compiled parser is kept in Lark's own
     serialised form (:func:`_plain`: dicts, lists, strings and numbers, written with ``marshal``,
     which builds no other objects), sealed with the folder's key, written to a temporary file and
-    renamed into place, and rebuilt (once its MAC verifies) by :func:`_revived`. The file name
-    carries the grammar text's digest, and the Lark and Python versions."""
+    renamed into place, and rebuilt (once its MAC verifies) by :func:`_revived`, in a file named
+    by :func:`_file_base`."""
     import marshal
 
     from fleetiac.analyzer.storage import atomic_write, read_entry, seal, secret_or_none, unseal
@@ -94,9 +107,7 @@ def _cached(short: str, name: str, build: Callable[..., Lark], options: dict[str
             parser = _parsers[short] = _reloaded(build(cache=False, **options), runtime)
         _done.add((short, folder))
         return parser
-    import lark
-
-    final = folder / f"{name}-lark{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.parser"
+    final = folder / f"{_file_base(name)}.parser"
     label = _MAGIC + final.name.encode()
     if parser is None:
         try:
@@ -340,20 +351,13 @@ def _compiled_lexer(parser: Lark, path: Path, key: bytes) -> None:
     another ``regex``: compiled as before."""
     import marshal
 
-    from fleetiac.analyzer.storage import atomic_write, read_entry, seal, unseal
+    from fleetiac.analyzer.storage import atomic_write, seal
 
     lexers = _lexers(parser)
     engine = _engine(lexers[0].re) if lexers and all(basic.re is lexers[0].re for basic in lexers) else None
     if engine is None:
         return
-    label = _MAGIC + f"{path.name} {engine}".encode()
-    saved: dict[tuple[str, int], Any] | None = None
-    try:
-        payload = unseal(key, label, read_entry(path))
-        if payload is not None:  # anything else is never read
-            saved = marshal.loads(payload)
-    except (OSError, EOFError, ValueError, TypeError):
-        saved = None
+    saved = _saved_codes(path, key, engine)
     module = lexers[0].re
     if saved is None and _writable:  # compile every scanner now, once, and save their code
         recorder = _Precompiled({}, module)
@@ -363,14 +367,39 @@ def _compiled_lexer(parser: Lark, path: Path, key: bytes) -> None:
             for basic in lexers:
                 _ = basic.scanner
             codes = {pattern: marshal.dumps(code) for pattern, code in recorder.codes().items()}
-            atomic_write(path, seal(key, label, marshal.dumps(codes)))
+            atomic_write(path, seal(key, _MAGIC + f"{path.name} {engine}".encode(), marshal.dumps(codes)))
         except (OSError, ValueError, TypeError, AttributeError, AssertionError, ImportError):
             pass
         return
-    if isinstance(saved, dict):
+    if saved is not None:
         shim = _Precompiled(saved, module)
         for basic in lexers:
             basic.re = shim
+
+
+def _saved_codes(path: Path, key: bytes, engine: str) -> dict[tuple[str, int], Any] | None:
+    """The compiled code of patterns saved in ``path`` by :func:`_compiled_lexer` for ``engine``, or
+    None when the file is missing or does not verify (its label names the engine: another Python or
+    ``regex`` never reads it)."""
+    import marshal
+
+    from fleetiac.analyzer.storage import read_entry, unseal
+
+    try:
+        payload = unseal(key, _MAGIC + f"{path.name} {engine}".encode(), read_entry(path))
+        saved = marshal.loads(payload) if payload is not None else None  # anything else is never read
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return saved if isinstance(saved, dict) else None
+
+
+def _compiler(module: Any, path: Path, key: bytes) -> Callable[[str, int], Any]:
+    """How a portable driver compiles its patterns with ``module`` (``re`` or ``regex``): from the
+    code saved in ``path`` (:func:`_compiled_lexer`) when it verifies, as Lark's lexers of a loaded
+    grammar do, else by the module itself."""
+    engine = _engine(module)
+    saved = _saved_codes(path, key, engine) if engine is not None else None
+    return _Precompiled(saved, module).compile if saved is not None else module.compile
 
 
 def _engine(module: Any) -> str | None:
@@ -618,8 +647,6 @@ def hcl2_parser() -> Lark:
     parser = _ready("hcl2")
     if parser is not None:
         return parser
-    import hashlib
-
     from lark import Lark, Token
 
     class NewlinePostLexer:
@@ -670,51 +697,151 @@ def hcl2_parser() -> Lark:
     def build(**options: Any) -> Lark:
         return Lark(hcl2_grammar(), **options)
 
-    # The grammar text is fixed by python-hcl2's and this module's edits (and by Python's Unicode
-    # tables, which the identifier classes read: the file name carries the Python version).
-    digest = hashlib.sha256(repr((_hcl2_text(), _HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()
     options = {"parser": "lalr", "propagate_positions": False, "postlex": NewlinePostLexer()}
-    return _cached("hcl2", f"hcl2-{digest[:12]}", build, options)
+    return _cached("hcl2", _hcl2_name(), build, options)
+
+
+def _hcl2_name() -> str:
+    """The HCL grammar's name in the folder. The grammar text is fixed by python-hcl2's and this
+    module's edits (and by Python's Unicode tables, which the identifier classes read: the file name
+    carries the Python version)."""
+    import hashlib
+
+    digest = hashlib.sha256(repr((_hcl2_text(), _HCL2_EDITS, _ALWAYS_LEXED, _GO_SPACE)).encode()).hexdigest()
+    return f"hcl2-{digest[:12]}"
 
 
 def hcl2_tree(text: str) -> Tree:
     """What ``hcl2.api.parses_to_tree`` returns, from our parser instance."""
     # The trailing newline is python-hcl2's own workaround: its grammar needs a newline at the end.
     # A space before it keeps a lone CR at the end of the file one (HCL rejects it), not a CRLF.
-    return parse_with(hcl2_parser(), text + " \n")
+    return parse("hcl2", text + " \n")
 
 
 USE_FAST = True
-"""Whether :func:`parse_with` drives the parsers with :mod:`analyzer.frontends.fastlalr` (the same
-trees; tests set it False to compare a whole scan against Lark's own loop)."""
-_drivers: dict[int, tuple[Lark, Callable[[str], Tree]]] = {}
+"""Whether :func:`parse` drives the parsers with :mod:`analyzer.frontends.fastlalr` (the same trees;
+tests set it False to compare a whole scan against Lark's own loop)."""
+_drivers: dict[str, FastParser | Lark] = {}
+"""Each grammar's driver (``hcl2``, ``bicep``): the fast one, made from its portable form in the
+folder or from Lark's parser, or Lark's parser itself when the fast driver refuses it."""
+_driven: set[tuple[str, Path | None]] = set()
+"""(grammar, folder) pairs whose driver is dealt with: read from the folder's driver file, or
+written to it (or it could not be, or the folder is None)."""
 
 
-def parse_with(parser: Lark, text: str) -> Tree:
-    """``parser.parse(text)``: the same tree, or Lark's own error, made by the fast driver
-    (:class:`~analyzer.frontends.fastlalr.FastParser`) when the parser is laid out as it knows."""
+def parse(short: str, text: str) -> Tree:
+    """The parse tree of ``text`` by the grammar ``short`` (``hcl2``, ``bicep``), or Lark's own error,
+    made by its fast driver (:class:`~analyzer.frontends.fastlalr.FastParser`) when the parser is laid
+    out as it knows."""
     if not USE_FAST:
-        return parser.parse(text)
-    driver = _drivers.get(id(parser))
-    if driver is None or driver[0] is not parser:
-        driver = ready_driver(parser)
-    return driver[1](text)
+        return _PARSERS[short]().parse(text)
+    driver = _drivers.get(short)
+    if driver is None or (short, _grammar_folder()) not in _driven:
+        driver = _driver(short)
+    return driver.parse(text)
 
 
-def ready_driver(parser: Lark) -> tuple[Lark, Callable[[str], Tree]]:
-    """Make ``parser``'s driver now (the front ends' ``preload``: before worker processes fork, so
-    they share it)."""
-    driver = _drivers[id(parser)] = (parser, fast_driver(parser))
+def ready(short: str) -> None:
+    """Load now what :func:`parse` uses for the grammar ``short``: before a file's time budget starts,
+    and in the front ends' ``preload``, before worker processes fork, so they share it."""
+    if USE_FAST:
+        _driver(short)
+    else:
+        _PARSERS[short]()
+
+
+def _driver(short: str) -> FastParser | Lark:
+    """The driver of the grammar ``short`` for the configured folder. Read from the folder's driver
+    file, which is made from the compiled grammar's fast driver and sealed as the grammar is
+    (:func:`_portable`): the scan then never builds Lark's parser, but for a file that does not parse
+    (for Lark's own error). Without a file that verifies and is laid out as the driver writes it, as
+    before: the fast driver of the grammar's Lark parser, whose portable form is then written to
+    the folder (when it may be written)."""
+    import marshal
+
+    from fleetiac.analyzer.frontends.fastlalr import FastParser, fast_parser
+    from fleetiac.analyzer.storage import atomic_write, seal, secret_or_none
+
+    folder = _grammar_folder()
+    driver = _drivers.get(short)
+    if driver is not None and (short, folder) in _driven:
+        return driver
+    key = secret_or_none(folder.parent) if folder is not None else None
+    code = _driver_code()
+    path = None
+    if folder is not None and key is not None and code is not None:
+        base = _file_base(_NAMES[short]())
+        path = folder / f"{base}-fast{code}.driver"
+        if driver is None:
+            driver = _portable(short, path, folder / base, key)
+            if driver is not None:
+                path = None  # read from the folder: nothing to write
+    if driver is None:
+        parser = _PARSERS[short]()
+        fast = fast_parser(parser)
+        driver = fast if fast is not None else parser
+    _drivers[short] = driver
+    _driven.add((short, folder))  # tried once: an unwritable folder only costs speed
+    if path is not None and key is not None and _writable and isinstance(driver, FastParser):
+        data = driver.portable()
+        if data is not None:
+            with contextlib.suppress(OSError, ValueError):
+                atomic_write(path, seal(key, _MAGIC + path.name.encode(), marshal.dumps(data)))
     return driver
 
 
-def fast_driver(parser: Lark) -> Callable[[str], Tree]:
-    """The fast driver's ``parse`` of ``parser`` (made once per parser: :func:`parse_with` keeps it),
-    or Lark's own when the fast driver refuses it."""
-    from fleetiac.analyzer.frontends.fastlalr import fast_parser
+def _portable(short: str, path: Path, base: Path, key: bytes) -> FastParser | None:
+    """The fast driver kept in ``path`` (:meth:`~analyzer.frontends.fastlalr.FastParser.portable`),
+    or None when the file is missing, does not verify, or is not laid out as the driver writes it.
+    Its patterns are compiled from the grammar's saved code (``base.regex``), its Lark parser loaded
+    only when a text does not parse; the grammar file (``base.parser``) is marked used, so pruning
+    keeps it while the driver serves."""
+    import marshal
 
-    fast = fast_parser(parser)
-    return fast.parse if fast is not None else parser.parse
+    from fleetiac.analyzer.frontends.fastlalr import portable_parser
+    from fleetiac.analyzer.storage import mark_used, read_entry, unseal
+
+    try:
+        payload = unseal(key, _MAGIC + path.name.encode(), read_entry(path))
+        data = marshal.loads(payload) if payload is not None else None  # anything else is never read
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if data is None:
+        return None
+
+    def compiler(module_name: str) -> Callable[[str, int], Any]:
+        import importlib
+
+        return _compiler(importlib.import_module(module_name), base.with_name(f"{base.name}.regex"), key)
+
+    driver = portable_parser(data, _PARSERS[short], compiler)
+    if driver is not None:
+        grammar = base.with_name(f"{base.name}.parser")
+        with contextlib.suppress(OSError):
+            mark_used(os.stat(grammar), grammar)
+    return driver
+
+
+def _driver_code() -> str | None:
+    """A digest of the code a driver file's data depends on besides the grammar (which names it): the
+    driver's (:mod:`analyzer.frontends.fastlalr`), which writes and reads it, and this module's, which
+    holds the HCL post-lexer's brackets; so a file written by other code is never read. None when
+    the code cannot be read (no driver file is then used)."""
+    global _code_digest
+    if _code_digest is None:
+        import hashlib
+
+        from fleetiac.analyzer.frontends import fastlalr
+
+        try:
+            text = b"".join(Path(module).read_bytes() for module in (fastlalr.__file__, __file__))
+        except (OSError, TypeError):
+            return None
+        _code_digest = hashlib.sha256(text).hexdigest()[:12]
+    return _code_digest
+
+
+_code_digest: str | None = None
 
 
 # Two of pycep's terminals backtrack exponentially on a string that is not closed (a 67-byte file
@@ -918,8 +1045,6 @@ def bicep_parser() -> Lark:
     parser = _ready("bicep")
     if parser is not None:
         return parser
-    import hashlib
-
     from lark import Lark
 
     grammar = bicep_grammar()
@@ -928,6 +1053,19 @@ def bicep_parser() -> Lark:
         return Lark(grammar=grammar, **options)
 
     options = {"parser": "lalr", "propagate_positions": False, "regex": True, "keep_all_tokens": True}
-    # The name carries the grammar's digest: a grammar compiled before a rewrite is never loaded.
-    name = f"pycep-{hashlib.sha256(grammar.encode()).hexdigest()[:12]}"
-    return _cached("bicep", name, build, options)
+    return _cached("bicep", _bicep_name(grammar), build, options)
+
+
+def _bicep_name(grammar: str | None = None) -> str:
+    """The Bicep grammar's name in the folder: it carries the grammar's digest, so a grammar compiled
+    before a rewrite is never loaded."""
+    import hashlib
+
+    text = bicep_grammar() if grammar is None else grammar
+    return f"pycep-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+_PARSERS: dict[str, Callable[[], Lark]] = {"hcl2": hcl2_parser, "bicep": bicep_parser}
+"""Each grammar's Lark parser, by its short name."""
+_NAMES: dict[str, Callable[[], str]] = {"hcl2": _hcl2_name, "bicep": _bicep_name}
+"""Each grammar's name in the folder (:func:`_file_base`), by its short name."""

@@ -71,11 +71,11 @@ def parse_source(file: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
 
 
 def _parse_text(file: SourceFile, text: str) -> ParsedBicep | ParsedParams | Diagnostic:
+    from fleetiac.analyzer.frontends import grammars
     from fleetiac.analyzer.frontends.bicep.syntax import parse_file, parse_params_file
-    from fleetiac.analyzer.frontends.grammars import bicep_parser
 
     # The budget times this file's parse: the grammar, built or loaded once per process, is not part of it.
-    bicep_parser()
+    grammars.ready("bicep")
     try:
         with time_budget(file.limits.time_budget):
             if file.language == "bicepparam" or file.display.lower().endswith(".bicepparam"):
@@ -287,7 +287,7 @@ class BicepFrontEnd:
         # The workers evaluate too: the evaluation code is loaded once, before they fork.
         from fleetiac.analyzer.frontends.bicep import canonical, evaluate, syntax  # noqa: F401
 
-        grammars.ready_driver(grammars.bicep_parser())
+        grammars.ready("bicep")
 
     def parse(self, source: SourceFile) -> ParsedBicep | ParsedParams | Diagnostic:
         return parse_source(source)

@@ -18,7 +18,7 @@ import re
 from bisect import bisect_right
 from typing import Any
 
-from lark import Lark, Token, Tree
+from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from fleetiac.analyzer.frontends.bicep.ast import (
@@ -55,18 +55,12 @@ from fleetiac.analyzer.frontends.spans import Spans
 from fleetiac.analyzer.model import Diagnostic, Location
 
 
-def lark_parser() -> Lark:
-    # Built in analyzer.frontends.grammars, which keeps the compiled grammar in fleetiac's cache folder.
-    from fleetiac.analyzer.frontends.grammars import bicep_parser
-
-    return bicep_parser()
-
-
 def _lark_tree(prepared: str) -> Tree:
-    """The Lark tree of a prepared text (:func:`prepare`), from the grammar's fast driver."""
-    from fleetiac.analyzer.frontends.grammars import parse_with
+    """The Lark tree of a prepared text (:func:`prepare`), from the grammar's fast driver (made in
+    analyzer.frontends.grammars, which keeps the compiled grammar in fleetiac's cache folder)."""
+    from fleetiac.analyzer.frontends.grammars import parse
 
-    return parse_with(lark_parser(), prepared)
+    return parse("bicep", prepared)
 
 
 class BicepSyntaxError(Exception):

@@ -64,11 +64,11 @@ _FLEET_TYPES = re.compile(r"azurerm_kubernetes_fleet_|Microsoft\.ContainerServic
 
 
 def _parse_text(source: SourceFile, text: str) -> ParsedFile | Diagnostic:
-    from fleetiac.analyzer.frontends.grammars import hcl2_parser
+    from fleetiac.analyzer.frontends import grammars
     from fleetiac.analyzer.frontends.terraform.syntax import SyntaxProblem, parse_text
 
     # The budget times this file's parse: the grammar, built or loaded once per process, is not part of it.
-    hcl2_parser()
+    grammars.ready("hcl2")
     try:
         with time_budget(source.limits.time_budget):
             if source.display.lower().endswith(".json"):
@@ -707,7 +707,7 @@ class TerraformFrontEnd:
         # The workers evaluate too: the evaluation code is loaded once, before they fork.
         from fleetiac.analyzer.frontends.terraform import canonical, evaluate, syntax  # noqa: F401
 
-        grammars.ready_driver(grammars.hcl2_parser())
+        grammars.ready("hcl2")
 
     def parse(self, source: SourceFile) -> ParsedFile | Diagnostic:
         return parse_source(source)
