@@ -19,17 +19,16 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from fleetiac.analyzer import cache as cache_module
-from fleetiac.analyzer import storage
+from fleetiac.analyzer import parsestage, replay, storage
 from fleetiac.analyzer.cli import main
 from fleetiac.analyzer.frontends import grammars
+from tests.grammar_memory import forgotten_grammars
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-23"
@@ -120,33 +119,21 @@ def _plant_everywhere(root: Path, marker: Path, layout: str) -> list[Path]:
     return planted
 
 
-@contextmanager
-def fresh_grammars() -> Iterator[None]:
-    """Forget the parsers in memory, so the next parse loads them from the configured folder; then
-    put them back (building them again would cost the suite seconds)."""
-    kept = (grammars._parsers, grammars._done, grammars._drivers, grammars._driven)
-    saved = [type(known)(known) for known in kept]
-    for known in kept:
-        known.clear()
-    try:
-        yield
-    finally:
-        for known, before in zip(kept, saved, strict=True):
-            known.clear()
-            known.update(before)
-
-
 @pytest.mark.parametrize("layout", ["bare", "headed", "forged"])
 def test_planted_entries_without_the_key_are_never_unpickled(
         tree: Path, expected: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str) -> None:
     root = tmp_path / "cache"
     monkeypatch.setenv("FLEETIAC_CACHE_DIR", str(root))
+    # The replay memo and the key memo trust a file's status only once it is two seconds old: as if
+    # it were, so that they are written (and planted) whatever the machine's speed.
+    monkeypatch.setattr(replay, "RACY_NS", -10**18)
+    monkeypatch.setattr(parsestage, "RACY_NS", -10**18)
     assert _json(tree) == expected  # cold: every kind of entry is written
     kinds = {p.relative_to(root).parts[0].split("-v")[0] for p in root.rglob("*") if p.is_file() and p.parent != root}
-    assert kinds == {"parse", "lines", "units", "findings", "grammars"}
+    assert kinds == {"parse", "lines", "units", "findings", "grammars", "replay", "keys"}
     marker = tmp_path / "marker"
     planted = _plant_everywhere(root, marker, layout)
-    with fresh_grammars():
+    with forgotten_grammars():
         assert _json(tree) == expected
         assert _json(tree, "--workers", "1") == expected
     assert not marker.exists()
@@ -165,7 +152,7 @@ def test_a_cache_folder_inside_the_checkout_is_refused(tree: Path, expected: dic
     marker = tmp_path / "marker"
     _plant_everywhere(planted, marker, "headed")
     monkeypatch.setenv("FLEETIAC_CACHE_DIR", ".fleetiac-cache")
-    with fresh_grammars():
+    with forgotten_grammars():
         document = _json(tree, cwd=tree)
     assert not marker.exists()
     assert _without_notices(document) == _without_notices(expected)

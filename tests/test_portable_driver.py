@@ -14,7 +14,6 @@ import os
 import random
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from fleetiac.analyzer.engine import ScanOptions, scan
 from fleetiac.analyzer.frontends import grammars
 from fleetiac.analyzer.frontends.fastlalr import FastParser, portable_parser
 from fleetiac.analyzer.storage import SECRET_FILE, seal, secret
+from tests.grammar_memory import forgotten_grammars
 from tests.test_fastlalr import _same
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,23 +33,6 @@ SESSION = Path(os.environ["FLEETIAC_CACHE_DIR"])
 TF = ROOT / "examples" / "platform" / "fleet" / "rbac.tf"
 BICEP = ROOT / "fixtures" / "FIAC414" / "bicep-lts-profiles" / "main.bicep"
 BROKEN_TF = 'resource "azurerm_kubernetes_fleet_manager" "fleet" {\n  name = \n}\n'
-
-
-@contextmanager
-def forgotten() -> Iterator[None]:
-    """Forget the parsers and drivers in memory, so the next parse loads them from the configured
-    folder; then put them back (building a grammar again would cost the suite seconds)."""
-    kept = (grammars._parsers, grammars._done, grammars._drivers, grammars._driven)
-    saved = [type(known)(known) for known in kept]
-    for known in kept:
-        known.clear()
-    try:
-        yield
-    finally:
-        grammars.configure(None)
-        for known, before in zip(kept, saved, strict=True):
-            known.clear()
-            known.update(before)
 
 
 @pytest.fixture
@@ -105,7 +88,7 @@ def test_a_scan_with_the_drivers_builds_no_lark_parser_until_a_file_fails(
     shutil.copy(BICEP, tree / "main.bicep")
     monkeypatch.setenv("FLEETIAC_CACHE_DIR", str(folder))
     before = sorted((p.name, p.stat().st_mtime_ns) for p in (folder / "grammars").iterdir())
-    with forgotten():
+    with forgotten_grammars():
         clean = _report(tree)
         assert loads == []
         assert all(isinstance(grammars._drivers[s], FastParser) and grammars._drivers[s].lark is None
@@ -115,7 +98,7 @@ def test_a_scan_with_the_drivers_builds_no_lark_parser_until_a_file_fails(
         assert loads == ["hcl2"]
         assert grammars._drivers["hcl2"].lark is grammars._parsers["hcl2"]  # type: ignore[union-attr]
     assert sorted((p.name, p.stat().st_mtime_ns) for p in (folder / "grammars").iterdir()) == before
-    with forgotten():
+    with forgotten_grammars():
         monkeypatch.setattr(grammars, "USE_FAST", False)
         assert _report(tree) == broken  # Lark's own loop, and its own message
         (tree / "broken.tf").unlink()
@@ -150,7 +133,7 @@ def _falls_back_and_rewrites(root: Path, path: Path, short: str, loads: list[str
     bad = path.read_bytes()
     texts = [TF.read_text() + " \n", "a = \n", 'x "y" {\n  b = [1, 2]\n}\n'] if short == "hcl2" else \
         [grammars_text(BICEP), "param x int =\n", "var y = [\n1\n2\n]\n"]
-    with forgotten():
+    with forgotten_grammars():
         grammars.configure(root, writable=False)
         grammars.ready(short)
         driver = grammars._drivers[short]
@@ -158,11 +141,11 @@ def _falls_back_and_rewrites(root: Path, path: Path, short: str, loads: list[str
         for text in texts:
             _same(grammars._parsers[short], driver, text)
         assert path.read_bytes() == bad  # read-only: left as it was
-    with forgotten():
+    with forgotten_grammars():
         grammars.configure(root)
         grammars.ready(short)  # writable: replaced by the driver's portable form
     loads.clear()
-    with forgotten():
+    with forgotten_grammars():
         grammars.configure(root, writable=False)
         grammars.ready(short)
         driver = grammars._drivers[short]
@@ -233,6 +216,7 @@ def test_a_sealed_driver_file_laid_out_otherwise_is_never_driven(folder: Path, l
     path = _driver_file(folder, short)
     data = _RESHAPED["a filter beyond its rule"](_portable_data(short))
     path.write_bytes(seal(secret(folder), grammars._MAGIC + path.name.encode(), marshal.dumps(data)))
+    loads.clear()  # making the data may have loaded the parser (it depends on what earlier tests left)
     _falls_back_and_rewrites(folder, path, short, loads)
 
 
