@@ -27,10 +27,7 @@ from typing import Any
 from fleetiac.analyzer.cache import begin_scan, gc_paused, register_fast_pickling, save_stores, use_for_line_hashes
 from fleetiac.analyzer.frontends.sources import SourceFile, machine_dependent
 from fleetiac.analyzer.model import Diagnostic, Location, internal_error
-
-RACY_NS = 2_000_000_000
-"""A file status this close to a scan's start (or after it) is not trusted to name the file's
-content (nanoseconds; the replay memo's rule, see :data:`analyzer.replay.RACY_NS`)."""
+from fleetiac.analyzer.storage import RACY_NS, file_status
 
 MIN_FILES_FOR_WORKERS = 24
 """Below this many files to parse, starting processes costs more than it saves."""
@@ -107,10 +104,11 @@ class KeyMemo:
     rescan). Kept per scanned tree in the cache folder, sealed with its key, under the parse
     fingerprint (a new parser or version starts afresh).
 
-    A status is remembered only once it is :data:`RACY_NS` older than the scan's start: a file
-    written again within the same tick of its clock (or in the seconds around the scan) keeps its
-    status but not its content, so it is read again until its status has settled, as the replay
-    memo and git do. Any change of the file changes its change time, which no user can set back."""
+    A status is remembered only once it is :data:`~analyzer.storage.RACY_NS` older than the scan's
+    start: a file written again within the same tick of its clock (or in the seconds around the
+    scan) keeps its status but not its content, so it is read again until its status has settled,
+    as the replay memo and git do. Any change of the file changes its change time, which no user can
+    set back."""
 
     FOLDER = "keys-v1"
     _LABEL = b"fleetiac-keys-1\n"
@@ -154,7 +152,7 @@ class KeyMemo:
     def get(self, source: SourceFile, info: os.stat_result) -> tuple[str, bool] | None:
         path = os.fspath(source.path)
         entry = self.known.get(path)
-        if entry is None or entry[0] != _status(info) or entry[1] != source.language or entry[2] != source.display:
+        if entry is None or entry[0] != file_status(info) or entry[1] != source.language or entry[2] != source.display:
             return None
         self.seen[path] = entry
         return entry[3], entry[4]
@@ -163,7 +161,7 @@ class KeyMemo:
         key, marked = facts
         if key is None or max(info.st_mtime_ns, info.st_ctime_ns) >= self.settled_before:
             return  # not settled: read again next time
-        self.seen[os.fspath(source.path)] = (_status(info), source.language, source.display, key, marked)
+        self.seen[os.fspath(source.path)] = (file_status(info), source.language, source.display, key, marked)
         self.changed = True
 
     def save(self) -> None:
@@ -178,12 +176,6 @@ class KeyMemo:
             else dict(self.seen)
         with contextlib.suppress(OSError, ValueError):
             atomic_write(self.path, seal(self.secret, self._label(), marshal.dumps(table)))
-
-
-def _status(info: os.stat_result) -> tuple[int, ...]:
-    import stat
-
-    return (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 def _parse_chunk(chunk: list[tuple[SourceFile, str | None]], cache_root: str | None) -> list[tuple[str, bytes]]:
@@ -830,11 +822,14 @@ class _Pool:
             waiting = [conn for conn, tasks in zip(self.conns, self.busy, strict=True) if tasks]
             if not waiting:
                 raise _Broken("nothing left to wait for")
-            ready_now = wait(waiting, 0) if self.idle is not None else None
-            if self.idle is not None and not ready_now:
-                self._idle_step()
-                continue
-            for ready in ready_now or wait(waiting):
+            if self.idle is None:
+                replies = wait(waiting)
+            else:
+                replies = wait(waiting, 0)
+                if not replies:  # none waiting: a step of this process's own work
+                    self._idle_step()
+                    continue
+            for ready in replies:
                 conn: Any = ready
                 worker = self.conns.index(conn)
                 try:

@@ -33,30 +33,23 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import stat
 import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from fleetiac.analyzer.storage import atomic_write, read_entry, seal, unseal
+from fleetiac.analyzer.storage import RACY_NS, atomic_write, file_status, read_entry, seal, unseal
 
 MEMO_FOLDER = "replay-v1"
 """The cache folder's subfolder of replay memos (the number goes up when their layout changes)."""
 _LABEL = b"fleetiac-replay-1\n"
-RACY_NS = 2_000_000_000
-"""A status this close to the scan's start (or after it) is not trusted (nanoseconds)."""
 
 Observation = tuple[str, str, Any]
 """``(kind, path, what was seen)``: see :func:`observe`."""
 Outcome = tuple[tuple[tuple[str | None, str], ...], tuple[str, ...], int]
 """What a scan wrote: ``((destination or None for standard output, text), ...)``, the lines it wrote
 to standard error, and its exit code."""
-
-
-def _status(info: os.stat_result) -> tuple[int, ...]:
-    return (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 def observe(kind: str, path: str) -> Any:
@@ -66,7 +59,7 @@ def observe(kind: str, path: str) -> Any:
     its ``stat`` tells); ``exists``: whether something is there."""
     if kind == "stat":
         try:
-            return _status(os.stat(path))
+            return file_status(os.stat(path))
         except (OSError, ValueError):
             return None
     if kind == "real":
@@ -146,7 +139,7 @@ class Memo:
                         if seen is not None:
                             return None
                         continue
-                    if seen != _status(info):
+                    if seen != file_status(info):
                         return None
                 elif observe(kind, where) != seen:
                     return None

@@ -28,6 +28,18 @@ SECRET_FILE = "secret-v1"
 _SECRET_BYTES = 32
 MAC_BYTES = 32
 """The length of an entry's HMAC-SHA256."""
+
+RACY_NS = 2_000_000_000
+"""A file status this close to a scan's start (or after it) is not trusted to name the file's
+content (nanoseconds): a file written again within one tick of a coarse file system clock keeps
+its status. The replay memo and the parse stage's key memo follow it, as git's index does."""
+
+
+def file_status(info: os.stat_result) -> tuple[int, ...]:
+    """What a file's status says of its content: type, size, modification and change times in
+    nanoseconds, inode, device. Any change of the file changes its change time, which no program
+    can set back."""
+    return (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 TOUCH_AFTER = 24 * 3600.0
 """Seconds: an entry used this long after it was written (or last marked) is marked used again
 (its modification time set to now), so pruning by age removes only entries no scan used."""

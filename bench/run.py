@@ -327,6 +327,13 @@ def checkov_summary(out: Path) -> dict[str, int]:
     return totals
 
 
+def generate_files(out: Path, files: int, scale: float) -> Path:
+    """A generated tree of about ``files`` times ``scale`` files (at least 13), in the benchmark
+    tree's mix: 10 Terraform files for every 3 Bicep files."""
+    size = max(13, round(files * scale))
+    return generate(out, round(size * 10 / 13), round(size * 3 / 13))
+
+
 def compare(args: argparse.Namespace) -> None:
     """Checkov against fleetiac's cold scan (``--no-cache``, default workers) on trees of 500 and
     2,000 files, in rounds that run each once, in alternating order, so both meet the same machine."""
@@ -349,8 +356,7 @@ def compare(args: argparse.Namespace) -> None:
     print(f"Checkov {version} against fleetiac (cold, --no-cache) on {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {args.compare_runs} rounds", flush=True)
     for number, wanted in enumerate(COMPARE_FILES):
-        size = max(13, round(wanted * args.scale))
-        tree = generate(work / f"tree-compare-{wanted}", round(size * 10 / 13), round(size * 3 / 13))
+        tree = generate_files(work / f"tree-compare-{wanted}", wanted, args.scale)
         files = count_files(tree)
         compile_grammars(tree, env)
         if number == 0:
@@ -521,8 +527,7 @@ def main() -> None:
     step("stages per file as the tree doubles (one process, no cache, once each)")
     scaling = []
     for files_wanted in SCALING_FILES:
-        size = max(13, round(files_wanted * args.scale))
-        grown = generate(work / "tree-scaling", round(size * 10 / 13), round(size * 3 / 13))
+        grown = generate_files(work / "tree-scaling", files_wanted, args.scale)
         scaling.append(stage_times(grown, env))
     shutil.rmtree(work / "tree-scaling", ignore_errors=True)
     results["scaling"] = scaling
@@ -567,8 +572,7 @@ def workers_by_files(work: Path, args: argparse.Namespace, env: dict[str, str]) 
     neither): medians, and the ratio within each round."""
     rows = []
     for wanted in WORKER_FILES:
-        size = max(13, round(wanted * args.scale))
-        tree = generate(work / "tree-workers", round(size * 10 / 13), round(size * 3 / 13))
+        tree = generate_files(work / "tree-workers", wanted, args.scale)
         scan = [*fleetiac_command(), "scan", str(tree), "--format", "json", "--fail-on", "never", "--no-progress",
                 "--no-cache", "--workers"]
         kinds: dict[str, list[dict[str, float]]] = {"1": [], "2": []}

@@ -866,7 +866,7 @@ def test_a_task_queued_ahead_is_small_and_never_a_setup() -> None:
     assert pool.eval_queues == [[("eval", 8, ["u4"])]]
 
 
-def test_idle_steps_run_between_replies_and_a_failing_one_is_dropped() -> None:
+def test_idle_work_goes_a_step_at_a_time_and_a_failing_step_ends_it() -> None:
     pool = _bare_pool(1)
     done: list[str] = []
 
