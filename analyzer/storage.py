@@ -40,6 +40,8 @@ def file_status(info: os.stat_result) -> tuple[int, ...]:
     nanoseconds, inode, device. Any change of the file changes its change time, which no program
     can set back."""
     return (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
 TOUCH_AFTER = 24 * 3600.0
 """Seconds: an entry used this long after it was written (or last marked) is marked used again
 (its modification time set to now), so pruning by age removes only entries no scan used."""
